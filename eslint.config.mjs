@@ -1,0 +1,57 @@
+import nx from '@nx/eslint-plugin';
+import prettier from 'eslint-config-prettier';
+
+// Module boundaries are the architecture: scope says who may use a project, type says what it is.
+// engine depends on nothing; dsl only on engine; libs never on apps; apps never on apps.
+const depConstraints = [
+  { sourceTag: 'type:engine', onlyDependOnLibsWithTags: [] },
+  { sourceTag: 'type:dsl', onlyDependOnLibsWithTags: ['type:engine'] },
+  { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: ['type:engine'] },
+  { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:contracts', 'type:engine', 'type:util'] },
+  {
+    sourceTag: 'type:testing',
+    onlyDependOnLibsWithTags: ['type:contracts', 'type:util', 'type:engine', 'type:dsl'],
+  },
+  {
+    sourceTag: 'type:app',
+    onlyDependOnLibsWithTags: ['type:engine', 'type:dsl', 'type:contracts', 'type:util', 'type:testing'],
+  },
+  { sourceTag: 'scope:core', onlyDependOnLibsWithTags: ['scope:core'] },
+  { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:core', 'scope:shared'] },
+  { sourceTag: 'scope:cli', onlyDependOnLibsWithTags: ['scope:core', 'scope:shared'] },
+  { sourceTag: 'scope:service', onlyDependOnLibsWithTags: ['scope:core', 'scope:shared'] },
+];
+
+export default [
+  ...nx.configs['flat/base'],
+  ...nx.configs['flat/typescript'],
+  ...nx.configs['flat/javascript'],
+  prettier,
+  { ignores: ['**/dist', '**/node_modules', '**/.nx', '**/.data', '**/tmp', '**/coverage'] },
+  {
+    files: ['**/*.ts', '**/*.js', '**/*.mjs'],
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          enforceBuildableLibDependency: false,
+          allow: [],
+          depConstraints,
+        },
+      ],
+      // A lib's index.ts is its contract: no reaching into another project's files.
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['@canopy/*/*'], message: 'Import from the package root (index.ts).' }] },
+      ],
+      '@typescript-eslint/no-explicit-any': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      'no-console': 'off',
+    },
+  },
+  {
+    // Tool configs live outside any project's source graph.
+    files: ['**/jest.config.js', 'jest.preset.js', 'eslint.config.mjs'],
+    rules: { '@nx/enforce-module-boundaries': 'off', '@typescript-eslint/no-require-imports': 'off' },
+  },
+];

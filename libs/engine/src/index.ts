@@ -1,0 +1,3 @@
+export * from './model/json';
+export * from './model/catalog';
+export * from './model/runtime';

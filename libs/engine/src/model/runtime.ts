@@ -1,0 +1,193 @@
+/**
+ * The engine's runtime contract: what a host (the CLI, a tick-runner, a test) gives the engine and
+ * what it gets back. The engine never performs I/O; hosts supply clocks, blackboard storage and
+ * actions, and persist what the engine reports.
+ */
+
+export type Status = 'IDLE' | 'RUNNING' | 'SUCCESS' | 'FAILURE';
+
+/** Time source in milliseconds. Read once per tick, so every node in a tick sees the same time. */
+export interface Clock {
+  now(): number;
+}
+
+/** The persistent scopes. Subtree and loop scopes are local to the engine (part of its checkpoint). */
+export type StoreScope = 'global' | 'team' | 'exec';
+
+/**
+ * Synchronous, in-memory view of the persistent scopes. The engine writes through it during a tick
+ * (so reads see the tick's own writes) and reports every write in the TickRecord; the host then
+ * persists those writes. Outside writes must be applied by the host between ticks only.
+ * `undefined` means "no such key".
+ */
+export interface BlackboardStore {
+  get(scope: StoreScope, key: string): unknown;
+  has(scope: StoreScope, key: string): boolean;
+  set(scope: StoreScope, key: string, value: unknown): void;
+  delete(scope: StoreScope, key: string): void;
+}
+
+/** What an action may answer. `undefined`/`true` mean SUCCESS, `false` FAILURE. */
+export type ActionOutcome = 'SUCCESS' | 'FAILURE' | 'RUNNING' | boolean | void;
+
+export interface ActionContext {
+  readonly execId: string;
+  readonly nodeId: string;
+  readonly tick: number;
+  /** Unique per invocation and stable across a checkpoint/restore of the same invocation. */
+  readonly invocationId: string;
+  /** Aborted when the node is halted. */
+  readonly signal: AbortSignal;
+}
+
+/**
+ * A registered action. Returning a Promise makes the node RUNNING until it settles (the tick never
+ * waits); a synchronous `RUNNING` makes the engine call it again next tick.
+ */
+export type ActionFn = (
+  args: Readonly<Record<string, unknown>>,
+  ctx: ActionContext,
+) => ActionOutcome | Promise<ActionOutcome>;
+
+/** Resolves action names; a host may answer any name (remote actions over NATS). */
+export interface ActionResolver {
+  resolve(name: string): ActionFn | undefined;
+}
+
+export interface LlmRequest {
+  prompt: string;
+  system?: string;
+  model?: string;
+  maxTokens?: number;
+}
+
+export interface LlmResult {
+  text: string;
+  tokens: number;
+}
+
+/** A language-model provider. `onToken` streams partial output; the engine applies it between ticks. */
+export type LlmProvider = (
+  req: LlmRequest,
+  ctx: { signal: AbortSignal; onToken(text: string): void },
+) => Promise<LlmResult>;
+
+/** Observer hooks for debuggers; called only when set. */
+export interface TickHooks {
+  enter?(nodeId: string, index: number): void;
+  exit?(nodeId: string, index: number, status: Status): void;
+}
+
+export interface NodeChange {
+  id: string;
+  from: Status;
+  to: Status;
+}
+
+/** `scope` is `global`, `team`, `exec` or `local:<nodeId>` (subtree and for-each scopes). */
+export interface WriteRecord {
+  key: string;
+  scope: string;
+  /** Absent when the key did not exist. */
+  old?: unknown;
+  /** Absent when the key was removed. */
+  new?: unknown;
+}
+
+export interface LogRecord {
+  nodeId: string;
+  message: string;
+  values: unknown[];
+}
+
+export interface ProgressRecord {
+  nodeId: string;
+  step: string;
+  percent: number;
+}
+
+export type RuntimeErrorCode =
+  | 'EXPR_TYPE'
+  | 'EXPR_ARITY'
+  | 'EXPR_UNKNOWN_FUNCTION'
+  | 'UNKNOWN_ACTION'
+  | 'ACTION_FAILED'
+  | 'ACTION_TIMEOUT'
+  | 'LLM_FAILED'
+  | 'BAD_ARGUMENT';
+
+export interface ErrorRecord {
+  nodeId: string;
+  code: RuntimeErrorCode;
+  message: string;
+}
+
+/** One node tick, when visit recording is on (stats, profiling). */
+export interface NodeVisit {
+  id: string;
+  status: Status;
+  /** Inclusive time in microseconds, when timing is on. */
+  us?: number;
+}
+
+/** Everything that happened in one tick. Plain JSON. */
+export interface TickRecord {
+  tick: number;
+  /** Clock time (ms) the tick started at. */
+  startedAt: number;
+  /** Wall time the tick took, in milliseconds (fractional). */
+  durationMs: number;
+  status: Status;
+  nodes: NodeChange[];
+  writes: WriteRecord[];
+  logs: LogRecord[];
+  progress: ProgressRecord[];
+  errors: ErrorRecord[];
+  visits?: NodeVisit[];
+}
+
+/** Which parts of the TickRecord to collect. Kinds that are off cost close to nothing. */
+export interface RecordOptions {
+  nodes?: boolean;
+  writes?: boolean;
+  logs?: boolean;
+  progress?: boolean;
+  errors?: boolean;
+  visits?: boolean;
+  timing?: boolean;
+}
+
+/** Node state between ticks, plain JSON: restoring it into a fresh tree resumes exactly. */
+export interface Checkpoint {
+  v: 1;
+  /** Structural fingerprint of the tree it was taken from. */
+  fingerprint: string;
+  tick: number;
+  /** Per node id, only for nodes whose state is not the initial one. */
+  nodes: Record<string, unknown>;
+}
+
+export interface BuildOptions {
+  /** Name of the tree to run; default the document's main tree. */
+  tree?: string;
+  execId?: string;
+  clock?: Clock;
+  blackboard?: BlackboardStore;
+  actions?: ActionResolver;
+  llm?: LlmProvider;
+  record?: RecordOptions;
+  /** Called when an async action or LLM call settles, so event-driven hosts can tick again. */
+  onWake?: () => void;
+  /** Other documents whose trees `(subtree "name")` may reference. */
+  library?: readonly import('./json').TreeDocument[];
+}
+
+/** A node as seen from outside (visualisation, breakpoints, history). */
+export interface NodeInfo {
+  id: string;
+  type: string;
+  name?: string;
+  parentId?: string;
+  childIds: string[];
+  depth: number;
+}
