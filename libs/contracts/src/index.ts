@@ -1,1 +1,10 @@
-export {};
+export * from './names';
+export * from './shard';
+export * from './errors';
+export * from './common';
+export * from './trees';
+export * from './executions';
+export * from './blackboard';
+export * from './messages';
+export * from './subject-map';
+export * from './validate';

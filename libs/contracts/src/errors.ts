@@ -1,0 +1,50 @@
+/** Stable error codes: logged, tested and mapped to HTTP statuses. Never reuse a code. */
+export const ErrorCodes = {
+  VALIDATION_FAILED: 400,
+  BAD_JSON: 400,
+  COMPILE_FAILED: 400,
+  NOT_FOUND: 404,
+  TREE_NOT_FOUND: 404,
+  EXECUTION_NOT_FOUND: 404,
+  KEY_NOT_FOUND: 404,
+  EXECUTION_STOPPED: 409,
+  EXECUTION_NOT_STARTABLE: 409,
+  VERSION_CONFLICT: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  OWNER_UNAVAILABLE: 503,
+  DEPENDENCY_UNAVAILABLE: 503,
+  FENCED: 503,
+  INTERNAL: 500,
+} as const;
+
+export type ErrorCode = keyof typeof ErrorCodes;
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+/** The body of every error, over HTTP and in NATS replies. */
+export interface ErrorBody {
+  error: {
+    code: ErrorCode;
+    message: string;
+    fields?: FieldError[];
+    line?: number;
+    column?: number;
+    details?: unknown;
+  };
+}
+
+export function httpStatusOf(code: ErrorCode): number {
+  return ErrorCodes[code];
+}
+
+export function isErrorBody(value: unknown): value is ErrorBody {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    'error' in value &&
+    typeof (value as { error: unknown }).error === 'object'
+  );
+}

@@ -1,0 +1,75 @@
+import { z } from 'zod';
+import { IdSchema, StatusSchema } from './common';
+
+export const ExecutionModeSchema = z.enum(['manual', 'auto', 'interval', 'event']);
+export type ExecutionMode = z.infer<typeof ExecutionModeSchema>;
+export const ExecutionStateSchema = z.enum(['created', 'running', 'paused', 'stopped', 'completed']);
+export type ExecutionState = z.infer<typeof ExecutionStateSchema>;
+
+const IntervalMs = z.number().int().min(1).max(86_400_000);
+const MaxTicks = z.number().int().min(1).max(1_000_000_000);
+
+export const CreateExecutionRequestSchema = z.object({
+  tree: IdSchema,
+  version: z.number().int().positive().optional(),
+  id: IdSchema.optional(),
+  blackboard: z.record(z.string(), z.unknown()).optional(),
+  team: IdSchema.optional(),
+  mode: ExecutionModeSchema.default('manual'),
+  intervalMs: IntervalMs.optional(),
+  maxTicks: MaxTicks.optional(),
+});
+export type CreateExecutionRequest = z.infer<typeof CreateExecutionRequestSchema>;
+
+export const ExecutionSchema = z.object({
+  id: z.string(),
+  tree: z.string(),
+  version: z.number().int(),
+  team: z.string().optional(),
+  mode: ExecutionModeSchema,
+  intervalMs: z.number().optional(),
+  maxTicks: z.number().optional(),
+  state: ExecutionStateSchema,
+  status: StatusSchema,
+  tick: z.number().int(),
+  createdAt: z.string(),
+  owner: z.string().optional(),
+});
+export type Execution = z.infer<typeof ExecutionSchema>;
+
+export const TickRequestSchema = z.object({ count: z.number().int().min(1).max(10_000).default(1) });
+export type TickRequest = z.infer<typeof TickRequestSchema>;
+export const TickResponseSchema = z.object({
+  tick: z.number().int(),
+  status: StatusSchema,
+  state: ExecutionStateSchema,
+});
+export type TickResponse = z.infer<typeof TickResponseSchema>;
+
+export const StartRequestSchema = z.object({
+  mode: z.enum(['auto', 'interval', 'event']),
+  intervalMs: IntervalMs.optional(),
+  maxTicks: MaxTicks.optional(),
+});
+export type StartRequest = z.infer<typeof StartRequestSchema>;
+
+/** Commands sent to the owning runner on `canopy.cmd.<shard>.<execId>`. */
+export const CommandSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('tick'), count: z.number().int().min(1).max(10_000) }),
+  z.object({ type: z.literal('start'), mode: StartRequestSchema.shape.mode, intervalMs: IntervalMs.optional(), maxTicks: MaxTicks.optional() }),
+  z.object({ type: z.literal('pause') }),
+  z.object({ type: z.literal('resume') }),
+  z.object({ type: z.literal('stop') }),
+  z.object({ type: z.literal('get') }),
+  z.object({ type: z.literal('load') }),
+  z.object({ type: z.literal('unload') }),
+  z.object({ type: z.literal('trigger'), reason: z.string().max(256).optional() }),
+]);
+export type Command = z.infer<typeof CommandSchema>;
+
+export const ExecIdRequestSchema = z.object({ id: IdSchema });
+export const ListExecutionsRequestSchema = z.object({
+  tree: z.string().optional(),
+  state: ExecutionStateSchema.optional(),
+  limit: z.number().int().min(1).max(1000).default(100),
+});

@@ -1,0 +1,91 @@
+import type { Checkpoint, Status, TickRecord } from '@canopy/engine';
+import { z } from 'zod';
+
+/** What goes out on `canopy.ticks.<execId>`: the engine's record plus where it came from. */
+export interface TickRecordMessage extends TickRecord {
+  execId: string;
+  tree: string;
+  version: number;
+  /** Runner id and the fencing epoch it committed under. */
+  runner: string;
+  epoch: number;
+  /** Engine checkpoint after the tick: history keeps it for time travel and forks. */
+  checkpoint: Checkpoint;
+}
+
+export const EVENT_TYPES = [
+  'tick_start',
+  'tick_complete',
+  'node_update',
+  'blackboard_update',
+  'breakpoint_hit',
+  'watch_hit',
+  'execution_started',
+  'execution_paused',
+  'execution_stopped',
+  'execution_completed',
+  'node_stuck',
+  'progress',
+  'tree_reloaded',
+  'log',
+  'error',
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+/** Payload of each derived event on `canopy.events.<execId>.<type>`. */
+export interface EventPayloads {
+  tick_start: { startedAt: number };
+  tick_complete: { status: Status; durationMs: number; changes: number; writes: number };
+  node_update: { nodeId: string; from: Status; to: Status };
+  blackboard_update: { key: string; scope: string; value?: unknown; old?: unknown };
+  breakpoint_hit: { nodeId: string };
+  watch_hit: { watchId: string; key: string; value?: unknown };
+  execution_started: { mode: string };
+  execution_paused: Record<string, never>;
+  execution_stopped: Record<string, never>;
+  execution_completed: { status: Status };
+  node_stuck: { nodeId: string; sinceTick: number };
+  progress: { step: string; percent: number; nodeId: string };
+  tree_reloaded: { version: number };
+  log: { nodeId: string; message: string; values: unknown[] };
+  error: { nodeId: string; code: string; message: string };
+}
+
+export interface EventEnvelope<T extends EventType = EventType> {
+  execId: string;
+  type: T;
+  /** The tick the event belongs to (0 before the first tick). */
+  tick: number;
+  /** Position within the tick, so consumers can order events of one tick. */
+  seq: number;
+  at: string;
+  data: EventPayloads[T];
+}
+
+/** `canopy.action.<name>` request. */
+export const ActionRequestSchema = z.object({
+  invocationId: z.string(),
+  execId: z.string(),
+  nodeId: z.string(),
+  action: z.string(),
+  args: z.record(z.string(), z.unknown()),
+  /** Epoch ms after which the runner has given up on the reply. */
+  deadline: z.number(),
+});
+export type ActionRequest = z.infer<typeof ActionRequestSchema>;
+
+export const ActionReplySchema = z.object({
+  status: z.enum(['SUCCESS', 'FAILURE']),
+  error: z.string().optional(),
+});
+export type ActionReply = z.infer<typeof ActionReplySchema>;
+
+/** `canopy.action-cancel.<name>` broadcast. */
+export const ActionCancelSchema = z.object({ invocationId: z.string() });
+export type ActionCancel = z.infer<typeof ActionCancelSchema>;
+
+/** Runner membership change announced on `canopy.runners.changed`. */
+export interface RunnersChanged {
+  runner: string;
+  change: 'joined' | 'left';
+}

@@ -1,0 +1,86 @@
+/**
+ * Every NATS subject, stream, consumer and queue name, and every Redis key, in one place.
+ *
+ * DO NOT CHANGE a name without a migration plan: subjects are public (users subscribe to them),
+ * stream and consumer names hold durable state, and Redis keys hold user data.
+ */
+
+/** Ids that appear in subjects and keys: no dots, wildcards or whitespace. */
+export const ID_PATTERN = /^[A-Za-z0-9_-]{1,128}$/;
+
+export const Subjects = {
+  /** One TickRecord per tick (JetStream CANOPY_TICKS, deduplicated by `<execId>:<tick>`). */
+  ticks: (execId: string) => `canopy.ticks.${execId}`,
+  ticksAll: 'canopy.ticks.>',
+  /** Derived events, in order, after each tick (JetStream CANOPY_EVENTS). */
+  event: (execId: string, type: string) => `canopy.events.${execId}.${type}`,
+  eventsOf: (execId: string) => `canopy.events.${execId}.>`,
+  eventsAll: 'canopy.events.>',
+  /** Blackboard changes made outside a tick. `scope` is `global`, `team:<id>` or `exec:<id>`. */
+  bbChanged: (scope: string) => `canopy.bb.${scope}.changed`,
+  bbChangedAll: 'canopy.bb.*.changed',
+  /** Commands to the runner that owns the execution's shard (request/reply). */
+  command: (shard: number, execId: string) => `canopy.cmd.${shard}.${execId}`,
+  commandsOfShard: (shard: number) => `canopy.cmd.${shard}.*`,
+  /** Remote action invocations (request/reply, queue group per action name). */
+  action: (name: string) => `canopy.action.${name}`,
+  /** Cancellation of a running invocation, broadcast to every worker of that action. */
+  actionCancel: (name: string) => `canopy.action-cancel.${name}`,
+
+  /** Tree registry, served by any runner (queue group). */
+  treesRegister: 'canopy.svc.trees.register',
+  treesList: 'canopy.svc.trees.list',
+  treesGet: 'canopy.svc.trees.get',
+  /** Execution lifecycle, served by any runner (queue group); per-execution commands go to the owner. */
+  execCreate: 'canopy.svc.exec.create',
+  execList: 'canopy.svc.exec.list',
+  execGet: 'canopy.svc.exec.get',
+  execDelete: 'canopy.svc.exec.delete',
+  /** Blackboard service (queue group). */
+  bbGet: 'canopy.svc.bb.get',
+  bbPut: 'canopy.svc.bb.put',
+  bbDelete: 'canopy.svc.bb.delete',
+  bbList: 'canopy.svc.bb.list',
+  /** Runner membership: announcements on join/leave so peers rebalance at once. */
+  runnersChanged: 'canopy.runners.changed',
+} as const;
+
+export const Streams = {
+  ticks: { name: 'CANOPY_TICKS', subjects: ['canopy.ticks.>'] },
+  events: { name: 'CANOPY_EVENTS', subjects: ['canopy.events.>'] },
+} as const;
+
+export const Consumers = {
+  /** The history service's durable consumer of every tick record. */
+  history: 'canopy-history',
+} as const;
+
+export const Queues = {
+  runners: 'canopy-runners',
+  blackboard: 'canopy-blackboard',
+  action: (name: string) => `canopy-action-${name}`,
+} as const;
+
+/** Message header carrying JetStream's dedup id. */
+export const MSG_ID_HEADER = 'Nats-Msg-Id';
+export const tickMsgId = (execId: string, tick: number) => `${execId}:${tick}`;
+
+/**
+ * Redis keys. Per-execution keys share the hash tag `{exec:<id>}` so a tick's commit touches one
+ * Redis Cluster slot for execution-scoped data.
+ */
+export const RedisKeys = {
+  /** Hash key -> JSON value. */
+  scopeValues: (scope: string) => `canopy:bb:{${scope}}`,
+  /** Hash key -> version (integer, increments on every write). */
+  scopeVersions: (scope: string) => `canopy:bbv:{${scope}}`,
+  execMeta: (execId: string) => `canopy:exec:{exec:${execId}}`,
+  execCheckpoint: (execId: string) => `canopy:ckpt:{exec:${execId}}`,
+  execIndex: 'canopy:execs',
+  shardExecs: (shard: number) => `canopy:shard:${shard}:execs`,
+  tree: (name: string) => `canopy:tree:${name}`,
+  treeIndex: 'canopy:trees',
+  lease: (shard: number) => `canopy:lease:${shard}`,
+  leaseEpoch: (shard: number) => `canopy:lease-epoch:${shard}`,
+  runners: 'canopy:runners',
+} as const;

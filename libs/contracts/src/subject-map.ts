@@ -1,0 +1,46 @@
+import type { BlackboardEntry, BbDeleteRequest, BbGetRequest, BbListRequest, BbPutRequest } from './blackboard';
+import type { Command, CreateExecutionRequest, Execution, TickResponse } from './executions';
+import type { ActionReply, ActionRequest } from './messages';
+import type { RegisterTreeRequest, TreeRecord, TreeSummary } from './trees';
+import type { Subjects } from './names';
+
+/**
+ * Request/reply subjects paired with their payloads at compile time, for both caller and handler.
+ * Every reply may instead be an ErrorBody.
+ */
+export interface RequestMap {
+  [Subjects.treesRegister]: { req: RegisterTreeRequest & { name?: string }; res: TreeSummary };
+  [Subjects.treesList]: { req: Record<string, never>; res: TreeSummary[] };
+  [Subjects.treesGet]: { req: { name: string; version?: number }; res: TreeRecord };
+  [Subjects.execCreate]: { req: CreateExecutionRequest; res: Execution };
+  [Subjects.execList]: { req: { tree?: string; state?: string; limit?: number }; res: Execution[] };
+  [Subjects.execGet]: { req: { id: string }; res: Execution };
+  [Subjects.execDelete]: { req: { id: string }; res: { deleted: true } };
+  [Subjects.bbGet]: { req: BbGetRequest; res: BlackboardEntry };
+  [Subjects.bbPut]: { req: BbPutRequest; res: BlackboardEntry };
+  [Subjects.bbDelete]: { req: BbDeleteRequest; res: { deleted: true; version: number } };
+  [Subjects.bbList]: { req: BbListRequest; res: BlackboardEntry[] };
+}
+
+export type RequestSubject = keyof RequestMap;
+export type RequestOf<S extends RequestSubject> = RequestMap[S]['req'];
+export type ReplyOf<S extends RequestSubject> = RequestMap[S]['res'];
+
+/** Replies of owner commands, by command type. */
+export interface CommandReplies {
+  tick: TickResponse;
+  start: Execution;
+  pause: Execution;
+  resume: Execution;
+  stop: Execution;
+  get: Execution;
+  load: Execution;
+  unload: { unloaded: true };
+  trigger: { queued: true };
+}
+export type CommandReply<C extends Command> = CommandReplies[C['type']];
+
+export interface ActionExchange {
+  req: ActionRequest;
+  res: ActionReply;
+}
