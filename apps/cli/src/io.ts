@@ -1,0 +1,23 @@
+import { readFileSync } from 'node:fs';
+
+/** Where commands write; injectable so tests read what a user would see. */
+export interface Io {
+  out(text: string): void;
+  err(text: string): void;
+  readFile(path: string): string;
+  writeFile(path: string, text: string): void;
+  color: boolean;
+}
+
+export class FileReadError extends Error {}
+
+export function readSource(io: Io, file: string): string {
+  try {
+    return io.readFile(file);
+  } catch (error) {
+    const reason = error instanceof Error && 'code' in error ? String(error.code) : String(error);
+    throw new FileReadError(`${file}: cannot read file (${reason})`);
+  }
+}
+
+export const readUtf8 = (path: string): string => readFileSync(path, 'utf8');

@@ -1,0 +1,59 @@
+import { writeFileSync } from 'node:fs';
+import { UsageError } from './args';
+import { checkCommand } from './commands/check';
+import { fmtCommand } from './commands/fmt';
+import { runCommand } from './commands/run';
+import { FileReadError, Io, readUtf8 } from './io';
+
+export const USAGE = `usage: canopy <command> [options]
+
+commands:
+  check FILE...                      validate tree files (exit 2 on errors)
+  fmt FILE [--write]                 print canonical text (or rewrite the file)
+  run FILE [--tree NAME] [--ticks N | --until-done] [--tick-ms MS]
+           [--set KEY=JSON]... [--actions MODULE] [--format json|pretty]
+                                     run a tree embedded, on a virtual clock
+`;
+
+/** Exit codes: 0 ok, 1 the tree ran but something failed at run time, 2 bad input or usage. */
+export async function main(argv: readonly string[], io: Io = processIo()): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'check':
+        return checkCommand(rest, io);
+      case 'fmt':
+        return fmtCommand(rest, io);
+      case 'run':
+        return await runCommand(rest, io);
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        io.out(USAGE);
+        return command === undefined ? 2 : 0;
+      default:
+        throw new UsageError(`unknown command '${command}'`);
+    }
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.err(`canopy: ${error.message}\n${USAGE}`);
+      return 2;
+    }
+    if (error instanceof FileReadError) {
+      io.err(`${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+}
+
+function processIo(): Io {
+  return {
+    out: (text) => process.stdout.write(text),
+    err: (text) => process.stderr.write(text),
+    readFile: readUtf8,
+    writeFile: (path, text) => writeFileSync(path, text),
+    color: Boolean(process.stdout.isTTY) && !process.env['NO_COLOR'],
+  };
+}

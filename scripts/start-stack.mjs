@@ -1,0 +1,158 @@
+#!/usr/bin/env node
+// `npm start`: the whole stack on this machine. Uses NATS and Redis at NATS_URL / REDIS_URL when
+// they answer, otherwise starts nats-server (JetStream) and redis-server (AOF) with data under
+// .data/; then the services; registers the examples; prints the gateway URL. Ctrl-C stops it all.
+import { spawn } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const env = {
+  NATS_URL: process.env.NATS_URL ?? 'nats://127.0.0.1:4222',
+  REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+  GATEWAY_PORT: process.env.GATEWAY_PORT ?? '3000',
+  RUNNER_PORT: process.env.RUNNER_PORT ?? '3001',
+  BLACKBOARD_PORT: process.env.BLACKBOARD_PORT ?? '3002',
+};
+const children = [];
+let stopping = false;
+
+function log(message) {
+  process.stdout.write(`[canopy] ${message}\n`);
+}
+
+function reachable(url, timeoutMs = 500) {
+  const { hostname, port } = new URL(url);
+  return new Promise((done) => {
+    const socket = connect({ host: hostname, port: Number(port) });
+    const finish = (ok) => {
+      socket.destroy();
+      done(ok);
+    };
+    socket.setTimeout(timeoutMs, () => finish(false));
+    socket.once('connect', () => finish(true));
+    socket.once('error', () => finish(false));
+  });
+}
+
+async function waitUntil(check, what, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    if (stopping) throw new Error('stopped');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${what} did not become ready within ${timeoutMs} ms`);
+}
+
+function start(name, command, args, extraEnv = {}) {
+  const child = spawn(command, args, {
+    cwd: root,
+    env: { ...process.env, ...extraEnv },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  child.on('exit', (code, signal) => {
+    if (!stopping) {
+      log(`${name} exited (${signal ?? code}); stopping the stack`);
+      shutdown(1);
+    }
+  });
+  child.on('error', (error) => {
+    log(`${name} failed to start: ${error.message}`);
+    shutdown(1);
+  });
+  children.push({ name, child });
+  return child;
+}
+
+async function ensureBroker(name, url, binary, args) {
+  if (await reachable(url)) {
+    log(`using ${name} at ${url}`);
+    return;
+  }
+  log(`${name} not reachable at ${url}; starting ${binary}`);
+  start(name, binary, args);
+  await waitUntil(() => reachable(url), name);
+}
+
+async function ready(port) {
+  try {
+    const res = await fetch(`http://127.0.0.1:${port}/readyz`);
+    return res.ok;
+  } catch {
+    return false;
+  }
+}
+
+async function registerExamples(gateway) {
+  const dir = join(root, 'examples');
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.lisp'))) {
+    const res = await fetch(`${gateway}/trees`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ source: readFileSync(join(dir, file), 'utf8'), file }),
+    });
+    const body = await res.json();
+    if (res.ok) log(`registered ${body.name} v${body.version} (${file})`);
+    else log(`could not register ${file}: ${JSON.stringify(body)}`);
+  }
+}
+
+function shutdown(code = 0) {
+  if (stopping) return;
+  stopping = true;
+  log('stopping');
+  // Services first (they drain NATS and release leases), brokers last.
+  const ordered = [...children].reverse();
+  let left = ordered.length;
+  if (left === 0) process.exit(code);
+  for (const { child } of ordered) {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      if (--left === 0) process.exit(code);
+      continue;
+    }
+    child.once('exit', () => {
+      if (--left === 0) process.exit(code);
+    });
+    child.kill('SIGTERM');
+  }
+  setTimeout(() => {
+    for (const { child } of ordered) child.kill('SIGKILL');
+    process.exit(code);
+  }, 10_000).unref();
+}
+
+process.on('SIGINT', () => shutdown(0));
+process.on('SIGTERM', () => shutdown(0));
+
+async function main() {
+  const data = join(root, '.data');
+  mkdirSync(join(data, 'nats'), { recursive: true });
+  mkdirSync(join(data, 'redis'), { recursive: true });
+  const nats = new URL(env.NATS_URL);
+  const redis = new URL(env.REDIS_URL);
+  await ensureBroker('nats', env.NATS_URL, 'nats-server', ['-js', '-a', nats.hostname, '-p', nats.port || '4222', '-sd', join(data, 'nats')]);
+  await ensureBroker('redis', env.REDIS_URL, 'redis-server', ['--bind', redis.hostname, '--port', redis.port || '6379', '--appendonly', 'yes', '--appendfsync', 'everysec', '--dir', join(data, 'redis')]);
+
+  const common = { NATS_URL: env.NATS_URL, REDIS_URL: env.REDIS_URL };
+  const services = [
+    ['blackboard', env.BLACKBOARD_PORT],
+    ['tick-runner', env.RUNNER_PORT],
+    ['gateway', env.GATEWAY_PORT],
+  ];
+  for (const [name, port] of services) {
+    start(name, process.execPath, ['-r', '@swc-node/register', `apps/${name}/src/main.ts`], { ...common, PORT: port });
+  }
+  for (const [name, port] of services) await waitUntil(() => ready(port), name, 60_000);
+
+  const gateway = `http://127.0.0.1:${env.GATEWAY_PORT}`;
+  await registerExamples(gateway);
+  log(`gateway: ${gateway}  (OpenAPI: ${gateway}/docs)  — Ctrl-C to stop`);
+}
+
+main().catch((error) => {
+  log(error.message);
+  shutdown(1);
+});
