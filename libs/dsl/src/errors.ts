@@ -1,0 +1,83 @@
+/**
+ * Errors of the tree language. Codes are stable (tests, editors and the CLI match on them); the
+ * message is for people and says what was expected.
+ */
+
+export const DslErrorCode = {
+  // Lexical
+  UnterminatedString: 'DSL_UNTERMINATED_STRING',
+  BadEscape: 'DSL_BAD_ESCAPE',
+  BadNumber: 'DSL_BAD_NUMBER',
+  BadAtom: 'DSL_BAD_ATOM',
+  // Brackets
+  UnexpectedToken: 'DSL_UNEXPECTED_TOKEN',
+  Unclosed: 'DSL_UNCLOSED',
+  TooDeep: 'DSL_TOO_DEEP',
+  // Shape of forms
+  NoTrees: 'DSL_NO_TREES',
+  ExpectedTree: 'DSL_EXPECTED_TREE',
+  BadTree: 'DSL_BAD_TREE',
+  ExpectedNode: 'DSL_EXPECTED_NODE',
+  MissingValue: 'DSL_MISSING_VALUE',
+  DuplicateKeyword: 'DSL_DUPLICATE_KEYWORD',
+  BadExpression: 'DSL_BAD_EXPRESSION',
+  BadMap: 'DSL_BAD_MAP',
+  // Meaning
+  UnknownNode: 'DSL_UNKNOWN_NODE',
+  UnknownKeyword: 'DSL_UNKNOWN_KEYWORD',
+  Arity: 'DSL_ARITY',
+  MissingArgument: 'DSL_MISSING_ARGUMENT',
+  BadArgument: 'DSL_BAD_ARGUMENT',
+  BadKey: 'DSL_BAD_KEY',
+  BadParent: 'DSL_BAD_PARENT',
+  UnknownSubtree: 'DSL_UNKNOWN_SUBTREE',
+  RecursiveSubtree: 'DSL_RECURSIVE_SUBTREE',
+  DuplicateTree: 'DSL_DUPLICATE_TREE',
+  DuplicateId: 'DSL_DUPLICATE_ID',
+  MultipleMain: 'DSL_MULTIPLE_MAIN',
+  UnknownFunction: 'DSL_UNKNOWN_FUNCTION',
+  ExprArity: 'DSL_EXPR_ARITY',
+  // JSON documents
+  BadJson: 'DSL_BAD_JSON',
+  // A bug in this library, reported instead of thrown.
+  Internal: 'DSL_INTERNAL',
+} as const;
+
+export type DslErrorCode = (typeof DslErrorCode)[keyof typeof DslErrorCode];
+
+export interface DslError {
+  file: string;
+  /** 1-based; 0 for errors in a JSON document (see `path`). */
+  line: number;
+  /** 1-based, in UTF-16 code units; 0 for errors in a JSON document. */
+  column: number;
+  message: string;
+  code: DslErrorCode;
+  /** JSON pointer into the document, for errors found by `validateDocument`. */
+  path?: string;
+}
+
+/** `file:line:column: message`, or `file:/json/pointer: message` for JSON documents. */
+export function formatError(error: DslError): string {
+  const where = error.path !== undefined ? error.path : `${error.line}:${error.column}`;
+  return `${error.file}:${where}: ${error.message}`;
+}
+
+/** A problem found in a document, before it is given a place in a file. */
+export interface Issue {
+  code: DslErrorCode;
+  message: string;
+  /** JSON pointer of the offending value. */
+  path: string;
+  /** The problem is the key at `path` (a keyword), not its value. */
+  atKey?: boolean;
+}
+
+/** A problem found in source text, before it is given a file name. */
+export interface SourceIssue {
+  code: DslErrorCode;
+  message: string;
+  pos: { line: number; column: number };
+}
+
+export const DEFAULT_FILE = '<input>';

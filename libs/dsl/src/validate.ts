@@ -1,0 +1,365 @@
+import {
+  COMMON_KEYWORDS,
+  EXPR_FUNCTIONS,
+  NODE_SPECS,
+  NODE_SPEC_BY_TYPE,
+  SCOPE_PREFIXES,
+  type ArgSpec,
+  type ExprJson,
+  type NodeJson,
+  type NodeSpec,
+  type TreeDocument,
+} from '@canopy/engine';
+import { describeExpr } from './describe';
+import { DslErrorCode, type Issue } from './errors';
+import { suggest } from './suggest';
+import { pointer } from './syntax';
+import { hasOwn } from './util';
+
+export interface ValidateContext {
+  /** Trees of other files that `(subtree "name")` may reference. */
+  knownTrees: readonly string[];
+  /** Placeholders for parts that could not be read; skipped, their errors are already reported. */
+  broken?: WeakSet<object>;
+  /** How to name another place of the document in a message (`3:5` in text, a pointer in JSON). */
+  where: (path: string) => string;
+}
+
+const NODE_TYPES: readonly string[] = NODE_SPECS.flatMap((s) => [s.type, ...(s.aliases ?? [])]);
+const FUNCTION_NAMES = Object.keys(EXPR_FUNCTIONS);
+const COMMON_NAMES = COMMON_KEYWORDS.map((k) => k.name);
+const PATH_LIKE_ID = /^[0-9]+(\.[0-9]+)*$/;
+
+interface SubtreeRef {
+  from: number;
+  name: string;
+  path: string;
+}
+
+/** What a document means: the checks shared by source text and JSON input. */
+export function validateTrees(document: TreeDocument, context: ValidateContext): Issue[] {
+  return new Validator(context).run(document);
+}
+
+class Validator {
+  private readonly issues: Issue[] = [];
+  private readonly refs: SubtreeRef[] = [];
+  private ids = new Map<string, string>();
+  private treeName = '';
+  private treeIndex = 0;
+
+  constructor(private readonly context: ValidateContext) {}
+
+  run(document: TreeDocument): Issue[] {
+    const local = new Map<string, number>();
+    let mainPath: string | undefined;
+    document.trees.forEach((tree, index) => {
+      const path = pointer('/trees', index);
+      if (!this.isBroken(tree)) {
+        const namePath = `${path}/name`;
+        const first = local.get(tree.name);
+        if (tree.name === '') {
+          this.issue(DslErrorCode.BadTree, 'tree name must not be empty', namePath);
+        } else if (first !== undefined) {
+          const at = this.context.where(pointer('/trees', first));
+          this.issue(DslErrorCode.DuplicateTree, `duplicate tree name '${tree.name}' (first defined at ${at})`, namePath);
+        } else {
+          local.set(tree.name, index);
+        }
+      }
+      if (tree.main === true) {
+        if (mainPath === undefined) mainPath = path;
+        else {
+          const at = this.context.where(mainPath);
+          this.issue(DslErrorCode.MultipleMain, `only one tree may be :main true (another one is at ${at})`, `${path}/main`);
+        }
+      }
+      this.ids = new Map();
+      this.treeName = tree.name;
+      this.treeIndex = index;
+      this.node(tree.root, `${path}/root`, undefined);
+    });
+    this.checkSubtrees(local);
+    this.checkRecursion(document, local);
+    return this.issues;
+  }
+
+  private node(node: NodeJson, path: string, parent: NodeSpec | undefined): void {
+    if (this.isBroken(node)) return;
+    const spec = NODE_SPEC_BY_TYPE.get(node.type);
+    const args = node.args ?? [];
+    const kwargs = node.kwargs ?? {};
+    const children = node.children ?? [];
+    if (!spec) {
+      this.unknownNode(node.type, path);
+      args.forEach((arg, i) => this.expr(arg, pointer(`${path}/args`, i)));
+      for (const key of Object.keys(kwargs)) this.expr(kwargs[key], pointer(`${path}/kwargs`, key));
+    } else {
+      this.placement(node, spec, parent, path);
+      this.childCount(node, spec, children.length, path);
+      this.positional(node, spec, args, path);
+      this.keywords(node, spec, kwargs, path);
+      if (spec.type === 'subtree' && typeof args[0] === 'string') {
+        this.refs.push({ from: this.treeIndex, name: args[0], path: `${path}/args/0` });
+      }
+      if (node.name !== undefined && spec.keywords.some((k) => k.name === 'name')) {
+        this.issue(
+          DslErrorCode.BadArgument,
+          `'${node.type}' uses :name as an argument, so it cannot also have a "name" label`,
+          `${path}/name`,
+        );
+      }
+    }
+    this.identity(node, path);
+    children.forEach((child, i) => this.node(child, pointer(`${path}/children`, i), spec));
+  }
+
+  private unknownNode(type: string, path: string): void {
+    let message = `unknown node type '${type}'`;
+    const hint = suggest(type, NODE_TYPES);
+    if (type === 'tree') message += ` ('tree' forms are only allowed at the top level)`;
+    else if (hasOwn(EXPR_FUNCTIONS, type)) message += ` ('${type}' is an expression; test it with (condition ...))`;
+    else if (hint) message += ` (did you mean '${hint}'?)`;
+    this.issue(DslErrorCode.UnknownNode, message, `${path}/type`);
+  }
+
+  private placement(node: NodeJson, spec: NodeSpec, parent: NodeSpec | undefined, path: string): void {
+    if (spec.parentType && parent?.type !== spec.parentType) {
+      this.issue(DslErrorCode.BadParent, `'${node.type}' is only allowed inside '${spec.parentType}'`, path);
+    } else if (parent?.childType && spec.type !== parent.childType) {
+      this.issue(
+        DslErrorCode.BadParent,
+        `'${parent.type}' accepts only '${parent.childType}' children, found '${node.type}'`,
+        path,
+      );
+    }
+  }
+
+  private childCount(node: NodeJson, spec: NodeSpec, count: number, path: string): void {
+    const { min, max } = spec.children;
+    if (count >= min && count <= max) return;
+    const message = `'${node.type}' expects ${quantity(min, max, 'child', 'children')}, found ${count}`;
+    this.issue(DslErrorCode.Arity, message, count > max ? pointer(`${path}/children`, max) : path);
+  }
+
+  private positional(node: NodeJson, spec: NodeSpec, args: readonly ExprJson[], path: string): void {
+    const slots = spec.positional;
+    const max = spec.variadic ? Number.POSITIVE_INFINITY : slots.length;
+    if (args.length > max) {
+      const min = slots.filter((s) => s.required).length;
+      const message = `'${node.type}' expects ${quantity(min, max, 'argument', 'arguments')}, found ${args.length}`;
+      this.issue(DslErrorCode.Arity, message, pointer(`${path}/args`, max));
+    }
+    args.forEach((arg, i) => {
+      const slot = i < slots.length ? slots[i] : spec.variadic ? slots[slots.length - 1] : undefined;
+      if (slot) this.kind(arg, slot, pointer(`${path}/args`, i), `argument '${slot.name}' of '${node.type}'`);
+    });
+    for (let i = args.length; i < slots.length; i++) {
+      if (slots[i].required) {
+        this.issue(DslErrorCode.MissingArgument, `missing required argument '${slots[i].name}' for '${node.type}'`, path);
+      }
+    }
+  }
+
+  private keywords(node: NodeJson, spec: NodeSpec, kwargs: Record<string, ExprJson>, path: string): void {
+    for (const key of Object.keys(kwargs)) {
+      const at = pointer(`${path}/kwargs`, key);
+      const keyword = spec.keywords.find((k) => k.name === key);
+      if (keyword) {
+        this.kind(kwargs[key], keyword, at, `:${key} of '${node.type}'`);
+      } else if (COMMON_NAMES.includes(key)) {
+        // Only JSON can say this: in text, :id and :name always become the node's own fields.
+        this.issue(DslErrorCode.BadArgument, `:${key} belongs in the node's "${key}" field, not in "kwargs"`, at, true);
+      } else if (spec.openKeywords) {
+        this.expr(kwargs[key], at);
+      } else {
+        const names = [...spec.keywords.map((k) => k.name), ...COMMON_NAMES];
+        const hint = suggest(key, names);
+        const detail = hint ? `did you mean :${hint}?` : `expected ${names.map((n) => `:${n}`).join(', ')}`;
+        this.issue(DslErrorCode.UnknownKeyword, `unknown keyword :${key} for '${node.type}' (${detail})`, at, true);
+      }
+    }
+    for (const keyword of spec.keywords) {
+      if (keyword.required && !hasOwn(kwargs, keyword.name)) {
+        this.issue(DslErrorCode.MissingArgument, `missing required keyword :${keyword.name} for '${node.type}'`, path);
+      }
+    }
+  }
+
+  private identity(node: NodeJson, path: string): void {
+    if (node.id === undefined) return;
+    const at = `${path}/id`;
+    if (node.id === '') {
+      this.issue(DslErrorCode.BadArgument, ':id must not be empty', at);
+    } else if (PATH_LIKE_ID.test(node.id)) {
+      // Implicit ids are child-index paths; an explicit one of that shape could collide.
+      this.issue(DslErrorCode.BadArgument, `:id '${node.id}' looks like a path id (such as "0.2"); choose a name`, at);
+    } else {
+      const first = this.ids.get(node.id);
+      if (first !== undefined) {
+        const message = `duplicate id '${node.id}' in tree '${this.treeName}' (first used at ${this.context.where(first)})`;
+        this.issue(DslErrorCode.DuplicateId, message, at);
+      } else {
+        this.ids.set(node.id, path);
+      }
+    }
+  }
+
+  private kind(value: ExprJson, spec: ArgSpec, path: string, what: string): void {
+    if (this.isBroken(value)) return;
+    const found = describeExpr(value);
+    const bad = (expected: string, extra = ''): void =>
+      this.issue(DslErrorCode.BadArgument, `expected ${expected} for ${what}, found ${found}${extra}`, path);
+    switch (spec.kind) {
+      case 'expr':
+        return this.expr(value, path);
+      case 'number':
+        if (typeof value === 'number') return;
+        if (value !== null && typeof value === 'object' && ('$' in value || 'call' in value)) return this.expr(value, path);
+        return bad('a number');
+      case 'string':
+        if (typeof value !== 'string') bad('a string');
+        return;
+      case 'name':
+        if (typeof value !== 'string' && !(isObject(value) && 'sym' in value)) bad('a name (symbol or string)');
+        return;
+      case 'key':
+        if (typeof value === 'string') this.key(value, path, what);
+        else bad('a key string');
+        return;
+      case 'boolean':
+        if (typeof value !== 'boolean') bad('true or false');
+        return;
+      case 'keyword': {
+        const choices = spec.choices ?? [];
+        if (isObject(value) && 'kw' in value && choices.includes(value.kw)) return;
+        const hint = isObject(value) && 'kw' in value ? suggest(value.kw, choices) : undefined;
+        return bad(`one of ${choices.map((c) => `:${c}`).join(', ')}`, hint ? ` (did you mean :${hint}?)` : '');
+      }
+    }
+  }
+
+  private key(key: string, path: string, what: string): void {
+    if (key === '') {
+      this.issue(DslErrorCode.BadKey, `expected a non-empty key for ${what}`, path);
+      return;
+    }
+    this.scope(key, `key '${key}'`, path);
+  }
+
+  /** `scope:rest` must name a known scope and leave a key after it. */
+  private scope(key: string, shown: string, path: string): void {
+    const colon = key.indexOf(':');
+    if (colon < 0) return;
+    const prefix = key.slice(0, colon);
+    if (!(SCOPE_PREFIXES as readonly string[]).includes(prefix)) {
+      const hint = suggest(prefix, SCOPE_PREFIXES);
+      const detail = hint ? `did you mean '${hint}'?` : `expected ${SCOPE_PREFIXES.join(', ')}`;
+      this.issue(DslErrorCode.BadKey, `unknown scope '${prefix}' in ${shown} (${detail})`, path);
+    } else if (colon === key.length - 1) {
+      this.issue(DslErrorCode.BadKey, `expected a key after '${prefix}:' in ${shown}`, path);
+    }
+  }
+
+  private expr(expr: ExprJson, path: string): void {
+    if (expr === null || typeof expr !== 'object' || this.isBroken(expr)) return;
+    if ('$' in expr) {
+      this.scope(expr.$, `'$${expr.$}'`, path);
+    } else if ('sym' in expr) {
+      this.issue(
+        DslErrorCode.BadExpression,
+        `unexpected symbol '${expr.sym}' in an expression (write $${expr.sym} to read a key or "${expr.sym}" for a string)`,
+        path,
+      );
+    } else if ('list' in expr) {
+      expr.list.forEach((item, i) => this.expr(item, pointer(`${path}/list`, i)));
+    } else if ('map' in expr) {
+      for (const key of Object.keys(expr.map)) this.expr(expr.map[key], pointer(`${path}/map`, key));
+    } else if ('call' in expr) {
+      this.call(expr.call, expr.args, path);
+    }
+  }
+
+  private call(name: string, args: readonly ExprJson[], path: string): void {
+    if (!hasOwn(EXPR_FUNCTIONS, name)) {
+      const hint = suggest(name, FUNCTION_NAMES);
+      const detail = NODE_SPEC_BY_TYPE.has(name)
+        ? ` ('${name}' is a node, not an expression)`
+        : hint
+          ? ` (did you mean '${hint}'?)`
+          : '';
+      this.issue(DslErrorCode.UnknownFunction, `unknown function '${name}'${detail}`, path);
+    } else {
+      const { min, max } = EXPR_FUNCTIONS[name];
+      if (args.length < min || args.length > max) {
+        const message = `'${name}' expects ${quantity(min, max, 'argument', 'arguments')}, found ${args.length}`;
+        this.issue(DslErrorCode.ExprArity, message, path);
+      }
+    }
+    args.forEach((arg, i) => this.expr(arg, pointer(`${path}/args`, i)));
+  }
+
+  private checkSubtrees(local: ReadonlyMap<string, number>): void {
+    const known = new Set(this.context.knownTrees);
+    for (const ref of this.refs) {
+      if (local.has(ref.name) || known.has(ref.name)) continue;
+      const hint = suggest(ref.name, [...local.keys(), ...known]);
+      const detail = hint ? ` (did you mean '${hint}'?)` : '';
+      this.issue(DslErrorCode.UnknownSubtree, `unknown subtree '${ref.name}'${detail}`, ref.path);
+    }
+  }
+
+  /** Depth-first over the file's own trees; a reference back into the current path is a cycle. */
+  private checkRecursion(document: TreeDocument, local: ReadonlyMap<string, number>): void {
+    const outgoing = document.trees.map(() => [] as SubtreeRef[]);
+    for (const ref of this.refs) {
+      if (local.has(ref.name)) outgoing[ref.from].push(ref);
+    }
+    const state = document.trees.map(() => 'new' as 'new' | 'active' | 'done');
+    for (let start = 0; start < document.trees.length; start++) {
+      if (state[start] !== 'new') continue;
+      const stack: { tree: number; next: number }[] = [{ tree: start, next: 0 }];
+      state[start] = 'active';
+      while (stack.length) {
+        const top = stack[stack.length - 1];
+        const ref = outgoing[top.tree][top.next++];
+        if (!ref) {
+          state[top.tree] = 'done';
+          stack.pop();
+          continue;
+        }
+        const target = local.get(ref.name) as number;
+        if (state[target] === 'active') {
+          const from = stack.findIndex((frame) => frame.tree === target);
+          const cycle = [...stack.slice(from).map((frame) => document.trees[frame.tree].name), ref.name];
+          const message = `recursive subtree: ${cycle.map((name) => `'${name}'`).join(' -> ')}`;
+          this.issue(DslErrorCode.RecursiveSubtree, message, ref.path);
+        } else if (state[target] === 'new') {
+          state[target] = 'active';
+          stack.push({ tree: target, next: 0 });
+        }
+      }
+    }
+  }
+
+  private isBroken(value: unknown): boolean {
+    return isObject(value) && !!this.context.broken?.has(value);
+  }
+
+  private issue(code: DslErrorCode, message: string, path: string, atKey = false): void {
+    this.issues.push(atKey ? { code, message, path, atKey } : { code, message, path });
+  }
+}
+
+function isObject(value: unknown): value is object {
+  return typeof value === 'object' && value !== null;
+}
+
+/** "exactly 1 child", "at least 1 argument", "1 to 2 arguments", "no children". */
+export function quantity(min: number, max: number, one: string, many: string): string {
+  const noun = (n: number): string => (n === 1 ? one : many);
+  if (max === 0) return `no ${many}`;
+  if (min === max) return `exactly ${min} ${noun(min)}`;
+  if (max === Number.POSITIVE_INFINITY) return `at least ${min} ${noun(min)}`;
+  return `${min} to ${max} ${many}`;
+}
