@@ -3,4 +3,6 @@ module.exports = {
   displayName: 'testing',
   rootDir: __dirname,
   testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/**/*.spec.ts'],
+  // These tests spawn real servers.
+  testTimeout: 30_000,
 };

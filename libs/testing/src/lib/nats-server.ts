@@ -1,0 +1,32 @@
+import { resolveBinary } from './binary';
+import { httpOk } from './probes';
+import { handleFor, launchServer, type ServerHandle } from './start-server';
+
+export interface NatsServerOptions {
+  /** Path to nats-server; defaults to $NATS_SERVER_BIN, then PATH and /usr/sbin. */
+  binary?: string;
+  /** Deadline for the server to report healthy. Default 10 s. */
+  startTimeoutMs?: number;
+}
+
+export interface NatsHandle extends ServerHandle {
+  /** JetStream store dir (`-sd`); survives `stop()`/`restart()`. */
+  readonly dataDir: string;
+}
+
+/** Spawns `nats-server -js` on a free loopback port and resolves once /healthz reports JetStream up. */
+export async function startNats(opts: NatsServerOptions = {}): Promise<NatsHandle> {
+  const binary = await resolveBinary(
+    { name: 'nats-server', envVar: 'NATS_SERVER_BIN', aptPackage: 'nats-server' },
+    opts.binary,
+  );
+  // The monitoring port serves /healthz, which answers 200 only once JetStream is ready.
+  const launch = await launchServer('nats-server', 2, ([port, monitorPort], dir) => ({
+    label: 'nats-server',
+    binary,
+    args: ['-js', '-a', '127.0.0.1', '-p', String(port), '-m', String(monitorPort), '-sd', dir],
+    isReady: () => httpOk(monitorPort, '/healthz'),
+    startTimeoutMs: opts.startTimeoutMs ?? 10_000,
+  }));
+  return { ...handleFor(`nats://127.0.0.1:${launch.port}`, launch), dataDir: launch.dir };
+}
