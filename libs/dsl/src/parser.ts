@@ -15,8 +15,9 @@ export interface ReadResult {
 
 /**
  * Reads the file into generic S-expressions. Bracket errors are recovered from: a closer that
- * matches an enclosing opener closes the forms in between (each reported as unclosed), a closer
- * that matches nothing is skipped, and the end of the file closes whatever is still open.
+ * matches an enclosing opener closes the forms in between, a wrong closer that matches nothing
+ * closes the current form, a closer outside any form is skipped, and the end of the file closes
+ * whatever is still open. Each is reported.
  */
 export function read(source: string): ReadResult {
   const { tokens, comments, errors } = tokenize(source);
@@ -92,11 +93,11 @@ export function read(source: string): ReadResult {
           i++;
           break;
         }
-        if (open.some((o) => CLOSER[o.bracket] === next.bracket)) {
-          // Belongs to an enclosing form: this one was left open.
-          unclosed(token.bracket, token.pos, next);
-          break;
-        }
+        // Either it belongs to an enclosing form (this one was left open, the closer is kept for
+        // the enclosing form) or it matches nothing (most likely a typo for this form's closer).
+        unclosed(token.bracket, token.pos, next);
+        if (!open.some((o) => CLOSER[o.bracket] === next.bracket)) i++;
+        break;
       }
       const item = readForm();
       if (item) items.push(item);

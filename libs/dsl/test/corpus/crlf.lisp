@@ -1,0 +1,4 @@
+(tree "crlf"
+  ; windows
+  (sequence
+    (success)))
