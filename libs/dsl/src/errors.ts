@@ -57,9 +57,12 @@ export interface DslError {
   path?: string;
 }
 
-/** `file:line:column: message`, or `file:/json/pointer: message` for JSON documents. */
+/**
+ * `file:line:column: message`, or `file:/json/pointer: message` for JSON documents (the whole
+ * document, pointer "", is shown as `/`).
+ */
 export function formatError(error: DslError): string {
-  const where = error.path !== undefined ? error.path : `${error.line}:${error.column}`;
+  const where = error.path !== undefined ? error.path || '/' : `${error.line}:${error.column}`;
   return `${error.file}:${where}: ${error.message}`;
 }
 
