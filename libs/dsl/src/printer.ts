@@ -8,7 +8,8 @@ const INDENT = '  ';
 /**
  * Canonical text of a document. Rules:
  * - trees are separated by a blank line; trailing comments follow the last tree after a blank line;
- * - a comment is printed above its tree or node, at its indentation, as `; text`;
+ * - a comment is printed above its tree or node, at its indentation, as `; text`; the comments of
+ *   the first tree are the file's header and are followed by a blank line;
  * - a node without children is one line if that line fits in LINE_WIDTH columns;
  * - otherwise its head is `(type positional...` followed by `:id`, `:name` and its keyword
  *   arguments (source order), all on one line if it fits, else each keyword pair on its own line;
@@ -16,14 +17,17 @@ const INDENT = '  ';
  * - closing parens are stacked at the end of the last line.
  */
 export function print(document: TreeDocument): string {
-  const blocks = document.trees.map(printTree);
+  const blocks = document.trees.map((tree, i) => printTree(tree, i === 0));
   if (document.trailingComments?.length) blocks.push(document.trailingComments.map(comment).join('\n'));
   return `${blocks.join('\n\n')}\n`;
 }
 
-function printTree(tree: TreeJson): string {
+function printTree(tree: TreeJson, first: boolean): string {
   const head = `(tree ${quoteString(tree.name)}${tree.main === undefined ? '' : ` :main ${tree.main}`}`;
-  const lines = [...(tree.comments ?? []).map(comment), head, ...printNode(tree.root, 1)];
+  const comments = (tree.comments ?? []).map(comment);
+  // The first tree's comments are the file's header: set apart by a blank line.
+  if (first && comments.length) comments.push('');
+  const lines = [...comments, head, ...printNode(tree.root, 1)];
   lines[lines.length - 1] += ')';
   return lines.join('\n');
 }

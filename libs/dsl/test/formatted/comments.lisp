@@ -1,5 +1,6 @@
 ; file header
 ;; section
+
 (tree "c"
   ; after the name
   ; before root

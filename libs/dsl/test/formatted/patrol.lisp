@@ -1,5 +1,6 @@
 ;; Patrol: the guard walks its waypoints and reacts to intruders.
 ; Second header line.
+
 (tree "patrol" :main true
   (reactive-selector :id "top"
     ; Intruders take priority.
