@@ -1,4 +1,12 @@
-import { COMMON_KEYWORDS, EXPR_FUNCTIONS, FORMAT_VERSION, NODE_SPECS, type ArgSpec, type NodeSpec } from '@canopy/engine';
+import {
+  COMMON_KEYWORDS,
+  EXPR_FUNCTIONS,
+  FORMAT_VERSION,
+  NODE_SPECS,
+  SCOPE_PREFIXES,
+  type ArgSpec,
+  type NodeSpec,
+} from '@canopy/engine';
 import { COMMENT_PATTERN, KEYWORD_PATTERN, SYMBOL_PATTERN, VAR_PATTERN } from './syntax';
 
 /**
@@ -10,6 +18,9 @@ import { COMMENT_PATTERN, KEYWORD_PATTERN, SYMBOL_PATTERN, VAR_PATTERN } from '.
  */
 
 type Schema = { [key: string]: unknown };
+
+/** A key without a colon, or `scope:key` with a known scope. */
+const KEY_PATTERN = `^(?:[^:]+|(?:${SCOPE_PREFIXES.join('|')}):[\\s\\S]+)$`;
 
 const ref = (name: string): Schema => ({ $ref: `#/$defs/${name}` });
 
@@ -24,7 +35,7 @@ function kindSchema(arg: ArgSpec): Schema {
     case 'name':
       return { anyOf: [{ type: 'string' }, ref('sym')] };
     case 'key':
-      return { type: 'string', minLength: 1 };
+      return { type: 'string', pattern: KEY_PATTERN };
     case 'boolean':
       return { type: 'boolean' };
     case 'keyword':
@@ -50,8 +61,7 @@ function nodeRule(spec: NodeSpec): Schema {
     required.push('children');
   }
   if (Number.isFinite(max)) children.maxItems = max;
-  if (max === 0) properties.children = false;
-  else if (Object.keys(children).length) properties.children = children;
+  if (Object.keys(children).length) properties.children = children;
   if (spec.childType) {
     properties.children = { ...children, items: { properties: { type: { const: spec.childType } } } };
   } else if (max > 0) {
@@ -62,7 +72,7 @@ function nodeRule(spec: NodeSpec): Schema {
   const positional = spec.positional;
   const requiredArgs = positional.filter((p) => p.required).length;
   if (positional.length === 0) {
-    properties.args = false;
+    properties.args = { maxItems: 0 };
   } else {
     const args: Schema = { prefixItems: positional.map(kindSchema) };
     if (spec.variadic) args.items = kindSchema(positional[positional.length - 1]);
@@ -76,9 +86,10 @@ function nodeRule(spec: NodeSpec): Schema {
 
   const commonNames = COMMON_KEYWORDS.map((k) => k.name);
   const keywordNames = spec.keywords.map((k) => k.name);
-  const kwargs: Schema = {
-    properties: Object.fromEntries(spec.keywords.map((k) => [k.name, kindSchema(k)])),
-  };
+  const kwargs: Schema = {};
+  if (spec.keywords.length) {
+    kwargs.properties = Object.fromEntries(spec.keywords.map((k) => [k.name, kindSchema(k)]));
+  }
   const requiredKeywords = spec.keywords.filter((k) => k.required).map((k) => k.name);
   if (requiredKeywords.length) {
     kwargs.required = requiredKeywords;
