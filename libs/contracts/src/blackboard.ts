@@ -34,6 +34,17 @@ export type BbPutRequest = z.infer<typeof BbPutRequestSchema>;
 export type BbDeleteRequest = z.infer<typeof BbDeleteRequestSchema>;
 export type BbListRequest = z.infer<typeof BbListRequestSchema>;
 
+/** Validates what arrives on `canopy.bb.<scope>.changed` (the shape of `BlackboardChanged`). */
+export const BlackboardChangedSchema = z.object({
+  scope: ScopeSchema,
+  key: z.string().min(1),
+  value: z.unknown().optional(),
+  version: z.number().int().min(1),
+  deleted: z.boolean().optional(),
+  source: z.string(),
+  at: z.string(),
+});
+
 /** Published on `canopy.bb.<scope>.changed` for every change made outside a tick. */
 export interface BlackboardChanged {
   scope: string;

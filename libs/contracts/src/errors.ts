@@ -9,6 +9,8 @@ export const ErrorCodes = {
   KEY_NOT_FOUND: 404,
   EXECUTION_STOPPED: 409,
   EXECUTION_NOT_STARTABLE: 409,
+  /** `POST /executions` with an `id` that is taken. */
+  EXECUTION_EXISTS: 409,
   VERSION_CONFLICT: 409,
   PAYLOAD_TOO_LARGE: 413,
   OWNER_UNAVAILABLE: 503,

@@ -8,3 +8,4 @@ export * from './blackboard';
 export * from './messages';
 export * from './subject-map';
 export * from './validate';
+export * from './rest';

@@ -1,0 +1,79 @@
+import { randomUUID } from 'node:crypto';
+import {
+  BlackboardKeySchema,
+  Subjects,
+  shardOf,
+  type CreateExecutionRequest,
+  type Execution,
+} from '@canopy/contracts';
+import type { TreeDocument } from '@canopy/engine';
+import { RunnerError } from '../errors';
+import type { Bus } from '../messaging/bus';
+import type { TreeStore } from '../registry/tree-store';
+import { toExecution, type ExecMeta } from './execution-meta';
+import type { ExecutionStore } from './execution-store';
+import type { Publisher } from './publisher';
+import type { TreeDocuments } from './tree-documents';
+
+/** How long a use case waits for the owner before answering from Redis. */
+export const OWNER_TIMEOUT_MS = 2000;
+
+/**
+ * Creates an execution (any runner): everything needed to run it goes to Redis first, then the
+ * owner of its shard is asked to load it. With no owner reachable yet the execution still exists;
+ * whichever runner takes the shard loads it.
+ */
+export class CreateExecution {
+  constructor(
+    private readonly trees: TreeStore,
+    private readonly documents: TreeDocuments,
+    private readonly store: ExecutionStore,
+    private readonly bus: Bus,
+    private readonly publisher: Publisher,
+    private readonly shardCount: number,
+  ) {}
+
+  async execute(req: CreateExecutionRequest): Promise<Execution> {
+    const badKeys = Object.keys(req.blackboard ?? {}).filter((k) => !BlackboardKeySchema.safeParse(k).success);
+    if (badKeys.length > 0) {
+      throw new RunnerError('VALIDATION_FAILED', `invalid blackboard keys: ${badKeys.join(', ')}`, {
+        fields: badKeys.map((k) => ({ field: `blackboard.${k}`, message: 'must not contain whitespace, * or >' })),
+      });
+    }
+    const record = await this.trees.get(req.tree, req.version);
+    if (!record) {
+      throw new RunnerError(
+        'TREE_NOT_FOUND',
+        req.version === undefined ? `no tree "${req.tree}"` : `no version ${req.version} of tree "${req.tree}"`,
+      );
+    }
+    const library = await this.documents.resolveLibrary(record.definition as unknown as TreeDocument);
+    const id = req.id ?? randomUUID();
+    const meta: ExecMeta = {
+      id,
+      tree: record.name,
+      version: record.version,
+      team: req.team,
+      mode: req.mode,
+      intervalMs: req.intervalMs,
+      maxTicks: req.maxTicks,
+      state: req.mode === 'manual' ? 'created' : 'running',
+      status: 'IDLE',
+      tick: 0,
+      createdAt: new Date().toISOString(),
+      runStartTick: 0,
+      library,
+    };
+    const shard = shardOf(id, this.shardCount);
+    if (!(await this.store.create(meta, shard, req.blackboard))) {
+      throw new RunnerError('EXECUTION_EXISTS', `execution ${id} exists`);
+    }
+    if (meta.state === 'running') this.publisher.eventOf(id, 0, 0, 'execution_started', { mode: meta.mode });
+    try {
+      return await this.bus.request<Execution>(Subjects.command(shard, id), { type: 'load' }, { timeoutMs: OWNER_TIMEOUT_MS });
+    } catch {
+      // No owner right now (starting up, handing over): it loads the execution when it takes the shard.
+    }
+    return toExecution(meta);
+  }
+}

@@ -1,0 +1,465 @@
+import type { Context } from '@opentelemetry/api';
+import type { Redis } from 'ioredis';
+import type { BlackboardChanged, Execution, StartRequest, TickResponse } from '@canopy/contracts';
+import { ActionRegistry, buildTree, systemClock, type ActionFn, type ActionResolver, type Clock } from '@canopy/engine';
+import { RunnerError } from '../errors';
+import type { Log } from '../log';
+import type { BusSubscription } from '../messaging/bus';
+import type { ShardListener } from '../ownership/shard-manager';
+import { Scheduler, type SchedulerClock } from '../scheduling/scheduler';
+import { parseCommitReply, persistentWrites, queueCommit, type ScopeWrite } from './commit';
+import { toExecution, type ExecMeta } from './execution-meta';
+import { ExecutionRuntime, stoppedError } from './execution-runtime';
+import type { ExecutionStore } from './execution-store';
+import type { Publisher } from './publisher';
+import { ScopeView, scopesOf, type ScopeCache } from './scope-cache';
+import { TickPipeline, type PipelineHost } from './tick-pipeline';
+import type { TreeDocuments } from './tree-documents';
+
+export interface ExecutionHostDeps {
+  runnerId: string;
+  redis: Redis;
+  store: ExecutionStore;
+  documents: TreeDocuments;
+  cache: ScopeCache;
+  publisher: Publisher;
+  /** Resolves action names not registered locally (remote actions over NATS). */
+  remoteActions: ActionResolver;
+  /** Actions served in-process (tests, embedding); they win over remote ones. */
+  localActions?: Record<string, ActionFn>;
+  log: Log;
+  clock?: Clock;
+  schedulerClock?: SchedulerClock;
+}
+
+/** What the host needs from ownership: our epoch per shard, and how to give a shard up. */
+export interface ShardOwnership {
+  epochOf(shard: number): number | undefined;
+  lose(shard: number): void;
+}
+
+interface PlannedChange {
+  next: ExecMeta;
+  /** Store the tree's checkpoint too (the change touched node state). */
+  checkpoint?: boolean;
+  writes?: ScopeWrite[];
+  /** The lifecycle event, published once the change is committed. */
+  event: () => void;
+}
+
+const OWNER_GONE = () => new RunnerError('OWNER_UNAVAILABLE', 'the execution moved to another runner; retry');
+
+/**
+ * The executions this runner owns: loading them when a shard is taken, serving their commands,
+ * deciding when each ticks (through the one scheduler) and letting them go on handover or fencing.
+ */
+export class ExecutionHost implements PipelineHost, ShardListener {
+  readonly runnerId: string;
+  readonly scheduler: Scheduler<string>;
+  private readonly executions = new Map<string, ExecutionRuntime>();
+  private readonly loading = new Map<string, Promise<ExecutionRuntime | undefined>>();
+  private readonly commandSubs = new Map<number, BusSubscription>();
+  private readonly pipeline: TickPipeline;
+  private readonly actions: ActionRegistry;
+  private ownership: ShardOwnership | undefined;
+  private subscribeCommands: ((shard: number) => BusSubscription) | undefined;
+
+  constructor(private readonly deps: ExecutionHostDeps) {
+    this.runnerId = deps.runnerId;
+    this.actions = new ActionRegistry(deps.remoteActions);
+    for (const [name, fn] of Object.entries(deps.localActions ?? {})) this.actions.register(name, fn);
+    this.pipeline = new TickPipeline(deps.redis, deps.cache, deps.publisher, this, deps.log);
+    this.scheduler = new Scheduler(this.pipeline.runSlot, deps.schedulerClock, (error) =>
+      deps.log.error({ err: error }, 'scheduler slot failed'),
+    );
+  }
+
+  attach(ownership: ShardOwnership, subscribeCommands: (shard: number) => BusSubscription): void {
+    this.ownership = ownership;
+    this.subscribeCommands = subscribeCommands;
+  }
+
+  execution(id: string): ExecutionRuntime | undefined {
+    return this.executions.get(id);
+  }
+
+  loadedIds(): string[] {
+    return [...this.executions.keys()];
+  }
+
+  epochOf(shard: number): number | undefined {
+    return this.ownership?.epochOf(shard);
+  }
+
+  // ---- ShardListener -------------------------------------------------------------------------
+
+  async shardAcquired(shard: number): Promise<void> {
+    if (this.subscribeCommands && !this.commandSubs.has(shard)) {
+      this.commandSubs.set(shard, this.subscribeCommands(shard));
+    }
+    const ids = await this.deps.store.shardIds(shard);
+    for (let i = 0; i < ids.length; i += 50) {
+      await Promise.all(
+        ids.slice(i, i + 50).map((id) =>
+          this.ensureLoaded(id, shard).catch((error: unknown) =>
+            this.deps.log.error({ err: error, execId: id, shard }, 'could not load execution'),
+          ),
+        ),
+      );
+    }
+    this.deps.log.info({ shard, executions: ids.length }, 'shard acquired');
+  }
+
+  async shardReleasing(shard: number): Promise<void> {
+    this.unsubscribe(shard);
+    // Let the slot in flight commit and publish; nothing of this shard ticks after it.
+    await this.scheduler.idle();
+    for (const exec of this.ofShard(shard)) this.unloadLocal(exec, OWNER_GONE());
+    this.deps.log.info({ shard }, 'shard handed over');
+  }
+
+  shardLost(shard: number): void {
+    this.unsubscribe(shard);
+    for (const exec of this.ofShard(shard)) {
+      this.unloadLocal(exec, new RunnerError('FENCED', `runner ${this.runnerId} lost shard ${shard}`));
+    }
+    this.deps.log.warn({ shard }, 'shard lost');
+  }
+
+  shardFenced(shard: number): void {
+    this.ownership?.lose(shard);
+  }
+
+  // ---- Loading -------------------------------------------------------------------------------
+
+  /** The loaded execution, loading it from Redis if this runner owns its shard. */
+  async ensureLoaded(id: string, shard: number): Promise<ExecutionRuntime | undefined> {
+    const loaded = this.executions.get(id);
+    if (loaded) return loaded;
+    let pending = this.loading.get(id);
+    if (!pending) {
+      pending = this.load(id, shard).finally(() => this.loading.delete(id));
+      this.loading.set(id, pending);
+    }
+    return pending;
+  }
+
+  private async load(id: string, shard: number): Promise<ExecutionRuntime | undefined> {
+    if (this.epochOf(shard) === undefined) throw OWNER_GONE();
+    const [meta, checkpoint] = await Promise.all([this.deps.store.readMeta(id), this.deps.store.readCheckpoint(id)]);
+    if (!meta) return undefined;
+    const [doc, library] = await Promise.all([
+      this.deps.documents.get(meta.tree, meta.version),
+      this.deps.documents.library(meta.library),
+    ]);
+    const scopes = scopesOf(id, meta.team);
+    const names = [scopes.global, scopes.team, scopes.exec];
+    const acquired: string[] = [];
+    try {
+      for (const scope of names) {
+        await this.deps.cache.acquire(scope);
+        acquired.push(scope);
+      }
+      const view = new ScopeView(this.deps.cache, scopes);
+      const tree = buildTree(doc, {
+        execId: id,
+        clock: this.deps.clock ?? systemClock,
+        blackboard: view,
+        actions: this.actions,
+        onWake: () => this.wake(id),
+        record: { nodes: true, writes: true, logs: true, progress: true, errors: true },
+        library,
+      });
+      if (checkpoint) {
+        try {
+          tree.restore(checkpoint);
+        } catch (error) {
+          this.deps.log.error({ err: error, execId: id }, 'checkpoint does not fit the tree; starting from its root');
+        }
+      }
+      if (this.epochOf(shard) === undefined || this.executions.has(id)) {
+        throw OWNER_GONE();
+      }
+      const exec = new ExecutionRuntime(meta, shard, tree, view);
+      this.executions.set(id, exec);
+      this.resumeLoaded(exec);
+      return exec;
+    } catch (error) {
+      for (const scope of acquired) this.deps.cache.release(scope);
+      throw error;
+    }
+  }
+
+  /** After a load: continue by state and mode (an event execution mid-run gets one tick to catch up). */
+  private resumeLoaded(exec: ExecutionRuntime): void {
+    if (exec.meta.state === 'running' && exec.meta.mode === 'event' && exec.meta.status === 'RUNNING') {
+      exec.triggered = true;
+    }
+    this.plan(exec);
+  }
+
+  async reload(exec: ExecutionRuntime): Promise<void> {
+    const { scopes } = exec.view;
+    await Promise.all([scopes.global, scopes.team, scopes.exec].map((s) => this.deps.cache.reload(s)));
+    this.unloadLocal(exec, new RunnerError('DEPENDENCY_UNAVAILABLE', 'execution reloaded'));
+    await this.ensureLoaded(exec.id, exec.shard);
+  }
+
+  /**
+   * Forgets an execution here, committing nothing: its last commit is what the next owner resumes.
+   * The tree is halted so its remote actions are cancelled (the next owner calls them again).
+   */
+  unloadLocal(exec: ExecutionRuntime, reason: unknown, halt = true): void {
+    if (exec.closed) return;
+    exec.closed = true;
+    this.scheduler.cancel(exec.id);
+    this.executions.delete(exec.id);
+    try {
+      if (halt) exec.tree.halt();
+    } catch (error) {
+      this.deps.log.warn({ err: error, execId: exec.id }, 'halt on unload threw');
+    }
+    exec.failManual(reason);
+    const { scopes } = exec.view;
+    for (const scope of [scopes.global, scopes.team, scopes.exec]) this.deps.cache.release(scope);
+  }
+
+  executionGone(exec: ExecutionRuntime): void {
+    this.unloadLocal(exec, new RunnerError('EXECUTION_NOT_FOUND', `execution ${exec.id} was deleted`));
+  }
+
+  // ---- Scheduling ----------------------------------------------------------------------------
+
+  plan(exec: ExecutionRuntime): void {
+    if (exec.closed) return;
+    const { id, meta } = exec;
+    const now = Date.now();
+    if (meta.state !== 'running') {
+      this.scheduler.cancel(id);
+    } else if (meta.mode === 'auto') {
+      this.scheduler.enqueue(id);
+    } else if (meta.mode === 'interval') {
+      if (this.scheduler.dueOf(id) === undefined) {
+        const due = exec.nextDue === undefined ? now : Math.max(now, exec.nextDue + exec.intervalMs);
+        exec.nextDue = due;
+        this.scheduler.at(id, due);
+      }
+    } else if (meta.mode === 'event') {
+      if (exec.triggered) this.scheduler.enqueue(id);
+      else if (meta.status === 'RUNNING' && this.scheduler.dueOf(id) === undefined) {
+        this.scheduler.at(id, now + exec.intervalMs);
+      }
+    }
+    if (exec.hasManualTicks()) this.scheduler.enqueue(id);
+  }
+
+  /** An async action settled: an event execution ticks. */
+  private wake(id: string): void {
+    const exec = this.executions.get(id);
+    if (!exec || exec.meta.mode !== 'event') return;
+    exec.triggered = true;
+    if (exec.meta.state === 'running') this.scheduler.enqueue(id);
+  }
+
+  scopeChanged(scope: string, exceptExecId: string): void {
+    for (const exec of this.executions.values()) {
+      if (exec.id === exceptExecId || exec.meta.mode !== 'event') continue;
+      const { scopes } = exec.view;
+      if (scopes.global !== scope && scopes.team !== scope && scopes.exec !== scope) continue;
+      exec.triggered = true;
+      if (exec.meta.state === 'running') this.scheduler.enqueue(exec.id);
+    }
+  }
+
+  /** A change made outside this runner's ticks; applied to the cache if newer, then wakes readers. */
+  applyOutsideChange(change: BlackboardChanged): boolean {
+    const applied = this.deps.cache.applyOutside(change);
+    if (applied) this.scopeChanged(change.scope, '');
+    return applied;
+  }
+
+  // ---- Commands (this runner owns the execution) --------------------------------------------
+
+  private async owned(id: string, shard: number): Promise<ExecutionRuntime> {
+    const exec = await this.ensureLoaded(id, shard);
+    if (!exec) throw new RunnerError('EXECUTION_NOT_FOUND', `no execution ${id}`);
+    return exec;
+  }
+
+  async get(id: string, shard: number): Promise<Execution> {
+    const exec = await this.owned(id, shard);
+    return toExecution(exec.meta, this.runnerId);
+  }
+
+  async tick(id: string, shard: number, count: number, parent?: Context): Promise<TickResponse> {
+    const exec = await this.owned(id, shard);
+    if (exec.meta.state === 'stopped') throw stoppedError(id);
+    exec.parent = parent;
+    const done = exec.requestTicks(count);
+    this.scheduler.enqueue(id);
+    return done;
+  }
+
+  async trigger(id: string, shard: number, parent?: Context): Promise<{ queued: true }> {
+    const exec = await this.owned(id, shard);
+    if (exec.meta.state === 'stopped') throw stoppedError(id);
+    if (exec.meta.mode !== 'event') {
+      throw new RunnerError('EXECUTION_NOT_STARTABLE', `execution ${id} is in ${exec.meta.mode} mode; triggers drive event mode`);
+    }
+    exec.triggered = true;
+    exec.parent = parent;
+    if (exec.meta.state === 'running') this.scheduler.enqueue(id);
+    return { queued: true };
+  }
+
+  async start(id: string, shard: number, req: StartRequest): Promise<Execution> {
+    return this.changeState(id, shard, (exec) => {
+      if (exec.meta.state === 'stopped') throw stoppedError(id);
+      exec.nextDue = undefined;
+      exec.triggered = false;
+      this.scheduler.cancel(id);
+      return {
+        next: {
+          ...exec.meta,
+          mode: req.mode,
+          intervalMs: req.intervalMs ?? exec.meta.intervalMs,
+          maxTicks: req.maxTicks,
+          state: 'running',
+          runStartTick: exec.meta.tick,
+        },
+        event: () => this.deps.publisher.event(exec, exec.meta.tick, 'execution_started', { mode: req.mode }),
+      };
+    });
+  }
+
+  async pause(id: string, shard: number): Promise<Execution> {
+    return this.changeState(id, shard, (exec) => {
+      if (exec.meta.state === 'stopped') throw stoppedError(id);
+      if (exec.meta.state !== 'running') return undefined;
+      return {
+        next: { ...exec.meta, state: 'paused' },
+        event: () => this.deps.publisher.event(exec, exec.meta.tick, 'execution_paused', {}),
+      };
+    });
+  }
+
+  async resume(id: string, shard: number): Promise<Execution> {
+    return this.changeState(id, shard, (exec) => {
+      if (exec.meta.state === 'stopped') throw stoppedError(id);
+      if (exec.meta.state !== 'paused') return undefined;
+      exec.nextDue = undefined;
+      return {
+        next: { ...exec.meta, state: 'running' },
+        event: () => this.deps.publisher.event(exec, exec.meta.tick, 'execution_started', { mode: exec.meta.mode }),
+      };
+    });
+  }
+
+  /** Halts the tree (cancelling running actions) and keeps it stopped for good. */
+  async stop(id: string, shard: number): Promise<Execution> {
+    return this.changeState(id, shard, (exec) => {
+      if (exec.meta.state === 'stopped') return undefined;
+      const halted = exec.tree.halt();
+      exec.finishManual();
+      return {
+        next: { ...exec.meta, state: 'stopped', status: exec.tree.status },
+        checkpoint: true,
+        writes: persistentWrites(halted, exec.view.scopes),
+        event: () => this.deps.publisher.event(exec, exec.meta.tick, 'execution_stopped', {}),
+      };
+    });
+  }
+
+  /**
+   * Before a delete: halt (cancelling remote actions) and commit what the halt released (team
+   * semaphores), then forget the execution here.
+   */
+  async unload(id: string, shard: number): Promise<{ unloaded: true }> {
+    await this.scheduler.idle();
+    const exec = this.executions.get(id);
+    if (!exec) return { unloaded: true };
+    try {
+      await this.changeState(id, shard, (e) => {
+        const halted = e.tree.halt();
+        const writes = persistentWrites(halted, e.view.scopes);
+        return writes.length === 0 ? undefined : { next: e.meta, writes, event: () => undefined };
+      });
+    } finally {
+      this.unloadLocal(exec, new RunnerError('EXECUTION_NOT_FOUND', `execution ${id} was unloaded`), false);
+    }
+    return { unloaded: true };
+  }
+
+  /**
+   * A command's state change: applied between slots (so no tick of this execution is in flight),
+   * in memory first and then committed through the fenced script. The commit is sent before any
+   * later slot's pipeline, on the same connection, so Redis sees changes in the order we made them.
+   */
+  private async changeState(
+    id: string,
+    shard: number,
+    change: (exec: ExecutionRuntime) => PlannedChange | undefined,
+  ): Promise<Execution> {
+    await this.owned(id, shard);
+    await this.scheduler.idle();
+    const exec = this.executions.get(id);
+    if (!exec) throw OWNER_GONE();
+    const planned = change(exec);
+    if (!planned) return toExecution(exec.meta, this.runnerId);
+    const epoch = this.epochOf(shard);
+    if (epoch === undefined) throw OWNER_GONE();
+    exec.meta = planned.next;
+    const pipeline = this.deps.redis.pipeline();
+    queueCommit(pipeline, {
+      runnerId: this.runnerId,
+      shard,
+      epoch,
+      kind: 'state',
+      meta: planned.next,
+      checkpoint: planned.checkpoint ? exec.tree.checkpoint() : undefined,
+      writes: planned.writes ?? [],
+    });
+    const sent = pipeline.exec();
+    this.plan(exec);
+    const replies = await sent;
+    const [error, reply] = replies?.[0] ?? [new Error('no reply'), undefined];
+    if (error) {
+      exec.needsReload = true;
+      throw new RunnerError('DEPENDENCY_UNAVAILABLE', `could not store the change: ${error.message}`);
+    }
+    const outcome = parseCommitReply(reply);
+    if (outcome.kind === 'fenced') {
+      this.shardFenced(shard);
+      throw new RunnerError('FENCED', `runner ${this.runnerId} no longer owns shard ${shard}`);
+    }
+    if (outcome.kind === 'gone') {
+      this.executionGone(exec);
+      throw new RunnerError('EXECUTION_NOT_FOUND', `execution ${id} was deleted`);
+    }
+    const writes = planned.writes ?? [];
+    const committed = outcome.kind === 'ok' ? writes.map((w, i) => ({ ...w, version: outcome.versions[i] })) : [];
+    for (const w of committed) this.deps.cache.apply(w);
+    this.deps.publisher.publishSharedChanges(id, committed);
+    for (const w of committed) if (!w.scope.startsWith('exec:')) this.scopeChanged(w.scope, id);
+    planned.event();
+    return toExecution(exec.meta, this.runnerId);
+  }
+
+  // ---- Shutdown ------------------------------------------------------------------------------
+
+  private ofShard(shard: number): ExecutionRuntime[] {
+    return [...this.executions.values()].filter((e) => e.shard === shard);
+  }
+
+  private unsubscribe(shard: number): void {
+    this.commandSubs.get(shard)?.unsubscribe();
+    this.commandSubs.delete(shard);
+  }
+
+  /** Stops the scheduler after the slot in flight (shutdown, after the shards were handed over). */
+  async close(): Promise<void> {
+    await this.scheduler.stop();
+    for (const shard of [...this.commandSubs.keys()]) this.unsubscribe(shard);
+    for (const exec of [...this.executions.values()]) this.unloadLocal(exec, OWNER_GONE());
+  }
+}

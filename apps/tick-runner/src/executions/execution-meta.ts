@@ -1,0 +1,83 @@
+import type { Execution, ExecutionMode, ExecutionState } from '@canopy/contracts';
+import type { Status } from '@canopy/engine';
+
+/**
+ * Everything needed to resume an execution, besides its checkpoint and scopes. Stored as the Redis
+ * hash `RedisKeys.execMeta(id)` with string fields.
+ */
+export interface ExecMeta {
+  id: string;
+  tree: string;
+  version: number;
+  team?: string;
+  mode: ExecutionMode;
+  intervalMs?: number;
+  maxTicks?: number;
+  state: ExecutionState;
+  status: Status;
+  tick: number;
+  createdAt: string;
+  /** The tick count when the current run started: `maxTicks` counts ticks since then. */
+  runStartTick: number;
+  /** Versions of other registered trees the document's subtrees were resolved to at creation. */
+  library: Record<string, number>;
+}
+
+export function metaToHash(meta: ExecMeta): Record<string, string> {
+  const hash: Record<string, string> = {
+    id: meta.id,
+    tree: meta.tree,
+    version: String(meta.version),
+    mode: meta.mode,
+    state: meta.state,
+    status: meta.status,
+    tick: String(meta.tick),
+    createdAt: meta.createdAt,
+    runStartTick: String(meta.runStartTick),
+    library: JSON.stringify(meta.library),
+    team: meta.team ?? '',
+    intervalMs: meta.intervalMs === undefined ? '' : String(meta.intervalMs),
+    maxTicks: meta.maxTicks === undefined ? '' : String(meta.maxTicks),
+  };
+  return hash;
+}
+
+const optionalNumber = (text: string | undefined) => (text ? Number(text) : undefined);
+
+export function metaFromHash(hash: Record<string, string>): ExecMeta | undefined {
+  if (!hash.id || !hash.tree) return undefined;
+  return {
+    id: hash.id,
+    tree: hash.tree,
+    version: Number(hash.version),
+    team: hash.team || undefined,
+    mode: hash.mode as ExecutionMode,
+    intervalMs: optionalNumber(hash.intervalMs),
+    maxTicks: optionalNumber(hash.maxTicks),
+    state: hash.state as ExecutionState,
+    status: (hash.status || 'IDLE') as Status,
+    tick: Number(hash.tick ?? 0),
+    createdAt: hash.createdAt,
+    runStartTick: Number(hash.runStartTick ?? 0),
+    library: hash.library ? (JSON.parse(hash.library) as Record<string, number>) : {},
+  };
+}
+
+/** The public view of an execution. */
+export function toExecution(meta: ExecMeta, owner?: string): Execution {
+  const execution: Execution = {
+    id: meta.id,
+    tree: meta.tree,
+    version: meta.version,
+    mode: meta.mode,
+    state: meta.state,
+    status: meta.status,
+    tick: meta.tick,
+    createdAt: meta.createdAt,
+  };
+  if (meta.team !== undefined) execution.team = meta.team;
+  if (meta.intervalMs !== undefined) execution.intervalMs = meta.intervalMs;
+  if (meta.maxTicks !== undefined) execution.maxTicks = meta.maxTicks;
+  if (owner !== undefined) execution.owner = owner;
+  return execution;
+}

@@ -1,0 +1,35 @@
+import type { Redis, Result } from 'ioredis';
+import { COMMIT_LUA } from './executions/commit.lua';
+import { ACQUIRE_LUA, HEARTBEAT_LUA, RELEASE_LUA, RENEW_LUA } from './ownership/leases.lua';
+import { REGISTER_TREE_LUA } from './registry/tree-store';
+
+type Arg = string | number;
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    canopyCommit(numKeys: number, ...args: Arg[]): Result<unknown[], Context>;
+    canopyAcquire(lease: string, epochKey: string, owner: string, ttlMs: number): Result<[number, number | string], Context>;
+    canopyRenew(lease: string, owner: string, epoch: number, ttlMs: number): Result<number, Context>;
+    canopyRelease(lease: string, owner: string, epoch: number): Result<number, Context>;
+    canopyHeartbeat(runners: string, runner: string, ttlMs: number): Result<string[], Context>;
+    canopyRegisterTree(treeKey: string, record: string): Result<number, Context>;
+  }
+}
+
+const defined = new WeakSet<Redis>();
+
+/**
+ * Registers the runner's Lua scripts on a client (EVALSHA with automatic script loading, also in
+ * pipelines). Idempotent per client.
+ */
+export function defineScripts(redis: Redis): Redis {
+  if (defined.has(redis)) return redis;
+  redis.defineCommand('canopyCommit', { lua: COMMIT_LUA });
+  redis.defineCommand('canopyAcquire', { lua: ACQUIRE_LUA, numberOfKeys: 2 });
+  redis.defineCommand('canopyRenew', { lua: RENEW_LUA, numberOfKeys: 1 });
+  redis.defineCommand('canopyRelease', { lua: RELEASE_LUA, numberOfKeys: 1 });
+  redis.defineCommand('canopyHeartbeat', { lua: HEARTBEAT_LUA, numberOfKeys: 1 });
+  redis.defineCommand('canopyRegisterTree', { lua: REGISTER_TREE_LUA, numberOfKeys: 1 });
+  defined.add(redis);
+  return redis;
+}
