@@ -1,0 +1,83 @@
+import { deepEqual } from '../expr/values';
+import type { BlackboardStore, StoreScope } from '../model/runtime';
+import type { Recorder } from '../record/recorder';
+import type { KeyRef } from './keys';
+import type { LocalScope } from './local-scope';
+import { deleteIn, getIn, setIn } from './nested';
+
+/** Nearest scope that has `key`: local scopes innermost first, then exec, team, global. */
+export function readKey(store: BlackboardStore, local: LocalScope | null, key: string): unknown {
+  for (let s = local; s !== null; s = s.parent) {
+    const v = s.vars.get(key);
+    if (v !== undefined) return v;
+  }
+  // Store contract: `undefined` means absent, so one lookup per scope is enough.
+  const v = store.get('exec', key);
+  if (v !== undefined) return v;
+  const t = store.get('team', key);
+  return t !== undefined ? t : store.get('global', key);
+}
+
+/** `undefined` when the key or a nested field is missing. */
+export function readRef(store: BlackboardStore, local: LocalScope | null, ref: KeyRef): unknown {
+  const top = ref.scope !== null ? store.get(ref.scope, ref.key) : readKey(store, local, ref.key);
+  return ref.path === null ? top : getIn(top, ref.path);
+}
+
+type Target = LocalScope | StoreScope;
+
+function targetOf(store: BlackboardStore, local: LocalScope | null, ref: KeyRef): Target {
+  if (ref.scope !== null) return ref.scope;
+  for (let s = local; s !== null; s = s.parent) if (s.vars.has(ref.key)) return s;
+  if (store.has('exec', ref.key)) return 'exec';
+  if (store.has('team', ref.key)) return 'team';
+  if (store.has('global', ref.key)) return 'global';
+  return local ?? 'exec';
+}
+
+function load(store: BlackboardStore, t: Target, key: string): unknown {
+  return typeof t === 'string' ? store.get(t, key) : t.vars.get(key);
+}
+
+function put(store: BlackboardStore, rec: Recorder, t: Target, key: string, old: unknown, next: unknown): void {
+  if (typeof t === 'string') {
+    if (next === undefined) store.delete(t, key);
+    else store.set(t, key, next);
+  } else if (next === undefined) t.vars.delete(key);
+  else t.vars.set(key, next);
+  rec.write(key, typeof t === 'string' ? t : t.label, old, next);
+}
+
+/** `(set KEY v)`. Throws ExprError when a nested path crosses a non-collection. */
+export function writeRef(
+  store: BlackboardStore,
+  rec: Recorder,
+  local: LocalScope | null,
+  ref: KeyRef,
+  value: unknown,
+): void {
+  const t = targetOf(store, local, ref);
+  const old = load(store, t, ref.key);
+  put(store, rec, t, ref.key, old, ref.path === null ? value : setIn(old, ref.path, 0, value));
+}
+
+/** `(unset KEY)`: a no-op (and no record) when there is nothing to remove. */
+export function deleteRef(store: BlackboardStore, rec: Recorder, local: LocalScope | null, ref: KeyRef): void {
+  const t = targetOf(store, local, ref);
+  const old = load(store, t, ref.key);
+  if (old === undefined) return;
+  const next = ref.path === null ? undefined : deleteIn(old, ref.path, 0);
+  if (next !== old) put(store, rec, t, ref.key, old, next);
+}
+
+/** Binds a subtree argument or loop variable; recorded only when the value changes. */
+export function bindLocal(rec: Recorder, scope: LocalScope, key: string, value: unknown): void {
+  const old = scope.vars.get(key);
+  scope.vars.set(key, value);
+  if (old === undefined || !deepEqual(old, value)) rec.write(key, scope.label, old, value);
+}
+
+/** Writes a store key directly (semaphores), recording it. */
+export function writeStore(store: BlackboardStore, rec: Recorder, scope: StoreScope, key: string, value: unknown): void {
+  put(store, rec, scope, key, store.get(scope, key), value);
+}

@@ -1,0 +1,13 @@
+import type { BlackboardStore } from '../model/runtime';
+
+/** What a compiled expression may read while it runs: the store and the tick's time. */
+export interface EvalEnv {
+  readonly store: BlackboardStore;
+  /** Clock time read once at the start of the tick. */
+  readonly now: number;
+  /** 1-based tick number. */
+  readonly tick: number;
+}
+
+/** A compiled expression. Throws ExprError on a runtime type error; callers catch it. */
+export type Evaluator = (env: EvalEnv) => unknown;

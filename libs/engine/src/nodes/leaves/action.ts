@@ -1,0 +1,147 @@
+import type { Evaluator } from '../../expr/env';
+import { FAILURE, RUNNING, SUCCESS, type TickStatus } from '../../status';
+import { BtNode, EVAL_FAILED } from '../../tree/node';
+import type { Runtime } from '../../tree/runtime';
+import { numberIn, recordIn, stringIn, type NodeState } from '../../tree/state';
+import { CALL, Invocation, isPromiseLike, messageOf, PENDING, REJECTED, RESOLVED } from './invocation';
+
+const NO_ARGS: Readonly<Record<string, unknown>> = Object.freeze({});
+const STATE_NAMES = ['call', 'pending', 'resolved', 'rejected'] as const;
+
+/**
+ * Calls a registered action. A Promise makes the node RUNNING and its outcome is applied on the
+ * first tick after it settles, never mid-tick, so a tick's records depend only on what had
+ * settled before the tick began.
+ */
+export class ActionNode extends BtNode {
+  private inv: Invocation | null = null;
+
+  constructor(
+    id: string,
+    rt: Runtime,
+    private readonly name: string,
+    private readonly argNames: readonly string[],
+    private readonly argValues: readonly Evaluator[],
+  ) {
+    super(id, rt);
+  }
+
+  protected override onStart(): void {
+    this.inv = null;
+    let args = NO_ARGS;
+    if (this.argNames.length > 0) {
+      const out: Record<string, unknown> = {};
+      for (let i = 0; i < this.argNames.length; i++) {
+        const v = this.evaluate(this.argValues[i]);
+        if (v === EVAL_FAILED) return;
+        out[this.argNames[i]] = v;
+      }
+      args = out;
+    }
+    this.inv = new Invocation(this.rt.execId, this.id, this.rt.tick, args);
+  }
+
+  protected onTick(): TickStatus {
+    const inv = this.inv;
+    if (inv === null) return FAILURE;
+    switch (inv.state) {
+      case PENDING:
+        return RUNNING;
+      case RESOLVED:
+        return this.apply(inv, inv.outcome, true);
+      case REJECTED:
+        return this.fail('ACTION_FAILED', inv.failure);
+      default:
+        return this.call(inv);
+    }
+  }
+
+  private call(inv: Invocation): TickStatus {
+    const fn = this.rt.actions?.resolve(this.name);
+    if (fn === undefined) return this.fail('UNKNOWN_ACTION', `unknown action '${this.name}'`);
+    inv.state = CALL;
+    inv.tick = this.rt.tick;
+    let out: unknown;
+    try {
+      out = fn(inv.args, inv);
+    } catch (e) {
+      return this.fail('ACTION_FAILED', `action '${this.name}' threw: ${messageOf(e)}`);
+    }
+    if (!isPromiseLike(out)) return this.apply(inv, out, false);
+    inv.state = PENDING;
+    out.then(
+      (v) => this.settle(inv, RESOLVED, v),
+      (e: unknown) => this.settle(inv, REJECTED, `action '${this.name}' failed: ${messageOf(e)}`),
+    );
+    return RUNNING;
+  }
+
+  private settle(inv: Invocation, state: typeof RESOLVED | typeof REJECTED, v: unknown): void {
+    // A halted or superseded invocation settles into the void.
+    if (this.inv !== inv || inv.state !== PENDING) return;
+    inv.state = state;
+    if (state === RESOLVED) inv.outcome = v;
+    else inv.failure = v as string;
+    this.rt.onWake?.();
+  }
+
+  private apply(inv: Invocation, out: unknown, settled: boolean): TickStatus {
+    if (out === undefined || out === true || out === 'SUCCESS') return this.finish(SUCCESS);
+    if (out === false || out === 'FAILURE') return this.finish(FAILURE);
+    if (out === 'RUNNING') {
+      // A settled promise asking to continue is called again now: this tick has not called it.
+      if (settled) return this.call(inv);
+      inv.state = CALL;
+      return RUNNING;
+    }
+    return this.fail('ACTION_FAILED', `action '${this.name}' returned an invalid outcome: ${String(out)}`);
+  }
+
+  private fail(code: 'ACTION_FAILED' | 'UNKNOWN_ACTION', message: string): TickStatus {
+    this.report(code, message);
+    return this.finish(FAILURE);
+  }
+
+  private finish(s: TickStatus): TickStatus {
+    this.inv = null;
+    return s;
+  }
+
+  protected override onHalt(): void {
+    this.inv?.abort();
+    this.inv = null;
+  }
+
+  override discard(): void {
+    this.onHalt();
+  }
+
+  /**
+   * A pending promise cannot be serialized: it is saved as `pending` and the action is called
+   * again, with the same invocationId, on the first tick after a restore.
+   */
+  protected override saveState(): NodeState | undefined {
+    const inv = this.inv;
+    if (inv === null || this.status !== RUNNING) return undefined;
+    const out: NodeState = { startTick: inv.startTick, args: inv.args, call: STATE_NAMES[inv.state] };
+    if (inv.state === RESOLVED) out.outcome = inv.outcome;
+    if (inv.state === REJECTED) out.failure = inv.failure;
+    return out;
+  }
+
+  protected override loadState(s: NodeState): void {
+    this.inv = null;
+    const args = recordIn(s, 'args');
+    if (args === undefined) return;
+    const inv = new Invocation(this.rt.execId, this.id, numberIn(s, 'startTick', 0), args);
+    const state = STATE_NAMES.indexOf(s.call as (typeof STATE_NAMES)[number]);
+    if (state === RESOLVED) {
+      inv.state = RESOLVED;
+      inv.outcome = s.outcome;
+    } else if (state === REJECTED) {
+      inv.state = REJECTED;
+      inv.failure = stringIn(s, 'failure', '');
+    }
+    this.inv = inv;
+  }
+}

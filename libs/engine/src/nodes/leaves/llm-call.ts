@@ -1,0 +1,234 @@
+import { writeRef } from '../../blackboard/access';
+import type { KeyRef } from '../../blackboard/keys';
+import type { LocalScope } from '../../blackboard/local-scope';
+import type { Evaluator } from '../../expr/env';
+import { typeName } from '../../expr/values';
+import type { LlmRequest, LlmResult } from '../../model/runtime';
+import { FAILURE, RUNNING, SUCCESS, type TickStatus } from '../../status';
+import { BtNode, EVAL_FAILED } from '../../tree/node';
+import type { Runtime } from '../../tree/runtime';
+import { numberIn, numberOrNull, recordIn, stringIn, type NodeState } from '../../tree/state';
+import { CALL, messageOf, PENDING, REJECTED, RESOLVED, type InvocationState } from './invocation';
+
+export interface LlmCallConfig {
+  prompt: Evaluator;
+  into: KeyRef;
+  model?: Evaluator;
+  system?: Evaluator;
+  maxTokens?: Evaluator;
+  timeoutMs?: Evaluator;
+  retries?: Evaluator;
+}
+
+/** One attempt. Tokens buffer here and reach the blackboard only when the node is ticked. */
+class LlmAttempt {
+  state: InvocationState = CALL;
+  buffer = '';
+  result: LlmResult | null = null;
+  failure = '';
+  readonly controller = new AbortController();
+}
+
+/** Returned by `poll` when the attempt failed and another one may start in this tick. */
+const RETRY = 0;
+
+export class LlmCallNode extends BtNode {
+  private req: LlmRequest | null = null;
+  private timeoutMs: number | null = null;
+  private retries = 0;
+  private attempt = 0;
+  private attemptStart = 0;
+  /** What this attempt has written into `:into` so far. */
+  private text = '';
+  private written = false;
+  private call: LlmAttempt | null = null;
+
+  constructor(
+    id: string,
+    rt: Runtime,
+    private readonly scope: LocalScope | null,
+    private readonly cfg: LlmCallConfig,
+  ) {
+    super(id, rt);
+  }
+
+  protected override onStart(): void {
+    this.req = null;
+    this.call = null;
+    this.attempt = 0;
+    if (this.rt.llm === undefined) {
+      this.report('LLM_FAILED', 'no language-model provider is configured');
+      return;
+    }
+    const prompt = this.optionalString(this.cfg.prompt, ':prompt');
+    if (prompt === EVAL_FAILED || prompt === undefined) {
+      if (prompt === undefined) this.report('BAD_ARGUMENT', ':prompt must be a string, got nil');
+      return;
+    }
+    const req: LlmRequest = { prompt };
+    const model = this.optionalString(this.cfg.model, ':model');
+    const system = this.optionalString(this.cfg.system, ':system');
+    if (model === EVAL_FAILED || system === EVAL_FAILED) return;
+    if (model !== undefined) req.model = model;
+    if (system !== undefined) req.system = system;
+    const c = this.cfg;
+    if (c.maxTokens) req.maxTokens = this.evalNumber(c.maxTokens, ':max-tokens', true);
+    this.timeoutMs = c.timeoutMs ? this.evalNumber(c.timeoutMs, ':timeout-ms', false) : null;
+    this.retries = c.retries ? this.evalNumber(c.retries, ':retries', true) : 0;
+    if (Number.isNaN(req.maxTokens) || Number.isNaN(this.timeoutMs) || Number.isNaN(this.retries)) return;
+    this.req = req;
+  }
+
+  private optionalString(ev: Evaluator | undefined, what: string): string | undefined | typeof EVAL_FAILED {
+    if (ev === undefined) return undefined;
+    const v = this.evaluate(ev);
+    if (v === EVAL_FAILED || v === null || typeof v === 'string') return v ?? undefined;
+    this.report('BAD_ARGUMENT', `${what} must be a string, got ${typeName(v)}`);
+    return EVAL_FAILED;
+  }
+
+  protected onTick(): TickStatus {
+    if (this.req === null) return FAILURE;
+    for (;;) {
+      let call = this.call;
+      if (call === null || call.state === CALL) call = this.begin(this.req, call === null);
+      const s = this.poll(call);
+      if (s !== RETRY) return s;
+    }
+  }
+
+  /** `fresh` is false when re-invoking a call restored from a checkpoint: its clock keeps running. */
+  private begin(req: LlmRequest, fresh: boolean): LlmAttempt {
+    const call = new LlmAttempt();
+    this.call = call;
+    if (fresh) this.attemptStart = this.rt.now;
+    // A re-invoked stream starts over, so the text it writes starts over too.
+    this.text = '';
+    this.written = false;
+    call.state = PENDING;
+    const settle = (state: typeof RESOLVED | typeof REJECTED, result: LlmResult | null, failure: string): void => {
+      if (this.call !== call || call.state !== PENDING) return;
+      call.state = state;
+      call.result = result;
+      call.failure = failure;
+      this.rt.onWake?.();
+    };
+    const onToken = (t: string): void => {
+      if (this.call === call && call.state === PENDING) call.buffer += t;
+    };
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- checked in onStart
+      this.rt.llm!(req, { signal: call.controller.signal, onToken }).then(
+        (r) => settle(RESOLVED, r, ''),
+        (e: unknown) => settle(REJECTED, null, messageOf(e)),
+      );
+    } catch (e) {
+      settle(REJECTED, null, messageOf(e));
+    }
+    return call;
+  }
+
+  private poll(call: LlmAttempt): TickStatus | typeof RETRY {
+    if (call.buffer !== '') {
+      const next = this.text + call.buffer;
+      call.buffer = '';
+      if (!this.put(next)) return this.giveUp(call);
+    }
+    if (call.state === RESOLVED && call.result !== null) {
+      const text = call.result.text;
+      if ((!this.written || text !== this.text) && !this.put(text)) return this.giveUp(call);
+      this.call = null;
+      return SUCCESS;
+    }
+    if (call.state === REJECTED) {
+      this.report('LLM_FAILED', `llm-call failed: ${call.failure}`);
+      return this.retry();
+    }
+    if (this.timeoutMs !== null && this.rt.now - this.attemptStart >= this.timeoutMs) {
+      call.controller.abort();
+      this.report('ACTION_TIMEOUT', `llm-call timed out after ${this.timeoutMs} ms`);
+      return this.retry();
+    }
+    return RUNNING;
+  }
+
+  private put(text: string): boolean {
+    try {
+      writeRef(this.rt.store, this.rt.rec, this.scope, this.cfg.into, text);
+    } catch (e) {
+      this.fault(e);
+      return false;
+    }
+    this.text = text;
+    this.written = true;
+    return true;
+  }
+
+  private retry(): TickStatus | typeof RETRY {
+    this.call = null;
+    if (this.attempt >= this.retries) return FAILURE;
+    this.attempt++;
+    return RETRY;
+  }
+
+  private giveUp(call: LlmAttempt): TickStatus {
+    call.controller.abort();
+    this.call = null;
+    return FAILURE;
+  }
+
+  protected override onHalt(): void {
+    this.call?.controller.abort();
+    this.call = null;
+  }
+
+  override discard(): void {
+    this.onHalt();
+  }
+
+  /** A call still streaming is saved as `pending` and started again after a restore. */
+  protected override saveState(): NodeState | undefined {
+    if (this.status !== RUNNING || this.req === null) return undefined;
+    const call = this.call;
+    const out: NodeState = {
+      req: this.req,
+      timeoutMs: this.timeoutMs,
+      retries: this.retries,
+      attempt: this.attempt,
+      attemptStart: this.attemptStart,
+      text: this.text,
+      written: this.written,
+    };
+    if (call !== null && call.state !== CALL) {
+      out.call = call.state === PENDING ? 'pending' : call.state === RESOLVED ? 'resolved' : 'rejected';
+      if (call.buffer !== '') out.buffer = call.buffer;
+      if (call.result !== null) out.result = call.result;
+      if (call.failure !== '') out.failure = call.failure;
+    }
+    return out;
+  }
+
+  protected override loadState(s: NodeState): void {
+    this.call = null;
+    const req = recordIn(s, 'req');
+    this.req = req && typeof req.prompt === 'string' ? (req as unknown as LlmRequest) : null;
+    this.timeoutMs = numberOrNull(s, 'timeoutMs');
+    this.retries = numberIn(s, 'retries', 0);
+    this.attempt = numberIn(s, 'attempt', 0);
+    this.attemptStart = numberIn(s, 'attemptStart', 0);
+    this.text = stringIn(s, 'text', '');
+    this.written = s.written === true;
+    if (s.call === undefined) return;
+    const call = new LlmAttempt();
+    if (s.call === 'resolved') {
+      call.state = RESOLVED;
+      const r = recordIn(s, 'result');
+      call.result = { text: stringIn(r ?? {}, 'text', ''), tokens: numberIn(r ?? {}, 'tokens', 0) };
+    } else if (s.call === 'rejected') {
+      call.state = REJECTED;
+      call.failure = stringIn(s, 'failure', '');
+    }
+    call.buffer = stringIn(s, 'buffer', '');
+    this.call = call;
+  }
+}

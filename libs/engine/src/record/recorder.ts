@@ -1,0 +1,152 @@
+import type {
+  ErrorRecord,
+  LogRecord,
+  NodeChange,
+  NodeVisit,
+  ProgressRecord,
+  RecordOptions,
+  RuntimeErrorCode,
+  WriteRecord,
+} from '../model/runtime';
+import { STATUS_NAMES } from '../status';
+
+/** What one tick (or one out-of-tick halt) produced, before it is stamped with tick metadata. */
+export interface RecordParts {
+  nodes: NodeChange[];
+  writes: WriteRecord[];
+  logs: LogRecord[];
+  progress: ProgressRecord[];
+  errors: ErrorRecord[];
+  visits?: NodeVisit[];
+}
+
+function grow<T extends Int32Array | Uint8Array | Float64Array>(a: T, make: (n: number) => T): T {
+  const b = make(a.length * 2);
+  b.set(a);
+  return b;
+}
+
+/**
+ * Collects a tick's events. Status changes and visits go into reused typed arrays (the hot path
+ * allocates nothing when nothing changes) and become objects once, when the tick ends.
+ */
+export class Recorder {
+  readonly nodes: boolean;
+  readonly writes: boolean;
+  readonly logs: boolean;
+  readonly progress: boolean;
+  readonly errors: boolean;
+  readonly visits: boolean;
+  readonly timing: boolean;
+
+  private chIndex = new Int32Array(64);
+  private chFrom = new Uint8Array(64);
+  private chTo = new Uint8Array(64);
+  private chCount = 0;
+  private vIndex = new Int32Array(64);
+  private vStatus = new Uint8Array(64);
+  private vUs = new Float64Array(64);
+  private vCount = 0;
+  private writeList: WriteRecord[] = [];
+  private logList: LogRecord[] = [];
+  private progressList: ProgressRecord[] = [];
+  private errorList: ErrorRecord[] = [];
+
+  constructor(opts: RecordOptions = {}) {
+    this.nodes = opts.nodes ?? true;
+    this.writes = opts.writes ?? true;
+    this.logs = opts.logs ?? true;
+    this.progress = opts.progress ?? true;
+    this.errors = opts.errors ?? true;
+    this.visits = opts.visits ?? false;
+    this.timing = opts.timing ?? false;
+  }
+
+  change(index: number, from: number, to: number): void {
+    const n = this.chCount;
+    if (n === this.chIndex.length) {
+      this.chIndex = grow(this.chIndex, (k) => new Int32Array(k));
+      this.chFrom = grow(this.chFrom, (k) => new Uint8Array(k));
+      this.chTo = grow(this.chTo, (k) => new Uint8Array(k));
+    }
+    this.chIndex[n] = index;
+    this.chFrom[n] = from;
+    this.chTo[n] = to;
+    this.chCount = n + 1;
+  }
+
+  write(key: string, scope: string, old: unknown, next: unknown): void {
+    if (!this.writes) return;
+    const rec: WriteRecord = { key, scope };
+    if (old !== undefined) rec.old = old;
+    if (next !== undefined) rec.new = next;
+    this.writeList.push(rec);
+  }
+
+  log(nodeId: string, message: string, values: unknown[]): void {
+    if (this.logs) this.logList.push({ nodeId, message, values });
+  }
+
+  step(nodeId: string, step: string, percent: number): void {
+    if (this.progress) this.progressList.push({ nodeId, step, percent });
+  }
+
+  error(nodeId: string, code: RuntimeErrorCode, message: string): void {
+    if (this.errors) this.errorList.push({ nodeId, code, message });
+  }
+
+  /** Reserves the visit's slot on entry so visits come out in pre-order. */
+  beginVisit(index: number): number {
+    const n = this.vCount;
+    if (n === this.vIndex.length) {
+      this.vIndex = grow(this.vIndex, (k) => new Int32Array(k));
+      this.vStatus = grow(this.vStatus, (k) => new Uint8Array(k));
+      this.vUs = grow(this.vUs, (k) => new Float64Array(k));
+    }
+    this.vIndex[n] = index;
+    this.vCount = n + 1;
+    return n;
+  }
+
+  endVisit(slot: number, status: number, us: number): void {
+    this.vStatus[slot] = status;
+    this.vUs[slot] = us;
+  }
+
+  /** Hands out everything collected so far and starts empty. */
+  take(ids: readonly string[]): RecordParts {
+    const nodes: NodeChange[] = new Array(this.chCount);
+    for (let i = 0; i < this.chCount; i++) {
+      nodes[i] = {
+        id: ids[this.chIndex[i]],
+        from: STATUS_NAMES[this.chFrom[i]],
+        to: STATUS_NAMES[this.chTo[i]],
+      };
+    }
+    this.chCount = 0;
+    const parts: RecordParts = {
+      nodes,
+      writes: this.writeList,
+      logs: this.logList,
+      progress: this.progressList,
+      errors: this.errorList,
+    };
+    if (this.visits) parts.visits = this.takeVisits(ids);
+    this.writeList = [];
+    this.logList = [];
+    this.progressList = [];
+    this.errorList = [];
+    return parts;
+  }
+
+  private takeVisits(ids: readonly string[]): NodeVisit[] {
+    const visits: NodeVisit[] = new Array(this.vCount);
+    for (let i = 0; i < this.vCount; i++) {
+      const v: NodeVisit = { id: ids[this.vIndex[i]], status: STATUS_NAMES[this.vStatus[i]] };
+      if (this.timing) v.us = this.vUs[i];
+      visits[i] = v;
+    }
+    this.vCount = 0;
+    return visits;
+  }
+}
