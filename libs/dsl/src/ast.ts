@@ -50,14 +50,7 @@ export interface ErrorAtom extends At {
 }
 
 export type Atom =
-  | NumberAtom
-  | StringAtom
-  | SymbolAtom
-  | KeywordAtom
-  | VarAtom
-  | BooleanAtom
-  | NilAtom
-  | ErrorAtom;
+  NumberAtom | StringAtom | SymbolAtom | KeywordAtom | VarAtom | BooleanAtom | NilAtom | ErrorAtom;
 
 /** `( ... )` */
 export interface ListForm extends At {

@@ -57,7 +57,9 @@ export function compile(source: string, options: CompileOptions = {}): CompileRe
     });
     const errors = sortErrors([
       ...[...readErrors, ...conversion.errors].map((e) => atPos(file, e)),
-      ...issues.map((issue) => atPos(file, { ...issue, pos: locate(conversion, issue.path, issue.atKey) })),
+      ...issues.map((issue) =>
+        atPos(file, { ...issue, pos: locate(conversion, issue.path, issue.atKey) }),
+      ),
     ]);
     return errors.length ? { errors } : { document: conversion.document, errors };
   });
@@ -114,7 +116,13 @@ function locate(conversion: Conversion, path: string, atKey: boolean | undefined
 }
 
 function atPos(file: string, issue: SourceIssue | (Issue & { pos: Pos })): DslError {
-  return { file, line: issue.pos.line, column: issue.pos.column, message: issue.message, code: issue.code };
+  return {
+    file,
+    line: issue.pos.line,
+    column: issue.pos.column,
+    message: issue.message,
+    code: issue.code,
+  };
 }
 
 function sortErrors(errors: DslError[]): DslError[] {
@@ -137,7 +145,15 @@ function guard<T extends { errors: DslError[] }>(file: string, empty: T, run: ()
     const detail = error instanceof Error ? error.message : String(error);
     return {
       ...empty,
-      errors: [{ file, line: 1, column: 1, code: DslErrorCode.Internal, message: `internal error: ${detail}` }],
+      errors: [
+        {
+          file,
+          line: 1,
+          column: 1,
+          code: DslErrorCode.Internal,
+          message: `internal error: ${detail}`,
+        },
+      ],
     };
   }
 }

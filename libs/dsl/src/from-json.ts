@@ -1,4 +1,10 @@
-import { FORMAT_VERSION, type ExprJson, type NodeJson, type TreeDocument, type TreeJson } from '@canopy/engine';
+import {
+  FORMAT_VERSION,
+  type ExprJson,
+  type NodeJson,
+  type TreeDocument,
+  type TreeJson,
+} from '@canopy/engine';
 import { describeJson } from './describe';
 import { DslErrorCode, type Issue } from './errors';
 import { MAX_DEPTH } from './parser';
@@ -13,7 +19,8 @@ export interface Structure {
   issues: Issue[];
 }
 
-const EXPRESSION_SHAPES = 'a number, string, boolean, null, {"$"}, {"sym"}, {"kw"}, {"call", "args"}, {"list"} or {"map"}';
+const EXPRESSION_SHAPES =
+  'a number, string, boolean, null, {"$"}, {"sym"}, {"kw"}, {"call", "args"}, {"list"} or {"map"}';
 
 /**
  * Checks that an unknown value has the shape of a TreeDocument and that every name in it would
@@ -34,9 +41,13 @@ class Reader {
     const trees: TreeJson[] = [];
     const document: TreeDocument = { format: FORMAT_VERSION, trees };
     const structure = { document, broken: this.broken, issues: this.issues };
-    if (!this.object(json, '', ['format', 'trees', 'trailingComments'], 'a tree document')) return structure;
+    if (!this.object(json, '', ['format', 'trees', 'trailingComments'], 'a tree document'))
+      return structure;
     if (json.format !== FORMAT_VERSION) {
-      this.bad(`expected format "${FORMAT_VERSION}", found ${describeJson(json.format)}`, '/format');
+      this.bad(
+        `expected format "${FORMAT_VERSION}", found ${describeJson(json.format)}`,
+        '/format',
+      );
     }
     if (!Array.isArray(json.trees) || json.trees.length === 0) {
       this.bad(`expected a non-empty array of trees, found ${describeJson(json.trees)}`, '/trees');
@@ -88,7 +99,9 @@ class Reader {
       if (typeof v === 'string') node[attribute] = v;
       else this.bad(`expected a string, found ${describeJson(v)}`, `${path}/${attribute}`);
     }
-    const args = this.array(value.args, `${path}/args`)?.map((a, i) => this.expr(a, pointer(`${path}/args`, i), depth + 1));
+    const args = this.array(value.args, `${path}/args`)?.map((a, i) =>
+      this.expr(a, pointer(`${path}/args`, i), depth + 1),
+    );
     if (args?.length) node.args = args;
     const kwargs = this.keyed(value.kwargs, `${path}/kwargs`, depth + 1);
     if (kwargs && Object.keys(kwargs).length) node.kwargs = kwargs;
@@ -116,18 +129,36 @@ class Reader {
     const v = value as Json;
     switch (shape) {
       case '$':
-        return this.name(v.$, `${path}/$`, isVarPath, 'a key path such as "a/b" or "global:x"', (s) => ({ $: s }));
+        return this.name(
+          v.$,
+          `${path}/$`,
+          isVarPath,
+          'a key path such as "a/b" or "global:x"',
+          (s) => ({ $: s }),
+        );
       case 'sym':
         return this.name(v.sym, `${path}/sym`, isSymbolName, 'a symbol name', (s) => ({ sym: s }));
       case 'kw':
-        return this.name(v.kw, `${path}/kw`, isKeywordName, 'a keyword name (without the colon)', (s) => ({ kw: s }));
+        return this.name(
+          v.kw,
+          `${path}/kw`,
+          isKeywordName,
+          'a keyword name (without the colon)',
+          (s) => ({ kw: s }),
+        );
       case 'args,call': {
         const args = this.array(v.args, `${path}/args`) ?? [];
         if (typeof v.call !== 'string') {
-          this.bad(`expected a function name string, found ${describeJson(v.call)}`, `${path}/call`);
+          this.bad(
+            `expected a function name string, found ${describeJson(v.call)}`,
+            `${path}/call`,
+          );
           return this.mark({ sym: 'error' });
         }
-        return { call: v.call, args: args.map((a, i) => this.expr(a, pointer(`${path}/args`, i), depth + 1)) };
+        return {
+          call: v.call,
+          args: args.map((a, i) => this.expr(a, pointer(`${path}/args`, i), depth + 1)),
+        };
       }
       case 'list': {
         const items = this.array(v.list, `${path}/list`) ?? [];
@@ -136,7 +167,10 @@ class Reader {
       case 'map':
         return { map: this.keyed(v.map, `${path}/map`, depth + 1) ?? {} };
       default:
-        this.bad(`expected an expression (${EXPRESSION_SHAPES}), found ${describeJson(value)}`, path);
+        this.bad(
+          `expected an expression (${EXPRESSION_SHAPES}), found ${describeJson(value)}`,
+          path,
+        );
         return this.mark({ sym: 'error' });
     }
   }
@@ -178,7 +212,11 @@ class Reader {
     const out: string[] = [];
     lines.forEach((line, i) => {
       if (typeof line === 'string' && isCommentText(line)) out.push(line);
-      else this.bad(`expected a comment line (a string without line breaks), found ${describeJson(line)}`, pointer(path, i));
+      else
+        this.bad(
+          `expected a comment line (a string without line breaks), found ${describeJson(line)}`,
+          pointer(path, i),
+        );
     });
     return out.length ? out : undefined;
   }
@@ -190,13 +228,19 @@ class Reader {
     return undefined;
   }
 
-  private object(value: unknown, path: string, allowed: readonly string[], what: string): value is Json {
+  private object(
+    value: unknown,
+    path: string,
+    allowed: readonly string[],
+    what: string,
+  ): value is Json {
     if (!isPlainObject(value)) {
       this.bad(`expected ${what} (an object), found ${describeJson(value)}`, path);
       return false;
     }
     for (const key of Object.keys(value)) {
-      if (!allowed.includes(key)) this.bad(`unknown property '${key}' in ${what}`, pointer(path, key));
+      if (!allowed.includes(key))
+        this.bad(`unknown property '${key}' in ${what}`, pointer(path, key));
     }
     return true;
   }

@@ -1,6 +1,14 @@
 import type { CloseBracket, Comment, OpenBracket, Pos, Token } from './ast';
 import { DslErrorCode, type SourceIssue } from './errors';
-import { NUMBER_RE, isDelimiter, isKeywordName, isSymbolName, isVarPath, isWhitespace, looksNumeric } from './syntax';
+import {
+  NUMBER_RE,
+  isDelimiter,
+  isKeywordName,
+  isSymbolName,
+  isVarPath,
+  isWhitespace,
+  looksNumeric,
+} from './syntax';
 
 export interface LexResult {
   tokens: Token[];
@@ -75,7 +83,9 @@ export function tokenize(source: string): LexResult {
           advance();
           if (i >= source.length) break;
           const e = source[i];
-          const replacement = Object.prototype.hasOwnProperty.call(ESCAPES, e) ? ESCAPES[e] : undefined;
+          const replacement = Object.prototype.hasOwnProperty.call(ESCAPES, e)
+            ? ESCAPES[e]
+            : undefined;
           if (replacement === undefined) {
             errors.push({
               code: DslErrorCode.BadEscape,
@@ -121,11 +131,13 @@ function classifyAtom(text: string, pos: Pos, errors: SourceIssue[]): Token {
   if (looksNumeric(text)) {
     if (!NUMBER_RE.test(text)) return fail(DslErrorCode.BadNumber, `invalid number '${text}'`);
     const value = Number(text);
-    if (!Number.isFinite(value)) return fail(DslErrorCode.BadNumber, `number '${text}' is out of range`);
+    if (!Number.isFinite(value))
+      return fail(DslErrorCode.BadNumber, `number '${text}' is out of range`);
     // -0 prints as 0, so it reads as 0 too.
     return { kind: 'number', value: value === 0 ? 0 : value, pos, text };
   }
-  if (text === 'true' || text === 'false') return { kind: 'boolean', value: text === 'true', pos, text };
+  if (text === 'true' || text === 'false')
+    return { kind: 'boolean', value: text === 'true', pos, text };
   if (text === 'nil') return { kind: 'nil', pos, text };
   if (text.startsWith(':')) {
     const name = text.slice(1);

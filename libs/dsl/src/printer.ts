@@ -18,7 +18,8 @@ const INDENT = '  ';
  */
 export function print(document: TreeDocument): string {
   const blocks = document.trees.map((tree, i) => printTree(tree, i === 0));
-  if (document.trailingComments?.length) blocks.push(document.trailingComments.map(comment).join('\n'));
+  if (document.trailingComments?.length)
+    blocks.push(document.trailingComments.map(comment).join('\n'));
   return `${blocks.join('\n\n')}\n`;
 }
 
@@ -39,7 +40,8 @@ function printNode(node: NodeJson, depth: number): string[] {
   const pairs: string[] = [];
   if (node.id !== undefined) pairs.push(`:id ${quoteString(node.id)}`);
   if (node.name !== undefined) pairs.push(`:name ${quoteString(node.name)}`);
-  for (const key of Object.keys(node.kwargs ?? {})) pairs.push(`:${key} ${printExpr((node.kwargs ?? {})[key])}`);
+  for (const key of Object.keys(node.kwargs ?? {}))
+    pairs.push(`:${key} ${printExpr((node.kwargs ?? {})[key])}`);
   const head = [opening, ...pairs].join(' ');
   const children = node.children ?? [];
   if (children.length === 0 && pad.length + head.length + 1 <= LINE_WIDTH) {

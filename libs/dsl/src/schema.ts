@@ -63,7 +63,10 @@ function nodeRule(spec: NodeSpec): Schema {
   if (Number.isFinite(max)) children.maxItems = max;
   if (Object.keys(children).length) properties.children = children;
   if (spec.childType) {
-    properties.children = { ...children, items: { properties: { type: { const: spec.childType } } } };
+    properties.children = {
+      ...children,
+      items: { properties: { type: { const: spec.childType } } },
+    };
   } else if (max > 0) {
     const misplaced = typesOnlyAllowedUnder(spec.type);
     if (misplaced.length) properties.children = { ...children, items: notOfType(misplaced) };
@@ -110,7 +113,10 @@ function nodeRule(spec: NodeSpec): Schema {
   if (required.length) then.required = required;
   if (shadowed.length) then.not = { anyOf: shadowed.map((n) => ({ required: [n] })) };
   return {
-    if: { properties: { type: { enum: [spec.type, ...(spec.aliases ?? [])] } }, required: ['type'] },
+    if: {
+      properties: { type: { enum: [spec.type, ...(spec.aliases ?? [])] } },
+      required: ['type'],
+    },
     then,
   };
 }
@@ -217,7 +223,11 @@ function buildSchema(): Schema {
         required: ['map'],
         additionalProperties: false,
         properties: {
-          map: { type: 'object', propertyNames: { pattern: KEYWORD_PATTERN }, additionalProperties: ref('expr') },
+          map: {
+            type: 'object',
+            propertyNames: { pattern: KEYWORD_PATTERN },
+            additionalProperties: ref('expr'),
+          },
         },
       },
     },

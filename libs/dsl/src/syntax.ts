@@ -46,7 +46,15 @@ export function isDelimiter(ch: string): boolean {
 }
 
 export function isWhitespace(ch: string): boolean {
-  return ch === ' ' || ch === '\t' || ch === '\n' || ch === '\r' || ch === '\f' || ch === '\v' || ch === '\uFEFF';
+  return (
+    ch === ' ' ||
+    ch === '\t' ||
+    ch === '\n' ||
+    ch === '\r' ||
+    ch === '\f' ||
+    ch === '\v' ||
+    ch === '\uFEFF'
+  );
 }
 
 /** Comment text that survives printing: one line. */

@@ -51,14 +51,26 @@ class Converter {
   run(forms: readonly Sexp[]): Conversion {
     const trees: TreeJson[] = [];
     for (const form of forms) {
-      if (form.kind === 'list' && form.items[0]?.kind === 'symbol' && form.items[0].name === 'tree') {
+      if (
+        form.kind === 'list' &&
+        form.items[0]?.kind === 'symbol' &&
+        form.items[0].name === 'tree'
+      ) {
         trees.push(this.tree(form, pointer('/trees', trees.length)));
       } else if (form.kind !== 'error') {
-        this.error(DslErrorCode.ExpectedTree, `expected a (tree "name" NODE) form, found ${describeSexp(form)}`, form.pos);
+        this.error(
+          DslErrorCode.ExpectedTree,
+          `expected a (tree "name" NODE) form, found ${describeSexp(form)}`,
+          form.pos,
+        );
       }
     }
     if (forms.length === 0) {
-      this.error(DslErrorCode.NoTrees, 'expected at least one (tree "name" NODE) form', { line: 1, column: 1, offset: 0 });
+      this.error(DslErrorCode.NoTrees, 'expected at least one (tree "name" NODE) form', {
+        line: 1,
+        column: 1,
+        offset: 0,
+      });
     }
     const document: TreeDocument = { format: FORMAT_VERSION, trees };
     const trailing = this.takeComments(Number.POSITIVE_INFINITY);
@@ -86,7 +98,11 @@ class Converter {
       items.shift();
     } else {
       const found = first ? `, found ${describeSexp(first)}` : '';
-      this.error(DslErrorCode.BadTree, `expected a tree name string after 'tree'${found}`, first?.pos ?? form.pos);
+      this.error(
+        DslErrorCode.BadTree,
+        `expected a tree name string after 'tree'${found}`,
+        first?.pos ?? form.pos,
+      );
     }
     const label = nameOk ? `tree '${name}'` : "'tree'";
     let main: boolean | undefined;
@@ -110,7 +126,11 @@ class Converter {
           this.positions.set(`${path}/main`, value.pos);
           this.keyPositions.set(`${path}/main`, item.pos);
         } else {
-          this.error(DslErrorCode.BadArgument, `expected true or false for :main, found ${describeSexp(value)}`, value.pos);
+          this.error(
+            DslErrorCode.BadArgument,
+            `expected true or false for :main, found ${describeSexp(value)}`,
+            value.pos,
+          );
         }
       } else if (item.kind === 'list') {
         if (root) {
@@ -124,11 +144,19 @@ class Converter {
           root = this.node(item, `${path}/root`);
         }
       } else if (item.kind !== 'error') {
-        this.error(DslErrorCode.ExpectedNode, `expected a root node form for ${label}, found ${describeSexp(item)}`, item.pos);
+        this.error(
+          DslErrorCode.ExpectedNode,
+          `expected a root node form for ${label}, found ${describeSexp(item)}`,
+          item.pos,
+        );
       }
     }
     if (!root) {
-      this.error(DslErrorCode.BadTree, `${label} has no root node (expected a node form such as (sequence ...))`, form.pos);
+      this.error(
+        DslErrorCode.BadTree,
+        `${label} has no root node (expected a node form such as (sequence ...))`,
+        form.pos,
+      );
       root = this.placeholderNode();
     }
     const tree: TreeJson = {
@@ -144,7 +172,11 @@ class Converter {
   private node(form: Sexp, path: string): NodeJson {
     this.positions.set(path, form.pos);
     if (form.kind !== 'list') {
-      this.error(DslErrorCode.ExpectedNode, `expected a node form, found ${describeSexp(form)}`, form.pos);
+      this.error(
+        DslErrorCode.ExpectedNode,
+        `expected a node form, found ${describeSexp(form)}`,
+        form.pos,
+      );
       return this.placeholderNode();
     }
     const comments = this.takeComments(form.pos.offset);
@@ -153,7 +185,8 @@ class Converter {
       const message = head
         ? `expected a node type after '(', found ${describeSexp(head)}`
         : `empty form '()' (expected a node type)`;
-      if (head?.kind !== 'error') this.error(DslErrorCode.ExpectedNode, message, head?.pos ?? form.pos);
+      if (head?.kind !== 'error')
+        this.error(DslErrorCode.ExpectedNode, message, head?.pos ?? form.pos);
       return this.placeholderNode();
     }
     const type = head.name;
@@ -171,14 +204,20 @@ class Converter {
         const value = items[k + 1];
         k++;
         if (!this.checkKeyword(item, value, seen)) continue;
-        const attribute = (item.name === 'id' || item.name === 'name') && !spec?.keywords.some((s) => s.name === item.name);
+        const attribute =
+          (item.name === 'id' || item.name === 'name') &&
+          !spec?.keywords.some((s) => s.name === item.name);
         const at = attribute ? pointer(path, item.name) : pointer(`${path}/kwargs`, item.name);
         this.keyPositions.set(at, item.pos);
         if (attribute) {
           this.positions.set(at, value.pos);
           if (value.kind === 'string') node[item.name as 'id' | 'name'] = value.value;
           else if (value.kind !== 'error') {
-            this.error(DslErrorCode.BadArgument, `expected a string for :${item.name}, found ${describeSexp(value)}`, value.pos);
+            this.error(
+              DslErrorCode.BadArgument,
+              `expected a string for :${item.name}, found ${describeSexp(value)}`,
+              value.pos,
+            );
           }
         } else {
           defineOwn(kwargs, item.name, this.expr(value, at));
@@ -213,13 +252,22 @@ class Converter {
   private isArgument(item: Sexp, spec: NodeSpec | undefined, filled: number): boolean {
     if (item.kind !== 'list') return true;
     const head = item.items[0];
-    if (head?.kind === 'symbol' && (NODE_SPEC_BY_TYPE.has(head.name) || head.name === 'tree')) return false;
+    if (head?.kind === 'symbol' && (NODE_SPEC_BY_TYPE.has(head.name) || head.name === 'tree'))
+      return false;
     return !!spec && (spec.variadic === true || filled < spec.positional.length);
   }
 
-  private checkKeyword(keyword: KeywordAtom, value: Sexp | undefined, seen: Set<string>): value is Sexp {
+  private checkKeyword(
+    keyword: KeywordAtom,
+    value: Sexp | undefined,
+    seen: Set<string>,
+  ): value is Sexp {
     if (!value) {
-      this.error(DslErrorCode.MissingValue, `missing value for keyword :${keyword.name}`, keyword.pos);
+      this.error(
+        DslErrorCode.MissingValue,
+        `missing value for keyword :${keyword.name}`,
+        keyword.pos,
+      );
       return false;
     }
     if (seen.has(keyword.name)) {
@@ -257,10 +305,13 @@ class Converter {
           const message = head
             ? `expected a function name after '(', found ${describeSexp(head)}`
             : `empty expression '()' (expected a function call such as (not $done))`;
-          if (head?.kind !== 'error') this.error(DslErrorCode.BadExpression, message, head?.pos ?? form.pos);
+          if (head?.kind !== 'error')
+            this.error(DslErrorCode.BadExpression, message, head?.pos ?? form.pos);
           return this.placeholderExpr();
         }
-        const args = form.items.slice(1).map((item, j) => this.expr(item, pointer(`${path}/args`, j)));
+        const args = form.items
+          .slice(1)
+          .map((item, j) => this.expr(item, pointer(`${path}/args`, j)));
         return { call: head.name, args };
       }
     }
@@ -274,7 +325,11 @@ class Converter {
       const value = items[k + 1];
       if (key.kind !== 'keyword') {
         if (key.kind !== 'error') {
-          this.error(DslErrorCode.BadMap, `expected a keyword key in a map, found ${describeSexp(key)}`, key.pos);
+          this.error(
+            DslErrorCode.BadMap,
+            `expected a keyword key in a map, found ${describeSexp(key)}`,
+            key.pos,
+          );
         }
         continue;
       }
@@ -297,7 +352,10 @@ class Converter {
   /** Comments written before `offset` that no earlier form has taken. */
   private takeComments(offset: number): string[] | undefined {
     const taken: string[] = [];
-    while (this.nextComment < this.comments.length && this.comments[this.nextComment].pos.offset < offset) {
+    while (
+      this.nextComment < this.comments.length &&
+      this.comments[this.nextComment].pos.offset < offset
+    ) {
       taken.push(this.comments[this.nextComment++].text);
     }
     return taken.length ? taken : undefined;

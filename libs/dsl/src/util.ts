@@ -3,7 +3,12 @@
  * treat as the prototype. Keywords come from user input, so any name can appear.
  */
 export function defineOwn<T>(target: Record<string, T>, key: string, value: T): void {
-  Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+  Object.defineProperty(target, key, {
+    value,
+    enumerable: true,
+    writable: true,
+    configurable: true,
+  });
 }
 
 export function hasOwn(target: object, key: string): boolean {

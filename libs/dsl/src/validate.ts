@@ -62,7 +62,11 @@ class Validator {
           this.issue(DslErrorCode.BadTree, 'tree name must not be empty', namePath);
         } else if (first !== undefined) {
           const at = this.context.where(pointer('/trees', first));
-          this.issue(DslErrorCode.DuplicateTree, `duplicate tree name '${tree.name}' (first defined at ${at})`, namePath);
+          this.issue(
+            DslErrorCode.DuplicateTree,
+            `duplicate tree name '${tree.name}' (first defined at ${at})`,
+            namePath,
+          );
         } else {
           local.set(tree.name, index);
         }
@@ -71,7 +75,11 @@ class Validator {
         if (mainPath === undefined) mainPath = path;
         else {
           const at = this.context.where(mainPath);
-          this.issue(DslErrorCode.MultipleMain, `only one tree may be :main true (another one is at ${at})`, `${path}/main`);
+          this.issue(
+            DslErrorCode.MultipleMain,
+            `only one tree may be :main true (another one is at ${at})`,
+            `${path}/main`,
+          );
         }
       }
       this.ids = new Map();
@@ -117,14 +125,24 @@ class Validator {
     let message = `unknown node type '${type}'`;
     const hint = suggest(type, NODE_TYPES);
     if (type === 'tree') message += ` ('tree' forms are only allowed at the top level)`;
-    else if (hasOwn(EXPR_FUNCTIONS, type)) message += ` ('${type}' is an expression; test it with (condition ...))`;
+    else if (hasOwn(EXPR_FUNCTIONS, type))
+      message += ` ('${type}' is an expression; test it with (condition ...))`;
     else if (hint) message += ` (did you mean '${hint}'?)`;
     this.issue(DslErrorCode.UnknownNode, message, `${path}/type`);
   }
 
-  private placement(node: NodeJson, spec: NodeSpec, parent: NodeSpec | undefined, path: string): void {
+  private placement(
+    node: NodeJson,
+    spec: NodeSpec,
+    parent: NodeSpec | undefined,
+    path: string,
+  ): void {
     if (spec.parentType && parent?.type !== spec.parentType) {
-      this.issue(DslErrorCode.BadParent, `'${node.type}' is only allowed inside '${spec.parentType}'`, path);
+      this.issue(
+        DslErrorCode.BadParent,
+        `'${node.type}' is only allowed inside '${spec.parentType}'`,
+        path,
+      );
     } else if (parent?.childType && spec.type !== parent.childType) {
       this.issue(
         DslErrorCode.BadParent,
@@ -141,7 +159,12 @@ class Validator {
     this.issue(DslErrorCode.Arity, message, count > max ? pointer(`${path}/children`, max) : path);
   }
 
-  private positional(node: NodeJson, spec: NodeSpec, args: readonly ExprJson[], path: string): void {
+  private positional(
+    node: NodeJson,
+    spec: NodeSpec,
+    args: readonly ExprJson[],
+    path: string,
+  ): void {
     const slots = spec.positional;
     const max = spec.variadic ? Number.POSITIVE_INFINITY : slots.length;
     if (args.length > max) {
@@ -150,17 +173,39 @@ class Validator {
       this.issue(DslErrorCode.Arity, message, pointer(`${path}/args`, max));
     }
     args.forEach((arg, i) => {
-      const slot = i < slots.length ? slots[i] : spec.variadic ? slots[slots.length - 1] : undefined;
-      if (slot) this.kind(arg, slot, pointer(`${path}/args`, i), `argument '${slot.name}' of '${node.type}'`);
+      if (isObject(arg) && 'kw' in arg) {
+        // Printed as `:x`, it would read back as a keyword argument. Only JSON can say this.
+        const message = `a keyword cannot be a positional argument of '${node.type}' (it reads as a keyword argument)`;
+        this.issue(DslErrorCode.BadArgument, message, pointer(`${path}/args`, i));
+        return;
+      }
+      const slot =
+        i < slots.length ? slots[i] : spec.variadic ? slots[slots.length - 1] : undefined;
+      if (slot)
+        this.kind(
+          arg,
+          slot,
+          pointer(`${path}/args`, i),
+          `argument '${slot.name}' of '${node.type}'`,
+        );
     });
     for (let i = args.length; i < slots.length; i++) {
       if (slots[i].required) {
-        this.issue(DslErrorCode.MissingArgument, `missing required argument '${slots[i].name}' for '${node.type}'`, path);
+        this.issue(
+          DslErrorCode.MissingArgument,
+          `missing required argument '${slots[i].name}' for '${node.type}'`,
+          path,
+        );
       }
     }
   }
 
-  private keywords(node: NodeJson, spec: NodeSpec, kwargs: Record<string, ExprJson>, path: string): void {
+  private keywords(
+    node: NodeJson,
+    spec: NodeSpec,
+    kwargs: Record<string, ExprJson>,
+    path: string,
+  ): void {
     for (const key of Object.keys(kwargs)) {
       const at = pointer(`${path}/kwargs`, key);
       const keyword = spec.keywords.find((k) => k.name === key);
@@ -168,19 +213,35 @@ class Validator {
         this.kind(kwargs[key], keyword, at, `:${key} of '${node.type}'`);
       } else if (COMMON_NAMES.includes(key)) {
         // Only JSON can say this: in text, :id and :name always become the node's own fields.
-        this.issue(DslErrorCode.BadArgument, `:${key} belongs in the node's "${key}" field, not in "kwargs"`, at, true);
+        this.issue(
+          DslErrorCode.BadArgument,
+          `:${key} belongs in the node's "${key}" field, not in "kwargs"`,
+          at,
+          true,
+        );
       } else if (spec.openKeywords) {
         this.expr(kwargs[key], at);
       } else {
         const names = [...spec.keywords.map((k) => k.name), ...COMMON_NAMES];
         const hint = suggest(key, names);
-        const detail = hint ? `did you mean :${hint}?` : `expected ${names.map((n) => `:${n}`).join(', ')}`;
-        this.issue(DslErrorCode.UnknownKeyword, `unknown keyword :${key} for '${node.type}' (${detail})`, at, true);
+        const detail = hint
+          ? `did you mean :${hint}?`
+          : `expected ${names.map((n) => `:${n}`).join(', ')}`;
+        this.issue(
+          DslErrorCode.UnknownKeyword,
+          `unknown keyword :${key} for '${node.type}' (${detail})`,
+          at,
+          true,
+        );
       }
     }
     for (const keyword of spec.keywords) {
       if (keyword.required && !hasOwn(kwargs, keyword.name)) {
-        this.issue(DslErrorCode.MissingArgument, `missing required keyword :${keyword.name} for '${node.type}'`, path);
+        this.issue(
+          DslErrorCode.MissingArgument,
+          `missing required keyword :${keyword.name} for '${node.type}'`,
+          path,
+        );
       }
     }
   }
@@ -192,7 +253,11 @@ class Validator {
       this.issue(DslErrorCode.BadArgument, ':id must not be empty', at);
     } else if (PATH_LIKE_ID.test(node.id)) {
       // Implicit ids are child-index paths; an explicit one of that shape could collide.
-      this.issue(DslErrorCode.BadArgument, `:id '${node.id}' looks like a path id (such as "0.2"); choose a name`, at);
+      this.issue(
+        DslErrorCode.BadArgument,
+        `:id '${node.id}' looks like a path id (such as "0.2"); choose a name`,
+        at,
+      );
     } else {
       const first = this.ids.get(node.id);
       if (first !== undefined) {
@@ -208,19 +273,25 @@ class Validator {
     if (this.isBroken(value)) return;
     const found = describeExpr(value);
     const bad = (expected: string, extra = ''): void =>
-      this.issue(DslErrorCode.BadArgument, `expected ${expected} for ${what}, found ${found}${extra}`, path);
+      this.issue(
+        DslErrorCode.BadArgument,
+        `expected ${expected} for ${what}, found ${found}${extra}`,
+        path,
+      );
     switch (spec.kind) {
       case 'expr':
         return this.expr(value, path);
       case 'number':
         if (typeof value === 'number') return;
-        if (value !== null && typeof value === 'object' && ('$' in value || 'call' in value)) return this.expr(value, path);
+        if (value !== null && typeof value === 'object' && ('$' in value || 'call' in value))
+          return this.expr(value, path);
         return bad('a number');
       case 'string':
         if (typeof value !== 'string') bad('a string');
         return;
       case 'name':
-        if (typeof value !== 'string' && !(isObject(value) && 'sym' in value)) bad('a name (symbol or string)');
+        if (typeof value !== 'string' && !(isObject(value) && 'sym' in value))
+          bad('a name (symbol or string)');
         return;
       case 'key':
         if (typeof value === 'string') this.key(value, path, what);
@@ -233,7 +304,10 @@ class Validator {
         const choices = spec.choices ?? [];
         if (isObject(value) && 'kw' in value && choices.includes(value.kw)) return;
         const hint = isObject(value) && 'kw' in value ? suggest(value.kw, choices) : undefined;
-        return bad(`one of ${choices.map((c) => `:${c}`).join(', ')}`, hint ? ` (did you mean :${hint}?)` : '');
+        return bad(
+          `one of ${choices.map((c) => `:${c}`).join(', ')}`,
+          hint ? ` (did you mean :${hint}?)` : '',
+        );
       }
     }
   }
@@ -273,7 +347,8 @@ class Validator {
     } else if ('list' in expr) {
       expr.list.forEach((item, i) => this.expr(item, pointer(`${path}/list`, i)));
     } else if ('map' in expr) {
-      for (const key of Object.keys(expr.map)) this.expr(expr.map[key], pointer(`${path}/map`, key));
+      for (const key of Object.keys(expr.map))
+        this.expr(expr.map[key], pointer(`${path}/map`, key));
     } else if ('call' in expr) {
       this.call(expr.call, expr.args, path);
     }
@@ -330,7 +405,10 @@ class Validator {
         const target = local.get(ref.name) as number;
         if (state[target] === 'active') {
           const from = stack.findIndex((frame) => frame.tree === target);
-          const cycle = [...stack.slice(from).map((frame) => document.trees[frame.tree].name), ref.name];
+          const cycle = [
+            ...stack.slice(from).map((frame) => document.trees[frame.tree].name),
+            ref.name,
+          ];
           const message = `recursive subtree: ${cycle.map((name) => `'${name}'`).join(' -> ')}`;
           this.issue(DslErrorCode.RecursiveSubtree, message, ref.path);
         } else if (state[target] === 'new') {

@@ -96,123 +96,222 @@ describe(compile.name, () => {
 
   it.each([
     // Lexical
-    ['(tree "a" (log "open))', [
-      "f.lisp:1:1: unclosed '(' (expected ')' before the end of the file)",
-      "f.lisp:1:11: unclosed '(' (expected ')' before the end of the file)",
-      'f.lisp:1:16: unterminated string (expected a closing \'"\')',
-    ]],
-    ['(tree "a" (log 3abc 1e999))', ["f.lisp:1:16: invalid number '3abc'", "f.lisp:1:21: number '1e999' is out of range"]],
-    ['(tree "a" (log "x" a#b : $ $a:b:c :a,b))', [
-      "f.lisp:1:20: invalid symbol 'a#b'",
-      "f.lisp:1:24: expected a keyword name after ':'",
-      "f.lisp:1:26: expected a key after '$'",
-      "f.lisp:1:28: invalid key read '$a:b:c'",
-      "f.lisp:1:35: invalid keyword ':a,b'",
-    ]],
+    [
+      '(tree "a" (log "open))',
+      [
+        "f.lisp:1:1: unclosed '(' (expected ')' before the end of the file)",
+        "f.lisp:1:11: unclosed '(' (expected ')' before the end of the file)",
+        "f.lisp:1:16: unterminated string (expected a closing '\"')",
+      ],
+    ],
+    [
+      '(tree "a" (log 3abc 1e999))',
+      ["f.lisp:1:16: invalid number '3abc'", "f.lisp:1:21: number '1e999' is out of range"],
+    ],
+    [
+      '(tree "a" (log "x" a#b : $ $a:b:c :a,b))',
+      [
+        "f.lisp:1:20: invalid symbol 'a#b'",
+        "f.lisp:1:24: expected a keyword name after ':'",
+        "f.lisp:1:26: expected a key after '$'",
+        "f.lisp:1:28: invalid key read '$a:b:c'",
+        "f.lisp:1:35: invalid keyword ':a,b'",
+      ],
+    ],
     // Brackets
-    ['(tree "a" (sequence (success)]', [
-      "f.lisp:1:1: unclosed '(' (expected ')' before the end of the file)",
-      "f.lisp:1:30: expected ')' to close '(' at 1:11, found ']'",
-    ]],
+    [
+      '(tree "a" (sequence (success)]',
+      [
+        "f.lisp:1:1: unclosed '(' (expected ')' before the end of the file)",
+        "f.lisp:1:30: expected ')' to close '(' at 1:11, found ']'",
+      ],
+    ],
     ['(tree "a" (log "m" [1 2))', ["f.lisp:1:24: expected ']' to close '[' at 1:20, found ')'"]],
     ['(tree "a" (success))\n)', ["f.lisp:2:1: unexpected ')' (no matching '(')"]],
     // File and tree shape
     ['', ['f.lisp:1:1: expected at least one (tree "name" NODE) form']],
     ['; only a comment\n', ['f.lisp:1:1: expected at least one (tree "name" NODE) form']],
-    ['(sequence (success))', ['f.lisp:1:1: expected a (tree "name" NODE) form, found \'(sequence ...)\'']],
+    [
+      '(sequence (success))',
+      ['f.lisp:1:1: expected a (tree "name" NODE) form, found \'(sequence ...)\''],
+    ],
     ['"tree"', ['f.lisp:1:1: expected a (tree "name" NODE) form, found string "tree"']],
-    ['(tree (success))', [
-      "f.lisp:1:7: expected a tree name string after 'tree', found '(success ...)'",
-    ]],
-    ['(tree "a")', ["f.lisp:1:1: tree 'a' has no root node (expected a node form such as (sequence ...))"]],
-    ['(tree "a" (success) (failure))', [
-      "f.lisp:1:21: tree 'a' has more than one root node (wrap them in (sequence ...) or (selector ...))",
-    ]],
-    ['(tree "a" 3)', [
-      "f.lisp:1:1: tree 'a' has no root node (expected a node form such as (sequence ...))",
-      "f.lisp:1:11: expected a root node form for tree 'a', found number 3",
-    ]],
-    ['(tree "a" :main 1 (success))', ['f.lisp:1:17: expected true or false for :main, found number 1']],
+    [
+      '(tree (success))',
+      ["f.lisp:1:7: expected a tree name string after 'tree', found '(success ...)'"],
+    ],
+    [
+      '(tree "a")',
+      ["f.lisp:1:1: tree 'a' has no root node (expected a node form such as (sequence ...))"],
+    ],
+    [
+      '(tree "a" (success) (failure))',
+      [
+        "f.lisp:1:21: tree 'a' has more than one root node (wrap them in (sequence ...) or (selector ...))",
+      ],
+    ],
+    [
+      '(tree "a" 3)',
+      [
+        "f.lisp:1:1: tree 'a' has no root node (expected a node form such as (sequence ...))",
+        "f.lisp:1:11: expected a root node form for tree 'a', found number 3",
+      ],
+    ],
+    [
+      '(tree "a" :main 1 (success))',
+      ['f.lisp:1:17: expected true or false for :main, found number 1'],
+    ],
     ['(tree "" (success))', ['f.lisp:1:7: tree name must not be empty']],
     // Node shape
-    ['(tree "a" (sequence (success) "x" (failure)))', [
-      'f.lisp:1:31: expected a child node form in \'sequence\', found string "x" (arguments come before children)',
-    ]],
+    [
+      '(tree "a" (sequence (success) "x" (failure)))',
+      [
+        'f.lisp:1:31: expected a child node form in \'sequence\', found string "x" (arguments come before children)',
+      ],
+    ],
     ['(tree "a" (sequence (3)))', ["f.lisp:1:22: expected a node type after '(', found number 3"]],
     ['(tree "a" (sequence ()))', ["f.lisp:1:21: empty form '()' (expected a node type)"]],
-    ['(tree "a" (sequence (wait :ms 5 :ms 6) (wait :ms)))', [
-      'f.lisp:1:33: duplicate keyword :ms',
-      "f.lisp:1:40: missing required keyword :ms for 'wait'",
-      'f.lisp:1:46: missing value for keyword :ms',
-    ]],
-    ['(tree "a" (sequence :id 3 (success)))', ['f.lisp:1:25: expected a string for :id, found number 3']],
+    [
+      '(tree "a" (sequence (wait :ms 5 :ms 6) (wait :ms)))',
+      [
+        'f.lisp:1:33: duplicate keyword :ms',
+        "f.lisp:1:40: missing required keyword :ms for 'wait'",
+        'f.lisp:1:46: missing value for keyword :ms',
+      ],
+    ],
+    [
+      '(tree "a" (sequence :id 3 (success)))',
+      ['f.lisp:1:25: expected a string for :id, found number 3'],
+    ],
     ['(tree "a" (log "x" :name 3))', ['f.lisp:1:26: expected a string for :name, found number 3']],
     // Expressions
-    ['(tree "a" (condition ()))', ["f.lisp:1:22: empty expression '()' (expected a function call such as (not $done))"]],
-    ['(tree "a" (condition ("f" 1)))', ['f.lisp:1:23: expected a function name after \'(\', found string "f"']],
+    [
+      '(tree "a" (condition ()))',
+      ["f.lisp:1:22: empty expression '()' (expected a function call such as (not $done))"],
+    ],
+    [
+      '(tree "a" (condition ("f" 1)))',
+      ['f.lisp:1:23: expected a function name after \'(\', found string "f"'],
+    ],
     ['(tree "a" (condition {:a 1 :b}))', ['f.lisp:1:28: missing value for key :b in a map']],
-    ['(tree "a" (condition {:a 1 :a 2 "k" 3}))', [
-      'f.lisp:1:28: duplicate key :a in a map',
-      'f.lisp:1:33: expected a keyword key in a map, found string "k"',
-    ]],
-    ['(tree "a" (condition ready))', [
-      'f.lisp:1:22: unexpected symbol \'ready\' in an expression (write $ready to read a key or "ready" for a string)',
-    ]],
+    [
+      '(tree "a" (condition {:a 1 :a 2 "k" 3}))',
+      [
+        'f.lisp:1:28: duplicate key :a in a map',
+        'f.lisp:1:33: expected a keyword key in a map, found string "k"',
+      ],
+    ],
+    [
+      '(tree "a" (condition ready))',
+      [
+        'f.lisp:1:22: unexpected symbol \'ready\' in an expression (write $ready to read a key or "ready" for a string)',
+      ],
+    ],
     ['(tree "a" (condition (get)))', ["f.lisp:1:22: 'get' expects 1 to 2 arguments, found 0"]],
     ['(tree "a" (condition (now 1)))', ["f.lisp:1:22: 'now' expects no arguments, found 1"]],
     ['(tree "a" (condition (- )))', ["f.lisp:1:22: '-' expects at least 1 argument, found 0"]],
-    ['(tree "a" (condition (not (wait 1))))', ["f.lisp:1:27: unknown function 'wait' ('wait' is a node, not an expression)"]],
+    [
+      '(tree "a" (condition (not (wait 1))))',
+      ["f.lisp:1:27: unknown function 'wait' ('wait' is a node, not an expression)"],
+    ],
     // Nodes
     ['(tree "a" (invert))', ["f.lisp:1:11: 'invert' expects exactly 1 child, found 0"]],
     ['(tree "a" (sequence))', ["f.lisp:1:11: 'sequence' expects at least 1 child, found 0"]],
     ['(tree "a" (success (failure)))', ["f.lisp:1:20: 'success' expects no children, found 1"]],
     ['(tree "a" (success 1))', ["f.lisp:1:20: 'success' expects no arguments, found 1"]],
-    ['(tree "a" (condition 1 2))', ["f.lisp:1:24: 'condition' expects exactly 1 argument, found 2"]],
-    ['(tree "a" (guard (success)))', ["f.lisp:1:11: missing required argument 'condition' for 'guard'"]],
+    [
+      '(tree "a" (condition 1 2))',
+      ["f.lisp:1:24: 'condition' expects exactly 1 argument, found 2"],
+    ],
+    [
+      '(tree "a" (guard (success)))',
+      ["f.lisp:1:11: missing required argument 'condition' for 'guard'"],
+    ],
     ['(tree "a" (action :x 1))', ["f.lisp:1:11: missing required argument 'action' for 'action'"]],
-    ['(tree "a" (action 3))', ["f.lisp:1:19: expected a name (symbol or string) for argument 'action' of 'action', found number 3"]],
-    ['(tree "a" (log 3))', ["f.lisp:1:16: expected a string for argument 'message' of 'log', found number 3"]],
-    ['(tree "a" (set $x 1))', ["f.lisp:1:16: expected a key string for argument 'key' of 'set', found $x"]],
-    ['(tree "a" (set "" 1))', ["f.lisp:1:16: expected a non-empty key for argument 'key' of 'set'"]],
-    ['(tree "a" (unset "global:"))', ["f.lisp:1:18: expected a key after 'global:' in key 'global:'"]],
-    ['(tree "a" (for-each :in [1] :as x (success)))', [
-      "f.lisp:1:33: expected a string for :as of 'for-each', found symbol 'x'",
-    ]],
-    ['(tree "a" (repeat :times :x (success)))', ["f.lisp:1:26: expected a number for :times of 'repeat', found keyword :x"]],
-    ['(tree "a" (set "k" 1 :foo 2))', ["f.lisp:1:22: unknown keyword :foo for 'set' (expected :id, :name)"]],
-    ['(tree "a" (sequence (> $a 1)))', [
-      "f.lisp:1:22: unknown node type '>' ('>' is an expression; test it with (condition ...))",
-    ]],
-    ['(tree "a" (tree "b" (success)))', [
-      "f.lisp:1:12: unknown node type 'tree' ('tree' forms are only allowed at the top level)",
-    ]],
-    ['(tree "a" (option 1 (success)))', ["f.lisp:1:11: 'option' is only allowed inside 'scoring-selector'"]],
-    ['(tree "a" (scoring-selector (sequence (success))))', [
-      "f.lisp:1:29: 'scoring-selector' accepts only 'option' children, found 'sequence'",
-    ]],
-    ['(tree "a" (sequence :id "0.1" (success)))', [
-      'f.lisp:1:25: :id \'0.1\' looks like a path id (such as "0.2"); choose a name',
-    ]],
+    [
+      '(tree "a" (action 3))',
+      [
+        "f.lisp:1:19: expected a name (symbol or string) for argument 'action' of 'action', found number 3",
+      ],
+    ],
+    [
+      '(tree "a" (log 3))',
+      ["f.lisp:1:16: expected a string for argument 'message' of 'log', found number 3"],
+    ],
+    [
+      '(tree "a" (set $x 1))',
+      ["f.lisp:1:16: expected a key string for argument 'key' of 'set', found $x"],
+    ],
+    [
+      '(tree "a" (set "" 1))',
+      ["f.lisp:1:16: expected a non-empty key for argument 'key' of 'set'"],
+    ],
+    [
+      '(tree "a" (unset "global:"))',
+      ["f.lisp:1:18: expected a key after 'global:' in key 'global:'"],
+    ],
+    [
+      '(tree "a" (for-each :in [1] :as x (success)))',
+      ["f.lisp:1:33: expected a string for :as of 'for-each', found symbol 'x'"],
+    ],
+    [
+      '(tree "a" (repeat :times :x (success)))',
+      ["f.lisp:1:26: expected a number for :times of 'repeat', found keyword :x"],
+    ],
+    [
+      '(tree "a" (set "k" 1 :foo 2))',
+      ["f.lisp:1:22: unknown keyword :foo for 'set' (expected :id, :name)"],
+    ],
+    [
+      '(tree "a" (sequence (> $a 1)))',
+      ["f.lisp:1:22: unknown node type '>' ('>' is an expression; test it with (condition ...))"],
+    ],
+    [
+      '(tree "a" (tree "b" (success)))',
+      ["f.lisp:1:12: unknown node type 'tree' ('tree' forms are only allowed at the top level)"],
+    ],
+    [
+      '(tree "a" (option 1 (success)))',
+      ["f.lisp:1:11: 'option' is only allowed inside 'scoring-selector'"],
+    ],
+    [
+      '(tree "a" (scoring-selector (sequence (success))))',
+      ["f.lisp:1:29: 'scoring-selector' accepts only 'option' children, found 'sequence'"],
+    ],
+    [
+      '(tree "a" (sequence :id "0.1" (success)))',
+      ['f.lisp:1:25: :id \'0.1\' looks like a path id (such as "0.2"); choose a name'],
+    ],
     ['(tree "a" (sequence :id "" (success)))', ['f.lisp:1:25: :id must not be empty']],
     // Trees
-    ['(tree "a" (sequence :id "x" (success :id "x")))', [
-      "f.lisp:1:42: duplicate id 'x' in tree 'a' (first used at 1:11)",
-    ]],
-    ['(tree "a" (success))\n(tree "a" (failure))', ["f.lisp:2:7: duplicate tree name 'a' (first defined at 1:1)"]],
-    ['(tree "a" :main true (success))\n(tree "b" :main true (success))', [
-      'f.lisp:2:17: only one tree may be :main true (another one is at 1:1)',
-    ]],
-    ['(tree "a" (subtree "b"))\n(tree "b" (subtree "c"))\n(tree "c" (subtree "a"))\n(tree "d" (subtree "d"))', [
-      "f.lisp:3:20: recursive subtree: 'a' -> 'b' -> 'c' -> 'a'",
-      "f.lisp:4:20: recursive subtree: 'd' -> 'd'",
-    ]],
+    [
+      '(tree "a" (sequence :id "x" (success :id "x")))',
+      ["f.lisp:1:42: duplicate id 'x' in tree 'a' (first used at 1:11)"],
+    ],
+    [
+      '(tree "a" (success))\n(tree "a" (failure))',
+      ["f.lisp:2:7: duplicate tree name 'a' (first defined at 1:1)"],
+    ],
+    [
+      '(tree "a" :main true (success))\n(tree "b" :main true (success))',
+      ['f.lisp:2:17: only one tree may be :main true (another one is at 1:1)'],
+    ],
+    [
+      '(tree "a" (subtree "b"))\n(tree "b" (subtree "c"))\n(tree "c" (subtree "a"))\n(tree "d" (subtree "d"))',
+      [
+        "f.lisp:3:20: recursive subtree: 'a' -> 'b' -> 'c' -> 'a'",
+        "f.lisp:4:20: recursive subtree: 'd' -> 'd'",
+      ],
+    ],
     ['(tree "a" (subtree "nowhere"))', ["f.lisp:1:20: unknown subtree 'nowhere'"]],
   ])('reports %j', (source, expected) => {
     expect(errors(source)).toEqual(expected);
   });
 
   it('resolves subtrees in other files through knownTrees', () => {
-    const result = compile('(tree "a" (subtree "shared/patrol" :speed 2))', { knownTrees: ['shared/patrol'] });
+    const result = compile('(tree "a" (subtree "shared/patrol" :speed 2))', {
+      knownTrees: ['shared/patrol'],
+    });
     expect(result.errors).toEqual([]);
   });
 
@@ -223,7 +322,9 @@ describe(compile.name, () => {
   });
 
   it('counts lines across \\n, \\r\\n and \\r', () => {
-    expect(errors('(tree "a"\r\n\r(sequence\n  (foo)))')).toEqual(["f.lisp:4:4: unknown node type 'foo'"]);
+    expect(errors('(tree "a"\r\n\r(sequence\n  (foo)))')).toEqual([
+      "f.lisp:4:4: unknown node type 'foo'",
+    ]);
   });
 
   it('reports too deep nesting instead of overflowing the stack', () => {

@@ -1,4 +1,4 @@
-import { NODE_SPECS, type NodeJson } from '@canopy/engine';
+import { NODE_SPECS, type NodeJson, type TreeDocument } from '@canopy/engine';
 import { compile, formatError, print, validateDocument } from '../src';
 
 const S = { type: 'success' };
@@ -16,7 +16,10 @@ const CASES: [string, NodeJson][] = [
     '(parallel :success 2 :failure 1 (success) (running))',
     { type: 'parallel', kwargs: { success: 2, failure: 1 }, children: [S, { type: 'running' }] },
   ],
-  ['(parallel :policy :require-one (success))', { type: 'parallel', kwargs: { policy: { kw: 'require-one' } }, children: [S] }],
+  [
+    '(parallel :policy :require-one (success))',
+    { type: 'parallel', kwargs: { policy: { kw: 'require-one' } }, children: [S] },
+  ],
   [
     '(scoring-selector :hysteresis 0.5 (option (* $hunger 2) (action eat)) (option 1 (success)))',
     {
@@ -36,15 +39,25 @@ const CASES: [string, NodeJson][] = [
   ['(force-success (failure))', { type: 'force-success', children: [{ type: 'failure' }] }],
   ['(force-failure (success))', { type: 'force-failure', children: [S] }],
   ['(repeat :times -1 (success))', { type: 'repeat', kwargs: { times: -1 }, children: [S] }],
-  ['(retry :times $attempts (success))', { type: 'retry', kwargs: { times: { $: 'attempts' } }, children: [S] }],
+  [
+    '(retry :times $attempts (success))',
+    { type: 'retry', kwargs: { times: { $: 'attempts' } }, children: [S] },
+  ],
   ['(until-success (success))', { type: 'until-success', children: [S] }],
   ['(until-failure (success))', { type: 'until-failure', children: [S] }],
-  ['(timeout :ms 500 (running))', { type: 'timeout', kwargs: { ms: 500 }, children: [{ type: 'running' }] }],
+  [
+    '(timeout :ms 500 (running))',
+    { type: 'timeout', kwargs: { ms: 500 }, children: [{ type: 'running' }] },
+  ],
   ['(delay :ms 1.5 (success))', { type: 'delay', kwargs: { ms: 1.5 }, children: [S] }],
   ['(cooldown :ms 1000 (success))', { type: 'cooldown', kwargs: { ms: 1000 }, children: [S] }],
   [
     '(guard (and $armed (not $paused)) (success))',
-    { type: 'guard', args: [{ call: 'and', args: [{ $: 'armed' }, { call: 'not', args: [{ $: 'paused' }] }] }], children: [S] },
+    {
+      type: 'guard',
+      args: [{ call: 'and', args: [{ $: 'armed' }, { call: 'not', args: [{ $: 'paused' }] }] }],
+      children: [S],
+    },
   ],
   ['(run-once (success))', { type: 'run-once', children: [S] }],
   [
@@ -55,12 +68,21 @@ const CASES: [string, NodeJson][] = [
       children: [{ type: 'log', args: ['item', { $: 'n' }] }],
     },
   ],
-  ['(semaphore :name "door" :max 2 (success))', { type: 'semaphore', kwargs: { name: 'door', max: 2 }, children: [S] }],
+  [
+    '(semaphore :name "door" :max 2 (success))',
+    { type: 'semaphore', kwargs: { name: 'door', max: 2 }, children: [S] },
+  ],
   ['(success)', S],
   ['(failure)', { type: 'failure' }],
   ['(running)', { type: 'running' }],
-  ['(condition (>= $battery 20))', { type: 'condition', args: [{ call: '>=', args: [{ $: 'battery' }, 20] }] }],
-  ['(set "global:count" (+ $global:count 1))', { type: 'set', args: ['global:count', { call: '+', args: [{ $: 'global:count' }, 1] }] }],
+  [
+    '(condition (>= $battery 20))',
+    { type: 'condition', args: [{ call: '>=', args: [{ $: 'battery' }, 20] }] },
+  ],
+  [
+    '(set "global:count" (+ $global:count 1))',
+    { type: 'set', args: ['global:count', { call: '+', args: [{ $: 'global:count' }, 1] }] },
+  ],
   ['(unset "team:target")', { type: 'unset', args: ['team:target'] }],
   ['(wait :ms 250)', { type: 'wait', kwargs: { ms: 250 } }],
   [
@@ -69,9 +91,16 @@ const CASES: [string, NodeJson][] = [
   ],
   [
     '(action "move-to" :target {:x 1 :y -0.25} :fast false)',
-    { type: 'action', args: ['move-to'], kwargs: { target: { map: { x: 1, y: -0.25 } }, fast: false } },
+    {
+      type: 'action',
+      args: ['move-to'],
+      kwargs: { target: { map: { x: 1, y: -0.25 } }, fast: false },
+    },
   ],
-  ['(subtree "other" :goal $goal)', { type: 'subtree', args: ['other'], kwargs: { goal: { $: 'goal' } } }],
+  [
+    '(subtree "other" :goal $goal)',
+    { type: 'subtree', args: ['other'], kwargs: { goal: { $: 'goal' } } },
+  ],
   [
     '(llm-call :prompt (str "Summarize " $doc) :into "summary" :model "small" :system "Be brief" :max-tokens 200 :timeout-ms 5000 :retries 2)',
     {
@@ -112,7 +141,7 @@ describe('node types', () => {
     });
 
     it('validates as JSON and prints back to text that compiles to the same JSON', () => {
-      const document = { format: 'canopy/1', trees: [{ name: 't', root: expected }] } as const;
+      const document: TreeDocument = { format: 'canopy/1', trees: [{ name: 't', root: expected }] };
       const checked = validateDocument(document, { knownTrees: ['other'] });
       expect(checked.errors).toEqual([]);
       const again = compile(print(document), { knownTrees: ['other'] });
@@ -122,11 +151,20 @@ describe('node types', () => {
 
   it('keeps :id and :name as node fields, in any position among the keywords', () => {
     const result = compile('(tree "t" (wait :ms 5 :name "pause" :id "w1"))');
-    expect(result.document?.trees[0].root).toEqual({ type: 'wait', id: 'w1', name: 'pause', kwargs: { ms: 5 } });
+    expect(result.document?.trees[0].root).toEqual({
+      type: 'wait',
+      id: 'w1',
+      name: 'pause',
+      kwargs: { ms: 5 },
+    });
   });
 
   it('reads keyword arguments written between children', () => {
     const result = compile('(tree "t" (sequence (success) :id "s" (failure)))');
-    expect(result.document?.trees[0].root).toEqual({ type: 'sequence', id: 's', children: [S, { type: 'failure' }] });
+    expect(result.document?.trees[0].root).toEqual({
+      type: 'sequence',
+      id: 's',
+      children: [S, { type: 'failure' }],
+    });
   });
 });

@@ -5,7 +5,10 @@ import { compile, format, formatError, print, validateDocument } from '../src';
 
 const CORPUS = join(__dirname, 'corpus');
 const FORMATTED = join(__dirname, 'formatted');
-const corpus = readdirSync(CORPUS).map((name) => [name, readFileSync(join(CORPUS, name), 'utf8')] as const);
+const corpus = readdirSync(CORPUS).map((name): [string, string] => [
+  name,
+  readFileSync(join(CORPUS, name), 'utf8'),
+]);
 
 const INLINE: string[] = [
   '(tree "a" (success))',
@@ -18,7 +21,10 @@ const INLINE: string[] = [
   '(tree "a" :main true (sequence :id "s" :name "n" (success :id "t")))',
 ];
 
-const corpusAndInline: [string, string][] = [...corpus, ...INLINE.map((s, i) => [`inline ${i}`, s] as [string, string])];
+const corpusAndInline: [string, string][] = [
+  ...corpus,
+  ...INLINE.map((s, i) => [`inline ${i}`, s] as [string, string]),
+];
 
 function formatted(source: string): string {
   const result = format(source);
@@ -39,7 +45,9 @@ describe(format.name, () => {
   it('formats files whose meaning is wrong, as long as they can be read', () => {
     const result = format('(tree "a" (sequense (subtree "elsewhere") (wait :tims 3)))');
     expect(result.errors).toEqual([]);
-    expect(result.text).toBe('(tree "a"\n  (sequense\n    (subtree "elsewhere")\n    (wait :tims 3)))\n');
+    expect(result.text).toBe(
+      '(tree "a"\n  (sequense\n    (subtree "elsewhere")\n    (wait :tims 3)))\n',
+    );
   });
 
   it('reports the errors of files it cannot read', () => {
@@ -58,9 +66,9 @@ function doc(root: NodeJson, extra: Partial<TreeDocument> = {}): TreeDocument {
 
 describe(print.name, () => {
   it('prints a leaf on one line and a node with children over several', () => {
-    expect(print(doc({ type: 'sequence', id: 's', children: [{ type: 'wait', kwargs: { ms: 5 } }] }))).toBe(
-      '(tree "t"\n  (sequence :id "s"\n    (wait :ms 5)))\n',
-    );
+    expect(
+      print(doc({ type: 'sequence', id: 's', children: [{ type: 'wait', kwargs: { ms: 5 } }] })),
+    ).toBe('(tree "t"\n  (sequence :id "s"\n    (wait :ms 5)))\n');
   });
 
   it('keeps a leaf on one line up to exactly 100 columns', () => {
@@ -80,9 +88,14 @@ describe(print.name, () => {
 
   it('prints comments above their forms, keeping ;; headings and empty lines', () => {
     const text = print(
-      doc({ type: 'success', comments: ['hello', '; heading', '', '  indented'] }, { trailingComments: ['bye'] }),
+      doc(
+        { type: 'success', comments: ['hello', '; heading', '', '  indented'] },
+        { trailingComments: ['bye'] },
+      ),
     );
-    expect(text).toBe('(tree "t"\n  ; hello\n  ;; heading\n  ;\n  ;   indented\n  (success))\n\n; bye\n');
+    expect(text).toBe(
+      '(tree "t"\n  ; hello\n  ;; heading\n  ;\n  ;   indented\n  (success))\n\n; bye\n',
+    );
   });
 
   it('prints numbers canonically and strings with escapes', () => {
@@ -98,7 +111,9 @@ describe(print.name, () => {
         { name: 'b', main: true, root: { type: 'failure' } },
       ],
     });
-    expect(text).toBe('(tree "a" :main false\n  (success))\n\n(tree "b" :main true\n  (failure))\n');
+    expect(text).toBe(
+      '(tree "a" :main false\n  (success))\n\n(tree "b" :main true\n  (failure))\n',
+    );
   });
 });
 
@@ -122,7 +137,11 @@ describe('round trips', () => {
 
   it('keeps keyword names that are special to JavaScript objects', () => {
     const document = compile(INLINE[5]).document as TreeDocument;
-    expect(Object.keys(document.trees[0].root.kwargs ?? {})).toEqual(['__proto__', 'constructor', 'toString']);
+    expect(Object.keys(document.trees[0].root.kwargs ?? {})).toEqual([
+      '__proto__',
+      'constructor',
+      'toString',
+    ]);
     expect(JSON.parse(JSON.stringify(document)).trees[0].root.kwargs.toString).toEqual(
       JSON.parse('{"map":{"__proto__":3}}'),
     );

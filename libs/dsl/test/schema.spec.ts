@@ -16,7 +16,9 @@ describe('treeDocumentSchema', () => {
 
   it('is a draft 2020-12 schema whose node type is an enum of the catalogue', () => {
     expect(treeDocumentSchema.$schema).toBe('https://json-schema.org/draft/2020-12/schema');
-    const node = (treeDocumentSchema.$defs as Record<string, { properties: { type: { enum: string[] } } }>).node;
+    const node = (
+      treeDocumentSchema.$defs as Record<string, { properties: { type: { enum: string[] } } }>
+    ).node;
     expect(node.properties.type.enum).toContain('fallback');
     expect(node.properties.type.enum).toContain('llm-call');
   });
@@ -37,14 +39,26 @@ describe('treeDocumentSchema', () => {
     ['a missing required keyword', tree({ type: 'wait' })],
     ['an unknown keyword', tree({ type: 'wait', kwargs: { ms: 1, tims: 2 } })],
     ['a string where a number goes', tree({ type: 'wait', kwargs: { ms: '1' } })],
-    ['a bad keyword choice', tree({ type: 'parallel', kwargs: { policy: { kw: 'any' } }, children: [S] })],
+    [
+      'a bad keyword choice',
+      tree({ type: 'parallel', kwargs: { policy: { kw: 'any' } }, children: [S] }),
+    ],
     ['too many positional arguments', tree({ type: 'unset', args: ['a', 'b'] })],
     ['a bad scope prefix', tree({ type: 'unset', args: ['glob:a'] })],
-    ['an option outside scoring-selector', tree({ type: 'sequence', children: [{ type: 'option', args: [1], children: [S] }] })],
+    [
+      'an option outside scoring-selector',
+      tree({ type: 'sequence', children: [{ type: 'option', args: [1], children: [S] }] }),
+    ],
     ['a non-option child of scoring-selector', tree({ type: 'scoring-selector', children: [S] })],
     ['an option as root', tree({ type: 'option', args: [1], children: [S] })],
-    ['a label on a semaphore', tree({ type: 'semaphore', name: 'x', kwargs: { name: 's', max: 1 }, children: [S] })],
-    [':name in the kwargs of an action', tree({ type: 'action', args: ['go'], kwargs: { name: 'x' } })],
+    [
+      'a label on a semaphore',
+      tree({ type: 'semaphore', name: 'x', kwargs: { name: 's', max: 1 }, children: [S] }),
+    ],
+    [
+      ':name in the kwargs of an action',
+      tree({ type: 'action', args: ['go'], kwargs: { name: 'x' } }),
+    ],
     ['a path-like id', tree({ type: 'success', id: '0.1' })],
     ['an unknown expression shape', tree({ type: 'condition', args: [{ foo: 1 }] })],
     ['an unknown function', tree({ type: 'condition', args: [{ call: 'lenn', args: [] }] })],

@@ -21,7 +21,8 @@ function equal(a: unknown, b: unknown): boolean {
 export function validates(root: Schema, value: unknown): boolean {
   const resolve = (ref: string): Schema => {
     let at: unknown = root;
-    for (const part of ref.replace(/^#\//, '').split('/')) at = (at as Record<string, unknown>)[part];
+    for (const part of ref.replace(/^#\//, '').split('/'))
+      at = (at as Record<string, unknown>)[part];
     return at as Schema;
   };
 
@@ -39,7 +40,8 @@ export function validates(root: Schema, value: unknown): boolean {
     if ('const' in s && !equal(s.const, v)) return false;
     if (Array.isArray(s.allOf) && !s.allOf.every((sub) => check(sub as Schema, v))) return false;
     if (Array.isArray(s.anyOf) && !s.anyOf.some((sub) => check(sub as Schema, v))) return false;
-    if (Array.isArray(s.oneOf) && s.oneOf.filter((sub) => check(sub as Schema, v)).length !== 1) return false;
+    if (Array.isArray(s.oneOf) && s.oneOf.filter((sub) => check(sub as Schema, v)).length !== 1)
+      return false;
     if (s.not !== undefined && check(s.not as Schema, v)) return false;
     if (s.if !== undefined) {
       const branch = check(s.if as Schema, v) ? s.then : s.else;
@@ -61,13 +63,17 @@ export function validates(root: Schema, value: unknown): boolean {
     if (isObject(v)) {
       const keys = Object.keys(v);
       const props = isObject(s.properties) ? s.properties : {};
-      if (Array.isArray(s.required) && !s.required.every((k) => keys.includes(k as string))) return false;
+      if (Array.isArray(s.required) && !s.required.every((k) => keys.includes(k as string)))
+        return false;
       if (typeof s.maxProperties === 'number' && keys.length > s.maxProperties) return false;
       for (const key of keys) {
         if (s.propertyNames !== undefined && !check(s.propertyNames as Schema, key)) return false;
         if (Object.prototype.hasOwnProperty.call(props, key)) {
           if (!check(props[key] as Schema, v[key])) return false;
-        } else if (s.additionalProperties !== undefined && !check(s.additionalProperties as Schema, v[key])) {
+        } else if (
+          s.additionalProperties !== undefined &&
+          !check(s.additionalProperties as Schema, v[key])
+        ) {
           return false;
         }
       }
