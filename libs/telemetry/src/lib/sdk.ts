@@ -1,0 +1,86 @@
+import { context, propagation, trace } from '@opentelemetry/api';
+import {
+  CompositePropagator,
+  W3CBaggagePropagator,
+  W3CTraceContextPropagator,
+} from '@opentelemetry/core';
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { resourceFromAttributes } from '@opentelemetry/resources';
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import {
+  BatchSpanProcessor,
+  NoopSpanProcessor,
+  SimpleSpanProcessor,
+  type SpanExporter,
+  type SpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
+import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
+
+export interface TelemetryOptions {
+  serviceName: string;
+  /** Defaults to npm_package_version, then 0.0.0. */
+  serviceVersion?: string;
+  /** Spans go here, one by one, instead of OTLP. For tests: an InMemorySpanExporter. */
+  exporter?: SpanExporter;
+  /** OTLP/HTTP base URL (the collector's :4318). Defaults to OTEL_EXPORTER_OTLP_ENDPOINT. */
+  otlpEndpoint?: string;
+}
+
+export interface Telemetry {
+  /** Resolves once every ended span has reached the exporter (export waits on resource detection). */
+  flush(): Promise<void>;
+  /** Flushes pending spans and unregisters the SDK, so a later `startTelemetry` starts afresh. */
+  shutdown(): Promise<void>;
+}
+
+let current: Telemetry | undefined;
+
+/**
+ * Starts OpenTelemetry tracing for this process: W3C trace context, spans we create ourselves (no
+ * auto-instrumentation). Spans always get ids, so logs carry trace ids even when nothing exports.
+ * A second call returns the running instance: OTel globals can be registered once per process.
+ */
+export function startTelemetry(opts: TelemetryOptions): Telemetry {
+  if (current) return current;
+  const processor = spanProcessorFor(opts);
+  const sdk = new NodeSDK({
+    resource: resourceFromAttributes({
+      [ATTR_SERVICE_NAME]: opts.serviceName,
+      [ATTR_SERVICE_VERSION]: opts.serviceVersion ?? process.env.npm_package_version ?? '0.0.0',
+    }),
+    spanProcessors: [processor],
+    textMapPropagator: new CompositePropagator({
+      propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
+    }),
+    instrumentations: [],
+    // Tracing only: empty lists stop the SDK from setting up OTLP metrics and logs from env.
+    metricReaders: [],
+    logRecordProcessors: [],
+  });
+  sdk.start();
+
+  const handle: Telemetry = {
+    flush: () => processor.forceFlush(),
+    shutdown: async () => {
+      if (current !== handle) return;
+      current = undefined;
+      await sdk.shutdown();
+      trace.disable();
+      context.disable();
+      propagation.disable();
+    },
+  };
+  current = handle;
+  return handle;
+}
+
+function spanProcessorFor(opts: TelemetryOptions): SpanProcessor {
+  if (opts.exporter) return new SimpleSpanProcessor(opts.exporter);
+  const endpoint = opts.otlpEndpoint ?? process.env.OTEL_EXPORTER_OTLP_ENDPOINT;
+  if (endpoint) {
+    const url = `${endpoint.replace(/\/+$/, '')}/v1/traces`;
+    return new BatchSpanProcessor(new OTLPTraceExporter({ url }));
+  }
+  // Spans are still created and sampled (trace ids in logs, propagation), just not exported.
+  return new NoopSpanProcessor();
+}

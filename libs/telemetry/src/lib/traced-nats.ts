@@ -1,0 +1,278 @@
+import { isErrorBody, parseWith } from '@canopy/contracts';
+import type { JetStreamClient, JetStreamPublishOptions, PubAck } from '@nats-io/jetstream';
+import {
+  type Msg,
+  type MsgHdrs,
+  type NatsConnection,
+  RequestError,
+  type Subscription,
+  TimeoutError,
+} from '@nats-io/nats-core';
+import { context, type Span, SpanKind, trace } from '@opentelemetry/api';
+import type { Logger } from 'pino';
+import type { z } from 'zod';
+import { errorBodyOf, hasErrorBody, InvalidPayloadError, isCodedError } from './error-body';
+import { decodeJson, encodeJson } from './json-codec';
+import { createLogger } from './logger';
+import { NatsRequestError } from './nats-request-error';
+import { contextFromHeaders, injectTraceHeaders } from './propagation';
+import { recordError, TRACER_NAME, withSpan } from './spans';
+
+export interface SendOptions {
+  headers?: MsgHdrs;
+  /**
+   * Low-cardinality name for the span, e.g. `canopy.ticks.*` when publishing to
+   * `canopy.ticks.<execId>`. Defaults to the subject.
+   */
+  pattern?: string;
+}
+
+export interface RequestOptions extends SendOptions {
+  timeoutMs: number;
+}
+
+export interface JsPublishOptions extends SendOptions {
+  /** Dedup id: JetStream drops a second message with the same id within the stream's window. */
+  msgID: string;
+  expect?: JetStreamPublishOptions['expect'];
+  timeoutMs?: number;
+}
+
+export interface SubscribeOptions<T> {
+  /** Queue group: each message goes to one member. */
+  queue?: string;
+  /**
+   * Handle one message at a time, in arrival order. By default handlers run concurrently, so a
+   * slow handler does not hold up the next message.
+   */
+  ordered?: boolean;
+  /** Validate the payload first; a bad one is answered with VALIDATION_FAILED and not handled. */
+  schema?: z.ZodType<T>;
+}
+
+/** Gets the decoded payload; a request is answered with what it returns. */
+export type MessageHandler<T, R> = (payload: T, msg: Msg) => R | Promise<R>;
+
+/**
+ * The one NATS client wrapper: JSON payloads, W3C trace context in the headers of every message,
+ * a span per publish/request/handled message, and handler errors answered as an ErrorBody
+ * (`{error:{code,message}}`) instead of a timeout.
+ */
+export class TracedNats {
+  private readonly logger: Logger;
+  private readonly subscriptions = new Set<Subscription>();
+  private readonly inFlight = new Set<Promise<void>>();
+
+  constructor(
+    readonly connection: NatsConnection,
+    private readonly js?: JetStreamClient,
+    opts: { logger?: Logger } = {},
+  ) {
+    this.logger = opts.logger ?? createLogger('traced-nats');
+  }
+
+  get jetstream(): JetStreamClient {
+    if (!this.js) throw new Error('TracedNats was created without a JetStream client');
+    return this.js;
+  }
+
+  publish(subject: string, payload: unknown, opts: SendOptions = {}): void {
+    const span = trace.getTracer(TRACER_NAME).startSpan(`${opts.pattern ?? subject} publish`, {
+      kind: SpanKind.PRODUCER,
+      attributes: messagingAttributes(subject, 'send'),
+    });
+    try {
+      const headers = injectTraceHeaders(opts.headers, trace.setSpan(context.active(), span));
+      this.connection.publish(subject, encodeJson(payload), { headers });
+    } catch (error) {
+      recordError(span, error);
+      throw error;
+    } finally {
+      span.end();
+    }
+  }
+
+  /** Resolves with the reply; rejects with NatsRequestError on an error reply, timeout or no responders. */
+  request<R>(subject: string, payload: unknown, opts: RequestOptions): Promise<R> {
+    return withSpan(
+      `${opts.pattern ?? subject} request`,
+      async () => {
+        const headers = injectTraceHeaders(opts.headers);
+        const reply = await this.connection
+          .request(subject, encodeJson(payload), { timeout: opts.timeoutMs, headers })
+          .catch((error: unknown) => {
+            throw transportFailure(subject, opts.timeoutMs, error);
+          });
+        const body = decodeJson<unknown>(reply.data);
+        if (isErrorBody(body)) throw new NatsRequestError(subject, 'remote', body);
+        return body as R;
+      },
+      { kind: SpanKind.CLIENT, attributes: messagingAttributes(subject, 'send') },
+    );
+  }
+
+  /** Publishes to JetStream and resolves with the stream's ack (`duplicate` when msgID was seen). */
+  jsPublish(subject: string, payload: unknown, opts: JsPublishOptions): Promise<PubAck> {
+    return withSpan(
+      `${opts.pattern ?? subject} publish`,
+      () =>
+        this.jetstream.publish(subject, encodeJson(payload), {
+          msgID: opts.msgID,
+          headers: injectTraceHeaders(opts.headers),
+          ...(opts.expect ? { expect: opts.expect } : {}),
+          ...(opts.timeoutMs ? { timeout: opts.timeoutMs } : {}),
+        }),
+      {
+        kind: SpanKind.PRODUCER,
+        attributes: { ...messagingAttributes(subject, 'send'), 'messaging.message.id': opts.msgID },
+      },
+    );
+  }
+
+  /**
+   * Runs `handler` for each message inside the sender's trace, in a `<subject> process` span
+   * (SERVER for requests, CONSUMER otherwise). For requests the return value is the reply and a
+   * thrown error becomes an ErrorBody reply; either way the subscription stays alive.
+   */
+  subscribe<T, R = unknown>(
+    subject: string,
+    handler: MessageHandler<T, R>,
+    opts: SubscribeOptions<T> = {},
+  ): Subscription {
+    const run = (msg: Msg): Promise<void> =>
+      this.track(this.handle(subject, msg, handler, opts.schema));
+    let sub: Subscription;
+    if (opts.ordered) {
+      sub = this.connection.subscribe(subject, { queue: opts.queue });
+      void (async () => {
+        for await (const msg of sub) await run(msg);
+      })();
+    } else {
+      sub = this.connection.subscribe(subject, {
+        queue: opts.queue,
+        callback: (error, msg) => {
+          if (error) this.logger.error({ err: error, subject }, 'subscription failed');
+          else void run(msg);
+        },
+      });
+    }
+    this.subscriptions.add(sub);
+    void sub.closed.finally(() => this.subscriptions.delete(sub));
+    return sub;
+  }
+
+  /**
+   * Graceful stop: stop taking messages, let running handlers finish and reply, then drain the
+   * connection (flushes pending publishes and closes it).
+   */
+  async drain(): Promise<void> {
+    await Promise.allSettled([...this.subscriptions].map((sub) => sub.drain()));
+    await Promise.allSettled([...this.inFlight]);
+    if (!this.connection.isClosed()) await this.connection.drain();
+  }
+
+  private track(work: Promise<void>): Promise<void> {
+    this.inFlight.add(work);
+    return work.finally(() => this.inFlight.delete(work));
+  }
+
+  private async handle<T, R>(
+    pattern: string,
+    msg: Msg,
+    handler: MessageHandler<T, R>,
+    schema: z.ZodType<T> | undefined,
+  ): Promise<void> {
+    const isRequest = Boolean(msg.reply);
+    const parent = contextFromHeaders(msg.headers);
+    const span = trace.getTracer(TRACER_NAME).startSpan(
+      `${pattern} process`,
+      {
+        kind: isRequest ? SpanKind.SERVER : SpanKind.CONSUMER,
+        attributes: messagingAttributes(msg.subject, 'process'),
+      },
+      parent,
+    );
+    await context.with(trace.setSpan(parent, span), async () => {
+      try {
+        const result = await handler(decodePayload(msg, schema), msg);
+        if (isRequest) this.reply(msg, result);
+      } catch (error) {
+        this.fail(span, msg, error);
+      } finally {
+        span.end();
+      }
+    });
+  }
+
+  private fail(span: Span, msg: Msg, error: unknown): void {
+    recordError(span, error);
+    const body = errorBodyOf(error);
+    // Coded failures are expected outcomes (not found, conflict); anything else is a bug here.
+    const expected = isCodedError(error) || hasErrorBody(error);
+    this.logger[expected ? 'warn' : 'error'](
+      { err: error, subject: msg.subject, code: body.error.code },
+      'message handler failed',
+    );
+    if (msg.reply) this.reply(msg, body);
+  }
+
+  /** A reply can fail (connection closing); that must not become an unhandled rejection. */
+  private reply(msg: Msg, payload: unknown): void {
+    try {
+      msg.respond(encodeJson(payload), { headers: injectTraceHeaders() });
+    } catch (error) {
+      this.logger.warn({ err: error, subject: msg.subject }, 'could not send reply');
+    }
+  }
+}
+
+function decodePayload<T>(msg: Msg, schema: z.ZodType<T> | undefined): T {
+  let payload: unknown;
+  try {
+    payload = decodeJson<unknown>(msg.data);
+  } catch {
+    throw new InvalidPayloadError({
+      error: { code: 'BAD_JSON', message: `payload on ${msg.subject} is not valid JSON` },
+    });
+  }
+  if (!schema) return payload as T;
+  const parsed = parseWith(schema, payload);
+  if (!parsed.ok) throw new InvalidPayloadError(parsed.error);
+  return parsed.value as T;
+}
+
+function messagingAttributes(
+  subject: string,
+  operation: 'send' | 'process',
+): Record<string, string> {
+  return {
+    'messaging.system': 'nats',
+    'messaging.destination.name': subject,
+    'messaging.operation.type': operation,
+  };
+}
+
+function transportFailure(subject: string, timeoutMs: number, error: unknown): Error {
+  if (error instanceof TimeoutError) {
+    return new NatsRequestError(
+      subject,
+      'timeout',
+      {
+        error: {
+          code: 'DEPENDENCY_UNAVAILABLE',
+          message: `no reply on ${subject} within ${timeoutMs} ms`,
+        },
+      },
+      { cause: error },
+    );
+  }
+  if (error instanceof RequestError && error.isNoResponders()) {
+    return new NatsRequestError(
+      subject,
+      'no-responders',
+      { error: { code: 'DEPENDENCY_UNAVAILABLE', message: `nothing listens on ${subject}` } },
+      { cause: error },
+    );
+  }
+  return error instanceof Error ? error : new Error(String(error));
+}

@@ -1,0 +1,207 @@
+// Specs may use the test-infrastructure lib; the boundary rule is meant for shipped code.
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import { startNats, type NatsHandle } from '@canopy/testing';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { connect } from '@nats-io/transport-node';
+import { SpanKind, trace } from '@opentelemetry/api';
+import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
+import { Writable } from 'node:stream';
+import { z } from 'zod';
+import { RecordingExporter } from '../test/recording-exporter';
+import {
+  contextFromHeaders,
+  createLogger,
+  NatsRequestError,
+  startTelemetry,
+  type Telemetry,
+  TracedNats,
+  withSpan,
+} from './index';
+
+const parentOf = (span: ReadableSpan): string | undefined => span.parentSpanContext?.spanId;
+const idOf = (span: ReadableSpan): string => span.spanContext().spanId;
+const traceOf = (span: ReadableSpan): string => span.spanContext().traceId;
+
+describe(TracedNats.name, () => {
+  const exporter = new RecordingExporter();
+  const logLines: string[] = [];
+  let telemetry: Telemetry;
+  let nats: NatsHandle;
+  let nc: NatsConnection;
+  let sut: TracedNats;
+
+  beforeAll(async () => {
+    telemetry = startTelemetry({ serviceName: 'telemetry-spec', exporter });
+    nats = await startNats();
+    nc = await connect({ servers: nats.url });
+    await (await jetstreamManager(nc)).streams.add({ name: 'SPEC', subjects: ['spec.stream.>'] });
+    const logger = createLogger('telemetry-spec', {
+      destination: new Writable({
+        write: (chunk: Buffer, _enc, done) => {
+          logLines.push(chunk.toString());
+          done();
+        },
+      }),
+    });
+    sut = new TracedNats(nc, jetstream(nc), { logger });
+  });
+
+  afterEach(() => exporter.reset());
+
+  afterAll(async () => {
+    await sut.drain();
+    await nats.dispose();
+    await telemetry.shutdown();
+  });
+
+  it('carries one trace from a parent span through request, handler and JetStream publish', async () => {
+    sut.subscribe<{ execId: string }>('spec.cmd.*', async (payload) => {
+      const ack = await sut.jsPublish(`spec.stream.${payload.execId}`, payload, {
+        msgID: `${payload.execId}:1`,
+        pattern: 'spec.stream.*',
+      });
+      return { seq: ack.seq };
+    });
+
+    const reply = await withSpan('gateway', () =>
+      sut.request<{ seq: number }>(
+        'spec.cmd.e1',
+        { execId: 'e1' },
+        { timeoutMs: 2000, pattern: 'spec.cmd.*' },
+      ),
+    );
+    expect(reply).toEqual({ seq: 1 });
+
+    const [root, request, process, publish] = await Promise.all(
+      ['gateway', 'spec.cmd.* request', 'spec.cmd.* process', 'spec.stream.* publish'].map((n) =>
+        exporter.span(n),
+      ),
+    );
+    expect(new Set([root, request, process, publish].map(traceOf)).size).toBe(1);
+    expect(parentOf(request)).toBe(idOf(root));
+    expect(parentOf(process)).toBe(idOf(request));
+    expect(parentOf(publish)).toBe(idOf(process));
+    expect([request.kind, process.kind, publish.kind]).toEqual([
+      SpanKind.CLIENT,
+      SpanKind.SERVER,
+      SpanKind.PRODUCER,
+    ]);
+
+    // A raw JetStream consumer recovers the producer's context from the stored message.
+    const stored = await (await jetstream(nc).consumers.get('SPEC')).next({ expires: 2000 });
+    const carried = trace.getSpanContext(contextFromHeaders(stored?.headers));
+    expect(carried).toMatchObject({ traceId: traceOf(root), spanId: idOf(publish) });
+  });
+
+  it('answers a failing handler with a structured error and keeps serving', async () => {
+    let calls = 0;
+    sut.subscribe('spec.flaky', () => {
+      calls += 1;
+      if (calls === 1) throw new Error('db password=hunter2 leaked');
+      return { ok: true };
+    });
+
+    const failure = await sut
+      .request('spec.flaky', {}, { timeoutMs: 2000 })
+      .catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(NatsRequestError);
+    expect((failure as NatsRequestError).failure).toBe('remote');
+    // Unknown errors are logged, never replied: the message may hold internals.
+    expect((failure as NatsRequestError).toBody()).toEqual({
+      error: { code: 'INTERNAL', message: 'internal error' },
+    });
+    expect(await sut.request('spec.flaky', {}, { timeoutMs: 2000 })).toEqual({ ok: true });
+
+    const span = await exporter.span('spec.flaky process');
+    expect(span.status.code).toBe(2 /* ERROR */);
+    expect(logLines.some((l) => l.includes('"code":"INTERNAL"') && l.includes(traceOf(span)))).toBe(
+      true,
+    );
+  });
+
+  it('passes coded errors through as they are', async () => {
+    class NotThere extends Error {
+      readonly code = 'KEY_NOT_FOUND';
+      readonly details = { key: 'k' };
+    }
+    sut.subscribe('spec.lookup', () => {
+      throw new NotThere('key k not found');
+    });
+    const failure = await sut
+      .request('spec.lookup', {}, { timeoutMs: 2000 })
+      .catch((e: unknown) => e);
+    expect((failure as NatsRequestError).toBody()).toEqual({
+      error: { code: 'KEY_NOT_FOUND', message: 'key k not found', details: { key: 'k' } },
+    });
+  });
+
+  it('validates payloads against a schema before the handler runs', async () => {
+    const handler = jest.fn();
+    sut.subscribe('spec.validated', handler, { schema: z.object({ count: z.number().int() }) });
+    const failure = await sut
+      .request('spec.validated', { count: 'many' }, { timeoutMs: 2000 })
+      .catch((e: unknown) => e);
+    expect((failure as NatsRequestError).code).toBe('VALIDATION_FAILED');
+    expect((failure as NatsRequestError).toBody().error.fields).toEqual([
+      { field: 'count', message: expect.any(String) },
+    ]);
+    expect(handler).not.toHaveBeenCalled();
+  });
+
+  it('reports a subject nobody serves as no-responders, not a timeout', async () => {
+    const failure = await sut
+      .request('spec.nobody', {}, { timeoutMs: 2000 })
+      .catch((e: unknown) => e);
+    expect(failure).toMatchObject({ failure: 'no-responders', code: 'DEPENDENCY_UNAVAILABLE' });
+  });
+
+  it('links a plain publish to its consumer span', async () => {
+    const received = new Promise<unknown>((resolve) =>
+      sut.subscribe('spec.event', (p) => resolve(p)),
+    );
+    await withSpan('tick', () => sut.publish('spec.event', { n: 1 }));
+    expect(await received).toEqual({ n: 1 });
+
+    const [publish, consume] = await Promise.all([
+      exporter.span('spec.event publish'),
+      exporter.span('spec.event process'),
+    ]);
+    expect(consume.kind).toBe(SpanKind.CONSUMER);
+    expect(parentOf(consume)).toBe(idOf(publish));
+  });
+
+  it('handles messages one at a time, in order, when asked', async () => {
+    const events: string[] = [];
+    const gate = deferred();
+    const firstStarted = deferred();
+    const lastEnded = deferred();
+    sut.subscribe<number>(
+      'spec.ordered',
+      async (n) => {
+        events.push(`start ${n}`);
+        if (n === 1) {
+          firstStarted.resolve();
+          await gate.promise;
+        }
+        events.push(`end ${n}`);
+        if (n === 3) lastEnded.resolve();
+      },
+      { ordered: true },
+    );
+    [1, 2, 3].forEach((n) => sut.publish('spec.ordered', n));
+    await firstStarted.promise;
+    await nc.flush(); // the server has delivered all three to this connection by now
+    expect(events).toEqual(['start 1']);
+
+    gate.resolve();
+    await lastEnded.promise;
+    expect(events).toEqual(['start 1', 'end 1', 'start 2', 'end 2', 'start 3', 'end 3']);
+  });
+});
+
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve = (): void => undefined;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return { promise, resolve };
+}
