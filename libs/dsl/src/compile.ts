@@ -12,6 +12,11 @@ export interface CompileOptions {
   file?: string;
   /** Names of trees in other registered files that `(subtree "name")` may reference. */
   knownTrees?: readonly string[];
+  /**
+   * Accept `(subtree "name")` references to trees that are neither in the file nor in
+   * `knownTrees`: for a first pass over several files that only collects their tree names.
+   */
+  lenientSubtrees?: boolean;
 }
 
 export interface CompileResult {
@@ -49,6 +54,7 @@ export function compile(source: string, options: CompileOptions = {}): CompileRe
     const conversion = toDocument(ast.forms, ast.comments);
     const issues = validateTrees(conversion.document, {
       knownTrees: options.knownTrees ?? [],
+      lenientSubtrees: options.lenientSubtrees,
       broken: conversion.broken,
       where: (path) => {
         const pos = locate(conversion, path, false);
@@ -88,6 +94,7 @@ export function validateDocument(json: unknown, options: CompileOptions = {}): C
       ...structure.issues,
       ...validateTrees(structure.document, {
         knownTrees: options.knownTrees ?? [],
+        lenientSubtrees: options.lenientSubtrees,
         broken: structure.broken,
         where: (path) => path,
       }),

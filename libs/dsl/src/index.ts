@@ -5,6 +5,8 @@
 export { compile, format, parse, validateDocument } from './compile';
 export type { CompileOptions, CompileResult, FormatResult, ParseResult } from './compile';
 export { print } from './printer';
+export { buildFromSource } from './build';
+export type { BuildFromSourceResult } from './build';
 export { treeDocumentSchema } from './schema';
 export { DslErrorCode, formatError } from './errors';
 export type { DslError } from './errors';

@@ -19,6 +19,8 @@ import { hasOwn } from './util';
 export interface ValidateContext {
   /** Trees of other files that `(subtree "name")` may reference. */
   knownTrees: readonly string[];
+  /** Do not report references to trees that are neither local nor known. */
+  lenientSubtrees?: boolean;
   /** Placeholders for parts that could not be read; skipped, their errors are already reported. */
   broken?: WeakSet<object>;
   /** How to name another place of the document in a message (`3:5` in text, a pointer in JSON). */
@@ -87,7 +89,7 @@ class Validator {
       this.treeIndex = index;
       this.node(tree.root, `${path}/root`, undefined);
     });
-    this.checkSubtrees(local);
+    if (!this.context.lenientSubtrees) this.checkSubtrees(local);
     this.checkRecursion(document, local);
     return this.issues;
   }
