@@ -1,0 +1,158 @@
+import { jetstream, jetstreamManager, type JsMsg } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { connect } from '@nats-io/transport-node';
+import { Redis } from 'ioredis';
+import { Subjects, Streams, shardOf, type Command, type EventEnvelope, type TickRecordMessage } from '@canopy/contracts';
+import type { ActionFn } from '@canopy/engine';
+import { TracedNats, createLogger } from '@canopy/telemetry';
+import { startTestInfra, type TestInfra } from '@canopy/testing';
+import { TickRunner } from '../src/runner';
+
+export const SHARDS = 8;
+const LOG_LEVEL = (process.env.TEST_LOG_LEVEL ?? 'silent') as 'silent';
+
+export interface Client {
+  nc: NatsConnection;
+  bus: TracedNats;
+  close(): Promise<void>;
+}
+
+/** A NATS client acting as the gateway or a worker. */
+export async function connectClient(url: string): Promise<Client> {
+  const nc = await connect({ servers: url });
+  const bus = new TracedNats(nc, jetstream(nc), { logger: createLogger('test-client', { level: LOG_LEVEL }) });
+  return { nc, bus, close: () => nc.drain() };
+}
+
+export interface TestRunner {
+  runner: TickRunner;
+  redis: Redis;
+  close(): Promise<void>;
+  /** Stops ticking and renewing without releasing anything, as if the process died. */
+  crash(): Promise<void>;
+}
+
+export async function startRunner(
+  infra: TestInfra,
+  opts: { runnerId: string; leaseTtlMs?: number; actionTimeoutMs?: number; localActions?: Record<string, ActionFn> },
+): Promise<TestRunner> {
+  const nc = await connect({ servers: infra.nats.url });
+  const redis = new Redis(infra.redis.url, { lazyConnect: false });
+  const log = createLogger(`tick-runner:${opts.runnerId}`, { level: LOG_LEVEL });
+  const bus = new TracedNats(nc, jetstream(nc), { logger: log });
+  const runner = new TickRunner(
+    {
+      runnerId: opts.runnerId,
+      shardCount: SHARDS,
+      leaseTtlMs: opts.leaseTtlMs ?? 3000,
+      actionTimeoutMs: opts.actionTimeoutMs ?? 5000,
+    },
+    { bus, nats: nc, redis, log, localActions: opts.localActions },
+  );
+  await runner.start();
+  let closed = false;
+  const release = async () => {
+    closed = true;
+    await nc.drain().catch(() => undefined);
+    redis.disconnect();
+  };
+  return {
+    runner,
+    redis,
+    close: async () => {
+      if (closed) return;
+      await runner.stop();
+      await release();
+    },
+    crash: async () => {
+      if (closed) return;
+      await runner.crash();
+      await release();
+    },
+  };
+}
+
+export function startInfra(): Promise<TestInfra> {
+  return startTestInfra();
+}
+
+/** Polls `probe` until it returns a value that is not undefined/false, or fails after the deadline. */
+export async function waitFor<T>(
+  what: string,
+  probe: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 5000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined && value !== false) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** Sends an owner command the way the gateway does. */
+export function command<R>(client: Client, id: string, cmd: Command, timeoutMs = 5000): Promise<R> {
+  return client.bus.request<R>(Subjects.command(shardOf(id, SHARDS), id), cmd, { timeoutMs });
+}
+
+/** The error body a failed request carried (`NatsRequestError.toBody()`). */
+export async function errorOf(promise: Promise<unknown>): Promise<{ code: string; message: string; [k: string]: unknown }> {
+  try {
+    await promise;
+  } catch (error) {
+    const body = (error as { toBody?: () => { error: { code: string; message: string } } }).toBody?.();
+    if (body) return body.error;
+    throw error;
+  }
+  throw new Error('expected the request to fail');
+}
+
+/** Every message stored in a stream for `subject`, in stream order, with its dedup id. */
+export async function readStream<T>(
+  nc: NatsConnection,
+  stream: string,
+  subject: string,
+  count: number,
+  timeoutMs = 5000,
+): Promise<{ data: T; msgId: string | undefined; seq: number }[]> {
+  const js = jetstream(nc);
+  const consumer = await js.consumers.get(stream, { filter_subjects: subject });
+  const out: { data: T; msgId: string | undefined; seq: number }[] = [];
+  const deadline = Date.now() + timeoutMs;
+  while (out.length < count && Date.now() < deadline) {
+    const batch = await consumer.fetch({ max_messages: count - out.length, expires: 1000 });
+    for await (const m of batch) out.push(decode<T>(m));
+  }
+  return out;
+}
+
+function decode<T>(m: JsMsg): { data: T; msgId: string | undefined; seq: number } {
+  return { data: m.json<T>(), msgId: m.headers?.get('Nats-Msg-Id') || undefined, seq: m.seq };
+}
+
+/** How many messages a stream holds on subjects matching `filter`. */
+export async function storedCount(nc: NatsConnection, stream: string, filter: string): Promise<number> {
+  const jsm = await jetstreamManager(nc);
+  const info = await jsm.streams.info(stream, { subjects_filter: filter });
+  return Object.values(info.state.subjects ?? {}).reduce((a, b) => a + b, 0);
+}
+
+/** Every tick record stored for an execution so far. */
+export async function readTicks(nc: NatsConnection, execId: string) {
+  const count = await storedCount(nc, Streams.ticks.name, Subjects.ticks(execId));
+  return readStream<TickRecordMessage>(nc, Streams.ticks.name, Subjects.ticks(execId), count);
+}
+
+/** Every event stored for an execution so far. */
+export async function readEvents(nc: NatsConnection, execId: string) {
+  const count = await storedCount(nc, Streams.events.name, Subjects.eventsOf(execId));
+  return readStream<EventEnvelope>(nc, Streams.events.name, Subjects.eventsOf(execId), count);
+}
