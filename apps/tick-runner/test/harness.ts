@@ -2,7 +2,17 @@ import { jetstream, jetstreamManager, type JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import { Redis } from 'ioredis';
-import { Subjects, Streams, shardOf, type Command, type EventEnvelope, type TickRecordMessage } from '@canopy/contracts';
+import {
+  RedisKeys,
+  Subjects,
+  Streams,
+  shardOf,
+  type BlackboardChanged,
+  type Command,
+  type EventEnvelope,
+  type Execution,
+  type TickRecordMessage,
+} from '@canopy/contracts';
 import type { ActionFn } from '@canopy/engine';
 import { TracedNats, createLogger } from '@canopy/telemetry';
 import { startTestInfra, type TestInfra } from '@canopy/testing';
@@ -155,4 +165,35 @@ export async function readTicks(nc: NatsConnection, execId: string) {
 export async function readEvents(nc: NatsConnection, execId: string) {
   const count = await storedCount(nc, Streams.events.name, Subjects.eventsOf(execId));
   return readStream<EventEnvelope>(nc, Streams.events.name, Subjects.eventsOf(execId), count);
+}
+
+/** A write the way the blackboard service makes it: Redis first (value JSON, version bump), then the change. */
+export async function outsideWrite(redis: Redis, client: Client, scope: string, key: string, value: unknown): Promise<number> {
+  const [, version] = (await redis
+    .multi()
+    .hset(RedisKeys.scopeValues(scope), key, JSON.stringify(value))
+    .hincrby(RedisKeys.scopeVersions(scope), key, 1)
+    .exec()) as [unknown, [null, number]];
+  const change: BlackboardChanged = { scope, key, value, version: version[1], source: 'rest', at: new Date().toISOString() };
+  client.bus.publish(Subjects.bbChanged(scope), change);
+  return version[1];
+}
+
+export async function registerTree(client: Client, source: string): Promise<void> {
+  await client.bus.request(Subjects.treesRegister, { source }, { timeoutMs: 5000 });
+}
+
+export function createExecution(client: Client, body: Record<string, unknown>): Promise<Execution> {
+  return client.bus.request<Execution>(Subjects.execCreate, body, { timeoutMs: 5000 });
+}
+
+export function getExecution(client: Client, id: string): Promise<Execution> {
+  return client.bus.request<Execution>(Subjects.execGet, { id }, { timeoutMs: 5000 });
+}
+
+/** A promise with its resolve handle, for actions the test settles. */
+export function deferred<T>(): { promise: Promise<T>; resolve(value: T): void } {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
 }
