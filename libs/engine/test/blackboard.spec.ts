@@ -1,0 +1,120 @@
+import { BehaviorTree, MemoryBlackboard } from '../src';
+import { call, cond, doc, harness, n, set, v } from './helpers';
+
+describe(BehaviorTree.name, () => {
+  describe('blackboard scopes', () => {
+    it('reads the nearest scope that has the key: exec, then team, then global', () => {
+      const h = harness(n('log', { args: ['v', v('a'), v('b'), v('c')] }), {
+        bb: { global: { a: 'g', b: 'g', c: 'g' }, team: { a: 't', b: 't' }, exec: { a: 'e' } },
+      });
+      expect(h.tree.tick().logs[0].values).toEqual(['e', 't', 'g']);
+    });
+
+    it('reads and writes a named scope with a prefix', () => {
+      const h = harness(n('sequence', set('team:a', v('global:a')), set('global:n', 1)), {
+        bb: { global: { a: 'g' }, exec: { a: 'e' } },
+      });
+      expect(h.tree.tick().writes).toEqual([
+        { key: 'a', scope: 'team', new: 'g' },
+        { key: 'n', scope: 'global', new: 1 },
+      ]);
+      expect(h.bb.snapshot('team')).toEqual({ a: 'g' });
+    });
+
+    it('writes the nearest scope that has the key, else exec, recording old values', () => {
+      const h = harness(n('sequence', set('g', 2), set('fresh', 1), set('fresh', 2)), { bb: { global: { g: 1 } } });
+      expect(h.tree.tick().writes).toEqual([
+        { key: 'g', scope: 'global', old: 1, new: 2 },
+        { key: 'fresh', scope: 'exec', new: 1 },
+        { key: 'fresh', scope: 'exec', old: 1, new: 2 },
+      ]);
+    });
+
+    it('lets later nodes of the same tick read earlier writes', () => {
+      const h = harness(n('sequence', set('x', 1), cond(call('=', v('x'), 1))));
+      expect(h.tree.tick().status).toBe('SUCCESS');
+    });
+
+    it('updates nested paths copy-on-write and records the top-level key', () => {
+      const pose = { pos: { x: 1, y: 2 }, tags: ['a', 'b'] };
+      const h = harness(n('sequence', set('pose/pos/x', 5), set('pose/tags/1', 'z'), set('made/deep/key', true)), {
+        bb: { exec: { pose } },
+      });
+      const r = h.tree.tick();
+      expect(r.writes[0]).toEqual({ key: 'pose', scope: 'exec', old: pose, new: { pos: { x: 5, y: 2 }, tags: ['a', 'b'] } });
+      expect(r.writes[2]).toEqual({ key: 'made', scope: 'exec', new: { deep: { key: true } } });
+      expect(h.bb.get('exec', 'pose')).toEqual({ pos: { x: 5, y: 2 }, tags: ['a', 'z'] });
+      // The original value (and so the old value of the record) was never mutated.
+      expect(pose).toEqual({ pos: { x: 1, y: 2 }, tags: ['a', 'b'] });
+    });
+
+    it('fails a nested write through a non-collection', () => {
+      const r = harness(set('n/x', 1), { bb: { exec: { n: 3 } } }).tree.tick();
+      expect(r.status).toBe('FAILURE');
+      expect(r.errors).toEqual([{ nodeId: '0', code: 'EXPR_TYPE', message: "cannot set field 'x' of a number" }]);
+    });
+
+    it('unsets keys and nested fields; unsetting a missing key records nothing', () => {
+      const h = harness(n('sequence', n('unset', { args: ['a'] }), n('unset', { args: ['m/k'] }), n('unset', { args: ['nope'] })), {
+        bb: { exec: { a: 1, m: { k: 1, j: 2 } } },
+      });
+      expect(h.tree.tick().writes).toEqual([
+        { key: 'a', scope: 'exec', old: 1 },
+        { key: 'm', scope: 'exec', old: { k: 1, j: 2 }, new: { j: 2 } },
+      ]);
+      expect(h.bb.snapshot('exec')).toEqual({ m: { j: 2 } });
+    });
+
+    describe('subtree scopes', () => {
+      const document = doc(
+        n('sequence', n('subtree', { id: 'call', args: ['child'], kw: { speed: call('*', v('base'), 2) } }), cond(v('speed'), 'outer')),
+        {
+          name: 'child',
+          root: n('sequence', set('seen', v('speed')), set('tmp', 1), set('shared', 'yes')),
+        },
+      );
+
+      it('binds arguments in a local scope; writes to new keys stay local, existing keys are shared', () => {
+        const h = harness(document, { bb: { exec: { base: 21, shared: 'no' } } });
+        const r = h.tree.tick();
+        expect(r.writes).toEqual([
+          { key: 'speed', scope: 'local:call', new: 42 },
+          { key: 'seen', scope: 'local:call', new: 42 },
+          { key: 'tmp', scope: 'local:call', new: 1 },
+          { key: 'shared', scope: 'exec', old: 'no', new: 'yes' },
+        ]);
+        // `speed` is not visible outside the subtree.
+        expect(r.status).toBe('FAILURE');
+        expect(h.bb.snapshot('exec')).toEqual({ base: 21, shared: 'yes' });
+      });
+
+      it('rebinds arguments on each run, recording only changes', () => {
+        const h = harness(document, { bb: { exec: { base: 21 } } });
+        h.tree.tick();
+        expect(h.tree.tick().writes.filter((w) => w.key === 'speed')).toEqual([]);
+        h.bb.set('exec', 'base', 1);
+        expect(h.tree.tick().writes.filter((w) => w.key === 'speed')).toEqual([{ key: 'speed', scope: 'local:call', old: 42, new: 2 }]);
+      });
+
+      it('lets an inner for-each scope shadow the subtree scope', () => {
+        const h = harness(
+          doc(n('subtree', { id: 's', args: ['loop'], kw: { it: 'outer' } }), {
+            name: 'loop',
+            root: n('sequence', n('for-each', { id: 'fe', kw: { in: { list: ['inner'] }, as: 'it' } }, n('log', { args: ['in', v('it')] })), n('log', { args: ['after', v('it')] })),
+          }),
+        );
+        const r = h.tree.tick();
+        expect(r.logs.map((l) => l.values[0])).toEqual(['inner', 'outer']);
+      });
+    });
+
+    it('shares team and global scopes between executions made with withExec', () => {
+      const a = new MemoryBlackboard({ global: { g: 1 }, team: { t: 1 }, exec: { e: 1 } });
+      const b = a.withExec({ e: 2 });
+      b.set('team', 't', 2);
+      expect(a.get('team', 't')).toBe(2);
+      expect(a.get('exec', 'e')).toBe(1);
+      expect(b.snapshot('global')).toEqual({ g: 1 });
+    });
+  });
+});
