@@ -1,4 +1,5 @@
 import {
+  EXPR_FUNCTIONS,
   FORMAT_VERSION,
   NODE_SPEC_BY_TYPE,
   type ExprJson,
@@ -12,7 +13,7 @@ import { describeSexp } from './describe';
 import { DslErrorCode, type SourceIssue } from './errors';
 import { suggest } from './suggest';
 import { pointer } from './syntax';
-import { defineOwn } from './util';
+import { defineOwn, hasOwn } from './util';
 
 /**
  * The document read from source text, with where each part came from so that problems found
@@ -252,8 +253,11 @@ class Converter {
   private isArgument(item: Sexp, spec: NodeSpec | undefined, filled: number): boolean {
     if (item.kind !== 'list') return true;
     const head = item.items[0];
-    if (head?.kind === 'symbol' && (NODE_SPEC_BY_TYPE.has(head.name) || head.name === 'tree'))
-      return false;
+    if (head?.kind === 'symbol') {
+      if (NODE_SPEC_BY_TYPE.has(head.name) || head.name === 'tree') return false;
+      // Under a misspelt node type, `(> $a 1)` is still more likely an argument than a child.
+      if (!spec) return hasOwn(EXPR_FUNCTIONS, head.name);
+    }
     return !!spec && (spec.variadic === true || filled < spec.positional.length);
   }
 

@@ -55,6 +55,12 @@ describe(compile.name, () => {
       ]);
     });
 
+    it('reads expressions under a misspelt node type as its arguments', () => {
+      expect(errors('(tree "a" (condtion (> $a 1)))')).toEqual([
+        "f.lisp:1:12: unknown node type 'condtion' (did you mean 'condition'?)",
+      ]);
+    });
+
     it('says nothing when nothing is close', () => {
       expect(errors('(tree "a" (zzzzzz))')).toEqual(["f.lisp:1:12: unknown node type 'zzzzzz'"]);
     });
