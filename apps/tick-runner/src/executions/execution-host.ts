@@ -87,6 +87,11 @@ export class ExecutionHost implements PipelineHost, ShardListener {
     return [...this.executions.keys()];
   }
 
+  /** What this runner's cache holds for a key (diagnostics and tests). */
+  peek(scope: string, key: string): unknown {
+    return this.deps.cache.get(scope, key);
+  }
+
   epochOf(shard: number): number | undefined {
     return this.ownership?.epochOf(shard);
   }

@@ -1,0 +1,159 @@
+import { RedisKeys, Subjects, shardOf, type BlackboardChanged, type TickResponse } from '@canopy/contracts';
+import type { ActionOutcome } from '@canopy/engine';
+import type { TestInfra } from '@canopy/testing';
+import { parseCommitReply, queueCommit } from '../src/executions/commit';
+import { metaFromHash } from '../src/executions/execution-meta';
+import {
+  SHARDS,
+  command,
+  connectClient,
+  createExecution,
+  errorOf,
+  outsideWrite,
+  readTicks,
+  registerTree,
+  startInfra,
+  startRunner,
+  waitFor,
+  type Client,
+  type TestRunner,
+} from './harness';
+
+jest.setTimeout(30_000);
+
+describe('tick-runner: commits are atomic and fenced; outside writes land between ticks', () => {
+  let infra: TestInfra;
+  let runner: TestRunner;
+  let gateway: Client;
+  let poke: () => ActionOutcome = () => 'SUCCESS';
+
+  beforeAll(async () => {
+    infra = await startInfra();
+    runner = await startRunner(infra, { runnerId: 'runner-f', localActions: { poke: () => poke() } });
+    gateway = await connectClient(infra.nats.url);
+    await registerTree(gateway, '(tree "writer" (sequence (set "global:g" (tick)) (set "team:t" (tick)) (set "x" (tick))))');
+    await registerTree(gateway, '(tree "peek" (sequence (action poke) (set "during" $x)))');
+  }, 30_000);
+
+  afterAll(async () => {
+    await gateway?.close();
+    await runner?.close();
+    await infra?.dispose();
+  });
+
+  /** Everything the commit may touch, to compare before/after a refused commit. */
+  const snapshot = async (id: string) => {
+    const r = runner.redis;
+    return {
+      meta: await r.hgetall(RedisKeys.execMeta(id)),
+      checkpoint: await r.get(RedisKeys.execCheckpoint(id)),
+      global: [await r.hgetall(RedisKeys.scopeValues('global')), await r.hgetall(RedisKeys.scopeVersions('global'))],
+      team: [await r.hgetall(RedisKeys.scopeValues('team:blue')), await r.hgetall(RedisKeys.scopeVersions('team:blue'))],
+      exec: [await r.hgetall(RedisKeys.scopeValues(`exec:${id}`)), await r.hgetall(RedisKeys.scopeVersions(`exec:${id}`))],
+    };
+  };
+
+  const commitDirect = async (id: string, epoch: number, owner: string, tick: number) => {
+    const meta = metaFromHash(await runner.redis.hgetall(RedisKeys.execMeta(id)));
+    if (!meta) throw new Error('no meta');
+    const pipeline = runner.redis.pipeline();
+    queueCommit(pipeline, {
+      runnerId: owner,
+      shard: shardOf(id, SHARDS),
+      epoch,
+      kind: 'tick',
+      meta: { ...meta, tick },
+      checkpoint: { v: 1, fingerprint: 'x', tick, nodes: {} },
+      writes: [
+        { scope: 'global', key: 'g', value: 'intruder', deleted: false },
+        { scope: `exec:${id}`, key: 'x', value: 'intruder', deleted: false },
+      ],
+    });
+    const [[error, reply]] = (await pipeline.exec()) as [[Error | null, unknown]];
+    if (error) throw error;
+    return parseCommitReply(reply);
+  };
+
+  it('commits writes to every scope, the checkpoint and the metadata together, and announces shared writes', async () => {
+    const changes: BlackboardChanged[] = [];
+    const sub = gateway.nc.subscribe(Subjects.bbChangedAll, { callback: (_e, m) => void changes.push(m.json<BlackboardChanged>()) });
+    await createExecution(gateway, { tree: 'writer', id: 'f-1', team: 'blue' });
+    await command<TickResponse>(gateway, 'f-1', { type: 'tick', count: 1 });
+    const s = await snapshot('f-1');
+    expect(s.global).toEqual([{ g: '1' }, { g: '1' }]);
+    expect(s.team).toEqual([{ t: '1' }, { t: '1' }]);
+    expect(s.exec).toEqual([{ x: '1' }, { x: '1' }]);
+    expect(s.meta.tick).toBe('1');
+    await waitFor('shared changes', () => changes.length >= 2);
+    expect(changes.map((c) => [c.scope, c.key, c.value, c.version, c.source])).toEqual([
+      ['global', 'g', 1, 1, 'exec:f-1'],
+      ['team:blue', 't', 1, 1, 'exec:f-1'],
+    ]);
+    sub.unsubscribe();
+  });
+
+  it('refuses a commit under a stale epoch or another owner, applying nothing', async () => {
+    const shard = shardOf('f-1', SHARDS);
+    const epoch = Number(await runner.redis.hget(RedisKeys.lease(shard), 'epoch'));
+    const before = await snapshot('f-1');
+    expect(await commitDirect('f-1', epoch - 1, 'runner-f', 2)).toMatchObject({ kind: 'fenced', owner: 'runner-f' });
+    expect(await commitDirect('f-1', epoch, 'someone-else', 2)).toMatchObject({ kind: 'fenced' });
+    expect(await snapshot('f-1')).toEqual(before);
+  });
+
+  it('ignores a commit whose tick is not newer than the stored one', async () => {
+    const shard = shardOf('f-1', SHARDS);
+    const epoch = Number(await runner.redis.hget(RedisKeys.lease(shard), 'epoch'));
+    const before = await snapshot('f-1');
+    expect(await commitDirect('f-1', epoch, 'runner-f', 1)).toEqual({ kind: 'stale', storedTick: 1 });
+    expect(await snapshot('f-1')).toEqual(before);
+  });
+
+  it('a runner whose lease was taken is fenced on its next commit, drops the shard, and resumes once it holds it again', async () => {
+    const shard = shardOf('f-1', SHARDS);
+    const lease = RedisKeys.lease(shard);
+    const epoch = Number(await runner.redis.hget(lease, 'epoch'));
+    // Another runner took the shard (no TTL, so it stays taken while we look).
+    await runner.redis.multi().del(lease).hset(lease, 'owner', 'intruder', 'epoch', String(epoch + 1)).exec();
+    const before = await snapshot('f-1');
+    const fenced = await errorOf(command(gateway, 'f-1', { type: 'tick', count: 1 }));
+    expect(fenced.code).toBe('FENCED');
+    expect(await snapshot('f-1')).toEqual(before);
+    expect(runner.runner.shards.heldShards()).not.toContain(shard);
+    expect(await readTicks(gateway.nc, 'f-1')).toHaveLength(1);
+
+    // The intruder goes away: the runner takes the shard back under a newer epoch and resumes from the checkpoint.
+    await runner.redis.del(lease);
+    await waitFor('shard re-acquired', () => runner.runner.shards.heldShards().includes(shard));
+    expect(runner.runner.shards.epochOf(shard)).toBeGreaterThan(epoch + 1);
+    const next = await waitFor('tick after re-acquire', () => command<TickResponse>(gateway, 'f-1', { type: 'tick', count: 1 }));
+    expect(next.tick).toBe(2);
+    expect(await runner.redis.hget(RedisKeys.scopeValues('exec:f-1'), 'x')).toBe('2');
+    const ticks = await readTicks(gateway.nc, 'f-1');
+    expect(ticks.map((t) => t.msgId)).toEqual(['f-1:1', 'f-1:2']);
+    expect(ticks[1].data.epoch).toBeGreaterThan(ticks[0].data.epoch);
+  });
+
+  it('applies an outside write at the next tick, never within the tick that caused it, and only if newer', async () => {
+    await createExecution(gateway, { tree: 'peek', id: 'o-1', blackboard: { x: 1 } });
+    let poked = false;
+    poke = () => {
+      // Runs inside the tick: the change is published now but can only be handled after the tick.
+      if (!poked) void outsideWrite(runner.redis, gateway, 'exec:o-1', 'x', 2);
+      poked = true;
+      return 'SUCCESS';
+    };
+    await command(gateway, 'o-1', { type: 'tick', count: 1 });
+    await waitFor('cache updated', () => runner.runner.host.peek('exec:o-1', 'x') === 2);
+    await command(gateway, 'o-1', { type: 'tick', count: 1 });
+
+    // An older version arriving late is ignored.
+    const stale: BlackboardChanged = { scope: 'exec:o-1', key: 'x', value: 'old', version: 1, source: 'rest', at: new Date().toISOString() };
+    gateway.bus.publish(Subjects.bbChanged('exec:o-1'), stale);
+    await gateway.nc.flush();
+    await command(gateway, 'o-1', { type: 'tick', count: 1 });
+    const ticks = await readTicks(gateway.nc, 'o-1');
+    const during = ticks.map((t) => t.data.writes.find((w) => w.key === 'during')?.new);
+    expect(during).toEqual([1, 2, 2]);
+  });
+});
