@@ -9,7 +9,10 @@ import { ListExecutionsRequestSchema } from './executions';
  */
 
 export const TreeNameParamsSchema = z.object({ name: IdSchema });
-export const TreeVersionParamsSchema = z.object({ name: IdSchema, v: z.coerce.number().int().positive() });
+export const TreeVersionParamsSchema = z.object({
+  name: IdSchema,
+  v: z.coerce.number().int().positive(),
+});
 
 export const ExecIdParamsSchema = z.object({ id: IdSchema });
 export const ListExecutionsQuerySchema = ListExecutionsRequestSchema.extend({
@@ -20,7 +23,9 @@ export const ScopeParamsSchema = z.object({ scope: ScopeSchema });
 export const BlackboardKeyParamsSchema = z.object({ scope: ScopeSchema, key: BlackboardKeySchema });
 export const ListKeysQuerySchema = z.object({ prefix: z.string().max(512).optional() });
 /** `DELETE /blackboard/:scope/keys/*key?version=n` deletes only if the key is at version n. */
-export const DeleteKeyQuerySchema = z.object({ version: z.coerce.number().int().min(1).optional() });
+export const DeleteKeyQuerySchema = z.object({
+  version: z.coerce.number().int().min(1).optional(),
+});
 
 export const DeletedExecutionSchema = z.object({ deleted: z.literal(true) });
 export const DeletedKeySchema = z.object({ deleted: z.literal(true), version: z.number().int() });

@@ -1,0 +1,145 @@
+import {
+  type ActionCancel,
+  ActionCancelSchema,
+  type ActionReply,
+  type ActionRequest,
+  ActionRequestSchema,
+  parseWith,
+  Queues,
+  Subjects,
+} from '@canopy/contracts';
+import { createLogger, type Logger, TracedNats } from '@canopy/telemetry';
+import type { NatsConnection, Subscription } from '@nats-io/nats-core';
+import { connect } from '@nats-io/transport-node';
+import { type ActionHandler, failureOf, replyOf } from './action-handler';
+import { RecentCancels } from './recent-cancels';
+
+/** setTimeout's largest delay; a later deadline simply gets no timer. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+export type ActionWorkerOptions = ({ natsUrl: string } | { connection: NatsConnection }) & {
+  logger?: Logger;
+};
+
+/**
+ * Serves `(action NAME ...)` nodes from any Node process. Each registered action is a queue
+ * subscription on `canopy.action.NAME` (one worker of the group gets each invocation) plus a
+ * broadcast subscription on `canopy.action-cancel.NAME`, since the worker running an invocation is
+ * not known to the runner that cancels it.
+ */
+export class ActionWorker {
+  private readonly logger: Logger;
+  private readonly nats: Promise<TracedNats>;
+  /** A connection we opened is ours to close; one we were given is not. */
+  private readonly ownsConnection: boolean;
+  private readonly subscriptions: Subscription[] = [];
+  private readonly running = new Map<string, AbortController>();
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly names = new Set<string>();
+  private readonly earlyCancels = new RecentCancels();
+  private closing?: Promise<void>;
+
+  constructor(opts: ActionWorkerOptions) {
+    this.logger = opts.logger ?? createLogger('action-worker');
+    this.ownsConnection = 'natsUrl' in opts;
+    const connection =
+      'natsUrl' in opts ? connect({ servers: opts.natsUrl }) : Promise.resolve(opts.connection);
+    this.nats = connection.then((nc) => new TracedNats(nc, undefined, { logger: this.logger }));
+    // Surfaced by register()/close(); without this a failed connect would be an unhandled rejection.
+    this.nats.catch(() => undefined);
+  }
+
+  /** Resolves once the server has the subscriptions, so invocations sent afterwards reach this worker. */
+  async register(name: string, handler: ActionHandler): Promise<void> {
+    if (this.closing) throw new Error('ActionWorker is closed');
+    if (this.names.has(name))
+      throw new Error(`action ${name} is already registered on this worker`);
+    this.names.add(name);
+    const nats = await this.nats;
+    this.subscriptions.push(
+      nats.subscribe<unknown, ActionReply>(
+        Subjects.action(name),
+        (payload) => this.track(this.invoke(name, payload, handler)),
+        {
+          queue: Queues.action(name),
+        },
+      ),
+      nats.subscribe<unknown, void>(Subjects.actionCancel(name), (payload) => this.cancel(payload)),
+    );
+    await nats.connection.flush();
+  }
+
+  /** Stops taking invocations, lets running handlers finish and reply, then closes an owned connection. */
+  close(): Promise<void> {
+    this.closing ??= this.drain();
+    return this.closing;
+  }
+
+  private async drain(): Promise<void> {
+    const nats = await this.nats.catch(() => undefined);
+    if (!nats) return;
+    await Promise.allSettled(this.subscriptions.map((sub) => sub.drain()));
+    await Promise.allSettled([...this.inFlight]);
+    if (this.ownsConnection) await nats.connection.drain();
+    else if (!nats.connection.isClosed()) await nats.connection.flush();
+  }
+
+  private async invoke(
+    name: string,
+    payload: unknown,
+    handler: ActionHandler,
+  ): Promise<ActionReply> {
+    // A bad request still gets an ActionReply: the runner only understands SUCCESS/FAILURE here.
+    const parsed = parseWith(ActionRequestSchema, payload);
+    if (!parsed.ok) return { status: 'FAILURE', error: parsed.error.error.message };
+    const request: ActionRequest = parsed.value;
+    const controller = new AbortController();
+    this.running.set(request.invocationId, controller);
+    if (this.earlyCancels.take(request.invocationId)) controller.abort(new Error('cancelled'));
+    const untilDeadline = request.deadline - Date.now();
+    const timer =
+      untilDeadline <= MAX_TIMER_MS
+        ? setTimeout(
+            () => controller.abort(new Error('deadline passed')),
+            Math.max(0, untilDeadline),
+          )
+        : undefined;
+    try {
+      const outcome = await handler(request.args, {
+        signal: controller.signal,
+        invocationId: request.invocationId,
+        execId: request.execId,
+        nodeId: request.nodeId,
+        deadline: request.deadline,
+      });
+      return replyOf(outcome);
+    } catch (error) {
+      // A cancelled handler failing is the expected way out, not something to warn about.
+      const level = controller.signal.aborted ? 'debug' : 'warn';
+      this.logger[level](
+        { err: error, action: name, invocationId: request.invocationId },
+        'action handler failed',
+      );
+      return failureOf(error);
+    } finally {
+      clearTimeout(timer);
+      this.running.delete(request.invocationId);
+    }
+  }
+
+  private cancel(payload: unknown): void {
+    const parsed = parseWith(ActionCancelSchema, payload);
+    if (!parsed.ok) return;
+    const { invocationId }: ActionCancel = parsed.value;
+    // Every worker of the action hears the cancel; only the one running the invocation acts.
+    const running = this.running.get(invocationId);
+    if (running) running.abort(new Error('cancelled'));
+    else this.earlyCancels.remember(invocationId);
+  }
+
+  private track<T>(work: Promise<T>): Promise<T> {
+    this.inFlight.add(work);
+    void work.finally(() => this.inFlight.delete(work)).catch(() => undefined);
+    return work;
+  }
+}
