@@ -1,6 +1,5 @@
 // One Jest setup for every project: SWC transpiles TypeScript (with decorator metadata for
 // NestJS), type checking is the separate `typecheck` target.
-const path = require('node:path');
 
 const swcConfig = {
   jsc: {
@@ -16,6 +15,4 @@ module.exports = {
   testEnvironment: 'node',
   transform: { '^.+\\.ts$': ['@swc/jest', swcConfig] },
   moduleFileExtensions: ['ts', 'js', 'json'],
-  rootDir: undefined,
-  workspaceRoot: path.resolve(__dirname),
 };

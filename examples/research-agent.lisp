@@ -5,6 +5,8 @@
 (tree "research-agent"
   (sequence
     (set "questions" ["what is a behavior tree?" "why tick-based?"])
+    ; Created here, in the execution scope: a key first set inside for-each would be loop-local.
+    (set "answered" 0)
     (progress "planned" 10)
     (for-each :in $questions :as "q"
       (sequence :name "research one question"

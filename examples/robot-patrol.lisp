@@ -8,6 +8,8 @@
       (log "battery low, going to charge" $battery)
       (subtree "charge"))
     (sequence :id "patrol"
+      ; Created in the execution scope: a key first set inside for-each would be loop-local.
+      (set "visited" (get "visited" 0))
       (for-each :in ["dock" "hall" "lab" "yard"] :as "waypoint"
         (sequence
           (log "moving to" $waypoint)

@@ -15,7 +15,9 @@ export function readSource(io: Io, file: string): string {
   try {
     return io.readFile(file);
   } catch (error) {
-    const reason = error instanceof Error && 'code' in error ? String(error.code) : String(error);
+    // Jest and vm contexts have their own Error class, so check the shape, not instanceof.
+    const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+    const reason = typeof code === 'string' ? code : String(error);
     throw new FileReadError(`${file}: cannot read file (${reason})`);
   }
 }

@@ -1,0 +1,140 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { main } from '../src/main';
+import type { Io } from '../src/io';
+
+const examples = resolve(__dirname, '../../../examples');
+
+function harness() {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: Io = {
+    out: (t) => out.push(t),
+    err: (t) => err.push(t),
+    readFile: (p) => readFileSync(p, 'utf8'),
+    writeFile: (p, t) => writeFileSync(p, t),
+    color: false,
+  };
+  return { io, out: () => out.join(''), err: () => err.join('') };
+}
+
+function tempFile(name: string, text: string): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'canopy-cli-')), name);
+  writeFileSync(path, text);
+  return path;
+}
+
+describe('canopy check', () => {
+  it('accepts every example', async () => {
+    const h = harness();
+    const files = ['robot-patrol.lisp', 'research-agent.lisp', 'team-players.lisp'].map((f) => join(examples, f));
+    expect(await main(['check', ...files], h.io)).toBe(0);
+    expect(h.err()).toBe('');
+  });
+
+  it('reports each error as file:line:column and exits 2', async () => {
+    const file = tempFile('bad.lisp', '(tree "t"\n  (sequense\n    (success)))\n');
+    const h = harness();
+    expect(await main(['check', file], h.io)).toBe(2);
+    expect(h.err()).toBe(`${file}:2:4: unknown node type 'sequense' (did you mean 'sequence'?)\n`);
+  });
+
+  it('resolves subtrees across the files it is given', async () => {
+    const a = tempFile('a.lisp', '(tree "a" (subtree "b"))\n');
+    const b = tempFile('b.lisp', '(tree "b" (success))\n');
+    expect(await main(['check', a, b], harness().io)).toBe(0);
+    const h = harness();
+    expect(await main(['check', a], h.io)).toBe(2);
+    expect(h.err()).toBe(`${a}:1:20: unknown subtree 'b' (did you mean 'a'?)\n`);
+  });
+
+  it('names a missing file', async () => {
+    const h = harness();
+    expect(await main(['check', '/nonexistent/x.lisp'], h.io)).toBe(2);
+    expect(h.err()).toContain('/nonexistent/x.lisp: cannot read file (ENOENT)');
+  });
+});
+
+describe('canopy fmt', () => {
+  it('prints canonical text, idempotently, and rewrites with --write', async () => {
+    const file = tempFile('messy.lisp', '(tree "t"   (sequence (log "a")\n(success)  ))');
+    const h = harness();
+    expect(await main(['fmt', file], h.io)).toBe(0);
+    const once = h.out();
+    expect(once).toBe('(tree "t"\n  (sequence\n    (log "a")\n    (success)))\n');
+    expect(await main(['fmt', file, '--write'], harness().io)).toBe(0);
+    expect(readFileSync(file, 'utf8')).toBe(once);
+  });
+});
+
+describe('canopy run', () => {
+  it('prints one JSON line per tick on the virtual clock', async () => {
+    const file = tempFile('w.lisp', '(tree "t" (sequence (set "n" (+ (get "n" 0) 1)) (wait :ms 250) (set "done" true)))');
+    const h = harness();
+    expect(await main(['run', file, '--format', 'json', '--set', 'n=10'], h.io)).toBe(0);
+    const lines = h.out().trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((l) => [l.tick, l.status, l.time])).toEqual([
+      [1, 'RUNNING', 0],
+      [2, 'RUNNING', 100],
+      [3, 'RUNNING', 200],
+      [4, 'SUCCESS', 300],
+    ]);
+    expect(lines[0].blackboard).toEqual({ n: 11 });
+    expect(lines[3].blackboard).toEqual({ n: 11, done: true });
+  });
+
+  it('runs a fixed number of ticks with --ticks and --tick-ms', async () => {
+    const file = tempFile('r.lisp', '(tree "t" (running))');
+    const h = harness();
+    expect(await main(['run', file, '--ticks', '3', '--tick-ms', '50', '--format', 'json'], h.io)).toBe(0);
+    expect(h.out().trim().split('\n').map((l) => JSON.parse(l).time)).toEqual([0, 50, 100]);
+  });
+
+  it('loads async actions from a module', async () => {
+    const h = harness();
+    const code = await main(
+      ['run', join(examples, 'research-agent.lisp'), '--actions', join(examples, 'actions.js'), '--format', 'json'],
+      h.io,
+    );
+    expect(code).toBe(0);
+    const last = JSON.parse(h.out().trim().split('\n').pop() ?? '{}');
+    expect(last.status).toBe('SUCCESS');
+    expect(last.blackboard.answered).toBe(2);
+  });
+
+  it('draws the tree with statuses in pretty format', async () => {
+    const file = tempFile('p.lisp', '(tree "t" (sequence :name "main" (success) (running)))');
+    const h = harness();
+    expect(await main(['run', file, '--ticks', '1'], h.io)).toBe(0);
+    expect(h.out()).toBe(
+      'tick 1  RUNNING  t=0ms\n' +
+        '▶ sequence "main" [0] RUNNING\n' +
+        '├─ ✓ success [0.0] SUCCESS\n' +
+        '└─ ▶ running [0.1] RUNNING\n',
+    );
+  });
+
+  it('exits 1 when the tree reports runtime errors', async () => {
+    const file = tempFile('e.lisp', '(tree "t" (condition (< nil 1)))');
+    const h = harness();
+    expect(await main(['run', file, '--format', 'json'], h.io)).toBe(1);
+    expect(JSON.parse(h.out()).errors[0]).toMatchObject({ nodeId: '0', code: 'EXPR_TYPE' });
+  });
+
+  it('rejects bad usage with exit 2', async () => {
+    const file = tempFile('u.lisp', '(tree "t" (success))');
+    for (const argv of [
+      ['run', file, '--ticks', '0'],
+      ['run', file, '--format', 'xml'],
+      ['run', file, '--ticks', '2', '--until-done'],
+      ['run', file, '--set', 'novalue'],
+      ['run', file, '--bogus', '1'],
+      ['launch'],
+    ]) {
+      const h = harness();
+      expect(await main(argv, h.io)).toBe(2);
+      expect(h.err()).toMatch(/^canopy: /);
+    }
+  });
+});
