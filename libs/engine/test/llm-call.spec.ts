@@ -1,0 +1,111 @@
+import { BehaviorTree, type LlmProvider, type LlmRequest, type LlmResult } from '../src';
+import { call, deferred, flush, harness, n, statuses, v } from './helpers';
+
+interface FakeCall {
+  req: LlmRequest;
+  signal: AbortSignal;
+  token(t: string): void;
+  resolve(r: LlmResult): void;
+  reject(e: unknown): void;
+}
+
+function fakeProvider(): { llm: LlmProvider; calls: FakeCall[] } {
+  const calls: FakeCall[] = [];
+  const llm: LlmProvider = (req, ctx) => {
+    const d = deferred<LlmResult>();
+    calls.push({ req, signal: ctx.signal, token: ctx.onToken, resolve: d.resolve, reject: d.reject });
+    return d.promise;
+  };
+  return { llm, calls };
+}
+
+const llmCall = (kw: Record<string, unknown>) =>
+  n('llm-call', { id: 'ask', kw: { prompt: call('str', 'hi ', v('who')), into: 'answer', ...kw } as never });
+
+describe(BehaviorTree.name, () => {
+  describe('llm-call', () => {
+    it('builds the request from its arguments', () => {
+      const { llm, calls } = fakeProvider();
+      harness(llmCall({ model: 'small', system: 'be brief', 'max-tokens': 64 }), { llm, bb: { exec: { who: 'bob' } } }).tree.tick();
+      expect(calls.map((c) => c.req)).toEqual([{ prompt: 'hi bob', model: 'small', system: 'be brief', maxTokens: 64 }]);
+    });
+
+    it('writes streamed tokens at the start of the next tick, never mid-tick, then the final text', async () => {
+      const { llm, calls } = fakeProvider();
+      const h = harness(llmCall({}), { llm });
+      expect(h.tree.tick().writes).toEqual([]);
+      calls[0].token('Hel');
+      calls[0].token('lo');
+      expect(h.bb.has('exec', 'answer')).toBe(false);
+      const r2 = h.tree.tick();
+      expect(r2.status).toBe('RUNNING');
+      expect(r2.writes).toEqual([{ key: 'answer', scope: 'exec', new: 'Hello' }]);
+      calls[0].token(' world');
+      calls[0].resolve({ text: 'Hello world!', tokens: 3 });
+      await flush();
+      const r3 = h.tree.tick();
+      expect(r3.status).toBe('SUCCESS');
+      expect(r3.writes).toEqual([
+        { key: 'answer', scope: 'exec', old: 'Hello', new: 'Hello world' },
+        { key: 'answer', scope: 'exec', old: 'Hello world', new: 'Hello world!' },
+      ]);
+    });
+
+    it('does not write the final text again when the stream already wrote it', async () => {
+      const { llm, calls } = fakeProvider();
+      const h = harness(llmCall({}), { llm });
+      h.tree.tick();
+      calls[0].token('done');
+      calls[0].resolve({ text: 'done', tokens: 1 });
+      await flush();
+      expect(h.tree.tick().writes).toEqual([{ key: 'answer', scope: 'exec', new: 'done' }]);
+    });
+
+    it('retries a failed call and fails after the last attempt', async () => {
+      const { llm, calls } = fakeProvider();
+      const h = harness(llmCall({ retries: 1 }), { llm });
+      h.tree.tick();
+      calls[0].reject(new Error('overloaded'));
+      await flush();
+      const r2 = h.tree.tick();
+      expect(r2.status).toBe('RUNNING');
+      expect(r2.errors).toEqual([{ nodeId: 'ask', code: 'LLM_FAILED', message: 'llm-call failed: overloaded' }]);
+      expect(calls).toHaveLength(2);
+      calls[1].reject(new Error('still overloaded'));
+      await flush();
+      expect(h.tree.tick().status).toBe('FAILURE');
+    });
+
+    it('times out against the tick clock and aborts the call', () => {
+      const { llm, calls } = fakeProvider();
+      const h = harness(llmCall({ 'timeout-ms': 100 }), { llm });
+      const records = h.ticks(3, 50);
+      expect(statuses(records)).toEqual(['RUNNING', 'RUNNING', 'FAILURE']);
+      expect(records[2].errors).toEqual([{ nodeId: 'ask', code: 'ACTION_TIMEOUT', message: 'llm-call timed out after 100 ms' }]);
+      expect(calls[0].signal.aborted).toBe(true);
+    });
+
+    it('aborts on halt', () => {
+      const { llm, calls } = fakeProvider();
+      const h = harness(llmCall({}), { llm });
+      h.tree.tick();
+      h.tree.halt();
+      expect(calls[0].signal.aborted).toBe(true);
+    });
+
+    it('fails with LLM_FAILED when no provider is configured', () => {
+      const r = harness(llmCall({})).tree.tick();
+      expect(r.status).toBe('FAILURE');
+      expect(r.errors).toEqual([{ nodeId: 'ask', code: 'LLM_FAILED', message: 'no language-model provider is configured' }]);
+    });
+
+    it('treats a provider that throws synchronously as a failed attempt', () => {
+      const llm: LlmProvider = () => {
+        throw new Error('bad key');
+      };
+      const r = harness(llmCall({}), { llm }).tree.tick();
+      expect(r.status).toBe('FAILURE');
+      expect(r.errors).toEqual([{ nodeId: 'ask', code: 'LLM_FAILED', message: 'llm-call failed: bad key' }]);
+    });
+  });
+});
