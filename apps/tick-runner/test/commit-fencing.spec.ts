@@ -113,8 +113,9 @@ describe('tick-runner: commits are atomic and fenced; outside writes land betwee
     const shard = shardOf('f-1', SHARDS);
     const lease = RedisKeys.lease(shard);
     const epoch = Number(await runner.redis.hget(lease, 'epoch'));
-    // Another runner took the shard (no TTL, so it stays taken while we look).
-    await runner.redis.multi().del(lease).hset(lease, 'owner', 'intruder', 'epoch', String(epoch + 1)).exec();
+    // Another runner took the shard the way the acquire script does (no TTL, so it stays taken while we look).
+    const intruderEpoch = await runner.redis.incr(RedisKeys.leaseEpoch(shard));
+    await runner.redis.multi().del(lease).hset(lease, 'owner', 'intruder', 'epoch', String(intruderEpoch)).exec();
     const before = await snapshot('f-1');
     const fenced = await errorOf(command(gateway, 'f-1', { type: 'tick', count: 1 }));
     expect(fenced.code).toBe('FENCED');
@@ -125,7 +126,7 @@ describe('tick-runner: commits are atomic and fenced; outside writes land betwee
     // The intruder goes away: the runner takes the shard back under a newer epoch and resumes from the checkpoint.
     await runner.redis.del(lease);
     await waitFor('shard re-acquired', () => runner.runner.shards.heldShards().includes(shard));
-    expect(runner.runner.shards.epochOf(shard)).toBeGreaterThan(epoch + 1);
+    expect(runner.runner.shards.epochOf(shard)).toBeGreaterThan(intruderEpoch);
     const next = await waitFor('tick after re-acquire', () => command<TickResponse>(gateway, 'f-1', { type: 'tick', count: 1 }));
     expect(next.tick).toBe(2);
     expect(await runner.redis.hget(RedisKeys.scopeValues('exec:f-1'), 'x')).toBe('2');

@@ -14,7 +14,8 @@ import {
   type TickRecordMessage,
 } from '@canopy/contracts';
 import type { ActionFn } from '@canopy/engine';
-import { TracedNats, createLogger } from '@canopy/telemetry';
+import { TracedNats, createLogger, startTelemetry } from '@canopy/telemetry';
+import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { startTestInfra, type TestInfra } from '@canopy/testing';
 import { TickRunner } from '../src/runner';
 
@@ -82,7 +83,12 @@ export async function startRunner(
   };
 }
 
+/** Spans the process ended, as production would export them (W3C propagation on, like the service). */
+export const spanExporter = new InMemorySpanExporter();
+
+/** Real NATS and Redis on free ports, and tracing as the service runs it. */
 export function startInfra(): Promise<TestInfra> {
+  startTelemetry({ serviceName: 'tick-runner-test', exporter: spanExporter });
   return startTestInfra();
 }
 

@@ -5,6 +5,7 @@ import {
   command,
   connectClient,
   errorOf,
+  spanExporter,
   readEvents,
   readTicks,
   startInfra,
@@ -134,11 +135,33 @@ describe('tick-runner: registry, executions and manual ticks over NATS', () => {
     expect(tick1.find((e) => e.type === 'tick_complete')?.data).toMatchObject({ status: 'FAILURE', writes: 1 });
   });
 
+  it('traces a tick as a child of the command that caused it, with commit and publish spans', async () => {
+    spanExporter.reset();
+    await gateway.bus.request(Subjects.execCreate, { tree: 'counter', id: 'traced-1', blackboard: { n: 0 } }, { timeoutMs: 5000 });
+    await command<TickResponse>(gateway, 'traced-1', { type: 'tick', count: 2 });
+    const spans = spanExporter.getFinishedSpans();
+    const commandSpan = spans.find((s) => s.name === 'command tick');
+    const ticks = spans.filter((s) => s.name === 'tick' && s.attributes['canopy.exec.id'] === 'traced-1');
+    expect(commandSpan).toBeDefined();
+    expect(ticks.map((s) => s.attributes['canopy.tick'])).toEqual([1, 2]);
+    expect(ticks[0].attributes['canopy.status']).toBe('FAILURE');
+    // The first tick is parented by the command span (one trace from the gateway's request).
+    expect(ticks[0].parentSpanContext?.spanId).toBe(commandSpan?.spanContext().spanId);
+    expect(ticks[0].spanContext().traceId).toBe(commandSpan?.spanContext().traceId);
+    for (const name of ['commit', 'publish']) {
+      const child = spans.find((s) => s.name === name && s.parentSpanContext?.spanId === ticks[0].spanContext().spanId);
+      expect(child).toBeDefined();
+    }
+  });
+
   it('reads executions from the owner and from Redis, stops and deletes them', async () => {
     const got = await gateway.bus.request<Execution>(Subjects.execGet, { id: 'exec-1' }, { timeoutMs: 5000 });
     expect(got).toMatchObject({ id: 'exec-1', tick: 3, status: 'SUCCESS', owner: 'runner-a' });
     const list = await gateway.bus.request<Execution[]>(Subjects.execList, { tree: 'counter' }, { timeoutMs: 5000 });
-    expect(list.map((e) => e.id)).toEqual(['exec-1']);
+    expect(list.map((e) => e.id)).toEqual(['exec-1', 'traced-1']);
+    expect(list[0]).toMatchObject({ tick: 3, state: 'completed', owner: 'runner-a' });
+    const limited = await gateway.bus.request<Execution[]>(Subjects.execList, { state: 'completed', limit: 1 }, { timeoutMs: 5000 });
+    expect(limited.map((e) => e.id)).toEqual(['exec-1']);
 
     const stopped = await command<Execution>(gateway, 'exec-1', { type: 'stop' });
     expect(stopped.state).toBe('stopped');
