@@ -1,0 +1,138 @@
+import { RedisKeys, rendezvousOwner, shardOf, type Execution, type TickResponse } from '@canopy/contracts';
+import type { TestInfra } from '@canopy/testing';
+import {
+  SHARDS,
+  command,
+  connectClient,
+  createExecution,
+  getExecution,
+  readTicks,
+  registerTree,
+  startInfra,
+  startRunner,
+  waitFor,
+  type Client,
+  type TestRunner,
+} from './harness';
+
+jest.setTimeout(60_000);
+
+const LEASE_TTL_MS = 3000;
+
+describe('tick-runner: two runners split the shards and hand them over', () => {
+  let infra: TestInfra;
+  let a: TestRunner;
+  let b: TestRunner;
+  let c: TestRunner | undefined;
+  let gateway: Client;
+
+  const held = (r: TestRunner) => r.runner.shards.heldShards();
+  /** An id whose shard rendezvous gives to `owner` among `members`. */
+  const idOwnedBy = (prefix: string, owner: string, members: string[]) => {
+    for (let i = 0; ; i++) {
+      const id = `${prefix}-${i}`;
+      if (rendezvousOwner(shardOf(id, SHARDS), members) === owner) return id;
+    }
+  };
+
+  beforeAll(async () => {
+    infra = await startInfra();
+    gateway = await connectClient(infra.nats.url);
+    a = await startRunner(infra, { runnerId: 'runner-a', leaseTtlMs: LEASE_TTL_MS });
+    b = await startRunner(infra, { runnerId: 'runner-b', leaseTtlMs: LEASE_TTL_MS });
+    await registerTree(gateway, '(tree "beat" (set "n" (+ (get "n" 0) 1)))');
+  }, 30_000);
+
+  afterAll(async () => {
+    await gateway?.close();
+    await c?.close();
+    await b?.close();
+    await a?.close();
+    await infra?.dispose();
+  });
+
+  it('splits the shards by rendezvous hashing, each held by exactly one runner', async () => {
+    const members = ['runner-a', 'runner-b'];
+    await waitFor('both runners to hold their shards', () => held(a).length + held(b).length === SHARDS);
+    expect(held(a).length).toBeGreaterThan(0);
+    expect(held(b).length).toBeGreaterThan(0);
+    expect(held(a).filter((s) => held(b).includes(s))).toEqual([]);
+    for (const shard of held(a)) expect(rendezvousOwner(shard, members)).toBe('runner-a');
+    for (const shard of held(b)) expect(rendezvousOwner(shard, members)).toBe('runner-b');
+    for (let shard = 0; shard < SHARDS; shard++) {
+      const owner = await a.redis.hget(RedisKeys.lease(shard), 'owner');
+      expect(owner).toBe(rendezvousOwner(shard, members));
+    }
+  });
+
+  it('serves every execution from its owner and hands them over on a clean leave, resuming from checkpoints', async () => {
+    const ids = Array.from({ length: 12 }, (_, i) => `m-${i}`);
+    for (const id of ids) {
+      await createExecution(gateway, { tree: 'beat', id });
+      await command<TickResponse>(gateway, id, { type: 'tick', count: 2 });
+    }
+    const owners = await Promise.all(ids.map((id) => getExecution(gateway, id)));
+    for (const e of owners) expect(e.owner).toBe(rendezvousOwner(shardOf(e.id, SHARDS), ['runner-a', 'runner-b']));
+    expect(new Set(owners.map((e) => e.owner)).size).toBe(2);
+
+    // An interval execution running on A while A leaves.
+    const iv = idOwnedBy('iv', 'runner-a', ['runner-a', 'runner-b']);
+    await createExecution(gateway, { tree: 'beat', id: iv, mode: 'interval', intervalMs: 30 });
+    await waitFor('iv ticking on A', async () => (await getExecution(gateway, iv)).tick >= 3);
+
+    const leftAt = Date.now();
+    await a.close();
+    await waitFor('B to hold every shard', () => held(b).length === SHARDS);
+    // Handed over, not expired: well within the lease TTL.
+    expect(Date.now() - leftAt).toBeLessThan(LEASE_TTL_MS);
+
+    for (const id of ids) {
+      const next = await waitFor(`tick of ${id} on B`, () => command<TickResponse>(gateway, id, { type: 'tick', count: 1 }));
+      expect(next.tick).toBe(3);
+      expect(await b.redis.hget(RedisKeys.scopeValues(`exec:${id}`), 'n')).toBe('3');
+      expect((await getExecution(gateway, id)).owner).toBe('runner-b');
+    }
+
+    const before = (await getExecution(gateway, iv)).tick;
+    await waitFor('iv ticking on B', async () => (await getExecution(gateway, iv)).tick >= before + 3);
+    const ticks = await readTicks(gateway.nc, iv);
+    // No tick lost or repeated across the handover; the epoch only grows.
+    expect(ticks.map((t) => t.data.tick)).toEqual(ticks.map((_, i) => i + 1));
+    expect(new Set(ticks.map((t) => t.data.runner))).toEqual(new Set(['runner-a', 'runner-b']));
+    const firstOnB = ticks.findIndex((t) => t.data.runner === 'runner-b');
+    expect(ticks[firstOnB].data.epoch).toBeGreaterThan(ticks[firstOnB - 1].data.epoch);
+    expect(ticks.slice(firstOnB).every((t) => t.data.runner === 'runner-b')).toBe(true);
+    const n = Number(await b.redis.hget(RedisKeys.scopeValues(`exec:${iv}`), 'n'));
+    expect(n).toBe(Number(await b.redis.hget(RedisKeys.execMeta(iv), 'tick')));
+  });
+
+  it('a joining runner takes its shards from the others, and a crashed one loses them after the TTL', async () => {
+    c = await startRunner(infra, { runnerId: 'runner-c', leaseTtlMs: LEASE_TTL_MS });
+    const members = ['runner-b', 'runner-c'];
+    await waitFor('shards rebalanced to C', () =>
+      held(c as TestRunner).length > 0 && held(b).length + held(c as TestRunner).length === SHARDS,
+    );
+    const onC = idOwnedBy('m', 'runner-c', members);
+    expect(onC).toMatch(/^m-\d+$/);
+    const iv = idOwnedBy('cv', 'runner-c', members);
+    await createExecution(gateway, { tree: 'beat', id: iv, mode: 'interval', intervalMs: 30 });
+    await waitFor('cv ticking on C', async () => {
+      const e = await getExecution(gateway, iv);
+      return e.owner === 'runner-c' && e.tick >= 3;
+    });
+
+    const crashedAt = Date.now();
+    await c.crash();
+    await waitFor('B to take C shards after the lease expired', () => held(b).length === SHARDS, LEASE_TTL_MS * 3);
+    expect(Date.now() - crashedAt).toBeGreaterThanOrEqual(LEASE_TTL_MS - 500);
+    const resumed = await waitFor('cv ticking on B', async () => {
+      const e = await getExecution(gateway, iv);
+      return e.owner === 'runner-b' ? e : undefined;
+    });
+    await waitFor('cv advancing on B', async () => (await getExecution(gateway, iv)).tick >= resumed.tick + 2);
+    const ticks = await readTicks(gateway.nc, iv);
+    expect(ticks.map((t) => t.data.tick)).toEqual(ticks.map((_, i) => i + 1));
+    const exec: Execution = await getExecution(gateway, onC);
+    expect(exec.owner).toBe('runner-b');
+  });
+});
