@@ -113,6 +113,7 @@ describe('tick-runner: commits are atomic and fenced; outside writes land betwee
     const shard = shardOf('f-1', SHARDS);
     const lease = RedisKeys.lease(shard);
     const epoch = Number(await runner.redis.hget(lease, 'epoch'));
+    expect(runner.runner.shards.epochOf(shard)).toBe(epoch);
     // Another runner took the shard the way the acquire script does (no TTL, so it stays taken while we look).
     const intruderEpoch = await runner.redis.incr(RedisKeys.leaseEpoch(shard));
     await runner.redis.multi().del(lease).hset(lease, 'owner', 'intruder', 'epoch', String(intruderEpoch)).exec();
