@@ -1,6 +1,6 @@
 // Specs may use the test-infrastructure lib; the boundary rule is meant for shipped code.
 // eslint-disable-next-line @nx/enforce-module-boundaries
-import { startNats, type NatsHandle } from '@canopy/testing';
+import { RecordingSpanExporter, startNats, type NatsHandle } from '@canopy/testing';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
@@ -8,7 +8,6 @@ import { SpanKind, trace } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
 import { Writable } from 'node:stream';
 import { z } from 'zod';
-import { RecordingExporter } from '../test/recording-exporter';
 import {
   contextFromHeaders,
   createLogger,
@@ -24,7 +23,7 @@ const idOf = (span: ReadableSpan): string => span.spanContext().spanId;
 const traceOf = (span: ReadableSpan): string => span.spanContext().traceId;
 
 describe(TracedNats.name, () => {
-  const exporter = new RecordingExporter();
+  const exporter = new RecordingSpanExporter();
   const logLines: string[] = [];
   let telemetry: Telemetry;
   let nats: NatsHandle;

@@ -3,3 +3,4 @@ export { startRedis, type RedisHandle, type RedisServerOptions } from './lib/red
 export { startTestInfra, type TestInfra } from './lib/test-infra';
 export type { ServerHandle } from './lib/start-server';
 export { getFreePort } from './lib/free-port';
+export { RecordingSpanExporter } from './lib/recording-span-exporter';

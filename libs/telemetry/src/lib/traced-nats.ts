@@ -168,7 +168,7 @@ export class TracedNats {
   async drain(): Promise<void> {
     await Promise.allSettled([...this.subscriptions].map((sub) => sub.drain()));
     await Promise.allSettled([...this.inFlight]);
-    if (!this.connection.isClosed()) await this.connection.drain();
+    if (!this.connection.isClosed() && !this.connection.isDraining()) await this.connection.drain();
   }
 
   private track(work: Promise<void>): Promise<void> {

@@ -1,12 +1,16 @@
 import { InMemorySpanExporter, type ReadableSpan } from '@opentelemetry/sdk-trace-base';
 
-type ExportResultCallback = Parameters<InMemorySpanExporter['export']>[1];
+type ExportCallback = Parameters<InMemorySpanExporter['export']>[1];
 
-/** An in-memory exporter that lets a test await a span by name instead of sleeping. */
-export class RecordingExporter extends InMemorySpanExporter {
+/**
+ * An in-memory span exporter a test can await: `await exporter.span('GET /trees')` resolves
+ * once that span has ended and been exported, so no test sleeps waiting for spans. Pass it as
+ * `startTelemetry({ exporter })`.
+ */
+export class RecordingSpanExporter extends InMemorySpanExporter {
   private waiters: Array<{ name: string; resolve: (span: ReadableSpan) => void }> = [];
 
-  override export(spans: ReadableSpan[], done: ExportResultCallback): void {
+  override export(spans: ReadableSpan[], done: ExportCallback): void {
     super.export(spans, done);
     for (const span of spans) {
       const ready = this.waiters.filter((w) => w.name === span.name);
@@ -15,7 +19,7 @@ export class RecordingExporter extends InMemorySpanExporter {
     }
   }
 
-  /** Resolves with the first ended span called `name` (already exported or yet to come). */
+  /** The first exported span called `name`, now or when it arrives. */
   span(name: string): Promise<ReadableSpan> {
     const done = this.getFinishedSpans().find((s) => s.name === name);
     if (done) return Promise.resolve(done);

@@ -1,0 +1,18 @@
+export { loadConfig, ConfigError, type ConfigIssue } from './lib/config/load-config';
+export { commonEnv, envBool, envHttpUrl, envInt, envPort } from './lib/config/env-vars';
+export { AppError, type ErrorExtras } from './lib/errors/app-error';
+export { ZodValidationPipe } from './lib/errors/zod-validation.pipe';
+export { connectNats, type NatsConnectOptions } from './lib/connections/nats';
+export { connectRedis, type RedisConnectOptions } from './lib/connections/redis';
+export {
+  HealthRegistry,
+  type CheckResult,
+  type HealthCheck,
+  type ReadinessReport,
+} from './lib/health/health-registry';
+export { ServiceKitModule, LOGGER, type ServiceKitOptions } from './lib/service-kit.module';
+export {
+  bootstrapHttpService,
+  createHttpService,
+  type HttpServiceOptions,
+} from './lib/http/bootstrap';

@@ -1,0 +1,68 @@
+import { z } from 'zod';
+import { commonEnv, envBool, envInt, envPort } from './env-vars';
+import { ConfigError, loadConfig } from './load-config';
+
+const schema = z.object({
+  ...commonEnv('blackboard'),
+  PORT: envPort(3002),
+  SHARD_COUNT: envInt(64, { min: 1, max: 4096 }),
+  HISTORY_ENABLED: envBool(true),
+});
+
+describe(loadConfig.name, () => {
+  it('runs locally with no configuration at all', () => {
+    expect(loadConfig(schema, {})).toEqual({
+      SERVICE_NAME: 'blackboard',
+      NATS_URL: 'nats://127.0.0.1:4222',
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      LOG_LEVEL: 'info',
+      PORT: 3002,
+      SHARD_COUNT: 64,
+      HISTORY_ENABLED: true,
+    });
+  });
+
+  it('parses what is set, and treats empty values as unset', () => {
+    const config = loadConfig(schema, {
+      NATS_URL: 'nats://a:4222,nats://b:4222',
+      PORT: '0',
+      SHARD_COUNT: '',
+      HISTORY_ENABLED: 'false',
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318',
+    });
+    expect(config).toMatchObject({
+      NATS_URL: 'nats://a:4222,nats://b:4222',
+      PORT: 0,
+      SHARD_COUNT: 64,
+      HISTORY_ENABLED: false,
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318',
+    });
+  });
+
+  it('fails fast naming every bad variable', () => {
+    const load = (): unknown =>
+      loadConfig(schema, {
+        NATS_URL: 'http://localhost:4222',
+        PORT: 'eighty',
+        SHARD_COUNT: '0',
+        REDIS_URL: 'localhost:6379',
+        LOG_LEVEL: 'verbose',
+        HISTORY_ENABLED: 'yes',
+      });
+    expect(load).toThrow(ConfigError);
+    expect(load).toThrow(
+      'Invalid configuration: ' +
+        'NATS_URL: must be a nats:// URL; ' +
+        'REDIS_URL: must be a redis:// URL; ' +
+        'LOG_LEVEL: must be one of fatal, error, warn, info, debug, trace, silent; ' +
+        'PORT: expected integer; ' +
+        'SHARD_COUNT: must be between 1 and 4096; ' +
+        'HISTORY_ENABLED: expected true or false',
+    );
+  });
+
+  it('says "is required" for a variable without a default', () => {
+    const strict = z.object({ API_TOKEN: z.string() });
+    expect(() => loadConfig(strict, {})).toThrow('Invalid configuration: API_TOKEN: is required');
+  });
+});

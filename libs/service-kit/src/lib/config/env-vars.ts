@@ -1,0 +1,79 @@
+import { z } from 'zod';
+
+// Building blocks for a service's env schema. Each reads the raw string (loadConfig treats unset
+// and empty alike, so the default applies) and says what a good value looks like when it fails.
+
+export function envInt(defaultValue: number, range: { min?: number; max?: number } = {}) {
+  const { min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER } = range;
+  const outOfRange = { error: `must be between ${min} and ${max}` };
+  return z
+    .string()
+    .trim()
+    .regex(/^-?\d+$/, { error: 'expected integer' })
+    .transform(Number)
+    .pipe(z.number().min(min, outOfRange).max(max, outOfRange))
+    .default(defaultValue);
+}
+
+/** A TCP port; 0 asks the OS for a free one (tests). */
+export function envPort(defaultValue: number) {
+  return envInt(defaultValue, { min: 0, max: 65535 });
+}
+
+export function envBool(defaultValue: boolean) {
+  return z
+    .enum(['true', 'false', '1', '0'], { error: 'expected true or false' })
+    .transform((value) => value === 'true' || value === '1')
+    .default(defaultValue);
+}
+
+function hasProtocol(value: string, protocols: string[]): boolean {
+  try {
+    return protocols.includes(new URL(value.trim()).protocol);
+  } catch {
+    return false;
+  }
+}
+
+/** One NATS URL or a comma-separated list of them (a cluster). */
+export function envNatsUrl(defaultValue: string) {
+  return z
+    .string()
+    .refine((value) => value.split(',').every((url) => hasProtocol(url, ['nats:', 'tls:'])), {
+      error: 'must be a nats:// URL',
+    })
+    .default(defaultValue);
+}
+
+export function envRedisUrl(defaultValue: string) {
+  return z
+    .string()
+    .refine((value) => hasProtocol(value, ['redis:', 'rediss:']), {
+      error: 'must be a redis:// URL',
+    })
+    .default(defaultValue);
+}
+
+export function envHttpUrl() {
+  return z.string().refine((value) => hasProtocol(value, ['http:', 'https:']), {
+    error: 'must be an http(s):// URL',
+  });
+}
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+/**
+ * The variables every service reads, with defaults that run against the local stack. Spread into
+ * a service's own schema: `z.object({ ...commonEnv('blackboard'), PORT: envPort(3002) })`.
+ */
+export function commonEnv(serviceName: string) {
+  return {
+    SERVICE_NAME: z.string().trim().min(1).default(serviceName),
+    NATS_URL: envNatsUrl('nats://127.0.0.1:4222'),
+    REDIS_URL: envRedisUrl('redis://127.0.0.1:6379'),
+    LOG_LEVEL: z
+      .enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` })
+      .default('info'),
+    OTEL_EXPORTER_OTLP_ENDPOINT: envHttpUrl().optional(),
+  };
+}

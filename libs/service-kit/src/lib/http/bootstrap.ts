@@ -1,0 +1,90 @@
+import {
+  createLogger,
+  type Logger,
+  PinoNestLogger,
+  startTelemetry,
+  type TelemetryOptions,
+} from '@canopy/telemetry';
+import { Module, type Type } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { AppExceptionFilter } from '../errors/exception-filter';
+import { ServiceKitModule } from '../service-kit.module';
+import { installRequestHooks } from './request-hooks';
+
+export interface HttpServiceOptions {
+  serviceName: string;
+  /** 0 picks a free port. */
+  port: number;
+  /** Default 0.0.0.0 (reachable in a container). */
+  host?: string;
+  /** Connect NATS (TracedNats becomes injectable and is checked by /readyz). */
+  nats?: { url: string };
+  /** Connect Redis (ioredis' Redis becomes injectable and is checked by /readyz). */
+  redis?: { url: string };
+  /** Largest request body accepted; beyond it 413 PAYLOAD_TOO_LARGE. Default 1 MiB. */
+  bodyLimitBytes?: number;
+  /** Per-dependency deadline of /readyz. Default 1000 ms. */
+  readinessTimeoutMs?: number;
+  /** Defaults to `createLogger(serviceName)`. */
+  logger?: Logger;
+  /** Tests pass an in-memory exporter here; OTLP comes from OTEL_EXPORTER_OTLP_ENDPOINT. */
+  telemetry?: Omit<TelemetryOptions, 'serviceName'>;
+}
+
+/** Root of every service: its own AppModule plus the kit. */
+@Module({})
+class HttpServiceRoot {}
+
+/**
+ * Builds and initialises the app without listening: what tests use, with `app.inject()`.
+ * Nest gets the pino logger from the start (it exists before the app, so nothing needs
+ * `bufferLogs`), errors leave as `{error:{code,message}}`, and SIGTERM/SIGINT close the app.
+ */
+export async function createHttpService(
+  appModule: Type<unknown>,
+  opts: HttpServiceOptions,
+): Promise<NestFastifyApplication> {
+  const telemetry = startTelemetry({ serviceName: opts.serviceName, ...opts.telemetry });
+  const logger = opts.logger ?? createLogger(opts.serviceName);
+  const kit = ServiceKitModule.forRoot({
+    serviceName: opts.serviceName,
+    logger,
+    nats: opts.nats,
+    redis: opts.redis,
+    readinessTimeoutMs: opts.readinessTimeoutMs,
+    telemetry,
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(
+    { module: HttpServiceRoot, imports: [appModule, kit] },
+    new FastifyAdapter({ bodyLimit: opts.bodyLimitBytes ?? 1024 * 1024 }),
+    // abortOnError false: a failed boot rejects (and is logged by the caller) instead of
+    // Nest calling process.abort(), which would also kill a test runner.
+    { logger: new PinoNestLogger(logger), abortOnError: false },
+  );
+  app.useGlobalFilters(new AppExceptionFilter(logger));
+  app.enableShutdownHooks();
+  installRequestHooks(app.getHttpAdapter().getInstance(), logger);
+  await app.init();
+  return app;
+}
+
+/**
+ * main.ts in one call: create the app and listen. A failed boot (bad config is checked before,
+ * unreachable NATS/Redis here) is logged and exits the process with code 1.
+ */
+export async function bootstrapHttpService(
+  appModule: Type<unknown>,
+  opts: HttpServiceOptions,
+): Promise<NestFastifyApplication> {
+  const logger = opts.logger ?? createLogger(opts.serviceName);
+  try {
+    const app = await createHttpService(appModule, { ...opts, logger });
+    await app.listen({ port: opts.port, host: opts.host ?? '0.0.0.0' });
+    logger.info({ url: await app.getUrl() }, `${opts.serviceName} listening`);
+    return app;
+  } catch (error) {
+    logger.fatal({ err: error }, `${opts.serviceName} failed to start`);
+    process.exit(1);
+  }
+}

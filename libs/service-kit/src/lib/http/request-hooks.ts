@@ -1,0 +1,76 @@
+import {
+  context,
+  propagation,
+  ROOT_CONTEXT,
+  type Span,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+} from '@opentelemetry/api';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import { HEALTH_PATHS } from '../health/health.controller';
+
+const TRACER = '@canopy/service-kit';
+
+/**
+ * One SERVER span per request, continuing the caller's `traceparent`, plus one log line per
+ * request. Probes hit /healthz and /readyz every few seconds, so those get neither.
+ */
+export function installRequestHooks(fastify: FastifyInstance, logger: Logger): void {
+  const spans = new WeakMap<FastifyRequest, Span>();
+
+  fastify.addHook('onRequest', (req, reply, done) => {
+    if (HEALTH_PATHS.has(pathOf(req.url))) return done();
+    const parent = propagation.extract(ROOT_CONTEXT, req.headers);
+    const route = req.routeOptions.url;
+    const span = trace.getTracer(TRACER).startSpan(
+      route ? `${req.method} ${route}` : req.method,
+      {
+        kind: SpanKind.SERVER,
+        attributes: {
+          'http.request.method': req.method,
+          'url.path': pathOf(req.url),
+          ...(route ? { 'http.route': route } : {}),
+        },
+      },
+      parent,
+    );
+    spans.set(req, span);
+    void reply.header('x-trace-id', span.spanContext().traceId);
+    done();
+  });
+
+  // Body parsing loses the async context of onRequest; this runs right before the handler chain
+  // (guards, pipes, interceptors, controller), so everything it starts sees the request's span.
+  fastify.addHook('preHandler', (req, _reply, done) => {
+    const span = spans.get(req);
+    if (!span) return done();
+    context.with(trace.setSpan(ROOT_CONTEXT, span), done);
+  });
+
+  fastify.addHook('onResponse', (req, reply, done) => {
+    const span = spans.get(req);
+    if (!span) return done();
+    span.setAttribute('http.response.status_code', reply.statusCode);
+    if (reply.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+    context.with(trace.setSpan(ROOT_CONTEXT, span), () =>
+      logger.info(
+        {
+          method: req.method,
+          url: req.url,
+          statusCode: reply.statusCode,
+          durationMs: Math.round(reply.elapsedTime),
+        },
+        'request completed',
+      ),
+    );
+    span.end();
+    done();
+  });
+}
+
+function pathOf(url: string): string {
+  const query = url.indexOf('?');
+  return query === -1 ? url : url.slice(0, query);
+}
