@@ -97,10 +97,16 @@ class Builder {
     if (json.name !== undefined) info.name = json.name;
     if (site.parentId !== undefined) info.parentId = site.parentId;
     this.infos.push(info);
-    this.fingerprint.add(`${id}\0${spec.type}\0${JSON.stringify(json.args ?? [])}\0${JSON.stringify(json.kwargs ?? {})}\0${children.length}`);
+    const fp = this.fingerprint;
+    fp.add(id);
+    fp.add(spec.type);
+    if (json.args !== undefined) fp.add(JSON.stringify(json.args));
+    if (json.kwargs !== undefined) fp.add(JSON.stringify(json.kwargs));
+    fp.add(String(children.length));
 
+    // Sites are built as full literals of one shape: spreading them was the slowest part of a build.
     const scope = ownsScope(node) ? node.ownScope : site.scope;
-    const base = { scope, parentId: id, parentType: spec.type, depth: site.depth + 1 };
+    const depth = site.depth + 1;
     let built: BtNode[];
     if (spec.type === 'subtree') {
       const name = String(json.args?.[0]);
@@ -108,13 +114,16 @@ class Builder {
       if (site.stack.includes(tree)) {
         fail('RECURSIVE_SUBTREE', `subtree '${name}' includes itself: ${[...site.stack, tree].map((t) => t.name).join(' -> ')}`);
       }
-      built = [
-        this.build(tree.root, { ...base, doc, tree, jsonPath: '0', path: `${site.path}.0`, prefix: id, stack: [...site.stack, tree] }),
-      ];
+      const stack = [...site.stack, tree];
+      const path = `${site.path}.0`;
+      built = [this.build(tree.root, { doc, tree, jsonPath: '0', path, prefix: id, scope, parentId: id, parentType: spec.type, depth, stack })];
     } else {
-      built = children.map((c, i) =>
-        this.build(c, { ...base, doc: site.doc, tree: site.tree, jsonPath: `${site.jsonPath}.${i}`, path: `${site.path}.${i}`, prefix: site.prefix, stack: site.stack }),
-      );
+      const { doc, tree, prefix, stack } = site;
+      built = children.map((c, i) => {
+        const jsonPath = `${site.jsonPath}.${i}`;
+        const path = `${site.path}.${i}`;
+        return this.build(c, { doc, tree, jsonPath, path, prefix, scope, parentId: id, parentType: spec.type, depth, stack });
+      });
     }
     info.childIds = built.map((c) => c.id);
     node.attach(built);
