@@ -52,20 +52,24 @@ export function compile(source: string, options: CompileOptions = {}): CompileRe
   return guard(file, { errors: [] }, () => {
     const { file: ast, errors: readErrors } = read(source);
     const conversion = toDocument(ast.forms, ast.comments);
+    // Positions are recorded by a second, identical conversion, only when an error needs one.
+    let recorded: Conversion | undefined;
+    const place = (path: string, atKey: boolean | undefined): Pos =>
+      locate((recorded ??= toDocument(ast.forms, ast.comments, true)), path, atKey);
     const issues = validateTrees(conversion.document, {
       knownTrees: options.knownTrees ?? [],
       lenientSubtrees: options.lenientSubtrees,
       broken: conversion.broken,
       where: (path) => {
-        const pos = locate(conversion, path, false);
+        const pos = place(path, false);
         return `${pos.line}:${pos.column}`;
       },
     });
+    if (readErrors.length === 0 && conversion.errors.length === 0 && issues.length === 0)
+      return { document: conversion.document, errors: [] };
     const errors = sortErrors([
       ...[...readErrors, ...conversion.errors].map((e) => atPos(file, e)),
-      ...issues.map((issue) =>
-        atPos(file, { ...issue, pos: locate(conversion, issue.path, issue.atKey) }),
-      ),
+      ...issues.map((issue) => atPos(file, { ...issue, pos: place(issue.path, issue.atKey) })),
     ]);
     return errors.length ? { errors } : { document: conversion.document, errors };
   });

@@ -81,5 +81,7 @@ export function formatNumber(value: number): string {
 
 /** JSON pointer segment escaping (RFC 6901). */
 export function pointer(base: string, segment: string | number): string {
-  return `${base}/${String(segment).replace(/~/g, '~0').replace(/\//g, '~1')}`;
+  if (typeof segment === 'number') return `${base}/${segment}`;
+  if (!segment.includes('~') && !segment.includes('/')) return `${base}/${segment}`;
+  return `${base}/${segment.replace(/~/g, '~0').replace(/\//g, '~1')}`;
 }

@@ -1,6 +1,7 @@
 import {
   EXPR_FUNCTIONS,
   FORMAT_VERSION,
+  NODE_SPECS,
   NODE_SPEC_BY_TYPE,
   type ExprJson,
   type NodeJson,
@@ -16,30 +17,53 @@ import { pointer } from './syntax';
 import { defineOwn, hasOwn } from './util';
 
 /**
- * The document read from source text, with where each part came from so that problems found
- * later in the JSON (by pointer) can be reported at a line and column.
+ * The document read from source text. Where each part came from (to report problems found later
+ * in the JSON, by pointer, at a line and column) is recorded only on request: conversion is
+ * deterministic, so `toDocument(forms, comments, true)` gives the same document with its
+ * positions, which `compile` asks for only when there is an error to place.
  */
 export interface Conversion {
   /** Complete when `errors` is empty; otherwise holds placeholders listed in `broken`. */
   document: TreeDocument;
-  /** JSON pointer -> position of the value there. */
+  /** JSON pointer -> position of the value there (empty unless recorded). */
   positions: Map<string, Pos>;
-  /** JSON pointer of a keyword argument -> position of the keyword itself. */
+  /** JSON pointer of a keyword argument -> position of the keyword itself (same). */
   keyPositions: Map<string, Pos>;
   /** Placeholders for forms that could not be read; their errors are already reported. */
   broken: WeakSet<object>;
   errors: SourceIssue[];
 }
 
+// Read once: the catalogue's exports are accessors in compiled CommonJS.
+const SPEC_BY_TYPE = NODE_SPEC_BY_TYPE;
+const FUNCTIONS = EXPR_FUNCTIONS;
+
+/** Node types that define `:id` or `:name` themselves (`semaphore :name`). */
+const OWN_ID = new Set<NodeSpec>();
+const OWN_NAME = new Set<NodeSpec>();
+for (const spec of NODE_SPECS) {
+  if (spec.keywords.some((k) => k.name === 'id')) OWN_ID.add(spec);
+  if (spec.keywords.some((k) => k.name === 'name')) OWN_NAME.add(spec);
+}
+
 /**
  * Turns the forms of a file into its canonical JSON. Only problems that JSON cannot express are
  * reported here (malformed forms, duplicate keywords, odd maps...); what the document means is
- * checked afterwards by `validateTrees`, the same way for text and for JSON input.
+ * checked afterwards by `validateTrees`, the same way for text and for JSON input. With `record`,
+ * the positions of every part are kept as well.
  */
-export function toDocument(forms: readonly Sexp[], comments: readonly Comment[]): Conversion {
-  return new Converter(comments).run(forms);
+export function toDocument(
+  forms: readonly Sexp[],
+  comments: readonly Comment[],
+  record = false,
+): Conversion {
+  return new Converter(comments, record).run(forms);
 }
 
+/**
+ * Paths (JSON pointers) are built only when recording positions; otherwise every `path` below is
+ * the empty string and nothing is recorded.
+ */
 class Converter {
   private readonly positions = new Map<string, Pos>();
   private readonly keyPositions = new Map<string, Pos>();
@@ -47,17 +71,21 @@ class Converter {
   private readonly errors: SourceIssue[] = [];
   private nextComment = 0;
 
-  constructor(private readonly comments: readonly Comment[]) {}
+  constructor(
+    private readonly comments: readonly Comment[],
+    private readonly record: boolean,
+  ) {}
 
   run(forms: readonly Sexp[]): Conversion {
     const trees: TreeJson[] = [];
     for (const form of forms) {
       if (
         form.kind === 'list' &&
-        form.items[0]?.kind === 'symbol' &&
+        form.items.length > 0 &&
+        form.items[0].kind === 'symbol' &&
         form.items[0].name === 'tree'
       ) {
-        trees.push(this.tree(form, pointer('/trees', trees.length)));
+        trees.push(this.tree(form, this.record ? pointer('/trees', trees.length) : ''));
       } else if (form.kind !== 'error') {
         this.error(
           DslErrorCode.ExpectedTree,
@@ -85,18 +113,37 @@ class Converter {
     };
   }
 
+  /** `base/segment`, when recording. */
+  private sub(base: string, segment: string | number): string {
+    return this.record ? pointer(base, segment) : '';
+  }
+
+  /** `base/segment/index`, when recording. */
+  private sub2(base: string, segment: string, index: string | number): string {
+    return this.record ? pointer(`${base}/${segment}`, index) : '';
+  }
+
+  private at(path: string, pos: Pos): void {
+    if (this.record) this.positions.set(path, pos);
+  }
+
+  private keyAt(path: string, pos: Pos): void {
+    if (this.record) this.keyPositions.set(path, pos);
+  }
+
   private tree(form: ListForm, path: string): TreeJson {
-    this.positions.set(path, form.pos);
+    this.at(path, form.pos);
     const comments = this.takeComments(form.pos.offset);
-    const items = form.items.slice(1);
+    const items = form.items;
+    let start = 1;
     let name = '';
     let nameOk = false;
-    const first = items[0];
+    const first = items.length > 1 ? items[1] : undefined;
     if (first?.kind === 'string') {
       name = first.value;
       nameOk = true;
-      this.positions.set(`${path}/name`, first.pos);
-      items.shift();
+      this.at(this.sub(path, 'name'), first.pos);
+      start = 2;
     } else {
       const found = first ? `, found ${describeSexp(first)}` : '';
       this.error(
@@ -108,12 +155,13 @@ class Converter {
     const label = nameOk ? `tree '${name}'` : "'tree'";
     let main: boolean | undefined;
     let root: NodeJson | undefined;
-    const seen = new Set<string>();
-    for (let k = 0; k < items.length; k++) {
+    let seen: Set<string> | undefined;
+    for (let k = start; k < items.length; k++) {
       const item = items[k];
       if (item.kind === 'keyword') {
-        const value = items[k + 1];
+        const value = k + 1 < items.length ? items[k + 1] : undefined;
         k++;
+        seen ??= new Set();
         if (!this.checkKeyword(item, value, seen)) continue;
         if (item.name !== 'main') {
           const hint = suggest(item.name, ['main']);
@@ -124,8 +172,9 @@ class Converter {
           );
         } else if (value.kind === 'boolean') {
           main = value.value;
-          this.positions.set(`${path}/main`, value.pos);
-          this.keyPositions.set(`${path}/main`, item.pos);
+          const at = this.sub(path, 'main');
+          this.at(at, value.pos);
+          this.keyAt(at, item.pos);
         } else {
           this.error(
             DslErrorCode.BadArgument,
@@ -140,9 +189,9 @@ class Converter {
             `${label} has more than one root node (wrap them in (sequence ...) or (selector ...))`,
             item.pos,
           );
-          this.node(item, `${path}/extra`);
+          this.node(item, this.sub(path, 'extra'));
         } else {
-          root = this.node(item, `${path}/root`);
+          root = this.node(item, this.sub(path, 'root'));
         }
       } else if (item.kind !== 'error') {
         this.error(
@@ -160,18 +209,14 @@ class Converter {
       );
       root = this.placeholderNode();
     }
-    const tree: TreeJson = {
-      name,
-      ...(main !== undefined && { main }),
-      root,
-      ...(comments && { comments }),
-    };
+    const tree: TreeJson = main === undefined ? { name, root } : { name, main, root };
+    if (comments) tree.comments = comments;
     if (!nameOk) this.broken.add(tree);
     return tree;
   }
 
   private node(form: Sexp, path: string): NodeJson {
-    this.positions.set(path, form.pos);
+    this.at(path, form.pos);
     if (form.kind !== 'list') {
       this.error(
         DslErrorCode.ExpectedNode,
@@ -181,7 +226,8 @@ class Converter {
       return this.placeholderNode();
     }
     const comments = this.takeComments(form.pos.offset);
-    const head = form.items[0];
+    const items = form.items;
+    const head = items.length > 0 ? items[0] : undefined;
     if (!head || head.kind !== 'symbol') {
       const message = head
         ? `expected a node type after '(', found ${describeSexp(head)}`
@@ -191,42 +237,49 @@ class Converter {
       return this.placeholderNode();
     }
     const type = head.name;
-    this.positions.set(`${path}/type`, head.pos);
-    const spec = NODE_SPEC_BY_TYPE.get(type);
-    const node: NodeJson = { type };
-    const args: ExprJson[] = [];
-    const kwargs: Record<string, ExprJson> = {};
-    const children: NodeJson[] = [];
-    const seen = new Set<string>();
-    const items = form.items;
+    this.at(this.sub(path, 'type'), head.pos);
+    const spec = SPEC_BY_TYPE.get(type);
+    let id: string | undefined;
+    let name: string | undefined;
+    let args: ExprJson[] | undefined;
+    let kwargs: Record<string, ExprJson> | undefined;
+    let children: NodeJson[] | undefined;
+    let seen: Set<string> | undefined;
     for (let k = 1; k < items.length; k++) {
       const item = items[k];
       if (item.kind === 'keyword') {
-        const value = items[k + 1];
+        const value = k + 1 < items.length ? items[k + 1] : undefined;
         k++;
+        seen ??= new Set();
         if (!this.checkKeyword(item, value, seen)) continue;
+        const keyword = item.name;
         const attribute =
-          (item.name === 'id' || item.name === 'name') &&
-          !spec?.keywords.some((s) => s.name === item.name);
-        const at = attribute ? pointer(path, item.name) : pointer(`${path}/kwargs`, item.name);
-        this.keyPositions.set(at, item.pos);
+          keyword === 'id'
+            ? !(spec && OWN_ID.has(spec))
+            : keyword === 'name' && !(spec && OWN_NAME.has(spec));
+        const at = attribute ? this.sub(path, keyword) : this.sub2(path, 'kwargs', keyword);
+        this.keyAt(at, item.pos);
         if (attribute) {
-          this.positions.set(at, value.pos);
-          if (value.kind === 'string') node[item.name as 'id' | 'name'] = value.value;
-          else if (value.kind !== 'error') {
+          this.at(at, value.pos);
+          if (value.kind === 'string') {
+            if (keyword === 'id') id = value.value;
+            else name = value.value;
+          } else if (value.kind !== 'error') {
             this.error(
               DslErrorCode.BadArgument,
-              `expected a string for :${item.name}, found ${describeSexp(value)}`,
+              `expected a string for :${keyword}, found ${describeSexp(value)}`,
               value.pos,
             );
           }
         } else {
-          defineOwn(kwargs, item.name, this.expr(value, at));
+          defineOwn((kwargs ??= {}), keyword, this.expr(value, at));
         }
-      } else if (children.length === 0 && this.isArgument(item, spec, args.length)) {
-        args.push(this.expr(item, pointer(`${path}/args`, args.length)));
+      } else if (children === undefined && this.isArgument(item, spec, args ? args.length : 0)) {
+        args ??= [];
+        args.push(this.expr(item, this.sub2(path, 'args', args.length)));
       } else if (item.kind === 'list') {
-        children.push(this.node(item, pointer(`${path}/children`, children.length)));
+        children ??= [];
+        children.push(this.node(item, this.sub2(path, 'children', children.length)));
       } else if (item.kind !== 'error') {
         this.error(
           DslErrorCode.ExpectedNode,
@@ -236,14 +289,14 @@ class Converter {
       }
     }
     // Same key order as the NodeJson interface, so JSON output reads the same everywhere.
-    const ordered: NodeJson = { type };
-    if (node.id !== undefined) ordered.id = node.id;
-    if (node.name !== undefined) ordered.name = node.name;
-    if (args.length) ordered.args = args;
-    if (Object.keys(kwargs).length) ordered.kwargs = kwargs;
-    if (children.length) ordered.children = children;
-    if (comments) ordered.comments = comments;
-    return ordered;
+    const node: NodeJson = { type };
+    if (id !== undefined) node.id = id;
+    if (name !== undefined) node.name = name;
+    if (args) node.args = args;
+    if (kwargs) node.kwargs = kwargs;
+    if (children) node.children = children;
+    if (comments) node.comments = comments;
+    return node;
   }
 
   /**
@@ -252,11 +305,11 @@ class Converter {
    */
   private isArgument(item: Sexp, spec: NodeSpec | undefined, filled: number): boolean {
     if (item.kind !== 'list') return true;
-    const head = item.items[0];
+    const head = item.items.length > 0 ? item.items[0] : undefined;
     if (head?.kind === 'symbol') {
-      if (NODE_SPEC_BY_TYPE.has(head.name) || head.name === 'tree') return false;
+      if (SPEC_BY_TYPE.has(head.name) || head.name === 'tree') return false;
       // Under a misspelt node type, `(> $a 1)` is still more likely an argument than a child.
-      if (!spec) return hasOwn(EXPR_FUNCTIONS, head.name);
+      if (!spec) return hasOwn(FUNCTIONS, head.name);
     }
     return !!spec && (spec.variadic === true || filled < spec.positional.length);
   }
@@ -283,7 +336,7 @@ class Converter {
   }
 
   private expr(form: Sexp, path: string): ExprJson {
-    this.positions.set(path, form.pos);
+    this.at(path, form.pos);
     switch (form.kind) {
       case 'number':
       case 'string':
@@ -299,12 +352,18 @@ class Converter {
         return { kw: form.name };
       case 'error':
         return this.placeholderExpr();
-      case 'vector':
-        return { list: form.items.map((item, j) => this.expr(item, pointer(`${path}/list`, j))) };
+      case 'vector': {
+        const items = form.items;
+        const list: ExprJson[] = [];
+        for (let j = 0; j < items.length; j++)
+          list.push(this.expr(items[j], this.sub2(path, 'list', j)));
+        return { list };
+      }
       case 'map':
         return this.map(form.items, path);
       case 'list': {
-        const head = form.items[0];
+        const items = form.items;
+        const head = items.length > 0 ? items[0] : undefined;
         if (!head || head.kind !== 'symbol') {
           const message = head
             ? `expected a function name after '(', found ${describeSexp(head)}`
@@ -313,9 +372,9 @@ class Converter {
             this.error(DslErrorCode.BadExpression, message, head?.pos ?? form.pos);
           return this.placeholderExpr();
         }
-        const args = form.items
-          .slice(1)
-          .map((item, j) => this.expr(item, pointer(`${path}/args`, j)));
+        const args: ExprJson[] = [];
+        for (let j = 1; j < items.length; j++)
+          args.push(this.expr(items[j], this.sub2(path, 'args', j - 1)));
         return { call: head.name, args };
       }
     }
@@ -326,7 +385,7 @@ class Converter {
     const seen = new Set<string>();
     for (let k = 0; k < items.length; k += 2) {
       const key = items[k];
-      const value = items[k + 1];
+      const value = k + 1 < items.length ? items[k + 1] : undefined;
       if (key.kind !== 'keyword') {
         if (key.kind !== 'error') {
           this.error(
@@ -346,8 +405,8 @@ class Converter {
         continue;
       }
       seen.add(key.name);
-      const at = pointer(`${path}/map`, key.name);
-      this.keyPositions.set(at, key.pos);
+      const at = this.sub2(path, 'map', key.name);
+      this.keyAt(at, key.pos);
       defineOwn(map, key.name, this.expr(value, at));
     }
     return { map };
@@ -355,14 +414,14 @@ class Converter {
 
   /** Comments written before `offset` that no earlier form has taken. */
   private takeComments(offset: number): string[] | undefined {
+    const comments = this.comments;
+    if (this.nextComment >= comments.length || comments[this.nextComment].pos.offset >= offset)
+      return undefined;
     const taken: string[] = [];
-    while (
-      this.nextComment < this.comments.length &&
-      this.comments[this.nextComment].pos.offset < offset
-    ) {
-      taken.push(this.comments[this.nextComment++].text);
+    while (this.nextComment < comments.length && comments[this.nextComment].pos.offset < offset) {
+      taken.push(comments[this.nextComment++].text);
     }
-    return taken.length ? taken : undefined;
+    return taken;
   }
 
   private placeholderNode(): NodeJson {
