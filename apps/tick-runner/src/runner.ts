@@ -11,6 +11,7 @@ import { Publisher } from './executions/publisher';
 import { ScopeCache } from './executions/scope-cache';
 import { TreeDocuments } from './executions/tree-documents';
 import type { Log } from './log';
+import { RunnerMetrics } from './metrics';
 import type { Bus, BusSubscription } from './messaging/bus';
 import { commandHandler } from './messaging/command-handler';
 import { subscribeBroadcasts, subscribeServiceHandlers } from './messaging/service-handlers';
@@ -55,6 +56,7 @@ export class TickRunner {
   readonly shards: ShardManager;
   readonly registry: TreeRegistry;
   readonly queries: ExecutionQueries;
+  readonly metrics = new RunnerMetrics();
   private readonly subscriptions: BusSubscription[] = [];
   private started = false;
 
@@ -83,12 +85,14 @@ export class TickRunner {
       remoteActions,
       localActions: deps.localActions,
       log,
+      metrics: this.metrics,
     });
     const leases = new Leases(redis, options.runnerId, options.leaseTtlMs);
     this.shards = new ShardManager(new Membership(redis, options.runnerId, options.leaseTtlMs), leases, this.host, {
       shardCount: options.shardCount,
       leaseTtlMs: options.leaseTtlMs,
       onMembers: (members) => log.info({ members }, 'runner membership'),
+      onLeaseChange: () => this.metrics.leaseChanges++,
       onError: (error, during) => log.error({ err: error, during }, 'ownership error'),
     });
     const onCommand = commandHandler(this.host, options.shardCount, log);
@@ -137,6 +141,23 @@ export class TickRunner {
     for (const sub of this.subscriptions.splice(0)) sub.unsubscribe();
     this.shards.halt();
     await this.host.close();
+  }
+
+  /** Prometheus text for GET /metrics. */
+  renderMetrics(): string {
+    const stats = this.host.scheduler.readStats();
+    return this.metrics.render({
+      shards: this.shards.heldShards().length,
+      executions: this.host.loadedIds().length,
+      members: this.shards.liveMembers().length,
+      lagMs: stats.maxLagMs,
+      slots: stats.slots,
+    });
+  }
+
+  /** Ready once it joined the membership and holds a current view of it. */
+  get ready(): boolean {
+    return this.started;
   }
 
   status(): RunnerStatus {

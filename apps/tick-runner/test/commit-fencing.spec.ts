@@ -136,6 +136,38 @@ describe('tick-runner: commits are atomic and fenced; outside writes land betwee
     expect(ticks[1].data.epoch).toBeGreaterThan(ticks[0].data.epoch);
   });
 
+  it('a tick committed but never published is republished by the next owner (outbox), without a duplicate', async () => {
+    await createExecution(gateway, { tree: 'writer', id: 'ob-1', team: 'blue' });
+    await command<TickResponse>(gateway, 'ob-1', { type: 'tick', count: 1 });
+    const [first] = await readTicks(gateway.nc, 'ob-1');
+    const shard = shardOf('ob-1', SHARDS);
+    const epoch = runner.runner.shards.epochOf(shard) as number;
+    // The owner commits tick 2 and dies before publishing it.
+    const meta = metaFromHash(await runner.redis.hgetall(RedisKeys.execMeta('ob-1')));
+    const checkpoint = { ...first.data.checkpoint, tick: 2 };
+    const pipeline = runner.redis.pipeline();
+    queueCommit(pipeline, {
+      runnerId: 'runner-f',
+      shard,
+      epoch,
+      kind: 'tick',
+      meta: { ...(meta as NonNullable<typeof meta>), tick: 2 },
+      checkpoint,
+      record: { ...first.data, tick: 2, checkpoint },
+      writes: [],
+    });
+    await pipeline.exec();
+    // It loses the shard and takes it back: loading the execution replays the outbox.
+    const intruderEpoch = await runner.redis.incr(RedisKeys.leaseEpoch(shard));
+    await runner.redis.hset(RedisKeys.lease(shard), 'owner', 'intruder', 'epoch', String(intruderEpoch));
+    await errorOf(command(gateway, 'ob-1', { type: 'tick', count: 1 }));
+    await runner.redis.del(RedisKeys.lease(shard));
+    const third = await waitFor('tick after takeover', () => command<TickResponse>(gateway, 'ob-1', { type: 'tick', count: 1 }));
+    expect(third.tick).toBe(3);
+    const ticks = await readTicks(gateway.nc, 'ob-1');
+    expect(ticks.map((t) => t.msgId)).toEqual(['ob-1:1', 'ob-1:2', 'ob-1:3']);
+  });
+
   it('applies an outside write at the next tick, never within the tick that caused it, and only if newer', async () => {
     await createExecution(gateway, { tree: 'peek', id: 'o-1', blackboard: { x: 1 } });
     let poked = false;

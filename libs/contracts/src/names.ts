@@ -76,6 +76,11 @@ export const RedisKeys = {
   scopeVersions: (scope: string) => `canopy:bbv:{${scope}}`,
   execMeta: (execId: string) => `canopy:exec:{exec:${execId}}`,
   execCheckpoint: (execId: string) => `canopy:ckpt:{exec:${execId}}`,
+  /**
+   * The last committed TickRecordMessage (an outbox): committed with the tick, republished by a
+   * runner that takes the execution over, so a record lost between commit and publish is not.
+   */
+  execLastRecord: (execId: string) => `canopy:rec:{exec:${execId}}`,
   execIndex: 'canopy:execs',
   shardExecs: (shard: number) => `canopy:shard:${shard}:execs`,
   tree: (name: string) => `canopy:tree:${name}`,

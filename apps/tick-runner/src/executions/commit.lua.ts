@@ -2,11 +2,11 @@
  * The tick commit, as one Lua script so that the fencing check, the blackboard writes, the
  * checkpoint and the metadata land together or not at all.
  *
- * KEYS: 1 lease(shard), 2 execMeta(id), 3 execCheckpoint(id), then per written scope s (1-based)
- *       KEYS[2+2s] its values hash and KEYS[3+2s] its versions hash.
+ * KEYS: 1 lease(shard), 2 execMeta(id), 3 execCheckpoint(id), 4 execLastRecord(id), then per
+ *       written scope s (1-based) KEYS[3+2s] its values hash and KEYS[4+2s] its versions hash.
  * ARGV: 1 runner id, 2 epoch, 3 kind (`tick` | `state`), 4 tick, 5 checkpoint JSON ('' keeps it),
- *       6 n meta pairs, then n field/value pairs, then n writes, then per write:
- *       scope index, key, op (`set` | `del`), value JSON.
+ *       6 tick record message JSON ('' keeps it), 7 n meta pairs, then n field/value pairs, then
+ *       n writes, then per write: scope index, key, op (`set` | `del`), value JSON.
  *
  * Replies `{'OK', v1..vn}` (the new version of each write, in order), `{'FENCED', owner, epoch}`
  * when the lease is not ours at our epoch, `{'STALE', storedTick}` when a `tick` commit is not
@@ -27,8 +27,8 @@ if ARGV[3] == 'tick' then
   local stored = tonumber(redis.call('HGET', KEYS[2], 'tick') or '0')
   if tonumber(ARGV[4]) <= stored then return {'STALE', tostring(stored)} end
 end
-local i = 7
-local nMeta = tonumber(ARGV[6])
+local i = 8
+local nMeta = tonumber(ARGV[7])
 if nMeta > 0 then
   local fields = {}
   for j = 1, nMeta * 2 do fields[j] = ARGV[i + j - 1] end
@@ -36,14 +36,15 @@ if nMeta > 0 then
   i = i + nMeta * 2
 end
 if ARGV[5] ~= '' then redis.call('SET', KEYS[3], ARGV[5]) end
+if ARGV[6] ~= '' then redis.call('SET', KEYS[4], ARGV[6]) end
 local nWrites = tonumber(ARGV[i])
 i = i + 1
 local result = {'OK'}
 for w = 1, nWrites do
   local s = tonumber(ARGV[i])
   local key = ARGV[i + 1]
-  local valuesKey = KEYS[2 + 2 * s]
-  local versionsKey = KEYS[3 + 2 * s]
+  local valuesKey = KEYS[3 + 2 * s]
+  local versionsKey = KEYS[4 + 2 * s]
   if ARGV[i + 2] == 'del' then
     redis.call('HDEL', valuesKey, key)
   else

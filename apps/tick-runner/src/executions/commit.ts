@@ -1,4 +1,4 @@
-import { RedisKeys } from '@canopy/contracts';
+import { RedisKeys, type TickRecordMessage } from '@canopy/contracts';
 import type { Checkpoint, TickRecord } from '@canopy/engine';
 import type { ChainableCommander } from 'ioredis';
 import { metaToHash, type ExecMeta } from './execution-meta';
@@ -20,6 +20,8 @@ export interface CommitInput {
   kind: 'tick' | 'state';
   meta: ExecMeta;
   checkpoint?: Checkpoint;
+  /** The tick's message, kept as an outbox until the next commit (`tick` commits). */
+  record?: TickRecordMessage;
   writes: ScopeWrite[];
 }
 
@@ -47,6 +49,7 @@ export function queueCommit(pipeline: ChainableCommander, input: CommitInput): v
     RedisKeys.lease(input.shard),
     RedisKeys.execMeta(input.meta.id),
     RedisKeys.execCheckpoint(input.meta.id),
+    RedisKeys.execLastRecord(input.meta.id),
     ...scopes.flatMap((s) => [RedisKeys.scopeValues(s), RedisKeys.scopeVersions(s)]),
   ];
   const meta = Object.entries(metaToHash(input.meta)).flat();
@@ -64,6 +67,7 @@ export function queueCommit(pipeline: ChainableCommander, input: CommitInput): v
     input.kind,
     input.meta.tick,
     input.checkpoint ? JSON.stringify(input.checkpoint) : '',
+    input.record ? JSON.stringify(input.record) : '',
     meta.length / 2,
     ...meta,
     input.writes.length,

@@ -1,9 +1,10 @@
 import type { Context } from '@opentelemetry/api';
 import type { Redis } from 'ioredis';
-import type { BlackboardChanged, Execution, StartRequest, TickResponse } from '@canopy/contracts';
+import type { BlackboardChanged, Execution, StartRequest, TickRecordMessage, TickResponse } from '@canopy/contracts';
 import { ActionRegistry, buildTree, systemClock, type ActionFn, type ActionResolver, type Clock } from '@canopy/engine';
 import { RunnerError } from '../errors';
 import type { Log } from '../log';
+import type { RunnerMetrics } from '../metrics';
 import type { BusSubscription } from '../messaging/bus';
 import type { ShardListener } from '../ownership/shard-manager';
 import { Scheduler, type SchedulerClock } from '../scheduling/scheduler';
@@ -28,6 +29,7 @@ export interface ExecutionHostDeps {
   /** Actions served in-process (tests, embedding); they win over remote ones. */
   localActions?: Record<string, ActionFn>;
   log: Log;
+  metrics?: RunnerMetrics;
   clock?: Clock;
   schedulerClock?: SchedulerClock;
 }
@@ -68,7 +70,7 @@ export class ExecutionHost implements PipelineHost, ShardListener {
     this.runnerId = deps.runnerId;
     this.actions = new ActionRegistry(deps.remoteActions);
     for (const [name, fn] of Object.entries(deps.localActions ?? {})) this.actions.register(name, fn);
-    this.pipeline = new TickPipeline(deps.redis, deps.cache, deps.publisher, this, deps.log);
+    this.pipeline = new TickPipeline(deps.redis, deps.cache, deps.publisher, this, deps.log, deps.metrics);
     this.scheduler = new Scheduler(this.pipeline.runSlot, deps.schedulerClock, (error) =>
       deps.log.error({ err: error }, 'scheduler slot failed'),
     );
@@ -151,7 +153,11 @@ export class ExecutionHost implements PipelineHost, ShardListener {
 
   private async load(id: string, shard: number): Promise<ExecutionRuntime | undefined> {
     if (this.epochOf(shard) === undefined) throw OWNER_GONE();
-    const [meta, checkpoint] = await Promise.all([this.deps.store.readMeta(id), this.deps.store.readCheckpoint(id)]);
+    const [meta, checkpoint, lastRecord] = await Promise.all([
+      this.deps.store.readMeta(id),
+      this.deps.store.readCheckpoint(id),
+      this.deps.store.readLastRecord(id),
+    ]);
     if (!meta) return undefined;
     const [doc, library] = await Promise.all([
       this.deps.documents.get(meta.tree, meta.version),
@@ -182,9 +188,8 @@ export class ExecutionHost implements PipelineHost, ShardListener {
           this.deps.log.error({ err: error, execId: id }, 'checkpoint does not fit the tree; starting from its root');
         }
       }
-      if (this.epochOf(shard) === undefined || this.executions.has(id)) {
-        throw OWNER_GONE();
-      }
+      if (lastRecord) await this.replayOutbox(lastRecord);
+      if (this.epochOf(shard) === undefined || this.executions.has(id)) throw OWNER_GONE();
       const exec = new ExecutionRuntime(meta, shard, tree, view);
       this.executions.set(id, exec);
       this.resumeLoaded(exec);
@@ -192,6 +197,18 @@ export class ExecutionHost implements PipelineHost, ShardListener {
     } catch (error) {
       for (const scope of acquired) this.deps.cache.release(scope);
       throw error;
+    }
+  }
+
+  /**
+   * The previous owner may have committed its last tick and died before publishing it: publish it
+   * again. The stream drops it as a duplicate (same `<execId>:<tick>` id) if it did get out.
+   */
+  private async replayOutbox(message: TickRecordMessage): Promise<void> {
+    try {
+      await this.deps.publisher.publishTick(message);
+    } catch (error) {
+      this.deps.log.warn({ err: error, execId: message.execId, tick: message.tick }, 'outbox replay failed');
     }
   }
 

@@ -1,5 +1,5 @@
 import type { Redis, Result } from 'ioredis';
-import { RedisKeys } from '@canopy/contracts';
+import { RedisKeys, type TickRecordMessage } from '@canopy/contracts';
 import type { Checkpoint } from '@canopy/engine';
 import { metaFromHash, metaToHash, type ExecMeta } from './execution-meta';
 import { execScope, teamScope, type ScopeData } from './scope-cache';
@@ -79,6 +79,12 @@ export class ExecutionStore {
     return json ? (JSON.parse(json) as Checkpoint) : undefined;
   }
 
+  /** The outbox: the last committed tick's message. */
+  async readLastRecord(id: string): Promise<TickRecordMessage | undefined> {
+    const json = await this.redis.get(RedisKeys.execLastRecord(id));
+    return json ? (JSON.parse(json) as TickRecordMessage) : undefined;
+  }
+
   /** Execution ids, oldest first. */
   listIds(limit: number): Promise<string[]> {
     return this.redis.zrange(RedisKeys.execIndex, 0, limit - 1);
@@ -115,6 +121,7 @@ export class ExecutionStore {
     const keys = [
       RedisKeys.execMeta(id),
       RedisKeys.execCheckpoint(id),
+      RedisKeys.execLastRecord(id),
       RedisKeys.scopeValues(exec),
       RedisKeys.scopeVersions(exec),
     ];

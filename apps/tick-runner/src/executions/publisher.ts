@@ -27,9 +27,8 @@ export class Publisher {
     private readonly runnerId: string,
   ) {}
 
-  /** The tick record on JetStream, deduplicated by `<execId>:<tick>`; resolves on the stream's ack. */
-  publishTick(exec: ExecutionRuntime, record: TickRecord, epoch: number, checkpoint: Checkpoint): Promise<unknown> {
-    const message: TickRecordMessage = {
+  tickMessage(exec: ExecutionRuntime, record: TickRecord, epoch: number, checkpoint: Checkpoint): TickRecordMessage {
+    return {
       ...record,
       execId: exec.id,
       tree: exec.meta.tree,
@@ -38,7 +37,16 @@ export class Publisher {
       epoch,
       checkpoint,
     };
-    return this.bus.jsPublish(Subjects.ticks(exec.id), message, { msgID: tickMsgId(exec.id, record.tick) });
+  }
+
+  /**
+   * The tick record on JetStream, deduplicated by `<execId>:<tick>`; resolves on the stream's ack.
+   * Publishing the same tick again (the outbox replay after a takeover) is dropped by the stream.
+   */
+  publishTick(message: TickRecordMessage): Promise<unknown> {
+    return this.bus.jsPublish(Subjects.ticks(message.execId), message, {
+      msgID: tickMsgId(message.execId, message.tick),
+    });
   }
 
   /**

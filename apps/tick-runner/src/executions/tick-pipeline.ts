@@ -1,8 +1,10 @@
 import { ROOT_CONTEXT, SpanStatusCode, context, trace, type Context, type Span } from '@opentelemetry/api';
 import type { Redis } from 'ioredis';
+import type { TickRecordMessage } from '@canopy/contracts';
 import type { Checkpoint, TickRecord } from '@canopy/engine';
 import { RunnerError } from '../errors';
 import type { Log } from '../log';
+import { RunnerMetrics } from '../metrics';
 import { SpanAttrs, tracer } from '../telemetry';
 import { parseCommitReply, persistentWrites, queueCommit, type CommitOutcome, type ScopeWrite } from './commit';
 import type { ExecMeta } from './execution-meta';
@@ -33,6 +35,7 @@ interface PendingTick {
   epoch: number;
   record: TickRecord;
   checkpoint: Checkpoint;
+  message: TickRecordMessage;
   next: ExecMeta;
   prevState: ExecMeta['state'];
   writes: ScopeWrite[];
@@ -53,6 +56,7 @@ export class TickPipeline {
     private readonly publisher: Publisher,
     private readonly host: PipelineHost,
     private readonly log: Log,
+    private readonly metrics: RunnerMetrics = new RunnerMetrics(),
   ) {}
 
   readonly runSlot = async (ids: string[]): Promise<void> => {
@@ -79,9 +83,10 @@ export class TickPipeline {
       if (tick) pending.push(tick);
     }
     if (pending.length === 0) return;
+    const ioStart = performance.now();
     await this.commitAll(pending);
     await this.publishAll(pending);
-    for (const p of pending) this.finish(p);
+    for (const p of pending) this.finish(p, ioStart);
   };
 
   /** The engine tick, synchronous: no message handler can interleave with it. */
@@ -121,6 +126,7 @@ export class TickPipeline {
         epoch,
         record,
         checkpoint,
+        message: this.publisher.tickMessage(exec, record, epoch, checkpoint),
         next,
         prevState: exec.meta.state,
         writes: persistentWrites(record, exec.view.scopes),
@@ -149,6 +155,7 @@ export class TickPipeline {
         kind: 'tick',
         meta: p.next,
         checkpoint: p.checkpoint,
+        record: p.message,
         writes: p.writes,
       });
     }
@@ -189,6 +196,7 @@ export class TickPipeline {
         return;
       }
       case 'fenced':
+        this.metrics.fencedCommits++;
         this.log.warn({ execId: exec.id, shard: exec.shard, holder: outcome.owner }, 'commit fenced: shard lost');
         this.host.shardFenced(exec.shard);
         return;
@@ -201,23 +209,28 @@ export class TickPipeline {
         exec.failManual(new RunnerError('INTERNAL', 'tick was not newer than the stored one; reloading'));
         return;
       default:
+        this.metrics.commitFailures++;
         // Redis failed: memory is ahead of Redis, so the next tick reloads the last commit first.
         exec.needsReload = true;
         exec.failManual(new RunnerError('DEPENDENCY_UNAVAILABLE', 'commit failed: Redis unavailable'));
     }
   }
 
+  /**
+   * Every committed tick is published, also when its execution was let go meanwhile (the shard was
+   * lost after the commit landed): the commit is the truth and history must not have a gap.
+   */
   private async publishAll(pending: PendingTick[]): Promise<void> {
     const acks: Promise<unknown>[] = [];
     for (const p of pending) {
-      if (p.outcome?.kind !== 'ok' || p.exec.closed) continue;
+      if (p.outcome?.kind !== 'ok') continue;
       const span = tracer.startSpan('publish', {}, p.ctx);
       const committed: CommittedWrite[] = p.writes.map((w, i) => ({
         ...w,
         version: (p.outcome as { versions: number[] }).versions[i],
       }));
       context.with(trace.setSpan(p.ctx, span), () => {
-        const ack = this.publisher.publishTick(p.exec, p.record, p.epoch, p.checkpoint);
+        const ack = this.publisher.publishTick(p.message);
         this.publisher.publishTickEvents(p.exec, p.record, (s) => this.concreteScope(p.exec, s));
         if (p.next.state === 'completed' && p.prevState !== 'completed') {
           this.publisher.event(p.exec, p.record.tick, 'execution_completed', { status: p.record.status });
@@ -227,6 +240,7 @@ export class TickPipeline {
           ack.then(
             () => span.end(),
             (error: unknown) => {
+              this.metrics.publishFailures++;
               span.recordException(error as Error);
               span.setStatus({ code: SpanStatusCode.ERROR });
               span.end();
@@ -239,10 +253,11 @@ export class TickPipeline {
     await Promise.all(acks);
   }
 
-  private finish(p: PendingTick): void {
+  private finish(p: PendingTick, slotStart: number): void {
     p.span.end();
     const { exec } = p;
     if (exec.closed || p.outcome?.kind !== 'ok') return;
+    this.metrics.observeTick(p.record.durationMs + (performance.now() - slotStart));
     if (p.manual) exec.manualTickDone();
     for (const w of p.writes) {
       if (!w.scope.startsWith('exec:')) this.host.scopeChanged(w.scope, exec.id);

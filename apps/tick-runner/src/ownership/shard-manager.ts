@@ -17,6 +17,8 @@ export interface ShardManagerOptions {
   leaseTtlMs: number;
   /** Called when the live membership changes (announcements, metrics). */
   onMembers?: (members: string[]) => void;
+  /** A lease was taken or given up (metrics). */
+  onLeaseChange?: (shard: number, held: boolean) => void;
   onError?: (error: unknown, during: string) => void;
 }
 
@@ -80,6 +82,7 @@ export class ShardManager {
   /** A commit was fenced: the shard is no longer ours. */
   lose(shard: number): void {
     if (!this.held.delete(shard)) return;
+    this.options.onLeaseChange?.(shard, false);
     this.listener.shardLost(shard);
     this.scheduleRetry();
   }
@@ -178,6 +181,7 @@ export class ShardManager {
         continue;
       }
       this.held.set(shard, epoch);
+      this.options.onLeaseChange?.(shard, true);
       try {
         await this.listener.shardAcquired(shard, epoch);
       } catch (error) {
@@ -194,6 +198,7 @@ export class ShardManager {
       await this.listener.shardReleasing(shard);
     } finally {
       this.held.delete(shard);
+      this.options.onLeaseChange?.(shard, false);
       await this.leases.release(shard, epoch).catch((error: unknown) => this.options.onError?.(error, 'release'));
     }
   }
