@@ -174,11 +174,13 @@ describe(createHttpService.name, () => {
       });
     });
 
-    it('logs each request with its trace id, except health probes', async () => {
+    it('logs each request with its trace id, except health probes and metrics scrapes', async () => {
       const logged = logs.next((l) => l.msg === 'request completed');
       await app.inject({ method: 'GET', url: '/healthz' });
+      await app.inject({ method: 'GET', url: '/readyz' });
+      await app.inject({ method: 'GET', url: '/metrics' });
       await app.inject({ method: 'GET', url: '/probe/echo-me-not' });
-      // The first request line logged after the probe belongs to the second request.
+      // The first request line logged after the probes belongs to the last request.
       expect(await logged).toMatchObject({ url: '/probe/echo-me-not', statusCode: 404 });
 
       const traced = logs.next((l) => l.msg === 'request completed');

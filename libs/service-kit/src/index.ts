@@ -1,4 +1,9 @@
-export { loadConfig, ConfigError, type ConfigIssue } from './lib/config/load-config';
+export {
+  loadConfig,
+  loadConfigOrExit,
+  ConfigError,
+  type ConfigIssue,
+} from './lib/config/load-config';
 export { commonEnv, envBool, envHttpUrl, envInt, envPort } from './lib/config/env-vars';
 export { AppError, type ErrorExtras } from './lib/errors/app-error';
 export { ZodValidationPipe } from './lib/errors/zod-validation.pipe';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { commonEnv, envBool, envInt, envPort } from './env-vars';
-import { ConfigError, loadConfig } from './load-config';
+import { ConfigError, loadConfig, loadConfigOrExit } from './load-config';
 
 const schema = z.object({
   ...commonEnv('blackboard'),
@@ -64,5 +64,22 @@ describe(loadConfig.name, () => {
   it('says "is required" for a variable without a default', () => {
     const strict = z.object({ API_TOKEN: z.string() });
     expect(() => loadConfig(strict, {})).toThrow('Invalid configuration: API_TOKEN: is required');
+  });
+});
+
+describe(loadConfigOrExit.name, () => {
+  it('prints every bad variable and exits with code 1', () => {
+    const exit = jest.spyOn(process, 'exit').mockImplementation((() => {
+      throw new Error('exited');
+    }) as typeof process.exit);
+    const stderr = jest.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      expect(() => loadConfigOrExit(schema, { PORT: 'x' })).toThrow('exited');
+      expect(exit).toHaveBeenCalledWith(1);
+      expect(stderr).toHaveBeenCalledWith('Invalid configuration: PORT: expected integer\n');
+    } finally {
+      exit.mockRestore();
+      stderr.mockRestore();
+    }
   });
 });

@@ -34,3 +34,19 @@ export function loadConfig<S extends z.ZodType>(
     }),
   );
 }
+
+/**
+ * `loadConfig` for main.ts: on a bad environment, prints the ConfigError message (every bad
+ * variable) to stderr and exits with code 1 before anything connects.
+ */
+export function loadConfigOrExit<S extends z.ZodType>(
+  schema: S,
+  env: Record<string, string | undefined> = process.env,
+): z.output<S> {
+  try {
+    return loadConfig(schema, env);
+  } catch (error) {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  }
+}

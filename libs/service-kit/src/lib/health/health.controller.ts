@@ -2,8 +2,6 @@ import { Controller, Get, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { HealthRegistry } from './health-registry';
 
-export const HEALTH_PATHS: ReadonlySet<string> = new Set(['/healthz', '/readyz']);
-
 @Controller()
 export class HealthController {
   constructor(private readonly registry: HealthRegistry) {}

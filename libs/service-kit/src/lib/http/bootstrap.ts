@@ -5,7 +5,7 @@ import {
   startTelemetry,
   type TelemetryOptions,
 } from '@canopy/telemetry';
-import { Module, type Type } from '@nestjs/common';
+import { type DynamicModule, Module, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppExceptionFilter } from '../errors/exception-filter';
@@ -42,7 +42,7 @@ class HttpServiceRoot {}
  * `bufferLogs`), errors leave as `{error:{code,message}}`, and SIGTERM/SIGINT close the app.
  */
 export async function createHttpService(
-  appModule: Type<unknown>,
+  appModule: Type<unknown> | DynamicModule,
   opts: HttpServiceOptions,
 ): Promise<NestFastifyApplication> {
   const telemetry = startTelemetry({ serviceName: opts.serviceName, ...opts.telemetry });
@@ -74,7 +74,7 @@ export async function createHttpService(
  * unreachable NATS/Redis here) is logged and exits the process with code 1.
  */
 export async function bootstrapHttpService(
-  appModule: Type<unknown>,
+  appModule: Type<unknown> | DynamicModule,
   opts: HttpServiceOptions,
 ): Promise<NestFastifyApplication> {
   const logger = opts.logger ?? createLogger(opts.serviceName);

@@ -9,19 +9,21 @@ import {
 } from '@opentelemetry/api';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { HEALTH_PATHS } from '../health/health.controller';
 
 const TRACER = '@canopy/service-kit';
 
+// Probes and scrapers call these every few seconds: a span and a log line each would be noise.
+const QUIET_PATHS: ReadonlySet<string> = new Set(['/healthz', '/readyz', '/metrics']);
+
 /**
  * One SERVER span per request, continuing the caller's `traceparent`, plus one log line per
- * request. Probes hit /healthz and /readyz every few seconds, so those get neither.
+ * request, except for health probes and metrics scrapes.
  */
 export function installRequestHooks(fastify: FastifyInstance, logger: Logger): void {
   const spans = new WeakMap<FastifyRequest, Span>();
 
   fastify.addHook('onRequest', (req, reply, done) => {
-    if (HEALTH_PATHS.has(pathOf(req.url))) return done();
+    if (QUIET_PATHS.has(pathOf(req.url))) return done();
     const parent = propagation.extract(ROOT_CONTEXT, req.headers);
     const route = req.routeOptions.url;
     const span = trace.getTracer(TRACER).startSpan(
