@@ -4,18 +4,38 @@ import { act, deferred, flush, harness, n, statuses, v } from './helpers';
 describe(BehaviorTree.name, () => {
   describe('action', () => {
     it('calls a sync action with arguments evaluated at start and maps its outcome', () => {
-      const h = harness(act('move', { to: v('target'), speed: 2 }, 'a'), { bb: { exec: { target: 'door' } }, execId: 'e1' });
+      const h = harness(act('move', { to: v('target'), speed: 2 }, 'a'), {
+        bb: { exec: { target: 'door' } },
+        execId: 'e1',
+      });
       const seen: [unknown, Partial<ActionContext>][] = [];
       h.actions.register('move', (args, ctx) => {
-        seen.push([args, { execId: ctx.execId, nodeId: ctx.nodeId, tick: ctx.tick, invocationId: ctx.invocationId }]);
+        seen.push([
+          args,
+          {
+            execId: ctx.execId,
+            nodeId: ctx.nodeId,
+            tick: ctx.tick,
+            invocationId: ctx.invocationId,
+          },
+        ]);
         return seen.length < 3 ? 'RUNNING' : true;
       });
       h.clock.set(5);
       expect(statuses(h.ticks(3))).toEqual(['RUNNING', 'RUNNING', 'SUCCESS']);
       expect(seen).toEqual([
-        [{ to: 'door', speed: 2 }, { execId: 'e1', nodeId: 'a', tick: 1, invocationId: 'e1:a:1' }],
-        [{ to: 'door', speed: 2 }, { execId: 'e1', nodeId: 'a', tick: 2, invocationId: 'e1:a:1' }],
-        [{ to: 'door', speed: 2 }, { execId: 'e1', nodeId: 'a', tick: 3, invocationId: 'e1:a:1' }],
+        [
+          { to: 'door', speed: 2 },
+          { execId: 'e1', nodeId: 'a', tick: 1, invocationId: 'e1:a:1' },
+        ],
+        [
+          { to: 'door', speed: 2 },
+          { execId: 'e1', nodeId: 'a', tick: 2, invocationId: 'e1:a:1' },
+        ],
+        [
+          { to: 'door', speed: 2 },
+          { execId: 'e1', nodeId: 'a', tick: 3, invocationId: 'e1:a:1' },
+        ],
       ]);
     });
 
@@ -34,13 +54,22 @@ describe(BehaviorTree.name, () => {
     it('fails with UNKNOWN_ACTION for a name nobody resolves', () => {
       const r = harness(act('nope', {}, 'a')).tree.tick();
       expect(r.status).toBe('FAILURE');
-      expect(r.errors).toEqual([{ nodeId: 'a', code: 'UNKNOWN_ACTION', message: "unknown action 'nope'" }]);
+      expect(r.errors).toEqual([
+        { nodeId: 'a', code: 'UNKNOWN_ACTION', message: "unknown action 'nope'" },
+      ]);
     });
 
     it('resolves through a fallback resolver', () => {
       const remote = new ActionRegistry().register('far', () => 'SUCCESS');
       const h = harness(act('far'), { actions: new ActionRegistry(remote) });
       expect(h.tree.tick().status).toBe('SUCCESS');
+      const asked: string[] = [];
+      const byFunction = new ActionRegistry((name) => {
+        asked.push(name);
+        return () => 'FAILURE';
+      });
+      expect(harness(act('anything'), { actions: byFunction }).tree.tick().status).toBe('FAILURE');
+      expect(asked).toEqual(['anything']);
     });
 
     it('fails with ACTION_FAILED when the action throws or answers nonsense', () => {
@@ -51,7 +80,11 @@ describe(BehaviorTree.name, () => {
       h.actions.register('odd', () => 42 as unknown as boolean);
       expect(h.tree.tick().errors).toEqual([
         { nodeId: 'a', code: 'ACTION_FAILED', message: "action 'boom' threw: kaput" },
-        { nodeId: 'b', code: 'ACTION_FAILED', message: "action 'odd' returned an invalid outcome: 42" },
+        {
+          nodeId: 'b',
+          code: 'ACTION_FAILED',
+          message: "action 'odd' returned an invalid outcome: 42",
+        },
       ]);
     });
 
@@ -84,7 +117,9 @@ describe(BehaviorTree.name, () => {
         await flush();
         const r = h.tree.tick();
         expect(r.status).toBe('FAILURE');
-        expect(r.errors).toEqual([{ nodeId: 'a', code: 'ACTION_FAILED', message: "action 'slow' failed: network down" }]);
+        expect(r.errors).toEqual([
+          { nodeId: 'a', code: 'ACTION_FAILED', message: "action 'slow' failed: network down" },
+        ]);
       });
 
       it('calls again when the promise resolves to RUNNING', async () => {
@@ -102,7 +137,9 @@ describe(BehaviorTree.name, () => {
       it('aborts the signal on halt and ignores the late result', async () => {
         const d = deferred<boolean>();
         let signal: AbortSignal | undefined;
-        const h = harness(n('guard', { args: [v('go')] }, act('slow', {}, 'a')), { bb: { exec: { go: true } } });
+        const h = harness(n('guard', { args: [v('go')] }, act('slow', {}, 'a')), {
+          bb: { exec: { go: true } },
+        });
         h.actions.register('slow', (_args, ctx) => {
           signal = ctx.signal;
           return d.promise;

@@ -22,7 +22,9 @@ describe(BehaviorTree.name, () => {
     });
 
     it('writes the nearest scope that has the key, else exec, recording old values', () => {
-      const h = harness(n('sequence', set('g', 2), set('fresh', 1), set('fresh', 2)), { bb: { global: { g: 1 } } });
+      const h = harness(n('sequence', set('g', 2), set('fresh', 1), set('fresh', 2)), {
+        bb: { global: { g: 1 } },
+      });
       expect(h.tree.tick().writes).toEqual([
         { key: 'g', scope: 'global', old: 1, new: 2 },
         { key: 'fresh', scope: 'exec', new: 1 },
@@ -37,11 +39,19 @@ describe(BehaviorTree.name, () => {
 
     it('updates nested paths copy-on-write and records the top-level key', () => {
       const pose = { pos: { x: 1, y: 2 }, tags: ['a', 'b'] };
-      const h = harness(n('sequence', set('pose/pos/x', 5), set('pose/tags/1', 'z'), set('made/deep/key', true)), {
-        bb: { exec: { pose } },
-      });
+      const h = harness(
+        n('sequence', set('pose/pos/x', 5), set('pose/tags/1', 'z'), set('made/deep/key', true)),
+        {
+          bb: { exec: { pose } },
+        },
+      );
       const r = h.tree.tick();
-      expect(r.writes[0]).toEqual({ key: 'pose', scope: 'exec', old: pose, new: { pos: { x: 5, y: 2 }, tags: ['a', 'b'] } });
+      expect(r.writes[0]).toEqual({
+        key: 'pose',
+        scope: 'exec',
+        old: pose,
+        new: { pos: { x: 5, y: 2 }, tags: ['a', 'b'] },
+      });
       expect(r.writes[2]).toEqual({ key: 'made', scope: 'exec', new: { deep: { key: true } } });
       expect(h.bb.get('exec', 'pose')).toEqual({ pos: { x: 5, y: 2 }, tags: ['a', 'z'] });
       // The original value (and so the old value of the record) was never mutated.
@@ -51,13 +61,23 @@ describe(BehaviorTree.name, () => {
     it('fails a nested write through a non-collection', () => {
       const r = harness(set('n/x', 1), { bb: { exec: { n: 3 } } }).tree.tick();
       expect(r.status).toBe('FAILURE');
-      expect(r.errors).toEqual([{ nodeId: '0', code: 'EXPR_TYPE', message: "cannot set field 'x' of a number" }]);
+      expect(r.errors).toEqual([
+        { nodeId: '0', code: 'EXPR_TYPE', message: "cannot set field 'x' of a number" },
+      ]);
     });
 
     it('unsets keys and nested fields; unsetting a missing key records nothing', () => {
-      const h = harness(n('sequence', n('unset', { args: ['a'] }), n('unset', { args: ['m/k'] }), n('unset', { args: ['nope'] })), {
-        bb: { exec: { a: 1, m: { k: 1, j: 2 } } },
-      });
+      const h = harness(
+        n(
+          'sequence',
+          n('unset', { args: ['a'] }),
+          n('unset', { args: ['m/k'] }),
+          n('unset', { args: ['nope'] }),
+        ),
+        {
+          bb: { exec: { a: 1, m: { k: 1, j: 2 } } },
+        },
+      );
       expect(h.tree.tick().writes).toEqual([
         { key: 'a', scope: 'exec', old: 1 },
         { key: 'm', scope: 'exec', old: { k: 1, j: 2 }, new: { j: 2 } },
@@ -67,7 +87,11 @@ describe(BehaviorTree.name, () => {
 
     describe('subtree scopes', () => {
       const document = doc(
-        n('sequence', n('subtree', { id: 'call', args: ['child'], kw: { speed: call('*', v('base'), 2) } }), cond(v('speed'), 'outer')),
+        n(
+          'sequence',
+          n('subtree', { id: 'call', args: ['child'], kw: { speed: call('*', v('base'), 2) } }),
+          cond(v('speed'), 'outer'),
+        ),
         {
           name: 'child',
           root: n('sequence', set('seen', v('speed')), set('tmp', 1), set('shared', 'yes')),
@@ -93,14 +117,24 @@ describe(BehaviorTree.name, () => {
         h.tree.tick();
         expect(h.tree.tick().writes.filter((w) => w.key === 'speed')).toEqual([]);
         h.bb.set('exec', 'base', 1);
-        expect(h.tree.tick().writes.filter((w) => w.key === 'speed')).toEqual([{ key: 'speed', scope: 'local:call', old: 42, new: 2 }]);
+        expect(h.tree.tick().writes.filter((w) => w.key === 'speed')).toEqual([
+          { key: 'speed', scope: 'local:call', old: 42, new: 2 },
+        ]);
       });
 
       it('lets an inner for-each scope shadow the subtree scope', () => {
         const h = harness(
           doc(n('subtree', { id: 's', args: ['loop'], kw: { it: 'outer' } }), {
             name: 'loop',
-            root: n('sequence', n('for-each', { id: 'fe', kw: { in: { list: ['inner'] }, as: 'it' } }, n('log', { args: ['in', v('it')] })), n('log', { args: ['after', v('it')] })),
+            root: n(
+              'sequence',
+              n(
+                'for-each',
+                { id: 'fe', kw: { in: { list: ['inner'] }, as: 'it' } },
+                n('log', { args: ['in', v('it')] }),
+              ),
+              n('log', { args: ['after', v('it')] }),
+            ),
           }),
         );
         const r = h.tree.tick();

@@ -11,12 +11,15 @@ function buildError(d: TreeDocument, opts = {}): BuildError {
   throw new Error('expected a BuildError');
 }
 
-const sub = (name: string, id?: string, kw?: Record<string, never>) => n('subtree', { id, args: [name], kw });
+const sub = (name: string, id?: string, kw?: Record<string, never>) =>
+  n('subtree', { id, args: [name], kw });
 
 describe(BehaviorTree.name, () => {
   describe(buildTree.name, () => {
     it('gives path ids, explicit ids, and lists nodes depth-first', () => {
-      const t = buildTree(doc(n('sequence', ok(), n('selector', { id: 'pick' }, ok(), n('invert', ok())))));
+      const t = buildTree(
+        doc(n('sequence', ok(), n('selector', { id: 'pick' }, ok(), n('invert', ok())))),
+      );
       expect(t.name).toBe('main');
       expect(t.nodes).toEqual([
         { id: '0', type: 'sequence', childIds: ['0.0', 'pick'], depth: 0 },
@@ -34,7 +37,17 @@ describe(BehaviorTree.name, () => {
         root: n('sequence', n('success', { id: 'x' }), ok()),
       });
       const ids = buildTree(d).nodes.map((x) => x.id);
-      expect(ids).toEqual(['0', '0.0', '0.0.0', '0.0/x', '0.0.0.1', 'second', '0.1.0', 'second/x', '0.1.0.1']);
+      expect(ids).toEqual([
+        '0',
+        '0.0',
+        '0.0.0',
+        '0.0/x',
+        '0.0.0.1',
+        'second',
+        '0.1.0',
+        'second/x',
+        '0.1.0.1',
+      ]);
     });
 
     it('picks the main tree, or the one named in options', () => {
@@ -51,7 +64,13 @@ describe(BehaviorTree.name, () => {
     });
 
     it('resolves subtrees in the same document first, then in the library', () => {
-      const lib: TreeDocument = { format: 'canopy/1', trees: [{ name: 'far', root: n('failure') }, { name: 'near', root: n('failure') }] };
+      const lib: TreeDocument = {
+        format: 'canopy/1',
+        trees: [
+          { name: 'far', root: n('failure') },
+          { name: 'near', root: n('failure') },
+        ],
+      };
       const d = doc(n('sequence', sub('near'), sub('far')), { name: 'near', root: ok() });
       const t = buildTree(d, { library: [lib] });
       expect(t.tick().status).toBe('FAILURE');
@@ -65,19 +84,59 @@ describe(BehaviorTree.name, () => {
       ['children on a leaf', doc(n('success', ok())), 'BAD_ARITY', '0'],
       ['two children on a decorator', doc(n('invert', ok(), ok())), 'BAD_ARITY', '0'],
       ['a missing required argument', doc(n('repeat', ok())), 'BAD_ARGUMENT', '0'],
-      ['an unknown keyword', doc(n('repeat', { kw: { times: 1, often: 2 } }, ok())), 'BAD_ARGUMENT', '0'],
+      [
+        'an unknown keyword',
+        doc(n('repeat', { kw: { times: 1, often: 2 } }, ok())),
+        'BAD_ARGUMENT',
+        '0',
+      ],
       ['a literal of the wrong kind', doc(n('wait', { kw: { ms: 'soon' } })), 'BAD_ARGUMENT', '0'],
-      ['a bad keyword choice', doc(n('parallel', { kw: { policy: { kw: 'most' } } }, ok())), 'BAD_ARGUMENT', '0'],
-      ['both :success and :policy', doc(n('parallel', { kw: { success: 1, policy: { kw: 'require-one' } } }, ok())), 'BAD_ARGUMENT', '0'],
-      ['an option outside a scoring-selector', doc(n('option', { args: [1] }, ok())), 'BAD_PARENT', '0'],
-      ['a non-option under a scoring-selector', doc(n('scoring-selector', ok())), 'BAD_PARENT', '0'],
+      [
+        'a bad keyword choice',
+        doc(n('parallel', { kw: { policy: { kw: 'most' } } }, ok())),
+        'BAD_ARGUMENT',
+        '0',
+      ],
+      [
+        'both :success and :policy',
+        doc(n('parallel', { kw: { success: 1, policy: { kw: 'require-one' } } }, ok())),
+        'BAD_ARGUMENT',
+        '0',
+      ],
+      [
+        'an option outside a scoring-selector',
+        doc(n('option', { args: [1] }, ok())),
+        'BAD_PARENT',
+        '0',
+      ],
+      [
+        'a non-option under a scoring-selector',
+        doc(n('scoring-selector', ok())),
+        'BAD_PARENT',
+        '0',
+      ],
       ['an unknown function', doc(cond(call('frob', 1))), 'UNKNOWN_FUNCTION', '0'],
       ['a bad function arity', doc(cond(call('not'))), 'EXPR_ARITY', '0'],
       ['a malformed key', doc(n('set', { args: ['a//b', 1] })), 'BAD_ARGUMENT', '0'],
       ['an unknown subtree', doc(sub('ghost')), 'UNKNOWN_SUBTREE', '0'],
-      ['a recursive subtree', doc(sub('a'), { name: 'a', root: n('sequence', sub('b')) }, { name: 'b', root: sub('a') }), 'RECURSIVE_SUBTREE', '0.0.0.0'],
-      ['a duplicate id', doc(n('sequence', n('success', { id: 'x' }), n('failure', { id: 'x' }))), 'DUPLICATE_ID', 'x'],
-      ['an explicit id colliding with a path id', doc(n('sequence', n('success', { id: '0.1' }), ok())), 'DUPLICATE_ID', '0.1'],
+      [
+        'a recursive subtree',
+        doc(sub('a'), { name: 'a', root: n('sequence', sub('b')) }, { name: 'b', root: sub('a') }),
+        'RECURSIVE_SUBTREE',
+        '0.0.0.0',
+      ],
+      [
+        'a duplicate id',
+        doc(n('sequence', n('success', { id: 'x' }), n('failure', { id: 'x' }))),
+        'DUPLICATE_ID',
+        'x',
+      ],
+      [
+        'an explicit id colliding with a path id',
+        doc(n('sequence', n('success', { id: '0.1' }), ok())),
+        'DUPLICATE_ID',
+        '0.1',
+      ],
       ['an empty document', { format: 'canopy/1', trees: [] }, 'BAD_DOCUMENT', undefined],
     ])('rejects %s', (_label, d, code, nodeId) => {
       const e = buildError(d);
@@ -86,7 +145,12 @@ describe(BehaviorTree.name, () => {
     });
 
     it('names the tree and path of the failing node', () => {
-      const e = buildError(doc(n('sequence', sub('child')), { name: 'child', root: n('sequence', ok(), n('sequense')) }));
+      const e = buildError(
+        doc(n('sequence', sub('child')), {
+          name: 'child',
+          root: n('sequence', ok(), n('sequense')),
+        }),
+      );
       expect(e.path).toBe('child:0.1');
       expect(e.nodeId).toBe('0.0.0.1');
       expect(e.message).toBe("child:0.1 (sequense, id '0.0.0.1'): unknown node type 'sequense'");

@@ -9,7 +9,23 @@ import {
   type TickRecord,
   type TreeDocument,
 } from '../src';
-import { act, call, cond, doc, flush, harness, kw, n, ok, run, set, st, trace, v, type Harness } from './helpers';
+import {
+  act,
+  call,
+  cond,
+  doc,
+  flush,
+  harness,
+  kw,
+  n,
+  ok,
+  run,
+  set,
+  st,
+  trace,
+  v,
+  type Harness,
+} from './helpers';
 
 interface Scenario {
   root: NodeJson | TreeDocument;
@@ -31,7 +47,10 @@ function start(s: Scenario, bb: MemoryBlackboard): Harness {
   const h = harness(s.root, { bb, llm, execId: 'E' });
   h.actions.register('st', (args) => h.bb.get('exec', args.key as string) as ActionOutcome);
   // Settles in a microtask: the result is applied on the next tick.
-  h.actions.register('later', async (args) => h.bb.get('exec', args.key as string) as ActionOutcome);
+  h.actions.register(
+    'later',
+    async (args) => h.bb.get('exec', args.key as string) as ActionOutcome,
+  );
   return h;
 }
 
@@ -52,11 +71,19 @@ function copyStore(bb: MemoryBlackboard): MemoryBlackboard {
 }
 
 async function uninterrupted(s: Scenario): Promise<TickRecord[]> {
-  return tickFrom(start(s, new MemoryBlackboard({ exec: structuredClone(s.exec ?? {}) })), s, 1, s.ticks);
+  return tickFrom(
+    start(s, new MemoryBlackboard({ exec: structuredClone(s.exec ?? {}) })),
+    s,
+    1,
+    s.ticks,
+  );
 }
 
 /** Ticks k times, checkpoints through JSON, restores into a fresh tree over a copied store, continues. */
-async function interrupted(s: Scenario, k: number): Promise<{ records: TickRecord[]; cp: Checkpoint }> {
+async function interrupted(
+  s: Scenario,
+  k: number,
+): Promise<{ records: TickRecord[]; cp: Checkpoint }> {
   const a = start(s, new MemoryBlackboard({ exec: structuredClone(s.exec ?? {}) }));
   const first = await tickFrom(a, s, 1, k);
   const cp = JSON.parse(JSON.stringify(a.tree.checkpoint())) as Checkpoint;
@@ -71,7 +98,8 @@ async function interrupted(s: Scenario, k: number): Promise<{ records: TickRecor
 const R = 'RUNNING';
 const S = 'SUCCESS';
 const F = 'FAILURE';
-const opt = (score: string, child: NodeJson, id: string) => n('option', { id, args: [v(score)] }, child);
+const opt = (score: string, child: NodeJson, id: string) =>
+  n('option', { id, args: [v(score)] }, child);
 
 const SCENARIOS: Record<string, Scenario> = {
   'sequence, selector, constants and condition': {
@@ -81,13 +109,22 @@ const SCENARIOS: Record<string, Scenario> = {
     inputs: { 2: { a: S }, 4: { b: S }, 5: { c: true } },
   },
   'reactive-sequence and reactive-selector': {
-    root: n('reactive-sequence', cond(v('ok')), n('reactive-selector', cond(v('hi')), st('b', 'b')), n('running')),
+    root: n(
+      'reactive-sequence',
+      cond(v('ok')),
+      n('reactive-selector', cond(v('hi')), st('b', 'b')),
+      n('running'),
+    ),
     ticks: 6,
     exec: { ok: true, hi: false, b: R },
     inputs: { 3: { hi: true }, 4: { ok: false }, 5: { ok: true, hi: false, b: S } },
   },
   'memory-sequence and memory-selector': {
-    root: n('sequence', n('memory-selector', st('x', 'x'), st('y', 'y')), n('memory-sequence', ok(), st('a', 'a'), st('b', 'b'))),
+    root: n(
+      'sequence',
+      n('memory-selector', st('x', 'x'), st('y', 'y')),
+      n('memory-sequence', ok(), st('a', 'a'), st('b', 'b')),
+    ),
     ticks: 7,
     exec: { x: F, y: S, a: S, b: F },
     inputs: { 3: { b: R }, 4: { b: S }, 6: { y: F } },
@@ -99,19 +136,33 @@ const SCENARIOS: Record<string, Scenario> = {
     inputs: { 2: { a: S }, 4: { b: S } },
   },
   'scoring-selector and option': {
-    root: n('scoring-selector', { kw: { hysteresis: 5 } }, opt('sa', st('a', 'a'), 'oa'), opt('sb', st('b', 'b'), 'ob')),
+    root: n(
+      'scoring-selector',
+      { kw: { hysteresis: 5 } },
+      opt('sa', st('a', 'a'), 'oa'),
+      opt('sb', st('b', 'b'), 'ob'),
+    ),
     ticks: 7,
     exec: { sa: 10, sb: 0, a: R, b: R },
     inputs: { 2: { sb: 14 }, 3: { sb: 16 }, 5: { b: F }, 6: { sa: 20 } },
   },
   'invert, force-success, force-failure': {
-    root: n('sequence', n('invert', st('a', 'a')), n('force-success', st('b', 'b')), n('force-failure', st('c', 'c'))),
+    root: n(
+      'sequence',
+      n('invert', st('a', 'a')),
+      n('force-success', st('b', 'b')),
+      n('force-failure', st('c', 'c')),
+    ),
     ticks: 5,
     exec: { a: R, b: F, c: S },
     inputs: { 2: { a: F }, 3: { b: R }, 4: { b: F } },
   },
   'repeat and retry': {
-    root: n('sequence', n('repeat', { kw: { times: 3 } }, st('a', 'a')), n('retry', { kw: { times: v('n') } }, n('failure'))),
+    root: n(
+      'sequence',
+      n('repeat', { kw: { times: 3 } }, st('a', 'a')),
+      n('retry', { kw: { times: v('n') } }, n('failure')),
+    ),
     ticks: 9,
     exec: { a: S, n: 2 },
     inputs: { 2: { a: R }, 3: { a: S } },
@@ -123,7 +174,11 @@ const SCENARIOS: Record<string, Scenario> = {
     inputs: { 3: { a: S }, 5: { b: F } },
   },
   'timeout, delay and wait': {
-    root: n('sequence', n('delay', { kw: { ms: 25 } }, n('wait', { kw: { ms: v('w') } })), n('timeout', { kw: { ms: 35 } }, run())),
+    root: n(
+      'sequence',
+      n('delay', { kw: { ms: 25 } }, n('wait', { kw: { ms: v('w') } })),
+      n('timeout', { kw: { ms: 35 } }, run()),
+    ),
     ticks: 12,
     exec: { w: 20 },
   },
@@ -140,13 +195,21 @@ const SCENARIOS: Record<string, Scenario> = {
     inputs: { 2: { o: S }, 4: { go: false, o: F }, 5: { go: true } },
   },
   'for-each': {
-    root: n('for-each', { kw: { in: v('items'), as: 'it' } }, n('sequence', n('log', { args: ['item', v('it')] }), st('r', 'r'))),
+    root: n(
+      'for-each',
+      { kw: { in: v('items'), as: 'it' } },
+      n('sequence', n('log', { args: ['item', v('it')] }), st('r', 'r')),
+    ),
     ticks: 8,
     exec: { items: [1, { k: 2 }, 'three'], r: S },
     inputs: { 2: { r: R }, 3: { r: S }, 4: { items: [] } },
   },
   semaphore: {
-    root: n('sequence', n('semaphore', { id: 'sem', kw: { name: 'dock', max: 1 } }, st('a', 'a')), n('semaphore', { kw: { name: 'dock', max: 1 } }, ok())),
+    root: n(
+      'sequence',
+      n('semaphore', { id: 'sem', kw: { name: 'dock', max: 1 } }, st('a', 'a')),
+      n('semaphore', { kw: { name: 'dock', max: 1 } }, ok()),
+    ),
     ticks: 6,
     exec: { a: R },
     inputs: { 3: { a: S } },
@@ -165,22 +228,38 @@ const SCENARIOS: Record<string, Scenario> = {
     exec: { gone: 1 },
   },
   'actions, sync RUNNING and async': {
-    root: n('sequence', act('st', { key: 'a' }, 'sync'), act('later', { key: 'b' }, 'async'), act('later', { key: 'c', extra: { list: [1, kw('x')] } }, 'async2')),
+    root: n(
+      'sequence',
+      act('st', { key: 'a' }, 'sync'),
+      act('later', { key: 'b' }, 'async'),
+      act('later', { key: 'c', extra: { list: [1, kw('x')] } }, 'async2'),
+    ),
     ticks: 7,
     exec: { a: R, b: R, c: S },
     inputs: { 2: { a: S }, 4: { b: S } },
   },
   'subtree with arguments': {
-    root: doc(n('sequence', n('subtree', { id: 'call', args: ['child'], kw: { speed: call('*', v('base'), 2) } }), st('z', 'z')), {
-      name: 'child',
-      root: n('sequence', set('seen', v('speed')), n('wait', { kw: { ms: v('speed') } })),
-    }),
+    root: doc(
+      n(
+        'sequence',
+        n('subtree', { id: 'call', args: ['child'], kw: { speed: call('*', v('base'), 2) } }),
+        st('z', 'z'),
+      ),
+      {
+        name: 'child',
+        root: n('sequence', set('seen', v('speed')), n('wait', { kw: { ms: v('speed') } })),
+      },
+    ),
     ticks: 8,
     exec: { base: 10, z: R },
     inputs: { 5: { base: 5, z: S } },
   },
   'llm-call': {
-    root: n('sequence', n('llm-call', { kw: { prompt: call('str', 'q', call('tick')), into: 'answer' } }), st('z', 'z')),
+    root: n(
+      'sequence',
+      n('llm-call', { kw: { prompt: call('str', 'q', call('tick')), into: 'answer' } }),
+      st('z', 'z'),
+    ),
     ticks: 6,
     exec: { z: R },
     inputs: { 4: { z: S } },
@@ -203,7 +282,12 @@ describe(BehaviorTree.name, () => {
 
     it('saves only non-initial state, as plain JSON', () => {
       const h = harness(n('sequence', ok(), n('repeat', { kw: { times: 3 } }, ok()), cond(true)));
-      expect(h.tree.checkpoint()).toEqual({ v: 1, fingerprint: h.tree.fingerprint, tick: 0, nodes: {} });
+      expect(h.tree.checkpoint()).toEqual({
+        v: 1,
+        fingerprint: h.tree.fingerprint,
+        tick: 0,
+        nodes: {},
+      });
       h.tree.tick();
       expect(h.tree.checkpoint()).toEqual({
         v: 1,
@@ -250,7 +334,9 @@ describe(BehaviorTree.name, () => {
       } catch (e) {
         expect((e as BuildError).code).toBe('CHECKPOINT_MISMATCH');
       }
-      expect(() => b.tree.restore({ v: 2 } as unknown as Checkpoint)).toThrow('not a version 1 checkpoint');
+      expect(() => b.tree.restore({ v: 2 } as unknown as Checkpoint)).toThrow(
+        'not a version 1 checkpoint',
+      );
     });
 
     it('restores into a tree that already ran, replacing its state', () => {

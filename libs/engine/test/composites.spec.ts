@@ -17,7 +17,11 @@ describe(BehaviorTree.name, () => {
     });
 
     it('resumes at the RUNNING child and restarts after failing', () => {
-      const h = make(n('sequence', st('a', 'a'), st('b', 'b'), st('c', 'c')), { a: 'SUCCESS', b: 'RUNNING', c: 'FAILURE' });
+      const h = make(n('sequence', st('a', 'a'), st('b', 'b'), st('c', 'c')), {
+        a: 'SUCCESS',
+        b: 'RUNNING',
+        c: 'FAILURE',
+      });
       expect(visited(h)).toEqual(['0', 'a', 'b']);
       setExec(h, { b: 'SUCCESS' });
       expect(visited(h)).toEqual(['0', 'b', 'c']);
@@ -53,7 +57,10 @@ describe(BehaviorTree.name, () => {
 
   describe('reactive-sequence', () => {
     it('re-checks earlier children and halts a RUNNING later child when one fails', () => {
-      const h = make(n('reactive-sequence', cond(v('ok'), 'c'), st('b', 'b')), { ok: true, b: 'RUNNING' });
+      const h = make(n('reactive-sequence', cond(v('ok'), 'c'), st('b', 'b')), {
+        ok: true,
+        b: 'RUNNING',
+      });
       expect(h.tree.tick().status).toBe('RUNNING');
       expect(visited(h)).toEqual(['0', 'c', 'b']);
       setExec(h, { ok: false });
@@ -67,7 +74,10 @@ describe(BehaviorTree.name, () => {
     });
 
     it('halts a later RUNNING child when an earlier one starts running', () => {
-      const h = make(n('reactive-sequence', st('a', 'a'), st('b', 'b')), { a: 'SUCCESS', b: 'RUNNING' });
+      const h = make(n('reactive-sequence', st('a', 'a'), st('b', 'b')), {
+        a: 'SUCCESS',
+        b: 'RUNNING',
+      });
       h.tree.tick();
       setExec(h, { a: 'RUNNING' });
       const r = h.tree.tick();
@@ -81,7 +91,10 @@ describe(BehaviorTree.name, () => {
 
   describe('reactive-selector', () => {
     it('lets a higher-priority child that succeeds halt a lower RUNNING one', () => {
-      const h = make(n('reactive-selector', cond(v('hi'), 'hi'), st('b', 'b')), { hi: false, b: 'RUNNING' });
+      const h = make(n('reactive-selector', cond(v('hi'), 'hi'), st('b', 'b')), {
+        hi: false,
+        b: 'RUNNING',
+      });
       expect(h.tree.tick().status).toBe('RUNNING');
       setExec(h, { hi: true });
       const r = h.tree.tick();
@@ -90,7 +103,10 @@ describe(BehaviorTree.name, () => {
     });
 
     it('lets a higher-priority child that runs halt a lower RUNNING one', () => {
-      const h = make(n('reactive-selector', st('a', 'a'), st('b', 'b')), { a: 'FAILURE', b: 'RUNNING' });
+      const h = make(n('reactive-selector', st('a', 'a'), st('b', 'b')), {
+        a: 'FAILURE',
+        b: 'RUNNING',
+      });
       h.tree.tick();
       setExec(h, { a: 'RUNNING' });
       expect(h.tree.tick().nodes).toEqual([
@@ -102,7 +118,10 @@ describe(BehaviorTree.name, () => {
 
   describe('memory-sequence', () => {
     it('resumes at the child that failed, across restarts, until it succeeds', () => {
-      const h = make(n('memory-sequence', st('a', 'a'), st('b', 'b')), { a: 'SUCCESS', b: 'FAILURE' });
+      const h = make(n('memory-sequence', st('a', 'a'), st('b', 'b')), {
+        a: 'SUCCESS',
+        b: 'FAILURE',
+      });
       expect(visited(h)).toEqual(['0', 'a', 'b']);
       expect(h.tree.status).toBe('FAILURE');
       expect(visited(h)).toEqual(['0', 'b']);
@@ -114,7 +133,10 @@ describe(BehaviorTree.name, () => {
     });
 
     it('resumes at the running child after a halt', () => {
-      const h = make(n('memory-sequence', st('a', 'a'), st('b', 'b')), { a: 'SUCCESS', b: 'RUNNING' });
+      const h = make(n('memory-sequence', st('a', 'a'), st('b', 'b')), {
+        a: 'SUCCESS',
+        b: 'RUNNING',
+      });
       h.tree.tick();
       h.tree.halt();
       expect(h.tree.status).toBe('IDLE');
@@ -124,7 +146,10 @@ describe(BehaviorTree.name, () => {
 
   describe('memory-selector', () => {
     it('resumes at the child that succeeded; a full failure clears the memory', () => {
-      const h = make(n('memory-selector', st('a', 'a'), st('b', 'b')), { a: 'FAILURE', b: 'SUCCESS' });
+      const h = make(n('memory-selector', st('a', 'a'), st('b', 'b')), {
+        a: 'FAILURE',
+        b: 'SUCCESS',
+      });
       expect(visited(h)).toEqual(['0', 'a', 'b']);
       expect(visited(h)).toEqual(['0', 'b']);
       setExec(h, { b: 'FAILURE' });
@@ -162,16 +187,23 @@ describe(BehaviorTree.name, () => {
       ['success 1', { success: 1 }],
       ['policy require-one', { policy: kw('require-one') }],
     ])('with %s succeeds on one success and halts the rest', (_label, kwargs) => {
-      const h = make(n('parallel', { kw: kwargs }, st('a', 'a'), st('b', 'b')), { a: 'SUCCESS', b: 'RUNNING' });
+      const h = make(n('parallel', { kw: kwargs }, st('a', 'a'), st('b', 'b')), {
+        a: 'SUCCESS',
+        b: 'RUNNING',
+      });
       const r = h.tree.tick();
       expect(r.status).toBe('SUCCESS');
       expect(h.status('b')).toBe('IDLE');
     });
 
     it('counts failures up to :failure and fails as soon as success is impossible', () => {
-      const tolerant = make(n('parallel', { kw: { success: 1, failure: 2 } }, fail(), n('running')));
+      const tolerant = make(
+        n('parallel', { kw: { success: 1, failure: 2 } }, fail(), n('running')),
+      );
       expect(tolerant.tree.tick().status).toBe('RUNNING');
-      const strict = make(n('parallel', { kw: { failure: 2 } }, fail(), n('running'), n('running')));
+      const strict = make(
+        n('parallel', { kw: { failure: 2 } }, fail(), n('running'), n('running')),
+      );
       // Needs all three to succeed: one failure already makes that impossible.
       expect(strict.tree.tick().status).toBe('FAILURE');
     });
@@ -180,13 +212,17 @@ describe(BehaviorTree.name, () => {
       const h = make(n('parallel', { kw: { success: v('k') } }, ok()), { k: 3 });
       const r = h.tree.tick();
       expect(r.status).toBe('FAILURE');
-      expect(r.errors).toEqual([{ nodeId: '0', code: 'BAD_ARGUMENT', message: ':success must be between 1 and 1, got 3' }]);
+      expect(r.errors).toEqual([
+        { nodeId: '0', code: 'BAD_ARGUMENT', message: ':success must be between 1 and 1, got 3' },
+      ]);
     });
   });
 
   describe('scoring-selector', () => {
-    const opt = (score: string, child: string) => n('option', { id: `o${child}`, args: [v(score)] }, st(child, child));
-    const tree = (h = 0) => n('scoring-selector', { kw: { hysteresis: h } }, opt('sa', 'a'), opt('sb', 'b'));
+    const opt = (score: string, child: string) =>
+      n('option', { id: `o${child}`, args: [v(score)] }, st(child, child));
+    const tree = (h = 0) =>
+      n('scoring-selector', { kw: { hysteresis: h } }, opt('sa', 'a'), opt('sb', 'b'));
 
     it('ticks the best-scoring option, the first on ties', () => {
       const h = make(tree(), { sa: 1, sb: 1, a: 'SUCCESS', b: 'SUCCESS' });
@@ -221,12 +257,22 @@ describe(BehaviorTree.name, () => {
       const h = make(tree(), { sa: 'high', sb: 1 });
       const r = h.tree.tick();
       expect(r.status).toBe('FAILURE');
-      expect(r.errors).toEqual([{ nodeId: 'oa', code: 'BAD_ARGUMENT', message: 'option score must be a number, got "high"' }]);
+      expect(r.errors).toEqual([
+        {
+          nodeId: 'oa',
+          code: 'BAD_ARGUMENT',
+          message: 'option score must be a number, got "high"',
+        },
+      ]);
     });
 
     it('scores with full expressions', () => {
       const h = make(
-        n('scoring-selector', n('option', { args: [call('*', v('x'), 2)] }, ok()), n('option', { args: [call('+', v('x'), 5)] }, fail())),
+        n(
+          'scoring-selector',
+          n('option', { args: [call('*', v('x'), 2)] }, ok()),
+          n('option', { args: [call('+', v('x'), 5)] }, fail()),
+        ),
         { x: 10 },
       );
       expect(h.tree.tick().status).toBe('SUCCESS');

@@ -30,7 +30,11 @@ describe(BehaviorTree.name, () => {
     });
 
     it('repeats forever with :times -1', () => {
-      expect(statuses(make(n('repeat', { kw: { times: -1 } }, ok())).ticks(50)).every((s) => s === 'RUNNING')).toBe(true);
+      expect(
+        statuses(make(n('repeat', { kw: { times: -1 } }, ok())).ticks(50)).every(
+          (s) => s === 'RUNNING',
+        ),
+      ).toBe(true);
     });
 
     it('succeeds at once with :times 0, without ticking the child', () => {
@@ -49,7 +53,9 @@ describe(BehaviorTree.name, () => {
     it('reports a non-integer :times', () => {
       const r = make(n('repeat', { kw: { times: v('k') } }, ok()), { k: 1.5 }).tree.tick();
       expect(r.status).toBe('FAILURE');
-      expect(r.errors).toEqual([{ nodeId: '0', code: 'BAD_ARGUMENT', message: ':times must be an integer, got 1.5' }]);
+      expect(r.errors).toEqual([
+        { nodeId: '0', code: 'BAD_ARGUMENT', message: ':times must be an integer, got 1.5' },
+      ]);
     });
   });
 
@@ -154,7 +160,9 @@ describe(BehaviorTree.name, () => {
     it('fails with the error when the condition cannot be evaluated', () => {
       const r = make(n('guard', { args: [call('>', v('missing'), 1)] }, ok())).tree.tick();
       expect(r.status).toBe('FAILURE');
-      expect(r.errors).toEqual([{ nodeId: '0', code: 'EXPR_TYPE', message: '(>) expects numbers or strings, got nil' }]);
+      expect(r.errors).toEqual([
+        { nodeId: '0', code: 'EXPR_TYPE', message: '(>) expects numbers or strings, got nil' },
+      ]);
     });
   });
 
@@ -173,10 +181,17 @@ describe(BehaviorTree.name, () => {
 
   describe('for-each', () => {
     const loop = (items: unknown) =>
-      make(n('for-each', { kw: { in: v('items'), as: 'it' } }, n('sequence', n('log', { args: ['item', v('it')] }), st('r', 'r'))), {
-        items,
-        r: 'SUCCESS',
-      });
+      make(
+        n(
+          'for-each',
+          { kw: { in: v('items'), as: 'it' } },
+          n('sequence', n('log', { args: ['item', v('it')] }), st('r', 'r')),
+        ),
+        {
+          items,
+          r: 'SUCCESS',
+        },
+      );
 
     it('runs the child once per item, one item per tick', () => {
       const h = loop([1, 2, 3]);
@@ -216,7 +231,9 @@ describe(BehaviorTree.name, () => {
     it('fails with an error when :in is not a list', () => {
       const r = loop({ a: 1 }).tree.tick();
       expect(r.status).toBe('FAILURE');
-      expect(r.errors).toEqual([{ nodeId: '0', code: 'EXPR_TYPE', message: 'for-each :in must be a list, got map' }]);
+      expect(r.errors).toEqual([
+        { nodeId: '0', code: 'EXPR_TYPE', message: 'for-each :in must be a list, got map' },
+      ]);
     });
 
     it('evaluates the list once, at start', () => {

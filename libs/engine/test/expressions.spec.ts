@@ -4,7 +4,9 @@ import { ExprCompileError, ExprError } from '../src/expr/expr-error';
 import { FUNCTION_COMPILERS } from '../src/expr/functions';
 import { call, cond, harness, kw, n, set, sym, v } from './helpers';
 
-const store = new MemoryBlackboard({ exec: { x: 1, s: 'hello', l: [1, 2, { a: 3 }], m: { a: { b: 2 } }, nil: null } });
+const store = new MemoryBlackboard({
+  exec: { x: 1, s: 'hello', l: [1, 2, { a: 3 }], m: { a: { b: 2 } }, nil: null },
+});
 const env = { store, now: 1234, tick: 7 };
 const ev = (e: ExprJson): unknown => compileExpr(e, null)(env);
 const c = call;
@@ -12,7 +14,9 @@ const c = call;
 describe(BehaviorTree.name, () => {
   describe('expressions', () => {
     it('implements every catalogue function', () => {
-      expect(Object.keys(EXPR_FUNCTIONS).filter((f) => f !== 'get' && !(f in FUNCTION_COMPILERS))).toEqual([]);
+      expect(
+        Object.keys(EXPR_FUNCTIONS).filter((f) => f !== 'get' && !(f in FUNCTION_COMPILERS)),
+      ).toEqual([]);
     });
 
     it.each<[string, ExprJson, unknown]>([
@@ -35,7 +39,11 @@ describe(BehaviorTree.name, () => {
       ['*', c('*', 2, 3, 4), 24],
       ['/', c('/', 7, 2), 3.5],
       ['mod is floored', c('mod', -7, 3), 2],
-      ['= is deep', c('=', { list: [1, { map: { a: 1 } }] }, { list: [1, { map: { a: 1 } }] }), true],
+      [
+        '= is deep',
+        c('=', { list: [1, { map: { a: 1 } }] }, { list: [1, { map: { a: 1 } }] }),
+        true,
+      ],
       ['= with variables', c('=', v('x'), 1), true],
       ['= chained', c('=', 1, 1, 2), false],
       ['!=', c('!=', v('s'), 'hello'), false],
@@ -53,7 +61,11 @@ describe(BehaviorTree.name, () => {
       ['0 is truthy', c('not', 0), false],
       ['if', c('if', v('x'), 'yes', 'no'), 'yes'],
       ['if without else', c('if', false, 'yes'), null],
-      ['str', c('str', 'a', 1, null, true, { list: [1, 'b'] }, { map: { k: 'v' } }), 'a1true[1 "b"]{:k "v"}'],
+      [
+        'str',
+        c('str', 'a', 1, null, true, { list: [1, 'b'] }, { map: { k: 'v' } }),
+        'a1true[1 "b"]{:k "v"}',
+      ],
       ['len of string', c('len', v('s')), 5],
       ['len of list', c('len', v('l')), 3],
       ['len of map', c('len', v('m')), 1],
@@ -89,7 +101,11 @@ describe(BehaviorTree.name, () => {
       ['comparing mixed types', c('<', 1, 'a'), '(<) cannot compare a number with a string'],
       ['len of a number', c('len', 3), '(len) expects a string, list or map, got number'],
       ['nth with a bad index', c('nth', v('l'), 'a'), '(nth) expects an integer index, got string'],
-      ['get with a non-string key', c('get', c('+', 1, 1)), '(get) expects a string key, got number'],
+      [
+        'get with a non-string key',
+        c('get', c('+', 1, 1)),
+        '(get) expects a string key, got number',
+      ],
     ])('raises EXPR_TYPE for %s', (_label, e, message) => {
       expect(() => ev(e)).toThrow(new ExprError('EXPR_TYPE', message));
     });
@@ -97,14 +113,18 @@ describe(BehaviorTree.name, () => {
     it('rejects unknown functions, bad arity and malformed forms at compile time', () => {
       expect(() => compileExpr(c('frobnicate', 1), null)).toThrow(ExprCompileError);
       expect(() => compileExpr(c('not', 1, 2), null)).toThrow('(not) takes 1 argument(s), got 2');
-      expect(() => compileExpr({ nope: 1 } as unknown as ExprJson, null)).toThrow('not an expression');
+      expect(() => compileExpr({ nope: 1 } as unknown as ExprJson, null)).toThrow(
+        'not an expression',
+      );
     });
 
     it('fails the node and records the error with its id, without throwing out of tick()', () => {
       const h = harness(n('sequence', set('y', c('+', v('y'), 1), 'inc'), cond(true, 'after')));
       const r = h.tree.tick();
       expect(r.status).toBe('FAILURE');
-      expect(r.errors).toEqual([{ nodeId: 'inc', code: 'EXPR_TYPE', message: '(+) expects numbers, got nil' }]);
+      expect(r.errors).toEqual([
+        { nodeId: 'inc', code: 'EXPR_TYPE', message: '(+) expects numbers, got nil' },
+      ]);
       expect(r.nodes).toEqual([
         { id: 'inc', from: 'IDLE', to: 'FAILURE' },
         { id: '0', from: 'IDLE', to: 'FAILURE' },

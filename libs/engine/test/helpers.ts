@@ -41,7 +41,8 @@ export const ok = (): NodeJson => n('success');
 export const fail = (): NodeJson => n('failure');
 export const run = (): NodeJson => n('running');
 export const cond = (e: ExprJson, id?: string): NodeJson => n('condition', { id, args: [e] });
-export const set = (key: string, e: ExprJson, id?: string): NodeJson => n('set', { id, args: [key, e] });
+export const set = (key: string, e: ExprJson, id?: string): NodeJson =>
+  n('set', { id, args: [key, e] });
 export const act = (name: string, args?: Record<string, ExprJson>, id?: string): NodeJson =>
   n('action', { id, args: [sym(name)], kw: args });
 
@@ -103,7 +104,11 @@ export async function flush(): Promise<void> {
 }
 
 /** A promise the test settles by hand. */
-export function deferred<T>(): { promise: Promise<T>; resolve(v: T): void; reject(e: unknown): void } {
+export function deferred<T>(): {
+  promise: Promise<T>;
+  resolve(v: T): void;
+  reject(e: unknown): void;
+} {
   let resolve!: (v: T) => void;
   let reject!: (e: unknown) => void;
   const promise = new Promise<T>((res, rej) => {
@@ -120,7 +125,11 @@ export function deferred<T>(): { promise: Promise<T>; resolve(v: T): void; rejec
 export const st = (key: string, id: string): NodeJson => act('st', { key }, id);
 
 /** A harness with the `st` action registered, visits recorded and exec keys preset. */
-export function make(root: NodeJson | TreeDocument, exec: Record<string, unknown> = {}, opts: HarnessOptions = {}): Harness {
+export function make(
+  root: NodeJson | TreeDocument,
+  exec: Record<string, unknown> = {},
+  opts: HarnessOptions = {},
+): Harness {
   const h = harness(root, { bb: { exec }, record: { visits: true }, ...opts });
   h.actions.register('st', (args) => h.bb.get('exec', args.key as string) as ActionOutcome);
   return h;

@@ -39,13 +39,17 @@ describe(BehaviorTree.name, () => {
     });
 
     it('(log "msg" EXPR...) records the values', () => {
-      const r = harness(n('log', { id: 'l', args: ['pos', v('x'), call('+', v('x'), 1)] }), { bb: { exec: { x: 1 } } }).tree.tick();
+      const r = harness(n('log', { id: 'l', args: ['pos', v('x'), call('+', v('x'), 1)] }), {
+        bb: { exec: { x: 1 } },
+      }).tree.tick();
       expect(r.status).toBe('SUCCESS');
       expect(r.logs).toEqual([{ nodeId: 'l', message: 'pos', values: [1, 2] }]);
     });
 
     it('(progress "step" PERCENT) records progress', () => {
-      const r = harness(n('progress', { id: 'p', args: ['loading', call('*', 10, 5)] })).tree.tick();
+      const r = harness(
+        n('progress', { id: 'p', args: ['loading', call('*', 10, 5)] }),
+      ).tree.tick();
       expect(r.status).toBe('SUCCESS');
       expect(r.progress).toEqual([{ nodeId: 'p', step: 'loading', percent: 50 }]);
     });
@@ -53,13 +57,27 @@ describe(BehaviorTree.name, () => {
     it('(progress) fails on a non-number percent', () => {
       const r = harness(n('progress', { id: 'p', args: ['loading', v('nope')] })).tree.tick();
       expect(r.status).toBe('FAILURE');
-      expect(r.errors).toEqual([{ nodeId: 'p', code: 'BAD_ARGUMENT', message: 'progress percent must be a number, got null' }]);
+      expect(r.errors).toEqual([
+        {
+          nodeId: 'p',
+          code: 'BAD_ARGUMENT',
+          message: 'progress percent must be a number, got null',
+        },
+      ]);
     });
 
     it('collects no logs, progress or writes when those kinds are off, but still runs the nodes', () => {
-      const h = harness(n('sequence', n('log', { args: ['m'] }), n('progress', { args: ['s', 1] }), n('set', { args: ['k', 1] })), {
-        record: { logs: false, progress: false, writes: false, nodes: false },
-      });
+      const h = harness(
+        n(
+          'sequence',
+          n('log', { args: ['m'] }),
+          n('progress', { args: ['s', 1] }),
+          n('set', { args: ['k', 1] }),
+        ),
+        {
+          record: { logs: false, progress: false, writes: false, nodes: false },
+        },
+      );
       const r = h.tree.tick();
       expect([r.logs, r.progress, r.writes, r.nodes]).toEqual([[], [], [], []]);
       expect(h.bb.get('exec', 'k')).toBe(1);

@@ -13,21 +13,35 @@ function fakeProvider(): { llm: LlmProvider; calls: FakeCall[] } {
   const calls: FakeCall[] = [];
   const llm: LlmProvider = (req, ctx) => {
     const d = deferred<LlmResult>();
-    calls.push({ req, signal: ctx.signal, token: ctx.onToken, resolve: d.resolve, reject: d.reject });
+    calls.push({
+      req,
+      signal: ctx.signal,
+      token: ctx.onToken,
+      resolve: d.resolve,
+      reject: d.reject,
+    });
     return d.promise;
   };
   return { llm, calls };
 }
 
 const llmCall = (kw: Record<string, unknown>) =>
-  n('llm-call', { id: 'ask', kw: { prompt: call('str', 'hi ', v('who')), into: 'answer', ...kw } as never });
+  n('llm-call', {
+    id: 'ask',
+    kw: { prompt: call('str', 'hi ', v('who')), into: 'answer', ...kw } as never,
+  });
 
 describe(BehaviorTree.name, () => {
   describe('llm-call', () => {
     it('builds the request from its arguments', () => {
       const { llm, calls } = fakeProvider();
-      harness(llmCall({ model: 'small', system: 'be brief', 'max-tokens': 64 }), { llm, bb: { exec: { who: 'bob' } } }).tree.tick();
-      expect(calls.map((c) => c.req)).toEqual([{ prompt: 'hi bob', model: 'small', system: 'be brief', maxTokens: 64 }]);
+      harness(llmCall({ model: 'small', system: 'be brief', 'max-tokens': 64 }), {
+        llm,
+        bb: { exec: { who: 'bob' } },
+      }).tree.tick();
+      expect(calls.map((c) => c.req)).toEqual([
+        { prompt: 'hi bob', model: 'small', system: 'be brief', maxTokens: 64 },
+      ]);
     });
 
     it('writes streamed tokens at the start of the next tick, never mid-tick, then the final text', async () => {
@@ -69,7 +83,9 @@ describe(BehaviorTree.name, () => {
       await flush();
       const r2 = h.tree.tick();
       expect(r2.status).toBe('RUNNING');
-      expect(r2.errors).toEqual([{ nodeId: 'ask', code: 'LLM_FAILED', message: 'llm-call failed: overloaded' }]);
+      expect(r2.errors).toEqual([
+        { nodeId: 'ask', code: 'LLM_FAILED', message: 'llm-call failed: overloaded' },
+      ]);
       expect(calls).toHaveLength(2);
       calls[1].reject(new Error('still overloaded'));
       await flush();
@@ -81,7 +97,9 @@ describe(BehaviorTree.name, () => {
       const h = harness(llmCall({ 'timeout-ms': 100 }), { llm });
       const records = h.ticks(3, 50);
       expect(statuses(records)).toEqual(['RUNNING', 'RUNNING', 'FAILURE']);
-      expect(records[2].errors).toEqual([{ nodeId: 'ask', code: 'ACTION_TIMEOUT', message: 'llm-call timed out after 100 ms' }]);
+      expect(records[2].errors).toEqual([
+        { nodeId: 'ask', code: 'ACTION_TIMEOUT', message: 'llm-call timed out after 100 ms' },
+      ]);
       expect(calls[0].signal.aborted).toBe(true);
     });
 
@@ -96,7 +114,9 @@ describe(BehaviorTree.name, () => {
     it('fails with LLM_FAILED when no provider is configured', () => {
       const r = harness(llmCall({})).tree.tick();
       expect(r.status).toBe('FAILURE');
-      expect(r.errors).toEqual([{ nodeId: 'ask', code: 'LLM_FAILED', message: 'no language-model provider is configured' }]);
+      expect(r.errors).toEqual([
+        { nodeId: 'ask', code: 'LLM_FAILED', message: 'no language-model provider is configured' },
+      ]);
     });
 
     it('treats a provider that throws synchronously as a failed attempt', () => {
@@ -105,7 +125,9 @@ describe(BehaviorTree.name, () => {
       };
       const r = harness(llmCall({}), { llm }).tree.tick();
       expect(r.status).toBe('FAILURE');
-      expect(r.errors).toEqual([{ nodeId: 'ask', code: 'LLM_FAILED', message: 'llm-call failed: bad key' }]);
+      expect(r.errors).toEqual([
+        { nodeId: 'ask', code: 'LLM_FAILED', message: 'llm-call failed: bad key' },
+      ]);
     });
   });
 });

@@ -4,7 +4,14 @@ import { act, call, cond, doc, harness, n, ok, set, trace, v } from './helpers';
 describe(BehaviorTree.name, () => {
   describe('tick records', () => {
     it('holds tick number, clock time, status and all event kinds', () => {
-      const h = harness(n('sequence', set('x', 1, 's'), n('log', { id: 'l', args: ['x is', v('x')] }), n('progress', { id: 'p', args: ['half', 50] })));
+      const h = harness(
+        n(
+          'sequence',
+          set('x', 1, 's'),
+          n('log', { id: 'l', args: ['x is', v('x')] }),
+          n('progress', { id: 'p', args: ['half', 50] }),
+        ),
+      );
       h.clock.set(1000);
       const r = h.tree.tick();
       expect(r).toEqual({
@@ -36,14 +43,19 @@ describe(BehaviorTree.name, () => {
           return reads * 10;
         },
       };
-      const tree = buildTree(doc(n('sequence', set('a', call('now')), set('b', call('now')), set('t', call('tick')))), { clock });
+      const tree = buildTree(
+        doc(n('sequence', set('a', call('now')), set('b', call('now')), set('t', call('tick')))),
+        { clock },
+      );
       const r = tree.tick();
       expect(reads).toBe(1);
       expect(r.writes.map((w) => w.new)).toEqual([10, 10, 1]);
     });
 
     it('collects visits in pre-order, with inclusive timing when asked', () => {
-      const h = harness(n('selector', cond(false, 'c'), ok()), { record: { visits: true, timing: true } });
+      const h = harness(n('selector', cond(false, 'c'), ok()), {
+        record: { visits: true, timing: true },
+      });
       const r = h.tree.tick();
       expect(r.visits?.map(({ id, status }) => [id, status])).toEqual([
         ['0', 'SUCCESS'],
@@ -62,7 +74,14 @@ describe(BehaviorTree.name, () => {
         exit: (id, i, s: Status) => calls.push(`exit ${id} #${i} ${s}`),
       });
       h.tree.tick();
-      expect(calls).toEqual(['enter 0 #0', 'enter 0.0 #1', 'exit 0.0 #1 SUCCESS', 'enter c #2', 'exit c #2 SUCCESS', 'exit 0 #0 SUCCESS']);
+      expect(calls).toEqual([
+        'enter 0 #0',
+        'enter 0.0 #1',
+        'exit 0.0 #1 SUCCESS',
+        'enter c #2',
+        'exit c #2 SUCCESS',
+        'exit 0 #0 SUCCESS',
+      ]);
       h.tree.setHooks();
       h.tree.tick();
       expect(calls).toHaveLength(6);
@@ -71,7 +90,11 @@ describe(BehaviorTree.name, () => {
     it('is deterministic: same document, inputs and clock give the same records', () => {
       const root = n(
         'sequence',
-        n('repeat', { kw: { times: 3 } }, n('sequence', set('i', call('+', call('get', 'i', 0), 1)), n('wait', { kw: { ms: 20 } }))),
+        n(
+          'repeat',
+          { kw: { times: 3 } },
+          n('sequence', set('i', call('+', call('get', 'i', 0), 1)), n('wait', { kw: { ms: 20 } })),
+        ),
         act('done'),
       );
       const runOnce = () => {
@@ -106,6 +129,18 @@ describe(BehaviorTree.name, () => {
       });
       expect(h.tree.tick().status).toBe('SUCCESS');
       expect(String(error)).toContain('called during a tick');
+    });
+
+    it('lets a throwing hook escape without leaking its half tick into the next record', () => {
+      const h = harness(n('sequence', set('x', 1), ok()));
+      h.tree.setHooks({
+        exit: (id) => {
+          if (id === '0.1') throw new Error('hook bug');
+        },
+      });
+      expect(() => h.tree.tick()).toThrow('hook bug');
+      h.tree.setHooks();
+      expect(h.tree.tick().writes).toEqual([{ key: 'x', scope: 'exec', old: 1, new: 1 }]);
     });
 
     it('halt() resets every node to IDLE and keeps memories', () => {

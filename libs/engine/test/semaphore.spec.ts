@@ -1,7 +1,12 @@
 import { buildTree, BehaviorTree, ManualClock, MemoryBlackboard, ActionRegistry } from '../src';
 import { doc, n, run, v } from './helpers';
 
-const guarded = () => n('guard', { args: [v('go')] }, n('semaphore', { id: 'sem', kw: { name: 'dock', max: 1 } }, run()));
+const guarded = () =>
+  n(
+    'guard',
+    { args: [v('go')] },
+    n('semaphore', { id: 'sem', kw: { name: 'dock', max: 1 } }, run()),
+  );
 
 describe(BehaviorTree.name, () => {
   describe('semaphore', () => {
@@ -22,14 +27,19 @@ describe(BehaviorTree.name, () => {
 
       // Halting A (its guard turns false) releases the slot; B then gets it.
       team.set('exec', 'go', false);
-      expect(a.tick().writes).toEqual([{ key: '__semaphore:dock', scope: 'team', old: ['A:sem'], new: [] }]);
+      expect(a.tick().writes).toEqual([
+        { key: '__semaphore:dock', scope: 'team', old: ['A:sem'], new: [] },
+      ]);
       expect(b.tick().status).toBe('RUNNING');
       expect(team.get('team', '__semaphore:dock')).toEqual(['B:sem']);
     });
 
     it('releases when the child finishes', () => {
       const bb = new MemoryBlackboard();
-      const t = buildTree(doc(n('semaphore', { id: 's', kw: { name: 'x', max: 2 } }, n('success'))), { blackboard: bb, execId: 'E' });
+      const t = buildTree(
+        doc(n('semaphore', { id: 's', kw: { name: 'x', max: 2 } }, n('success'))),
+        { blackboard: bb, execId: 'E' },
+      );
       expect(t.tick().writes).toEqual([
         { key: '__semaphore:x', scope: 'team', new: ['E:s'] },
         { key: '__semaphore:x', scope: 'team', old: ['E:s'], new: [] },
@@ -38,9 +48,14 @@ describe(BehaviorTree.name, () => {
 
     it('releases on BehaviorTree.halt() and reports the write', () => {
       const bb = new MemoryBlackboard();
-      const t = buildTree(doc(n('semaphore', { id: 's', kw: { name: 'x', max: 1 } }, run())), { blackboard: bb, execId: 'E' });
+      const t = buildTree(doc(n('semaphore', { id: 's', kw: { name: 'x', max: 1 } }, run())), {
+        blackboard: bb,
+        execId: 'E',
+      });
       t.tick();
-      expect(t.halt().writes).toEqual([{ key: '__semaphore:x', scope: 'team', old: ['E:s'], new: [] }]);
+      expect(t.halt().writes).toEqual([
+        { key: '__semaphore:x', scope: 'team', old: ['E:s'], new: [] },
+      ]);
     });
   });
 });

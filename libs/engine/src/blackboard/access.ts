@@ -39,7 +39,14 @@ function load(store: BlackboardStore, t: Target, key: string): unknown {
   return typeof t === 'string' ? store.get(t, key) : t.vars.get(key);
 }
 
-function put(store: BlackboardStore, rec: Recorder, t: Target, key: string, old: unknown, next: unknown): void {
+function put(
+  store: BlackboardStore,
+  rec: Recorder,
+  t: Target,
+  key: string,
+  old: unknown,
+  next: unknown,
+): void {
   if (typeof t === 'string') {
     if (next === undefined) store.delete(t, key);
     else store.set(t, key, next);
@@ -62,7 +69,12 @@ export function writeRef(
 }
 
 /** `(unset KEY)`: a no-op (and no record) when there is nothing to remove. */
-export function deleteRef(store: BlackboardStore, rec: Recorder, local: LocalScope | null, ref: KeyRef): void {
+export function deleteRef(
+  store: BlackboardStore,
+  rec: Recorder,
+  local: LocalScope | null,
+  ref: KeyRef,
+): void {
   const t = targetOf(store, local, ref);
   const old = load(store, t, ref.key);
   if (old === undefined) return;
@@ -78,6 +90,12 @@ export function bindLocal(rec: Recorder, scope: LocalScope, key: string, value: 
 }
 
 /** Writes a store key directly (semaphores), recording it. */
-export function writeStore(store: BlackboardStore, rec: Recorder, scope: StoreScope, key: string, value: unknown): void {
+export function writeStore(
+  store: BlackboardStore,
+  rec: Recorder,
+  scope: StoreScope,
+  key: string,
+  value: unknown,
+): void {
   put(store, rec, scope, key, store.get(scope, key), value);
 }

@@ -33,7 +33,9 @@ export function setIn(cur: unknown, path: readonly string[], i: number, value: u
   }
   if (cur === undefined || cur === null || isMap(cur)) {
     const base: Record<string, unknown> = cur ? { ...cur } : {};
-    base[seg] = last ? value : setIn(cur && Object.hasOwn(cur, seg) ? cur[seg] : undefined, path, i + 1, value);
+    base[seg] = last
+      ? value
+      : setIn(cur && Object.hasOwn(cur, seg) ? cur[seg] : undefined, path, i + 1, value);
     return base;
   }
   throw new ExprError('EXPR_TYPE', `cannot set field '${seg}' of a ${typeName(cur)}`);

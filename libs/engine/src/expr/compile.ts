@@ -39,7 +39,10 @@ export function compileExpr(expr: ExprJson, scope: LocalScope | null): Evaluator
 }
 
 /** The value of an expression that needs no run time (a literal), else `undefined`. */
-export function constantOf(expr: ExprJson, scope: LocalScope | null): { value: unknown } | undefined {
+export function constantOf(
+  expr: ExprJson,
+  scope: LocalScope | null,
+): { value: unknown } | undefined {
   const c = compile(expr, scope);
   return c.constant ? { value: c.value } : undefined;
 }
@@ -48,15 +51,19 @@ function compile(e: ExprJson, scope: LocalScope | null): Compiled {
   if (e === null || typeof e === 'number' || typeof e === 'string' || typeof e === 'boolean') {
     return constant(e);
   }
-  if (typeof e !== 'object' || Array.isArray(e)) return bad(`not an expression: ${JSON.stringify(e)}`);
+  if (typeof e !== 'object' || Array.isArray(e))
+    return bad(`not an expression: ${JSON.stringify(e)}`);
   if ('$' in e) {
     if (typeof e.$ !== 'string') return bad('a variable needs a string path');
     return { ev: variable(e.$, scope), constant: false };
   }
-  if ('sym' in e) return typeof e.sym === 'string' ? constant(e.sym) : bad('a symbol needs a string name');
-  if ('kw' in e) return typeof e.kw === 'string' ? constant(`:${e.kw}`) : bad('a keyword needs a string name');
+  if ('sym' in e)
+    return typeof e.sym === 'string' ? constant(e.sym) : bad('a symbol needs a string name');
+  if ('kw' in e)
+    return typeof e.kw === 'string' ? constant(`:${e.kw}`) : bad('a keyword needs a string name');
   if ('call' in e) {
-    if (typeof e.call !== 'string' || !Array.isArray(e.args)) return bad('a call needs `call` and `args`');
+    if (typeof e.call !== 'string' || !Array.isArray(e.args))
+      return bad('a call needs `call` and `args`');
     return { ev: call(e.call, e.args, scope), constant: false };
   }
   if ('list' in e) {
@@ -64,7 +71,8 @@ function compile(e: ExprJson, scope: LocalScope | null): Compiled {
     return list(e.list.map((x) => compile(x, scope)));
   }
   if ('map' in e) {
-    if (typeof e.map !== 'object' || e.map === null || Array.isArray(e.map)) return bad('`map` must be an object');
+    if (typeof e.map !== 'object' || e.map === null || Array.isArray(e.map))
+      return bad('`map` must be an object');
     return map(Object.entries(e.map).map(([k, x]) => [k, compile(x, scope)] as const));
   }
   return bad(`not an expression: ${JSON.stringify(e)}`);
@@ -118,10 +126,19 @@ function variable(text: string, scope: LocalScope | null): Evaluator {
 
 function call(name: string, argExprs: readonly ExprJson[], scope: LocalScope | null): Evaluator {
   const arity = Object.hasOwn(EXPR_FUNCTIONS, name) ? EXPR_FUNCTIONS[name] : undefined;
-  if (arity === undefined) throw new ExprCompileError('UNKNOWN_FUNCTION', `unknown function '${name}'`);
+  if (arity === undefined)
+    throw new ExprCompileError('UNKNOWN_FUNCTION', `unknown function '${name}'`);
   if (argExprs.length < arity.min || argExprs.length > arity.max) {
-    const want = arity.max === arity.min ? `${arity.min}` : arity.max === Infinity ? `at least ${arity.min}` : `${arity.min} to ${arity.max}`;
-    throw new ExprCompileError('EXPR_ARITY', `(${name}) takes ${want} argument(s), got ${argExprs.length}`);
+    const want =
+      arity.max === arity.min
+        ? `${arity.min}`
+        : arity.max === Infinity
+          ? `at least ${arity.min}`
+          : `${arity.min} to ${arity.max}`;
+    throw new ExprCompileError(
+      'EXPR_ARITY',
+      `(${name}) takes ${want} argument(s), got ${argExprs.length}`,
+    );
   }
   if (name === 'get') return get(argExprs, scope);
   const compiled = argExprs.map((a) => compile(a, scope));
@@ -134,7 +151,8 @@ function call(name: string, argExprs: readonly ExprJson[], scope: LocalScope | n
 
 /** `(= $x 1)`, the commonest condition: against a primitive, deep equality is `===`. */
 function equalsConstant(a: Compiled, b: Compiled, equal: boolean): Evaluator | undefined {
-  const primitive = (c: Compiled): boolean => c.constant && (typeof c.value !== 'object' || c.value === null);
+  const primitive = (c: Compiled): boolean =>
+    c.constant && (typeof c.value !== 'object' || c.value === null);
   const [k, other] = primitive(b) ? [b, a.ev] : primitive(a) ? [a, b.ev] : [undefined, undefined];
   if (k === undefined || other === undefined) return undefined;
   const c = k.value;

@@ -36,11 +36,15 @@ function ordered(op: string, v: unknown): number | string {
   return v;
 }
 
-function compare(op: string, test: (x: number | string, y: number | string) => boolean): FunctionCompiler {
+function compare(
+  op: string,
+  test: (x: number | string, y: number | string) => boolean,
+): FunctionCompiler {
   const pair = (x: unknown, y: unknown): boolean => {
     const a = ordered(op, x);
     const b = ordered(op, y);
-    if (typeof a !== typeof b) throw new ExprError('EXPR_TYPE', `(${op}) cannot compare a ${typeof a} with a ${typeof b}`);
+    if (typeof a !== typeof b)
+      throw new ExprError('EXPR_TYPE', `(${op}) cannot compare a ${typeof a} with a ${typeof b}`);
     return test(a, b);
   };
   return (args) => {
@@ -66,9 +70,20 @@ function index(op: string, v: unknown): number {
 }
 
 export const FUNCTION_COMPILERS: Readonly<Record<string, FunctionCompiler>> = {
-  '+': (args) => (args.length === 0 ? () => 0 : args.length === 1 ? (e) => num('+', args[0](e)) : fold('+', (x, y) => x + y)(args)),
-  '-': (args) => (args.length === 1 ? (e) => -num('-', args[0](e)) : fold('-', (x, y) => x - y)(args)),
-  '*': (args) => (args.length === 0 ? () => 1 : args.length === 1 ? (e) => num('*', args[0](e)) : fold('*', (x, y) => x * y)(args)),
+  '+': (args) =>
+    args.length === 0
+      ? () => 0
+      : args.length === 1
+        ? (e) => num('+', args[0](e))
+        : fold('+', (x, y) => x + y)(args),
+  '-': (args) =>
+    args.length === 1 ? (e) => -num('-', args[0](e)) : fold('-', (x, y) => x - y)(args),
+  '*': (args) =>
+    args.length === 0
+      ? () => 1
+      : args.length === 1
+        ? (e) => num('*', args[0](e))
+        : fold('*', (x, y) => x * y)(args),
   '/': fold('/', (x, y) => x / y, divisor),
   // Floored, like Clojure's mod: the result has the divisor's sign.
   mod: fold('mod', (x, y) => ((x % y) + y) % y, divisor),
@@ -83,7 +98,10 @@ export const FUNCTION_COMPILERS: Readonly<Record<string, FunctionCompiler>> = {
       return true;
     };
   },
-  '!=': ([a, b]) => (env) => !deepEqual(a(env), b(env)),
+  '!=':
+    ([a, b]) =>
+    (env) =>
+      !deepEqual(a(env), b(env)),
   '<': compare('<', (x, y) => x < y),
   '<=': compare('<=', (x, y) => x <= y),
   '>': compare('>', (x, y) => x > y),
@@ -105,39 +123,53 @@ export const FUNCTION_COMPILERS: Readonly<Record<string, FunctionCompiler>> = {
     }
     return v;
   },
-  not: ([a]) => (env) => !truthy(a(env)),
-  if: ([c, a, b]) => (b === undefined ? (env) => (truthy(c(env)) ? a(env) : null) : (env) => (truthy(c(env)) ? a(env) : b(env))),
+  not:
+    ([a]) =>
+    (env) =>
+      !truthy(a(env)),
+  if: ([c, a, b]) =>
+    b === undefined
+      ? (env) => (truthy(c(env)) ? a(env) : null)
+      : (env) => (truthy(c(env)) ? a(env) : b(env)),
   str: (args) => (env) => {
     let s = '';
     for (let i = 0; i < args.length; i++) s += display(args[i](env));
     return s;
   },
-  len: ([a]) => (env) => {
-    const v = a(env);
-    if (typeof v === 'string' || Array.isArray(v)) return v.length;
-    if (v === null) return 0;
-    if (isMap(v)) return Object.keys(v).length;
-    throw typeError('len', 'a string, list or map', v);
-  },
-  nth: ([a, i]) => (env) => {
-    const coll = a(env);
-    const k = index('nth', i(env));
-    if (coll === null) return null;
-    if (!Array.isArray(coll) && typeof coll !== 'string') throw typeError('nth', 'a list or string', coll);
-    return k >= 0 && k < coll.length ? coll[k] : null;
-  },
-  contains: ([a, x]) => (env) => {
-    const coll = a(env);
-    const v = x(env);
-    if (coll === null) return false;
-    if (Array.isArray(coll)) return coll.some((item) => deepEqual(item, v));
-    if (typeof coll === 'string') {
-      if (typeof v !== 'string') throw typeError('contains', 'a string to look for in a string', v);
-      return coll.includes(v);
-    }
-    if (isMap(coll)) return typeof v === 'string' && Object.hasOwn(coll, v);
-    throw typeError('contains', 'a list, string or map', coll);
-  },
+  len:
+    ([a]) =>
+    (env) => {
+      const v = a(env);
+      if (typeof v === 'string' || Array.isArray(v)) return v.length;
+      if (v === null) return 0;
+      if (isMap(v)) return Object.keys(v).length;
+      throw typeError('len', 'a string, list or map', v);
+    },
+  nth:
+    ([a, i]) =>
+    (env) => {
+      const coll = a(env);
+      const k = index('nth', i(env));
+      if (coll === null) return null;
+      if (!Array.isArray(coll) && typeof coll !== 'string')
+        throw typeError('nth', 'a list or string', coll);
+      return k >= 0 && k < coll.length ? coll[k] : null;
+    },
+  contains:
+    ([a, x]) =>
+    (env) => {
+      const coll = a(env);
+      const v = x(env);
+      if (coll === null) return false;
+      if (Array.isArray(coll)) return coll.some((item) => deepEqual(item, v));
+      if (typeof coll === 'string') {
+        if (typeof v !== 'string')
+          throw typeError('contains', 'a string to look for in a string', v);
+        return coll.includes(v);
+      }
+      if (isMap(coll)) return typeof v === 'string' && Object.hasOwn(coll, v);
+      throw typeError('contains', 'a list, string or map', coll);
+    },
   now: () => (env) => env.now,
   tick: () => (env) => env.tick,
 };

@@ -38,7 +38,9 @@ export type NodeFactory = (d: NodeDef) => BtNode;
 /** Arguments were validated against the spec, so a required one is present. */
 function arg(d: NodeDef, i: number): ExprJson {
   const e = d.arg(i);
-  return e === undefined ? d.fail('BAD_ARGUMENT', `(${d.json.type}) is missing argument ${i + 1}`) : e;
+  return e === undefined
+    ? d.fail('BAD_ARGUMENT', `(${d.json.type}) is missing argument ${i + 1}`)
+    : e;
 }
 
 function kw(d: NodeDef, name: string): ExprJson {
@@ -63,7 +65,8 @@ function parallel(d: NodeDef): BtNode {
   if (success !== undefined && policy !== undefined) {
     d.fail('BAD_ARGUMENT', '(parallel) takes :success or :policy, not both');
   }
-  const one = typeof policy === 'object' && policy !== null && 'kw' in policy && policy.kw === 'require-one';
+  const one =
+    typeof policy === 'object' && policy !== null && 'kw' in policy && policy.kw === 'require-one';
   return new ParallelNode(
     d.id,
     d.rt,
@@ -78,7 +81,9 @@ function parallel(d: NodeDef): BtNode {
 
 function semaphoreName(d: NodeDef): string {
   const e = d.kw('name');
-  return e !== undefined ? d.text(e) : (d.json.name ?? d.fail('BAD_ARGUMENT', '(semaphore) needs :name'));
+  return e !== undefined
+    ? d.text(e)
+    : (d.json.name ?? d.fail('BAD_ARGUMENT', '(semaphore) needs :name'));
 }
 
 export const NODE_FACTORIES: Readonly<Record<string, NodeFactory>> = {
@@ -89,7 +94,8 @@ export const NODE_FACTORIES: Readonly<Record<string, NodeFactory>> = {
   'memory-sequence': (d) => new MemorySequenceNode(d.id, d.rt),
   'memory-selector': (d) => new MemorySelectorNode(d.id, d.rt),
   parallel,
-  'scoring-selector': (d) => new ScoringSelectorNode(d.id, d.rt, optional(d, 'hysteresis') ?? null, d.childCount),
+  'scoring-selector': (d) =>
+    new ScoringSelectorNode(d.id, d.rt, optional(d, 'hysteresis') ?? null, d.childCount),
   option: (d) => new OptionNode(d.id, d.rt, d.expr(arg(d, 0))),
 
   invert: (d) => new InvertNode(d.id, d.rt),
@@ -114,7 +120,13 @@ export const NODE_FACTORIES: Readonly<Record<string, NodeFactory>> = {
   set: (d) => new SetNode(d.id, d.rt, d.scope, d.key(arg(d, 0)), d.expr(arg(d, 1))),
   unset: (d) => new UnsetNode(d.id, d.rt, d.scope, d.key(arg(d, 0))),
   wait: (d) => new WaitNode(d.id, d.rt, d.expr(kw(d, 'ms'))),
-  log: (d) => new LogNode(d.id, d.rt, d.text(arg(d, 0)), (d.json.args ?? []).slice(1).map((e) => d.expr(e))),
+  log: (d) =>
+    new LogNode(
+      d.id,
+      d.rt,
+      d.text(arg(d, 0)),
+      (d.json.args ?? []).slice(1).map((e) => d.expr(e)),
+    ),
   progress: (d) => new ProgressNode(d.id, d.rt, d.text(arg(d, 0)), d.expr(arg(d, 1))),
   action: (d) => new ActionNode(d.id, d.rt, d.text(arg(d, 0)), ...namedArgs(d)),
   subtree: (d) => new SubtreeNode(d.id, d.rt, d.scope, ...namedArgs(d)),

@@ -77,6 +77,10 @@ export class BehaviorTree {
       if (parts.visits) record.visits = parts.visits;
       record.durationMs = performance.now() - t0;
       return record;
+    } catch (e) {
+      // Only host code throws here (a hook, the store): drop the half tick's events with it.
+      rt.rec.take(this.ids);
+      throw e;
     } finally {
       this.ticking = false;
     }
@@ -129,7 +133,13 @@ export class BehaviorTree {
    * the next tick (same invocationId), because a promise cannot be serialized.
    */
   restore(cp: Checkpoint): void {
-    if (typeof cp !== 'object' || cp === null || cp.v !== 1 || typeof cp.nodes !== 'object' || cp.nodes === null) {
+    if (
+      typeof cp !== 'object' ||
+      cp === null ||
+      cp.v !== 1 ||
+      typeof cp.nodes !== 'object' ||
+      cp.nodes === null
+    ) {
       throw new BuildError('BAD_CHECKPOINT', 'not a version 1 checkpoint');
     }
     if (cp.fingerprint !== this.fingerprint) {

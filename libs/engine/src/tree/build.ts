@@ -36,11 +36,19 @@ interface Site {
 }
 
 function checkDocument(doc: TreeDocument, what: string): void {
-  if (typeof doc !== 'object' || doc === null || !Array.isArray(doc.trees) || doc.trees.length === 0) {
+  if (
+    typeof doc !== 'object' ||
+    doc === null ||
+    !Array.isArray(doc.trees) ||
+    doc.trees.length === 0
+  ) {
     throw new BuildError('BAD_DOCUMENT', `${what} has no trees`);
   }
   if (doc.format !== undefined && doc.format !== 'canopy/1') {
-    throw new BuildError('BAD_DOCUMENT', `${what} has format '${String(doc.format)}', expected 'canopy/1'`);
+    throw new BuildError(
+      'BAD_DOCUMENT',
+      `${what} has format '${String(doc.format)}', expected 'canopy/1'`,
+    );
   }
 }
 
@@ -70,11 +78,17 @@ class Builder {
       throw new BuildError('BAD_DOCUMENT', `${where}: not a node`, undefined, where);
     }
     const explicit = json.id !== undefined;
-    const id = explicit ? (site.prefix !== null ? `${site.prefix}/${json.id}` : String(json.id)) : site.path;
+    const id = explicit
+      ? site.prefix !== null
+        ? `${site.prefix}/${json.id}`
+        : String(json.id)
+      : site.path;
     const fail = (code: BuildErrorCode, message: string): never => {
       throw new BuildError(code, `${where} (${json.type}, id '${id}'): ${message}`, id, where);
     };
-    const spec = NODE_SPEC_BY_TYPE.get(json.type) ?? fail('UNKNOWN_NODE_TYPE', `unknown node type '${json.type}'`);
+    const spec =
+      NODE_SPEC_BY_TYPE.get(json.type) ??
+      fail('UNKNOWN_NODE_TYPE', `unknown node type '${json.type}'`);
     if (this.ids.has(id)) fail('DUPLICATE_ID', `duplicate node id '${id}'`);
     this.ids.add(id);
     if (spec.parentType !== undefined && site.parentType !== spec.parentType) {
@@ -85,7 +99,10 @@ class Builder {
     if (spec.childType !== undefined) {
       for (const c of children) {
         if (NODE_SPEC_BY_TYPE.get(c.type)?.type !== spec.childType) {
-          fail('BAD_PARENT', `children of (${json.type}) must be (${spec.childType}), got (${c.type})`);
+          fail(
+            'BAD_PARENT',
+            `children of (${json.type}) must be (${spec.childType}), got (${c.type})`,
+          );
         }
       }
     }
@@ -110,19 +127,47 @@ class Builder {
     let built: BtNode[];
     if (spec.type === 'subtree') {
       const name = String(json.args?.[0]);
-      const [doc, tree] = this.resolve(name, site.doc) ?? fail('UNKNOWN_SUBTREE', `no tree named '${name}'`);
+      const [doc, tree] =
+        this.resolve(name, site.doc) ?? fail('UNKNOWN_SUBTREE', `no tree named '${name}'`);
       if (site.stack.includes(tree)) {
-        fail('RECURSIVE_SUBTREE', `subtree '${name}' includes itself: ${[...site.stack, tree].map((t) => t.name).join(' -> ')}`);
+        fail(
+          'RECURSIVE_SUBTREE',
+          `subtree '${name}' includes itself: ${[...site.stack, tree].map((t) => t.name).join(' -> ')}`,
+        );
       }
       const stack = [...site.stack, tree];
       const path = `${site.path}.0`;
-      built = [this.build(tree.root, { doc, tree, jsonPath: '0', path, prefix: id, scope, parentId: id, parentType: spec.type, depth, stack })];
+      built = [
+        this.build(tree.root, {
+          doc,
+          tree,
+          jsonPath: '0',
+          path,
+          prefix: id,
+          scope,
+          parentId: id,
+          parentType: spec.type,
+          depth,
+          stack,
+        }),
+      ];
     } else {
       const { doc, tree, prefix, stack } = site;
       built = children.map((c, i) => {
         const jsonPath = `${site.jsonPath}.${i}`;
         const path = `${site.path}.${i}`;
-        return this.build(c, { doc, tree, jsonPath, path, prefix, scope, parentId: id, parentType: spec.type, depth, stack });
+        return this.build(c, {
+          doc,
+          tree,
+          jsonPath,
+          path,
+          prefix,
+          scope,
+          parentId: id,
+          parentType: spec.type,
+          depth,
+          stack,
+        });
       });
     }
     info.childIds = built.map((c) => c.id);
@@ -167,8 +212,15 @@ class Builder {
           throw err;
         }
       },
-      text: (e) => (typeof e === 'string' ? e : typeof e === 'object' && e !== null && 'sym' in e ? e.sym : fail('BAD_ARGUMENT', 'expected a name')),
-      key: (e) => (typeof e === 'string' ? parseKey(e) : undefined) ?? fail('BAD_ARGUMENT', `malformed key ${JSON.stringify(e)}`),
+      text: (e) =>
+        typeof e === 'string'
+          ? e
+          : typeof e === 'object' && e !== null && 'sym' in e
+            ? e.sym
+            : fail('BAD_ARGUMENT', 'expected a name'),
+      key: (e) =>
+        (typeof e === 'string' ? parseKey(e) : undefined) ??
+        fail('BAD_ARGUMENT', `malformed key ${JSON.stringify(e)}`),
       literal: (e) => constantOf(e, scope),
       fail,
     };
@@ -207,5 +259,13 @@ export function buildTree(doc: TreeDocument, options: BuildOptions = {}): Behavi
     depth: 0,
     stack: [tree],
   });
-  return new BehaviorTree(tree.name, rt, root, b.nodes, b.infos, b.fingerprint.digest(), options.clock ?? systemClock);
+  return new BehaviorTree(
+    tree.name,
+    rt,
+    root,
+    b.nodes,
+    b.infos,
+    b.fingerprint.digest(),
+    options.clock ?? systemClock,
+  );
 }

@@ -1,7 +1,14 @@
 import type { Evaluator } from '../expr/env';
 import { ExprError } from '../expr/expr-error';
 import type { RuntimeErrorCode } from '../model/runtime';
-import { IDLE, RUNNING, STATUS_NAMES, statusCode, type StatusCode, type TickStatus } from '../status';
+import {
+  IDLE,
+  RUNNING,
+  STATUS_NAMES,
+  statusCode,
+  type StatusCode,
+  type TickStatus,
+} from '../status';
 import type { Runtime } from './runtime';
 import type { NodeState } from './state';
 

@@ -18,5 +18,7 @@ export function stringIn(s: NodeState, key: string, fallback: string): string {
 
 export function recordIn(s: NodeState, key: string): Record<string, unknown> | undefined {
   const v = s[key];
-  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
+    ? (v as Record<string, unknown>)
+    : undefined;
 }

@@ -10,13 +10,15 @@ function isRuntimeExpr(e: ExprJson): boolean {
 }
 
 function checkKind(e: ExprJson, arg: ArgSpec, where: string, fail: Fail): void {
-  const bad = (what: string): never => fail('BAD_ARGUMENT', `${where} must be ${what}, got ${JSON.stringify(e)}`);
+  const bad = (what: string): never =>
+    fail('BAD_ARGUMENT', `${where} must be ${what}, got ${JSON.stringify(e)}`);
   switch (arg.kind) {
     case 'string':
       if (typeof e !== 'string') bad('a string');
       return;
     case 'name':
-      if (typeof e !== 'string' && !(typeof e === 'object' && e !== null && 'sym' in e)) bad('a name');
+      if (typeof e !== 'string' && !(typeof e === 'object' && e !== null && 'sym' in e))
+        bad('a name');
       return;
     case 'key':
       if (typeof e !== 'string' || parseKey(e) === undefined) bad('a blackboard key');
@@ -25,7 +27,12 @@ function checkKind(e: ExprJson, arg: ArgSpec, where: string, fail: Fail): void {
       if (typeof e !== 'boolean') bad('true or false');
       return;
     case 'keyword':
-      if (!(typeof e === 'object' && e !== null && 'kw' in e && (arg.choices ?? []).includes(e.kw))) {
+      if (!(
+        typeof e === 'object' &&
+        e !== null &&
+        'kw' in e &&
+        (arg.choices ?? []).includes(e.kw)
+      )) {
         bad(`one of ${(arg.choices ?? []).map((c) => `:${c}`).join(' ')}`);
       }
       return;
@@ -43,10 +50,14 @@ export function validateNode(json: NodeJson, spec: NodeSpec, fail: Fail): void {
   if (!Array.isArray(args)) fail('BAD_ARGUMENT', `'args' of (${json.type}) must be an array`);
   const pos = spec.positional;
   if (args.length > pos.length && !spec.variadic) {
-    fail('BAD_ARGUMENT', `(${json.type}) takes ${pos.length} positional argument(s), got ${args.length}`);
+    fail(
+      'BAD_ARGUMENT',
+      `(${json.type}) takes ${pos.length} positional argument(s), got ${args.length}`,
+    );
   }
   for (let i = 0; i < pos.length; i++) {
-    if (pos[i].required && args[i] === undefined) fail('BAD_ARGUMENT', `(${json.type}) needs its ${pos[i].name} argument`);
+    if (pos[i].required && args[i] === undefined)
+      fail('BAD_ARGUMENT', `(${json.type}) needs its ${pos[i].name} argument`);
   }
   args.forEach((a, i) => {
     const arg = pos[Math.min(i, pos.length - 1)];
@@ -54,7 +65,8 @@ export function validateNode(json: NodeJson, spec: NodeSpec, fail: Fail): void {
   });
 
   const kwargs = json.kwargs ?? {};
-  if (typeof kwargs !== 'object' || Array.isArray(kwargs)) fail('BAD_ARGUMENT', `'kwargs' of (${json.type}) must be an object`);
+  if (typeof kwargs !== 'object' || Array.isArray(kwargs))
+    fail('BAD_ARGUMENT', `'kwargs' of (${json.type}) must be an object`);
   for (const [k, v] of Object.entries(kwargs)) {
     const arg = spec.keywords.find((s) => s.name === k);
     if (arg) checkKind(v, arg, `:${k} of (${json.type})`, fail);
@@ -62,7 +74,8 @@ export function validateNode(json: NodeJson, spec: NodeSpec, fail: Fail): void {
   }
   for (const arg of spec.keywords) {
     // `semaphore :name` shadows the common label attribute; accept it in either place.
-    const given = kwargs[arg.name] !== undefined || (arg.name === 'name' && json.name !== undefined);
+    const given =
+      kwargs[arg.name] !== undefined || (arg.name === 'name' && json.name !== undefined);
     if (arg.required && !given) fail('BAD_ARGUMENT', `(${json.type}) needs :${arg.name}`);
   }
 

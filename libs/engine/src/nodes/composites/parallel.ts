@@ -35,7 +35,9 @@ export class ParallelNode extends BtNode {
     this.succeeded = 0;
     this.failed = 0;
     const n = this.done.length;
-    this.need = this.cfg.success ? this.evalNumber(this.cfg.success, ':success', true) : this.cfg.fixedSuccess;
+    this.need = this.cfg.success
+      ? this.evalNumber(this.cfg.success, ':success', true)
+      : this.cfg.fixedSuccess;
     this.maxFail = this.cfg.failure ? this.evalNumber(this.cfg.failure, ':failure', true) : 1;
     if (this.need < 1 || this.need > n) {
       this.report('BAD_ARGUMENT', `:success must be between 1 and ${n}, got ${this.need}`);
@@ -60,7 +62,8 @@ export class ParallelNode extends BtNode {
     }
     if (this.succeeded >= this.need) return this.complete(SUCCESS);
     // Fails as soon as success has become impossible, not only at the failure threshold.
-    if (this.failed >= this.maxFail || c.length - this.failed < this.need) return this.complete(FAILURE);
+    if (this.failed >= this.maxFail || c.length - this.failed < this.need)
+      return this.complete(FAILURE);
     return RUNNING;
   }
 

@@ -42,7 +42,8 @@ export class ForEachNode extends BtNode implements ScopeOwner {
     if (list === null) return FAILURE;
     if (this.pos >= list.length) return SUCCESS;
     const child = this.children[0];
-    if (child.status !== RUNNING) bindLocal(this.rt.rec, this.ownScope, this.varName, list[this.pos]);
+    if (child.status !== RUNNING)
+      bindLocal(this.rt.rec, this.ownScope, this.varName, list[this.pos]);
     const s = child.tick();
     if (s !== SUCCESS) return s;
     this.pos++;

@@ -14,7 +14,9 @@ export class RunOnceNode extends BtNode {
   }
 
   protected override saveState(): NodeState | undefined {
-    return this.outcome !== IDLE ? { outcome: this.outcome === SUCCESS ? 'SUCCESS' : 'FAILURE' } : undefined;
+    return this.outcome !== IDLE
+      ? { outcome: this.outcome === SUCCESS ? 'SUCCESS' : 'FAILURE' }
+      : undefined;
   }
 
   protected override loadState(s: NodeState): void {

@@ -68,7 +68,13 @@ export class SemaphoreNode extends BtNode {
     this.held = false;
     const holders = this.holders();
     if (holders.includes(this.holder)) {
-      writeStore(this.rt.store, this.rt.rec, 'team', this.key, holders.filter((h) => h !== this.holder));
+      writeStore(
+        this.rt.store,
+        this.rt.rec,
+        'team',
+        this.key,
+        holders.filter((h) => h !== this.holder),
+      );
     }
   }
 

@@ -3,7 +3,15 @@ import { FAILURE, RUNNING, SUCCESS, type TickStatus } from '../../status';
 import { BtNode, EVAL_FAILED } from '../../tree/node';
 import type { Runtime } from '../../tree/runtime';
 import { numberIn, recordIn, stringIn, type NodeState } from '../../tree/state';
-import { CALL, Invocation, isPromiseLike, messageOf, PENDING, REJECTED, RESOLVED } from './invocation';
+import {
+  CALL,
+  Invocation,
+  isPromiseLike,
+  messageOf,
+  PENDING,
+  REJECTED,
+  RESOLVED,
+} from './invocation';
 
 const NO_ARGS: Readonly<Record<string, unknown>> = Object.freeze({});
 const STATE_NAMES = ['call', 'pending', 'resolved', 'rejected'] as const;
@@ -94,7 +102,10 @@ export class ActionNode extends BtNode {
       inv.state = CALL;
       return RUNNING;
     }
-    return this.fail('ACTION_FAILED', `action '${this.name}' returned an invalid outcome: ${String(out)}`);
+    return this.fail(
+      'ACTION_FAILED',
+      `action '${this.name}' returned an invalid outcome: ${String(out)}`,
+    );
   }
 
   private fail(code: 'ACTION_FAILED' | 'UNKNOWN_ACTION', message: string): TickStatus {
@@ -123,7 +134,11 @@ export class ActionNode extends BtNode {
   protected override saveState(): NodeState | undefined {
     const inv = this.inv;
     if (inv === null || this.status !== RUNNING) return undefined;
-    const out: NodeState = { startTick: inv.startTick, args: inv.args, call: STATE_NAMES[inv.state] };
+    const out: NodeState = {
+      startTick: inv.startTick,
+      args: inv.args,
+      call: STATE_NAMES[inv.state],
+    };
     if (inv.state === RESOLVED) out.outcome = inv.outcome;
     if (inv.state === REJECTED) out.failure = inv.failure;
     return out;

@@ -51,7 +51,9 @@ export class Invocation implements ActionContext {
 }
 
 export function isPromiseLike(v: unknown): v is PromiseLike<unknown> {
-  return typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function';
+  return (
+    typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function'
+  );
 }
 
 export function messageOf(e: unknown): string {

@@ -75,11 +75,15 @@ export class LlmCallNode extends BtNode {
     if (c.maxTokens) req.maxTokens = this.evalNumber(c.maxTokens, ':max-tokens', true);
     this.timeoutMs = c.timeoutMs ? this.evalNumber(c.timeoutMs, ':timeout-ms', false) : null;
     this.retries = c.retries ? this.evalNumber(c.retries, ':retries', true) : 0;
-    if (Number.isNaN(req.maxTokens) || Number.isNaN(this.timeoutMs) || Number.isNaN(this.retries)) return;
+    if (Number.isNaN(req.maxTokens) || Number.isNaN(this.timeoutMs) || Number.isNaN(this.retries))
+      return;
     this.req = req;
   }
 
-  private optionalString(ev: Evaluator | undefined, what: string): string | undefined | typeof EVAL_FAILED {
+  private optionalString(
+    ev: Evaluator | undefined,
+    what: string,
+  ): string | undefined | typeof EVAL_FAILED {
     if (ev === undefined) return undefined;
     const v = this.evaluate(ev);
     if (v === EVAL_FAILED || v === null || typeof v === 'string') return v ?? undefined;
@@ -106,7 +110,11 @@ export class LlmCallNode extends BtNode {
     this.text = '';
     this.written = false;
     call.state = PENDING;
-    const settle = (state: typeof RESOLVED | typeof REJECTED, result: LlmResult | null, failure: string): void => {
+    const settle = (
+      state: typeof RESOLVED | typeof REJECTED,
+      result: LlmResult | null,
+      failure: string,
+    ): void => {
       if (this.call !== call || call.state !== PENDING) return;
       call.state = state;
       call.result = result;
@@ -200,7 +208,8 @@ export class LlmCallNode extends BtNode {
       written: this.written,
     };
     if (call !== null && call.state !== CALL) {
-      out.call = call.state === PENDING ? 'pending' : call.state === RESOLVED ? 'resolved' : 'rejected';
+      out.call =
+        call.state === PENDING ? 'pending' : call.state === RESOLVED ? 'resolved' : 'rejected';
       if (call.buffer !== '') out.buffer = call.buffer;
       if (call.result !== null) out.result = call.result;
       if (call.failure !== '') out.failure = call.failure;
