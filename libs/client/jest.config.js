@@ -14,7 +14,7 @@ module.exports = {
     '^.+\\.js$': ['@swc/jest', { ...swc, jsc: { ...swc.jsc, parser: { syntax: 'ecmascript' } } }],
   },
   // Resolve workspace libs like tsconfig paths do: not every lib is linked into node_modules.
-  moduleNameMapper: { '^@canopy/([a-z-]+)$': '<rootDir>/../../libs/$1/src/index.ts' },
+  moduleNameMapper: { '^@canopy/(engine|dsl|contracts|telemetry|testing|client|service-kit)$': '<rootDir>/../../libs/$1/src/index.ts' },
   transformIgnorePatterns: ['/node_modules/(?!(@nestjs|cookie|set-cookie-parser)/)'],
   // Integration tests spawn nats-server and redis-server; give them room to start.
   testTimeout: 30_000,

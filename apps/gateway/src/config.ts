@@ -1,0 +1,21 @@
+import { commonEnv, envInt, envPort } from '@canopy/service-kit';
+import { DEFAULT_SHARD_COUNT } from '@canopy/contracts';
+import { z } from 'zod';
+
+export const GatewayConfigSchema = z.object({
+  ...commonEnv('gateway'),
+  PORT: envPort(3000),
+  /** Must equal the runners' SHARD_COUNT: it decides which command subject reaches an owner. */
+  SHARD_COUNT: envInt(DEFAULT_SHARD_COUNT, { min: 1, max: 4096 }),
+  /** How long one NATS request may take (a tick command waits for its ticks). */
+  REQUEST_TIMEOUT_MS: envInt(5000, { min: 50, max: 600_000 }),
+  BODY_LIMIT_BYTES: envInt(1024 * 1024, { min: 1024, max: 64 * 1024 * 1024 }),
+  /** How long owner commands are retried while no runner answers (a shard may be changing hands). */
+  OWNER_RETRY_BUDGET_MS: envInt(2000, { min: 0, max: 60_000 }),
+  /** Retry-After of a 503: by then a runner should hold the shard (runners' lease TTL is 5 s). */
+  RETRY_AFTER_SECONDS: envInt(5, { min: 1, max: 3600 }),
+});
+export type GatewayConfig = z.infer<typeof GatewayConfigSchema>;
+
+/** Injection token of the validated config. */
+export const GATEWAY_CONFIG = Symbol('canopy.gateway.config');

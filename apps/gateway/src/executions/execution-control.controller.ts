@@ -1,0 +1,83 @@
+import {
+  ExecIdParamsSchema,
+  type Execution,
+  ExecutionSchema,
+  type StartRequest,
+  StartRequestSchema,
+  TickRequestSchema,
+  type TickResponse,
+  TickResponseSchema,
+} from '@canopy/contracts';
+import { Body, Controller, Param, Post, UseFilters } from '@nestjs/common';
+import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import type { z } from 'zod';
+import { RetryAfterFilter } from '../http/retry-after.filter';
+import { valid } from '../http/validated';
+import { OwnerClient } from '../nats/owner-client';
+import { ApiErrors, ZodBody, ZodResponse } from '../openapi/zod-schema';
+
+type IdParams = z.infer<typeof ExecIdParamsSchema>;
+
+/** `{count}` may be left out entirely: no body ticks once. */
+const TickBodySchema = TickRequestSchema.prefault({});
+
+const OWNER_ERRORS = ['VALIDATION_FAILED', 'EXECUTION_NOT_FOUND', 'OWNER_UNAVAILABLE'] as const;
+
+/** Commands that only the runner owning the execution's shard can carry out. */
+@ApiTags('executions')
+@ApiParam({ name: 'id', type: String })
+@Controller('executions/:id')
+@UseFilters(RetryAfterFilter)
+export class ExecutionControlController {
+  constructor(private readonly owner: OwnerClient) {}
+
+  @Post('tick')
+  @ApiOperation({ summary: 'Tick `count` times (default 1); answers after the ticks completed' })
+  @ZodBody(TickRequestSchema, { required: false })
+  @ZodResponse(200, TickResponseSchema, 'State after the last tick')
+  @ApiErrors(...OWNER_ERRORS, 'EXECUTION_STOPPED')
+  tick(
+    @Param(valid(ExecIdParamsSchema)) { id }: IdParams,
+    @Body(valid(TickBodySchema)) { count }: z.infer<typeof TickBodySchema>,
+  ): Promise<TickResponse> {
+    return this.owner.send(id, { type: 'tick', count });
+  }
+
+  @Post('start')
+  @ApiOperation({
+    summary: 'Run on its own: auto (until done), interval (every intervalMs) or event',
+  })
+  @ZodBody(StartRequestSchema)
+  @ZodResponse(200, ExecutionSchema, 'The running execution')
+  @ApiErrors(...OWNER_ERRORS, 'EXECUTION_NOT_STARTABLE', 'EXECUTION_STOPPED')
+  start(
+    @Param(valid(ExecIdParamsSchema)) { id }: IdParams,
+    @Body(valid(StartRequestSchema)) body: StartRequest,
+  ): Promise<Execution> {
+    return this.owner.send(id, { type: 'start', ...body });
+  }
+
+  @Post('pause')
+  @ApiOperation({ summary: 'Pause a running execution (the tick in flight completes)' })
+  @ZodResponse(200, ExecutionSchema, 'The paused execution')
+  @ApiErrors(...OWNER_ERRORS, 'EXECUTION_STOPPED')
+  pause(@Param(valid(ExecIdParamsSchema)) { id }: IdParams): Promise<Execution> {
+    return this.owner.send(id, { type: 'pause' });
+  }
+
+  @Post('resume')
+  @ApiOperation({ summary: 'Resume a paused execution in its mode' })
+  @ZodResponse(200, ExecutionSchema, 'The running execution')
+  @ApiErrors(...OWNER_ERRORS, 'EXECUTION_STOPPED')
+  resume(@Param(valid(ExecIdParamsSchema)) { id }: IdParams): Promise<Execution> {
+    return this.owner.send(id, { type: 'resume' });
+  }
+
+  @Post('stop')
+  @ApiOperation({ summary: 'Stop for good: running nodes are halted, no more ticks' })
+  @ZodResponse(200, ExecutionSchema, 'The stopped execution')
+  @ApiErrors(...OWNER_ERRORS)
+  stop(@Param(valid(ExecIdParamsSchema)) { id }: IdParams): Promise<Execution> {
+    return this.owner.send(id, { type: 'stop' });
+  }
+}

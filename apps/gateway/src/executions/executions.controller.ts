@@ -1,0 +1,73 @@
+import {
+  type CreateExecutionRequest,
+  CreateExecutionRequestSchema,
+  DeletedExecutionSchema,
+  ExecIdParamsSchema,
+  type Execution,
+  ExecutionSchema,
+  ListExecutionsQuerySchema,
+  Subjects,
+} from '@canopy/contracts';
+import { Body, Controller, Delete, Get, Param, Post, Query, UseFilters } from '@nestjs/common';
+import { ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { z } from 'zod';
+import { RetryAfterFilter } from '../http/retry-after.filter';
+import { valid } from '../http/validated';
+import { ServiceClient } from '../nats/service-client';
+import { ApiErrors, ZodBody, ZodResponse } from '../openapi/zod-schema';
+
+/** Execution lifecycle, served by any runner (queue group) from the shared store. */
+@ApiTags('executions')
+@Controller('executions')
+@UseFilters(RetryAfterFilter)
+export class ExecutionsController {
+  constructor(private readonly services: ServiceClient) {}
+
+  @Post()
+  @ApiOperation({
+    summary: 'Create an execution of a tree (latest version unless `version` is given)',
+  })
+  @ZodBody(CreateExecutionRequestSchema)
+  @ZodResponse(201, ExecutionSchema, 'Created')
+  @ApiErrors('VALIDATION_FAILED', 'TREE_NOT_FOUND', 'PAYLOAD_TOO_LARGE', 'DEPENDENCY_UNAVAILABLE')
+  create(
+    @Body(valid(CreateExecutionRequestSchema)) body: CreateExecutionRequest,
+  ): Promise<Execution> {
+    return this.services.call(Subjects.execCreate, body);
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'List executions' })
+  @ApiQuery({ name: 'tree', required: false, type: String })
+  @ApiQuery({ name: 'state', required: false, enum: ExecutionSchema.shape.state.options })
+  @ApiQuery({ name: 'limit', required: false, type: Number, description: '1-1000, default 100' })
+  @ZodResponse(200, z.array(ExecutionSchema), 'Executions')
+  @ApiErrors('VALIDATION_FAILED', 'DEPENDENCY_UNAVAILABLE')
+  list(
+    @Query(valid(ListExecutionsQuerySchema)) query: z.infer<typeof ListExecutionsQuerySchema>,
+  ): Promise<Execution[]> {
+    return this.services.call(Subjects.execList, query);
+  }
+
+  @Get(':id')
+  @ApiOperation({ summary: 'One execution' })
+  @ApiParam({ name: 'id', type: String })
+  @ZodResponse(200, ExecutionSchema, 'The execution')
+  @ApiErrors('VALIDATION_FAILED', 'EXECUTION_NOT_FOUND', 'DEPENDENCY_UNAVAILABLE')
+  get(
+    @Param(valid(ExecIdParamsSchema)) { id }: z.infer<typeof ExecIdParamsSchema>,
+  ): Promise<Execution> {
+    return this.services.call(Subjects.execGet, { id });
+  }
+
+  @Delete(':id')
+  @ApiOperation({ summary: 'Stop and delete an execution with its state' })
+  @ApiParam({ name: 'id', type: String })
+  @ZodResponse(200, DeletedExecutionSchema, 'Deleted')
+  @ApiErrors('VALIDATION_FAILED', 'EXECUTION_NOT_FOUND', 'DEPENDENCY_UNAVAILABLE')
+  delete(
+    @Param(valid(ExecIdParamsSchema)) { id }: z.infer<typeof ExecIdParamsSchema>,
+  ): Promise<{ deleted: true }> {
+    return this.services.call(Subjects.execDelete, { id });
+  }
+}

@@ -1,0 +1,32 @@
+import { Global, Module, type Type } from '@nestjs/common';
+import { BlackboardController } from './blackboard/blackboard.controller';
+import { GATEWAY_CONFIG, type GatewayConfig } from './config';
+import { ExecutionControlController } from './executions/execution-control.controller';
+import { ExecutionsController } from './executions/executions.controller';
+import { OwnerClient } from './nats/owner-client';
+import { ServiceClient } from './nats/service-client';
+import { TreesController } from './trees/trees.controller';
+
+/** Controllers translate REST to NATS requests; TracedNats comes from ServiceKitModule. */
+@Module({
+  controllers: [
+    TreesController,
+    ExecutionsController,
+    ExecutionControlController,
+    BlackboardController,
+  ],
+  providers: [ServiceClient, OwnerClient],
+})
+export class GatewayModule {}
+
+/** The gateway with its validated config injectable (one class per config, so tests can run several). */
+export function gatewayAppModule(config: GatewayConfig): Type<unknown> {
+  @Global()
+  @Module({ providers: [{ provide: GATEWAY_CONFIG, useValue: config }], exports: [GATEWAY_CONFIG] })
+  class GatewayConfigModule {}
+
+  @Module({ imports: [GatewayConfigModule, GatewayModule] })
+  class GatewayAppModule {}
+
+  return GatewayAppModule;
+}

@@ -1,0 +1,44 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import { serveSwaggerUi } from './swagger-ui';
+
+export const DOCS_PATH = '/docs';
+export const OPENAPI_PATH = '/openapi.json';
+
+export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject {
+  const config = new DocumentBuilder()
+    .setTitle('Canopy')
+    .setDescription(
+      'Distributed behavior-tree runtime. Errors are `{error:{code,message,...}}` with a stable code; ' +
+        'see docs/api.md.',
+    )
+    .setVersion('0.1.0')
+    .build();
+  return withNamedWildcards(SwaggerModule.createDocument(app, config));
+}
+
+/**
+ * Fastify wildcards must be the last character and are unnamed (`/keys/*`, which the scanner
+ * renders `{path}`); the only wildcard route is a blackboard key, so the document names it `{key}`.
+ */
+function withNamedWildcards(document: OpenAPIObject): OpenAPIObject {
+  const paths = Object.fromEntries(
+    Object.entries(document.paths).map(([path, item]) => [
+      path.replace(/\/keys\/(\*|\{path\})$/, '/keys/{key}'),
+      item,
+    ]),
+  );
+  return { ...document, paths };
+}
+
+/** `/openapi.json` (the document) and `/docs` (Swagger UI on it). */
+export function setupOpenApi(app: NestFastifyApplication): OpenAPIObject {
+  const document = buildOpenApiDocument(app);
+  SwaggerModule.setup(DOCS_PATH, app, document, {
+    ui: false,
+    raw: ['json'],
+    jsonDocumentUrl: OPENAPI_PATH,
+  });
+  serveSwaggerUi(app.getHttpAdapter().getInstance(), DOCS_PATH, OPENAPI_PATH);
+  return document;
+}

@@ -1,0 +1,70 @@
+import {
+  type RegisterTreeRequest,
+  RegisterTreeRequestSchema,
+  Subjects,
+  type TreeRecord,
+  TreeRecordSchema,
+  type TreeSummary,
+  TreeSummarySchema,
+  TreeNameParamsSchema,
+  TreeVersionParamsSchema,
+} from '@canopy/contracts';
+import { Body, Controller, Get, Param, Post, UseFilters } from '@nestjs/common';
+import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
+import { z } from 'zod';
+import { RetryAfterFilter } from '../http/retry-after.filter';
+import { valid } from '../http/validated';
+import { ServiceClient } from '../nats/service-client';
+import { ApiErrors, ZodBody, ZodResponse } from '../openapi/zod-schema';
+
+/** The tree registry, served by any runner. Compile errors come back from the runner as they are. */
+@ApiTags('trees')
+@Controller('trees')
+@UseFilters(RetryAfterFilter)
+export class TreesController {
+  constructor(private readonly services: ServiceClient) {}
+
+  @Post()
+  @ApiOperation({
+    summary: 'Register a tree from DSL source or a JSON definition; a new version each time',
+  })
+  @ZodBody(RegisterTreeRequestSchema)
+  @ZodResponse(201, TreeSummarySchema, 'Registered')
+  @ApiErrors('VALIDATION_FAILED', 'COMPILE_FAILED', 'PAYLOAD_TOO_LARGE', 'DEPENDENCY_UNAVAILABLE')
+  register(
+    @Body(valid(RegisterTreeRequestSchema)) body: RegisterTreeRequest,
+  ): Promise<TreeSummary> {
+    return this.services.call(Subjects.treesRegister, body);
+  }
+
+  @Get()
+  @ApiOperation({ summary: 'List trees (latest version of each)' })
+  @ZodResponse(200, z.array(TreeSummarySchema), 'Trees')
+  @ApiErrors('DEPENDENCY_UNAVAILABLE')
+  list(): Promise<TreeSummary[]> {
+    return this.services.call(Subjects.treesList, {});
+  }
+
+  @Get(':name')
+  @ApiOperation({ summary: 'The latest version of a tree' })
+  @ApiParam({ name: 'name', type: String })
+  @ZodResponse(200, TreeRecordSchema, 'The tree')
+  @ApiErrors('VALIDATION_FAILED', 'TREE_NOT_FOUND', 'DEPENDENCY_UNAVAILABLE')
+  get(
+    @Param(valid(TreeNameParamsSchema)) { name }: z.infer<typeof TreeNameParamsSchema>,
+  ): Promise<TreeRecord> {
+    return this.services.call(Subjects.treesGet, { name });
+  }
+
+  @Get(':name/versions/:v')
+  @ApiOperation({ summary: 'One version of a tree' })
+  @ApiParam({ name: 'name', type: String })
+  @ApiParam({ name: 'v', type: Number })
+  @ZodResponse(200, TreeRecordSchema, 'The tree at that version')
+  @ApiErrors('VALIDATION_FAILED', 'TREE_NOT_FOUND', 'DEPENDENCY_UNAVAILABLE')
+  getVersion(
+    @Param(valid(TreeVersionParamsSchema)) { name, v }: z.infer<typeof TreeVersionParamsSchema>,
+  ): Promise<TreeRecord> {
+    return this.services.call(Subjects.treesGet, { name, version: v });
+  }
+}
