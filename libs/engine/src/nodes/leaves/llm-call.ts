@@ -124,10 +124,14 @@ export class LlmCallNode extends BtNode {
     const onToken = (t: string): void => {
       if (this.call === call && call.state === PENDING) call.buffer += t;
     };
+    const llm = this.rt.llm;
     try {
-      // eslint-disable-next-line @typescript-eslint/no-non-null-assertion -- checked in onStart
-      this.rt.llm!(req, { signal: call.controller.signal, onToken }).then(
-        (r) => settle(RESOLVED, r, ''),
+      if (llm === undefined) throw new Error('no language-model provider is configured');
+      llm(req, { signal: call.controller.signal, onToken }).then(
+        (r: LlmResult | undefined) =>
+          typeof r?.text === 'string'
+            ? settle(RESOLVED, r, '')
+            : settle(REJECTED, null, 'the provider returned no text'),
         (e: unknown) => settle(REJECTED, null, messageOf(e)),
       );
     } catch (e) {
