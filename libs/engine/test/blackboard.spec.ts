@@ -58,6 +58,29 @@ describe(BehaviorTree.name, () => {
       expect(pose).toEqual({ pos: { x: 1, y: 2 }, tags: ['a', 'b'] });
     });
 
+    it('handles list indexes in nested writes and removals', () => {
+      const h = harness(
+        n(
+          'sequence',
+          set('l/2', 'c'),
+          n('unset', { args: ['l/0'] }),
+          n('unset', { args: ['l/9'] }),
+          n('unset', { args: ['m/a/x'] }),
+        ),
+        { bb: { exec: { l: ['a', 'b'], m: { a: { x: 1, y: 2 } } } } },
+      );
+      const r = h.tree.tick();
+      expect(r.writes).toEqual([
+        { key: 'l', scope: 'exec', old: ['a', 'b'], new: ['a', 'b', 'c'] },
+        { key: 'l', scope: 'exec', old: ['a', 'b', 'c'], new: ['b', 'c'] },
+        { key: 'm', scope: 'exec', old: { a: { x: 1, y: 2 } }, new: { a: { y: 2 } } },
+      ]);
+      const past = harness(set('l/5', 1), { bb: { exec: { l: [] } } }).tree.tick();
+      expect(past.errors).toEqual([
+        { nodeId: '0', code: 'EXPR_TYPE', message: 'index 5 is past the end of a list of 0' },
+      ]);
+    });
+
     it('fails a nested write through a non-collection', () => {
       const r = harness(set('n/x', 1), { bb: { exec: { n: 3 } } }).tree.tick();
       expect(r.status).toBe('FAILURE');

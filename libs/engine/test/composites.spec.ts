@@ -55,6 +55,26 @@ describe(BehaviorTree.name, () => {
     });
   });
 
+  it('restarts a halted sequence or selector from its first child', () => {
+    for (const type of ['sequence', 'selector']) {
+      const first = type === 'sequence' ? 'SUCCESS' : 'FAILURE';
+      const h = make(
+        n('guard', { args: [v('go')] }, n(type, { id: 'c' }, st('a', 'a'), st('b', 'b'))),
+        {
+          go: true,
+          a: first,
+          b: 'RUNNING',
+        },
+      );
+      expect(visited(h)).toEqual(['0', 'c', 'a', 'b']);
+      setExec(h, { go: false });
+      h.tree.tick();
+      expect(h.status('c')).toBe('IDLE');
+      setExec(h, { go: true });
+      expect(visited(h)).toEqual(['0', 'c', 'a', 'b']);
+    }
+  });
+
   describe('reactive-sequence', () => {
     it('re-checks earlier children and halts a RUNNING later child when one fails', () => {
       const h = make(n('reactive-sequence', cond(v('ok'), 'c'), st('b', 'b')), {
@@ -71,6 +91,11 @@ describe(BehaviorTree.name, () => {
         { id: 'b', from: 'RUNNING', to: 'IDLE' },
         { id: '0', from: 'RUNNING', to: 'FAILURE' },
       ]);
+    });
+
+    it('succeeds when every child succeeds, and fails when all fail (selector)', () => {
+      expect(make(n('reactive-sequence', ok(), ok())).tree.tick().status).toBe('SUCCESS');
+      expect(make(n('reactive-selector', fail(), fail())).tree.tick().status).toBe('FAILURE');
     });
 
     it('halts a later RUNNING child when an earlier one starts running', () => {

@@ -35,6 +35,15 @@ describe(BehaviorTree.name, () => {
       expect(h.tree.tickCount).toBe(2);
     });
 
+    it('grows its buffers for trees with many changes and visits in one tick', () => {
+      const leaves = Array.from({ length: 150 }, () => ok());
+      const r = harness(n('sequence', ...leaves), { record: { visits: true } }).tree.tick();
+      expect(r.nodes).toHaveLength(151);
+      expect(r.visits).toHaveLength(151);
+      expect(r.nodes[149]).toEqual({ id: '0.149', from: 'IDLE', to: 'SUCCESS' });
+      expect(r.visits?.[150]).toEqual({ id: '0.149', status: 'SUCCESS' });
+    });
+
     it('reads the clock once per tick: every node sees the same time', () => {
       let reads = 0;
       const clock = {
