@@ -47,9 +47,18 @@ export async function startRunner(
   infra: TestInfra,
   opts: { runnerId: string; leaseTtlMs?: number; actionTimeoutMs?: number; localActions?: Record<string, ActionFn> },
 ): Promise<TestRunner> {
-  const nc = await connect({ servers: infra.nats.url });
-  const redis = new Redis(infra.redis.url, { lazyConnect: false });
   const log = createLogger(`tick-runner:${opts.runnerId}`, { level: LOG_LEVEL });
+  // The client options service-kit's connectNats/connectRedis use: NATS reconnecting forever,
+  // Redis failing fast while disconnected (no offline queue, no resend of a command in flight).
+  const nc = await connect({ servers: infra.nats.url, maxReconnectAttempts: -1, reconnectTimeWait: 200 });
+  const redis = new Redis(infra.redis.url, {
+    connectionName: opts.runnerId,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    autoResendUnfulfilledCommands: false,
+    retryStrategy: (attempt) => Math.min(attempt * 100, 500),
+  });
+  await new Promise((resolve) => redis.once('ready', resolve));
   const bus = new TracedNats(nc, jetstream(nc), { logger: log });
   const runner = new TickRunner(
     {
@@ -87,9 +96,9 @@ export async function startRunner(
 export const spanExporter = new InMemorySpanExporter();
 
 /** Real NATS and Redis on free ports, and tracing as the service runs it. */
-export function startInfra(): Promise<TestInfra> {
+export function startInfra(opts: Parameters<typeof startTestInfra>[0] = {}): Promise<TestInfra> {
   startTelemetry({ serviceName: 'tick-runner-test', exporter: spanExporter });
-  return startTestInfra();
+  return startTestInfra(opts);
 }
 
 /** Polls `probe` until it returns a value that is not undefined/false, or fails after the deadline. */

@@ -49,6 +49,9 @@ interface PlannedChange {
   event: () => void;
 }
 
+/** How long an execution whose tick failed on Redis waits before trying again. */
+const RETRY_AFTER_MS = 1000;
+
 const OWNER_GONE = () => new RunnerError('OWNER_UNAVAILABLE', 'the execution moved to another runner; retry');
 
 /**
@@ -273,6 +276,11 @@ export class ExecutionHost implements PipelineHost, ShardListener {
       }
     }
     if (exec.hasManualTicks()) this.scheduler.enqueue(id);
+  }
+
+  retryLater(exec: ExecutionRuntime): void {
+    if (exec.closed || exec.meta.state !== 'running') return;
+    this.scheduler.at(exec.id, Date.now() + RETRY_AFTER_MS);
   }
 
   /** An async action settled: an event execution ticks. */

@@ -25,6 +25,8 @@ export interface PipelineHost {
   reload(exec: ExecutionRuntime): Promise<void>;
   /** Schedules what comes after a tick or a state change. */
   plan(exec: ExecutionRuntime): void;
+  /** A tick could not happen or commit (Redis trouble): try again a little later. */
+  retryLater(exec: ExecutionRuntime): void;
   /** A shared scope changed by one of our executions: wake the others that read it. */
   scopeChanged(scope: string, exceptExecId: string): void;
 }
@@ -91,8 +93,11 @@ export class TickPipeline {
 
   /** The engine tick, synchronous: no message handler can interleave with it. */
   private tickOne(exec: ExecutionRuntime): PendingTick | undefined {
-    if (exec.closed || exec.needsReload) {
-      if (exec.needsReload) exec.failManual(new RunnerError('DEPENDENCY_UNAVAILABLE', 'execution state is being reloaded'));
+    if (exec.closed) return undefined;
+    if (exec.needsReload) {
+      // The reload before this slot failed: Redis is still away.
+      exec.failManual(new RunnerError('DEPENDENCY_UNAVAILABLE', 'execution state could not be reloaded'));
+      this.host.retryLater(exec);
       return undefined;
     }
     const manual = exec.hasManualTicks();
@@ -140,6 +145,7 @@ export class TickPipeline {
       this.log.error({ err: error, execId: exec.id }, 'engine tick threw');
       exec.needsReload = true;
       exec.failManual(new RunnerError('INTERNAL', `tick failed: ${(error as Error).message}`));
+      this.host.retryLater(exec);
       return undefined;
     }
   }
@@ -256,7 +262,11 @@ export class TickPipeline {
   private finish(p: PendingTick, slotStart: number): void {
     p.span.end();
     const { exec } = p;
-    if (exec.closed || p.outcome?.kind !== 'ok') return;
+    if (exec.closed) return;
+    if (p.outcome?.kind !== 'ok') {
+      this.host.retryLater(exec);
+      return;
+    }
     this.metrics.observeTick(p.record.durationMs + (performance.now() - slotStart));
     if (p.manual) exec.manualTickDone();
     for (const w of p.writes) {
