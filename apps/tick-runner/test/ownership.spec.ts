@@ -65,6 +65,24 @@ describe('tick-runner: two runners split the shards and hand them over', () => {
     }
   });
 
+  it('a team write committed on one runner wakes an event execution of that team on the other', async () => {
+    await registerTree(gateway, '(tree "team-writer" (set "team:signal" (tick)))');
+    await registerTree(gateway, '(tree "team-listener" (condition (= $team:signal 1)))');
+    const members = ['runner-a', 'runner-b'];
+    const listener = idOwnedBy('listen', 'runner-b', members);
+    const writer = idOwnedBy('write', 'runner-a', members);
+    await createExecution(gateway, { tree: 'team-listener', id: listener, team: 'red', mode: 'event', intervalMs: 60_000 });
+    await createExecution(gateway, { tree: 'team-writer', id: writer, team: 'red' });
+    expect((await getExecution(gateway, listener)).tick).toBe(0);
+    await command<TickResponse>(gateway, writer, { type: 'tick', count: 1 });
+    const woke = await waitFor('listener woke on B', async () => {
+      const e = await getExecution(gateway, listener);
+      return e.tick === 1 ? e : undefined;
+    });
+    expect(woke).toMatchObject({ status: 'SUCCESS', owner: 'runner-b' });
+    expect(b.runner.host.peek('team:red', 'signal')).toBe(1);
+  });
+
   it('serves every execution from its owner and hands them over on a clean leave, resuming from checkpoints', async () => {
     const ids = Array.from({ length: 12 }, (_, i) => `m-${i}`);
     for (const id of ids) {
