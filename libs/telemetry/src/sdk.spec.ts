@@ -20,14 +20,15 @@ describe(startTelemetry.name, () => {
     }
   });
 
-  it('starts once per process and can start again after shutdown', async () => {
+  it('runs once per process: later calls join, and it stops with the last handle', async () => {
     const first = new InMemorySpanExporter();
-    const sut = startTelemetry({ serviceName: 'a', exporter: first });
-    expect(startTelemetry({ serviceName: 'b', exporter: new InMemorySpanExporter() })).toBe(sut);
-    await withSpan('one', () => undefined);
-    await sut.flush();
-    expect(first.getFinishedSpans().map((s) => s.name)).toEqual(['one']);
-    await sut.shutdown();
+    const owner = startTelemetry({ serviceName: 'a', exporter: first });
+    const joiner = startTelemetry({ serviceName: 'b', exporter: new InMemorySpanExporter() });
+    await joiner.shutdown();
+    await withSpan('after-joiner-left', () => undefined);
+    await owner.flush();
+    expect(first.getFinishedSpans().map((s) => s.name)).toEqual(['after-joiner-left']);
+    await owner.shutdown();
 
     const second = new InMemorySpanExporter();
     const again = startTelemetry({ serviceName: 'c', exporter: second });

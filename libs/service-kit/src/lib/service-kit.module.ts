@@ -48,11 +48,13 @@ class ConnectionsLifecycle implements OnApplicationShutdown {
     @Optional() @Inject(TELEMETRY) private readonly telemetry?: Telemetry,
   ) {}
 
-  async onApplicationShutdown(): Promise<void> {
+  async onApplicationShutdown(signal?: string): Promise<void> {
+    this.logger.info({ signal }, 'closing connections');
     await this.nats
       ?.drain()
       .catch((error: unknown) => this.logger.warn({ err: error }, 'NATS drain failed'));
     if (this.redis) await closeRedis(this.redis);
+    this.logger.info('connections closed');
     await this.telemetry?.shutdown();
   }
 }

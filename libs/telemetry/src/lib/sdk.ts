@@ -29,19 +29,50 @@ export interface TelemetryOptions {
 export interface Telemetry {
   /** Resolves once every ended span has reached the exporter (export waits on resource detection). */
   flush(): Promise<void>;
-  /** Flushes pending spans and unregisters the SDK, so a later `startTelemetry` starts afresh. */
+  /**
+   * Releases this handle. The SDK flushes and unregisters when the last handle is released, so a
+   * later `startTelemetry` starts afresh.
+   */
   shutdown(): Promise<void>;
 }
 
-let current: Telemetry | undefined;
+interface Running {
+  sdk: NodeSDK;
+  processor: SpanProcessor;
+  handles: number;
+}
+
+let running: Running | undefined;
 
 /**
  * Starts OpenTelemetry tracing for this process: W3C trace context, spans we create ourselves (no
  * auto-instrumentation). Spans always get ids, so logs carry trace ids even when nothing exports.
- * A second call returns the running instance: OTel globals can be registered once per process.
+ *
+ * OTel globals can be registered once per process, so a call while tracing runs joins it (its
+ * options are ignored) and gets its own handle. A test that starts telemetry with an in-memory
+ * exporter and then creates and closes several services keeps tracing until it shuts down too.
  */
 export function startTelemetry(opts: TelemetryOptions): Telemetry {
-  if (current) return current;
+  const state = (running ??= start(opts));
+  state.handles += 1;
+  let released = false;
+  return {
+    flush: () => state.processor.forceFlush(),
+    shutdown: async () => {
+      if (released) return;
+      released = true;
+      state.handles -= 1;
+      if (state.handles > 0 || running !== state) return;
+      running = undefined;
+      await state.sdk.shutdown();
+      trace.disable();
+      context.disable();
+      propagation.disable();
+    },
+  };
+}
+
+function start(opts: TelemetryOptions): Running {
   const processor = spanProcessorFor(opts);
   const sdk = new NodeSDK({
     resource: resourceFromAttributes({
@@ -58,20 +89,7 @@ export function startTelemetry(opts: TelemetryOptions): Telemetry {
     logRecordProcessors: [],
   });
   sdk.start();
-
-  const handle: Telemetry = {
-    flush: () => processor.forceFlush(),
-    shutdown: async () => {
-      if (current !== handle) return;
-      current = undefined;
-      await sdk.shutdown();
-      trace.disable();
-      context.disable();
-      propagation.disable();
-    },
-  };
-  current = handle;
-  return handle;
+  return { sdk, processor, handles: 0 };
 }
 
 function spanProcessorFor(opts: TelemetryOptions): SpanProcessor {
