@@ -1,5 +1,6 @@
 import {
   type BlackboardChanged,
+  BlackboardChangedSchema,
   type BlackboardEntry,
   type ErrorBody,
   type ReplyOf,
@@ -209,6 +210,9 @@ describe('blackboard service', () => {
     expect(deleted).toMatchObject({ scope, key: 'door', version: 3, deleted: true });
     expect(deleted).not.toHaveProperty('value');
     expect(Date.parse(first.at)).not.toBeNaN();
+    // What the runners accept: they drop a change that does not parse.
+    for (const change of [first, second, deleted])
+      expect(BlackboardChangedSchema.parse(change)).toEqual(change);
   });
 
   it('does not publish a change when a compare-and-set fails', async () => {
