@@ -17,9 +17,3 @@ export class RunnerError extends Error {
     return { error: { code: this.code, message: this.message, ...this.extra } };
   }
 }
-
-export function toErrorBody(error: unknown): ErrorBody {
-  if (error instanceof RunnerError) return error.toBody();
-  const message = error instanceof Error ? error.message : String(error);
-  return { error: { code: 'INTERNAL', message } };
-}

@@ -4,6 +4,7 @@ import { Subjects, type RunnersChanged } from '@canopy/contracts';
 import type { ActionFn } from '@canopy/engine';
 import { RemoteActions } from './actions/remote-actions';
 import { CreateExecution } from './executions/create-execution.usecase';
+import { ExecutionCommands } from './executions/execution-commands';
 import { ExecutionHost } from './executions/execution-host';
 import { ExecutionQueries } from './executions/execution-queries.usecase';
 import { ExecutionStore } from './executions/execution-store';
@@ -95,7 +96,8 @@ export class TickRunner {
       onLeaseChange: () => this.metrics.leaseChanges++,
       onError: (error, during) => log.error({ err: error, during }, 'ownership error'),
     });
-    const onCommand = commandHandler(this.host, options.shardCount, log);
+    const commands = new ExecutionCommands(this.host, redis, cache, publisher);
+    const onCommand = commandHandler(commands, options.shardCount, log);
     this.host.attach(this.shards, (shard) => bus.subscribe(Subjects.commandsOfShard(shard), onCommand(shard)));
     this.registry = new TreeRegistry(trees);
     this.queries = new ExecutionQueries(store, leases, bus, options.shardCount);

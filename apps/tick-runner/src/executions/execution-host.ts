@@ -1,6 +1,5 @@
-import type { Context } from '@opentelemetry/api';
 import type { Redis } from 'ioredis';
-import type { BlackboardChanged, Execution, StartRequest, TickRecordMessage, TickResponse } from '@canopy/contracts';
+import type { BlackboardChanged, TickRecordMessage } from '@canopy/contracts';
 import { ActionRegistry, buildTree, systemClock, type ActionFn, type ActionResolver, type Clock } from '@canopy/engine';
 import { RunnerError } from '../errors';
 import type { Log } from '../log';
@@ -8,9 +7,7 @@ import type { RunnerMetrics } from '../metrics';
 import type { BusSubscription } from '../messaging/bus';
 import type { ShardListener } from '../ownership/shard-manager';
 import { Scheduler, type SchedulerClock } from '../scheduling/scheduler';
-import { parseCommitReply, persistentWrites, queueCommit, type ScopeWrite } from './commit';
-import { toExecution, type ExecMeta } from './execution-meta';
-import { ExecutionRuntime, stoppedError } from './execution-runtime';
+import { ExecutionRuntime } from './execution-runtime';
 import type { ExecutionStore } from './execution-store';
 import type { Publisher } from './publisher';
 import { ScopeView, scopesOf, type ScopeCache } from './scope-cache';
@@ -40,19 +37,10 @@ export interface ShardOwnership {
   lose(shard: number): void;
 }
 
-interface PlannedChange {
-  next: ExecMeta;
-  /** Store the tree's checkpoint too (the change touched node state). */
-  checkpoint?: boolean;
-  writes?: ScopeWrite[];
-  /** The lifecycle event, published once the change is committed. */
-  event: () => void;
-}
-
 /** How long an execution whose tick failed on Redis waits before trying again. */
 const RETRY_AFTER_MS = 1000;
 
-const OWNER_GONE = () => new RunnerError('OWNER_UNAVAILABLE', 'the execution moved to another runner; retry');
+export const OWNER_GONE = () => new RunnerError('OWNER_UNAVAILABLE', 'the execution moved to another runner; retry');
 
 /**
  * The executions this runner owns: loading them when a shard is taken, serving their commands,
@@ -308,171 +296,11 @@ export class ExecutionHost implements PipelineHost, ShardListener {
     return applied;
   }
 
-  // ---- Commands (this runner owns the execution) --------------------------------------------
-
-  private async owned(id: string, shard: number): Promise<ExecutionRuntime> {
+  /** The loaded execution, or EXECUTION_NOT_FOUND when Redis does not know it either. */
+  async owned(id: string, shard: number): Promise<ExecutionRuntime> {
     const exec = await this.ensureLoaded(id, shard);
     if (!exec) throw new RunnerError('EXECUTION_NOT_FOUND', `no execution ${id}`);
     return exec;
-  }
-
-  async get(id: string, shard: number): Promise<Execution> {
-    const exec = await this.owned(id, shard);
-    return toExecution(exec.meta, this.runnerId);
-  }
-
-  async tick(id: string, shard: number, count: number, parent?: Context): Promise<TickResponse> {
-    const exec = await this.owned(id, shard);
-    if (exec.meta.state === 'stopped') throw stoppedError(id);
-    exec.parent = parent;
-    const done = exec.requestTicks(count);
-    this.scheduler.enqueue(id);
-    return done;
-  }
-
-  async trigger(id: string, shard: number, parent?: Context): Promise<{ queued: true }> {
-    const exec = await this.owned(id, shard);
-    if (exec.meta.state === 'stopped') throw stoppedError(id);
-    if (exec.meta.mode !== 'event') {
-      throw new RunnerError('EXECUTION_NOT_STARTABLE', `execution ${id} is in ${exec.meta.mode} mode; triggers drive event mode`);
-    }
-    exec.triggered = true;
-    exec.parent = parent;
-    if (exec.meta.state === 'running') this.scheduler.enqueue(id);
-    return { queued: true };
-  }
-
-  async start(id: string, shard: number, req: StartRequest): Promise<Execution> {
-    return this.changeState(id, shard, (exec) => {
-      if (exec.meta.state === 'stopped') throw stoppedError(id);
-      exec.nextDue = undefined;
-      exec.triggered = false;
-      this.scheduler.cancel(id);
-      return {
-        next: {
-          ...exec.meta,
-          mode: req.mode,
-          intervalMs: req.intervalMs ?? exec.meta.intervalMs,
-          maxTicks: req.maxTicks,
-          state: 'running',
-          runStartTick: exec.meta.tick,
-        },
-        event: () => this.deps.publisher.event(exec, exec.meta.tick, 'execution_started', { mode: req.mode }),
-      };
-    });
-  }
-
-  async pause(id: string, shard: number): Promise<Execution> {
-    return this.changeState(id, shard, (exec) => {
-      if (exec.meta.state === 'stopped') throw stoppedError(id);
-      if (exec.meta.state !== 'running') return undefined;
-      return {
-        next: { ...exec.meta, state: 'paused' },
-        event: () => this.deps.publisher.event(exec, exec.meta.tick, 'execution_paused', {}),
-      };
-    });
-  }
-
-  async resume(id: string, shard: number): Promise<Execution> {
-    return this.changeState(id, shard, (exec) => {
-      if (exec.meta.state === 'stopped') throw stoppedError(id);
-      if (exec.meta.state !== 'paused') return undefined;
-      exec.nextDue = undefined;
-      return {
-        next: { ...exec.meta, state: 'running' },
-        event: () => this.deps.publisher.event(exec, exec.meta.tick, 'execution_started', { mode: exec.meta.mode }),
-      };
-    });
-  }
-
-  /** Halts the tree (cancelling running actions) and keeps it stopped for good. */
-  async stop(id: string, shard: number): Promise<Execution> {
-    return this.changeState(id, shard, (exec) => {
-      if (exec.meta.state === 'stopped') return undefined;
-      const halted = exec.tree.halt();
-      exec.finishManual();
-      return {
-        next: { ...exec.meta, state: 'stopped', status: exec.tree.status },
-        checkpoint: true,
-        writes: persistentWrites(halted, exec.view.scopes),
-        event: () => this.deps.publisher.event(exec, exec.meta.tick, 'execution_stopped', {}),
-      };
-    });
-  }
-
-  /**
-   * Before a delete: halt (cancelling remote actions) and commit what the halt released (team
-   * semaphores), then forget the execution here.
-   */
-  async unload(id: string, shard: number): Promise<{ unloaded: true }> {
-    await this.scheduler.idle();
-    const exec = this.executions.get(id);
-    if (!exec) return { unloaded: true };
-    try {
-      await this.changeState(id, shard, (e) => {
-        const halted = e.tree.halt();
-        const writes = persistentWrites(halted, e.view.scopes);
-        return writes.length === 0 ? undefined : { next: e.meta, writes, event: () => undefined };
-      });
-    } finally {
-      this.unloadLocal(exec, new RunnerError('EXECUTION_NOT_FOUND', `execution ${id} was unloaded`), false);
-    }
-    return { unloaded: true };
-  }
-
-  /**
-   * A command's state change: applied between slots (so no tick of this execution is in flight),
-   * in memory first and then committed through the fenced script. The commit is sent before any
-   * later slot's pipeline, on the same connection, so Redis sees changes in the order we made them.
-   */
-  private async changeState(
-    id: string,
-    shard: number,
-    change: (exec: ExecutionRuntime) => PlannedChange | undefined,
-  ): Promise<Execution> {
-    await this.owned(id, shard);
-    await this.scheduler.idle();
-    const exec = this.executions.get(id);
-    if (!exec) throw OWNER_GONE();
-    const planned = change(exec);
-    if (!planned) return toExecution(exec.meta, this.runnerId);
-    const epoch = this.epochOf(shard);
-    if (epoch === undefined) throw OWNER_GONE();
-    exec.meta = planned.next;
-    const pipeline = this.deps.redis.pipeline();
-    queueCommit(pipeline, {
-      runnerId: this.runnerId,
-      shard,
-      epoch,
-      kind: 'state',
-      meta: planned.next,
-      checkpoint: planned.checkpoint ? exec.tree.checkpoint() : undefined,
-      writes: planned.writes ?? [],
-    });
-    const sent = pipeline.exec();
-    this.plan(exec);
-    const replies = await sent;
-    const [error, reply] = replies?.[0] ?? [new Error('no reply'), undefined];
-    if (error) {
-      exec.needsReload = true;
-      throw new RunnerError('DEPENDENCY_UNAVAILABLE', `could not store the change: ${error.message}`);
-    }
-    const outcome = parseCommitReply(reply);
-    if (outcome.kind === 'fenced') {
-      this.shardFenced(shard);
-      throw new RunnerError('FENCED', `runner ${this.runnerId} no longer owns shard ${shard}`);
-    }
-    if (outcome.kind === 'gone') {
-      this.executionGone(exec);
-      throw new RunnerError('EXECUTION_NOT_FOUND', `execution ${id} was deleted`);
-    }
-    const writes = planned.writes ?? [];
-    const committed = outcome.kind === 'ok' ? writes.map((w, i) => ({ ...w, version: outcome.versions[i] })) : [];
-    for (const w of committed) this.deps.cache.apply(w);
-    this.deps.publisher.publishSharedChanges(id, committed);
-    for (const w of committed) if (!w.scope.startsWith('exec:')) this.scopeChanged(w.scope, id);
-    planned.event();
-    return toExecution(exec.meta, this.runnerId);
   }
 
   // ---- Shutdown ------------------------------------------------------------------------------

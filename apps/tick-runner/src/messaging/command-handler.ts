@@ -1,7 +1,7 @@
 import { SpanStatusCode, context, trace } from '@opentelemetry/api';
 import { CommandSchema, ID_PATTERN, shardOf, type Command, type CommandReplies } from '@canopy/contracts';
 import { RunnerError } from '../errors';
-import type { ExecutionHost } from '../executions/execution-host';
+import type { ExecutionCommands } from '../executions/execution-commands';
 import type { Log } from '../log';
 import { SpanAttrs, tracer } from '../telemetry';
 import type { BusHandler } from './bus';
@@ -11,7 +11,7 @@ import { parseOrThrow } from './parse';
  * Owner commands on `canopy.cmd.<shard>.<execId>`: validated with `CommandSchema`, answered with
  * `CommandReplies[type]` or an ErrorBody. A `command` span parents the ticks the command causes.
  */
-export function commandHandler(host: ExecutionHost, shardCount: number, log: Log): (shard: number) => BusHandler {
+export function commandHandler(commands: ExecutionCommands, shardCount: number, log: Log): (shard: number) => BusHandler {
   return (shard) => async (payload, msg) => {
     const execId = msg.subject.split('.').slice(3).join('.');
     const command = parseOrThrow(CommandSchema, payload);
@@ -23,7 +23,7 @@ export function commandHandler(host: ExecutionHost, shardCount: number, log: Log
     });
     const ctx = trace.setSpan(context.active(), span);
     try {
-      return await context.with(ctx, () => dispatch(host, execId, shard, command));
+      return await context.with(ctx, () => dispatch(commands, execId, shard, command));
     } catch (error) {
       span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
       if (!(error instanceof RunnerError)) log.error({ err: error, execId, command: command.type }, 'command failed');
@@ -35,7 +35,7 @@ export function commandHandler(host: ExecutionHost, shardCount: number, log: Log
 }
 
 function dispatch(
-  host: ExecutionHost,
+  host: ExecutionCommands,
   id: string,
   shard: number,
   command: Command,
