@@ -13,6 +13,12 @@ const swcConfig = {
 
 module.exports = {
   testEnvironment: 'node',
-  transform: { '^.+\\.ts$': ['@swc/jest', swcConfig] },
+  transform: {
+    '^.+\\.ts$': ['@swc/jest', swcConfig],
+    // NestJS 12 (and cookie, which Fastify's inject uses) ship ES modules only. Node >= 20.19
+    // can require() them, Jest cannot, so SWC compiles them to CommonJS like our own sources.
+    '^.+\\.js$': ['@swc/jest', { ...swcConfig, jsc: { ...swcConfig.jsc, parser: { syntax: 'ecmascript' } } }],
+  },
+  transformIgnorePatterns: ['/node_modules/(?!(@nestjs|cookie|set-cookie-parser)/)'],
   moduleFileExtensions: ['ts', 'js', 'json'],
 };
