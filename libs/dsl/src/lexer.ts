@@ -64,12 +64,12 @@ function looksNumericAt(text: string, start: number): boolean {
 export class Lexer {
   readonly comments: Comment[] = [];
   readonly errors: SourceIssue[] = [];
-  /** Position of the token `next` returned last. */
-  pos: Pos = { line: 1, column: 1, offset: 0 };
   /** The atom, when `next` returned ATOM. */
-  atom: Atom = { kind: 'nil', pos: this.pos };
+  atom: Atom = { kind: 'nil', pos: { line: 1, column: 1, offset: 0 } };
 
   private i = 0;
+  /** Offset of the bracket `next` returned last. */
+  private start = 0;
   private line = 1;
   /** Offset where the current line starts. */
   private lineStart = 0;
@@ -94,10 +94,9 @@ export class Lexer {
         }
         continue;
       }
-      const pos: Pos = { line: this.line, column: i - this.lineStart + 1, offset: i };
-      this.pos = pos;
       switch (code) {
         case SEMICOLON: {
+          const pos: Pos = { line: this.line, column: i - this.lineStart + 1, offset: i };
           let end = i + 1;
           while (end < length) {
             const c = source.charCodeAt(end);
@@ -116,18 +115,27 @@ export class Lexer {
         case CLOSE_SQUARE:
         case OPEN_CURLY:
         case CLOSE_CURLY:
+          this.start = i;
           this.i = i + 1;
           return code;
         case QUOTE:
           this.i = i;
-          this.string(pos);
+          this.string({ line: this.line, column: i - this.lineStart + 1, offset: i });
           return ATOM;
         default:
           this.i = i;
-          this.bare(pos);
+          this.bare({ line: this.line, column: i - this.lineStart + 1, offset: i });
           return ATOM;
       }
     }
+  }
+
+  /**
+   * The position of the bracket `next` returned last (made on demand: most closers never need
+   * one). Valid until `next` is called again.
+   */
+  here(): Pos {
+    return { line: this.line, column: this.start - this.lineStart + 1, offset: this.start };
   }
 
   /** A string literal starting at `pos` (on its opening quote). */
@@ -184,7 +192,11 @@ export class Lexer {
     if (closed) {
       this.atom = { kind: 'string', value, pos };
     } else {
-      this.fail(DslErrorCode.UnterminatedString, `unterminated string (expected a closing '"')`);
+      this.fail(
+        pos,
+        DslErrorCode.UnterminatedString,
+        `unterminated string (expected a closing '"')`,
+      );
     }
   }
 
@@ -210,38 +222,20 @@ export class Lexer {
       i++;
     }
     this.i = i;
-    const text = source.slice(start, i);
-    const first = text.charCodeAt(0);
-    if (looksNumericAt(text, 0)) {
-      if (!NUMBER_RE.test(text))
-        return this.fail(DslErrorCode.BadNumber, `invalid number '${text}'`);
-      const value = Number(text);
-      if (!Number.isFinite(value))
-        return this.fail(DslErrorCode.BadNumber, `number '${text}' is out of range`);
-      // -0 prints as 0, so it reads as 0 too.
-      this.atom = { kind: 'number', value: value === 0 ? 0 : value, pos };
-      return;
-    }
-    if (text === 'true' || text === 'false') {
-      this.atom = { kind: 'boolean', value: text === 'true', pos };
-      return;
-    }
-    if (text === 'nil') {
-      this.atom = { kind: 'nil', pos };
-      return;
-    }
+    const first = source.charCodeAt(start);
+    if (looksNumericAt(source, start)) return this.number(pos, start, i);
     if (first === COLON) {
-      if (text.length === 1)
-        return this.fail(DslErrorCode.BadAtom, `expected a keyword name after ':'`);
+      if (i - start === 1)
+        return this.fail(pos, DslErrorCode.BadAtom, `expected a keyword name after ':'`);
       // KEYWORD_PATTERN: name characters only (the colon is the one other), not numeric-looking.
-      if (others !== 1 || looksNumericAt(text, 1))
-        return this.fail(DslErrorCode.BadAtom, `invalid keyword '${text}'`);
-      this.atom = { kind: 'keyword', name: text.slice(1), pos };
+      if (others !== 1 || looksNumericAt(source, start + 1))
+        return this.fail(pos, DslErrorCode.BadAtom, `invalid keyword '${source.slice(start, i)}'`);
+      this.atom = { kind: 'keyword', name: source.slice(start + 1, i), pos };
       return;
     }
     if (first === DOLLAR) {
-      if (text.length === 1) return this.fail(DslErrorCode.BadAtom, `expected a key after '$'`);
-      const path = text.slice(1);
+      if (i - start === 1) return this.fail(pos, DslErrorCode.BadAtom, `expected a key after '$'`);
+      const path = source.slice(start + 1, i);
       // Without a scope prefix (the dollar is the only other character), VAR_PATTERN is
       // non-empty name segments separated by single slashes.
       const valid =
@@ -250,18 +244,57 @@ export class Lexer {
             path.charCodeAt(path.length - 1) !== SLASH &&
             !path.includes('//')
           : isVarPath(path);
-      if (!valid) return this.fail(DslErrorCode.BadAtom, `invalid key read '${text}'`);
+      if (!valid)
+        return this.fail(pos, DslErrorCode.BadAtom, `invalid key read '${source.slice(start, i)}'`);
       this.atom = { kind: 'var', path, pos };
+      return;
+    }
+    const text = source.slice(start, i);
+    if (text === 'true' || text === 'false') {
+      this.atom = { kind: 'boolean', value: text === 'true', pos };
+      return;
+    }
+    if (text === 'nil') {
+      this.atom = { kind: 'nil', pos };
       return;
     }
     // SYMBOL_PATTERN: name characters only; numeric-looking text and true/false/nil are handled
     // above.
-    if (others !== 0) return this.fail(DslErrorCode.BadAtom, `invalid symbol '${text}'`);
+    if (others !== 0) return this.fail(pos, DslErrorCode.BadAtom, `invalid symbol '${text}'`);
     this.atom = { kind: 'symbol', name: text, pos };
   }
 
-  private fail(code: DslErrorCode, message: string): void {
-    this.errors.push({ code, message, pos: this.pos });
-    this.atom = { kind: 'error', pos: this.pos };
+  /** An atom that begins like a number, from `start` to `end`: it must be one. */
+  private number(pos: Pos, start: number, end: number): void {
+    const source = this.source;
+    // Plain integers of up to 15 digits (exact in a double) are common enough to skip the regex.
+    let k = start;
+    const sign = source.charCodeAt(k);
+    if (sign === PLUS || sign === MINUS) k++;
+    let value = 0;
+    if (end - k <= 15) {
+      for (; k < end; k++) {
+        const c = source.charCodeAt(k);
+        if (!isDigit(c)) break;
+        value = value * 10 + (c - 0x30);
+      }
+    }
+    if (k !== end) {
+      const text = source.slice(start, end);
+      if (!NUMBER_RE.test(text))
+        return this.fail(pos, DslErrorCode.BadNumber, `invalid number '${text}'`);
+      value = Number(text);
+      if (!Number.isFinite(value))
+        return this.fail(pos, DslErrorCode.BadNumber, `number '${text}' is out of range`);
+    } else if (sign === MINUS) {
+      value = -value;
+    }
+    // -0 prints as 0, so it reads as 0 too.
+    this.atom = { kind: 'number', value: value === 0 ? 0 : value, pos };
+  }
+
+  private fail(pos: Pos, code: DslErrorCode, message: string): void {
+    this.errors.push({ code, message, pos });
+    this.atom = { kind: 'error', pos };
   }
 }

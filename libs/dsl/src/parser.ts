@@ -30,12 +30,7 @@ export interface ReadResult {
   errors: SourceIssue[];
 }
 
-/** A form being read. */
-interface Frame {
-  form: ListForm | VectorForm | MapForm;
-  bracket: OpenBracket;
-  closer: CloseBracket;
-}
+type Open = ListForm | VectorForm | MapForm;
 
 function isOpen(token: TokenKind): boolean {
   return token === OPEN_PAREN || token === OPEN_SQUARE || token === OPEN_CURLY;
@@ -45,16 +40,22 @@ function isClose(token: TokenKind): boolean {
   return token === CLOSE_PAREN || token === CLOSE_SQUARE || token === CLOSE_CURLY;
 }
 
-function frame(token: TokenKind, pos: Pos): Frame {
+function opened(token: TokenKind, pos: Pos): Open {
   const items: Sexp[] = [];
-  if (token === OPEN_PAREN)
-    return { form: { kind: 'list', items, pos }, bracket: '(', closer: ')' };
-  if (token === OPEN_SQUARE)
-    return { form: { kind: 'vector', items, pos }, bracket: '[', closer: ']' };
-  return { form: { kind: 'map', items, pos }, bracket: '{', closer: '}' };
+  if (token === OPEN_PAREN) return { kind: 'list', items, pos };
+  if (token === OPEN_SQUARE) return { kind: 'vector', items, pos };
+  return { kind: 'map', items, pos };
 }
 
-function openerOf(bracket: CloseBracket): OpenBracket {
+function openerOf(form: Open): OpenBracket {
+  return form.kind === 'list' ? '(' : form.kind === 'vector' ? '[' : '{';
+}
+
+function closerOf(form: Open): CloseBracket {
+  return form.kind === 'list' ? ')' : form.kind === 'vector' ? ']' : '}';
+}
+
+function openerOfCloser(bracket: CloseBracket): OpenBracket {
   return bracket === ')' ? '(' : bracket === ']' ? '[' : '{';
 }
 
@@ -69,12 +70,14 @@ export function read(source: string): ReadResult {
   const errors = lexer.errors;
   const forms: Sexp[] = [];
   // Forms currently being read, innermost last.
-  const open: Frame[] = [];
+  const open: Open[] = [];
   let items = forms;
 
-  const finish = (): void => {
-    open.pop();
-    items = open.length ? open[open.length - 1].form.items : forms;
+  /** Closes the innermost form: it becomes an item of the one around it. */
+  const close = (): void => {
+    const form = open.pop() as Open;
+    items = open.length ? open[open.length - 1].items : forms;
+    items.push(form);
   };
 
   let token = lexer.next();
@@ -84,18 +87,17 @@ export function read(source: string): ReadResult {
     } else if (token === END) {
       // The end of the file closes whatever is still open, innermost first.
       while (open.length) {
-        const { form, bracket, closer } = open[open.length - 1];
+        const form = open[open.length - 1];
         errors.push({
           code: DslErrorCode.Unclosed,
-          message: `unclosed '${bracket}' (expected '${closer}' before the end of the file)`,
+          message: `unclosed '${openerOf(form)}' (expected '${closerOf(form)}' before the end of the file)`,
           pos: form.pos,
         });
-        finish();
-        items.push(form);
+        close();
       }
       break;
     } else if (isOpen(token)) {
-      const pos = lexer.pos;
+      const pos = lexer.here();
       if (open.length >= MAX_DEPTH) {
         errors.push({
           code: DslErrorCode.TooDeep,
@@ -111,9 +113,9 @@ export function read(source: string): ReadResult {
         }
         items.push({ kind: 'error', pos });
       } else {
-        const f = frame(token, pos);
-        open.push(f);
-        items = f.form.items;
+        const form = opened(token, pos);
+        open.push(form);
+        items = form.items;
       }
     } else {
       const bracket = String.fromCharCode(token) as CloseBracket;
@@ -121,24 +123,22 @@ export function read(source: string): ReadResult {
       if (!top) {
         errors.push({
           code: DslErrorCode.UnexpectedToken,
-          message: `unexpected '${bracket}' (no matching '${openerOf(bracket)}')`,
-          pos: lexer.pos,
+          message: `unexpected '${bracket}' (no matching '${openerOfCloser(bracket)}')`,
+          pos: lexer.here(),
         });
-      } else if (top.closer === bracket) {
-        finish();
-        items.push(top.form);
+      } else if (closerOf(top) === bracket) {
+        close();
       } else {
         // Either it belongs to an enclosing form (this one was left open, the closer is kept for
         // the enclosing form) or it matches nothing (most likely a typo for this form's closer).
-        const { line, column } = top.form.pos;
+        const { line, column } = top.pos;
         errors.push({
           code: DslErrorCode.UnexpectedToken,
-          message: `expected '${top.closer}' to close '${top.bracket}' at ${line}:${column}, found '${bracket}'`,
-          pos: lexer.pos,
+          message: `expected '${closerOf(top)}' to close '${openerOf(top)}' at ${line}:${column}, found '${bracket}'`,
+          pos: lexer.here(),
         });
-        finish();
-        items.push(top.form);
-        if (open.some((o) => o.closer === bracket)) continue; // read the closer again
+        close();
+        if (open.some((o) => closerOf(o) === bracket)) continue; // read the closer again
       }
     }
     token = lexer.next();

@@ -1,8 +1,5 @@
 import {
-  EXPR_FUNCTIONS,
   FORMAT_VERSION,
-  NODE_SPECS,
-  NODE_SPEC_BY_TYPE,
   type ExprJson,
   type NodeJson,
   type NodeSpec,
@@ -10,6 +7,7 @@ import {
   type TreeJson,
 } from '@canopy/engine';
 import type { Comment, KeywordAtom, ListForm, Pos, Sexp } from './ast';
+import { FUNCTIONS, SPEC_BY_TYPE, keywordOf } from './catalog';
 import { describeSexp } from './describe';
 import { DslErrorCode, type SourceIssue } from './errors';
 import { suggest } from './suggest';
@@ -29,21 +27,12 @@ export interface Conversion {
   positions: Map<string, Pos>;
   /** JSON pointer of a keyword argument -> position of the keyword itself (same). */
   keyPositions: Map<string, Pos>;
-  /** Placeholders for forms that could not be read; their errors are already reported. */
-  broken: WeakSet<object>;
+  /**
+   * Placeholders for forms that could not be read; their errors are already reported. Absent when
+   * there are none (so that checking a clean document costs no lookups).
+   */
+  broken?: WeakSet<object>;
   errors: SourceIssue[];
-}
-
-// Read once: the catalogue's exports are accessors in compiled CommonJS.
-const SPEC_BY_TYPE = NODE_SPEC_BY_TYPE;
-const FUNCTIONS = EXPR_FUNCTIONS;
-
-/** Node types that define `:id` or `:name` themselves (`semaphore :name`). */
-const OWN_ID = new Set<NodeSpec>();
-const OWN_NAME = new Set<NodeSpec>();
-for (const spec of NODE_SPECS) {
-  if (spec.keywords.some((k) => k.name === 'id')) OWN_ID.add(spec);
-  if (spec.keywords.some((k) => k.name === 'name')) OWN_NAME.add(spec);
 }
 
 /**
@@ -67,7 +56,7 @@ export function toDocument(
 class Converter {
   private readonly positions = new Map<string, Pos>();
   private readonly keyPositions = new Map<string, Pos>();
-  private readonly broken = new WeakSet<object>();
+  private broken: WeakSet<object> | undefined;
   private readonly errors: SourceIssue[] = [];
   private nextComment = 0;
 
@@ -104,13 +93,14 @@ class Converter {
     const document: TreeDocument = { format: FORMAT_VERSION, trees };
     const trailing = this.takeComments(Number.POSITIVE_INFINITY);
     if (trailing) document.trailingComments = trailing;
-    return {
+    const conversion: Conversion = {
       document,
       positions: this.positions,
       keyPositions: this.keyPositions,
-      broken: this.broken,
       errors: this.errors,
     };
+    if (this.broken) conversion.broken = this.broken;
+    return conversion;
   }
 
   /** `base/segment`, when recording. */
@@ -211,7 +201,7 @@ class Converter {
     }
     const tree: TreeJson = main === undefined ? { name, root } : { name, main, root };
     if (comments) tree.comments = comments;
-    if (!nameOk) this.broken.add(tree);
+    if (!nameOk) this.markBroken(tree);
     return tree;
   }
 
@@ -254,9 +244,7 @@ class Converter {
         if (!this.checkKeyword(item, value, seen)) continue;
         const keyword = item.name;
         const attribute =
-          keyword === 'id'
-            ? !(spec && OWN_ID.has(spec))
-            : keyword === 'name' && !(spec && OWN_NAME.has(spec));
+          (keyword === 'id' || keyword === 'name') && !(spec && keywordOf(spec, keyword));
         const at = attribute ? this.sub(path, keyword) : this.sub2(path, 'kwargs', keyword);
         this.keyAt(at, item.pos);
         if (attribute) {
@@ -426,14 +414,18 @@ class Converter {
 
   private placeholderNode(): NodeJson {
     const node: NodeJson = { type: 'sequence' };
-    this.broken.add(node);
+    this.markBroken(node);
     return node;
   }
 
   private placeholderExpr(): ExprJson {
     const expr = { sym: 'error' };
-    this.broken.add(expr);
+    this.markBroken(expr);
     return expr;
+  }
+
+  private markBroken(placeholder: object): void {
+    (this.broken ??= new WeakSet()).add(placeholder);
   }
 
   private error(code: DslErrorCode, message: string, pos: Pos): void {

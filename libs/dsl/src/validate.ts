@@ -1,15 +1,11 @@
 import {
-  COMMON_KEYWORDS,
-  EXPR_FUNCTIONS,
-  NODE_SPECS,
-  NODE_SPEC_BY_TYPE,
-  SCOPE_PREFIXES,
   type ArgSpec,
   type ExprJson,
   type NodeJson,
   type NodeSpec,
   type TreeDocument,
 } from '@canopy/engine';
+import { COMMON_NAMES, FUNCTIONS, PREFIXES, SPECS, SPEC_BY_TYPE, keywordOf } from './catalog';
 import { describeExpr } from './describe';
 import { DslErrorCode, type Issue } from './errors';
 import { suggest } from './suggest';
@@ -27,10 +23,11 @@ export interface ValidateContext {
   where: (path: string) => string;
 }
 
-const NODE_TYPES: readonly string[] = NODE_SPECS.flatMap((s) => [s.type, ...(s.aliases ?? [])]);
-const FUNCTION_NAMES = Object.keys(EXPR_FUNCTIONS);
-const COMMON_NAMES = COMMON_KEYWORDS.map((k) => k.name);
+const NODE_TYPES: readonly string[] = SPECS.flatMap((s) => [s.type, ...(s.aliases ?? [])]);
+const FUNCTION_NAMES = Object.keys(FUNCTIONS);
 const PATH_LIKE_ID = /^[0-9]+(\.[0-9]+)*$/;
+const NO_ARGS: readonly ExprJson[] = [];
+const NO_CHILDREN: readonly NodeJson[] = [];
 
 interface SubtreeRef {
   from: number;
@@ -49,6 +46,12 @@ class Validator {
   private ids = new Map<string, string>();
   private treeName = '';
   private treeIndex = 0;
+  /**
+   * JSON pointer segments of the value being checked (the first `depth` of them), set on each
+   * descent and joined into a pointer only when an issue (or a first id, or a subtree reference) needs it.
+   */
+  private readonly segments: (string | number)[] = [];
+  private depth = 0;
 
   constructor(private readonly context: ValidateContext) {}
 
@@ -87,142 +90,159 @@ class Validator {
       this.ids = new Map();
       this.treeName = tree.name;
       this.treeIndex = index;
-      this.node(tree.root, `${path}/root`, undefined);
+      this.depth = 0;
+      this.enter('trees', index);
+      this.enter('root');
+      this.node(tree.root, undefined);
     });
+    this.depth = 0;
     if (!this.context.lenientSubtrees) this.checkSubtrees(local);
     this.checkRecursion(document, local);
     return this.issues;
   }
 
-  private node(node: NodeJson, path: string, parent: NodeSpec | undefined): void {
+  /** Descends by one or two segments; returns the depth to restore afterwards. */
+  private enter(a: string | number, b?: string | number): number {
+    const depth = this.depth;
+    this.segments[depth] = a;
+    if (b === undefined) {
+      this.depth = depth + 1;
+    } else {
+      this.segments[depth + 1] = b;
+      this.depth = depth + 2;
+    }
+    return depth;
+  }
+
+  /** The pointer of the current value, with up to two more segments. */
+  private path(a?: string | number, b?: string | number): string {
+    let path = '';
+    for (let i = 0; i < this.depth; i++) path = pointer(path, this.segments[i]);
+    if (a !== undefined) path = pointer(path, a);
+    if (b !== undefined) path = pointer(path, b);
+    return path;
+  }
+
+  private node(node: NodeJson, parent: NodeSpec | undefined): void {
     if (this.isBroken(node)) return;
-    const spec = NODE_SPEC_BY_TYPE.get(node.type);
-    const args = node.args ?? [];
-    const kwargs = node.kwargs ?? {};
-    const children = node.children ?? [];
+    const spec = SPEC_BY_TYPE.get(node.type);
+    const children = node.children ?? NO_CHILDREN;
     if (!spec) {
       // Without a spec the kinds of its arguments are unknown; checking them would only add noise.
-      this.unknownNode(node.type, path);
+      this.unknownNode(node.type);
     } else {
-      this.placement(node, spec, parent, path);
-      this.childCount(node, spec, children.length, path);
-      this.positional(node, spec, args, path);
-      this.keywords(node, spec, kwargs, path);
+      const args = node.args ?? NO_ARGS;
+      this.placement(node, spec, parent);
+      this.childCount(node, spec, children.length);
+      this.positional(node, spec, args);
+      if (node.kwargs !== undefined || spec.keywords.length > 0)
+        this.keywords(node, spec, node.kwargs ?? {});
       if (spec.type === 'subtree' && typeof args[0] === 'string') {
-        this.refs.push({ from: this.treeIndex, name: args[0], path: `${path}/args/0` });
+        this.refs.push({ from: this.treeIndex, name: args[0], path: this.path('args', 0) });
       }
-      if (node.name !== undefined && spec.keywords.some((k) => k.name === 'name')) {
+      if (node.name !== undefined && keywordOf(spec, 'name')) {
         this.issue(
           DslErrorCode.BadArgument,
           `'${node.type}' uses :name as an argument, so it cannot also have a "name" label`,
-          `${path}/name`,
+          this.path('name'),
         );
       }
     }
-    this.identity(node, path);
-    children.forEach((child, i) => this.node(child, pointer(`${path}/children`, i), spec));
+    this.identity(node);
+    for (let i = 0; i < children.length; i++) {
+      const depth = this.enter('children', i);
+      this.node(children[i], spec);
+      this.depth = depth;
+    }
   }
 
-  private unknownNode(type: string, path: string): void {
+  private unknownNode(type: string): void {
     let message = `unknown node type '${type}'`;
     const hint = suggest(type, NODE_TYPES);
     if (type === 'tree') message += ` ('tree' forms are only allowed at the top level)`;
-    else if (hasOwn(EXPR_FUNCTIONS, type))
+    else if (hasOwn(FUNCTIONS, type))
       message += ` ('${type}' is an expression; test it with (condition ...))`;
     else if (hint) message += ` (did you mean '${hint}'?)`;
-    this.issue(DslErrorCode.UnknownNode, message, `${path}/type`);
+    this.issue(DslErrorCode.UnknownNode, message, this.path('type'));
   }
 
-  private placement(
-    node: NodeJson,
-    spec: NodeSpec,
-    parent: NodeSpec | undefined,
-    path: string,
-  ): void {
+  private placement(node: NodeJson, spec: NodeSpec, parent: NodeSpec | undefined): void {
     if (spec.parentType && parent?.type !== spec.parentType) {
       this.issue(
         DslErrorCode.BadParent,
         `'${node.type}' is only allowed inside '${spec.parentType}'`,
-        path,
+        this.path(),
       );
     } else if (parent?.childType && spec.type !== parent.childType) {
       this.issue(
         DslErrorCode.BadParent,
         `'${parent.type}' accepts only '${parent.childType}' children, found '${node.type}'`,
-        path,
+        this.path(),
       );
     }
   }
 
-  private childCount(node: NodeJson, spec: NodeSpec, count: number, path: string): void {
+  private childCount(node: NodeJson, spec: NodeSpec, count: number): void {
     const { min, max } = spec.children;
     if (count >= min && count <= max) return;
     const message = `'${node.type}' expects ${quantity(min, max, 'child', 'children')}, found ${count}`;
-    this.issue(DslErrorCode.Arity, message, count > max ? pointer(`${path}/children`, max) : path);
+    this.issue(DslErrorCode.Arity, message, count > max ? this.path('children', max) : this.path());
   }
 
-  private positional(
-    node: NodeJson,
-    spec: NodeSpec,
-    args: readonly ExprJson[],
-    path: string,
-  ): void {
+  private positional(node: NodeJson, spec: NodeSpec, args: readonly ExprJson[]): void {
     const slots = spec.positional;
     const max = spec.variadic ? Number.POSITIVE_INFINITY : slots.length;
     if (args.length > max) {
       const min = slots.filter((s) => s.required).length;
       const message = `'${node.type}' expects ${quantity(min, max, 'argument', 'arguments')}, found ${args.length}`;
-      this.issue(DslErrorCode.Arity, message, pointer(`${path}/args`, max));
+      this.issue(DslErrorCode.Arity, message, this.path('args', max));
     }
-    args.forEach((arg, i) => {
+    for (let i = 0; i < args.length; i++) {
+      const arg = args[i];
       if (isObject(arg) && 'kw' in arg) {
         // Printed as `:x`, it would read back as a keyword argument. Only JSON can say this.
         const message = `a keyword cannot be a positional argument of '${node.type}' (it reads as a keyword argument)`;
-        this.issue(DslErrorCode.BadArgument, message, pointer(`${path}/args`, i));
-        return;
+        this.issue(DslErrorCode.BadArgument, message, this.path('args', i));
+        continue;
       }
       const slot =
         i < slots.length ? slots[i] : spec.variadic ? slots[slots.length - 1] : undefined;
-      if (slot)
-        this.kind(
-          arg,
-          slot,
-          pointer(`${path}/args`, i),
-          `argument '${slot.name}' of '${node.type}'`,
-        );
-    });
+      if (slot) {
+        const depth = this.enter('args', i);
+        this.kind(arg, slot, node.type, true);
+        this.depth = depth;
+      }
+    }
     for (let i = args.length; i < slots.length; i++) {
       if (slots[i].required) {
         this.issue(
           DslErrorCode.MissingArgument,
           `missing required argument '${slots[i].name}' for '${node.type}'`,
-          path,
+          this.path(),
         );
       }
     }
   }
 
-  private keywords(
-    node: NodeJson,
-    spec: NodeSpec,
-    kwargs: Record<string, ExprJson>,
-    path: string,
-  ): void {
+  private keywords(node: NodeJson, spec: NodeSpec, kwargs: Record<string, ExprJson>): void {
     for (const key of Object.keys(kwargs)) {
-      const at = pointer(`${path}/kwargs`, key);
-      const keyword = spec.keywords.find((k) => k.name === key);
+      const keyword = keywordOf(spec, key);
       if (keyword) {
-        this.kind(kwargs[key], keyword, at, `:${key} of '${node.type}'`);
+        const depth = this.enter('kwargs', key);
+        this.kind(kwargs[key], keyword, node.type, false);
+        this.depth = depth;
       } else if (COMMON_NAMES.includes(key)) {
         // Only JSON can say this: in text, :id and :name always become the node's own fields.
         this.issue(
           DslErrorCode.BadArgument,
           `:${key} belongs in the node's "${key}" field, not in "kwargs"`,
-          at,
+          this.path('kwargs', key),
           true,
         );
       } else if (spec.openKeywords) {
-        this.expr(kwargs[key], at);
+        const depth = this.enter('kwargs', key);
+        this.expr(kwargs[key]);
+        this.depth = depth;
       } else {
         const names = [...spec.keywords.map((k) => k.name), ...COMMON_NAMES];
         const hint = suggest(key, names);
@@ -232,7 +252,7 @@ class Validator {
         this.issue(
           DslErrorCode.UnknownKeyword,
           `unknown keyword :${key} for '${node.type}' (${detail})`,
-          at,
+          this.path('kwargs', key),
           true,
         );
       }
@@ -242,71 +262,71 @@ class Validator {
         this.issue(
           DslErrorCode.MissingArgument,
           `missing required keyword :${keyword.name} for '${node.type}'`,
-          path,
+          this.path(),
         );
       }
     }
   }
 
-  private identity(node: NodeJson, path: string): void {
+  private identity(node: NodeJson): void {
     if (node.id === undefined) return;
-    const at = `${path}/id`;
     if (node.id === '') {
-      this.issue(DslErrorCode.BadArgument, ':id must not be empty', at);
+      this.issue(DslErrorCode.BadArgument, ':id must not be empty', this.path('id'));
     } else if (PATH_LIKE_ID.test(node.id)) {
       // Implicit ids are child-index paths; an explicit one of that shape could collide.
       this.issue(
         DslErrorCode.BadArgument,
         `:id '${node.id}' looks like a path id (such as "0.2"); choose a name`,
-        at,
+        this.path('id'),
       );
     } else {
       const first = this.ids.get(node.id);
       if (first !== undefined) {
         const message = `duplicate id '${node.id}' in tree '${this.treeName}' (first used at ${this.context.where(first)})`;
-        this.issue(DslErrorCode.DuplicateId, message, at);
+        this.issue(DslErrorCode.DuplicateId, message, this.path('id'));
       } else {
-        this.ids.set(node.id, path);
+        this.ids.set(node.id, this.path());
       }
     }
   }
 
-  private kind(value: ExprJson, spec: ArgSpec, path: string, what: string): void {
+  /**
+   * Checks the argument at the current path against its spec: positional argument `spec.name`
+   * of a `type` node, or its keyword argument `:name`.
+   */
+  private kind(value: ExprJson, spec: ArgSpec, type: string, positional: boolean): void {
     if (this.isBroken(value)) return;
-    const found = describeExpr(value);
-    const bad = (expected: string, extra = ''): void =>
-      this.issue(
-        DslErrorCode.BadArgument,
-        `expected ${expected} for ${what}, found ${found}${extra}`,
-        path,
-      );
     switch (spec.kind) {
       case 'expr':
-        return this.expr(value, path);
+        return this.expr(value);
       case 'number':
         if (typeof value === 'number') return;
         if (value !== null && typeof value === 'object' && ('$' in value || 'call' in value))
-          return this.expr(value, path);
-        return bad('a number');
+          return this.expr(value);
+        return this.bad(value, spec, type, positional, 'a number');
       case 'string':
-        if (typeof value !== 'string') bad('a string');
+        if (typeof value !== 'string') this.bad(value, spec, type, positional, 'a string');
         return;
       case 'name':
         if (typeof value !== 'string' && !(isObject(value) && 'sym' in value))
-          bad('a name (symbol or string)');
+          this.bad(value, spec, type, positional, 'a name (symbol or string)');
         return;
       case 'key':
-        if (typeof value === 'string') this.key(value, path, what);
-        else bad('a key string');
+        if (typeof value === 'string') this.key(value, spec, type, positional);
+        else this.bad(value, spec, type, positional, 'a key string');
         return;
       case 'boolean':
-        if (typeof value !== 'boolean') bad('true or false');
+        if (typeof value !== 'boolean') this.bad(value, spec, type, positional, 'true or false');
         return;
       case 'keyword': {
         const choices = spec.choices ?? [];
         if (isObject(value) && 'kw' in value && choices.includes(value.kw)) return;
         const hint = isObject(value) && 'kw' in value ? suggest(value.kw, choices) : undefined;
-        return bad(
+        return this.bad(
+          value,
+          spec,
+          type,
+          positional,
           `one of ${choices.map((c) => `:${c}`).join(', ')}`,
           hint ? ` (did you mean :${hint}?)` : '',
         );
@@ -314,65 +334,95 @@ class Validator {
     }
   }
 
-  private key(key: string, path: string, what: string): void {
+  private bad(
+    value: ExprJson,
+    spec: ArgSpec,
+    type: string,
+    positional: boolean,
+    expected: string,
+    extra = '',
+  ): void {
+    this.issue(
+      DslErrorCode.BadArgument,
+      `expected ${expected} for ${what(spec, type, positional)}, found ${describeExpr(value)}${extra}`,
+      this.path(),
+    );
+  }
+
+  private key(key: string, spec: ArgSpec, type: string, positional: boolean): void {
     if (key === '') {
-      this.issue(DslErrorCode.BadKey, `expected a non-empty key for ${what}`, path);
+      const message = `expected a non-empty key for ${what(spec, type, positional)}`;
+      this.issue(DslErrorCode.BadKey, message, this.path());
       return;
     }
-    this.scope(key, `key '${key}'`, path);
+    if (key.includes(':')) this.scope(key, `key '${key}'`);
   }
 
   /** `scope:rest` must name a known scope and leave a key after it. */
-  private scope(key: string, shown: string, path: string): void {
+  private scope(key: string, shown: string): void {
     const colon = key.indexOf(':');
     if (colon < 0) return;
     const prefix = key.slice(0, colon);
-    if (!(SCOPE_PREFIXES as readonly string[]).includes(prefix)) {
-      const hint = suggest(prefix, SCOPE_PREFIXES);
-      const detail = hint ? `did you mean '${hint}'?` : `expected ${SCOPE_PREFIXES.join(', ')}`;
-      this.issue(DslErrorCode.BadKey, `unknown scope '${prefix}' in ${shown} (${detail})`, path);
+    if (!PREFIXES.includes(prefix)) {
+      const hint = suggest(prefix, PREFIXES);
+      const detail = hint ? `did you mean '${hint}'?` : `expected ${PREFIXES.join(', ')}`;
+      this.issue(
+        DslErrorCode.BadKey,
+        `unknown scope '${prefix}' in ${shown} (${detail})`,
+        this.path(),
+      );
     } else if (colon === key.length - 1) {
-      this.issue(DslErrorCode.BadKey, `expected a key after '${prefix}:' in ${shown}`, path);
+      this.issue(DslErrorCode.BadKey, `expected a key after '${prefix}:' in ${shown}`, this.path());
     }
   }
 
-  private expr(expr: ExprJson, path: string): void {
+  private expr(expr: ExprJson): void {
     if (expr === null || typeof expr !== 'object' || this.isBroken(expr)) return;
     if ('$' in expr) {
-      this.scope(expr.$, `'$${expr.$}'`, path);
+      if (expr.$.includes(':')) this.scope(expr.$, `'$${expr.$}'`);
     } else if ('sym' in expr) {
       this.issue(
         DslErrorCode.BadExpression,
         `unexpected symbol '${expr.sym}' in an expression (write $${expr.sym} to read a key or "${expr.sym}" for a string)`,
-        path,
+        this.path(),
       );
     } else if ('list' in expr) {
-      expr.list.forEach((item, i) => this.expr(item, pointer(`${path}/list`, i)));
+      const list = expr.list;
+      for (let i = 0; i < list.length; i++) {
+        const depth = this.enter('list', i);
+        this.expr(list[i]);
+        this.depth = depth;
+      }
     } else if ('map' in expr) {
-      for (const key of Object.keys(expr.map))
-        this.expr(expr.map[key], pointer(`${path}/map`, key));
+      for (const key of Object.keys(expr.map)) {
+        const depth = this.enter('map', key);
+        this.expr(expr.map[key]);
+        this.depth = depth;
+      }
     } else if ('call' in expr) {
-      this.call(expr.call, expr.args, path);
+      this.call(expr.call, expr.args);
     }
   }
 
-  private call(name: string, args: readonly ExprJson[], path: string): void {
-    if (!hasOwn(EXPR_FUNCTIONS, name)) {
+  private call(name: string, args: readonly ExprJson[]): void {
+    const arity = hasOwn(FUNCTIONS, name) ? FUNCTIONS[name] : undefined;
+    if (!arity) {
       const hint = suggest(name, FUNCTION_NAMES);
-      const detail = NODE_SPEC_BY_TYPE.has(name)
+      const detail = SPEC_BY_TYPE.has(name)
         ? ` ('${name}' is a node, not an expression)`
         : hint
           ? ` (did you mean '${hint}'?)`
           : '';
-      this.issue(DslErrorCode.UnknownFunction, `unknown function '${name}'${detail}`, path);
-    } else {
-      const { min, max } = EXPR_FUNCTIONS[name];
-      if (args.length < min || args.length > max) {
-        const message = `'${name}' expects ${quantity(min, max, 'argument', 'arguments')}, found ${args.length}`;
-        this.issue(DslErrorCode.ExprArity, message, path);
-      }
+      this.issue(DslErrorCode.UnknownFunction, `unknown function '${name}'${detail}`, this.path());
+    } else if (args.length < arity.min || args.length > arity.max) {
+      const message = `'${name}' expects ${quantity(arity.min, arity.max, 'argument', 'arguments')}, found ${args.length}`;
+      this.issue(DslErrorCode.ExprArity, message, this.path());
     }
-    args.forEach((arg, i) => this.expr(arg, pointer(`${path}/args`, i)));
+    for (let i = 0; i < args.length; i++) {
+      const depth = this.enter('args', i);
+      this.expr(args[i]);
+      this.depth = depth;
+    }
   }
 
   private checkSubtrees(local: ReadonlyMap<string, number>): void {
@@ -428,6 +478,11 @@ class Validator {
   private issue(code: DslErrorCode, message: string, path: string, atKey = false): void {
     this.issues.push(atKey ? { code, message, path, atKey } : { code, message, path });
   }
+}
+
+/** How an argument is named in messages: `argument 'key' of 'set'` or `:ms of 'wait'`. */
+function what(spec: ArgSpec, type: string, positional: boolean): string {
+  return positional ? `argument '${spec.name}' of '${type}'` : `:${spec.name} of '${type}'`;
 }
 
 function isObject(value: unknown): value is object {
