@@ -97,13 +97,20 @@ export class TickRunner {
       onError: (error, during) => log.error({ err: error, during }, 'ownership error'),
     });
     const commands = new ExecutionCommands(this.host, redis, cache, publisher);
-    const onCommand = commandHandler(commands, options.shardCount, log);
+    const onCommand = commandHandler(commands, options.shardCount, log, () => redis.status !== 'ready');
     this.host.attach(this.shards, (shard) => bus.subscribe(Subjects.commandsOfShard(shard), onCommand(shard)));
     this.registry = new TreeRegistry(trees);
     this.queries = new ExecutionQueries(store, leases, bus, options.shardCount);
     const createExecution = new CreateExecution(trees, documents, store, bus, publisher, options.shardCount);
     this.subscriptions.push(
-      ...subscribeServiceHandlers({ bus, registry: this.registry, createExecution, queries: this.queries, log }),
+      ...subscribeServiceHandlers({
+        bus,
+        registry: this.registry,
+        createExecution,
+        queries: this.queries,
+        log,
+        storageDown: () => redis.status !== 'ready',
+      }),
     );
   }
 

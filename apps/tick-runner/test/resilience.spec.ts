@@ -1,8 +1,10 @@
+import { Subjects } from '@canopy/contracts';
 import type { TestInfra } from '@canopy/testing';
 import {
   SHARDS,
   connectClient,
   createExecution,
+  errorOf,
   getExecution,
   readTicks,
   registerTree,
@@ -40,6 +42,8 @@ describe('tick-runner: Redis going away', () => {
     await infra.redis.stop();
     await waitFor('every shard dropped', () => runner.runner.shards.heldShards().length === 0);
     const during = (await readTicks(gateway.nc, 'r-1')).length;
+    const unavailable = await errorOf(gateway.bus.request(Subjects.execGet, { id: 'r-1' }, { timeoutMs: 5000 }));
+    expect(unavailable.code).toBe('DEPENDENCY_UNAVAILABLE');
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect((await readTicks(gateway.nc, 'r-1')).length).toBe(during);
 

@@ -165,7 +165,7 @@ export class ExecutionCommands {
       checkpoint: planned.checkpoint ? exec.tree.checkpoint() : undefined,
       writes: planned.writes ?? [],
     });
-    const sent = pipeline.exec();
+    const sent = pipeline.exec().catch((e: unknown) => [[e as Error, undefined]] as [Error | null, unknown][]);
     this.host.plan(exec);
     const replies = await sent;
     const [error, reply] = replies?.[0] ?? [new Error('no reply'), undefined];

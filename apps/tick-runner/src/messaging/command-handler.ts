@@ -11,7 +11,12 @@ import { parseOrThrow } from './parse';
  * Owner commands on `canopy.cmd.<shard>.<execId>`: validated with `CommandSchema`, answered with
  * `CommandReplies[type]` or an ErrorBody. A `command` span parents the ticks the command causes.
  */
-export function commandHandler(commands: ExecutionCommands, shardCount: number, log: Log): (shard: number) => BusHandler {
+export function commandHandler(
+  commands: ExecutionCommands,
+  shardCount: number,
+  log: Log,
+  storageDown: () => boolean = () => false,
+): (shard: number) => BusHandler {
   return (shard) => async (payload, msg) => {
     const execId = msg.subject.split('.').slice(3).join('.');
     const command = parseOrThrow(CommandSchema, payload);
@@ -26,7 +31,9 @@ export function commandHandler(commands: ExecutionCommands, shardCount: number, 
       return await context.with(ctx, () => dispatch(commands, execId, shard, command));
     } catch (error) {
       span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
-      if (!(error instanceof RunnerError)) log.error({ err: error, execId, command: command.type }, 'command failed');
+      if (error instanceof RunnerError) throw error;
+      if (storageDown()) throw new RunnerError('DEPENDENCY_UNAVAILABLE', 'storage unavailable; retry');
+      log.error({ err: error, execId, command: command.type }, 'command failed');
       throw error;
     } finally {
       span.end();

@@ -17,7 +17,8 @@ import type { ExecutionHost } from '../executions/execution-host';
 import type { ExecutionQueries } from '../executions/execution-queries.usecase';
 import type { Log } from '../log';
 import type { TreeRegistry } from '../registry/tree-registry.usecase';
-import type { Bus, BusSubscription } from './bus';
+import { RunnerError } from '../errors';
+import type { Bus, BusHandler, BusSubscription } from './bus';
 import { parseOrThrow } from './parse';
 
 const RegisterNameSchema = z.object({ name: IdSchema.optional() });
@@ -29,6 +30,21 @@ export interface ServiceHandlerDeps {
   createExecution: CreateExecution;
   queries: ExecutionQueries;
   log: Log;
+  /** Whether Redis is unreachable right now: an uncoded failure then answers 503, not 500. */
+  storageDown: () => boolean;
+}
+
+/** Coded errors pass; a failure while Redis is away becomes DEPENDENCY_UNAVAILABLE. */
+function guarded(deps: ServiceHandlerDeps, handler: BusHandler): BusHandler {
+  return async (payload, msg) => {
+    try {
+      return await handler(payload, msg);
+    } catch (error) {
+      if (error instanceof RunnerError || !deps.storageDown()) throw error;
+      deps.log.warn({ err: error, subject: msg.subject }, 'request failed: Redis unavailable');
+      throw new RunnerError('DEPENDENCY_UNAVAILABLE', 'storage unavailable; retry');
+    }
+  };
 }
 
 /**
@@ -36,8 +52,12 @@ export interface ServiceHandlerDeps {
  * validates and calls a use case. Replies are the contract's `ReplyOf<subject>`; errors ErrorBody.
  */
 export function subscribeServiceHandlers(deps: ServiceHandlerDeps): BusSubscription[] {
-  const { bus, registry, createExecution, queries } = deps;
+  const { registry, createExecution, queries } = deps;
   const queue = { queue: Queues.runners };
+  const bus = {
+    subscribe: (subject: string, handler: BusHandler, opts?: { queue?: string }) =>
+      deps.bus.subscribe(subject, guarded(deps, handler), opts),
+  };
   return [
     bus.subscribe(
       Subjects.treesRegister,
