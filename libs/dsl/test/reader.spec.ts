@@ -17,7 +17,7 @@ describe('reader', () => {
     expect(atom('-42')).toMatchObject({ kind: 'number', value: -42 });
     expect(atom('+7')).toMatchObject({ kind: 'number', value: 7 });
     expect(atom('007')).toMatchObject({ kind: 'number', value: 7 });
-    expect(atom('12345678901234567890')).toMatchObject({ value: 12345678901234567890 });
+    expect(atom('12345678901234567890')).toMatchObject({ value: Number('12345678901234567890') });
     const zero = atom('-000') as { value: number };
     expect(Object.is(zero.value, 0)).toBe(true);
   });
