@@ -120,8 +120,13 @@ describe('tick-runner: two runners split the shards and hand them over', () => {
     const firstOnB = ticks.findIndex((t) => t.data.runner === 'runner-b');
     expect(ticks[firstOnB].data.epoch).toBeGreaterThan(ticks[firstOnB - 1].data.epoch);
     expect(ticks.slice(firstOnB).every((t) => t.data.runner === 'runner-b')).toBe(true);
-    const n = Number(await b.redis.hget(RedisKeys.scopeValues(`exec:${iv}`), 'n'));
-    expect(n).toBe(Number(await b.redis.hget(RedisKeys.execMeta(iv), 'tick')));
+    // The blackboard and the tick count were committed together (read at one moment: it keeps ticking).
+    const [[, n], [, tick]] = (await b.redis
+      .multi()
+      .hget(RedisKeys.scopeValues(`exec:${iv}`), 'n')
+      .hget(RedisKeys.execMeta(iv), 'tick')
+      .exec()) as [[null, string], [null, string]];
+    expect(n).toBe(tick);
   });
 
   it('a joining runner takes its shards from the others, and a crashed one loses them after the TTL', async () => {
