@@ -7,6 +7,8 @@ export const ErrorCodes = {
   TREE_NOT_FOUND: 404,
   EXECUTION_NOT_FOUND: 404,
   KEY_NOT_FOUND: 404,
+  /** History holds no such tick of the execution (never stored, dropped by retention, deleted). */
+  TICK_NOT_FOUND: 404,
   EXECUTION_STOPPED: 409,
   EXECUTION_NOT_STARTABLE: 409,
   /** `POST /executions` with an `id` that is taken. */

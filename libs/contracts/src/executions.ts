@@ -9,6 +9,28 @@ export type ExecutionState = z.infer<typeof ExecutionStateSchema>;
 const IntervalMs = z.number().int().min(1).max(86_400_000);
 const MaxTicks = z.number().int().min(1).max(1_000_000_000);
 
+/** The engine's `Checkpoint` (node state between ticks), as JSON from outside. */
+export const CheckpointSchema = z.object({
+  v: z.literal(1),
+  fingerprint: z.string().min(1),
+  tick: z.number().int().min(0),
+  nodes: z.record(z.string(), z.unknown()),
+});
+
+/**
+ * Where a forked execution starts (`POST /executions/:id/fork`, built by the history service): the
+ * node state after tick `fromTick` of execution `from`. The new execution continues with tick
+ * `fromTick + 1`; its exec scope is the request's `blackboard` (the values at that tick).
+ */
+export const ForkOriginSchema = z.object({
+  from: IdSchema,
+  fromTick: z.number().int().min(1),
+  checkpoint: CheckpointSchema,
+  /** The root's status after `fromTick`. */
+  status: StatusSchema,
+});
+export type ForkOrigin = z.infer<typeof ForkOriginSchema>;
+
 export const CreateExecutionRequestSchema = z.object({
   tree: IdSchema,
   version: z.number().int().positive().optional(),
@@ -18,6 +40,8 @@ export const CreateExecutionRequestSchema = z.object({
   mode: ExecutionModeSchema.default('manual'),
   intervalMs: IntervalMs.optional(),
   maxTicks: MaxTicks.optional(),
+  /** Start from another execution's state instead of the tree's initial one. */
+  fork: ForkOriginSchema.optional(),
 });
 export type CreateExecutionRequest = z.infer<typeof CreateExecutionRequestSchema>;
 

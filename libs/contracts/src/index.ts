@@ -5,6 +5,7 @@ export * from './common';
 export * from './trees';
 export * from './executions';
 export * from './blackboard';
+export * from './history';
 export * from './messages';
 export * from './subject-map';
 export * from './validate';

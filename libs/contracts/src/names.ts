@@ -41,6 +41,17 @@ export const Subjects = {
   bbPut: 'canopy.svc.bb.put',
   bbDelete: 'canopy.svc.bb.delete',
   bbList: 'canopy.svc.bb.list',
+  /** History service (queue group): per-tick history, diffs, stats, progress, forks. */
+  historyList: 'canopy.svc.history.list',
+  historyGet: 'canopy.svc.history.get',
+  historyDiff: 'canopy.svc.history.diff',
+  historyDelete: 'canopy.svc.history.delete',
+  historyStats: 'canopy.svc.history.stats',
+  historyNodes: 'canopy.svc.history.nodes',
+  historyTimeline: 'canopy.svc.history.timeline',
+  historyBlackboard: 'canopy.svc.history.blackboard',
+  historyProgress: 'canopy.svc.history.progress',
+  historyFork: 'canopy.svc.history.fork',
   /** Runner membership: announcements on join/leave so peers rebalance at once. */
   runnersChanged: 'canopy.runners.changed',
 } as const;
@@ -58,6 +69,7 @@ export const Consumers = {
 export const Queues = {
   runners: 'canopy-runners',
   blackboard: 'canopy-blackboard',
+  history: 'canopy-history',
   action: (name: string) => `canopy-action-${name}`,
 } as const;
 
@@ -88,4 +100,22 @@ export const RedisKeys = {
   lease: (shard: number) => `canopy:lease:${shard}`,
   leaseEpoch: (shard: number) => `canopy:lease-epoch:${shard}`,
   runners: 'canopy:runners',
+
+  /**
+   * History of one execution (apps/history, docs/history.md), all under `{exec:<id>}`. Hashes are
+   * keyed by tick number; the sorted sets order ticks (score = tick, or start time for `Times`).
+   */
+  historyRecords: (execId: string) => `canopy:hist:rec:{exec:${execId}}`,
+  historySummaries: (execId: string) => `canopy:hist:sum:{exec:${execId}}`,
+  historyDeltas: (execId: string) => `canopy:hist:delta:{exec:${execId}}`,
+  historyTicks: (execId: string) => `canopy:hist:ticks:{exec:${execId}}`,
+  historyTimes: (execId: string) => `canopy:hist:times:{exec:${execId}}`,
+  historyKeyframes: (execId: string) => `canopy:hist:kf:{exec:${execId}}`,
+  historyKeyframeTicks: (execId: string) => `canopy:hist:kft:{exec:${execId}}`,
+  /** Blackboard keys the execution wrote -> the first tick that wrote them. */
+  historyKeys: (execId: string) => `canopy:hist:keys:{exec:${execId}}`,
+  historyMeta: (execId: string) => `canopy:hist:meta:{exec:${execId}}`,
+  historyProgress: (execId: string) => `canopy:hist:progress:{exec:${execId}}`,
+  /** Executions with history, scored by the start time of their oldest retained tick. */
+  historyIndex: 'canopy:hist:execs',
 } as const;

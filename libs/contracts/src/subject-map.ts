@@ -1,5 +1,18 @@
 import type { BlackboardEntry, BbDeleteRequest, BbGetRequest, BbListRequest, BbPutRequest } from './blackboard';
 import type { Command, CreateExecutionRequest, Execution, TickResponse } from './executions';
+import type {
+  BlackboardStats,
+  ExecutionStats,
+  HistoryDeleted,
+  HistoryForkRequest,
+  HistoryListRequest,
+  NodeStatsReply,
+  Progress,
+  TickDiff,
+  TickState,
+  TickSummary,
+  TimelineEntry,
+} from './history';
 import type { ActionReply, ActionRequest } from './messages';
 import type { RegisterTreeRequest, TreeRecord, TreeSummary } from './trees';
 import type { Subjects } from './names';
@@ -20,6 +33,22 @@ export interface RequestMap {
   [Subjects.bbPut]: { req: BbPutRequest; res: BlackboardEntry };
   [Subjects.bbDelete]: { req: BbDeleteRequest; res: { deleted: true; version: number } };
   [Subjects.bbList]: { req: BbListRequest; res: BlackboardEntry[] };
+  [Subjects.historyList]: { req: Partial<HistoryListRequest> & { id: string }; res: TickSummary[] };
+  [Subjects.historyGet]: { req: { id: string; tick: number }; res: TickState };
+  [Subjects.historyDiff]: { req: { id: string; from: number; to: number }; res: TickDiff };
+  [Subjects.historyDelete]: { req: { id: string }; res: HistoryDeleted };
+  [Subjects.historyStats]: { req: { id: string }; res: ExecutionStats };
+  [Subjects.historyNodes]: { req: { id: string }; res: NodeStatsReply };
+  [Subjects.historyTimeline]: {
+    req: Partial<HistoryListRequest> & { id: string };
+    res: TimelineEntry[];
+  };
+  [Subjects.historyBlackboard]: { req: { id: string }; res: BlackboardStats };
+  [Subjects.historyProgress]: { req: { id: string }; res: Progress };
+  [Subjects.historyFork]: {
+    req: Omit<HistoryForkRequest, 'mode'> & { mode?: HistoryForkRequest['mode'] };
+    res: Execution;
+  };
 }
 
 export type RequestSubject = keyof RequestMap;
