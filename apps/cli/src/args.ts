@@ -1,4 +1,4 @@
-/** A small argv parser: the CLI has four commands and a dozen flags, not worth a dependency. */
+/** A small argv parser: the CLI has five commands and a dozen flags, not worth a dependency. */
 export class UsageError extends Error {}
 
 export interface ParsedArgs {

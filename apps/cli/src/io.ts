@@ -3,9 +3,11 @@ import { readFileSync } from 'node:fs';
 /** Where commands write; injectable so tests read what a user would see. */
 export interface Io {
   out(text: string): void;
+  /** Binary output (a PNG) to stdout. */
+  outBytes(data: Uint8Array): void;
   err(text: string): void;
   readFile(path: string): string;
-  writeFile(path: string, text: string): void;
+  writeFile(path: string, data: string | Uint8Array): void;
   color: boolean;
 }
 

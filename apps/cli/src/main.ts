@@ -3,6 +3,7 @@ import { UsageError } from './args';
 import { checkCommand } from './commands/check';
 import { fmtCommand } from './commands/fmt';
 import { runCommand } from './commands/run';
+import { vizCommand } from './commands/viz';
 import { FileReadError, Io, readUtf8 } from './io';
 
 export const USAGE = `usage: canopy <command> [options]
@@ -13,6 +14,8 @@ commands:
   run FILE [--tree NAME] [--ticks N | --until-done] [--tick-ms MS]
            [--set KEY=JSON]... [--actions MODULE] [--format json|pretty]
                                      run a tree embedded, on a virtual clock
+  viz FILE [--tree NAME] [--format dot|svg|png] [--out PATH]
+                                     draw the tree (format from --out's extension, else svg)
 `;
 
 /** Exit codes: 0 ok, 1 the tree ran but something failed at run time, 2 bad input or usage. */
@@ -26,6 +29,8 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
         return fmtCommand(rest, io);
       case 'run':
         return await runCommand(rest, io);
+      case 'viz':
+        return await vizCommand(rest, io);
       case undefined:
       case 'help':
       case '--help':
@@ -51,9 +56,10 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
 function processIo(): Io {
   return {
     out: (text) => process.stdout.write(text),
+    outBytes: (data) => process.stdout.write(data),
     err: (text) => process.stderr.write(text),
     readFile: readUtf8,
-    writeFile: (path, text) => writeFileSync(path, text),
+    writeFile: (path, data) => writeFileSync(path, data),
     color: Boolean(process.stdout.isTTY) && !process.env['NO_COLOR'],
   };
 }

@@ -9,14 +9,16 @@ const examples = resolve(__dirname, '../../../examples');
 function harness() {
   const out: string[] = [];
   const err: string[] = [];
+  const bytes: Uint8Array[] = [];
   const io: Io = {
     out: (t) => out.push(t),
+    outBytes: (b) => bytes.push(b),
     err: (t) => err.push(t),
     readFile: (p) => readFileSync(p, 'utf8'),
     writeFile: (p, t) => writeFileSync(p, t),
     color: false,
   };
-  return { io, out: () => out.join(''), err: () => err.join('') };
+  return { io, out: () => out.join(''), err: () => err.join(''), bytes: () => Buffer.concat(bytes) };
 }
 
 function tempFile(name: string, text: string): string {
@@ -136,5 +138,55 @@ describe('canopy run', () => {
       expect(await main(argv, h.io)).toBe(2);
       expect(h.err()).toMatch(/^canopy: /);
     }
+  });
+});
+
+describe('canopy viz', () => {
+  const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  const source = '(tree "main" (sequence :name "go" (subtree "helper")))\n(tree "helper" (wait :ms 5))\n';
+
+  it('prints DOT with one box per node of the main tree, or of --tree', async () => {
+    const file = tempFile('v.lisp', source);
+    const h = harness();
+    expect(await main(['viz', file, '--format', 'dot'], h.io)).toBe(0);
+    const dot = h.out();
+    expect(dot).toMatch(/^digraph "canopy" \{/);
+    expect(dot).toContain('label="main"');
+    expect(dot.match(/\[id="node:/g)).toHaveLength(3); // sequence, subtree, the helper's wait
+    expect(dot).toContain('<b>sequence</b><br/>go<br/>');
+
+    const helper = harness();
+    expect(await main(['viz', file, '--tree', 'helper', '--format', 'dot'], helper.io)).toBe(0);
+    expect(helper.out().match(/\[id="node:/g)).toHaveLength(1);
+  });
+
+  it('writes SVG by default and PNG by the extension of --out', async () => {
+    const file = tempFile('v.lisp', source);
+    const h = harness();
+    expect(await main(['viz', file], h.io)).toBe(0);
+    expect(h.out()).toMatch(/^<\?xml[\s\S]*<svg[\s\S]*id="node:0"/);
+
+    const png = join(mkdtempSync(join(tmpdir(), 'canopy-viz-')), 'tree.png');
+    expect(await main(['viz', file, '--out', png], harness().io)).toBe(0);
+    expect(readFileSync(png).subarray(0, 8).equals(PNG)).toBe(true);
+
+    const piped = harness();
+    expect(await main(['viz', file, '--format', 'png'], piped.io)).toBe(0);
+    expect(piped.bytes().subarray(0, 8).equals(PNG)).toBe(true);
+  });
+
+  it('rejects a bad format, an unknown tree and a broken file', async () => {
+    const file = tempFile('v.lisp', source);
+    const bad = harness();
+    expect(await main(['viz', file, '--format', 'gif'], bad.io)).toBe(2);
+    expect(bad.err()).toMatch(/^canopy: --format must be dot, svg or png, got 'gif'/);
+
+    const unknown = harness();
+    expect(await main(['viz', file, '--tree', 'nope'], unknown.io)).toBe(2);
+    expect(unknown.err()).toContain("no tree named 'nope'");
+
+    const broken = harness();
+    expect(await main(['viz', tempFile('b.lisp', '(tree "t" (sequense))')], broken.io)).toBe(2);
+    expect(broken.err()).toContain("unknown node type 'sequense'");
   });
 });
