@@ -35,9 +35,7 @@ export const TickRecordMessageSchema = z.looseObject({
   nodes: z.array(NodeChangeSchema),
   writes: z.array(WriteRecordSchema),
   logs: z.array(z.unknown()),
-  progress: z.array(
-    z.object({ nodeId: z.string(), step: z.string(), percent: z.number() }),
-  ),
+  progress: z.array(z.object({ nodeId: z.string(), step: z.string(), percent: z.number() })),
   errors: z.array(z.unknown()),
   visits: z
     .array(z.object({ id: z.string(), status: StatusSchema, us: z.number().optional() }))

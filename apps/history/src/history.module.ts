@@ -1,0 +1,88 @@
+import { TracedNats } from '@canopy/telemetry';
+import { Global, Module, type Type } from '@nestjs/common';
+import Redis from 'ioredis';
+import { HISTORY_CONFIG, type HistoryConfig } from './config';
+import { HistoryWriter } from './ingest/history-writer';
+import { RetentionSweeper } from './ingest/retention-sweeper';
+import { TickConsumer } from './ingest/tick-consumer';
+import { HistoryQueries } from './queries/history-queries';
+import { StatsQueries } from './queries/stats-queries';
+import { FrameReader } from './store/frame-reader';
+import { HistoryStore } from './store/history.store';
+import { HistoryHandlers } from './transport/history.handlers';
+import { TreeCatalog } from './trees/tree-catalog';
+import { ForkExecution } from './use-cases/fork-execution.use-case';
+
+/**
+ * The classes are plain (constructed here) so tests and tools can compose them without Nest;
+ * TracedNats, Redis and LOGGER come from ServiceKitModule (global).
+ */
+@Module({
+  providers: [
+    {
+      provide: HistoryStore,
+      inject: [Redis],
+      useFactory: (redis: Redis) => new HistoryStore(redis),
+    },
+    {
+      provide: FrameReader,
+      inject: [HistoryStore],
+      useFactory: (store: HistoryStore) => new FrameReader(store),
+    },
+    {
+      provide: TreeCatalog,
+      inject: [TracedNats, HISTORY_CONFIG],
+      useFactory: (nats: TracedNats, config: HistoryConfig) =>
+        new TreeCatalog(nats, config.REQUEST_TIMEOUT_MS),
+    },
+    {
+      provide: HistoryWriter,
+      inject: [HistoryStore, FrameReader, TreeCatalog, HISTORY_CONFIG],
+      useFactory: (
+        store: HistoryStore,
+        reader: FrameReader,
+        catalog: TreeCatalog,
+        config: HistoryConfig,
+      ) =>
+        new HistoryWriter(store, reader, catalog, {
+          keyframeEvery: config.HISTORY_KEYFRAME_EVERY,
+          retainTicks: config.HISTORY_RETAIN_TICKS,
+          retainMs: config.HISTORY_RETAIN_MS,
+          cachedExecutions: config.HISTORY_CACHE_EXECUTIONS,
+        }),
+    },
+    {
+      provide: HistoryQueries,
+      inject: [HistoryStore, FrameReader, TreeCatalog],
+      useFactory: (store: HistoryStore, reader: FrameReader, catalog: TreeCatalog) =>
+        new HistoryQueries(store, reader, catalog),
+    },
+    {
+      provide: StatsQueries,
+      inject: [HistoryStore, TreeCatalog],
+      useFactory: (store: HistoryStore, catalog: TreeCatalog) => new StatsQueries(store, catalog),
+    },
+    {
+      provide: ForkExecution,
+      inject: [HistoryQueries, TracedNats, HISTORY_CONFIG],
+      useFactory: (queries: HistoryQueries, nats: TracedNats, config: HistoryConfig) =>
+        new ForkExecution(queries, nats, config.REQUEST_TIMEOUT_MS),
+    },
+    TickConsumer,
+    RetentionSweeper,
+    HistoryHandlers,
+  ],
+})
+export class HistoryModule {}
+
+/** The history service with its validated config injectable (one class per config, so tests can run several). */
+export function historyAppModule(config: HistoryConfig): Type<unknown> {
+  @Global()
+  @Module({ providers: [{ provide: HISTORY_CONFIG, useValue: config }], exports: [HISTORY_CONFIG] })
+  class HistoryConfigModule {}
+
+  @Module({ imports: [HistoryConfigModule, HistoryModule] })
+  class HistoryAppModule {}
+
+  return HistoryAppModule;
+}
