@@ -141,7 +141,7 @@ export class TickConsumer implements OnApplicationBootstrap, BeforeApplicationSh
       { subject: msg.subject, seq: msg.seq, issues: parsed.error?.issues.slice(0, 5) },
       'malformed tick record dropped',
     );
-    msg.term('malformed tick record');
+    msg.term();
     return undefined;
   }
 
@@ -166,7 +166,7 @@ export class TickConsumer implements OnApplicationBootstrap, BeforeApplicationSh
             }
             if (!outage && attempt >= MAX_ATTEMPTS) {
               this.logger.error(where, 'tick record could not be stored; dropped');
-              msg.term('could not be stored');
+              msg.term();
               return;
             }
             this.logger.warn(where, 'storing tick record failed; retrying');

@@ -1,0 +1,248 @@
+// The history tests run the real tick runner next to it (the tree registry, and the runner side of
+// forks). An app importing an app is allowed here only: this is test wiring, not a dependency.
+/* eslint-disable @nx/enforce-module-boundaries */
+import {
+  Consumers,
+  Streams,
+  Subjects,
+  tickMsgId,
+  type ReplyOf,
+  type RequestOf,
+  type RequestSubject,
+  type TickRecordMessage,
+  type TreeSummary,
+} from '@canopy/contracts';
+import { compile } from '@canopy/dsl';
+import {
+  buildTree,
+  ManualClock,
+  MemoryBlackboard,
+  type BehaviorTree,
+  type Checkpoint,
+  type Status,
+} from '@canopy/engine';
+import { createHttpService, loadConfig } from '@canopy/service-kit';
+import { createLogger, NatsRequestError, TracedNats } from '@canopy/telemetry';
+import { type NatsHandle, type RedisHandle, startNats, startRedis } from '@canopy/testing';
+import { RunnerConfigSchema, tickRunnerModule } from '@canopy/tick-runner';
+import { jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { HistoryConfigSchema } from '../src/config';
+import { createHistory } from '../src/service';
+
+const LOG_LEVEL = (process.env.TEST_LOG_LEVEL ?? 'silent') as 'silent';
+
+export interface Stack {
+  nats: NatsHandle;
+  redis: RedisHandle;
+  /** The real tick runner service: tree registry, executions, and CANOPY_TICKS created at start. */
+  runner: NestFastifyApplication;
+  /** A NATS client acting as the gateway or a runner publishing tick records. */
+  client: TracedNats;
+  env: Record<string, string>;
+  dispose(): Promise<void>;
+}
+
+export async function startStack(): Promise<Stack> {
+  const [nats, redis] = await Promise.all([startNats(), startRedis()]);
+  const env = { NATS_URL: nats.url, REDIS_URL: redis.url, PORT: '0', LOG_LEVEL };
+  const runner = await createHttpService(
+    tickRunnerModule(
+      loadConfig(RunnerConfigSchema, { ...env, SHARD_COUNT: '4', RUNNER_ID: 'runner-a' }),
+    ),
+    {
+      serviceName: 'tick-runner',
+      port: 0,
+      nats: { url: nats.url },
+      redis: { url: redis.url },
+      logger: createLogger('tick-runner', { level: LOG_LEVEL }),
+    },
+  );
+  const nc = await connect({ servers: nats.url });
+  const client = new TracedNats(nc, jetstream(nc), {
+    logger: createLogger('history-spec-client', { level: LOG_LEVEL }),
+  });
+  return {
+    nats,
+    redis,
+    runner,
+    client,
+    env,
+    dispose: async () => {
+      await client.drain();
+      await runner.close();
+      await Promise.all([nats.dispose(), redis.dispose()]);
+    },
+  };
+}
+
+/** The real history service, in-process (HTTP not listening). */
+export function startHistory(
+  stack: Stack,
+  env: Record<string, string> = {},
+): Promise<NestFastifyApplication> {
+  return createHistory(
+    loadConfig(HistoryConfigSchema, { ...stack.env, ...env }),
+    createLogger('history', { level: LOG_LEVEL }),
+  );
+}
+
+export function call<S extends RequestSubject>(
+  stack: Stack,
+  subject: S,
+  req: RequestOf<S>,
+): Promise<ReplyOf<S>> {
+  return stack.client.request<ReplyOf<S>>(subject, req, { timeoutMs: 10_000 });
+}
+
+/** The error body a request was answered with (fails if it succeeded). */
+export async function errorOf(
+  stack: Stack,
+  subject: RequestSubject,
+  req: unknown,
+): Promise<{ code: string; message: string; [k: string]: unknown }> {
+  try {
+    await stack.client.request(subject, req, { timeoutMs: 10_000 });
+  } catch (error) {
+    if (error instanceof NatsRequestError && error.failure === 'remote')
+      return error.toBody().error;
+    throw error;
+  }
+  throw new Error(`${subject} succeeded, expected an error reply`);
+}
+
+export async function registerTree(stack: Stack, source: string): Promise<TreeSummary> {
+  return stack.client.request<TreeSummary>(
+    Subjects.treesRegister,
+    { source },
+    { timeoutMs: 10_000 },
+  );
+}
+
+/** Publishes records to CANOPY_TICKS as a runner does: `Nats-Msg-Id: <execId>:<tick>`. */
+export async function publish(
+  stack: Stack,
+  messages: TickRecordMessage[],
+  msgId: (m: TickRecordMessage) => string = (m) => tickMsgId(m.execId, m.tick),
+): Promise<void> {
+  await Promise.all(
+    messages.map((m) => stack.client.jsPublish(Subjects.ticks(m.execId), m, { msgID: msgId(m) })),
+  );
+}
+
+/** Resolves once history acknowledged every record in the stream. */
+export async function consumerIdle(stack: Stack, timeoutMs = 15_000): Promise<void> {
+  const jsm = await jetstreamManager(stack.client.connection);
+  await waitFor(
+    'the history consumer to acknowledge everything',
+    async () => {
+      const info = await jsm.consumers.info(Streams.ticks.name, Consumers.history);
+      return info.num_pending === 0 && info.num_ack_pending === 0;
+    },
+    timeoutMs,
+  );
+}
+
+/** Polls `probe` until it returns something other than undefined/false, or fails at the deadline. */
+export async function waitFor<T>(
+  what: string,
+  probe: () => T | undefined | false | Promise<T | undefined | false>,
+  timeoutMs = 15_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined && value !== false) return value;
+    } catch (error) {
+      last = error;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+export interface EngineState {
+  status: Status;
+  statuses: Record<string, Status>;
+  blackboard: {
+    exec: Record<string, unknown>;
+    team: Record<string, unknown>;
+    global: Record<string, unknown>;
+  };
+  checkpoint: Checkpoint;
+}
+
+/**
+ * An execution ticked by the embedded engine, producing the `TickRecordMessage`s a runner would
+ * publish and the engine's own state after each tick (the truth history is checked against).
+ */
+export class EngineRun {
+  readonly messages: TickRecordMessage[] = [];
+  /** By tick (index 0 unused). */
+  readonly states: EngineState[] = [];
+  readonly tree: BehaviorTree;
+  readonly clock: ManualClock;
+  private readonly bb: MemoryBlackboard;
+
+  constructor(
+    readonly execId: string,
+    source: string,
+    opts: {
+      version?: number;
+      exec?: Record<string, unknown>;
+      team?: Record<string, unknown>;
+      global?: Record<string, unknown>;
+      startAt?: number;
+      stepMs?: number;
+    } = {},
+  ) {
+    const { document, errors } = compile(source);
+    if (!document) throw new Error(`does not compile: ${errors.map((e) => e.message).join('; ')}`);
+    this.bb = new MemoryBlackboard({ exec: opts.exec, team: opts.team, global: opts.global });
+    this.clock = new ManualClock(opts.startAt ?? Date.now());
+    this.tree = buildTree(document, { execId, blackboard: this.bb, clock: this.clock });
+    this.stepMs = opts.stepMs ?? 10;
+    this.version = opts.version ?? 1;
+  }
+
+  private readonly stepMs: number;
+  private readonly version: number;
+
+  /** Ticks `count` times; returns the new messages. */
+  run(count: number, each?: (m: TickRecordMessage) => void): TickRecordMessage[] {
+    const out: TickRecordMessage[] = [];
+    for (let i = 0; i < count; i++) {
+      const record = this.tree.tick();
+      const checkpoint = this.tree.checkpoint();
+      const message: TickRecordMessage = {
+        ...record,
+        execId: this.execId,
+        tree: this.tree.name,
+        version: this.version,
+        runner: 'runner-under-test',
+        epoch: 1,
+        checkpoint,
+      };
+      each?.(message);
+      this.messages.push(message);
+      this.states[record.tick] = {
+        status: record.status,
+        statuses: this.tree.statuses(),
+        blackboard: {
+          exec: this.bb.snapshot('exec'),
+          team: this.bb.snapshot('team'),
+          global: this.bb.snapshot('global'),
+        },
+        checkpoint,
+      };
+      out.push(message);
+      this.clock.advance(this.stepMs);
+    }
+    return out;
+  }
+}
