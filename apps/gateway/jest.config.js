@@ -15,9 +15,10 @@ module.exports = {
   },
   // Resolve workspace libs like tsconfig paths do: not every lib is linked into node_modules.
   moduleNameMapper: {
-    '^@canopy/(engine|dsl|contracts|telemetry|testing|client|service-kit)$':
+    '^@canopy/(engine|dsl|contracts|telemetry|testing|client|service-kit|viz)$':
       '<rootDir>/../../libs/$1/src/index.ts',
     '^@canopy/blackboard$': '<rootDir>/../blackboard/src/index.ts',
+    '^@canopy/tick-runner$': '<rootDir>/../tick-runner/src/index.ts',
   },
   transformIgnorePatterns: ['/node_modules/(?!(@nestjs|cookie|set-cookie-parser)/)'],
   // Integration tests spawn nats-server and redis-server; give them room to start.

@@ -14,6 +14,12 @@ export const GatewayConfigSchema = z.object({
   OWNER_RETRY_BUDGET_MS: envInt(2000, { min: 0, max: 60_000 }),
   /** Retry-After of a 503: by then a runner should hold the shard (runners' lease TTL is 5 s). */
   RETRY_AFTER_SECONDS: envInt(5, { min: 1, max: 3600 }),
+  /** Live streams (WebSocket, SSE): events held per client before the oldest are skipped. */
+  STREAM_QUEUE_LIMIT: envInt(1000, { min: 1, max: 1_000_000 }),
+  /** Bytes a client's socket may hold unwritten before its events wait in its queue. */
+  STREAM_BUFFER_BYTES: envInt(1024 * 1024, { min: 1024, max: 256 * 1024 * 1024 }),
+  /** WebSocket ping (a peer that misses a pong is dropped) and SSE comment interval. */
+  STREAM_HEARTBEAT_MS: envInt(15_000, { min: 100, max: 600_000 }),
 });
 export type GatewayConfig = z.infer<typeof GatewayConfigSchema>;
 

@@ -5,7 +5,12 @@ import { ExecutionControlController } from './executions/execution-control.contr
 import { ExecutionsController } from './executions/executions.controller';
 import { OwnerClient } from './nats/owner-client';
 import { ServiceClient } from './nats/service-client';
+import { EventsController } from './streams/events.controller';
+import { StreamHub } from './streams/stream-hub';
 import { TreesController } from './trees/trees.controller';
+import { ExecutionViews } from './views/execution-views';
+import { TreeModels } from './views/tree-models';
+import { VisualizeController } from './views/visualize.controller';
 
 /** Controllers translate REST to NATS requests; TracedNats comes from ServiceKitModule. */
 @Module({
@@ -14,8 +19,10 @@ import { TreesController } from './trees/trees.controller';
     ExecutionsController,
     ExecutionControlController,
     BlackboardController,
+    VisualizeController,
+    EventsController,
   ],
-  providers: [ServiceClient, OwnerClient],
+  providers: [ServiceClient, OwnerClient, TreeModels, ExecutionViews, StreamHub],
 })
 export class GatewayModule {}
 

@@ -4,6 +4,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { GatewayConfig } from './config';
 import { gatewayAppModule } from './gateway.module';
 import { setupOpenApi } from './openapi/openapi';
+import { registerWebSocketRoute } from './streams/websocket-route';
 
 function serviceOptions(config: GatewayConfig, logger?: Logger): HttpServiceOptions {
   return {
@@ -24,5 +25,6 @@ export async function createGateway(
 ): Promise<NestFastifyApplication> {
   const app = await createHttpService(gatewayAppModule(config), serviceOptions(config, logger));
   setupOpenApi(app);
+  await registerWebSocketRoute(app);
   return app;
 }

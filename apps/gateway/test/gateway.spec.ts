@@ -264,6 +264,9 @@ describe('gateway', () => {
           'GET /blackboard/{scope}/keys/{key}',
           'PUT /blackboard/{scope}/keys/{key}',
           'DELETE /blackboard/{scope}/keys/{key}',
+          'GET /trees/{name}/visualize',
+          'GET /executions/{id}/visualize',
+          'GET /executions/{id}/events',
         ].sort(),
       );
     });

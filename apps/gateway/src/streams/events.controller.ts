@@ -1,0 +1,100 @@
+import { ExecIdParamsSchema } from '@canopy/contracts';
+import { Controller, Get, Param, Query, Res, UseFilters } from '@nestjs/common';
+import {
+  ApiOperation,
+  ApiParam,
+  ApiProduces,
+  ApiQuery,
+  ApiResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
+import type { z } from 'zod';
+import { RetryAfterFilter } from '../http/retry-after.filter';
+import { valid } from '../http/validated';
+import { ApiErrors } from '../openapi/zod-schema';
+import type { StreamItem, StreamSink } from './stream-client';
+import { StreamQuerySchema } from './stream-filter';
+import { StreamHub } from './stream-hub';
+
+const SSE_HEADERS = {
+  'content-type': 'text/event-stream; charset=utf-8',
+  'cache-control': 'no-cache, no-transform',
+  connection: 'keep-alive',
+  // Proxies such as nginx would otherwise buffer the stream.
+  'x-accel-buffering': 'no',
+};
+
+/** Unnamed SSE messages (EventSource `onmessage`); events carry `id: <tick>-<seq>`. */
+function sseSink(raw: ServerResponse): StreamSink {
+  return {
+    send: (item: StreamItem, written) => {
+      const id = item.control ? '' : `id: ${item.tick}-${item.seq}\n`;
+      raw.write(`${id}data: ${item.text}\n\n`, () => written());
+    },
+    buffered: () => raw.writableLength,
+    close: () => raw.end(),
+  };
+}
+
+/** The live event stream of an execution as Server-Sent Events (the WebSocket twin is `/ws`). */
+@ApiTags('streams')
+@Controller('executions/:id')
+@UseFilters(RetryAfterFilter)
+export class EventsController {
+  constructor(private readonly hub: StreamHub) {}
+
+  @Get('events')
+  @ApiOperation({
+    summary:
+      "Server-Sent Events: a `snapshot`, then the execution's events as JSON `{type, execId, tick, seq, at, data}` (see docs/streams.md)",
+  })
+  @ApiParam({ name: 'id', type: String })
+  @ApiQuery({
+    name: 'events',
+    required: false,
+    type: String,
+    description: 'event types, comma-separated',
+  })
+  @ApiQuery({
+    name: 'nodeIds',
+    required: false,
+    type: String,
+    description: 'node ids (node_update), comma-separated',
+  })
+  @ApiQuery({
+    name: 'statuses',
+    required: false,
+    type: String,
+    description: 'node_update.to / tick_complete.status, comma-separated',
+  })
+  @ApiProduces('text/event-stream')
+  @ApiResponse({ status: 200, description: 'The stream, until the client disconnects' })
+  @ApiErrors('VALIDATION_FAILED', 'EXECUTION_NOT_FOUND', 'OWNER_UNAVAILABLE')
+  async events(
+    @Param(valid(ExecIdParamsSchema)) { id }: z.infer<typeof ExecIdParamsSchema>,
+    @Query(valid(StreamQuerySchema)) filter: z.infer<typeof StreamQuerySchema>,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    // Errors up to here are ordinary JSON error responses; from here on it is a stream.
+    const client = await this.hub.join(id, filter);
+    reply.hijack();
+    const raw = reply.raw;
+    raw.writeHead(200, { ...(reply.getHeaders() as OutgoingHttpHeaders), ...SSE_HEADERS });
+    // A comment, so the client sees the response (and its headers) before the first event.
+    raw.write(': canopy events\n\n');
+    const heartbeat = setInterval(() => {
+      if (raw.writableLength === 0) raw.write(': ping\n\n');
+    }, this.hub.heartbeatMs);
+    heartbeat.unref();
+    const done = (): void => {
+      clearInterval(heartbeat);
+      client.close();
+    };
+    raw.on('close', done);
+    // The client may have gone while the snapshot was fetched.
+    if (raw.destroyed || !raw.socket || raw.socket.destroyed) return done();
+    client.attach(sseSink(raw));
+  }
+}

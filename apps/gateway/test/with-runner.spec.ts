@@ -1,0 +1,181 @@
+// A real tick runner in-process next to the gateway (test wiring only: apps never import apps).
+// eslint-disable-next-line @nx/enforce-module-boundaries
+import { TickRunner } from '@canopy/tick-runner';
+import { createLogger, TracedNats } from '@canopy/telemetry';
+import { PNG_SIGNATURE, STATUS_FILL } from '@canopy/viz';
+import { jetstream } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { connect } from '@nats-io/transport-node';
+import { Redis } from 'ioredis';
+import { type Harness, startHarness } from './gateway-harness';
+import { openSse, openWs, type StreamMessage } from './stream-clients';
+
+const SOURCE = `(tree "patrol"
+  (sequence :id "root"
+    (set "battery" 30)
+    (log "patrolling" $battery)
+    (wait :id "slow" :ms 600000)))
+`;
+
+/** The `<g class="node">` of a tree node in Graphviz SVG (its SVG id is `node:<id>`). */
+function svgNode(svg: string, id: string): string {
+  const group = new RegExp(`<g id="node:${id}" class="node">[\\s\\S]*?</g>`).exec(svg)?.[0];
+  if (!group) throw new Error(`no node ${id} in the SVG`);
+  return group;
+}
+const fillOf = (group: string) => /<(?:path|polygon) fill="([^"]+)"/.exec(group)?.[1];
+
+describe('pictures and streams with a real tick runner', () => {
+  let harness: Harness;
+  let base: string;
+  let runnerNats: NatsConnection;
+  let runnerRedis: Redis;
+  let runner: TickRunner;
+
+  beforeAll(async () => {
+    harness = await startHarness();
+    const log = createLogger('tick-runner', { level: 'silent' });
+    runnerNats = await connect({ servers: harness.nats.url });
+    runnerRedis = new Redis(harness.redis.url, { maxRetriesPerRequest: 0 });
+    runner = new TickRunner(
+      // The gateway's default SHARD_COUNT, so its command subjects reach this runner.
+      { runnerId: 'runner-1', shardCount: 64, leaseTtlMs: 3000, actionTimeoutMs: 5000 },
+      {
+        bus: new TracedNats(runnerNats, jetstream(runnerNats), { logger: log }),
+        nats: runnerNats,
+        redis: runnerRedis,
+        log,
+      },
+    );
+    await runner.start();
+    await harness.gateway.listen({ port: 0, host: '127.0.0.1' });
+    base = await harness.gateway.getUrl();
+  });
+
+  afterAll(async () => {
+    await runner?.stop();
+    await runnerNats?.drain();
+    runnerRedis?.disconnect();
+    await harness?.dispose();
+  });
+
+  const call = async (method: 'GET' | 'POST', url: string, payload?: unknown) => {
+    const res = await harness.gateway.inject({
+      method,
+      url,
+      ...(payload === undefined
+        ? {}
+        : { payload: JSON.stringify(payload), headers: { 'content-type': 'application/json' } }),
+    });
+    return res;
+  };
+
+  it('draws a registered tree as DOT, SVG and PNG, and validates the format', async () => {
+    expect((await call('POST', '/trees', { source: SOURCE })).statusCode).toBe(201);
+
+    const dot = await call('GET', '/trees/patrol/visualize?format=dot');
+    expect(dot.statusCode).toBe(200);
+    expect(dot.headers['content-type']).toBe('text/vnd.graphviz; charset=utf-8');
+    expect(dot.body).toContain('label="patrol v1"');
+    for (const id of ['root', '0.0', '0.1', 'slow']) expect(dot.body).toContain(`[id="node:${id}"`);
+
+    const svg = await call('GET', '/trees/patrol/visualize');
+    expect(svg.headers['content-type']).toBe('image/svg+xml; charset=utf-8');
+    expect(fillOf(svgNode(svg.body, 'slow'))).toBe(STATUS_FILL.IDLE);
+
+    const png = await call('GET', '/trees/patrol/visualize?format=png&version=1');
+    expect(png.headers['content-type']).toBe('image/png');
+    expect(png.rawPayload.subarray(0, 8).equals(PNG_SIGNATURE)).toBe(true);
+
+    const bad = await call('GET', '/trees/patrol/visualize?format=gif');
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().error).toMatchObject({
+      code: 'VALIDATION_FAILED',
+      fields: [{ field: 'format' }],
+    });
+    const missing = await call('GET', '/trees/patrol/visualize?version=9');
+    expect(missing.statusCode).toBe(404);
+    expect(missing.json().error.code).toBe('TREE_NOT_FOUND');
+  });
+
+  it('streams the real ticks, overlays them on pictures, and snapshots them for late joiners', async () => {
+    expect((await call('POST', '/executions', { tree: 'patrol', id: 'p1' })).statusCode).toBe(201);
+    const early = await openWs(`${base.replace(/^http/, 'ws')}/executions/p1/ws`);
+    const sse = await openSse(
+      `${base}/executions/p1/events?events=tick_complete,execution_stopped`,
+    );
+    try {
+      const first = await early.inbox.first('snapshot', (m) => m.type === 'snapshot');
+      expect(first.data).toMatchObject({
+        execution: { id: 'p1', tick: 0, owner: 'runner-1' },
+        statuses: { root: 'IDLE', slow: 'IDLE' },
+        statusesTick: 0,
+      });
+
+      const tick = await call('POST', '/executions/p1/tick');
+      expect(tick.json()).toMatchObject({ tick: 1, status: 'RUNNING' });
+      await early.inbox.until('tick 1', (m) => m.some((e) => e.type === 'tick_complete'));
+      const tickEvents = early.inbox.messages.filter((m) => m.tick === 1);
+      expect(tickEvents.map((m) => m.type)).toEqual([
+        'tick_start',
+        ...Array(4).fill('node_update'),
+        'blackboard_update',
+        'log',
+        'tick_complete',
+      ]);
+      expect(tickEvents.map((m) => m.seq)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+      expect(tickEvents.find((m) => m.type === 'blackboard_update')?.data).toEqual({
+        key: 'battery',
+        scope: 'exec:p1',
+        value: 30,
+      });
+      expect(tickEvents.find((m) => m.type === 'tick_complete')?.data).toMatchObject({
+        status: 'RUNNING',
+        changes: 4,
+        writes: 1,
+      });
+
+      // The picture: statuses of tick 1 (from its record's checkpoint) and the blackboard.
+      const picture = await call('GET', '/executions/p1/visualize?format=svg&blackboard=true');
+      expect(picture.statusCode).toBe(200);
+      expect(fillOf(svgNode(picture.body, 'slow'))).toBe(STATUS_FILL.RUNNING);
+      expect(fillOf(svgNode(picture.body, '0.0'))).toBe(STATUS_FILL.SUCCESS);
+      expect(picture.body).toContain('id="blackboard"');
+      expect(picture.body).toMatch(/>battery<[\s\S]*>30</);
+      expect(picture.body).toContain('patrol v1 · p1 · tick 1 · running');
+      const dot = await call('GET', '/executions/p1/visualize?format=dot');
+      expect(dot.body).not.toContain('blackboard');
+
+      const late = await openWs(
+        `${base.replace(/^http/, 'ws')}/executions/p1/ws?events=execution_stopped`,
+      );
+      try {
+        const snapshot = await late.inbox.first('snapshot', (m) => m.type === 'snapshot');
+        expect(snapshot.data).toMatchObject({
+          execution: { id: 'p1', tick: 1, status: 'RUNNING' },
+          statuses: { root: 'RUNNING', '0.0': 'SUCCESS', '0.1': 'SUCCESS', slow: 'RUNNING' },
+          statusesTick: 1,
+        });
+        expect((await call('POST', '/executions/p1/stop')).statusCode).toBe(200);
+        const stopped = (m: StreamMessage) => m.type === 'execution_stopped';
+        await late.inbox.first('stop', stopped);
+        await sse.inbox.first('stop', stopped);
+        expect(late.inbox.types()).toEqual(['snapshot', 'execution_stopped']);
+        expect(sse.inbox.types()).toEqual(['snapshot', 'tick_complete', 'execution_stopped']);
+      } finally {
+        await late.close();
+      }
+    } finally {
+      sse.close();
+      await early.close();
+    }
+  });
+
+  it('answers 404 for the picture of an unknown execution and 400 for a bad flag', async () => {
+    const missing = await call('GET', '/executions/nobody/visualize');
+    expect(missing.statusCode).toBe(404);
+    expect(missing.json().error.code).toBe('EXECUTION_NOT_FOUND');
+    const bad = await call('GET', '/executions/p1/visualize?blackboard=yes');
+    expect(bad.statusCode).toBe(400);
+  });
+});
