@@ -6,7 +6,7 @@ import {
   type CreateExecutionRequest,
   type Execution,
 } from '@canopy/contracts';
-import type { TreeDocument } from '@canopy/engine';
+import { buildTree, type Checkpoint, type TreeDocument } from '@canopy/engine';
 import { RunnerError } from '../errors';
 import type { Bus } from '../messaging/bus';
 import type { TreeStore } from '../registry/tree-store';
@@ -48,6 +48,7 @@ export class CreateExecution {
       );
     }
     const library = await this.documents.resolveLibrary(record.definition as unknown as TreeDocument);
+    if (req.fork) await this.checkFork(req.fork, record.definition as unknown as TreeDocument, library);
     const id = req.id ?? randomUUID();
     const meta: ExecMeta = {
       id,
@@ -58,14 +59,15 @@ export class CreateExecution {
       intervalMs: req.intervalMs,
       maxTicks: req.maxTicks,
       state: req.mode === 'manual' ? 'created' : 'running',
-      status: 'IDLE',
-      tick: 0,
+      // A fork continues after the tick it was taken from (its checkpoint sets the engine's count).
+      status: req.fork?.status ?? 'IDLE',
+      tick: req.fork?.fromTick ?? 0,
       createdAt: new Date().toISOString(),
-      runStartTick: 0,
+      runStartTick: req.fork?.fromTick ?? 0,
       library,
     };
     const shard = shardOf(id, this.shardCount);
-    if (!(await this.store.create(meta, shard, req.blackboard))) {
+    if (!(await this.store.create(meta, shard, req.blackboard, req.fork?.checkpoint))) {
       throw new RunnerError('EXECUTION_EXISTS', `execution ${id} exists`);
     }
     if (meta.state === 'running') this.publisher.eventOf(id, 0, 0, 'execution_started', { mode: meta.mode });
@@ -75,5 +77,21 @@ export class CreateExecution {
       // No owner right now (starting up, handing over): it loads the execution when it takes the shard.
     }
     return toExecution(meta);
+  }
+
+  /** A fork's checkpoint must restore into the tree as this runner builds it (same fingerprint). */
+  private async checkFork(
+    fork: NonNullable<CreateExecutionRequest['fork']>,
+    doc: TreeDocument,
+    pins: Record<string, number>,
+  ): Promise<void> {
+    try {
+      const tree = buildTree(doc, { library: await this.documents.library(pins) });
+      tree.restore(fork.checkpoint as Checkpoint);
+    } catch (error) {
+      throw new RunnerError('VALIDATION_FAILED', `fork checkpoint does not fit the tree: ${(error as Error).message}`, {
+        fields: [{ field: 'fork.checkpoint', message: (error as Error).message }],
+      });
+    }
   }
 }

@@ -36,8 +36,13 @@ export class ExecutionStore {
     redis.defineCommand('canopyCreateExec', { lua: CREATE_LUA, numberOfKeys: 3 });
   }
 
-  /** Returns false when the id is taken. */
-  async create(meta: ExecMeta, shard: number, blackboard: Record<string, unknown> = {}): Promise<boolean> {
+  /** Returns false when the id is taken. A fork starts from `checkpoint` (stored before it can be found). */
+  async create(
+    meta: ExecMeta,
+    shard: number,
+    blackboard: Record<string, unknown> = {},
+    checkpoint?: Checkpoint,
+  ): Promise<boolean> {
     const scope = execScope(meta.id);
     const pairs = Object.entries(metaToHash(meta)).flat();
     const values = Object.entries(blackboard).flatMap(([k, v]) => [k, JSON.stringify(v ?? null)]);
@@ -50,8 +55,9 @@ export class ExecutionStore {
       ...values,
     );
     if (Number(created) !== 1) return false;
-    await this.redis
-      .multi()
+    const multi = this.redis.multi();
+    if (checkpoint) multi.set(RedisKeys.execCheckpoint(meta.id), JSON.stringify(checkpoint));
+    await multi
       .zadd(RedisKeys.execIndex, Date.parse(meta.createdAt), meta.id)
       .sadd(RedisKeys.shardExecs(shard), meta.id)
       .exec();
