@@ -3,6 +3,7 @@ import { BlackboardController } from './blackboard/blackboard.controller';
 import { GATEWAY_CONFIG, type GatewayConfig } from './config';
 import { ExecutionControlController } from './executions/execution-control.controller';
 import { ExecutionsController } from './executions/executions.controller';
+import { HistoryController } from './history/history.controller';
 import { OwnerClient } from './nats/owner-client';
 import { ServiceClient } from './nats/service-client';
 import { EventsController } from './streams/events.controller';
@@ -21,6 +22,7 @@ import { VisualizeController } from './views/visualize.controller';
     BlackboardController,
     VisualizeController,
     EventsController,
+    HistoryController,
   ],
   providers: [ServiceClient, OwnerClient, TreeModels, ExecutionViews, StreamHub],
 })

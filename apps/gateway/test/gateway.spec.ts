@@ -267,6 +267,16 @@ describe('gateway', () => {
           'GET /trees/{name}/visualize',
           'GET /executions/{id}/visualize',
           'GET /executions/{id}/events',
+          'GET /executions/{id}/history',
+          'GET /executions/{id}/history/diff',
+          'GET /executions/{id}/history/{tick}',
+          'DELETE /executions/{id}/history',
+          'POST /executions/{id}/fork',
+          'GET /executions/{id}/stats',
+          'GET /executions/{id}/stats/nodes',
+          'GET /executions/{id}/stats/timeline',
+          'GET /executions/{id}/stats/blackboard',
+          'GET /executions/{id}/progress',
         ].sort(),
       );
     });

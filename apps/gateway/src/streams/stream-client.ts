@@ -9,6 +9,8 @@ export interface StreamItem {
   text: string;
   /** Control messages (snapshot, subscribed, error) are never filtered or dropped. */
   control?: boolean;
+  /** A gap: this many events were skipped here, the last of them at `tick`/`seq`. */
+  dropped?: number;
 }
 
 /** A transport (a WebSocket, an SSE response) as the client queue sees it. */
@@ -21,11 +23,19 @@ export interface StreamSink {
 }
 
 export interface StreamLimits {
-  /** Messages held in the queue; beyond it the oldest events are dropped. */
+  /** Events held in the queue; beyond it the oldest are dropped. */
   queue: number;
   /** Transport bytes in flight; beyond it messages wait in the queue. */
   bufferBytes: number;
 }
+
+/**
+ * Control messages a client may have waiting (they answer its own requests). One that keeps
+ * asking without reading is closed rather than buffered without end.
+ */
+export const MAX_QUEUED_CONTROL = 64;
+/** WebSocket close code for a client that breaks the protocol. */
+export const CLOSE_POLICY_VIOLATION = 1008;
 
 /** Gateway-made messages share the envelope shape; `seq: -1` marks them as outside a tick. */
 export function controlItem(
@@ -43,19 +53,19 @@ export function controlItem(
  * One watcher of one execution: its filter and a bounded queue between the execution's event
  * subscription (shared by every watcher) and its transport.
  *
- * Events are handed to the transport while it holds fewer than `bufferBytes` unwritten; the rest
- * wait here, at most `queue` of them. When a new event finds the queue full, the **oldest queued
- * event is dropped** and counted, and before the next message the client gets one
- * `{type: "dropped", tick, seq, data: {count}}` marker (tick and seq of the last event dropped).
- * So a slow client always ends up with the newest events, never blocks the fan-out (which only
- * ever appends to queues), and knows when to ask for a fresh snapshot.
+ * Messages are handed to the transport while it holds fewer than `bufferBytes` unwritten; the rest
+ * wait here, at most `queue` events. When a new event finds the queue full, the **oldest queued
+ * event is dropped**; in its place the client gets one `{type: "dropped", tick, seq, data:
+ * {count}}` marker for each run of consecutive drops (tick and seq of the last event skipped). So
+ * a slow client always ends up with the newest events, never blocks the fan-out (which only ever
+ * appends to queues), and knows when to ask for a fresh snapshot.
  */
 export class StreamClient {
   private matcher: EventMatcher;
   private items: StreamItem[] = [];
   private head = 0;
-  private dropped = 0;
-  private lastDropped?: StreamItem;
+  private events = 0;
+  private controls = 0;
   private sink?: StreamSink;
   private started = false;
   private closed = false;
@@ -80,14 +90,9 @@ export class StreamClient {
     return this.closed;
   }
 
-  /** Messages waiting in the queue (not yet handed to the transport). */
-  get queued(): number {
-    return this.items.length - this.head;
-  }
-
-  /** Events dropped so far that the client has not been told about yet. */
-  get pendingDrops(): number {
-    return this.dropped;
+  /** Events waiting in the queue (not yet handed to the transport). */
+  get queuedEvents(): number {
+    return this.events;
   }
 
   setFilter(filter: StreamFilter): void {
@@ -99,13 +104,21 @@ export class StreamClient {
     if (this.closed) return;
     if (event.tick > this.tick) this.tick = event.tick;
     if (!this.matcher.matches(event)) return;
-    this.push({ type: event.type, tick: event.tick, seq: event.seq, text });
+    this.items.push({ type: event.type, tick: event.tick, seq: event.seq, text });
+    if (++this.events > this.limits.queue) this.dropOldest();
+    this.pump();
   }
 
   /** A gateway message (`subscribed`, `error`, a later `snapshot`), after what is queued. */
   control(type: string, data: unknown): void {
     if (this.closed) return;
-    this.push(controlItem(type, this.execId, this.tick, data));
+    if (this.controls >= MAX_QUEUED_CONTROL) {
+      this.close(CLOSE_POLICY_VIOLATION, 'too many requests while not reading');
+      return;
+    }
+    this.items.push(controlItem(type, this.execId, this.tick, data));
+    this.controls++;
+    this.pump();
   }
 
   /**
@@ -117,9 +130,11 @@ export class StreamClient {
     if (snapshot.tick > this.tick) this.tick = snapshot.tick;
     const waiting = this.items
       .slice(this.head)
-      .filter((item) => item.control || item.tick >= snapshot.tick);
+      .filter((item) => item.control || item.dropped !== undefined || item.tick >= snapshot.tick);
     this.items = [snapshot, ...waiting];
     this.head = 0;
+    this.events = waiting.filter((item) => !item.control && item.dropped === undefined).length;
+    this.controls = this.items.filter((item) => item.control).length;
     this.started = true;
     this.pump();
   }
@@ -143,20 +158,39 @@ export class StreamClient {
     if (code !== undefined) this.sink?.close(code, reason);
   }
 
-  private push(item: StreamItem): void {
-    this.items.push(item);
-    if (this.queued > this.limits.queue) this.dropOldest();
-    this.pump();
-  }
-
+  /** Replaces the oldest queued event with a gap, or grows the gap right before it. */
   private dropOldest(): void {
     let at = this.head;
-    while (at < this.items.length && this.items[at].control) at++;
-    if (at === this.items.length) return;
-    const [victim] = at === this.head ? [this.items[this.head++]] : this.items.splice(at, 1);
-    this.dropped++;
-    this.lastDropped = victim;
-    this.compact();
+    while (
+      at < this.items.length &&
+      (this.items[at].control || this.items[at].dropped !== undefined)
+    ) {
+      at++;
+    }
+    const victim = this.items[at];
+    this.events--;
+    const before = at > this.head ? this.items[at - 1] : undefined;
+    if (before?.dropped === undefined) {
+      this.items[at] = {
+        type: 'dropped',
+        tick: victim.tick,
+        seq: victim.seq,
+        text: '',
+        dropped: 1,
+      };
+      return;
+    }
+    before.dropped++;
+    before.tick = victim.tick;
+    before.seq = victim.seq;
+    if (at - 1 === this.head) {
+      // The usual case (the gap leads the queue): move it onto the victim's slot.
+      this.items[at] = before;
+      this.head++;
+      this.compact();
+    } else {
+      this.items.splice(at, 1);
+    }
   }
 
   /** Reclaims the consumed prefix now and then, rather than shifting on every message. */
@@ -173,19 +207,15 @@ export class StreamClient {
   private pump(): void {
     const sink = this.sink;
     if (this.closed || !this.started || !sink) return;
-    while (sink.buffered() < this.limits.bufferBytes) {
-      if (this.dropped > 0) {
-        const last = this.lastDropped as StreamItem;
-        const count = this.dropped;
-        this.dropped = 0;
-        sink.send(
-          controlItem('dropped', this.execId, last.tick, { count }, last.seq),
-          this.written,
-        );
-        continue;
+    while (this.head < this.items.length && sink.buffered() < this.limits.bufferBytes) {
+      let item = this.items[this.head++];
+      if (item.dropped !== undefined) {
+        item = controlItem('dropped', this.execId, item.tick, { count: item.dropped }, item.seq);
+      } else if (item.control) {
+        this.controls--;
+      } else {
+        this.events--;
       }
-      if (this.head >= this.items.length) return;
-      const item = this.items[this.head++];
       this.compact();
       sink.send(item, this.written);
     }

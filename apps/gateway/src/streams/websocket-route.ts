@@ -6,15 +6,13 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { RawData, WebSocket } from 'ws';
 import { UnavailableError } from '../http/unavailable.error';
-import type { StreamClient, StreamSink } from './stream-client';
+import { CLOSE_POLICY_VIOLATION, type StreamClient, type StreamSink } from './stream-client';
 import { type ClientMessage, ClientMessageSchema, StreamQuerySchema } from './stream-filter';
 import { StreamHub } from './stream-hub';
 
 export const WS_PATH = '/executions/:id/ws';
 /** Largest message a client may send (subscribe requests are small). */
 const MAX_CLIENT_MESSAGE_BYTES = 64 * 1024;
-/** Policy violation: what a client that ignores the protocol gets. */
-const CLOSE_POLICY = 1008;
 
 function wsSink(socket: WebSocket): StreamSink {
   return {
@@ -67,7 +65,7 @@ export async function registerWebSocketRoute(app: NestFastifyApplication): Promi
     handler: (_req, reply) => reply.code(400).send(errorBody('a WebSocket upgrade is required')),
     wsHandler: (socket, req) => {
       const client = joined.get(req);
-      if (!client || client.isClosed) return socket.close(CLOSE_POLICY, 'not joined');
+      if (!client || client.isClosed) return socket.close(CLOSE_POLICY_VIOLATION, 'not joined');
       serve(socket, client, hub, logger);
     },
   });
