@@ -65,6 +65,7 @@ describe('history: fork (time travel), with the real runner', () => {
       tree: 'counter',
       id: 'original',
       blackboard: { n: 0 },
+      mode: 'manual',
     });
     await tick('original', 30);
     const original = await records('original', 30);

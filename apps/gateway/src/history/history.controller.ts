@@ -79,7 +79,9 @@ export class HistoryController {
   }
 
   @Get('history/diff')
-  @ApiOperation({ summary: 'Node status and blackboard changes between the states after two ticks' })
+  @ApiOperation({
+    summary: 'Node status and blackboard changes between the states after two ticks',
+  })
   @ApiQuery({ name: 'from', required: true, type: Number })
   @ApiQuery({ name: 'to', required: true, type: Number })
   @ZodResponse(200, TickDiffSchema, 'What differs')
