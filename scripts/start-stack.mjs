@@ -15,6 +15,7 @@ const env = {
   GATEWAY_PORT: process.env.GATEWAY_PORT ?? '3000',
   RUNNER_PORT: process.env.RUNNER_PORT ?? '3001',
   BLACKBOARD_PORT: process.env.BLACKBOARD_PORT ?? '3002',
+  HISTORY_PORT: process.env.HISTORY_PORT ?? '3003',
 };
 const children = [];
 let stopping = false;
@@ -140,6 +141,7 @@ async function main() {
   const services = [
     ['blackboard', env.BLACKBOARD_PORT],
     ['tick-runner', env.RUNNER_PORT],
+    ['history', env.HISTORY_PORT],
     ['gateway', env.GATEWAY_PORT],
   ];
   for (const [name, port] of services) {

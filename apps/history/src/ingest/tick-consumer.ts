@@ -85,7 +85,9 @@ export class TickConsumer implements OnApplicationBootstrap, BeforeApplicationSh
         this.attached = false;
         if (!this.running) break;
         if (!waitingLogged) {
-          this.logger.warn({ err: error }, 'cannot consume tick records yet; retrying');
+          // Usually the runners have not created the stream yet: say so once, without a stack.
+          const reason = error instanceof Error ? error.message : String(error);
+          this.logger.warn({ reason }, `cannot consume ${Streams.ticks.name} yet; retrying`);
           waitingLogged = true;
         }
         await sleep(1000);
