@@ -1,4 +1,4 @@
-import { commonEnv, envInt, envPort } from '@canopy/service-kit';
+import { commonEnv, envBool, envInt, envPort } from '@canopy/service-kit';
 import { z } from 'zod';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -13,6 +13,11 @@ export const HistoryConfigSchema = z.object({
   HISTORY_RETAIN_TICKS: envInt(1000, { min: 1, max: 10_000_000 }),
   /** Ticks whose start is older than this are dropped (by the tick's own `startedAt`). */
   HISTORY_RETAIN_MS: envInt(7 * DAY_MS, { min: 1000, max: 365 * DAY_MS }),
+  /**
+   * Consume tick records (and sweep retention). Exactly one replica may: a second would split one
+   * execution's records between two processes. Others can answer queries (docs/history.md).
+   */
+  HISTORY_CONSUME: envBool(true),
   /** Tick records fetched per pull (and so at most in flight). */
   HISTORY_BATCH: envInt(100, { min: 1, max: 1000 }),
   /** How often executions that stopped ticking are checked for ticks past HISTORY_RETAIN_MS. */

@@ -30,6 +30,7 @@ export class RetentionSweeper implements OnApplicationBootstrap, BeforeApplicati
   ) {}
 
   onApplicationBootstrap(): void {
+    if (!this.config.HISTORY_CONSUME) return;
     this.timer = setInterval(() => {
       this.sweeping ??= this.sweep()
         .then(() => undefined)

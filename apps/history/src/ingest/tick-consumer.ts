@@ -59,6 +59,7 @@ export class TickConsumer implements OnApplicationBootstrap, BeforeApplicationSh
   ) {}
 
   onApplicationBootstrap(): void {
+    if (!this.config.HISTORY_CONSUME) return;
     this.health.register('ticks-consumer', async () => {
       if (!this.attached) throw new Error(`not attached to ${Streams.ticks.name} yet`);
     });
