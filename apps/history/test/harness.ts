@@ -44,8 +44,12 @@ export interface Stack {
   dispose(): Promise<void>;
 }
 
-export async function startStack(): Promise<Stack> {
-  const [nats, redis] = await Promise.all([startNats(), startRedis()]);
+/** `appendonly`: Redis keeps its data across `stack.redis.restart()`. */
+export async function startStack(opts: { appendonly?: boolean } = {}): Promise<Stack> {
+  const [nats, redis] = await Promise.all([
+    startNats(),
+    startRedis({ appendonly: opts.appendonly }),
+  ]);
   const env = { NATS_URL: nats.url, REDIS_URL: redis.url, PORT: '0', LOG_LEVEL };
   const runner = await createHttpService(
     tickRunnerModule(
