@@ -1,5 +1,46 @@
 /** Upper bounds (ms) of the tick duration histogram: engine tick + commit + publish. */
 const BUCKETS_MS = [1, 2, 5, 10, 25, 50, 100, 250, 1000];
+/** Upper bounds (ms) of the schedule lag histogram: fine enough to read a p99 against a 20 ms goal. */
+const LAG_BUCKETS_MS = [0.5, 1, 2, 3, 4, 5, 7.5, 10, 15, 20, 25, 30, 40, 50, 75, 100, 150, 200, 300, 500, 1000, 2500, 5000, 10_000];
+/** Upper bounds (ms) of the per-slot commit and publish histograms. */
+const IO_BUCKETS_MS = [0.25, 0.5, 1, 2, 3, 5, 7.5, 10, 15, 20, 30, 50, 75, 100, 250, 500, 1000];
+
+/** A Prometheus histogram in memory: one increment and two additions per observation. */
+export class Histogram {
+  private readonly counts: number[];
+  sum = 0;
+  count = 0;
+
+  constructor(
+    private readonly name: string,
+    private readonly bounds: readonly number[],
+  ) {
+    this.counts = bounds.map(() => 0);
+  }
+
+  observe(value: number): void {
+    this.sum += value;
+    this.count++;
+    const { bounds } = this;
+    for (let i = 0; i < bounds.length; i++) {
+      if (value <= bounds[i]) {
+        this.counts[i]++;
+        return;
+      }
+    }
+  }
+
+  render(): string[] {
+    let cumulative = 0;
+    return [
+      `# TYPE ${this.name} histogram`,
+      ...this.bounds.map((bound, i) => `${this.name}_bucket{le="${bound}"} ${(cumulative += this.counts[i])}`),
+      `${this.name}_bucket{le="+Inf"} ${this.count}`,
+      `${this.name}_sum ${this.sum}`,
+      `${this.name}_count ${this.count}`,
+    ];
+  }
+}
 
 /**
  * The runner's counters, rendered in the Prometheus text format on GET /metrics. Plain numbers in
@@ -11,17 +52,29 @@ export class RunnerMetrics {
   fencedCommits = 0;
   publishFailures = 0;
   leaseChanges = 0;
-  private readonly buckets = BUCKETS_MS.map(() => 0);
-  private durationSum = 0;
-  private durationCount = 0;
+  /** Ticks that went through a slot's commit and publish (the denominator of per-tick I/O cost). */
+  slotTicks = 0;
+  private readonly duration = new Histogram('canopy_runner_tick_duration_ms', BUCKETS_MS);
+  /** How late an interval tick started behind the time it was due (fixed-rate schedule). */
+  readonly lag = new Histogram('canopy_runner_tick_lag_ms', LAG_BUCKETS_MS);
+  /** One slot's commit: the Redis pipeline of every tick in it. */
+  private readonly commit = new Histogram('canopy_runner_slot_commit_ms', IO_BUCKETS_MS);
+  /** One slot's publish: every tick record acknowledged by JetStream, events and changes sent. */
+  private readonly publish = new Histogram('canopy_runner_slot_publish_ms', IO_BUCKETS_MS);
 
   observeTick(durationMs: number): void {
     this.ticks++;
-    this.durationSum += durationMs;
-    this.durationCount++;
-    BUCKETS_MS.forEach((bound, i) => {
-      if (durationMs <= bound) this.buckets[i]++;
-    });
+    this.duration.observe(durationMs);
+  }
+
+  observeLag(lagMs: number): void {
+    this.lag.observe(lagMs);
+  }
+
+  observeSlot(ticks: number, commitMs: number, publishMs: number): void {
+    this.slotTicks += ticks;
+    this.commit.observe(commitMs);
+    this.publish.observe(publishMs);
   }
 
   render(gauges: { shards: number; executions: number; members: number; lagMs: number; slots: number }): string {
@@ -38,6 +91,8 @@ export class RunnerMetrics {
       `canopy_runner_lease_changes_total ${this.leaseChanges}`,
       '# TYPE canopy_runner_slots_total counter',
       `canopy_runner_slots_total ${gauges.slots}`,
+      '# TYPE canopy_runner_slot_ticks_total counter',
+      `canopy_runner_slot_ticks_total ${this.slotTicks}`,
       '# TYPE canopy_runner_shards gauge',
       `canopy_runner_shards ${gauges.shards}`,
       '# TYPE canopy_runner_executions gauge',
@@ -46,11 +101,10 @@ export class RunnerMetrics {
       `canopy_runner_members ${gauges.members}`,
       '# TYPE canopy_runner_schedule_lag_ms gauge',
       `canopy_runner_schedule_lag_ms ${gauges.lagMs}`,
-      '# TYPE canopy_runner_tick_duration_ms histogram',
-      ...BUCKETS_MS.map((bound, i) => `canopy_runner_tick_duration_ms_bucket{le="${bound}"} ${this.buckets[i]}`),
-      `canopy_runner_tick_duration_ms_bucket{le="+Inf"} ${this.durationCount}`,
-      `canopy_runner_tick_duration_ms_sum ${this.durationSum}`,
-      `canopy_runner_tick_duration_ms_count ${this.durationCount}`,
+      ...this.duration.render(),
+      ...this.lag.render(),
+      ...this.commit.render(),
+      ...this.publish.render(),
     ];
     return `${lines.join('\n')}\n`;
   }

@@ -17,6 +17,7 @@ import type { Bus, BusSubscription } from './messaging/bus';
 import { commandHandler } from './messaging/command-handler';
 import { subscribeBroadcasts, subscribeServiceHandlers } from './messaging/service-handlers';
 import { ensureStreams } from './messaging/streams';
+import { NatsWire } from './messaging/wire';
 import { Leases } from './ownership/leases';
 import { Membership } from './ownership/membership';
 import { ShardManager } from './ownership/shard-manager';
@@ -59,6 +60,8 @@ export class TickRunner {
   readonly queries: ExecutionQueries;
   readonly metrics = new RunnerMetrics();
   private readonly subscriptions: BusSubscription[] = [];
+  /** The publisher's NATS output (tick records with stream acks, events), on `deps.nats`. */
+  private readonly wire: NatsWire;
   private started = false;
 
   constructor(
@@ -71,7 +74,8 @@ export class TickRunner {
     const documents = new TreeDocuments(trees);
     const store = new ExecutionStore(redis);
     const cache = new ScopeCache((scope) => store.loadScope(scope));
-    const publisher = new Publisher(bus, options.runnerId);
+    this.wire = new NatsWire(deps.nats);
+    const publisher = new Publisher(this.wire, options.runnerId);
     const remoteActions = new RemoteActions(bus, {
       defaultTimeoutMs: options.actionTimeoutMs,
       onError: (error, action) => log.warn({ err: error, action }, 'remote action failed'),
@@ -141,6 +145,7 @@ export class TickRunner {
     await this.shards.leave();
     this.announce('left');
     await this.host.close();
+    this.wire.close();
     this.deps.log.info({ runner: this.runnerId }, 'runner stopped');
   }
 
@@ -150,6 +155,7 @@ export class TickRunner {
     for (const sub of this.subscriptions.splice(0)) sub.unsubscribe();
     this.shards.halt();
     await this.host.close();
+    this.wire.close();
   }
 
   /** Prometheus text for GET /metrics. */

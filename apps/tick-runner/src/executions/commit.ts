@@ -19,9 +19,10 @@ export interface CommitInput {
   /** `tick` commits are refused unless newer than the stored tick; `state` commits (commands) are not. */
   kind: 'tick' | 'state';
   meta: ExecMeta;
-  checkpoint?: Checkpoint;
-  /** The tick's message, kept as an outbox until the next commit (`tick` commits). */
-  record?: TickRecordMessage;
+  /** The engine checkpoint, or its JSON text when the caller has it already. */
+  checkpoint?: Checkpoint | string;
+  /** The tick's message (or its JSON text), kept as an outbox until the next commit (`tick` commits). */
+  record?: TickRecordMessage | string;
   writes: ScopeWrite[];
 }
 
@@ -52,7 +53,11 @@ export function queueCommit(pipeline: ChainableCommander, input: CommitInput): v
     RedisKeys.execLastRecord(input.meta.id),
     ...scopes.flatMap((s) => [RedisKeys.scopeValues(s), RedisKeys.scopeVersions(s)]),
   ];
-  const meta = Object.entries(metaToHash(input.meta)).flat();
+  // A tick changes only these fields of the metadata; commands (`state` commits) store all of it.
+  const meta =
+    input.kind === 'tick'
+      ? ['tick', String(input.meta.tick), 'status', input.meta.status, 'state', input.meta.state]
+      : Object.entries(metaToHash(input.meta)).flat();
   const writes = input.writes.flatMap((w) => [
     scopes.indexOf(w.scope) + 1,
     w.key,
@@ -66,8 +71,8 @@ export function queueCommit(pipeline: ChainableCommander, input: CommitInput): v
     String(input.epoch),
     input.kind,
     input.meta.tick,
-    input.checkpoint ? JSON.stringify(input.checkpoint) : '',
-    input.record ? JSON.stringify(input.record) : '',
+    input.checkpoint === undefined ? '' : typeof input.checkpoint === 'string' ? input.checkpoint : JSON.stringify(input.checkpoint),
+    input.record === undefined ? '' : typeof input.record === 'string' ? input.record : JSON.stringify(input.record),
     meta.length / 2,
     ...meta,
     input.writes.length,

@@ -197,7 +197,7 @@ export class ExecutionHost implements PipelineHost, ShardListener {
    */
   private async replayOutbox(message: TickRecordMessage): Promise<void> {
     try {
-      await this.deps.publisher.publishTick(message);
+      await this.deps.publisher.republishTick(message);
     } catch (error) {
       this.deps.log.warn({ err: error, execId: message.execId, tick: message.tick }, 'outbox replay failed');
     }

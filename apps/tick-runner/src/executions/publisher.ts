@@ -7,8 +7,10 @@ import {
   type EventType,
   type TickRecordMessage,
 } from '@canopy/contracts';
-import type { Checkpoint, TickRecord } from '@canopy/engine';
-import type { Bus } from '../messaging/bus';
+import type { TickRecord } from '@canopy/engine';
+import type { MsgHdrs } from '@nats-io/nats-core';
+import type { Context } from '@opentelemetry/api';
+import type { Wire } from '../messaging/wire';
 import type { ExecutionRuntime } from './execution-runtime';
 
 /** A committed write with the concrete scope and the version Redis gave it. */
@@ -20,33 +22,50 @@ export interface CommittedWrite {
   version: number;
 }
 
-/** Builds and sends what goes out after a commit: the tick record, derived events, shared-scope changes. */
+/**
+ * Builds and sends what goes out after a commit: the tick record, derived events, shared-scope
+ * changes. Every message carries the trace context of the span that sends it (the tick's
+ * `publish` span, or the command's), in its headers.
+ */
 export class Publisher {
   constructor(
-    private readonly bus: Bus,
+    private readonly wire: Wire,
     private readonly runnerId: string,
   ) {}
 
-  tickMessage(exec: ExecutionRuntime, record: TickRecord, epoch: number, checkpoint: Checkpoint): TickRecordMessage {
-    return {
+  /**
+   * The `TickRecordMessage` as JSON text, built once per tick: the commit stores it as the outbox
+   * and the publish sends it. `checkpointJson` is the checkpoint the commit stores too, so it is
+   * serialised once.
+   */
+  encodeTick(exec: ExecutionRuntime, record: TickRecord, epoch: number, checkpointJson: string): string {
+    const head = JSON.stringify({
       ...record,
       execId: exec.id,
       tree: exec.meta.tree,
       version: exec.meta.version,
       runner: this.runnerId,
       epoch,
-      checkpoint,
-    };
+    } satisfies Omit<TickRecordMessage, 'checkpoint'>);
+    return `${head.slice(0, -1)},"checkpoint":${checkpointJson}}`;
   }
 
   /**
    * The tick record on JetStream, deduplicated by `<execId>:<tick>`; resolves on the stream's ack.
    * Publishing the same tick again (the outbox replay after a takeover) is dropped by the stream.
    */
-  publishTick(message: TickRecordMessage): Promise<unknown> {
-    return this.bus.jsPublish(Subjects.ticks(message.execId), message, {
-      msgID: tickMsgId(message.execId, message.tick),
-    });
+  publishTick(execId: string, tick: number, json: string, ctx?: Context): Promise<unknown> {
+    return this.wire.publishAcked(Subjects.ticks(execId), json, tickMsgId(execId, tick), ctx);
+  }
+
+  /** A stored record again (the outbox replay). */
+  republishTick(message: TickRecordMessage): Promise<unknown> {
+    return this.publishTick(message.execId, message.tick, JSON.stringify(message));
+  }
+
+  /** Trace headers for the messages of one tick (from `ctx`, default the active context). */
+  headers(ctx?: Context): MsgHdrs {
+    return this.wire.traceHeaders(ctx);
   }
 
   /**
@@ -54,51 +73,54 @@ export class Publisher {
    * progress..., error..., tick_complete. Core publishes on one connection keep their order and the
    * CANOPY_EVENTS stream captures them without a per-event ack round trip.
    */
-  publishTickEvents(exec: ExecutionRuntime, record: TickRecord, scopeOf: (scope: string) => string): void {
+  publishTickEvents(
+    exec: ExecutionRuntime,
+    record: TickRecord,
+    scopeOf: (scope: string) => string,
+    headers: MsgHdrs,
+    at = new Date().toISOString(),
+  ): void {
     exec.seq = 0;
     const tick = record.tick;
-    this.event(exec, tick, 'tick_start', { startedAt: record.startedAt });
+    const id = exec.id;
+    this.send(id, tick, exec.seq++, 'tick_start', { startedAt: record.startedAt }, headers, at);
     for (const change of record.nodes) {
-      this.event(exec, tick, 'node_update', { nodeId: change.id, from: change.from, to: change.to });
+      this.send(id, tick, exec.seq++, 'node_update', { nodeId: change.id, from: change.from, to: change.to }, headers, at);
     }
     for (const write of record.writes) {
       const data: EventPayloads['blackboard_update'] = { key: write.key, scope: scopeOf(write.scope) };
       if ('new' in write) data.value = write.new;
       if ('old' in write) data.old = write.old;
-      this.event(exec, tick, 'blackboard_update', data);
+      this.send(id, tick, exec.seq++, 'blackboard_update', data, headers, at);
     }
     for (const log of record.logs) {
-      this.event(exec, tick, 'log', { nodeId: log.nodeId, message: log.message, values: log.values });
+      this.send(id, tick, exec.seq++, 'log', { nodeId: log.nodeId, message: log.message, values: log.values }, headers, at);
     }
     for (const p of record.progress) {
-      this.event(exec, tick, 'progress', { nodeId: p.nodeId, step: p.step, percent: p.percent });
+      this.send(id, tick, exec.seq++, 'progress', { nodeId: p.nodeId, step: p.step, percent: p.percent }, headers, at);
     }
     for (const e of record.errors) {
-      this.event(exec, tick, 'error', { nodeId: e.nodeId, code: e.code, message: e.message });
+      this.send(id, tick, exec.seq++, 'error', { nodeId: e.nodeId, code: e.code, message: e.message }, headers, at);
     }
-    this.event(exec, tick, 'tick_complete', {
-      status: record.status,
-      durationMs: record.durationMs,
-      changes: record.nodes.length,
-      writes: record.writes.length,
-    });
+    const complete = { status: record.status, durationMs: record.durationMs, changes: record.nodes.length, writes: record.writes.length };
+    this.send(id, tick, exec.seq++, 'tick_complete', complete, headers, at);
   }
 
   /** A lifecycle or other event outside the per-tick list; it follows the current tick's events. */
-  event<T extends EventType>(exec: ExecutionRuntime, tick: number, type: T, data: EventPayloads[T]): void {
-    this.eventOf(exec.id, tick, exec.seq++, type, data);
+  event<T extends EventType>(exec: ExecutionRuntime, tick: number, type: T, data: EventPayloads[T], headers?: MsgHdrs): void {
+    this.eventOf(exec.id, tick, exec.seq++, type, data, headers);
   }
 
-  eventOf<T extends EventType>(execId: string, tick: number, seq: number, type: T, data: EventPayloads[T]): void {
-    const envelope: EventEnvelope<T> = { execId, type, tick, seq, at: new Date().toISOString(), data };
-    this.bus.publish(Subjects.event(execId, type), envelope);
+  eventOf<T extends EventType>(execId: string, tick: number, seq: number, type: T, data: EventPayloads[T], headers?: MsgHdrs): void {
+    this.send(execId, tick, seq, type, data, headers ?? this.wire.traceHeaders(), new Date().toISOString());
   }
 
   /** Writes to shared scopes, so other runners (and watchers) refresh their caches. */
-  publishSharedChanges(execId: string, writes: CommittedWrite[]): void {
-    const at = new Date().toISOString();
+  publishSharedChanges(execId: string, writes: CommittedWrite[], headers?: MsgHdrs): void {
+    let at: string | undefined;
     for (const write of writes) {
       if (write.scope.startsWith('exec:')) continue;
+      at ??= new Date().toISOString();
       const change: BlackboardChanged = {
         scope: write.scope,
         key: write.key,
@@ -108,7 +130,20 @@ export class Publisher {
       };
       if (write.deleted) change.deleted = true;
       else change.value = write.value;
-      this.bus.publish(Subjects.bbChanged(write.scope), change);
+      this.wire.publish(Subjects.bbChanged(write.scope), JSON.stringify(change), headers ?? this.wire.traceHeaders());
     }
+  }
+
+  private send<T extends EventType>(
+    execId: string,
+    tick: number,
+    seq: number,
+    type: T,
+    data: EventPayloads[T],
+    headers: MsgHdrs,
+    at: string,
+  ): void {
+    const envelope: EventEnvelope<T> = { execId, type, tick, seq, at, data };
+    this.wire.publish(Subjects.event(execId, type), JSON.stringify(envelope), headers);
   }
 }

@@ -1,7 +1,6 @@
 import { ROOT_CONTEXT, SpanStatusCode, context, trace, type Context, type Span } from '@opentelemetry/api';
 import type { Redis } from 'ioredis';
-import type { TickRecordMessage } from '@canopy/contracts';
-import type { Checkpoint, TickRecord } from '@canopy/engine';
+import type { TickRecord } from '@canopy/engine';
 import { RunnerError } from '../errors';
 import type { Log } from '../log';
 import { RunnerMetrics } from '../metrics';
@@ -31,13 +30,17 @@ export interface PipelineHost {
   scopeChanged(scope: string, exceptExecId: string): void;
 }
 
+/** Ticks per Redis pipeline within a slot: small enough that publishing starts early, large enough to batch. */
+const COMMIT_CHUNK = 64;
+
 interface PendingTick {
   exec: ExecutionRuntime;
   manual: boolean;
   epoch: number;
   record: TickRecord;
-  checkpoint: Checkpoint;
-  message: TickRecordMessage;
+  /** The checkpoint and the whole TickRecordMessage as JSON, serialised once for commit and publish. */
+  checkpointJson: string;
+  recordJson: string;
   next: ExecMeta;
   prevState: ExecMeta['state'];
   writes: ScopeWrite[];
@@ -47,9 +50,10 @@ interface PendingTick {
 }
 
 /**
- * One scheduler slot: tick every ready execution (synchronously, in memory), commit them all in one
- * Redis pipeline (one Lua script each, fenced), then publish every tick record without waiting on
- * each ack in turn, then derived events, then answer manual ticks and schedule what comes next.
+ * One scheduler slot: tick every ready execution (synchronously, in memory), commit them in Redis
+ * pipelines of up to COMMIT_CHUNK ticks (one Lua script each, fenced), all sent at once; publish
+ * each chunk's tick records and derived events as soon as its commits are in, without waiting on
+ * each ack in turn; then answer manual ticks and schedule what comes next.
  */
 export class TickPipeline {
   constructor(
@@ -86,8 +90,19 @@ export class TickPipeline {
     }
     if (pending.length === 0) return;
     const ioStart = performance.now();
-    await this.commitAll(pending);
-    await this.publishAll(pending);
+    // Every chunk's pipeline goes out at once (Redis runs them in order on the one connection);
+    // each chunk is published as soon as its commits are in, so Redis and NATS work overlap.
+    const chunks: PendingTick[][] = [];
+    for (let i = 0; i < pending.length; i += COMMIT_CHUNK) chunks.push(pending.slice(i, i + COMMIT_CHUNK));
+    const commits = chunks.map((chunk) => this.commitAll(chunk));
+    const publishes: Promise<void>[] = [];
+    for (let i = 0; i < chunks.length; i++) {
+      await commits[i];
+      publishes.push(this.publishAll(chunks[i]));
+    }
+    const committedAt = performance.now();
+    await Promise.all(publishes);
+    this.metrics.observeSlot(pending.length, committedAt - ioStart, performance.now() - committedAt);
     for (const p of pending) this.finish(p, ioStart);
   };
 
@@ -109,6 +124,10 @@ export class TickPipeline {
     const epoch = this.host.epochOf(exec.shard);
     if (epoch === undefined) return undefined;
 
+    // Lag behind the fixed-rate schedule: interval ticks only (manual ones have no due time).
+    if (!manual && exec.meta.mode === 'interval' && exec.nextDue !== undefined) {
+      this.metrics.observeLag(Date.now() - exec.nextDue);
+    }
     const parent = exec.parent ?? ROOT_CONTEXT;
     exec.parent = undefined;
     exec.triggered = false;
@@ -117,7 +136,7 @@ export class TickPipeline {
     try {
       // Remote action requests started by this tick carry its trace context.
       const record = context.with(ctx, () => exec.tree.tick());
-      const checkpoint = exec.tree.checkpoint();
+      const checkpointJson = JSON.stringify(exec.tree.checkpoint());
       span.setAttributes({ [SpanAttrs.tick]: record.tick, [SpanAttrs.status]: record.status });
       const next: ExecMeta = {
         ...exec.meta,
@@ -130,8 +149,8 @@ export class TickPipeline {
         manual,
         epoch,
         record,
-        checkpoint,
-        message: this.publisher.tickMessage(exec, record, epoch, checkpoint),
+        checkpointJson,
+        recordJson: this.publisher.encodeTick(exec, record, epoch, checkpointJson),
         next,
         prevState: exec.meta.state,
         writes: persistentWrites(record, exec.view.scopes),
@@ -160,8 +179,8 @@ export class TickPipeline {
         epoch: p.epoch,
         kind: 'tick',
         meta: p.next,
-        checkpoint: p.checkpoint,
-        record: p.message,
+        checkpoint: p.checkpointJson,
+        record: p.recordJson,
         writes: p.writes,
       });
     }
@@ -228,33 +247,33 @@ export class TickPipeline {
    */
   private async publishAll(pending: PendingTick[]): Promise<void> {
     const acks: Promise<unknown>[] = [];
+    const at = new Date().toISOString();
     for (const p of pending) {
       if (p.outcome?.kind !== 'ok') continue;
       const span = tracer.startSpan('publish', {}, p.ctx);
-      const committed: CommittedWrite[] = p.writes.map((w, i) => ({
-        ...w,
-        version: (p.outcome as { versions: number[] }).versions[i],
-      }));
-      context.with(trace.setSpan(p.ctx, span), () => {
-        const ack = this.publisher.publishTick(p.message);
-        this.publisher.publishTickEvents(p.exec, p.record, (s) => this.concreteScope(p.exec, s));
-        if (p.next.state === 'completed' && p.prevState !== 'completed') {
-          this.publisher.event(p.exec, p.record.tick, 'execution_completed', { status: p.record.status });
-        }
-        this.publisher.publishSharedChanges(p.exec.id, committed);
-        acks.push(
-          ack.then(
-            () => span.end(),
-            (error: unknown) => {
-              this.metrics.publishFailures++;
-              span.recordException(error as Error);
-              span.setStatus({ code: SpanStatusCode.ERROR });
-              span.end();
-              this.log.error({ err: error, execId: p.exec.id, tick: p.record.tick }, 'tick record publish failed');
-            },
-          ),
-        );
-      });
+      const versions = p.outcome.versions;
+      const committed: CommittedWrite[] = p.writes.map((w, i) => ({ ...w, version: versions[i] }));
+      // Every message of the tick carries the publish span's context; no span per message.
+      const ctx = trace.setSpan(p.ctx, span);
+      const headers = this.publisher.headers(ctx);
+      const ack = this.publisher.publishTick(p.exec.id, p.record.tick, p.recordJson, ctx);
+      this.publisher.publishTickEvents(p.exec, p.record, (s) => this.concreteScope(p.exec, s), headers, at);
+      if (p.next.state === 'completed' && p.prevState !== 'completed') {
+        this.publisher.event(p.exec, p.record.tick, 'execution_completed', { status: p.record.status }, headers);
+      }
+      this.publisher.publishSharedChanges(p.exec.id, committed, headers);
+      acks.push(
+        ack.then(
+          () => span.end(),
+          (error: unknown) => {
+            this.metrics.publishFailures++;
+            span.recordException(error as Error);
+            span.setStatus({ code: SpanStatusCode.ERROR });
+            span.end();
+            this.log.error({ err: error, execId: p.exec.id, tick: p.record.tick }, 'tick record publish failed');
+          },
+        ),
+      );
     }
     await Promise.all(acks);
   }

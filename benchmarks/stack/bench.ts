@@ -1,0 +1,285 @@
+/**
+ * Stack benchmark: the services as processes (blackboard, ONE tick runner, gateway) on their own
+ * nats-server (JetStream) and redis-server (AOF everysec), spawned on free ports.
+ *   npm run bench:stack
+ *
+ * 1. REST tick round trip: `POST /executions/:id/tick {count:1}` on a 20-node tree, sequential,
+ *    over one keep-alive connection, after a warm-up.
+ * 2. Interval load: 1,000 interval executions at 10 Hz on the one runner; ticks/s (runner counter,
+ *    cross-checked with the CANOPY_TICKS stream) and schedule lag (the runner's
+ *    canopy_runner_tick_lag_ms histogram: tick start minus due time) over a fixed window.
+ * 3. Per-tick overhead of commit + publish, from the runner's per-slot histograms.
+ * The table goes to stdout; the LAST line is JSON. Env: BENCH_WINDOW_S, BENCH_EXECUTIONS,
+ * BENCH_SAMPLES, BENCH_CPU_PROF=1 (the runner writes a .cpuprofile under .data/bench-profiles),
+ * BENCH_RUNNER_NODE_ARGS (extra Node flags for the runner), BENCH_LOG_LEVEL.
+ */
+import { Agent, request } from 'node:http';
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { Streams } from '@canopy/contracts';
+import { getFreePort, type NatsHandle, type RedisHandle, startNats, startRedis } from '@canopy/testing';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { cpuMs, findPid, makeTempDir, REPO_ROOT, ServiceProcess } from './processes';
+import { delta, histogramDelta, parseMetrics, quantile, type Samples } from './prometheus';
+
+const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 2000);
+const WARMUP = 500;
+const EXECUTIONS = Number(process.env.BENCH_EXECUTIONS ?? 1000);
+const INTERVAL_MS = 100;
+const WINDOW_S = Number(process.env.BENCH_WINDOW_S ?? 20);
+const SETTLE_S = 5;
+
+/** 20 nodes; every tick writes `n` and `phase`, evaluates a few conditions and succeeds. */
+const TREE = `(tree "bench-20"
+  (sequence :id "root"
+    (set "n" (+ (get "n" 0) 1))
+    (selector
+      (condition (< $n 0))
+      (condition (= (get "mode" "patrol") "charge"))
+      (sequence
+        (condition (>= $n 0))
+        (invert (condition (> (get "battery" 100) 100)))
+        (success)))
+    (reactive-selector
+      (condition (< (get "battery" 100) 20))
+      (force-success
+        (sequence
+          (condition (>= (get "battery" 100) 20))
+          (set "phase" (mod $n 4))
+          (success))))
+    (selector
+      (failure)
+      (success))))
+`;
+
+const agent = new Agent({ keepAlive: true, maxSockets: 32 });
+
+/** A lean HTTP client (node:http, keep-alive): the round trip should be the stack's, not fetch's. */
+function http(method: string, url: string, body?: unknown): Promise<{ status: number; body: unknown }> {
+  const payload = body === undefined ? undefined : JSON.stringify(body);
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      {
+        method,
+        agent,
+        headers: payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          resolve({ status: res.statusCode ?? 0, body: text && text[0] !== '#' ? JSON.parse(text) : text });
+        });
+        res.on('error', reject);
+      },
+    );
+    req.on('error', reject);
+    if (payload !== undefined) req.write(payload);
+    req.end();
+  });
+}
+
+async function ok(method: string, url: string, body: unknown, status: number): Promise<Record<string, unknown>> {
+  const res = await http(method, url, body);
+  if (res.status !== status) throw new Error(`${method} ${url}: HTTP ${res.status} ${JSON.stringify(res.body)}`);
+  return res.body as Record<string, unknown>;
+}
+
+async function scrape(runner: ServiceProcess): Promise<Samples> {
+  const res = await http('GET', `${runner.url}/metrics`);
+  return parseMetrics(String(res.body));
+}
+
+function percentile(sorted: number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+}
+
+const round = (n: number, digits = 3) => (Number.isFinite(n) ? Math.round(n * 10 ** digits) / 10 ** digits : n);
+
+/** Runs `fn` over `items` with at most `limit` in flight. */
+async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: limit }, async () => {
+      while (next < items.length) await fn(items[next++]);
+    }),
+  );
+}
+
+async function storedTicks(natsUrl: string): Promise<number> {
+  const nc = await connect({ servers: natsUrl });
+  try {
+    const jsm = await jetstreamManager(nc);
+    return (await jsm.streams.info(Streams.ticks.name)).state.messages;
+  } finally {
+    await nc.close();
+  }
+}
+
+interface Running {
+  nats?: NatsHandle;
+  redis?: RedisHandle;
+  services: ServiceProcess[];
+  logs: { dir: string; remove(): void };
+}
+
+async function startStack(run: Running): Promise<{ gateway: ServiceProcess; runner: ServiceProcess }> {
+  [run.nats, run.redis] = await Promise.all([startNats(), startRedis({ appendonly: process.env.BENCH_REDIS_AOF !== '0' })]);
+  const common = { NATS_URL: run.nats.url, REDIS_URL: run.redis.url, LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info' };
+  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${join(REPO_ROOT, '.data', 'bench-profiles')}`] : [];
+  // Extra Node flags for the runner only (e.g. BENCH_RUNNER_NODE_ARGS=--max-semi-space-size=32).
+  profile.push(...(process.env.BENCH_RUNNER_NODE_ARGS ?? '').split(' ').filter(Boolean));
+  const start = async (name: string, env: Record<string, string> = {}, nodeArgs: string[] = []) => {
+    const service = new ServiceProcess(name, name, await getFreePort(), { ...common, ...env }, join(run.logs.dir, `${name}.log`), nodeArgs);
+    run.services.push(service);
+    return service;
+  };
+  await start('blackboard');
+  const runner = await start('tick-runner', { RUNNER_ID: 'bench-runner' }, profile);
+  const gateway = await start('gateway');
+  await Promise.all(run.services.map((s) => s.waitReady(120_000)));
+  return { gateway, runner };
+}
+
+async function stopStack(run: Running): Promise<void> {
+  await Promise.allSettled([...run.services].reverse().map((s) => s.stop()));
+  await Promise.allSettled([run.nats?.dispose(), run.redis?.dispose()]);
+  if (process.env.BENCH_KEEP_LOGS) console.error(`service logs kept in ${run.logs.dir}`);
+  else run.logs.remove();
+}
+
+async function main(): Promise<void> {
+  const run: Running = { services: [], logs: makeTempDir('bench-stack') };
+  const stopOnSignal = () => void stopStack(run).finally(() => process.exit(130));
+  process.once('SIGINT', stopOnSignal);
+  process.once('SIGTERM', stopOnSignal);
+  try {
+    await bench(run);
+  } finally {
+    agent.destroy();
+    await stopStack(run);
+  }
+}
+
+async function bench(run: Running): Promise<void> {
+  const started = Date.now();
+  console.log(`node ${process.version}, ${cpus()[0]?.model ?? 'unknown cpu'} x${cpus().length}`);
+  const { gateway, runner } = await startStack(run);
+  const api = gateway.url;
+  const natsPid = findPid(['nats-server', `-p ${run.nats?.port} `]);
+  const redisPid = findPid(['redis-server', `127.0.0.1:${run.redis?.port} `]);
+  console.log(`stack up in ${((Date.now() - started) / 1000).toFixed(1)} s (services as processes, one runner)\n`);
+
+  const tree = await ok('POST', `${api}/trees`, { source: TREE }, 201);
+  if (tree.nodeCount !== 20) throw new Error(`bench tree has ${String(tree.nodeCount)} nodes, not 20`);
+
+  // 1. REST tick round trip.
+  await ok('POST', `${api}/executions`, { tree: 'bench-20', id: 'rt' }, 201);
+  for (let i = 0; i < WARMUP; i++) await ok('POST', `${api}/executions/rt/tick`, { count: 1 }, 200);
+  const rtBefore = await scrape(runner);
+  const rt: number[] = [];
+  for (let i = 0; i < SAMPLES; i++) {
+    const t0 = performance.now();
+    const res = await http('POST', `${api}/executions/rt/tick`, { count: 1 });
+    rt.push(performance.now() - t0);
+    if (res.status !== 200) throw new Error(`tick: HTTP ${res.status} ${JSON.stringify(res.body)}`);
+  }
+  const rtAfter = await scrape(runner);
+  rt.sort((a, b) => a - b);
+  const rtCommit = histogramDelta(rtBefore, rtAfter, 'canopy_runner_slot_commit_ms');
+  const rtPublish = histogramDelta(rtBefore, rtAfter, 'canopy_runner_slot_publish_ms');
+  const rtTicks = delta(rtBefore, rtAfter, 'canopy_runner_slot_ticks_total');
+
+  // 2. Interval load: EXECUTIONS at INTERVAL_MS on the one runner.
+  const ids = Array.from({ length: EXECUTIONS }, (_, i) => `iv-${i}`);
+  const createStart = Date.now();
+  await pool(ids, 16, async (id) => {
+    await ok('POST', `${api}/executions`, { tree: 'bench-20', id, mode: 'interval', intervalMs: INTERVAL_MS }, 201);
+  });
+  const createS = (Date.now() - createStart) / 1000;
+  // Let every execution reach its steady fixed-rate schedule, then measure a fixed window.
+  await new Promise((r) => setTimeout(r, SETTLE_S * 1000));
+  const before = await scrape(runner);
+  const storedBefore = await storedTicks(run.nats?.url ?? '');
+  const cpuBefore = { runner: cpuMs(runner.pid), nats: natsPid ? cpuMs(natsPid) : 0, redis: redisPid ? cpuMs(redisPid) : 0 };
+  const windowStart = performance.now();
+  await new Promise((r) => setTimeout(r, WINDOW_S * 1000));
+  const elapsedS = (performance.now() - windowStart) / 1000;
+  const after = await scrape(runner);
+  const storedAfter = await storedTicks(run.nats?.url ?? '');
+  const cpu = (pid: number | undefined, was: number) => (pid ? ((cpuMs(pid) - was) / (elapsedS * 1000)) * 100 : Number.NaN);
+  const cpuPct = { runner: cpu(runner.pid, cpuBefore.runner), nats: cpu(natsPid, cpuBefore.nats), redis: cpu(redisPid, cpuBefore.redis) };
+
+  const ticks = delta(before, after, 'canopy_runner_ticks_total');
+  const ticksPerSec = ticks / elapsedS;
+  const storedPerSec = (storedAfter - storedBefore) / elapsedS;
+  const lag = histogramDelta(before, after, 'canopy_runner_tick_lag_ms');
+  const commit = histogramDelta(before, after, 'canopy_runner_slot_commit_ms');
+  const publish = histogramDelta(before, after, 'canopy_runner_slot_publish_ms');
+  const slotTicks = delta(before, after, 'canopy_runner_slot_ticks_total');
+  const slots = delta(before, after, 'canopy_runner_slots_total');
+  const failures =
+    delta(before, after, 'canopy_runner_commit_failures_total') + delta(before, after, 'canopy_runner_publish_failures_total');
+
+  const result = {
+    tickRoundTripP50Ms: round(percentile(rt, 0.5)),
+    tickRoundTripP99Ms: round(percentile(rt, 0.99)),
+    intervalTicksPerSec: round(ticksPerSec, 1),
+    lagP99Ms: round(quantile(lag, 0.99), 2),
+    tickRoundTripMeanMs: round(rt.reduce((a, b) => a + b, 0) / rt.length),
+    tickRoundTripMaxMs: round(rt[rt.length - 1]),
+    roundTripSamples: rt.length,
+    roundTripCommitPublishPerTickMs: round((rtCommit.sum + rtPublish.sum) / rtTicks),
+    roundTripCommitP50Ms: round(quantile(rtCommit, 0.5)),
+    roundTripPublishP50Ms: round(quantile(rtPublish, 0.5)),
+    intervalExecutions: EXECUTIONS,
+    intervalMs: INTERVAL_MS,
+    targetTicksPerSec: (EXECUTIONS * 1000) / INTERVAL_MS,
+    windowS: round(elapsedS, 1),
+    storedTicksPerSec: round(storedPerSec, 1),
+    lagP50Ms: round(quantile(lag, 0.5), 2),
+    lagMeanMs: round(lag.sum / lag.count, 2),
+    lagSamples: lag.count,
+    ticksPerSlot: round(slotTicks / slots, 1),
+    commitPublishPerTickMs: round((commit.sum + publish.sum) / slotTicks, 4),
+    slotCommitP50Ms: round(quantile(commit, 0.5)),
+    slotCommitP99Ms: round(quantile(commit, 0.99)),
+    slotPublishP50Ms: round(quantile(publish, 0.5)),
+    slotPublishP99Ms: round(quantile(publish, 0.99)),
+    ioFailures: failures,
+    runnerCpuPct: round(cpuPct.runner, 1),
+    runnerCpuUsPerTick: round(((cpuPct.runner / 100) * elapsedS * 1e6) / ticks, 1),
+    natsCpuPct: round(cpuPct.nats, 1),
+    redisCpuPct: round(cpuPct.redis, 1),
+    createExecutionsS: round(createS, 1),
+    totalS: 0,
+  };
+  result.totalS = round((Date.now() - started) / 1000, 1);
+
+  const rows: Array<[string, string, string]> = [
+    ['REST tick round trip p50 (20 nodes)', `${result.tickRoundTripP50Ms} ms`, 'goal <= 2 ms'],
+    ['REST tick round trip p99 / mean / max', `${result.tickRoundTripP99Ms} / ${result.tickRoundTripMeanMs} / ${result.tickRoundTripMaxMs} ms`, `${rt.length} samples`],
+    ['  of which commit + publish (1 tick/slot)', `${result.roundTripCommitPublishPerTickMs} ms`, `commit p50 ${result.roundTripCommitP50Ms}, publish p50 ${result.roundTripPublishP50Ms}`],
+    [`interval ticks/s (${EXECUTIONS} x ${1000 / INTERVAL_MS} Hz)`, `${result.intervalTicksPerSec}`, `target ${result.targetTicksPerSec}; stream ${result.storedTicksPerSec}`],
+    ['tick lag p50 / p99', `${result.lagP50Ms} / ${result.lagP99Ms} ms`, 'goal p99 <= 20 ms'],
+    ['ticks per slot', `${result.ticksPerSlot}`, `${slots} slots in ${result.windowS} s`],
+    ['commit + publish per tick (amortized)', `${result.commitPublishPerTickMs} ms`, ''],
+    ['slot commit p50 / p99', `${result.slotCommitP50Ms} / ${result.slotCommitP99Ms} ms`, ''],
+    ['slot publish p50 / p99', `${result.slotPublishP50Ms} / ${result.slotPublishP99Ms} ms`, ''],
+    ['CPU runner / nats / redis', `${result.runnerCpuPct} / ${result.natsCpuPct} / ${result.redisCpuPct} %`, `of one core, ${cpus().length} cores`],
+    ['runner CPU per interval tick', `${result.runnerCpuUsPerTick} µs`, ''],
+    ['commit/publish failures', `${failures}`, ''],
+  ];
+  const width = Math.max(...rows.map((r) => r[0].length));
+  for (const [name, value, note] of rows) console.log(`${name.padEnd(width)}  ${value.padEnd(28)}  ${note}`);
+  console.log(`\ntotal ${result.totalS} s (creating ${EXECUTIONS} executions took ${result.createExecutionsS} s)`);
+  console.log(JSON.stringify(result));
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
