@@ -3,7 +3,8 @@ import { COMMIT_LUA } from './executions/commit.lua';
 import { ACQUIRE_LUA, HEARTBEAT_LUA, RELEASE_LUA, RENEW_LUA } from './ownership/leases.lua';
 import { REGISTER_TREE_LUA } from './registry/tree-store';
 
-type Arg = string | number;
+/** Script arguments; Buffers go out as they are (the tick record's JSON bytes, not encoded again). */
+type Arg = string | number | Buffer;
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {

@@ -19,10 +19,10 @@ export interface CommitInput {
   /** `tick` commits are refused unless newer than the stored tick; `state` commits (commands) are not. */
   kind: 'tick' | 'state';
   meta: ExecMeta;
-  /** The engine checkpoint, or its JSON text when the caller has it already. */
-  checkpoint?: Checkpoint | string;
-  /** The tick's message (or its JSON text), kept as an outbox until the next commit (`tick` commits). */
-  record?: TickRecordMessage | string;
+  /** The engine checkpoint, or its JSON (text or UTF-8 bytes) when the caller has it already. */
+  checkpoint?: Checkpoint | string | Buffer;
+  /** The tick's message (or its JSON, text or bytes), kept as an outbox until the next commit (`tick` commits). */
+  record?: TickRecordMessage | string | Buffer;
   writes: ScopeWrite[];
 }
 
@@ -71,13 +71,19 @@ export function queueCommit(pipeline: ChainableCommander, input: CommitInput): v
     String(input.epoch),
     input.kind,
     input.meta.tick,
-    input.checkpoint === undefined ? '' : typeof input.checkpoint === 'string' ? input.checkpoint : JSON.stringify(input.checkpoint),
-    input.record === undefined ? '' : typeof input.record === 'string' ? input.record : JSON.stringify(input.record),
+    asJson(input.checkpoint),
+    asJson(input.record),
     meta.length / 2,
     ...meta,
     input.writes.length,
     ...writes,
   );
+}
+
+/** JSON for a script argument: objects are serialised, text and bytes go as they are, nothing is ''. */
+function asJson(value: object | string | Buffer | undefined): string | Buffer {
+  if (value === undefined) return '';
+  return typeof value === 'string' || Buffer.isBuffer(value) ? value : JSON.stringify(value);
 }
 
 export function parseCommitReply(reply: unknown): CommitOutcome {

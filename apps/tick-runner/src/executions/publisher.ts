@@ -7,11 +7,17 @@ import {
   type EventType,
   type TickRecordMessage,
 } from '@canopy/contracts';
-import type { TickRecord } from '@canopy/engine';
+import type { Checkpoint, TickRecord } from '@canopy/engine';
 import type { MsgHdrs } from '@nats-io/nats-core';
 import type { Context } from '@opentelemetry/api';
 import type { Wire } from '../messaging/wire';
 import type { ExecutionRuntime } from './execution-runtime';
+
+/** A tick record message as UTF-8 JSON, and its checkpoint field's JSON (a view into the same bytes). */
+export interface EncodedTick {
+  record: Buffer;
+  checkpoint: Buffer;
+}
 
 /** A committed write with the concrete scope and the version Redis gave it. */
 export interface CommittedWrite {
@@ -34,11 +40,11 @@ export class Publisher {
   ) {}
 
   /**
-   * The `TickRecordMessage` as JSON text, built once per tick: the commit stores it as the outbox
-   * and the publish sends it. `checkpointJson` is the checkpoint the commit stores too, so it is
-   * serialised once.
+   * The `TickRecordMessage` as UTF-8 JSON, serialised and encoded once per tick: the commit stores
+   * it as the outbox and the publish sends the same bytes. The checkpoint (the last field) is a
+   * view into them, which the commit stores as the checkpoint: no second copy or encoding.
    */
-  encodeTick(exec: ExecutionRuntime, record: TickRecord, epoch: number, checkpointJson: string): string {
+  encodeTick(exec: ExecutionRuntime, record: TickRecord, epoch: number, checkpoint: Checkpoint): EncodedTick {
     const head = JSON.stringify({
       ...record,
       execId: exec.id,
@@ -47,15 +53,18 @@ export class Publisher {
       runner: this.runnerId,
       epoch,
     } satisfies Omit<TickRecordMessage, 'checkpoint'>);
-    return `${head.slice(0, -1)},"checkpoint":${checkpointJson}}`;
+    const checkpointJson = JSON.stringify(checkpoint);
+    const bytes = Buffer.from(`${head.slice(0, -1)},"checkpoint":${checkpointJson}}`);
+    const end = bytes.length - 1;
+    return { record: bytes, checkpoint: bytes.subarray(end - Buffer.byteLength(checkpointJson), end) };
   }
 
   /**
    * The tick record on JetStream, deduplicated by `<execId>:<tick>`; resolves on the stream's ack.
    * Publishing the same tick again (the outbox replay after a takeover) is dropped by the stream.
    */
-  publishTick(execId: string, tick: number, json: string, ctx?: Context): Promise<unknown> {
-    return this.wire.publishAcked(Subjects.ticks(execId), json, tickMsgId(execId, tick), ctx);
+  publishTick(execId: string, tick: number, data: string | Uint8Array, ctx?: Context): Promise<unknown> {
+    return this.wire.publishAcked(Subjects.ticks(execId), data, tickMsgId(execId, tick), ctx);
   }
 
   /** A stored record again (the outbox replay). */

@@ -8,7 +8,7 @@ import { SpanAttrs, tracer } from '../telemetry';
 import { parseCommitReply, persistentWrites, queueCommit, type CommitOutcome, type ScopeWrite } from './commit';
 import type { ExecMeta } from './execution-meta';
 import { stoppedError, type ExecutionRuntime } from './execution-runtime';
-import type { CommittedWrite, Publisher } from './publisher';
+import type { CommittedWrite, EncodedTick, Publisher } from './publisher';
 import type { ScopeCache } from './scope-cache';
 
 /** What the pipeline needs from the runner that hosts the executions. */
@@ -38,9 +38,8 @@ interface PendingTick {
   manual: boolean;
   epoch: number;
   record: TickRecord;
-  /** The checkpoint and the whole TickRecordMessage as JSON, serialised once for commit and publish. */
-  checkpointJson: string;
-  recordJson: string;
+  /** The TickRecordMessage as UTF-8 JSON (and its checkpoint, a view into it), for commit and publish. */
+  encoded: EncodedTick;
   next: ExecMeta;
   prevState: ExecMeta['state'];
   writes: ScopeWrite[];
@@ -136,7 +135,7 @@ export class TickPipeline {
     try {
       // Remote action requests started by this tick carry its trace context.
       const record = context.with(ctx, () => exec.tree.tick());
-      const checkpointJson = JSON.stringify(exec.tree.checkpoint());
+      const checkpoint = exec.tree.checkpoint();
       span.setAttributes({ [SpanAttrs.tick]: record.tick, [SpanAttrs.status]: record.status });
       const next: ExecMeta = {
         ...exec.meta,
@@ -149,8 +148,7 @@ export class TickPipeline {
         manual,
         epoch,
         record,
-        checkpointJson,
-        recordJson: this.publisher.encodeTick(exec, record, epoch, checkpointJson),
+        encoded: this.publisher.encodeTick(exec, record, epoch, checkpoint),
         next,
         prevState: exec.meta.state,
         writes: persistentWrites(record, exec.view.scopes),
@@ -179,8 +177,8 @@ export class TickPipeline {
         epoch: p.epoch,
         kind: 'tick',
         meta: p.next,
-        checkpoint: p.checkpointJson,
-        record: p.recordJson,
+        checkpoint: p.encoded.checkpoint,
+        record: p.encoded.record,
         writes: p.writes,
       });
     }
@@ -256,7 +254,7 @@ export class TickPipeline {
       // Every message of the tick carries the publish span's context; no span per message.
       const ctx = trace.setSpan(p.ctx, span);
       const headers = this.publisher.headers(ctx);
-      const ack = this.publisher.publishTick(p.exec.id, p.record.tick, p.recordJson, ctx);
+      const ack = this.publisher.publishTick(p.exec.id, p.record.tick, p.encoded.record, ctx);
       this.publisher.publishTickEvents(p.exec, p.record, (s) => this.concreteScope(p.exec, s), headers, at);
       if (p.next.state === 'completed' && p.prevState !== 'completed') {
         this.publisher.event(p.exec, p.record.tick, 'execution_completed', { status: p.record.status }, headers);

@@ -46,8 +46,8 @@ export class JetStreamAcks {
     void nc.closed().then(() => this.close());
   }
 
-  /** Publishes `data` (JSON text) with `headers`, which carry the `Nats-Msg-Id`; resolves on the stream's ack. */
-  publish(subject: string, data: string, headers: MsgHdrs): Promise<StreamAck> {
+  /** Publishes `data` (JSON) with `headers`, which carry the `Nats-Msg-Id`; resolves on the stream's ack. */
+  publish(subject: string, data: string | Uint8Array, headers: MsgHdrs): Promise<StreamAck> {
     if (this.closed) return Promise.reject(new Error('NATS connection closed'));
     const id = ++this.next;
     return new Promise<StreamAck>((resolve, reject) => {

@@ -14,7 +14,7 @@ export interface Wire {
   traceHeaders(ctx?: Context): MsgHdrs;
   publish(subject: string, json: string, headers: MsgHdrs): void;
   /** A JetStream publish deduplicated by `msgId`; resolves on the stream's ack. */
-  publishAcked(subject: string, json: string, msgId: string, ctx?: Context): Promise<StreamAck>;
+  publishAcked(subject: string, data: string | Uint8Array, msgId: string, ctx?: Context): Promise<StreamAck>;
 }
 
 export class NatsWire implements Wire {
@@ -35,10 +35,10 @@ export class NatsWire implements Wire {
     this.nc.publish(subject, json, { headers });
   }
 
-  publishAcked(subject: string, json: string, msgId: string, ctx?: Context): Promise<StreamAck> {
+  publishAcked(subject: string, data: string | Uint8Array, msgId: string, ctx?: Context): Promise<StreamAck> {
     const headers = this.traceHeaders(ctx);
     headers.set(MSG_ID_HEADER, msgId);
-    return this.acks.publish(subject, json, headers);
+    return this.acks.publish(subject, data, headers);
   }
 
   close(): void {
