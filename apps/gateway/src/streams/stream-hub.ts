@@ -1,7 +1,6 @@
 import { type EventEnvelope, Subjects } from '@canopy/contracts';
 import { LOGGER } from '@canopy/service-kit';
 import { TracedNats } from '@canopy/telemetry';
-import type { Msg, Subscription } from '@nats-io/nats-core';
 import { type BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config';
@@ -9,12 +8,30 @@ import { type ExecutionSnapshot, ExecutionViews } from '../views/execution-views
 import { controlItem, StreamClient, type StreamLimits } from './stream-client';
 import type { StreamFilter } from './stream-filter';
 
-/** Every client watching one execution, fed by one NATS subscription. */
+/** One execution's live events being delivered to a hub. */
+export interface EventWatch {
+  /** Resolves once everything published from now on will be delivered. */
+  ready: Promise<void>;
+  stop(): void;
+}
+
+/** Where a hub's live events come from: each event's JSON text, as the runner published it. */
+export interface EventFeed {
+  watch(execId: string, deliver: (text: string, subject: string) => void): EventWatch;
+}
+
+/** What a joining client gets first: the execution as it stands. */
+export type SnapshotSource = (execId: string) => Promise<ExecutionSnapshot>;
+
+export interface StreamHubOptions {
+  limits: StreamLimits;
+  heartbeatMs: number;
+}
+
+/** Every client watching one execution, fed by one watch of the feed. */
 interface Topic {
   execId: string;
-  subscription: Subscription;
-  /** Resolves once the server has the subscription, so nothing published later is missed. */
-  ready: Promise<void>;
+  watch: EventWatch;
   clients: Set<StreamClient>;
 }
 
@@ -23,29 +40,27 @@ export const CLOSE_GOING_AWAY = 1001;
 
 /**
  * Fans the events of each watched execution out to its clients. The first client of an
- * execution subscribes `canopy.events.<id>.>` on core NATS (the runner's publishes, which the
- * CANOPY_EVENTS stream also captures); the last one to leave unsubscribes. No replay is needed:
+ * execution starts watching it on the feed; the last one to leave stops. No replay is needed:
  * a joining client gets a snapshot of the current state first, then live events.
  *
- * The subscription callback parses each event once and appends it to every matching client's
- * bounded queue; it never waits on a client, so a slow one cannot hold up the others (or NATS).
+ * The feed's callback parses each event once and appends it to every matching client's bounded
+ * queue; it never waits on a client, so a slow one cannot hold up the others (or the feed).
+ *
+ * The feed and the snapshot source are plain functions here; {@link StreamHub} wires them to
+ * NATS and the owning runner.
  */
-@Injectable()
-export class StreamHub implements BeforeApplicationShutdown {
+export class StreamHubCore {
   private readonly topics = new Map<string, Topic>();
-  private readonly limits: StreamLimits;
 
   constructor(
-    private readonly nats: TracedNats,
-    private readonly views: ExecutionViews,
-    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
-    @Inject(LOGGER) private readonly logger: Logger,
-  ) {
-    this.limits = { queue: config.STREAM_QUEUE_LIMIT, bufferBytes: config.STREAM_BUFFER_BYTES };
-  }
+    private readonly feed: EventFeed,
+    private readonly snapshotOf: SnapshotSource,
+    private readonly options: StreamHubOptions,
+    protected readonly logger: Logger,
+  ) {}
 
   get heartbeatMs(): number {
-    return this.config.STREAM_HEARTBEAT_MS;
+    return this.options.heartbeatMs;
   }
 
   /**
@@ -54,12 +69,12 @@ export class StreamHub implements BeforeApplicationShutdown {
    * execution cannot be read; the client is gone then.
    */
   async join(execId: string, filter: StreamFilter): Promise<StreamClient> {
-    const client = new StreamClient(execId, filter, this.limits, (c) => this.leave(c));
+    const client = new StreamClient(execId, filter, this.options.limits, (c) => this.leave(c));
     const topic = this.topicOf(execId);
     topic.clients.add(client);
     try {
-      await topic.ready;
-      client.start(snapshotItem(execId, await this.views.snapshot(execId)));
+      await topic.watch.ready;
+      client.start(snapshotItem(execId, await this.snapshotOf(execId)));
       return client;
     } catch (error) {
       client.close();
@@ -69,7 +84,7 @@ export class StreamHub implements BeforeApplicationShutdown {
 
   /** A fresh snapshot, queued after what the client has not received yet. */
   async resync(client: StreamClient): Promise<void> {
-    const snapshot = await this.views.snapshot(client.execId);
+    const snapshot = await this.snapshotOf(client.execId);
     client.control('snapshot', snapshot);
   }
 
@@ -78,12 +93,10 @@ export class StreamHub implements BeforeApplicationShutdown {
     return Object.fromEntries([...this.topics].map(([id, t]) => [id, t.clients.size]));
   }
 
-  /** Before the HTTP server closes (it would wait for open streams) and NATS drains. */
-  beforeApplicationShutdown(): void {
+  /** Closes every client (their transports with `code`). */
+  closeAll(code: number, reason: string): void {
     for (const topic of [...this.topics.values()]) {
-      for (const client of [...topic.clients]) {
-        client.close(CLOSE_GOING_AWAY, 'gateway shutting down');
-      }
+      for (const client of [...topic.clients]) client.close(code, reason);
     }
   }
 
@@ -91,48 +104,82 @@ export class StreamHub implements BeforeApplicationShutdown {
     const existing = this.topics.get(execId);
     if (existing) return existing;
     const clients = new Set<StreamClient>();
-    // Core NATS directly, not TracedNats.subscribe: a span per event and watcher would cost more
-    // than the fan-out; the runner's publish spans already trace each event.
-    const subscription = this.nats.connection.subscribe(Subjects.eventsOf(execId), {
-      callback: (error, msg) => this.fanOut(topic, error, msg),
-    });
-    const topic: Topic = {
-      execId,
-      subscription,
-      ready: this.nats.connection.flush(),
-      clients,
-    };
-    // A failed flush is the join's to report; do not leave an unhandled rejection.
-    topic.ready.catch(() => undefined);
+    const watch = this.feed.watch(execId, (text, subject) => this.fanOut(clients, text, subject));
+    const topic: Topic = { execId, watch, clients };
+    // A failed start is the join's to report; do not leave an unhandled rejection.
+    topic.watch.ready.catch(() => undefined);
     this.topics.set(execId, topic);
     return topic;
   }
 
-  private fanOut(topic: Topic, error: Error | null, msg: Msg): void {
-    if (error) {
-      this.logger.error({ err: error, execId: topic.execId }, 'event subscription failed');
-      return;
-    }
+  private fanOut(clients: Set<StreamClient>, text: string, subject: string): void {
     let event: EventEnvelope;
-    let text: string;
     try {
-      text = msg.string();
       event = JSON.parse(text) as EventEnvelope;
     } catch {
-      this.logger.warn({ subject: msg.subject }, 'event is not JSON; skipped');
+      this.logger.warn({ subject }, 'event is not JSON; skipped');
       return;
     }
     if (typeof event !== 'object' || event === null || typeof event.type !== 'string') return;
     // SSE frames end at a blank line: re-encode the rare event published with line breaks.
     if (text.includes('\n')) text = JSON.stringify(event);
-    for (const client of topic.clients) client.offer(event, text);
+    for (const client of clients) client.offer(event, text);
   }
 
   private leave(client: StreamClient): void {
     const topic = this.topics.get(client.execId);
     if (!topic || !topic.clients.delete(client) || topic.clients.size > 0) return;
     this.topics.delete(client.execId);
-    topic.subscription.unsubscribe();
+    topic.watch.stop();
+  }
+}
+
+/**
+ * Watches `canopy.events.<id>.>` on **core NATS** (the runner's publishes, which the
+ * CANOPY_EVENTS stream also captures); ready once the server has the subscription.
+ */
+export function natsEventFeed(nats: TracedNats, logger: Logger): EventFeed {
+  return {
+    watch: (execId, deliver) => {
+      // Core NATS directly, not TracedNats.subscribe: a span per event and watcher would cost
+      // more than the fan-out; the runner's publish spans already trace each event.
+      const subscription = nats.connection.subscribe(Subjects.eventsOf(execId), {
+        callback: (error, msg) => {
+          if (error) {
+            logger.error({ err: error, execId }, 'event subscription failed');
+            return;
+          }
+          deliver(msg.string(), msg.subject);
+        },
+      });
+      return { ready: nats.connection.flush(), stop: () => subscription.unsubscribe() };
+    },
+  };
+}
+
+/** The gateway's hub: events from NATS, snapshots from the owning runner (and CANOPY_TICKS). */
+@Injectable()
+export class StreamHub extends StreamHubCore implements BeforeApplicationShutdown {
+  constructor(
+    nats: TracedNats,
+    views: ExecutionViews,
+    @Inject(GATEWAY_CONFIG) config: GatewayConfig,
+    @Inject(LOGGER) logger: Logger,
+  ) {
+    super(
+      natsEventFeed(nats, logger),
+      (execId) => views.snapshot(execId),
+      {
+        limits: { queue: config.STREAM_QUEUE_LIMIT, bufferBytes: config.STREAM_BUFFER_BYTES },
+        heartbeatMs: config.STREAM_HEARTBEAT_MS,
+      },
+      logger,
+    );
+  }
+
+  /** Before the HTTP server closes (it would wait for open streams) and NATS drains. */
+  beforeApplicationShutdown(): void {
+    this.closeAll(CLOSE_GOING_AWAY, 'gateway shutting down');
   }
 }
 
