@@ -11,7 +11,20 @@ export interface KeyRef {
   readonly path: readonly string[] | null;
 }
 
+const COLON = 58;
+const SLASH = 47;
+
 export function parseKey(text: string): KeyRef | undefined {
+  // Most keys are plain (`x`, `target`): no scope prefix, no path. One scan tells.
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c === COLON || c === SLASH) break;
+    i++;
+  }
+  if (i === n) return n === 0 ? undefined : { text, scope: null, key: text, path: null };
+
   let scope: StoreScope | null = null;
   let rest = text;
   const colon = text.indexOf(':');

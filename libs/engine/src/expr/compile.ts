@@ -5,17 +5,35 @@ import { EXPR_FUNCTIONS } from '../model/catalog';
 import type { ExprJson } from '../model/json';
 import type { EvalEnv, Evaluator } from './env';
 import { ExprCompileError, ExprError, typeError } from './expr-error';
-import { FUNCTION_COMPILERS } from './functions';
+import { FUNCTION_COMPILERS, type FunctionCompiler } from './functions';
 
-interface Compiled {
-  ev: Evaluator;
-  /** Known at build time: lets list and map literals fold into one frozen value. */
-  constant: boolean;
-  value?: unknown;
+/**
+ * A compiled sub-expression. A constant's evaluator is made only if something asks for it
+ * (`evOf`): most constants are folded into their parent (`(= $x 1)`, list literals).
+ */
+class Compiled {
+  constructor(
+    public ev: Evaluator | null,
+    /** Known at build time: lets list and map literals fold into one frozen value. */
+    readonly constant: boolean,
+    readonly value: unknown,
+  ) {}
 }
 
 function constant(value: unknown): Compiled {
-  return { ev: () => value, constant: true, value };
+  return new Compiled(null, true, value);
+}
+
+function dynamic(ev: Evaluator): Compiled {
+  return new Compiled(ev, false, undefined);
+}
+
+function evOf(c: Compiled): Evaluator {
+  if (c.ev === null) {
+    const value = c.value;
+    c.ev = () => value;
+  }
+  return c.ev;
 }
 
 function deepFreeze<T>(v: T): T {
@@ -24,6 +42,20 @@ function deepFreeze<T>(v: T): T {
     Object.freeze(v);
   }
   return v;
+}
+
+// Maps: looking names up in the big object literals was a measurable part of a build.
+const ARITY: ReadonlyMap<string, { min: number; max: number }> = new Map(
+  Object.entries(EXPR_FUNCTIONS),
+);
+const COMPILERS: ReadonlyMap<string, FunctionCompiler> = new Map(
+  Object.entries(FUNCTION_COMPILERS),
+);
+
+function compilerOf(name: string): FunctionCompiler {
+  const f = COMPILERS.get(name);
+  if (f === undefined) throw new ExprCompileError('UNKNOWN_FUNCTION', `unknown function '${name}'`);
+  return f;
 }
 
 function bad(message: string): never {
@@ -35,7 +67,7 @@ function bad(message: string): never {
  * AST is walked on the tick path. Throws ExprCompileError on malformed or unknown forms.
  */
 export function compileExpr(expr: ExprJson, scope: LocalScope | null): Evaluator {
-  return compile(expr, scope).ev;
+  return evOf(compile(expr, scope));
 }
 
 /** The value of an expression that needs no run time (a literal), else `undefined`. */
@@ -55,7 +87,7 @@ function compile(e: ExprJson, scope: LocalScope | null): Compiled {
     return bad(`not an expression: ${JSON.stringify(e)}`);
   if ('$' in e) {
     if (typeof e.$ !== 'string') return bad('a variable needs a string path');
-    return { ev: variable(e.$, scope), constant: false };
+    return dynamic(variable(e.$, scope));
   }
   if ('sym' in e)
     return typeof e.sym === 'string' ? constant(e.sym) : bad('a symbol needs a string name');
@@ -64,7 +96,7 @@ function compile(e: ExprJson, scope: LocalScope | null): Compiled {
   if ('call' in e) {
     if (typeof e.call !== 'string' || !Array.isArray(e.args))
       return bad('a call needs `call` and `args`');
-    return { ev: call(e.call, e.args, scope), constant: false };
+    return dynamic(call(e.call, e.args, scope));
   }
   if ('list' in e) {
     if (!Array.isArray(e.list)) return bad('`list` must be an array');
@@ -80,29 +112,25 @@ function compile(e: ExprJson, scope: LocalScope | null): Compiled {
 
 function list(items: Compiled[]): Compiled {
   if (items.every((c) => c.constant)) return constant(deepFreeze(items.map((c) => c.value)));
-  const evs = items.map((c) => c.ev);
-  return {
-    ev: (env) => {
-      const out = new Array<unknown>(evs.length);
-      for (let i = 0; i < evs.length; i++) out[i] = evs[i](env);
-      return out;
-    },
-    constant: false,
-  };
+  const evs = items.map(evOf);
+  return dynamic((env) => {
+    const out = new Array<unknown>(evs.length);
+    for (let i = 0; i < evs.length; i++) out[i] = evs[i](env);
+    return out;
+  });
 }
 
 function map(entries: (readonly [string, Compiled])[]): Compiled {
   if (entries.every(([, c]) => c.constant)) {
     return constant(deepFreeze(Object.fromEntries(entries.map(([k, c]) => [k, c.value]))));
   }
-  return {
-    ev: (env) => {
-      const out: Record<string, unknown> = {};
-      for (const [k, c] of entries) out[k] = c.ev(env);
-      return out;
-    },
-    constant: false,
-  };
+  const keys = entries.map(([k]) => k);
+  const evs = entries.map(([, c]) => evOf(c));
+  return dynamic((env) => {
+    const out: Record<string, unknown> = {};
+    for (let i = 0; i < keys.length; i++) out[keys[i]] = evs[i](env);
+    return out;
+  });
 }
 
 function refOf(text: string): KeyRef {
@@ -125,7 +153,7 @@ function variable(text: string, scope: LocalScope | null): Evaluator {
 }
 
 function call(name: string, argExprs: readonly ExprJson[], scope: LocalScope | null): Evaluator {
-  const arity = Object.hasOwn(EXPR_FUNCTIONS, name) ? EXPR_FUNCTIONS[name] : undefined;
+  const arity = ARITY.get(name);
   if (arity === undefined)
     throw new ExprCompileError('UNKNOWN_FUNCTION', `unknown function '${name}'`);
   if (argExprs.length < arity.min || argExprs.length > arity.max) {
@@ -141,27 +169,40 @@ function call(name: string, argExprs: readonly ExprJson[], scope: LocalScope | n
     );
   }
   if (name === 'get') return get(argExprs, scope);
-  const compiled = argExprs.map((a) => compile(a, scope));
-  if ((name === '=' || name === '!=') && compiled.length === 2) {
-    const fast = equalsConstant(compiled[0], compiled[1], name === '=');
-    if (fast) return fast;
+  if ((name === '=' || name === '!=') && argExprs.length === 2) {
+    const a = compile(argExprs[0], scope);
+    const b = compile(argExprs[1], scope);
+    return equalsConstant(a, b, name === '=') ?? compilerOf(name)([evOf(a), evOf(b)]);
   }
-  return FUNCTION_COMPILERS[name](compiled.map((c) => c.ev));
+  const evs: Evaluator[] = [];
+  for (let i = 0; i < argExprs.length; i++) evs.push(evOf(compile(argExprs[i], scope)));
+  return compilerOf(name)(evs);
+}
+
+function primitive(c: Compiled): boolean {
+  return c.constant && (typeof c.value !== 'object' || c.value === null);
 }
 
 /** `(= $x 1)`, the commonest condition: against a primitive, deep equality is `===`. */
 function equalsConstant(a: Compiled, b: Compiled, equal: boolean): Evaluator | undefined {
-  const primitive = (c: Compiled): boolean =>
-    c.constant && (typeof c.value !== 'object' || c.value === null);
-  const [k, other] = primitive(b) ? [b, a.ev] : primitive(a) ? [a, b.ev] : [undefined, undefined];
-  if (k === undefined || other === undefined) return undefined;
+  let k: Compiled;
+  let other: Evaluator;
+  if (primitive(b)) {
+    k = b;
+    other = evOf(a);
+  } else if (primitive(a)) {
+    k = a;
+    other = evOf(b);
+  } else {
+    return undefined;
+  }
   const c = k.value;
   return equal ? (env) => other(env) === c : (env) => other(env) !== c;
 }
 
 /** `(get KEY DEFAULT)`: the default when the key (or a nested field) is missing. */
 function get(argExprs: readonly ExprJson[], scope: LocalScope | null): Evaluator {
-  const dflt = argExprs.length > 1 ? compile(argExprs[1], scope).ev : (): unknown => null;
+  const dflt = argExprs.length > 1 ? evOf(compile(argExprs[1], scope)) : (): unknown => null;
   const keyExpr = argExprs[0];
   if (typeof keyExpr === 'string') {
     const ref = refOf(keyExpr);
@@ -170,7 +211,7 @@ function get(argExprs: readonly ExprJson[], scope: LocalScope | null): Evaluator
       return v === undefined ? dflt(env) : v;
     };
   }
-  const key = compile(keyExpr, scope).ev;
+  const key = evOf(compile(keyExpr, scope));
   return (env: EvalEnv) => {
     const k = key(env);
     if (typeof k !== 'string') throw typeError('get', 'a string key', k);

@@ -21,10 +21,16 @@ export interface RecordParts {
 }
 
 function grow<T extends Int32Array | Uint8Array | Float64Array>(a: T, make: (n: number) => T): T {
-  const b = make(a.length * 2);
+  const b = make(Math.max(64, a.length * 2));
   b.set(a);
   return b;
 }
+
+// Buffers start empty and shared (never written: `grow` runs first), so building a tree
+// allocates none; the first tick that records something makes them.
+const NO_I32 = new Int32Array(0);
+const NO_U8 = new Uint8Array(0);
+const NO_F64 = new Float64Array(0);
 
 /**
  * Collects a tick's events. Status changes and visits go into reused typed arrays (the hot path
@@ -39,13 +45,13 @@ export class Recorder {
   readonly visits: boolean;
   readonly timing: boolean;
 
-  private chIndex = new Int32Array(64);
-  private chFrom = new Uint8Array(64);
-  private chTo = new Uint8Array(64);
+  private chIndex = NO_I32;
+  private chFrom = NO_U8;
+  private chTo = NO_U8;
   private chCount = 0;
-  private vIndex = new Int32Array(64);
-  private vStatus = new Uint8Array(64);
-  private vUs = new Float64Array(64);
+  private vIndex = NO_I32;
+  private vStatus = NO_U8;
+  private vUs = NO_F64;
   private vCount = 0;
   private writeList: WriteRecord[] = [];
   private logList: LogRecord[] = [];

@@ -10,7 +10,10 @@ import type {
   TickRecord,
   WriteRecord,
 } from '../model/runtime';
+import type { NodeJson } from '../model/json';
 import { STATUS_NAMES } from '../status';
+import { describeNodes } from './describe';
+import { fingerprintOf } from './fingerprint';
 import type { BtNode } from './node';
 import type { Runtime } from './runtime';
 import type { NodeState } from './state';
@@ -27,7 +30,10 @@ export class BehaviorTree {
   private count = 0;
   private ticking = false;
   private readonly ids: readonly string[];
-  private readonly byId: ReadonlyMap<string, BtNode>;
+  // Made on first use: many trees are built only to be inspected or checked.
+  private byIdMap: ReadonlyMap<string, BtNode> | undefined = undefined;
+  private infos: readonly NodeInfo[] | undefined = undefined;
+  private hash: string | undefined = undefined;
 
   /** @internal Use `buildTree`. */
   constructor(
@@ -35,14 +41,27 @@ export class BehaviorTree {
     private readonly rt: Runtime,
     private readonly root: BtNode,
     private readonly all: readonly BtNode[],
-    /** Every node, depth-first. */
-    readonly nodes: readonly NodeInfo[],
-    /** Structural hash: checkpoints restore only into a tree with the same one. */
-    readonly fingerprint: string,
+    /** The JSON each node was built from (documents are not to be mutated once built). */
+    private readonly jsons: readonly NodeJson[],
     private readonly clock: Clock,
   ) {
-    this.ids = all.map((n) => n.id);
-    this.byId = new Map(all.map((n) => [n.id, n]));
+    const ids: string[] = [];
+    for (let i = 0; i < all.length; i++) ids.push(all[i].id);
+    this.ids = ids;
+  }
+
+  /** Every node, depth-first. */
+  get nodes(): readonly NodeInfo[] {
+    return (this.infos ??= describeNodes(this.all, this.jsons));
+  }
+
+  /** Structural hash: checkpoints restore only into a tree with the same one. */
+  get fingerprint(): string {
+    return (this.hash ??= fingerprintOf(this.name, this.all, this.jsons));
+  }
+
+  private get byId(): ReadonlyMap<string, BtNode> {
+    return (this.byIdMap ??= new Map(this.all.map((n) => [n.id, n])));
   }
 
   get tickCount(): number {

@@ -1,4 +1,4 @@
-import { parseKey } from '../blackboard/keys';
+import { parseKey, type KeyRef } from '../blackboard/keys';
 import type { LocalScope } from '../blackboard/local-scope';
 import { MemoryBlackboard } from '../blackboard/memory-blackboard';
 import { systemClock } from '../clock';
@@ -6,34 +6,122 @@ import { BuildError, type BuildErrorCode } from '../errors';
 import { compileExpr, constantOf } from '../expr/compile';
 import { ExprCompileError } from '../expr/expr-error';
 import { NODE_SPEC_BY_TYPE, type NodeSpec } from '../model/catalog';
+import type { Evaluator } from '../expr/env';
 import type { ExprJson, NodeJson, TreeDocument, TreeJson } from '../model/json';
-import type { BuildOptions, NodeInfo } from '../model/runtime';
-import { NODE_FACTORIES } from '../nodes/factory';
+import type { BuildOptions } from '../model/runtime';
 import { Recorder } from '../record/recorder';
 import { BehaviorTree } from './behavior-tree';
-import { Fingerprint } from './fingerprint';
 import type { BtNode } from './node';
 import { ownsScope, type NodeDef } from './node-def';
 import { Runtime } from './runtime';
 import { validateNode } from './validate-node';
+import { BUILD_SPEC_BY_TYPE } from './build-spec';
 
-/** Where a JSON node is being instantiated. */
-interface Site {
-  doc: TreeDocument;
-  tree: TreeJson;
-  /** Index path inside the tree that defines the node (for error messages). */
-  jsonPath: string;
-  /** Index path from the built root: the default id. */
-  path: string;
+/** What stays the same for every node of one tree instance: it changes at subtree boundaries. */
+interface Frame {
+  readonly doc: TreeDocument;
+  readonly tree: TreeJson;
+  /**
+   * Where this tree's root path ends: a node's index path inside the defining tree (for error
+   * messages) is `'0' + path.slice(base)`, so it is only built when something is wrong.
+   */
+  readonly base: number;
   /** Id of the enclosing subtree node: explicit ids inside an instance are prefixed with it. */
-  prefix: string | null;
-  scope: LocalScope | null;
-  parentId: string | undefined;
-  parentType: string | undefined;
-  depth: number;
+  readonly prefix: string | null;
   /** Trees being expanded, outermost first: a repeat is a recursive subtree. */
-  stack: readonly TreeJson[];
+  readonly stack: readonly TreeJson[];
 }
+
+function whereOf(frame: Frame, path: string): string {
+  return `${frame.tree.name}:0${path.slice(frame.base)}`;
+}
+
+function nodeError(
+  frame: Frame,
+  path: string,
+  json: NodeJson,
+  id: string,
+  code: BuildErrorCode,
+  message: string,
+): BuildError {
+  const where = whereOf(frame, path);
+  return new BuildError(code, `${where} (${json.type}, id '${id}'): ${message}`, id, where);
+}
+
+/**
+ * What a factory gets. One object per node with its methods on the prototype: closures per
+ * node (and error context strings built up front) were most of a build's time.
+ */
+class Def implements NodeDef {
+  constructor(
+    readonly id: string,
+    readonly rt: Runtime,
+    readonly spec: NodeSpec,
+    readonly json: NodeJson,
+    readonly scope: LocalScope | null,
+    readonly childCount: number,
+    private readonly frame: Frame,
+    private readonly path: string,
+  ) {}
+
+  arg(i: number): ExprJson | undefined {
+    return this.json.args?.[i];
+  }
+
+  kw(name: string): ExprJson | undefined {
+    const kwargs = this.json.kwargs;
+    return kwargs != null && Object.hasOwn(kwargs, name) ? kwargs[name] : undefined;
+  }
+
+  kwargs(): [string, ExprJson][] {
+    return Object.entries(this.json.kwargs ?? {});
+  }
+
+  expr(e: ExprJson): Evaluator {
+    try {
+      return compileExpr(e, this.scope);
+    } catch (err) {
+      if (err instanceof ExprCompileError) return this.fail(err.code, err.message);
+      throw err;
+    }
+  }
+
+  text(e: ExprJson): string {
+    return typeof e === 'string'
+      ? e
+      : typeof e === 'object' && e !== null && 'sym' in e
+        ? e.sym
+        : this.fail('BAD_ARGUMENT', 'expected a name');
+  }
+
+  key(e: ExprJson): KeyRef {
+    return (
+      (typeof e === 'string' ? parseKey(e) : undefined) ??
+      this.fail('BAD_ARGUMENT', `malformed key ${JSON.stringify(e)}`)
+    );
+  }
+
+  literal(e: ExprJson): { value: unknown } | undefined {
+    return constantOf(e, this.scope);
+  }
+
+  fail(code: BuildErrorCode, message: string): never {
+    throw nodeError(this.frame, this.path, this.json, this.id, code, message);
+  }
+}
+
+/** Matches every default id (index paths); an explicit id that does not match cannot collide with one. */
+const PATH_LIKE = /^[0-9.]+$/;
+
+/** `.0`, `.1`, ...: the index path step to a child, made once. */
+const STEPS: readonly string[] = Array.from({ length: 64 }, (_, i) => `.${i}`);
+
+function step(i: number): string {
+  return i < STEPS.length ? STEPS[i] : `.${i}`;
+}
+
+const NO_NODES: readonly BtNode[] = [];
+const NO_JSON: readonly NodeJson[] = [];
 
 function checkDocument(doc: TreeDocument, what: string): void {
   if (
@@ -63,43 +151,68 @@ function pickTree(doc: TreeDocument, name: string | undefined): TreeJson {
 
 class Builder {
   readonly nodes: BtNode[] = [];
-  readonly infos: NodeInfo[] = [];
-  readonly fingerprint = new Fingerprint();
+  /** The JSON each node was built from, by index: node infos and the fingerprint come from it. */
+  readonly jsons: NodeJson[] = [];
+  /**
+   * Ids seen, for the duplicate check. Default ids are index paths, unique by construction, so
+   * they are only tracked once an explicit id that looks like one shows up (`checkAll`).
+   */
   private readonly ids = new Set<string>();
+  private checkAll = false;
 
   constructor(
     private readonly rt: Runtime,
     private readonly library: readonly TreeDocument[],
   ) {}
 
-  build(json: NodeJson, site: Site): BtNode {
-    const where = `${site.tree.name}:${site.jsonPath}`;
+  build(
+    json: NodeJson,
+    frame: Frame,
+    path: string,
+    scope: LocalScope | null,
+    parentType: string | undefined,
+  ): BtNode {
     if (typeof json !== 'object' || json === null || typeof json.type !== 'string') {
+      const where = whereOf(frame, path);
       throw new BuildError('BAD_DOCUMENT', `${where}: not a node`, undefined, where);
     }
     const explicit = json.id !== undefined;
     const id = explicit
-      ? site.prefix !== null
-        ? `${site.prefix}/${json.id}`
+      ? frame.prefix !== null
+        ? `${frame.prefix}/${json.id}`
         : String(json.id)
-      : site.path;
-    const fail = (code: BuildErrorCode, message: string): never => {
-      throw new BuildError(code, `${where} (${json.type}, id '${id}'): ${message}`, id, where);
-    };
-    const spec =
-      NODE_SPEC_BY_TYPE.get(json.type) ??
-      fail('UNKNOWN_NODE_TYPE', `unknown node type '${json.type}'`);
-    if (this.ids.has(id)) fail('DUPLICATE_ID', `duplicate node id '${id}'`);
-    this.ids.add(id);
-    if (spec.parentType !== undefined && site.parentType !== spec.parentType) {
-      fail('BAD_PARENT', `(${json.type}) is only valid inside (${spec.parentType})`);
+      : path;
+    const spec = BUILD_SPEC_BY_TYPE.get(json.type);
+    if (spec === undefined) {
+      throw nodeError(
+        frame,
+        path,
+        json,
+        id,
+        'UNKNOWN_NODE_TYPE',
+        `unknown node type '${json.type}'`,
+      );
     }
-    validateNode(json, spec, fail);
-    const children = json.children ?? [];
+    const children = json.children ?? NO_JSON;
+    const d = new Def(
+      id,
+      this.rt,
+      spec.spec,
+      json,
+      scope,
+      Array.isArray(children) ? children.length : 0,
+      frame,
+      path,
+    );
+    if (explicit || this.checkAll) this.checkId(id, explicit, d);
+    if (spec.parentType !== undefined && parentType !== spec.parentType) {
+      d.fail('BAD_PARENT', `(${json.type}) is only valid inside (${spec.parentType})`);
+    }
+    validateNode(json, spec, d);
     if (spec.childType !== undefined) {
       for (const c of children) {
         if (NODE_SPEC_BY_TYPE.get(c.type)?.type !== spec.childType) {
-          fail(
+          d.fail(
             'BAD_PARENT',
             `children of (${json.type}) must be (${spec.childType}), got (${c.type})`,
           );
@@ -107,72 +220,51 @@ class Builder {
       }
     }
 
-    const node = NODE_FACTORIES[spec.type](this.def(json, spec, id, site, children.length, fail));
+    const node = spec.factory(d);
     node.index = this.nodes.length;
     this.nodes.push(node);
-    const info: NodeInfo = { id, type: json.type, childIds: [], depth: site.depth };
-    if (json.name !== undefined) info.name = json.name;
-    if (site.parentId !== undefined) info.parentId = site.parentId;
-    this.infos.push(info);
-    const fp = this.fingerprint;
-    fp.add(id);
-    fp.add(spec.type);
-    if (json.args !== undefined) fp.add(JSON.stringify(json.args));
-    if (json.kwargs !== undefined) fp.add(JSON.stringify(json.kwargs));
-    fp.add(String(children.length));
+    this.jsons.push(json);
 
-    // Sites are built as full literals of one shape: spreading them was the slowest part of a build.
-    const scope = ownsScope(node) ? node.ownScope : site.scope;
-    const depth = site.depth + 1;
-    let built: BtNode[];
+    const inner = ownsScope(node) ? node.ownScope : scope;
     if (spec.type === 'subtree') {
       const name = String(json.args?.[0]);
       const [doc, tree] =
-        this.resolve(name, site.doc) ?? fail('UNKNOWN_SUBTREE', `no tree named '${name}'`);
-      if (site.stack.includes(tree)) {
-        fail(
+        this.resolve(name, frame.doc) ?? d.fail('UNKNOWN_SUBTREE', `no tree named '${name}'`);
+      if (frame.stack.includes(tree)) {
+        d.fail(
           'RECURSIVE_SUBTREE',
-          `subtree '${name}' includes itself: ${[...site.stack, tree].map((t) => t.name).join(' -> ')}`,
+          `subtree '${name}' includes itself: ${[...frame.stack, tree].map((t) => t.name).join(' -> ')}`,
         );
       }
-      const stack = [...site.stack, tree];
-      const path = `${site.path}.0`;
-      built = [
-        this.build(tree.root, {
-          doc,
-          tree,
-          jsonPath: '0',
-          path,
-          prefix: id,
-          scope,
-          parentId: id,
-          parentType: spec.type,
-          depth,
-          stack,
-        }),
-      ];
+      const rootPath = `${path}.0`;
+      const sub: Frame = {
+        doc,
+        tree,
+        base: rootPath.length,
+        prefix: id,
+        stack: [...frame.stack, tree],
+      };
+      node.attach([this.build(tree.root, sub, rootPath, inner, spec.type)]);
+    } else if (children.length > 0) {
+      const built: BtNode[] = [];
+      for (let i = 0; i < children.length; i++) {
+        built.push(this.build(children[i], frame, path + step(i), inner, spec.type));
+      }
+      node.attach(built);
     } else {
-      const { doc, tree, prefix, stack } = site;
-      built = children.map((c, i) => {
-        const jsonPath = `${site.jsonPath}.${i}`;
-        const path = `${site.path}.${i}`;
-        return this.build(c, {
-          doc,
-          tree,
-          jsonPath,
-          path,
-          prefix,
-          scope,
-          parentId: id,
-          parentType: spec.type,
-          depth,
-          stack,
-        });
-      });
+      node.attach(NO_NODES);
     }
-    info.childIds = built.map((c) => c.id);
-    node.attach(built);
     return node;
+  }
+
+  private checkId(id: string, explicit: boolean, d: Def): void {
+    if (explicit && !this.checkAll && PATH_LIKE.test(id)) {
+      // From here on every id is tracked: catch up with the default ids built so far.
+      this.checkAll = true;
+      for (const n of this.nodes) this.ids.add(n.id);
+    }
+    if (this.ids.has(id)) d.fail('DUPLICATE_ID', `duplicate node id '${id}'`);
+    this.ids.add(id);
   }
 
   /** Same document first, then the library, in order. */
@@ -182,48 +274,6 @@ class Builder {
       if (t) return [d, t];
     }
     return undefined;
-  }
-
-  private def(
-    json: NodeJson,
-    spec: NodeSpec,
-    id: string,
-    site: Site,
-    childCount: number,
-    fail: (code: BuildErrorCode, message: string) => never,
-  ): NodeDef {
-    const kwargs = json.kwargs ?? {};
-    const scope = site.scope;
-    return {
-      id,
-      rt: this.rt,
-      spec,
-      json,
-      scope,
-      childCount,
-      arg: (i) => json.args?.[i],
-      kw: (name) => (Object.hasOwn(kwargs, name) ? kwargs[name] : undefined),
-      kwargs: () => Object.entries(kwargs),
-      expr: (e: ExprJson) => {
-        try {
-          return compileExpr(e, scope);
-        } catch (err) {
-          if (err instanceof ExprCompileError) return fail(err.code, err.message);
-          throw err;
-        }
-      },
-      text: (e) =>
-        typeof e === 'string'
-          ? e
-          : typeof e === 'object' && e !== null && 'sym' in e
-            ? e.sym
-            : fail('BAD_ARGUMENT', 'expected a name'),
-      key: (e) =>
-        (typeof e === 'string' ? parseKey(e) : undefined) ??
-        fail('BAD_ARGUMENT', `malformed key ${JSON.stringify(e)}`),
-      literal: (e) => constantOf(e, scope),
-      fail,
-    };
   }
 }
 
@@ -246,26 +296,7 @@ export function buildTree(doc: TreeDocument, options: BuildOptions = {}): Behavi
     rec,
   );
   const b = new Builder(rt, library);
-  b.fingerprint.add(tree.name);
-  const root = b.build(tree.root, {
-    doc,
-    tree,
-    jsonPath: '0',
-    path: '0',
-    prefix: null,
-    scope: null,
-    parentId: undefined,
-    parentType: undefined,
-    depth: 0,
-    stack: [tree],
-  });
-  return new BehaviorTree(
-    tree.name,
-    rt,
-    root,
-    b.nodes,
-    b.infos,
-    b.fingerprint.digest(),
-    options.clock ?? systemClock,
-  );
+  const frame: Frame = { doc, tree, base: 1, prefix: null, stack: [tree] };
+  const root = b.build(tree.root, frame, '0', null, undefined);
+  return new BehaviorTree(tree.name, rt, root, b.nodes, b.jsons, options.clock ?? systemClock);
 }

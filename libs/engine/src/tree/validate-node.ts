@@ -1,89 +1,118 @@
 import { parseKey } from '../blackboard/keys';
 import type { BuildErrorCode } from '../errors';
-import type { ArgSpec, NodeSpec } from '../model/catalog';
 import type { ExprJson, NodeJson } from '../model/json';
+import type { ArgRule, BuildSpec } from './build-spec';
 
-type Fail = (code: BuildErrorCode, message: string) => never;
+/** Throws the node's BuildError; messages are only built when something is wrong. */
+export interface Failer {
+  fail(code: BuildErrorCode, message: string): never;
+}
 
 function isRuntimeExpr(e: ExprJson): boolean {
   return typeof e === 'object' && e !== null && ('$' in e || 'call' in e);
 }
 
-function checkKind(e: ExprJson, arg: ArgSpec, where: string, fail: Fail): void {
-  const bad = (what: string): never =>
-    fail('BAD_ARGUMENT', `${where} must be ${what}, got ${JSON.stringify(e)}`);
+function kindOk(e: ExprJson, arg: ArgRule): boolean {
   switch (arg.kind) {
     case 'string':
-      if (typeof e !== 'string') bad('a string');
-      return;
+      return typeof e === 'string';
     case 'name':
-      if (typeof e !== 'string' && !(typeof e === 'object' && e !== null && 'sym' in e))
-        bad('a name');
-      return;
+      return typeof e === 'string' || (typeof e === 'object' && e !== null && 'sym' in e);
     case 'key':
-      if (typeof e !== 'string' || parseKey(e) === undefined) bad('a blackboard key');
-      return;
+      return typeof e === 'string' && parseKey(e) !== undefined;
     case 'boolean':
-      if (typeof e !== 'boolean') bad('true or false');
-      return;
+      return typeof e === 'boolean';
     case 'keyword':
-      if (!(
-        typeof e === 'object' &&
-        e !== null &&
-        'kw' in e &&
-        (arg.choices ?? []).includes(e.kw)
-      )) {
-        bad(`one of ${(arg.choices ?? []).map((c) => `:${c}`).join(' ')}`);
-      }
-      return;
+      return typeof e === 'object' && e !== null && 'kw' in e && arg.choices.includes(e.kw);
     case 'number':
-      if (typeof e !== 'number' && !isRuntimeExpr(e)) bad('a number');
-      return;
+      return typeof e === 'number' || isRuntimeExpr(e);
     default:
-      return;
+      return true;
   }
 }
 
+function expected(arg: ArgRule): string {
+  switch (arg.kind) {
+    case 'string':
+      return 'a string';
+    case 'name':
+      return 'a name';
+    case 'key':
+      return 'a blackboard key';
+    case 'boolean':
+      return 'true or false';
+    case 'keyword':
+      return `one of ${arg.choices.map((c) => `:${c}`).join(' ')}`;
+    default:
+      return 'a number';
+  }
+}
+
+function badKind(e: ExprJson, arg: ArgRule, where: string, f: Failer): never {
+  return f.fail('BAD_ARGUMENT', `${where} must be ${expected(arg)}, got ${JSON.stringify(e)}`);
+}
+
 /** Checks a node's arguments and children against its catalogue entry. */
-export function validateNode(json: NodeJson, spec: NodeSpec, fail: Fail): void {
-  const args = json.args ?? [];
-  if (!Array.isArray(args)) fail('BAD_ARGUMENT', `'args' of (${json.type}) must be an array`);
+export function validateNode(json: NodeJson, spec: BuildSpec, f: Failer): void {
+  // `null` counts as absent, like a missing field.
+  const args = json.args ?? undefined;
   const pos = spec.positional;
-  if (args.length > pos.length && !spec.variadic) {
-    fail(
-      'BAD_ARGUMENT',
-      `(${json.type}) takes ${pos.length} positional argument(s), got ${args.length}`,
-    );
+  if (args !== undefined) {
+    if (!Array.isArray(args)) f.fail('BAD_ARGUMENT', `'args' of (${json.type}) must be an array`);
+    if (args.length > pos.length && !spec.variadic) {
+      f.fail(
+        'BAD_ARGUMENT',
+        `(${json.type}) takes ${pos.length} positional argument(s), got ${args.length}`,
+      );
+    }
   }
   for (let i = 0; i < pos.length; i++) {
-    if (pos[i].required && args[i] === undefined)
-      fail('BAD_ARGUMENT', `(${json.type}) needs its ${pos[i].name} argument`);
+    if (pos[i].required && (args === undefined || args[i] === undefined))
+      f.fail('BAD_ARGUMENT', `(${json.type}) needs its ${pos[i].name} argument`);
   }
-  args.forEach((a, i) => {
-    const arg = pos[Math.min(i, pos.length - 1)];
-    checkKind(a, arg, `${arg.name} of (${json.type})`, fail);
-  });
+  if (args !== undefined) {
+    for (let i = 0; i < args.length; i++) {
+      if (!(i in args)) continue; // a hole, as forEach skips it
+      const arg = pos[Math.min(i, pos.length - 1)];
+      const a = args[i];
+      if (!kindOk(a, arg)) badKind(a, arg, `${arg.name} of (${json.type})`, f);
+    }
+  }
 
-  const kwargs = json.kwargs ?? {};
-  if (typeof kwargs !== 'object' || Array.isArray(kwargs))
-    fail('BAD_ARGUMENT', `'kwargs' of (${json.type}) must be an object`);
-  for (const [k, v] of Object.entries(kwargs)) {
-    const arg = spec.keywords.find((s) => s.name === k);
-    if (arg) checkKind(v, arg, `:${k} of (${json.type})`, fail);
-    else if (!spec.openKeywords) fail('BAD_ARGUMENT', `(${json.type}) has no keyword :${k}`);
+  const kwargs = json.kwargs ?? undefined;
+  if (kwargs !== undefined) {
+    if (typeof kwargs !== 'object' || Array.isArray(kwargs))
+      f.fail('BAD_ARGUMENT', `'kwargs' of (${json.type}) must be an object`);
+    for (const k of Object.keys(kwargs)) {
+      const arg = spec.keywords.find((s) => s.name === k);
+      if (arg) {
+        const v = kwargs[k];
+        if (!kindOk(v, arg)) badKind(v, arg, `:${k} of (${json.type})`, f);
+      } else if (!spec.openKeywords) f.fail('BAD_ARGUMENT', `(${json.type}) has no keyword :${k}`);
+    }
   }
-  for (const arg of spec.keywords) {
+  const keywords = spec.keywords;
+  for (let i = 0; i < keywords.length; i++) {
+    const arg = keywords[i];
+    if (!arg.required) continue;
     // `semaphore :name` shadows the common label attribute; accept it in either place.
     const given =
-      kwargs[arg.name] !== undefined || (arg.name === 'name' && json.name !== undefined);
-    if (arg.required && !given) fail('BAD_ARGUMENT', `(${json.type}) needs :${arg.name}`);
+      (kwargs !== undefined && kwargs[arg.name] !== undefined) ||
+      (arg.name === 'name' && json.name !== undefined);
+    if (!given) f.fail('BAD_ARGUMENT', `(${json.type}) needs :${arg.name}`);
   }
 
-  const children = json.children ?? [];
-  if (!Array.isArray(children)) fail('BAD_ARITY', `'children' of (${json.type}) must be an array`);
-  const { min, max } = spec.children;
-  if (children.length < min || children.length > max) {
+  const children = json.children ?? undefined;
+  let count = 0;
+  if (children !== undefined) {
+    if (!Array.isArray(children))
+      f.fail('BAD_ARITY', `'children' of (${json.type}) must be an array`);
+    count = children.length;
+  }
+  const min = spec.minChildren;
+  const max = spec.maxChildren;
+  if (count < min || count > max) {
     const want = max === min ? `${min}` : max === Infinity ? `at least ${min}` : `${min} to ${max}`;
-    fail('BAD_ARITY', `(${json.type}) takes ${want} child node(s), got ${children.length}`);
+    f.fail('BAD_ARITY', `(${json.type}) takes ${want} child node(s), got ${count}`);
   }
 }
