@@ -9,6 +9,7 @@ export { AppError, type ErrorExtras } from './lib/errors/app-error';
 export { ZodValidationPipe } from './lib/errors/zod-validation.pipe';
 export { connectNats, type NatsConnectOptions } from './lib/connections/nats';
 export { connectRedis, type RedisConnectOptions } from './lib/connections/redis';
+export { luaScript, runScript, type LuaScript } from './lib/connections/run-script';
 export {
   HealthRegistry,
   type CheckResult,

@@ -1,8 +1,7 @@
 import { RedisKeys, type BlackboardEntry } from '@canopy/contracts';
-import { AppError } from '@canopy/service-kit';
+import { AppError, luaScript, runScript } from '@canopy/service-kit';
 import type Redis from 'ioredis';
 import { DELETE_SCRIPT, LIST_SCRIPT, PUT_SCRIPT } from './scripts';
-import { luaScript, runScript } from './run-script';
 
 const put = luaScript(PUT_SCRIPT);
 const del = luaScript(DELETE_SCRIPT);

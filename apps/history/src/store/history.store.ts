@@ -1,9 +1,8 @@
 import { RedisKeys, type TickRecordMessage, type TickSummary } from '@canopy/contracts';
-import { AppError } from '@canopy/service-kit';
+import { AppError, luaScript, runScript } from '@canopy/service-kit';
 import type Redis from 'ioredis';
 import type { Delta, Frame } from '../state/frame';
 import type { ProgressState } from '../state/progress';
-import { luaScript, runScript } from './run-script';
 import { APPEND_SCRIPT, FRAME_SCRIPT, TRIM_SCRIPT } from './scripts';
 
 const append = luaScript(APPEND_SCRIPT);

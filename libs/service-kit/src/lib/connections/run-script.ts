@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type Redis from 'ioredis';
 
+/** A Lua script with its SHA1, for EVALSHA. */
 export interface LuaScript {
   source: string;
   sha: string;
@@ -18,7 +19,7 @@ export async function runScript(
   redis: Redis,
   script: LuaScript,
   keys: string[],
-  args: string[],
+  args: (string | number)[],
 ): Promise<unknown> {
   try {
     return await redis.evalsha(script.sha, keys.length, ...keys, ...args);
