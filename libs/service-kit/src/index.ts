@@ -10,6 +10,7 @@ export { ZodValidationPipe } from './lib/errors/zod-validation.pipe';
 export { connectNats, type NatsConnectOptions } from './lib/connections/nats';
 export { connectRedis, type RedisConnectOptions } from './lib/connections/redis';
 export { luaScript, runScript, type LuaScript } from './lib/connections/run-script';
+export { externalSubtrees, subtreeLibrary } from './lib/trees/subtree-library';
 export {
   HealthRegistry,
   type CheckResult,

@@ -1,5 +1,6 @@
 import { Subjects, type TreeRecord } from '@canopy/contracts';
-import { type BehaviorTree, buildTree, type NodeJson, type TreeDocument } from '@canopy/engine';
+import { type BehaviorTree, buildTree, type TreeDocument } from '@canopy/engine';
+import { subtreeLibrary } from '@canopy/service-kit';
 import { Injectable } from '@nestjs/common';
 import { ServiceClient } from '../nats/service-client';
 
@@ -39,20 +40,12 @@ export class TreeModels {
    */
   async build(record: TreeRecord): Promise<BehaviorTree> {
     const document = record.definition as unknown as TreeDocument;
-    return buildTree(document, { library: await this.library(document) });
-  }
-
-  private async library(document: TreeDocument): Promise<TreeDocument[]> {
-    const found = new Map<string, TreeDocument>();
-    const queue = externalSubtrees(document);
-    while (queue.length > 0) {
-      const name = queue.shift() as string;
-      if (found.has(name)) continue;
-      const doc = (await this.record(name)).definition as unknown as TreeDocument;
-      found.set(name, doc);
-      queue.push(...externalSubtrees(doc));
-    }
-    return [...found.values()];
+    return buildTree(document, {
+      library: await subtreeLibrary(
+        document,
+        async (name) => (await this.record(name)).definition as unknown as TreeDocument,
+      ),
+    });
   }
 
   private remember(key: string, record: Promise<TreeRecord>): void {
@@ -62,25 +55,4 @@ export class TreeModels {
       this.records.delete(this.records.keys().next().value as string);
     }
   }
-}
-
-/** Names of the trees a document's `(subtree "name")` nodes reference but do not define. */
-export function externalSubtrees(document: TreeDocument): string[] {
-  const defined = new Set(document.trees.map((t) => t.name));
-  const found = new Set<string>();
-  const walk = (node: NodeJson): void => {
-    if (node.type === 'subtree') {
-      const target = node.args?.[0];
-      const name =
-        typeof target === 'string'
-          ? target
-          : target && typeof target === 'object' && 'sym' in target
-            ? target.sym
-            : undefined;
-      if (name && !defined.has(name)) found.add(name);
-    }
-    for (const child of node.children ?? []) walk(child);
-  };
-  for (const tree of document.trees) walk(tree.root);
-  return [...found];
 }

@@ -1,5 +1,6 @@
 import { Subjects, type TreeRecord } from '@canopy/contracts';
-import { buildTree, type NodeInfo, type NodeJson, type TreeDocument } from '@canopy/engine';
+import { buildTree, type NodeInfo, type TreeDocument } from '@canopy/engine';
+import { subtreeLibrary } from '@canopy/service-kit';
 import { TracedNats } from '@canopy/telemetry';
 import type { TreeShape } from '../state/progress';
 
@@ -63,17 +64,10 @@ export class TreeCatalog {
   private async load(name: string, version: number): Promise<TreeInfo> {
     const record = await this.fetch(name, version);
     const doc = record.definition as unknown as TreeDocument;
-    const library: TreeDocument[] = [];
-    const seen = new Set<string>();
-    const queue = externalSubtrees(doc);
-    while (queue.length > 0) {
-      const next = queue.shift() as string;
-      if (seen.has(next)) continue;
-      seen.add(next);
-      const sub = (await this.fetch(next)).definition as unknown as TreeDocument;
-      library.push(sub);
-      queue.push(...externalSubtrees(sub));
-    }
+    const library = await subtreeLibrary(
+      doc,
+      async (name) => (await this.fetch(name)).definition as unknown as TreeDocument,
+    );
     const tree = buildTree(doc, { library });
     return { fingerprint: tree.fingerprint, nodes: tree.nodes };
   }
@@ -85,25 +79,4 @@ export class TreeCatalog {
       { timeoutMs: this.timeoutMs },
     );
   }
-}
-
-/** Names of trees a document's `(subtree "name")` nodes reference but do not define. */
-function externalSubtrees(doc: TreeDocument): string[] {
-  const defined = new Set(doc.trees.map((t) => t.name));
-  const found = new Set<string>();
-  const walk = (node: NodeJson): void => {
-    if (node.type === 'subtree') {
-      const target = node.args?.[0];
-      const name =
-        typeof target === 'string'
-          ? target
-          : target && typeof target === 'object' && 'sym' in target
-            ? target.sym
-            : undefined;
-      if (name && !defined.has(name)) found.add(name);
-    }
-    for (const child of node.children ?? []) walk(child);
-  };
-  for (const tree of doc.trees) walk(tree.root);
-  return [...found];
 }

@@ -1,22 +1,7 @@
-import type { NodeJson, TreeDocument } from '@canopy/engine';
+import type { TreeDocument } from '@canopy/engine';
+import { externalSubtrees } from '@canopy/service-kit';
 import { RunnerError } from '../errors';
 import type { TreeStore } from '../registry/tree-store';
-
-/** Names of the trees a document's `(subtree "name")` nodes reference but do not define. */
-export function externalSubtrees(doc: TreeDocument): string[] {
-  const defined = new Set(doc.trees.map((t) => t.name));
-  const found = new Set<string>();
-  const walk = (node: NodeJson) => {
-    if (node.type === 'subtree') {
-      const target = node.args?.[0];
-      const name = typeof target === 'string' ? target : target && typeof target === 'object' && 'sym' in target ? target.sym : undefined;
-      if (name && !defined.has(name)) found.add(name);
-    }
-    for (const child of node.children ?? []) walk(child);
-  };
-  for (const tree of doc.trees) walk(tree.root);
-  return [...found];
-}
 
 /**
  * Registered tree documents by name and version. Versions never change once stored, so they are
