@@ -9,9 +9,14 @@
  *    cross-checked with the CANOPY_TICKS stream) and schedule lag (the runner's
  *    canopy_runner_tick_lag_ms histogram: tick start minus due time) over a fixed window.
  * 3. Per-tick overhead of commit + publish, from the runner's per-slot histograms.
- * The table goes to stdout; the LAST line is JSON. Env: BENCH_WINDOW_S, BENCH_EXECUTIONS,
+ * 4. History (./history.ts): after stopping the interval executions and purging CANOPY_TICKS, the
+ *    history service is started; its consumer's lag while executions tick in `auto` mode on the
+ *    runner for ~10 s, the time the lag takes to return to 0 once they stop, and the time to read
+ *    the state at the tick 999 back (through the gateway and as a NATS request).
+ * The table goes to stdout; the LAST line is JSON (fields are only ever added). Env: BENCH_WINDOW_S, BENCH_EXECUTIONS,
  * BENCH_SAMPLES, BENCH_CPU_PROF=1 (the runner writes a .cpuprofile under .data/bench-profiles),
- * BENCH_RUNNER_NODE_ARGS (extra Node flags for the runner), BENCH_LOG_LEVEL.
+ * BENCH_RUNNER_NODE_ARGS (extra Node flags for the runner), BENCH_LOG_LEVEL, BENCH_AUTO_EXECUTIONS,
+ * BENCH_HISTORY_LOAD_S, BENCH_HISTORY_DRAIN_TIMEOUT_S, BENCH_REBUILD_SAMPLES.
  */
 import { Agent, request } from 'node:http';
 import { cpus, loadavg } from 'node:os';
@@ -20,6 +25,7 @@ import { Streams } from '@canopy/contracts';
 import { getFreePort, type NatsHandle, type RedisHandle, startNats, startRedis } from '@canopy/testing';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
+import { benchHistory, purgeTicks } from './history';
 import { cpuMs, findPid, makeTempDir, REPO_ROOT, ServiceProcess } from './processes';
 import { delta, histogramDelta, parseMetrics, quantile, type Samples } from './prometheus';
 
@@ -124,6 +130,8 @@ interface Running {
   redis?: RedisHandle;
   services: ServiceProcess[];
   logs: { dir: string; remove(): void };
+  /** Starts one more service process on the stack's NATS and Redis (not yet ready). */
+  start?: (name: string, env?: Record<string, string>, nodeArgs?: string[]) => Promise<ServiceProcess>;
 }
 
 async function startStack(run: Running): Promise<{ gateway: ServiceProcess; runner: ServiceProcess }> {
@@ -137,6 +145,7 @@ async function startStack(run: Running): Promise<{ gateway: ServiceProcess; runn
     run.services.push(service);
     return service;
   };
+  run.start = start;
   await start('blackboard');
   const runner = await start('tick-runner', { RUNNER_ID: 'bench-runner' }, profile);
   const gateway = await start('gateway');
@@ -231,6 +240,28 @@ async function bench(run: Running): Promise<void> {
   const failures =
     delta(before, after, 'canopy_runner_commit_failures_total') + delta(before, after, 'canopy_runner_publish_failures_total');
 
+  const loadAvgWindowEnd = loadavg()[0];
+
+  // 4. History: stop the interval load, empty the stream, start the history service, measure.
+  const stopStart = Date.now();
+  await pool(ids, 16, async (id) => {
+    for (let attempt = 1; ; attempt++) {
+      const res = await http('POST', `${api}/executions/${id}/stop`, {});
+      if (res.status === 200) return;
+      if (res.status !== 503 || attempt === 5) throw new Error(`stop ${id}: HTTP ${res.status} ${JSON.stringify(res.body)}`);
+    }
+  });
+  const stopIntervalS = (Date.now() - stopStart) / 1000;
+  await new Promise((r) => setTimeout(r, 500)); // a slot in progress publishes its last records
+  await purgeTicks(run.nats?.url ?? '');
+  const historyStart = Date.now();
+  const historyService = await (run.start as NonNullable<Running['start']>)('history');
+  await historyService.waitReady(120_000);
+  const historyUpS = (Date.now() - historyStart) / 1000;
+  const loadAvgHistoryStart = loadavg()[0];
+  const { historyLagMaxMsgs, historyLagP99Msgs, historyDrainMs, rebuild999P50Ms, rebuild999P99Ms, ...historyMore } =
+    await benchHistory(api, run.nats?.url ?? '', http);
+
   const result = {
     tickRoundTripP50Ms: round(percentile(rt, 0.5)),
     tickRoundTripP99Ms: round(percentile(rt, 0.99)),
@@ -264,7 +295,17 @@ async function bench(run: Running): Promise<void> {
     createExecutionsS: round(createS, 1),
     /** Load average (1 min) of the machine at the start and at the end of the window: others' work counts too. */
     loadAvgStart: round(loadAtStart, 2),
-    loadAvgWindowEnd: round(loadavg()[0], 2),
+    loadAvgWindowEnd: round(loadAvgWindowEnd, 2),
+    historyLagMaxMsgs,
+    historyLagP99Msgs,
+    historyDrainMs,
+    rebuild999P50Ms,
+    rebuild999P99Ms,
+    ...historyMore,
+    stopIntervalExecutionsS: round(stopIntervalS, 1),
+    historyStartS: round(historyUpS, 1),
+    loadAvgHistoryStart: round(loadAvgHistoryStart, 2),
+    loadAvgEnd: round(loadavg()[0], 2),
     totalS: 0,
   };
   result.totalS = round((Date.now() - started) / 1000, 1);
@@ -283,6 +324,29 @@ async function bench(run: Running): Promise<void> {
     ['runner CPU per interval tick', `${result.runnerCpuUsPerTick} µs`, ''],
     ['commit/publish failures', `${failures}`, ''],
     ['machine load average (1 min)', `${result.loadAvgStart} -> ${result.loadAvgWindowEnd}`, `on ${cpus().length} cores`],
+    [
+      `history: auto load (${result.historyAutoExecutions} executions)`,
+      `${result.historyLoadTicksPerSec} ticks/s`,
+      `${result.historyLoadS} s; history ingested ${result.historyIngestPerSec}/s`,
+    ],
+    [
+      'history consumer lag max / p50 / p99',
+      `${result.historyLagMaxMsgs} / ${result.historyLagP50Msgs} / ${result.historyLagP99Msgs} msgs`,
+      `${result.historyLagSamples} samples every 100 ms; goal bounded`,
+    ],
+    [
+      'history drain after last publish',
+      `${result.historyDrainMs ?? 'not drained'} ms`,
+      `goal <= 1000 ms; ${result.historyDrainFromStopMs ?? '-'} ms after the stops were sent`,
+    ],
+    [
+      `state at tick latest-999 (GET, gateway) p50 / p99`,
+      `${result.rebuild999P50Ms} / ${result.rebuild999P99Ms} ms`,
+      `goal < 10 ms; tick ${result.rebuild999Tick}, keyframe ${result.rebuild999KeyframeTick}`,
+    ],
+    ['  same, NATS canopy.svc.history.get p50 / p99', `${result.rebuild999NatsP50Ms} / ${result.rebuild999NatsP99Ms} ms`, `${result.rebuildSamples} samples each`],
+    ['  49 deltas after a keyframe (NATS) p50 / p99', `${result.rebuild49DeltasNatsP50Ms} / ${result.rebuild49DeltasNatsP99Ms} ms`, 'the most a rebuild applies'],
+    ['machine load average at history start / end', `${result.loadAvgHistoryStart} -> ${result.loadAvgEnd}`, ''],
   ];
   const width = Math.max(...rows.map((r) => r[0].length));
   for (const [name, value, note] of rows) console.log(`${name.padEnd(width)}  ${value.padEnd(28)}  ${note}`);
