@@ -1,7 +1,5 @@
 import { type ActionReply, type ActionRequest, Subjects } from '@canopy/contracts';
 import { createLogger, TracedNats } from '@canopy/telemetry';
-// Tests may spawn real servers; libs/testing is only off-limits to a lib's runtime code.
-// eslint-disable-next-line @nx/enforce-module-boundaries
 import { type NatsHandle, startNats } from '@canopy/testing';
 import { connect } from '@nats-io/transport-node';
 import { ActionWorker } from '../src';

@@ -1,5 +1,3 @@
-// Specs may use the test-infrastructure lib; the boundary rule is meant for shipped code.
-// eslint-disable-next-line @nx/enforce-module-boundaries
 import { RecordingSpanExporter } from '@canopy/testing';
 import { NatsRequestError } from '@canopy/telemetry';
 import { Body, Controller, Get, Module, Post } from '@nestjs/common';

@@ -1,5 +1,3 @@
-// Specs may use the test-infrastructure lib; the boundary rule is meant for shipped code.
-// eslint-disable-next-line @nx/enforce-module-boundaries
 import { startTestInfra, type TestInfra } from '@canopy/testing';
 import { TracedNats } from '@canopy/telemetry';
 import { Injectable, Module } from '@nestjs/common';

@@ -1,5 +1,3 @@
-// Specs may use the test-infrastructure lib; the boundary rule is meant for shipped code.
-// eslint-disable-next-line @nx/enforce-module-boundaries
 import { RecordingSpanExporter, startNats, type NatsHandle } from '@canopy/testing';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
