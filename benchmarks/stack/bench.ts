@@ -260,7 +260,7 @@ async function bench(run: Running): Promise<void> {
   const historyUpS = (Date.now() - historyStart) / 1000;
   const loadAvgHistoryStart = loadavg()[0];
   const { historyLagMaxMsgs, historyLagP99Msgs, historyDrainMs, rebuild999P50Ms, rebuild999P99Ms, ...historyMore } =
-    await benchHistory(api, run.nats?.url ?? '', http);
+    await benchHistory(api, run.nats?.url ?? '', http, { runner: runner.pid, history: historyService.pid });
 
   const result = {
     tickRoundTripP50Ms: round(percentile(rt, 0.5)),
@@ -327,8 +327,9 @@ async function bench(run: Running): Promise<void> {
     [
       `history: auto load (${result.historyAutoExecutions} executions)`,
       `${result.historyLoadTicksPerSec} ticks/s`,
-      `${result.historyLoadS} s; history ingested ${result.historyIngestPerSec}/s`,
+      `${result.historyLoadS} s; history ingested ${result.historyIngestPerSec}/s on average until drained`,
     ],
+    ['  CPU runner / history during the load', `${result.historyLoadRunnerCpuPct} / ${result.historyLoadHistoryCpuPct} %`, 'of one core'],
     [
       'history consumer lag max / p50 / p99',
       `${result.historyLagMaxMsgs} / ${result.historyLagP50Msgs} / ${result.historyLagP99Msgs} msgs`,

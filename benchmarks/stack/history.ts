@@ -14,6 +14,7 @@
 import { Consumers, Streams, Subjects } from '@canopy/contracts';
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
+import { cpuMs } from './processes';
 
 type NatsConnection = Awaited<ReturnType<typeof connect>>;
 
@@ -122,6 +123,9 @@ export interface HistoryResult {
   historyIngestPerSec: number;
   historyLagSamples: number;
   historyStopS: number;
+  /** CPU (% of one core) of the runner and of the history service over the load. */
+  historyLoadRunnerCpuPct: number;
+  historyLoadHistoryCpuPct: number;
   rebuild999P50Ms: number;
   rebuild999P99Ms: number;
   rebuild999NatsP50Ms: number;
@@ -133,17 +137,23 @@ export interface HistoryResult {
   rebuildSamples: number;
 }
 
-export async function benchHistory(api: string, natsUrl: string, http: Http): Promise<HistoryResult> {
+/** Processes whose CPU use over the load is reported. */
+export interface Pids {
+  runner: number;
+  history: number;
+}
+
+export async function benchHistory(api: string, natsUrl: string, http: Http, pids: Pids): Promise<HistoryResult> {
   const nc = await connect({ servers: natsUrl });
   try {
     const jsm = await jetstreamManager(nc);
-    return { ...(await lagUnderLoad(api, jsm, http)), ...(await rebuild(api, nc, http)) };
+    return { ...(await lagUnderLoad(api, jsm, http, pids)), ...(await rebuild(api, nc, http)) };
   } finally {
     await nc.close();
   }
 }
 
-async function lagUnderLoad(api: string, jsm: JetStreamManager, http: Http) {
+async function lagUnderLoad(api: string, jsm: JetStreamManager, http: Http, pids: Pids) {
   const tree = await http('POST', `${api}/trees`, { source: AUTO_TREE });
   if (tree.status !== 201) throw new Error(`POST /trees bench-auto: HTTP ${tree.status} ${JSON.stringify(tree.body)}`);
   const ids = Array.from({ length: AUTO_EXECUTIONS }, (_, i) => `auto-${i}`);
@@ -151,6 +161,7 @@ async function lagUnderLoad(api: string, jsm: JetStreamManager, http: Http) {
   await everyOk(http, ids, (id) => ['POST', `${api}/executions`, { tree: 'bench-auto', id }], [201]);
 
   const t0 = performance.now();
+  const cpuStart = { runner: cpuMs(pids.runner), history: cpuMs(pids.history) };
   const first = await sample(jsm, t0);
   const samples: LagSample[] = [];
   const state: { phase: 'load' | 'drain' | 'done' } = { phase: 'load' };
@@ -171,6 +182,8 @@ async function lagUnderLoad(api: string, jsm: JetStreamManager, http: Http) {
   await everyOk(http, ids, (id) => ['POST', `${api}/executions/${id}/start`, { mode: 'auto' }], [200]);
   await sleep(Math.max(0, LOAD_S * 1000 - (performance.now() - t0)));
   stopSentAt = performance.now() - t0;
+  const cpuPct = (pid: number, was: number) => round(((cpuMs(pid) - was) / stopSentAt) * 100, 1);
+  const cpu = { runner: cpuPct(pids.runner, cpuStart.runner), history: cpuPct(pids.history, cpuStart.history) };
   state.phase = 'drain';
   await everyOk(http, ids, (id) => ['POST', `${api}/executions/${id}/stop`, {}], [200]);
   stopsDoneAt = performance.now() - t0;
@@ -212,6 +225,8 @@ async function lagUnderLoad(api: string, jsm: JetStreamManager, http: Http) {
     historyIngestPerSec: drained ? round(published / (drained.t / 1000), 1) : Number.NaN,
     historyLagSamples: loadSamples.length,
     historyStopS: round((stopsDoneAt - stopSentAt) / 1000, 2),
+    historyLoadRunnerCpuPct: cpu.runner,
+    historyLoadHistoryCpuPct: cpu.history,
   };
 }
 
