@@ -329,6 +329,7 @@ async function bench(run: Running): Promise<void> {
       `${result.historyLoadTicksPerSec} ticks/s`,
       `${result.historyLoadS} s; history ingested ${result.historyIngestPerSec}/s on average until drained`,
     ],
+    ['  lag at each second from the load start', result.historyLagBySecond.join(' '), ''],
     ['  CPU runner / history during the load', `${result.historyLoadRunnerCpuPct} / ${result.historyLoadHistoryCpuPct} %`, 'of one core'],
     [
       'history consumer lag max / p50 / p99',

@@ -126,6 +126,8 @@ export interface HistoryResult {
   /** CPU (% of one core) of the runner and of the history service over the load. */
   historyLoadRunnerCpuPct: number;
   historyLoadHistoryCpuPct: number;
+  /** The lag at each whole second from the start of the load until drained (the shape: growing or flat). */
+  historyLagBySecond: number[];
   rebuild999P50Ms: number;
   rebuild999P99Ms: number;
   rebuild999NatsP50Ms: number;
@@ -225,6 +227,10 @@ async function lagUnderLoad(api: string, jsm: JetStreamManager, http: Http, pids
     historyIngestPerSec: drained ? round(published / (drained.t / 1000), 1) : Number.NaN,
     historyLagSamples: loadSamples.length,
     historyStopS: round((stopsDoneAt - stopSentAt) / 1000, 2),
+    historyLagBySecond: Array.from(
+      { length: Math.ceil((samples[samples.length - 1]?.t ?? 0) / 1000) },
+      (_, i) => samples.find((s) => s.t >= i * 1000)?.lag ?? Number.NaN,
+    ),
     historyLoadRunnerCpuPct: cpu.runner,
     historyLoadHistoryCpuPct: cpu.history,
   };
