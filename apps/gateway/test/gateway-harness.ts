@@ -17,6 +17,7 @@ export interface Harness {
   nats: NatsHandle;
   redis: RedisHandle;
   blackboard: NestFastifyApplication;
+  /** Replaceable, so a test can restart the gateway. */
   gateway: NestFastifyApplication;
   dispose(): Promise<void>;
 }
@@ -33,15 +34,16 @@ export async function startHarness(gatewayEnv: Record<string, string> = {}): Pro
     loadConfig(GatewayConfigSchema, { ...env, ...gatewayEnv }),
     createLogger('gateway-spec', { level: 'silent' }),
   );
-  return {
+  const harness: Harness = {
     nats,
     redis,
     blackboard,
     gateway,
     dispose: async () => {
-      await gateway.close();
+      await harness.gateway.close();
       await blackboard.close();
       await Promise.all([nats.dispose(), redis.dispose()]);
     },
   };
+  return harness;
 }

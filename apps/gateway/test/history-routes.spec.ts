@@ -6,6 +6,8 @@ import { createHttpService, loadConfig } from '@canopy/service-kit';
 import { createLogger } from '@canopy/telemetry';
 import { RunnerConfigSchema, tickRunnerModule } from '@canopy/tick-runner';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { GatewayConfigSchema } from '../src/config';
+import { createGateway } from '../src/service';
 import { type Harness, startHarness } from './gateway-harness';
 
 type InjectOptions = Parameters<NestFastifyApplication['inject']>[0];
@@ -170,6 +172,26 @@ describe('history routes, served by the real history service', () => {
     expect(await get('/executions/h1-fork/history/5')).toMatchObject({
       body: { blackboard: { exec: { n: 5 } } },
     });
+  });
+
+  it('answers the same progress after a gateway restart (it is stored, not held by the gateway)', async () => {
+    const before = await get('/executions/h1/progress');
+    expect(before).toMatchObject({ status: 200, body: { execId: 'h1', step: 'done', percent: 100 } });
+    await harness.gateway.close();
+    harness.gateway = await createGateway(
+      loadConfig(GatewayConfigSchema, {
+        NATS_URL: harness.nats.url,
+        REDIS_URL: harness.redis.url,
+        PORT: '0',
+        LOG_LEVEL: 'silent',
+        RETRY_AFTER_SECONDS: '3',
+      }),
+      createLogger('gateway-restarted', { level: 'silent' }),
+    );
+    const after = await get('/executions/h1/progress');
+    expect(after.status).toBe(200);
+    // elapsedMs is measured against the clock of the last tick, so nothing moves while idle.
+    expect(after.body).toEqual(before.body);
   });
 
   it('maps errors: 404 for ticks and histories it does not hold, 400 for bad input', async () => {
