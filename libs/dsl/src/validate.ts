@@ -8,6 +8,7 @@ import {
 import { COMMON_NAMES, FUNCTIONS, PREFIXES, SPECS, SPEC_BY_TYPE, keywordOf } from './catalog';
 import { describeExpr } from './describe';
 import { DslErrorCode, type Issue } from './errors';
+import { prefixedIdCollisions } from './prefixed-ids';
 import { suggest } from './suggest';
 import { pointer } from './syntax';
 import { hasOwn } from './util';
@@ -44,6 +45,8 @@ class Validator {
   private readonly issues: Issue[] = [];
   private readonly refs: SubtreeRef[] = [];
   private ids = new Map<string, string>();
+  /** An explicit id contains '/': only then can ids of subtree instances collide. */
+  private slashIds = false;
   private treeName = '';
   private treeIndex = 0;
   /**
@@ -98,6 +101,7 @@ class Validator {
     this.depth = 0;
     if (!this.context.lenientSubtrees) this.checkSubtrees(local);
     this.checkRecursion(document, local);
+    if (this.slashIds) this.checkPrefixedIds(document, local);
     return this.issues;
   }
 
@@ -139,6 +143,8 @@ class Validator {
         this.keywords(node, spec, node.kwargs ?? {});
       if (spec.type === 'subtree' && typeof args[0] === 'string') {
         this.refs.push({ from: this.treeIndex, name: args[0], path: this.path('args', 0) });
+      } else if (spec.type === 'parallel' && node.kwargs !== undefined) {
+        this.parallel(node.kwargs);
       }
       if (node.name !== undefined && keywordOf(spec, 'name')) {
         this.issue(
@@ -154,6 +160,19 @@ class Validator {
       this.node(children[i], spec);
       this.depth = depth;
     }
+  }
+
+  /** The engine refuses `:policy` with `:success` (`:policy` is shorthand for `:success`). */
+  private parallel(kwargs: Record<string, ExprJson>): void {
+    if (!hasOwn(kwargs, 'policy') || !hasOwn(kwargs, 'success')) return;
+    const keys = Object.keys(kwargs);
+    const later = keys.indexOf('policy') > keys.indexOf('success') ? 'policy' : 'success';
+    this.issue(
+      DslErrorCode.BadArgument,
+      `'parallel' takes :success or :policy, not both (:policy is shorthand for :success)`,
+      this.path('kwargs', later),
+      true,
+    );
   }
 
   private unknownNode(type: string): void {
@@ -280,6 +299,7 @@ class Validator {
         this.path('id'),
       );
     } else {
+      if (!this.slashIds && node.id.includes('/')) this.slashIds = true;
       const first = this.ids.get(node.id);
       if (first !== undefined) {
         const message = `duplicate id '${node.id}' in tree '${this.treeName}' (first used at ${this.context.where(first)})`;
@@ -355,13 +375,43 @@ class Validator {
       this.issue(DslErrorCode.BadKey, message, this.path());
       return;
     }
-    if (key.includes(':')) this.scope(key, `key '${key}'`);
+    this.keyText(key);
   }
 
-  /** `scope:rest` must name a known scope and leave a key after it. */
-  private scope(key: string, shown: string): void {
+  /**
+   * A non-empty key string (of `set`, `unset`, `:into` or `(get "...")`): a known scope, if any,
+   * then names separated by '/', as the engine reads it (`parseKey`). One issue at most, at the
+   * current path with up to two more segments.
+   */
+  private keyText(key: string, a?: string, b?: number): void {
+    // One pass over the character codes: the first ':' and any '/' that starts a segment.
+    let colon = -1;
+    let segment = 0;
+    let empty = false;
+    for (let i = 0; i < key.length; i++) {
+      const code = key.charCodeAt(i);
+      if (code === 0x2f) {
+        if (i === segment) empty = true;
+        segment = i + 1;
+      } else if (code === 0x3a && colon < 0) {
+        colon = i;
+        segment = i + 1;
+      }
+    }
+    if (colon >= 0 && !this.scope(key, `key '${key}'`, a, b)) return;
+    if (empty || (segment === key.length && segment > colon + 1)) {
+      this.issue(
+        DslErrorCode.BadKey,
+        `expected a name before and after each '/' in key '${key}'`,
+        this.path(a, b),
+      );
+    }
+  }
+
+  /** `scope:rest` must name a known scope and leave a key after it; true when it does. */
+  private scope(key: string, shown: string, a?: string, b?: number): boolean {
     const colon = key.indexOf(':');
-    if (colon < 0) return;
+    if (colon < 0) return true;
     const prefix = key.slice(0, colon);
     if (!PREFIXES.includes(prefix)) {
       const hint = suggest(prefix, PREFIXES);
@@ -369,11 +419,16 @@ class Validator {
       this.issue(
         DslErrorCode.BadKey,
         `unknown scope '${prefix}' in ${shown} (${detail})`,
-        this.path(),
+        this.path(a, b),
       );
-    } else if (colon === key.length - 1) {
-      this.issue(DslErrorCode.BadKey, `expected a key after '${prefix}:' in ${shown}`, this.path());
+      return false;
     }
+    if (colon === key.length - 1) {
+      const message = `expected a key after '${prefix}:' in ${shown}`;
+      this.issue(DslErrorCode.BadKey, message, this.path(a, b));
+      return false;
+    }
+    return true;
   }
 
   private expr(expr: ExprJson): void {
@@ -417,6 +472,12 @@ class Validator {
     } else if (args.length < arity.min || args.length > arity.max) {
       const message = `'${name}' expects ${quantity(arity.min, arity.max, 'argument', 'arguments')}, found ${args.length}`;
       this.issue(DslErrorCode.ExprArity, message, this.path());
+    } else if (name === 'get' && typeof args[0] === 'string') {
+      // The engine parses a literal key when it builds the tree.
+      const key = args[0];
+      if (key !== '') this.keyText(key, 'args', 0);
+      else
+        this.issue(DslErrorCode.BadKey, `expected a non-empty key for 'get'`, this.path('args', 0));
     }
     for (let i = 0; i < args.length; i++) {
       const depth = this.enter('args', i);
@@ -468,6 +529,28 @@ class Validator {
           stack.push({ tree: target, next: 0 });
         }
       }
+    }
+  }
+
+  /** Explicit ids that collide once prefixed inside subtree instances (trees of this file only). */
+  private checkPrefixedIds(document: TreeDocument, local: ReadonlyMap<string, number>): void {
+    const outgoing = document.trees.map(() => [] as number[]);
+    let instances = false;
+    for (const ref of this.refs) {
+      const target = local.get(ref.name);
+      if (target !== undefined) {
+        outgoing[ref.from].push(target);
+        instances = true;
+      }
+    }
+    // Without an instance of a tree of this file, ids are those of one tree, checked already.
+    if (!instances) return;
+    const collisions = prefixedIdCollisions(document, local, outgoing, (value) =>
+      this.isBroken(value),
+    );
+    for (const c of collisions) {
+      const message = `duplicate id '${c.id}' when tree '${c.tree}' is built (first used at ${this.context.where(c.first)}; an :id inside a subtree becomes '<subtree node id>/<id>')`;
+      this.issue(DslErrorCode.DuplicateId, message, c.path);
     }
   }
 
