@@ -38,7 +38,8 @@ const MAX_ATTEMPTS = 5;
 
 /**
  * The durable pull consumer `Consumers.history` on CANOPY_TICKS. It pulls batches of
- * HISTORY_BATCH records (so at most that many are in flight), handles the records of one
+ * HISTORY_BATCH records, the next pull overlapping the previous batch's writes (so at most twice
+ * HISTORY_BATCH records are in flight), handles the records of one
  * execution in stream order and different executions concurrently, and acknowledges each record
  * only after its Redis write. A history service that was down resumes where its acks stopped;
  * redelivered or republished records are stored once (the write ignores a tick already stored).
@@ -49,6 +50,8 @@ export class TickConsumer implements OnApplicationBootstrap, BeforeApplicationSh
   private attached = false;
   private loop: Promise<void> | undefined;
   private readonly perExecution = new KeyedSerializer();
+  /** Records being handled, over the current and the previous pull. */
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
     private readonly nats: TracedNats,
@@ -81,7 +84,11 @@ export class TickConsumer implements OnApplicationBootstrap, BeforeApplicationSh
         this.attached = true;
         waitingLogged = false;
         this.logger.info({ consumer: Consumers.history }, 'consuming tick records');
-        while (this.running) await this.pullBatch(consumer);
+        try {
+          while (this.running) await this.pullBatch(consumer);
+        } finally {
+          await Promise.allSettled([...this.inFlight]);
+        }
       } catch (error) {
         this.attached = false;
         if (!this.running) break;
@@ -115,19 +122,30 @@ export class TickConsumer implements OnApplicationBootstrap, BeforeApplicationSh
     return this.nats.jetstream.consumers.get(stream, Consumers.history);
   }
 
-  /** One pull: records are handled as they arrive; the next pull waits for all of them. */
+  /**
+   * One pull: records are handled as they arrive. The next pull does not wait for this batch's
+   * writes, only until at most HISTORY_BATCH records are still being handled, so a fetch round
+   * trip and a batch's slowest write no longer stall ingestion (the per-execution serializer
+   * keeps one execution's records in stream order across batches).
+   */
   private async pullBatch(consumer: Consumer): Promise<void> {
     const batch = await consumer.fetch({
       max_messages: this.config.HISTORY_BATCH,
       expires: FETCH_EXPIRES_MS,
     });
-    const inFlight: Promise<void>[] = [];
     for await (const msg of batch) {
       const record = this.decode(msg);
       if (!record) continue;
-      inFlight.push(this.perExecution.run(record.execId, () => this.handle(msg, record)));
+      const work = this.perExecution
+        .run(record.execId, () => this.handle(msg, record))
+        .catch((error: unknown) => {
+          // handle() settles every record itself; this only keeps a bug from going unnoticed.
+          this.logger.error({ err: error, seq: msg.seq }, 'tick record handling failed');
+        });
+      this.inFlight.add(work);
+      void work.finally(() => this.inFlight.delete(work));
     }
-    await Promise.all(inFlight);
+    while (this.inFlight.size > this.config.HISTORY_BATCH) await Promise.race(this.inFlight);
   }
 
   private decode(msg: JsMsg): TickRecordMessage | undefined {
