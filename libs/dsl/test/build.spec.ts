@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MemoryBlackboard, buildTree, type TreeDocument } from '@canopy/engine';
 import { buildFromSource, compile, formatError } from '../src';
+import { examples } from './support/examples';
 
 describe(buildFromSource.name, () => {
   it('compiles and builds a tree that ticks', () => {
@@ -30,10 +31,15 @@ describe(buildFromSource.name, () => {
     expect(tree?.tick().status).toBe('SUCCESS');
   });
 
-  it.each(readdirSync(join(__dirname, 'corpus')))(
+  it.each([
+    ...readdirSync(join(__dirname, 'corpus')).map((name): [string, string] => [
+      name,
+      readFileSync(join(__dirname, 'corpus', name), 'utf8'),
+    ]),
+    ...examples,
+  ])(
     'every tree of the compiled %s builds',
-    (name) => {
-      const source = readFileSync(join(__dirname, 'corpus', name), 'utf8');
+    (_name, source) => {
       const document = compile(source).document as TreeDocument;
       for (const tree of document.trees)
         expect(() => buildTree(document, { tree: tree.name })).not.toThrow();

@@ -185,7 +185,8 @@ describe('documents check accepts are documents the engine builds', () => {
         .filter((name) => name.endsWith('.lisp'))
         .map((name) => join(__dirname, '../../../examples', name)),
     ];
-    expect(files.length).toBeGreaterThan(10);
+    // 7 corpus files and the 3 examples (the corpus no longer holds copies of the examples).
+    expect(files.length).toBeGreaterThanOrEqual(10);
     let compiled = 0;
     for (const file of files) {
       const { document } = compile(readFileSync(file, 'utf8'), { file });

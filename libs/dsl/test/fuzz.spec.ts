@@ -10,6 +10,7 @@ import {
   validateDocument,
   type DslError,
 } from '../src';
+import { examples } from './support/examples';
 
 /** mulberry32: small, seedable, good enough to spread mutations. */
 function prng(seed: number): () => number {
@@ -26,6 +27,7 @@ function prng(seed: number): () => number {
 const CORPUS = join(__dirname, 'corpus');
 const SEEDS = [
   ...readdirSync(CORPUS).map((name) => readFileSync(join(CORPUS, name), 'utf8')),
+  ...examples.map(([, source]) => source),
   '(tree "a" (sequence (action go :x 1) (condition (> $a/b 2)) (log "m" [1 {:k "v"}])))',
   '(tree "s" (scoring-selector (option (+ 1 2) (subtree "s"))))',
 ];

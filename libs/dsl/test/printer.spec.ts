@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { NodeJson, TreeDocument } from '@canopy/engine';
 import { compile, format, formatError, print, validateDocument } from '../src';
+import { examples } from './support/examples';
 
 const CORPUS = join(__dirname, 'corpus');
 const FORMATTED = join(__dirname, 'formatted');
@@ -23,6 +24,7 @@ const INLINE: string[] = [
 
 const corpusAndInline: [string, string][] = [
   ...corpus,
+  ...examples,
   ...INLINE.map((s, i) => [`inline ${i}`, s] as [string, string]),
 ];
 
@@ -35,6 +37,10 @@ function formatted(source: string): string {
 describe(format.name, () => {
   it.each(corpus)('formats %s as the committed canonical text', (name, source) => {
     expect(formatted(source)).toBe(readFileSync(join(FORMATTED, name), 'utf8'));
+  });
+
+  it.each(examples)('keeps %s, which is canonical, unchanged', (_name, source) => {
+    expect(formatted(source)).toBe(source);
   });
 
   it.each(corpusAndInline)('is idempotent on %s', (_name, source) => {
