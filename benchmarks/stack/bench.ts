@@ -26,6 +26,7 @@ import { getFreePort, type NatsHandle, type RedisHandle, startNats, startRedis }
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { benchHistory, purgeTicks } from './history';
+import { TREE } from './trees';
 import { cpuMs, findPid, makeTempDir, REPO_ROOT, ServiceProcess } from './processes';
 import { delta, histogramDelta, parseMetrics, quantile, type Samples } from './prometheus';
 
@@ -36,28 +37,6 @@ const INTERVAL_MS = 100;
 const WINDOW_S = Number(process.env.BENCH_WINDOW_S ?? 20);
 const SETTLE_S = 5;
 
-/** 20 nodes; every tick writes `n` and `phase`, evaluates a few conditions and succeeds. */
-const TREE = `(tree "bench-20"
-  (sequence :id "root"
-    (set "n" (+ (get "n" 0) 1))
-    (selector
-      (condition (< $n 0))
-      (condition (= (get "mode" "patrol") "charge"))
-      (sequence
-        (condition (>= $n 0))
-        (invert (condition (> (get "battery" 100) 100)))
-        (success)))
-    (reactive-selector
-      (condition (< (get "battery" 100) 20))
-      (force-success
-        (sequence
-          (condition (>= (get "battery" 100) 20))
-          (set "phase" (mod $n 4))
-          (success))))
-    (selector
-      (failure)
-      (success))))
-`;
 
 const agent = new Agent({ keepAlive: true, maxSockets: 32 });
 

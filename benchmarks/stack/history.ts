@@ -15,6 +15,7 @@ import { Consumers, Streams, Subjects } from '@canopy/contracts';
 import { jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { cpuMs } from './processes';
+import { AUTO_TREE } from './trees';
 
 type NatsConnection = Awaited<ReturnType<typeof connect>>;
 
@@ -28,29 +29,6 @@ const REBUILD_TICKS = 1200;
 const REBUILD_SAMPLES = Number(process.env.BENCH_REBUILD_SAMPLES ?? 200);
 const REBUILD_WARMUP = 20;
 
-/** The bench-20 body under `repeat :times -1`: the root stays RUNNING, so `auto` never completes. */
-export const AUTO_TREE = `(tree "bench-auto"
-  (repeat :times -1
-    (sequence :id "root"
-      (set "n" (+ (get "n" 0) 1))
-      (selector
-        (condition (< $n 0))
-        (condition (= (get "mode" "patrol") "charge"))
-        (sequence
-          (condition (>= $n 0))
-          (invert (condition (> (get "battery" 100) 100)))
-          (success)))
-      (reactive-selector
-        (condition (< (get "battery" 100) 20))
-        (force-success
-          (sequence
-            (condition (>= (get "battery" 100) 20))
-            (set "phase" (mod $n 4))
-            (success))))
-      (selector
-        (failure)
-        (success)))))
-`;
 
 export type Http = (method: string, url: string, body?: unknown) => Promise<{ status: number; body: unknown }>;
 
