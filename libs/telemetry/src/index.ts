@@ -11,4 +11,9 @@ export {
   type SendOptions,
   type SubscribeOptions,
 } from './lib/traced-nats';
+export {
+  JetStreamPublishError,
+  type PublishFailure,
+  type StreamAck,
+} from './lib/jetstream-acks';
 export { NatsRequestError, type NatsRequestFailure } from './lib/nats-request-error';

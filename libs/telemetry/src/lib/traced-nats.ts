@@ -1,6 +1,7 @@
 import { isErrorBody, parseWith } from '@canopy/contracts';
-import type { JetStreamClient, JetStreamPublishOptions, PubAck } from '@nats-io/jetstream';
+import type { JetStreamClient } from '@nats-io/jetstream';
 import {
+  headers as createHeaders,
   type Msg,
   type MsgHdrs,
   type NatsConnection,
@@ -8,10 +9,11 @@ import {
   type Subscription,
   TimeoutError,
 } from '@nats-io/nats-core';
-import { context, type Span, SpanKind, trace } from '@opentelemetry/api';
+import { type Context, context, type Span, SpanKind, trace } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { z } from 'zod';
 import { errorBodyOf, hasErrorBody, InvalidPayloadError, isCodedError } from './error-body';
+import { JetStreamAcks, type StreamAck } from './jetstream-acks';
 import { decodeJson, encodeJson } from './json-codec';
 import { createLogger } from './logger';
 import { NatsRequestError } from './nats-request-error';
@@ -34,9 +36,10 @@ export interface RequestOptions extends SendOptions {
 export interface JsPublishOptions extends SendOptions {
   /** Dedup id: JetStream drops a second message with the same id within the stream's window. */
   msgID: string;
-  expect?: JetStreamPublishOptions['expect'];
-  timeoutMs?: number;
 }
+
+/** Header carrying JetStream's dedup id. */
+const MSG_ID = 'Nats-Msg-Id';
 
 export interface SubscribeOptions<T> {
   /** Queue group: each message goes to one member. */
@@ -62,13 +65,18 @@ export class TracedNats {
   private readonly logger: Logger;
   private readonly subscriptions = new Set<Subscription>();
   private readonly inFlight = new Set<Promise<void>>();
+  private readonly reconnectListeners = new Set<() => void>();
+  private acks: JetStreamAcks | undefined;
+  private readonly ackTimeoutMs: number;
 
   constructor(
     readonly connection: NatsConnection,
     private readonly js?: JetStreamClient,
-    opts: { logger?: Logger } = {},
+    opts: { logger?: Logger; ackTimeoutMs?: number } = {},
   ) {
     this.logger = opts.logger ?? createLogger('traced-nats');
+    this.ackTimeoutMs = opts.ackTimeoutMs ?? 5000;
+    void this.watchStatus();
   }
 
   get jetstream(): JetStreamClient {
@@ -111,22 +119,54 @@ export class TracedNats {
     );
   }
 
-  /** Publishes to JetStream and resolves with the stream's ack (`duplicate` when msgID was seen). */
-  jsPublish(subject: string, payload: unknown, opts: JsPublishOptions): Promise<PubAck> {
+  /**
+   * Publishes to JetStream and resolves with the stream's ack (`duplicate` when msgID was seen);
+   * rejects with JetStreamPublishError (its `failure` says why), after which resending with the
+   * same msgID is always safe.
+   */
+  jsPublish(subject: string, payload: unknown, opts: JsPublishOptions): Promise<StreamAck> {
     return withSpan(
       `${opts.pattern ?? subject} publish`,
-      () =>
-        this.jetstream.publish(subject, encodeJson(payload), {
-          msgID: opts.msgID,
-          headers: injectTraceHeaders(opts.headers),
-          ...(opts.expect ? { expect: opts.expect } : {}),
-          ...(opts.timeoutMs ? { timeout: opts.timeoutMs } : {}),
-        }),
+      () => {
+        const headers = injectTraceHeaders(opts.headers);
+        headers.set(MSG_ID, opts.msgID);
+        return this.jetStreamAcks().publish(subject, encodeJson(payload), headers);
+      },
       {
         kind: SpanKind.PRODUCER,
         attributes: { ...messagingAttributes(subject, 'send'), 'messaging.message.id': opts.msgID },
       },
     );
+  }
+
+  // ---- Batches: the caller's span covers many messages ----------------------------------------
+  // A tick sends a record and several events; a span per message would cost more than the tick.
+  // These take pre-encoded JSON and headers from `traceHeaders`, so every message still carries
+  // the trace context of the span that sent the batch.
+
+  /** Trace headers of `ctx` (default: the active context), to share among a batch's messages. */
+  traceHeaders(ctx: Context = context.active()): MsgHdrs {
+    return injectTraceHeaders(createHeaders(), ctx);
+  }
+
+  /** A core publish of JSON text or bytes, without a span of its own. */
+  send(subject: string, json: string | Uint8Array, headers: MsgHdrs): void {
+    this.connection.publish(subject, json, { headers });
+  }
+
+  /** `jsPublish` without a span of its own: `headers` must not be shared (the msg id is set on them). */
+  sendAcked(subject: string, json: string | Uint8Array, msgId: string, headers: MsgHdrs): Promise<StreamAck> {
+    headers.set(MSG_ID, msgId);
+    return this.jetStreamAcks().publish(subject, json, headers);
+  }
+
+  /**
+   * Runs `listener` each time the connection comes back after a disconnect (after acks still
+   * outstanding from before were failed as `interrupted`). Returns a function that removes it.
+   */
+  onReconnect(listener: () => void): () => void {
+    this.reconnectListeners.add(listener);
+    return () => this.reconnectListeners.delete(listener);
   }
 
   /**
@@ -169,6 +209,24 @@ export class TracedNats {
     await Promise.allSettled([...this.subscriptions].map((sub) => sub.drain()));
     await Promise.allSettled([...this.inFlight]);
     if (!this.connection.isClosed() && !this.connection.isDraining()) await this.connection.drain();
+  }
+
+  private jetStreamAcks(): JetStreamAcks {
+    return (this.acks ??= new JetStreamAcks(this.connection, this.ackTimeoutMs));
+  }
+
+  private async watchStatus(): Promise<void> {
+    for await (const status of this.connection.status()) {
+      if (status.type !== 'reconnect') continue;
+      this.acks?.interrupt();
+      for (const listener of this.reconnectListeners) {
+        try {
+          listener();
+        } catch (error) {
+          this.logger.error({ err: error }, 'reconnect listener failed');
+        }
+      }
+    }
   }
 
   private track(work: Promise<void>): Promise<void> {

@@ -1,10 +1,38 @@
-import { createInbox, type Msg, type MsgHdrs, type NatsConnection, type Subscription } from '@nats-io/nats-core';
+import {
+  createInbox,
+  type Msg,
+  type MsgHdrs,
+  type NatsConnection,
+  type Subscription,
+} from '@nats-io/nats-core';
 
 export interface StreamAck {
   stream: string;
   seq: number;
   /** The stream had a message with the same `Nats-Msg-Id` within its window and dropped this one. */
   duplicate: boolean;
+}
+
+/**
+ * Why an acknowledged publish failed. Every kind means "the message may or may not be stored":
+ * resend it with the same `Nats-Msg-Id` and the stream keeps one copy.
+ * - `no-stream`: nothing captures the subject (the stream is missing, e.g. after a NATS restart
+ *   without its store): create it, then resend;
+ * - `timeout`: no ack within the deadline;
+ * - `interrupted`: the connection dropped while the ack was outstanding;
+ * - `refused`: the stream answered an error (expectations, limits);
+ * - `closed`: the connection is closed for good.
+ */
+export type PublishFailure = 'no-stream' | 'timeout' | 'interrupted' | 'refused' | 'closed';
+
+export class JetStreamPublishError extends Error {
+  constructor(
+    readonly failure: PublishFailure,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'JetStreamPublishError';
+  }
 }
 
 interface Waiting {
@@ -16,7 +44,7 @@ interface Waiting {
 const decoder = new TextDecoder();
 
 /**
- * Acknowledged JetStream publishes for the tick hot path, without a request object per message.
+ * Acknowledged JetStream publishes without a request object per message.
  *
  * `JetStreamClient.publish` is a NATS request: per message it creates a request with a timer and
  * (for their stack traces) its error objects up front, about 60 µs of CPU on the runner's machine.
@@ -48,7 +76,7 @@ export class JetStreamAcks {
 
   /** Publishes `data` (JSON) with `headers`, which carry the `Nats-Msg-Id`; resolves on the stream's ack. */
   publish(subject: string, data: string | Uint8Array, headers: MsgHdrs): Promise<StreamAck> {
-    if (this.closed) return Promise.reject(new Error('NATS connection closed'));
+    if (this.closed) return Promise.reject(new JetStreamPublishError('closed', 'NATS connection closed'));
     const id = ++this.next;
     return new Promise<StreamAck>((resolve, reject) => {
       this.waiting.set(id, { resolve, reject, sentAt: Date.now() });
@@ -56,11 +84,20 @@ export class JetStreamAcks {
         this.nc.publish(subject, data, { reply: `${this.prefix}${id}`, headers });
       } catch (error) {
         this.waiting.delete(id);
-        reject(error as Error);
+        reject(new JetStreamPublishError('closed', (error as Error).message));
         return;
       }
       this.sweeper ??= setInterval(() => this.sweep(), Math.max(50, this.timeoutMs / 4)).unref();
     });
+  }
+
+  /**
+   * Fails every publish still waiting for its ack. Called when the connection came back: acks of
+   * messages sent to the server that went away will never arrive, and the caller resends (the
+   * stream drops the copies it already has) instead of waiting out the timeout.
+   */
+  interrupt(): void {
+    this.failAll(new JetStreamPublishError('interrupted', 'NATS connection was interrupted before the stream acknowledged'));
   }
 
   /** Fails whatever is still waiting and stops listening. */
@@ -68,7 +105,7 @@ export class JetStreamAcks {
     if (this.closed) return;
     this.closed = true;
     if (!this.nc.isClosed()) this.sub.unsubscribe();
-    this.failAll(new Error('NATS connection closed before the stream acknowledged'));
+    this.failAll(new JetStreamPublishError('closed', 'NATS connection closed before the stream acknowledged'));
   }
 
   private onAck(msg: Msg): void {
@@ -79,16 +116,21 @@ export class JetStreamAcks {
     if (this.waiting.size === 0) this.stopSweeper();
     // "No responders" (nothing captures the subject) and other statuses come as headers only.
     if (msg.data.length === 0 && msg.headers?.hasError) {
-      waiting.reject(new Error(`JetStream publish failed: ${msg.headers.code} ${msg.headers.description}`));
+      const failure = msg.headers.code === 503 ? 'no-stream' : 'refused';
+      waiting.reject(
+        new JetStreamPublishError(failure, `JetStream publish failed: ${msg.headers.code} ${msg.headers.description}`),
+      );
       return;
     }
     try {
-      const ack = JSON.parse(decoder.decode(msg.data)) as Partial<StreamAck> & { error?: { code: number; description: string } };
+      const ack = JSON.parse(decoder.decode(msg.data)) as Partial<StreamAck> & {
+        error?: { code: number; description: string };
+      };
       if (ack.error) throw new Error(`JetStream publish failed: ${ack.error.code} ${ack.error.description}`);
       if (!ack.stream) throw new Error('invalid JetStream ack');
       waiting.resolve({ stream: ack.stream, seq: ack.seq ?? 0, duplicate: ack.duplicate === true });
     } catch (error) {
-      waiting.reject(error as Error);
+      waiting.reject(new JetStreamPublishError('refused', (error as Error).message));
     }
   }
 
@@ -97,15 +139,16 @@ export class JetStreamAcks {
     for (const [id, waiting] of this.waiting) {
       if (waiting.sentAt > expired) break; // insertion order is send order
       this.waiting.delete(id);
-      waiting.reject(new Error(`no JetStream ack within ${this.timeoutMs} ms`));
+      waiting.reject(new JetStreamPublishError('timeout', `no JetStream ack within ${this.timeoutMs} ms`));
     }
     if (this.waiting.size === 0) this.stopSweeper();
   }
 
   private failAll(error: Error): void {
-    for (const waiting of this.waiting.values()) waiting.reject(error);
+    const all = [...this.waiting.values()];
     this.waiting.clear();
     this.stopSweeper();
+    for (const waiting of all) waiting.reject(error);
   }
 
   private stopSweeper(): void {

@@ -3,7 +3,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { startNats, type NatsHandle } from '@canopy/testing';
-import { JetStreamAcks } from './js-acks';
+import { JetStreamAcks } from './lib/jetstream-acks';
 
 const withId = (id: string) => {
   const h = headers();
@@ -47,11 +47,17 @@ describe('JetStreamAcks (real nats-server)', () => {
 
   it('rejects when no stream captures the subject (no responders) and when the stream refuses', async () => {
     const acks = new JetStreamAcks(nc);
-    await expect(acks.publish('nowhere.x', '{}', withId('n-1'))).rejects.toThrow(/503/);
+    await expect(acks.publish('nowhere.x', '{}', withId('n-1'))).rejects.toMatchObject({
+      failure: 'no-stream',
+      message: expect.stringMatching(/503/),
+    });
     const refused = headers();
     refused.set('Nats-Msg-Id', 'r-1');
     refused.set('Nats-Expected-Stream', 'OTHER');
-    await expect(acks.publish('acks.b', '{}', refused)).rejects.toThrow(/JetStream publish failed/);
+    await expect(acks.publish('acks.b', '{}', refused)).rejects.toMatchObject({
+      failure: 'refused',
+      message: expect.stringMatching(/JetStream publish failed/),
+    });
     acks.close();
   });
 
@@ -59,11 +65,25 @@ describe('JetStreamAcks (real nats-server)', () => {
     // A core subscriber that never answers stands in for a stream that does not ack.
     const silent = nc.subscribe('silent.>');
     const acks = new JetStreamAcks(nc, 200);
-    await expect(acks.publish('silent.a', '{}', withId('s-1'))).rejects.toThrow(/no JetStream ack within 200 ms/);
+    await expect(acks.publish('silent.a', '{}', withId('s-1'))).rejects.toMatchObject({
+      failure: 'timeout',
+      message: 'no JetStream ack within 200 ms',
+    });
     const pending = acks.publish('silent.b', '{}', withId('s-2'));
     acks.close();
     await expect(pending).rejects.toThrow(/closed/);
     await expect(acks.publish('acks.c', '{}', withId('c-1'))).rejects.toThrow(/closed/);
+    silent.unsubscribe();
+  });
+
+  it('fails the publishes still waiting when the connection is interrupted, and keeps working after', async () => {
+    const silent = nc.subscribe('silent2.>');
+    const acks = new JetStreamAcks(nc, 60_000);
+    const pending = acks.publish('silent2.a', '{}', withId('i-1'));
+    acks.interrupt();
+    await expect(pending).rejects.toMatchObject({ failure: 'interrupted' });
+    await expect(acks.publish('acks.d', '{"n":4}', withId('d-1'))).resolves.toMatchObject({ stream: 'ACKS', duplicate: false });
+    acks.close();
     silent.unsubscribe();
   });
 });
