@@ -4,6 +4,7 @@ import {
   Controller,
   Get,
   Header,
+  Inject,
   Injectable,
   Module,
   type BeforeApplicationShutdown,
@@ -22,7 +23,13 @@ class RunnerLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdo
   constructor(
     private readonly runner: TickRunner,
     private readonly health: HealthRegistry,
+    @Inject(CONFIG) private readonly config: RunnerConfig,
   ) {}
+
+  /** The handover gets most of the shutdown deadline; the connections close in the rest. */
+  private get handoverMs(): number {
+    return Math.max(500, Math.floor(this.config.SHUTDOWN_TIMEOUT_MS * 0.6));
+  }
 
   async onApplicationBootstrap(): Promise<void> {
     this.health.register('membership', async () => {
@@ -33,7 +40,7 @@ class RunnerLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdo
 
   /** SIGTERM: finish in-flight ticks, release leases, leave; service-kit drains NATS after this. */
   async beforeApplicationShutdown(): Promise<void> {
-    await this.runner.stop();
+    await this.runner.stop(this.handoverMs);
   }
 }
 
@@ -74,7 +81,7 @@ export function tickRunnerModule(config: RunnerConfig): Type<unknown> {
               leaseTtlMs: cfg.LEASE_TTL_MS,
               actionTimeoutMs: cfg.ACTION_TIMEOUT_MS,
             },
-            { bus: nats, nats: nats.connection, redis, log: logger },
+            { nats, redis, log: logger },
           ),
       },
       RunnerLifecycle,

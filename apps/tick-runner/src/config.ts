@@ -14,10 +14,15 @@ export const RunnerConfigSchema = z.object({
   PORT: envPort(3001),
   /** Virtual shards executions hash onto; every runner of a deployment must agree on it. */
   SHARD_COUNT: envInt(DEFAULT_SHARD_COUNT, { min: 1, max: 4096 }),
-  /** Lifetime of a shard lease and of a membership entry without renewal (renewed every third). */
-  LEASE_TTL_MS: envInt(5000, { min: 300, max: 600_000 }),
+  /**
+   * Lifetime of a shard lease and of a membership entry without renewal (renewed every third): a
+   * crashed runner's shards move after at most this long (docs/reliability.md).
+   */
+  LEASE_TTL_MS: envInt(2000, { min: 300, max: 600_000 }),
   /** Default wait for a remote action's reply; a node's `:timeout-ms` overrides it. */
   ACTION_TIMEOUT_MS: envInt(30_000, { min: 1, max: 86_400_000 }),
+  /** How long a SIGTERM may take in all (handover, then closing connections), whatever NATS and Redis do. */
+  SHUTDOWN_TIMEOUT_MS: envInt(10_000, { min: 1000, max: 600_000 }),
   /** Unique per process; defaults to hostname-pid-random. */
   RUNNER_ID: z.string().trim().regex(ID_PATTERN, { error: 'must be 1-128 characters of A-Z a-z 0-9 _ -' }).optional(),
 });

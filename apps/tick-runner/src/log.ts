@@ -6,9 +6,3 @@ export interface Log {
   error(obj: object, msg?: string): void;
 }
 
-export const silentLog: Log = {
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-};

@@ -1,19 +1,9 @@
-import { bootstrapHttpService, ConfigError, loadConfig } from '@canopy/service-kit';
+import { bootstrapHttpService, loadConfigOrExit } from '@canopy/service-kit';
 import { createLogger } from '@canopy/telemetry';
 import { tickRunnerModule } from './app.module';
-import { RunnerConfigSchema, type RunnerConfig } from './config';
+import { RunnerConfigSchema } from './config';
 
-function readConfig(): RunnerConfig {
-  try {
-    return loadConfig(RunnerConfigSchema);
-  } catch (error) {
-    // Fail fast naming every bad variable; nothing is connected yet.
-    console.error(error instanceof ConfigError ? error.message : error);
-    process.exit(1);
-  }
-}
-
-const config = readConfig();
+const config = loadConfigOrExit(RunnerConfigSchema);
 void bootstrapHttpService(tickRunnerModule(config), {
   serviceName: config.SERVICE_NAME,
   port: config.PORT,

@@ -1,5 +1,7 @@
 import type { Redis, Result } from 'ioredis';
-import { COMMIT_LUA } from './executions/commit.lua';
+import { AppError } from '@canopy/service-kit';
+import { COMMIT_LUA } from './commit/commit.lua';
+import { CREATE_EXEC_LUA, RELEASE_HOLDERS_LUA } from './executions/execution-store';
 import { ACQUIRE_LUA, HEARTBEAT_LUA, RELEASE_LUA, RENEW_LUA } from './ownership/leases.lua';
 import { REGISTER_TREE_LUA } from './registry/tree-store';
 
@@ -9,6 +11,8 @@ type Arg = string | number | Buffer;
 declare module 'ioredis' {
   interface RedisCommander<Context> {
     canopyCommit(numKeys: number, ...args: Arg[]): Result<unknown[], Context>;
+    canopyCreateExec(meta: string, values: string, versions: string, ...args: (string | number)[]): Result<number, Context>;
+    canopyReleaseHolders(values: string, versions: string, prefix: string, holder: string): Result<unknown[], Context>;
     canopyAcquire(lease: string, epochKey: string, owner: string, ttlMs: number): Result<[number, number | string], Context>;
     canopyRenew(lease: string, owner: string, epoch: number, ttlMs: number): Result<number, Context>;
     canopyRelease(lease: string, owner: string, epoch: number): Result<number, Context>;
@@ -20,12 +24,14 @@ declare module 'ioredis' {
 const defined = new WeakSet<Redis>();
 
 /**
- * Registers the runner's Lua scripts on a client (EVALSHA with automatic script loading, also in
- * pipelines). Idempotent per client.
+ * Registers every Lua script of the runner on a client, in this one place (EVALSHA with automatic
+ * script loading, also in pipelines). Idempotent per client.
  */
 export function defineScripts(redis: Redis): Redis {
   if (defined.has(redis)) return redis;
   redis.defineCommand('canopyCommit', { lua: COMMIT_LUA });
+  redis.defineCommand('canopyCreateExec', { lua: CREATE_EXEC_LUA, numberOfKeys: 3 });
+  redis.defineCommand('canopyReleaseHolders', { lua: RELEASE_HOLDERS_LUA, numberOfKeys: 2 });
   redis.defineCommand('canopyAcquire', { lua: ACQUIRE_LUA, numberOfKeys: 2 });
   redis.defineCommand('canopyRenew', { lua: RENEW_LUA, numberOfKeys: 1 });
   redis.defineCommand('canopyRelease', { lua: RELEASE_LUA, numberOfKeys: 1 });
@@ -33,4 +39,13 @@ export function defineScripts(redis: Redis): Redis {
   redis.defineCommand('canopyRegisterTree', { lua: REGISTER_TREE_LUA, numberOfKeys: 1 });
   defined.add(redis);
   return redis;
+}
+
+/** A Redis call whose failure means "storage unavailable, retry": answered 503, not 500. */
+export async function reachRedis<T>(call: Promise<T>): Promise<T> {
+  try {
+    return await call;
+  } catch (error) {
+    throw new AppError('DEPENDENCY_UNAVAILABLE', `storage unavailable: ${(error as Error).message}`, undefined, {}, { cause: error });
+  }
 }

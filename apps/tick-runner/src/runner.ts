@@ -1,29 +1,32 @@
-import type { NatsConnection } from '@nats-io/nats-core';
 import type { Redis } from 'ioredis';
 import { Subjects, type RunnersChanged } from '@canopy/contracts';
 import type { ActionFn } from '@canopy/engine';
+import type { TracedNats } from '@canopy/telemetry';
+import type { Subscription } from '@nats-io/nats-core';
 import { RemoteActions } from './actions/remote-actions';
-import { CreateExecution } from './executions/create-execution.usecase';
-import { ExecutionCommands } from './executions/execution-commands';
-import { ExecutionHost } from './executions/execution-host';
-import { ExecutionQueries } from './executions/execution-queries.usecase';
+import { subscribeCommands } from './commands/command-handler';
+import { CreateExecution } from './commands/create-execution.use-case';
+import { ExecutionCommands } from './commands/execution-commands';
+import { ExecutionQueries } from './commands/execution-queries.use-case';
+import { subscribeBroadcasts, subscribeServiceHandlers } from './commands/service-handlers';
+import { Committer } from './commit/committer';
+import { Outbox } from './delivery/outbox';
+import { Publisher } from './delivery/publisher';
+import { ensureStreams } from './delivery/streams';
 import { ExecutionStore } from './executions/execution-store';
-import { Publisher } from './executions/publisher';
 import { ScopeCache } from './executions/scope-cache';
-import { TreeDocuments } from './executions/tree-documents';
 import type { Log } from './log';
 import { RunnerMetrics } from './metrics';
-import type { Bus, BusSubscription } from './messaging/bus';
-import { commandHandler } from './messaging/command-handler';
-import { subscribeBroadcasts, subscribeServiceHandlers } from './messaging/service-handlers';
-import { ensureStreams } from './messaging/streams';
-import { NatsWire } from './messaging/wire';
 import { Leases } from './ownership/leases';
 import { Membership } from './ownership/membership';
 import { ShardManager } from './ownership/shard-manager';
 import { defineScripts } from './redis-scripts';
-import { TreeRegistry } from './registry/tree-registry.usecase';
+import { TreeDocuments } from './registry/tree-documents';
+import { TreeRegistry } from './registry/tree-registry.use-case';
 import { TreeStore } from './registry/tree-store';
+import { ExecutionHost } from './ticking/execution-host';
+import { Scheduler } from './ticking/scheduler';
+import { TickSlot } from './ticking/tick-slot';
 
 export interface TickRunnerOptions {
   runnerId: string;
@@ -33,9 +36,7 @@ export interface TickRunnerOptions {
 }
 
 export interface TickRunnerDeps {
-  bus: Bus;
-  /** The raw connection, for JetStream stream management. */
-  nats: NatsConnection;
+  nats: TracedNats;
   redis: Redis;
   log: Log;
   /** Actions served in-process; every other name goes to action workers over NATS. */
@@ -50,8 +51,9 @@ export interface RunnerStatus {
 }
 
 /**
- * One tick runner: composes the stores, use cases, the execution host with its scheduler, and
- * shard ownership; `start` joins the deployment, `stop` hands everything over and leaves.
+ * One tick runner: composes the stores, use cases, the execution host with its scheduler, the
+ * committer and the outbox, and shard ownership; `start` joins the deployment, `stop` hands
+ * everything over and leaves.
  */
 export class TickRunner {
   readonly host: ExecutionHost;
@@ -59,39 +61,51 @@ export class TickRunner {
   readonly registry: TreeRegistry;
   readonly queries: ExecutionQueries;
   readonly metrics = new RunnerMetrics();
-  private readonly subscriptions: BusSubscription[] = [];
-  /** The publisher's NATS output (tick records with stream acks, events), on `deps.nats`. */
-  private readonly wire: NatsWire;
+  private readonly outbox: Outbox;
+  private readonly subscriptions: Subscription[] = [];
   private started = false;
+  private joined = false;
 
   constructor(
     readonly options: TickRunnerOptions,
     private readonly deps: TickRunnerDeps,
   ) {
-    const { bus, redis, log } = deps;
+    const { nats, redis, log } = deps;
     defineScripts(redis);
     const trees = new TreeStore(redis);
     const documents = new TreeDocuments(trees);
     const store = new ExecutionStore(redis);
     const cache = new ScopeCache((scope) => store.loadScope(scope));
-    this.wire = new NatsWire(deps.nats);
-    const publisher = new Publisher(this.wire, options.runnerId);
-    const remoteActions = new RemoteActions(bus, {
-      defaultTimeoutMs: options.actionTimeoutMs,
-      onError: (error, action) => log.warn({ err: error, action }, 'remote action failed'),
-    });
-    this.host = new ExecutionHost({
-      runnerId: options.runnerId,
-      redis,
-      store,
-      documents,
-      cache,
-      publisher,
-      remoteActions,
-      localActions: deps.localActions,
+    const publisher = new Publisher(nats, options.runnerId);
+    this.outbox = new Outbox({
+      nats,
+      trim: (through) => store.trimOutboxes(through),
+      ensureStreams: () => ensureStreams(nats.connection, log),
+      onRoom: (execId) => this.host.deliveryRoom(execId),
       log,
       metrics: this.metrics,
     });
+    const remoteActions = new RemoteActions(nats, {
+      defaultTimeoutMs: options.actionTimeoutMs,
+      onError: (error, action) => log.warn({ err: error, action }, 'remote action failed'),
+    });
+    const scheduler = new Scheduler<string>((ids) => slot.run(ids), undefined, (error) =>
+      log.error({ err: error }, 'scheduler slot failed'),
+    );
+    this.host = new ExecutionHost({
+      runnerId: options.runnerId,
+      store,
+      documents,
+      cache,
+      outbox: this.outbox,
+      publisher,
+      scheduler,
+      remoteActions,
+      localActions: deps.localActions,
+      log,
+    });
+    const committer = new Committer(redis, cache, publisher, this.host, log, this.metrics);
+    const slot = new TickSlot(this.host, committer, this.outbox, publisher, cache, log, this.metrics);
     const leases = new Leases(redis, options.runnerId, options.leaseTtlMs);
     this.shards = new ShardManager(new Membership(redis, options.runnerId, options.leaseTtlMs), leases, this.host, {
       shardCount: options.shardCount,
@@ -100,22 +114,12 @@ export class TickRunner {
       onLeaseChange: () => this.metrics.leaseChanges++,
       onError: (error, during) => log.error({ err: error, during }, 'ownership error'),
     });
-    const commands = new ExecutionCommands(this.host, redis, cache, publisher);
-    const onCommand = commandHandler(commands, options.shardCount, log, () => redis.status !== 'ready');
-    this.host.attach(this.shards, (shard) => bus.subscribe(Subjects.commandsOfShard(shard), onCommand(shard)));
+    const commands = new ExecutionCommands(this.host, committer, this.outbox, publisher);
+    this.host.attach(this.shards, (shard) => subscribeCommands(nats, commands, options.shardCount, shard));
     this.registry = new TreeRegistry(trees);
-    this.queries = new ExecutionQueries(store, leases, bus, options.shardCount);
-    const createExecution = new CreateExecution(trees, documents, store, bus, publisher, options.shardCount);
-    this.subscriptions.push(
-      ...subscribeServiceHandlers({
-        bus,
-        registry: this.registry,
-        createExecution,
-        queries: this.queries,
-        log,
-        storageDown: () => redis.status !== 'ready',
-      }),
-    );
+    this.queries = new ExecutionQueries(store, leases, nats, publisher, options.shardCount);
+    const createExecution = new CreateExecution(trees, documents, store, nats, publisher, options.shardCount);
+    this.subscriptions.push(...subscribeServiceHandlers({ nats, registry: this.registry, createExecution, queries: this.queries }));
   }
 
   get runnerId(): string {
@@ -125,37 +129,51 @@ export class TickRunner {
   async start(): Promise<void> {
     if (this.started) return;
     this.started = true;
-    await ensureStreams(this.deps.nats, this.deps.log);
+    await ensureStreams(this.deps.nats.connection, this.deps.log);
     this.subscriptions.push(
-      ...subscribeBroadcasts(this.deps.bus, this.host, (change) => this.onPeer(change), this.deps.log),
+      ...subscribeBroadcasts(this.deps.nats, this.host, (change) => this.onPeer(change), this.deps.log),
     );
     await this.shards.start();
+    this.joined = true;
     this.announce('joined');
     this.deps.log.info({ runner: this.runnerId, shards: this.shards.heldShards().length }, 'runner started');
   }
 
   /**
-   * Clean leave: stop taking requests, leave the membership, finish in-flight ticks and release
-   * every lease (peers take the shards at once), announce it, stop the scheduler.
+   * Clean leave: stop taking requests, leave the membership, finish in-flight ticks, deliver what
+   * was committed and release every lease (peers take the shards at once), announce it, stop the
+   * scheduler. Whatever the brokers do, it gives up after `deadlineMs`: leases not released then
+   * expire by themselves and undelivered records stay in the Redis outbox for the next owner.
    */
-  async stop(): Promise<void> {
+  async stop(deadlineMs = 10_000): Promise<void> {
     if (!this.started) return;
     this.started = false;
+    this.joined = false;
     for (const sub of this.subscriptions.splice(0)) sub.unsubscribe();
-    await this.shards.leave();
-    this.announce('left');
-    await this.host.close();
-    this.wire.close();
+    const leave = (async () => {
+      await this.shards.leave();
+      this.announce('left');
+    })().catch((error: unknown) => this.deps.log.warn({ err: error }, 'clean leave failed'));
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<'deadline'>((resolve) => (timer = setTimeout(() => resolve('deadline'), deadlineMs)));
+    if ((await Promise.race([leave, deadline])) === 'deadline') {
+      this.deps.log.warn({ deadlineMs }, 'leave did not finish in time; peers take the shards when the leases expire');
+      this.shards.halt();
+    }
+    clearTimeout(timer);
+    await Promise.race([this.host.close(), new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
+    this.outbox.close();
     this.deps.log.info({ runner: this.runnerId }, 'runner stopped');
   }
 
   /** Simulates a crash in tests: stops ticking and renewing without releasing anything. */
   async crash(): Promise<void> {
     this.started = false;
+    this.joined = false;
     for (const sub of this.subscriptions.splice(0)) sub.unsubscribe();
     this.shards.halt();
+    this.outbox.close();
     await this.host.close();
-    this.wire.close();
   }
 
   /** Prometheus text for GET /metrics. */
@@ -167,12 +185,13 @@ export class TickRunner {
       members: this.shards.liveMembers().length,
       lagMs: stats.maxLagMs,
       slots: stats.slots,
+      backlog: this.outbox.backlog(),
     });
   }
 
-  /** Ready once it joined the membership and holds a current view of it. */
+  /** Ready once the streams exist and it joined the membership and took its shards. */
   get ready(): boolean {
-    return this.started;
+    return this.joined;
   }
 
   status(): RunnerStatus {
@@ -186,11 +205,11 @@ export class TickRunner {
 
   private announce(change: RunnersChanged['change']): void {
     const message: RunnersChanged = { runner: this.runnerId, change };
-    this.deps.bus.publish(Subjects.runnersChanged, message);
+    this.deps.nats.publish(Subjects.runnersChanged, message);
   }
 
   private onPeer(change: RunnersChanged): void {
     if (change.runner === this.runnerId) return;
-    void this.shards.refresh();
+    void this.shards.refresh().catch((error: unknown) => this.deps.log.warn({ err: error }, 'rebalance after a peer change failed'));
   }
 }

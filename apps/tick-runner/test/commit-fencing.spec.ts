@@ -1,7 +1,7 @@
 import { RedisKeys, Subjects, shardOf, type BlackboardChanged, type TickResponse } from '@canopy/contracts';
 import type { ActionOutcome } from '@canopy/engine';
 import type { TestInfra } from '@canopy/testing';
-import { parseCommitReply, queueCommit } from '../src/executions/commit';
+import { parseCommitReply, queueCommit, type ScopeWrite } from '../src/commit/commit-request';
 import { metaFromHash } from '../src/executions/execution-meta';
 import {
   SHARDS,
@@ -57,6 +57,10 @@ describe('tick-runner: commits are atomic and fenced; outside writes land betwee
     const meta = metaFromHash(await runner.redis.hgetall(RedisKeys.execMeta(id)));
     if (!meta) throw new Error('no meta');
     const pipeline = runner.redis.pipeline();
+    const writes: ScopeWrite[] = [
+      { scope: 'global', key: 'g', value: 'intruder', deleted: false },
+      { scope: `exec:${id}`, key: 'x', value: 'intruder', deleted: false },
+    ];
     queueCommit(pipeline, {
       runnerId: owner,
       shard: shardOf(id, SHARDS),
@@ -64,14 +68,11 @@ describe('tick-runner: commits are atomic and fenced; outside writes land betwee
       kind: 'tick',
       meta: { ...meta, tick },
       checkpoint: { v: 1, fingerprint: 'x', tick, nodes: {} },
-      writes: [
-        { scope: 'global', key: 'g', value: 'intruder', deleted: false },
-        { scope: `exec:${id}`, key: 'x', value: 'intruder', deleted: false },
-      ],
+      writes,
     });
     const [[error, reply]] = (await pipeline.exec()) as [[Error | null, unknown]];
     if (error) throw error;
-    return parseCommitReply(reply);
+    return parseCommitReply(reply, writes);
   };
 
   it('commits writes to every scope, the checkpoint and the metadata together, and announces shared writes', async () => {

@@ -67,7 +67,7 @@ export async function startRunner(
       leaseTtlMs: opts.leaseTtlMs ?? 3000,
       actionTimeoutMs: opts.actionTimeoutMs ?? 5000,
     },
-    { bus, nats: nc, redis, log, localActions: opts.localActions },
+    { nats: bus, redis, log, localActions: opts.localActions },
   );
   await runner.start();
   let closed = false;

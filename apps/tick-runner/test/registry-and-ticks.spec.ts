@@ -1,4 +1,6 @@
 import { RedisKeys, Subjects, shardOf, type Execution, type TickResponse, type TreeRecord, type TreeSummary } from '@canopy/contracts';
+import { compile } from '@canopy/dsl';
+import { MemoryBlackboard, buildTree, type TreeDocument } from '@canopy/engine';
 import type { TestInfra } from '@canopy/testing';
 import {
   SHARDS,
@@ -122,14 +124,22 @@ describe('tick-runner: registry, executions and manual ticks over NATS', () => {
     // Derived events, in order, per tick.
     const events = await readEvents(gateway.nc, 'exec-1');
     const tick1 = events.filter((e) => e.data.tick === 1).map((e) => e.data);
+    // The same tree on the embedded engine says which nodes change in the first tick.
+    const embedded = buildTree(compile(COUNTER).document as TreeDocument, {
+      blackboard: new MemoryBlackboard({ exec: { n: 0 } }),
+      record: { nodes: true, writes: true, logs: true, progress: true, errors: true },
+    });
+    const changes = embedded.tick().nodes.map((c) => ({ nodeId: c.id, from: c.from, to: c.to }));
+    expect(changes.length).toBeGreaterThan(0);
     expect(tick1.map((e) => e.type)).toEqual([
       'tick_start',
-      ...Array(tick1.filter((e) => e.type === 'node_update').length).fill('node_update'),
+      ...changes.map(() => 'node_update'),
       'blackboard_update',
       'log',
       'tick_complete',
       'execution_completed',
     ]);
+    expect(tick1.filter((e) => e.type === 'node_update').map((e) => e.data)).toEqual(changes);
     expect(tick1.map((e) => e.seq)).toEqual(tick1.map((_, i) => i));
     expect(tick1.find((e) => e.type === 'blackboard_update')?.data).toEqual({ key: 'n', scope: 'exec:exec-1', value: 1, old: 0 });
     expect(tick1.find((e) => e.type === 'tick_complete')?.data).toMatchObject({ status: 'FAILURE', writes: 1 });

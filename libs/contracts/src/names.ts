@@ -78,8 +78,10 @@ export const MSG_ID_HEADER = 'Nats-Msg-Id';
 export const tickMsgId = (execId: string, tick: number) => `${execId}:${tick}`;
 
 /**
- * Redis keys. Per-execution keys share the hash tag `{exec:<id>}` so a tick's commit touches one
- * Redis Cluster slot for execution-scoped data.
+ * Redis keys. Per-execution keys share the hash tag `{exec:<id>}`, so everything of one execution
+ * lives in one Redis Cluster slot. The tick commit also reads the shard's lease and writes shared
+ * scopes, which are other slots: docs/architecture.md ("Redis Cluster") says what a Cluster
+ * deployment changes.
  */
 export const RedisKeys = {
   /** Hash key -> JSON value. */
@@ -89,10 +91,11 @@ export const RedisKeys = {
   execMeta: (execId: string) => `canopy:exec:{exec:${execId}}`,
   execCheckpoint: (execId: string) => `canopy:ckpt:{exec:${execId}}`,
   /**
-   * The last committed TickRecordMessage (an outbox): committed with the tick, republished by a
-   * runner that takes the execution over, so a record lost between commit and publish is not.
+   * The outbox: a sorted set of committed TickRecordMessages (score = tick) not yet known to be
+   * in CANOPY_TICKS. A tick's record is added by its commit and removed once the stream acked it;
+   * whatever is left is published again by whichever runner holds the execution next.
    */
-  execLastRecord: (execId: string) => `canopy:rec:{exec:${execId}}`,
+  execOutbox: (execId: string) => `canopy:outbox:{exec:${execId}}`,
   execIndex: 'canopy:execs',
   shardExecs: (shard: number) => `canopy:shard:${shard}:execs`,
   tree: (name: string) => `canopy:tree:${name}`,

@@ -7,3 +7,4 @@ export { BuildError, type BuildErrorCode } from './errors';
 export { MemoryBlackboard, type BlackboardInit } from './blackboard/memory-blackboard';
 export { ActionRegistry } from './actions/action-registry';
 export { ManualClock, systemClock } from './clock';
+export { SEMAPHORE_KEY_PREFIX } from './nodes/decorators/semaphore';

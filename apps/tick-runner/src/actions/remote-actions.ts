@@ -5,7 +5,7 @@ import {
   type ActionRequest,
 } from '@canopy/contracts';
 import type { ActionFn, ActionOutcome, ActionResolver } from '@canopy/engine';
-import type { Bus } from '../messaging/bus';
+import type { TracedNats } from '@canopy/telemetry';
 
 /** Action argument that overrides the runner's ACTION_TIMEOUT_MS for one node. */
 export const TIMEOUT_ARG = 'timeout-ms';
@@ -23,7 +23,7 @@ export interface RemoteActionsOptions {
  */
 export class RemoteActions implements ActionResolver {
   constructor(
-    private readonly bus: Bus,
+    private readonly nats: TracedNats,
     private readonly options: RemoteActionsOptions,
   ) {}
 
@@ -50,11 +50,11 @@ export class RemoteActions implements ActionResolver {
     if (ctx.signal.aborted) return 'FAILURE';
     const onAbort = () => {
       const cancel: ActionCancel = { invocationId: ctx.invocationId };
-      this.bus.publish(Subjects.actionCancel(name), cancel);
+      this.nats.publish(Subjects.actionCancel(name), cancel);
     };
     ctx.signal.addEventListener('abort', onAbort, { once: true });
     try {
-      const reply = ActionReplySchema.safeParse(await this.bus.request<unknown>(Subjects.action(name), request, { timeoutMs: timeout }));
+      const reply = ActionReplySchema.safeParse(await this.nats.request<unknown>(Subjects.action(name), request, { timeoutMs: timeout }));
       if (!reply.success) {
         this.options.onError?.(new Error(`malformed reply from action worker: ${reply.error.message}`), name);
         return 'FAILURE';

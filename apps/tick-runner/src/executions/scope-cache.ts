@@ -31,20 +31,25 @@ export interface VersionedChange {
  * arrive from two directions (our own commits returning Redis versions, and `canopy.bb.*.changed`
  * from the blackboard service and other runners) in no guaranteed order, and Redis versions only
  * grow, so "newest version wins" converges on what Redis holds whatever the arrival order.
+ *
+ * An engine write lands here before its commit, so the executions of one runner see each other's
+ * writes at once. When a commit is refused or fails, the scopes it wrote hold values Redis never
+ * received: the committer marks them stale, and no execution that reads a stale scope ticks before
+ * `refresh` has read it again from Redis.
  */
 export class ScopeCache {
   private readonly scopes = new Map<string, CachedScope>();
-  /** Scopes being loaded, with the outside changes that arrived meanwhile (applied after the load). */
+  /**
+   * Scopes being read from Redis (first load or reload), with the versioned changes that arrived
+   * meanwhile: applied after the read, so a change newer than the read is never lost.
+   */
   private readonly loading = new Map<string, { promise: Promise<void>; buffered: VersionedChange[] }>();
+  private readonly stale = new Set<string>();
 
   constructor(private readonly loader: ScopeLoader) {}
 
   isCached(scope: string): boolean {
     return this.scopes.has(scope);
-  }
-
-  cachedScopes(): string[] {
-    return [...this.scopes.keys()];
   }
 
   /** Takes a reference on `scope`, loading it from Redis on first use. */
@@ -54,24 +59,7 @@ export class ScopeCache {
       cached.refs++;
       return;
     }
-    let pending = this.loading.get(scope);
-    if (!pending) {
-      const buffered: VersionedChange[] = [];
-      const promise = this.loader(scope).then(
-        (data) => {
-          this.loading.delete(scope);
-          this.scopes.set(scope, { ...data, refs: 0 });
-          for (const change of buffered) this.apply(change);
-        },
-        (error: unknown) => {
-          this.loading.delete(scope);
-          throw error;
-        },
-      );
-      pending = { promise, buffered };
-      this.loading.set(scope, pending);
-    }
-    await pending.promise;
+    await (this.loading.get(scope)?.promise ?? this.read(scope));
     const loaded = this.scopes.get(scope);
     if (loaded) loaded.refs++;
   }
@@ -81,16 +69,50 @@ export class ScopeCache {
     const cached = this.scopes.get(scope);
     if (!cached) return;
     cached.refs--;
-    if (cached.refs <= 0) this.scopes.delete(scope);
+    if (cached.refs <= 0) {
+      this.scopes.delete(scope);
+      this.stale.delete(scope);
+    }
   }
 
-  /** Re-reads a scope from Redis (after a failed commit left uncommitted values in the cache). */
-  async reload(scope: string): Promise<void> {
-    const cached = this.scopes.get(scope);
-    if (!cached) return;
-    const data = await this.loader(scope);
-    cached.values = data.values;
-    cached.versions = data.versions;
+  /** The scope may hold values Redis does not have (a refused or failed commit wrote them). */
+  markStale(scope: string): void {
+    if (this.scopes.has(scope)) this.stale.add(scope);
+  }
+
+  isStale(scope: string): boolean {
+    return this.stale.has(scope);
+  }
+
+  /** Reads every stale scope of `scopes` again from Redis; rejects (leaving them stale) if Redis fails. */
+  async refresh(scopes: Iterable<string>): Promise<void> {
+    const wanted = [...new Set(scopes)].filter((s) => this.stale.has(s));
+    await Promise.all(wanted.map((s) => this.loading.get(s)?.promise ?? this.read(s)));
+  }
+
+  /** Loads (or reloads) a scope, buffering versioned changes that arrive during the read. */
+  private read(scope: string): Promise<void> {
+    const buffered: VersionedChange[] = [];
+    const promise = this.loader(scope).then(
+      (data) => {
+        this.loading.delete(scope);
+        const cached = this.scopes.get(scope);
+        if (cached) {
+          cached.values = data.values;
+          cached.versions = data.versions;
+        } else {
+          this.scopes.set(scope, { ...data, refs: 0 });
+        }
+        this.stale.delete(scope);
+        for (const change of buffered) this.apply(change);
+      },
+      (error: unknown) => {
+        this.loading.delete(scope);
+        throw error;
+      },
+    );
+    this.loading.set(scope, { promise, buffered });
+    return promise;
   }
 
   get(scope: string, key: string): unknown {
@@ -105,10 +127,6 @@ export class ScopeCache {
     return this.scopes.get(scope)?.versions.get(key) ?? 0;
   }
 
-  entries(scope: string): Map<string, unknown> {
-    return new Map(this.scopes.get(scope)?.values ?? []);
-  }
-
   /** A tick's write: visible at once to every reader on this runner; the version comes with the commit. */
   writeLocal(scope: string, key: string, value: unknown): void {
     this.scopes.get(scope)?.values.set(key, value);
@@ -120,7 +138,7 @@ export class ScopeCache {
 
   /**
    * Applies a versioned change if it is newer than what the cache holds. Returns whether it was
-   * applied. Changes to scopes being loaded are kept and replayed once the load finishes.
+   * applied. Changes to scopes being read are kept and replayed once the read finishes.
    */
   apply(change: VersionedChange): boolean {
     const pending = this.loading.get(change.scope);
@@ -156,6 +174,8 @@ export interface ExecutionScopes {
   team: string;
   exec: string;
 }
+
+export const scopeList = (scopes: ExecutionScopes): string[] => [scopes.global, scopes.team, scopes.exec];
 
 export const GLOBAL_SCOPE = 'global';
 export const execScope = (execId: string) => `exec:${execId}`;

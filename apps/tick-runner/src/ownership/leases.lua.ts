@@ -37,7 +37,8 @@ return 0
 
 /**
  * Membership on Redis' clock (so runners with skewed clocks agree on who is alive).
- * KEYS: runners. ARGV: runner id, ttlMs (0 = leave). Replies the live members.
+ * KEYS: runners. ARGV: runner id, ttlMs (0 = leave). Replies `{member, msLeft, member, msLeft...}`
+ * for the live members: how long each has before it expires, so peers can look again right then.
  */
 export const HEARTBEAT_LUA = `
 local t = redis.call('TIME')
@@ -48,5 +49,7 @@ if tonumber(ARGV[2]) > 0 then
 else
   redis.call('ZREM', KEYS[1], ARGV[1])
 end
-return redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. now, '+inf')
+local live = redis.call('ZRANGEBYSCORE', KEYS[1], '(' .. now, '+inf', 'WITHSCORES')
+for i = 2, #live, 2 do live[i] = tostring(tonumber(live[i]) - now) end
+return live
 `;

@@ -36,6 +36,8 @@ export class ShardManager {
   private members: string[] = [];
   private renewTimer: NodeJS.Timeout | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
+  /** Fires when the first peer would expire, to notice a dead peer at once rather than at our next renewal. */
+  private expiryTimer: NodeJS.Timeout | undefined;
   private rebalancing: Promise<void> | undefined;
   private rebalanceAgain = false;
   private stopped = false;
@@ -93,8 +95,7 @@ export class ShardManager {
    */
   async leave(): Promise<void> {
     this.stopped = true;
-    clearInterval(this.renewTimer);
-    clearTimeout(this.retryTimer);
+    this.clearTimers();
     await this.rebalancing;
     try {
       await this.membership.leave();
@@ -107,16 +108,26 @@ export class ShardManager {
   /** Stops the timers without releasing anything (tests simulating a crash). */
   halt(): void {
     this.stopped = true;
-    clearInterval(this.renewTimer);
-    clearTimeout(this.retryTimer);
+    this.clearTimers();
     for (const shard of this.heldShards()) this.lose(shard);
   }
 
+  private clearTimers(): void {
+    clearInterval(this.renewTimer);
+    clearTimeout(this.retryTimer);
+    clearTimeout(this.expiryTimer);
+  }
+
   private async heartbeat(): Promise<void> {
-    const members = await this.membership.heartbeat();
+    const { members, nextExpiryMs } = await this.membership.heartbeat();
     const changed = members.join(',') !== this.members.join(',');
     this.members = members;
     if (changed) this.options.onMembers?.(members);
+    // A peer that stops renewing expires then: look again right after, and take its shards.
+    clearTimeout(this.expiryTimer);
+    if (Number.isFinite(nextExpiryMs) && !this.stopped) {
+      this.expiryTimer = setTimeout(() => void this.refresh().catch((error: unknown) => this.options.onError?.(error, 'refresh')), nextExpiryMs + 5);
+    }
   }
 
   private async renew(): Promise<void> {
@@ -171,24 +182,24 @@ export class ShardManager {
     const wanted = new Set(this.wanted());
     const surplus = this.heldShards().filter((shard) => !wanted.has(shard));
     await Promise.all(surplus.map((shard) => this.handOver(shard)));
-    let missing = 0;
-    for (const shard of wanted) {
-      if (this.stopped) return;
-      if (this.held.has(shard)) continue;
-      const epoch = await this.leases.acquire(shard);
-      if (epoch === undefined) {
-        missing++;
-        continue;
-      }
-      this.held.set(shard, epoch);
-      this.options.onLeaseChange?.(shard, true);
-      try {
-        await this.listener.shardAcquired(shard, epoch);
-      } catch (error) {
-        this.options.onError?.(error, `load shard ${shard}`);
-      }
-    }
-    if (missing > 0) this.scheduleRetry();
+    // Every missing shard at once: a failover takes a dead peer's shards in one round of loads.
+    const missing = [...wanted].filter((shard) => !this.held.has(shard));
+    const taken = await Promise.all(
+      missing.map(async (shard) => {
+        if (this.stopped) return false;
+        const epoch = await this.leases.acquire(shard);
+        if (epoch === undefined) return false;
+        this.held.set(shard, epoch);
+        this.options.onLeaseChange?.(shard, true);
+        try {
+          await this.listener.shardAcquired(shard, epoch);
+        } catch (error) {
+          this.options.onError?.(error, `load shard ${shard}`);
+        }
+        return true;
+      }),
+    );
+    if (taken.includes(false)) this.scheduleRetry();
   }
 
   private async handOver(shard: number): Promise<void> {

@@ -6,6 +6,13 @@ import type { Runtime } from '../../tree/runtime';
 import type { NodeState } from '../../tree/state';
 
 /**
+ * Team-scope keys holding a semaphore's holders start with this. Hosts that persist the team scope
+ * must apply writes to these keys atomically against concurrent holders (see the tick-runner's
+ * commit), since two hosts can each see a free slot.
+ */
+export const SEMAPHORE_KEY_PREFIX = '__semaphore:';
+
+/**
  * Slots live in the team scope (`__semaphore:<name>`, an array of `<execId>:<nodeId>`) so every
  * execution of a team sees them, the writes are recorded, and hosts persist them like any key.
  */
@@ -22,7 +29,7 @@ export class SemaphoreNode extends BtNode {
     private readonly maxExpr: Evaluator,
   ) {
     super(id, rt);
-    this.key = `__semaphore:${name}`;
+    this.key = `${SEMAPHORE_KEY_PREFIX}${name}`;
     this.holder = `${rt.execId}:${id}`;
   }
 

@@ -25,9 +25,11 @@ export const TICKS_STREAM: StreamSpec = {
 
 /**
  * CANOPY_EVENTS: the live feed (several events per tick) for watchers. Memory storage with a short
- * max age: everything in it is derived from CANOPY_TICKS, which is durable, so losing it on a NATS
- * restart loses nothing that cannot be rebuilt, while keeping the hottest subject off the disk; the
- * age and byte caps bound memory and still let a reconnecting client replay the last minutes.
+ * max age, lossy by design: everything in it is derived from CANOPY_TICKS, which is durable and
+ * exactly once, so a NATS restart loses only what can be rebuilt from the tick records, while the
+ * hottest subject stays off the disk. Runners re-create it when NATS comes back (the outbox calls
+ * `ensureStreams` on every reconnect). The age and byte caps bound memory and still let a
+ * reconnecting client replay the last minutes.
  */
 export const EVENTS_STREAM: StreamSpec = {
   name: Streams.events.name,

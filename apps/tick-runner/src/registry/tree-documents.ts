@@ -1,7 +1,6 @@
 import type { TreeDocument } from '@canopy/engine';
-import { externalSubtrees } from '@canopy/service-kit';
-import { RunnerError } from '../errors';
-import type { TreeStore } from '../registry/tree-store';
+import { AppError, externalSubtrees } from '@canopy/service-kit';
+import type { TreeStore } from './tree-store';
 
 /**
  * Registered tree documents by name and version. Versions never change once stored, so they are
@@ -17,7 +16,7 @@ export class TreeDocuments {
     let doc = this.cache.get(key);
     if (!doc) {
       doc = this.store.get(name, version).then((record) => {
-        if (!record) throw new RunnerError('TREE_NOT_FOUND', `no version ${version} of tree "${name}"`);
+        if (!record) throw new AppError('TREE_NOT_FOUND', `no version ${version} of tree "${name}"`);
         return record.definition as unknown as TreeDocument;
       });
       doc.catch(() => this.cache.delete(key));
@@ -37,7 +36,7 @@ export class TreeDocuments {
       const name = queue.shift() as string;
       if (name in pins) continue;
       const record = await this.store.get(name);
-      if (!record) throw new RunnerError('TREE_NOT_FOUND', `subtree "${name}" is not a registered tree`);
+      if (!record) throw new AppError('TREE_NOT_FOUND', `subtree "${name}" is not a registered tree`);
       pins[name] = record.version;
       queue.push(...externalSubtrees(record.definition as unknown as TreeDocument));
     }

@@ -1,34 +1,34 @@
-import type { Redis } from 'ioredis';
 import type { BlackboardChanged, TickRecordMessage } from '@canopy/contracts';
 import { ActionRegistry, buildTree, systemClock, type ActionFn, type ActionResolver, type Clock } from '@canopy/engine';
-import { RunnerError } from '../errors';
+import { AppError } from '@canopy/service-kit';
+import type { Subscription } from '@nats-io/nats-core';
+import type { CommitHost } from '../commit/committer';
+import type { Outbox } from '../delivery/outbox';
+import type { Publisher } from '../delivery/publisher';
+import { Execution, ownerGone } from '../executions/execution';
+import type { ExecutionStore } from '../executions/execution-store';
+import { ScopeView, scopeList, scopesOf, type ScopeCache } from '../executions/scope-cache';
 import type { Log } from '../log';
-import type { RunnerMetrics } from '../metrics';
-import type { BusSubscription } from '../messaging/bus';
 import type { ShardListener } from '../ownership/shard-manager';
-import { Scheduler, type SchedulerClock } from '../scheduling/scheduler';
-import { ExecutionRuntime } from './execution-runtime';
-import type { ExecutionStore } from './execution-store';
-import type { Publisher } from './publisher';
-import { ScopeView, scopesOf, type ScopeCache } from './scope-cache';
-import { TickPipeline, type PipelineHost } from './tick-pipeline';
-import type { TreeDocuments } from './tree-documents';
+import type { TreeDocuments } from '../registry/tree-documents';
+import type { Scheduler } from './scheduler';
 
 export interface ExecutionHostDeps {
   runnerId: string;
-  redis: Redis;
   store: ExecutionStore;
   documents: TreeDocuments;
   cache: ScopeCache;
+  outbox: Outbox;
   publisher: Publisher;
+  scheduler: Scheduler<string>;
   /** Resolves action names not registered locally (remote actions over NATS). */
   remoteActions: ActionResolver;
   /** Actions served in-process (tests, embedding); they win over remote ones. */
   localActions?: Record<string, ActionFn>;
   log: Log;
-  metrics?: RunnerMetrics;
   clock?: Clock;
-  schedulerClock?: SchedulerClock;
+  /** How long a clean handover waits for the shard's undelivered records before letting go. */
+  handoverDeliveryMs?: number;
 }
 
 /** What the host needs from ownership: our epoch per shard, and how to give a shard up. */
@@ -37,42 +37,38 @@ export interface ShardOwnership {
   lose(shard: number): void;
 }
 
-/** How long an execution whose tick failed on Redis waits before trying again. */
+/** How long an execution whose commit failed on Redis waits before trying again. */
 const RETRY_AFTER_MS = 1000;
-
-export const OWNER_GONE = () => new RunnerError('OWNER_UNAVAILABLE', 'the execution moved to another runner; retry');
+const HANDOVER_DELIVERY_MS = 2000;
 
 /**
- * The executions this runner owns: loading them when a shard is taken, serving their commands,
- * deciding when each ticks (through the one scheduler) and letting them go on handover or fencing.
+ * The executions this runner owns: loading them when a shard is taken, deciding when each ticks
+ * (through the one scheduler), and letting them go on handover or fencing. Commands and the tick
+ * slot find them here.
  */
-export class ExecutionHost implements PipelineHost, ShardListener {
+export class ExecutionHost implements ShardListener, CommitHost {
   readonly runnerId: string;
   readonly scheduler: Scheduler<string>;
-  private readonly executions = new Map<string, ExecutionRuntime>();
-  private readonly loading = new Map<string, Promise<ExecutionRuntime | undefined>>();
-  private readonly commandSubs = new Map<number, BusSubscription>();
-  private readonly pipeline: TickPipeline;
+  private readonly executions = new Map<string, Execution>();
+  private readonly loading = new Map<string, Promise<Execution | undefined>>();
+  private readonly commandSubs = new Map<number, Subscription>();
   private readonly actions: ActionRegistry;
   private ownership: ShardOwnership | undefined;
-  private subscribeCommands: ((shard: number) => BusSubscription) | undefined;
+  private subscribeCommands: ((shard: number) => Subscription) | undefined;
 
   constructor(private readonly deps: ExecutionHostDeps) {
     this.runnerId = deps.runnerId;
+    this.scheduler = deps.scheduler;
     this.actions = new ActionRegistry(deps.remoteActions);
     for (const [name, fn] of Object.entries(deps.localActions ?? {})) this.actions.register(name, fn);
-    this.pipeline = new TickPipeline(deps.redis, deps.cache, deps.publisher, this, deps.log, deps.metrics);
-    this.scheduler = new Scheduler(this.pipeline.runSlot, deps.schedulerClock, (error) =>
-      deps.log.error({ err: error }, 'scheduler slot failed'),
-    );
   }
 
-  attach(ownership: ShardOwnership, subscribeCommands: (shard: number) => BusSubscription): void {
+  attach(ownership: ShardOwnership, subscribeCommands: (shard: number) => Subscription): void {
     this.ownership = ownership;
     this.subscribeCommands = subscribeCommands;
   }
 
-  execution(id: string): ExecutionRuntime | undefined {
+  execution(id: string): Execution | undefined {
     return this.executions.get(id);
   }
 
@@ -108,18 +104,27 @@ export class ExecutionHost implements PipelineHost, ShardListener {
     this.deps.log.info({ shard, executions: ids.length }, 'shard acquired');
   }
 
+  /**
+   * Clean handover: no new commands, the slot in flight commits, committed records are delivered
+   * (bounded: what is left stays in the Redis outbox for the next owner), then the executions go.
+   */
   async shardReleasing(shard: number): Promise<void> {
     this.unsubscribe(shard);
-    // Let the slot in flight commit and publish; nothing of this shard ticks after it.
     await this.scheduler.idle();
-    for (const exec of this.ofShard(shard)) this.unloadLocal(exec, OWNER_GONE());
+    const execs = this.ofShard(shard);
+    for (const exec of execs) this.scheduler.cancel(exec.id);
+    await this.deps.outbox.settle(
+      execs.map((e) => e.id),
+      this.deps.handoverDeliveryMs ?? HANDOVER_DELIVERY_MS,
+    );
+    for (const exec of execs) this.unloadLocal(exec, ownerGone());
     this.deps.log.info({ shard }, 'shard handed over');
   }
 
   shardLost(shard: number): void {
     this.unsubscribe(shard);
     for (const exec of this.ofShard(shard)) {
-      this.unloadLocal(exec, new RunnerError('FENCED', `runner ${this.runnerId} lost shard ${shard}`));
+      this.unloadLocal(exec, new AppError('FENCED', `runner ${this.runnerId} lost shard ${shard}`));
     }
     this.deps.log.warn({ shard }, 'shard lost');
   }
@@ -131,7 +136,7 @@ export class ExecutionHost implements PipelineHost, ShardListener {
   // ---- Loading -------------------------------------------------------------------------------
 
   /** The loaded execution, loading it from Redis if this runner owns its shard. */
-  async ensureLoaded(id: string, shard: number): Promise<ExecutionRuntime | undefined> {
+  async ensureLoaded(id: string, shard: number): Promise<Execution | undefined> {
     const loaded = this.executions.get(id);
     if (loaded) return loaded;
     let pending = this.loading.get(id);
@@ -142,12 +147,12 @@ export class ExecutionHost implements PipelineHost, ShardListener {
     return pending;
   }
 
-  private async load(id: string, shard: number): Promise<ExecutionRuntime | undefined> {
-    if (this.epochOf(shard) === undefined) throw OWNER_GONE();
-    const [meta, checkpoint, lastRecord] = await Promise.all([
+  private async load(id: string, shard: number): Promise<Execution | undefined> {
+    if (this.epochOf(shard) === undefined) throw ownerGone();
+    const [meta, checkpoint, outbox] = await Promise.all([
       this.deps.store.readMeta(id),
       this.deps.store.readCheckpoint(id),
-      this.deps.store.readLastRecord(id),
+      this.deps.store.readOutbox(id),
     ]);
     if (!meta) return undefined;
     const [doc, library] = await Promise.all([
@@ -155,10 +160,9 @@ export class ExecutionHost implements PipelineHost, ShardListener {
       this.deps.documents.library(meta.library),
     ]);
     const scopes = scopesOf(id, meta.team);
-    const names = [scopes.global, scopes.team, scopes.exec];
     const acquired: string[] = [];
     try {
-      for (const scope of names) {
+      for (const scope of scopeList(scopes)) {
         await this.deps.cache.acquire(scope);
         acquired.push(scope);
       }
@@ -179,10 +183,11 @@ export class ExecutionHost implements PipelineHost, ShardListener {
           this.deps.log.error({ err: error, execId: id }, 'checkpoint does not fit the tree; starting from its root');
         }
       }
-      if (lastRecord) await this.replayOutbox(lastRecord);
-      if (this.epochOf(shard) === undefined || this.executions.has(id)) throw OWNER_GONE();
-      const exec = new ExecutionRuntime(meta, shard, tree, view);
+      if (this.epochOf(shard) === undefined || this.executions.has(id)) throw ownerGone();
+      const exec = new Execution(meta, shard, tree, view);
       this.executions.set(id, exec);
+      // Records the previous owner committed and may not have delivered go out before any new tick.
+      this.deps.outbox.replay(id, outbox.map(({ tick, record }) => ({ tick, record, then: this.replayedEvents(id, record) })));
       this.resumeLoaded(exec);
       return exec;
     } catch (error) {
@@ -191,59 +196,69 @@ export class ExecutionHost implements PipelineHost, ShardListener {
     }
   }
 
-  /**
-   * The previous owner may have committed its last tick and died before publishing it: publish it
-   * again. The stream drops it as a duplicate (same `<execId>:<tick>` id) if it did get out.
-   */
-  private async replayOutbox(message: TickRecordMessage): Promise<void> {
-    try {
-      await this.deps.publisher.republishTick(message);
-    } catch (error) {
-      this.deps.log.warn({ err: error, execId: message.execId, tick: message.tick }, 'outbox replay failed');
-    }
+  /** The events of a replayed record, derived from it as the previous owner would have. */
+  private replayedEvents(id: string, json: string): (seq: number) => number {
+    return (seq) => {
+      const message = JSON.parse(json) as TickRecordMessage;
+      const scopes = this.executions.get(id)?.view.scopes;
+      const scopeOf = (scope: string) => (scopes && (scope === 'global' || scope === 'team' || scope === 'exec') ? scopes[scope] : scope);
+      return this.deps.publisher.tickEvents(id, message, scopeOf, this.deps.publisher.headers(), seq);
+    };
   }
 
   /** After a load: continue by state and mode (an event execution mid-run gets one tick to catch up). */
-  private resumeLoaded(exec: ExecutionRuntime): void {
+  private resumeLoaded(exec: Execution): void {
     if (exec.meta.state === 'running' && exec.meta.mode === 'event' && exec.meta.status === 'RUNNING') {
       exec.triggered = true;
     }
     this.plan(exec);
   }
 
-  async reload(exec: ExecutionRuntime): Promise<void> {
-    const { scopes } = exec.view;
-    await Promise.all([scopes.global, scopes.team, scopes.exec].map((s) => this.deps.cache.reload(s)));
-    this.unloadLocal(exec, new RunnerError('DEPENDENCY_UNAVAILABLE', 'execution reloaded'));
-    await this.ensureLoaded(exec.id, exec.shard);
+  /** Rebuilds an execution from its last commit (memory got ahead of Redis). */
+  async reload(exec: Execution): Promise<void> {
+    for (const scope of scopeList(exec.view.scopes)) this.deps.cache.markStale(scope);
+    await this.deps.cache.refresh(scopeList(exec.view.scopes));
+    this.unloadLocal(exec, new AppError('DEPENDENCY_UNAVAILABLE', 'execution reloaded'), true, false);
+    try {
+      const again = await this.ensureLoaded(exec.id, exec.shard);
+      if (!again) throw new AppError('EXECUTION_NOT_FOUND', `execution ${exec.id} was deleted`);
+      // Waiting manual ticks carry over to the rebuilt execution.
+      exec.moveManualTo(again);
+      if (again.hasManualTicks()) this.scheduler.enqueue(again.id);
+    } catch (error) {
+      exec.failManual(
+        error instanceof AppError ? error : new AppError('DEPENDENCY_UNAVAILABLE', 'execution state could not be reloaded'),
+      );
+      throw error;
+    }
   }
 
   /**
    * Forgets an execution here, committing nothing: its last commit is what the next owner resumes.
    * The tree is halted so its remote actions are cancelled (the next owner calls them again).
    */
-  unloadLocal(exec: ExecutionRuntime, reason: unknown, halt = true): void {
+  unloadLocal(exec: Execution, reason: AppError, halt = true, failManual = true): void {
     if (exec.closed) return;
     exec.closed = true;
     this.scheduler.cancel(exec.id);
     this.executions.delete(exec.id);
+    this.deps.outbox.forget(exec.id);
     try {
       if (halt) exec.tree.halt();
     } catch (error) {
       this.deps.log.warn({ err: error, execId: exec.id }, 'halt on unload threw');
     }
-    exec.failManual(reason);
-    const { scopes } = exec.view;
-    for (const scope of [scopes.global, scopes.team, scopes.exec]) this.deps.cache.release(scope);
+    if (failManual) exec.failManual(reason);
+    for (const scope of scopeList(exec.view.scopes)) this.deps.cache.release(scope);
   }
 
-  executionGone(exec: ExecutionRuntime): void {
-    this.unloadLocal(exec, new RunnerError('EXECUTION_NOT_FOUND', `execution ${exec.id} was deleted`));
+  executionGone(exec: Execution): void {
+    this.unloadLocal(exec, new AppError('EXECUTION_NOT_FOUND', `execution ${exec.id} was deleted`));
   }
 
   // ---- Scheduling ----------------------------------------------------------------------------
 
-  plan(exec: ExecutionRuntime): void {
+  plan(exec: Execution): void {
     if (exec.closed) return;
     const { id, meta } = exec;
     const now = Date.now();
@@ -266,9 +281,16 @@ export class ExecutionHost implements PipelineHost, ShardListener {
     if (exec.hasManualTicks()) this.scheduler.enqueue(id);
   }
 
-  retryLater(exec: ExecutionRuntime): void {
-    if (exec.closed || exec.meta.state !== 'running') return;
+  /** Redis is away: try again a little later. */
+  retryLater(exec: Execution): void {
+    if (exec.closed || (exec.meta.state !== 'running' && !exec.hasManualTicks())) return;
     this.scheduler.at(exec.id, Date.now() + RETRY_AFTER_MS);
+  }
+
+  /** The outbox has room again for an execution it held back. */
+  deliveryRoom(id: string): void {
+    const exec = this.executions.get(id);
+    if (exec) this.plan(exec);
   }
 
   /** An async action settled: an event execution ticks. */
@@ -297,15 +319,15 @@ export class ExecutionHost implements PipelineHost, ShardListener {
   }
 
   /** The loaded execution, or EXECUTION_NOT_FOUND when Redis does not know it either. */
-  async owned(id: string, shard: number): Promise<ExecutionRuntime> {
+  async owned(id: string, shard: number): Promise<Execution> {
     const exec = await this.ensureLoaded(id, shard);
-    if (!exec) throw new RunnerError('EXECUTION_NOT_FOUND', `no execution ${id}`);
+    if (!exec) throw new AppError('EXECUTION_NOT_FOUND', `no execution ${id}`);
     return exec;
   }
 
   // ---- Shutdown ------------------------------------------------------------------------------
 
-  private ofShard(shard: number): ExecutionRuntime[] {
+  private ofShard(shard: number): Execution[] {
     return [...this.executions.values()].filter((e) => e.shard === shard);
   }
 
@@ -318,6 +340,6 @@ export class ExecutionHost implements PipelineHost, ShardListener {
   async close(): Promise<void> {
     await this.scheduler.stop();
     for (const shard of [...this.commandSubs.keys()]) this.unsubscribe(shard);
-    for (const exec of [...this.executions.values()]) this.unloadLocal(exec, OWNER_GONE());
+    for (const exec of [...this.executions.values()]) this.unloadLocal(exec, ownerGone());
   }
 }

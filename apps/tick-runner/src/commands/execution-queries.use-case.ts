@@ -1,10 +1,11 @@
 import { Subjects, shardOf, type Execution, type ExecutionState } from '@canopy/contracts';
-import { RunnerError } from '../errors';
-import { remoteErrorCode, type Bus } from '../messaging/bus';
+import { AppError } from '@canopy/service-kit';
+import { NatsRequestError, type TracedNats } from '@canopy/telemetry';
+import type { Publisher } from '../delivery/publisher';
+import { toExecution } from '../executions/execution-meta';
+import type { ExecutionStore } from '../executions/execution-store';
 import type { Leases } from '../ownership/leases';
-import { OWNER_TIMEOUT_MS } from './create-execution.usecase';
-import { toExecution } from './execution-meta';
-import type { ExecutionStore } from './execution-store';
+import { OWNER_TIMEOUT_MS } from './create-execution.use-case';
 
 export interface ListExecutionsQuery {
   tree?: string;
@@ -17,7 +18,8 @@ export class ExecutionQueries {
   constructor(
     private readonly store: ExecutionStore,
     private readonly leases: Leases,
-    private readonly bus: Bus,
+    private readonly nats: TracedNats,
+    private readonly publisher: Publisher,
     private readonly shardCount: number,
   ) {}
 
@@ -41,28 +43,32 @@ export class ExecutionQueries {
   async get(id: string): Promise<Execution> {
     const shard = shardOf(id, this.shardCount);
     try {
-      return await this.bus.request<Execution>(Subjects.command(shard, id), { type: 'get' }, { timeoutMs: OWNER_TIMEOUT_MS });
+      return await this.nats.request<Execution>(Subjects.command(shard, id), { type: 'get' }, { timeoutMs: OWNER_TIMEOUT_MS });
     } catch (error) {
-      if (remoteErrorCode(error) === 'EXECUTION_NOT_FOUND') throw new RunnerError('EXECUTION_NOT_FOUND', `no execution ${id}`);
+      if (error instanceof NatsRequestError && error.failure === 'remote' && error.code === 'EXECUTION_NOT_FOUND') throw new AppError('EXECUTION_NOT_FOUND', `no execution ${id}`);
       // Owner unreachable: answer from the last commit.
     }
     const meta = await this.store.readMeta(id);
-    if (!meta) throw new RunnerError('EXECUTION_NOT_FOUND', `no execution ${id}`);
+    if (!meta) throw new AppError('EXECUTION_NOT_FOUND', `no execution ${id}`);
     const holder = await this.leases.holder(shard);
     return toExecution(meta, holder?.owner);
   }
 
-  /** The owner unloads it (halting running actions), then every key goes. */
+  /**
+   * The owner unloads it (halting running actions), then every key goes, and its semaphore slots
+   * are freed even when no owner was there to halt it (announced, so caches let them go too).
+   */
   async delete(id: string): Promise<{ deleted: true }> {
     const meta = await this.store.readMeta(id);
-    if (!meta) throw new RunnerError('EXECUTION_NOT_FOUND', `no execution ${id}`);
+    if (!meta) throw new AppError('EXECUTION_NOT_FOUND', `no execution ${id}`);
     const shard = shardOf(id, this.shardCount);
     try {
-      await this.bus.request(Subjects.command(shard, id), { type: 'unload' }, { timeoutMs: OWNER_TIMEOUT_MS });
+      await this.nats.request(Subjects.command(shard, id), { type: 'unload' }, { timeoutMs: OWNER_TIMEOUT_MS });
     } catch {
       // No owner: nothing is loaded; the keys go below and a later load finds nothing.
     }
-    await this.store.delete(id, shard, meta.team);
+    const released = await this.store.delete(id, shard, meta.team);
+    this.publisher.sharedChanges(id, released);
     return { deleted: true };
   }
 }

@@ -7,13 +7,13 @@ import {
   type Execution,
 } from '@canopy/contracts';
 import { buildTree, type Checkpoint, type TreeDocument } from '@canopy/engine';
-import { RunnerError } from '../errors';
-import type { Bus } from '../messaging/bus';
+import { AppError } from '@canopy/service-kit';
+import type { TracedNats } from '@canopy/telemetry';
+import type { Publisher } from '../delivery/publisher';
+import { toExecution, type ExecMeta } from '../executions/execution-meta';
+import type { ExecutionStore } from '../executions/execution-store';
+import type { TreeDocuments } from '../registry/tree-documents';
 import type { TreeStore } from '../registry/tree-store';
-import { toExecution, type ExecMeta } from './execution-meta';
-import type { ExecutionStore } from './execution-store';
-import type { Publisher } from './publisher';
-import type { TreeDocuments } from './tree-documents';
 
 /** How long a use case waits for the owner before answering from Redis. */
 export const OWNER_TIMEOUT_MS = 2000;
@@ -28,7 +28,7 @@ export class CreateExecution {
     private readonly trees: TreeStore,
     private readonly documents: TreeDocuments,
     private readonly store: ExecutionStore,
-    private readonly bus: Bus,
+    private readonly nats: TracedNats,
     private readonly publisher: Publisher,
     private readonly shardCount: number,
   ) {}
@@ -36,13 +36,13 @@ export class CreateExecution {
   async execute(req: CreateExecutionRequest): Promise<Execution> {
     const badKeys = Object.keys(req.blackboard ?? {}).filter((k) => !BlackboardKeySchema.safeParse(k).success);
     if (badKeys.length > 0) {
-      throw new RunnerError('VALIDATION_FAILED', `invalid blackboard keys: ${badKeys.join(', ')}`, {
+      throw new AppError('VALIDATION_FAILED', `invalid blackboard keys: ${badKeys.join(', ')}`, undefined, {
         fields: badKeys.map((k) => ({ field: `blackboard.${k}`, message: 'must not contain whitespace, * or >' })),
       });
     }
     const record = await this.trees.get(req.tree, req.version);
     if (!record) {
-      throw new RunnerError(
+      throw new AppError(
         'TREE_NOT_FOUND',
         req.version === undefined ? `no tree "${req.tree}"` : `no version ${req.version} of tree "${req.tree}"`,
       );
@@ -68,11 +68,11 @@ export class CreateExecution {
     };
     const shard = shardOf(id, this.shardCount);
     if (!(await this.store.create(meta, shard, req.blackboard, req.fork?.checkpoint))) {
-      throw new RunnerError('EXECUTION_EXISTS', `execution ${id} exists`);
+      throw new AppError('EXECUTION_EXISTS', `execution ${id} exists`);
     }
-    if (meta.state === 'running') this.publisher.eventOf(id, 0, 0, 'execution_started', { mode: meta.mode });
+    if (meta.state === 'running') this.publisher.event(id, 0, 0, 'execution_started', { mode: meta.mode });
     try {
-      return await this.bus.request<Execution>(Subjects.command(shard, id), { type: 'load' }, { timeoutMs: OWNER_TIMEOUT_MS });
+      return await this.nats.request<Execution>(Subjects.command(shard, id), { type: 'load' }, { timeoutMs: OWNER_TIMEOUT_MS });
     } catch {
       // No owner right now (starting up, handing over): it loads the execution when it takes the shard.
     }
@@ -89,7 +89,7 @@ export class CreateExecution {
       const tree = buildTree(doc, { library: await this.documents.library(pins) });
       tree.restore(fork.checkpoint as Checkpoint);
     } catch (error) {
-      throw new RunnerError('VALIDATION_FAILED', `fork checkpoint does not fit the tree: ${(error as Error).message}`, {
+      throw new AppError('VALIDATION_FAILED', `fork checkpoint does not fit the tree: ${(error as Error).message}`, undefined, {
         fields: [{ field: 'fork.checkpoint', message: (error as Error).message }],
       });
     }

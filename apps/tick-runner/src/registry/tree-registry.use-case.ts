@@ -1,7 +1,7 @@
 import { ID_PATTERN, type RegisterTreeRequest, type TreeRecord, type TreeSummary } from '@canopy/contracts';
 import { compile, print, validateDocument, type DslError } from '@canopy/dsl';
 import type { NodeJson, TreeDocument } from '@canopy/engine';
-import { RunnerError } from '../errors';
+import { AppError } from '@canopy/service-kit';
 import type { TreeStore } from './tree-store';
 
 export type RegisterTreeCommand = RegisterTreeRequest & { name?: string };
@@ -15,14 +15,10 @@ function countNodes(node: NodeJson): number {
   return 1 + (node.children ?? []).reduce((n, child) => n + countNodes(child), 0);
 }
 
-function compileFailed(errors: DslError[]): RunnerError {
+function compileFailed(errors: DslError[]): AppError {
   const first = errors[0];
   const where = first.path ? `${first.file}:${first.path}` : `${first.file}:${first.line}:${first.column}`;
-  return new RunnerError('COMPILE_FAILED', `${where}: ${first.message}`, {
-    line: first.line,
-    column: first.column,
-    details: { errors },
-  });
+  return new AppError('COMPILE_FAILED', `${where}: ${first.message}`, { errors }, { line: first.line, column: first.column });
 }
 
 /**
@@ -42,12 +38,12 @@ export class TreeRegistry {
     const doc = result.document;
     const name = mainTreeName(doc);
     if (!ID_PATTERN.test(name)) {
-      throw new RunnerError('VALIDATION_FAILED', `tree name "${name}" must be 1-128 characters of A-Z a-z 0-9 _ -`, {
+      throw new AppError('VALIDATION_FAILED', `tree name "${name}" must be 1-128 characters of A-Z a-z 0-9 _ -`, undefined, {
         fields: [{ field: 'name', message: 'must be 1-128 characters of A-Z a-z 0-9 _ -' }],
       });
     }
     if (cmd.name !== undefined && cmd.name !== name) {
-      throw new RunnerError('VALIDATION_FAILED', `the document's main tree is "${name}", not "${cmd.name}"`, {
+      throw new AppError('VALIDATION_FAILED', `the document's main tree is "${name}", not "${cmd.name}"`, undefined, {
         fields: [{ field: 'name', message: `does not match the main tree "${name}"` }],
       });
     }
@@ -70,7 +66,7 @@ export class TreeRegistry {
   async get(name: string, version?: number): Promise<TreeRecord> {
     const record = await this.store.get(name, version);
     if (!record) {
-      throw new RunnerError(
+      throw new AppError(
         'TREE_NOT_FOUND',
         version === undefined ? `no tree "${name}"` : `no version ${version} of tree "${name}"`,
       );

@@ -1,13 +1,15 @@
 import type { Context } from '@opentelemetry/api';
 import type { ExecutionState, TickResponse } from '@canopy/contracts';
 import type { BehaviorTree, Status } from '@canopy/engine';
-import { RunnerError } from '../errors';
+import { AppError } from '@canopy/service-kit';
 import type { ExecMeta } from './execution-meta';
 import type { ScopeView } from './scope-cache';
 
 /** A `tick {count}` command waiting for its ticks. */
 interface ManualRequest {
-  remaining: number;
+  count: number;
+  /** Ticks of this request committed so far. */
+  done: number;
   resolve(reply: TickResponse): void;
   reject(error: unknown): void;
 }
@@ -20,19 +22,20 @@ export const isTerminal = (status: Status) => status === 'SUCCESS' || status ===
  * One execution loaded on its owner: the engine tree, its scope view, and what it is waiting for.
  * `meta` is the last committed state (plus changes committed by command handlers between slots).
  */
-export class ExecutionRuntime {
+export class Execution {
   private readonly manual: ManualRequest[] = [];
   /** An event arrived (trigger, scope change, settled action): an event-mode execution ticks. */
   triggered = false;
-  /** The last commit failed for a reason other than fencing: reload from Redis before ticking. */
+  /**
+   * Memory is ahead of Redis (a commit was refused or failed): the tree must be rebuilt from the
+   * last commit before it ticks again.
+   */
   needsReload = false;
   closed = false;
   /** Interval executions: when the current tick was due, so the next is due one interval later (no drift). */
   nextDue: number | undefined;
   /** The trace context of the command that asked for the next tick (its span parents the tick). */
   parent: Context | undefined;
-  /** Position of the next derived event within the current tick. */
-  seq = 0;
 
   constructor(
     public meta: ExecMeta,
@@ -53,28 +56,48 @@ export class ExecutionRuntime {
     return this.manual.length > 0;
   }
 
-  /** Queues `count` manual ticks; resolves after the last one committed and published. */
+  /** Queues `count` manual ticks; resolves once the last of them is committed and delivered. */
   requestTicks(count: number): Promise<TickResponse> {
-    return new Promise((resolve, reject) => this.manual.push({ remaining: count, resolve, reject }));
+    return new Promise((resolve, reject) => this.manual.push({ count, done: 0, resolve, reject }));
   }
 
-  /** After a committed manual tick: counts it down and answers the request it finished. */
-  manualTickDone(): void {
+  /**
+   * After a committed manual tick: counts it and, when that finishes the head request, returns
+   * the request's answer, to be sent once the tick is delivered (`delivered`).
+   */
+  manualTickCommitted(delivered: Promise<void>): void {
     const head = this.manual[0];
     if (!head) return;
-    head.remaining--;
-    if (head.remaining <= 0) {
-      this.manual.shift();
-      head.resolve(this.tickResponse());
+    head.done++;
+    if (head.done < head.count) return;
+    this.manual.shift();
+    const reply = this.tickResponse();
+    delivered.then(
+      () => head.resolve(reply),
+      (error: unknown) => head.reject(error),
+    );
+  }
+
+  /**
+   * Fails every waiting manual request. A request some of whose ticks were committed says how
+   * many (`details.ticksDone`), so a client that retries asks only for the rest.
+   */
+  failManual(error: AppError): void {
+    for (const request of this.manual.splice(0)) {
+      request.reject(
+        request.done === 0
+          ? error
+          : new AppError(error.code, error.message, { ...(error.details as object), ticksDone: request.done }, error.extras),
+      );
     }
   }
 
-  /** Fails every waiting manual request (stop, unload, fencing, a failed commit). */
-  failManual(error: unknown): void {
-    for (const request of this.manual.splice(0)) request.reject(error);
+  /** Waiting manual ticks go on with `next`, the same execution rebuilt from Redis. */
+  moveManualTo(next: Execution): void {
+    next.manual.push(...this.manual.splice(0));
   }
 
-  /** Answers the head request with the current state (the execution stopped mid-way). */
+  /** Answers every waiting request with the current state (the execution stopped mid-way). */
   finishManual(): void {
     for (const request of this.manual.splice(0)) request.resolve(this.tickResponse());
   }
@@ -115,5 +138,7 @@ export class ExecutionRuntime {
   }
 }
 
-export const stoppedError = (id: string) =>
-  new RunnerError('EXECUTION_STOPPED', `execution ${id} is stopped`);
+export const stoppedError = (id: string) => new AppError('EXECUTION_STOPPED', `execution ${id} is stopped`);
+
+/** The answer to a command for an execution this runner just let go: nothing was applied, retry. */
+export const ownerGone = () => new AppError('OWNER_UNAVAILABLE', 'the execution moved to another runner; retry');

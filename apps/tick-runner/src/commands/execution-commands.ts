@@ -1,23 +1,28 @@
 import type { Context } from '@opentelemetry/api';
-import type { Redis } from 'ioredis';
-import type { Execution, StartRequest, TickResponse } from '@canopy/contracts';
-import { RunnerError } from '../errors';
-import { parseCommitReply, persistentWrites, queueCommit, type ScopeWrite } from './commit';
-import { OWNER_GONE, type ExecutionHost } from './execution-host';
-import { toExecution, type ExecMeta } from './execution-meta';
-import { stoppedError, type ExecutionRuntime } from './execution-runtime';
-import type { Publisher } from './publisher';
-import type { ScopeCache } from './scope-cache';
+import type { EventPayloads, EventType, Execution as ExecutionView, StartRequest, TickResponse } from '@canopy/contracts';
+import type { Checkpoint } from '@canopy/engine';
+import { AppError } from '@canopy/service-kit';
+import { persistentWrites, type ScopeWrite } from '../commit/commit-request';
+import type { Committer } from '../commit/committer';
+import type { Outbox } from '../delivery/outbox';
+import type { Publisher } from '../delivery/publisher';
+import { toExecution, type ExecMeta } from '../executions/execution-meta';
+import { ownerGone, stoppedError, type Execution } from '../executions/execution';
+import type { ExecutionHost } from '../ticking/execution-host';
 
 /** A command's change of an execution, committed before its lifecycle event goes out. */
 interface PlannedChange {
   next: ExecMeta;
   /** Store the tree's checkpoint too (the change touched node state). */
-  checkpoint?: boolean;
+  checkpoint?: Checkpoint;
   writes?: ScopeWrite[];
-  /** The lifecycle event, published once the change is committed. */
-  event: () => void;
+  /** The lifecycle event, published once the change is committed, after the ticks before it. */
+  event?: LifecycleEvent;
 }
+
+type LifecycleEvent = {
+  [T in EventType]: { type: T; data: EventPayloads[T] };
+}[EventType];
 
 /**
  * Owner commands on `canopy.cmd.<shard>.<execId>`, for executions this runner holds. Ticks and
@@ -27,12 +32,12 @@ interface PlannedChange {
 export class ExecutionCommands {
   constructor(
     private readonly host: ExecutionHost,
-    private readonly redis: Redis,
-    private readonly cache: ScopeCache,
+    private readonly committer: Committer,
+    private readonly outbox: Outbox,
     private readonly publisher: Publisher,
   ) {}
 
-  async get(id: string, shard: number): Promise<Execution> {
+  async get(id: string, shard: number): Promise<ExecutionView> {
     const exec = await this.host.owned(id, shard);
     return toExecution(exec.meta, this.host.runnerId);
   }
@@ -50,7 +55,7 @@ export class ExecutionCommands {
     const exec = await this.host.owned(id, shard);
     if (exec.meta.state === 'stopped') throw stoppedError(id);
     if (exec.meta.mode !== 'event') {
-      throw new RunnerError('EXECUTION_NOT_STARTABLE', `execution ${id} is in ${exec.meta.mode} mode; triggers drive event mode`);
+      throw new AppError('EXECUTION_NOT_STARTABLE', `execution ${id} is in ${exec.meta.mode} mode; triggers drive event mode`);
     }
     exec.triggered = true;
     exec.parent = parent;
@@ -58,7 +63,7 @@ export class ExecutionCommands {
     return { queued: true };
   }
 
-  async start(id: string, shard: number, req: StartRequest): Promise<Execution> {
+  async start(id: string, shard: number, req: StartRequest): Promise<ExecutionView> {
     return this.changeState(id, shard, (exec) => {
       if (exec.meta.state === 'stopped') throw stoppedError(id);
       exec.nextDue = undefined;
@@ -73,45 +78,42 @@ export class ExecutionCommands {
           state: 'running',
           runStartTick: exec.meta.tick,
         },
-        event: () => this.publisher.event(exec, exec.meta.tick, 'execution_started', { mode: req.mode }),
+        event: { type: 'execution_started', data: { mode: req.mode } },
       };
     });
   }
 
-  async pause(id: string, shard: number): Promise<Execution> {
+  async pause(id: string, shard: number): Promise<ExecutionView> {
     return this.changeState(id, shard, (exec) => {
       if (exec.meta.state === 'stopped') throw stoppedError(id);
       if (exec.meta.state !== 'running') return undefined;
-      return {
-        next: { ...exec.meta, state: 'paused' },
-        event: () => this.publisher.event(exec, exec.meta.tick, 'execution_paused', {}),
-      };
+      return { next: { ...exec.meta, state: 'paused' }, event: { type: 'execution_paused', data: {} } };
     });
   }
 
-  async resume(id: string, shard: number): Promise<Execution> {
+  async resume(id: string, shard: number): Promise<ExecutionView> {
     return this.changeState(id, shard, (exec) => {
       if (exec.meta.state === 'stopped') throw stoppedError(id);
       if (exec.meta.state !== 'paused') return undefined;
       exec.nextDue = undefined;
       return {
         next: { ...exec.meta, state: 'running' },
-        event: () => this.publisher.event(exec, exec.meta.tick, 'execution_started', { mode: exec.meta.mode }),
+        event: { type: 'execution_started', data: { mode: exec.meta.mode } },
       };
     });
   }
 
-  /** Halts the tree (cancelling running actions) and keeps it stopped for good. */
-  async stop(id: string, shard: number): Promise<Execution> {
+  /** Halts the tree (cancelling running actions, releasing semaphores) and keeps it stopped for good. */
+  async stop(id: string, shard: number): Promise<ExecutionView> {
     return this.changeState(id, shard, (exec) => {
       if (exec.meta.state === 'stopped') return undefined;
       const halted = exec.tree.halt();
       exec.finishManual();
       return {
         next: { ...exec.meta, state: 'stopped', status: exec.tree.status },
-        checkpoint: true,
-        writes: persistentWrites(halted, exec.view.scopes),
-        event: () => this.publisher.event(exec, exec.meta.tick, 'execution_stopped', {}),
+        checkpoint: exec.tree.checkpoint(),
+        writes: persistentWrites(halted.writes, exec.view.scopes),
+        event: { type: 'execution_stopped', data: {} },
       };
     });
   }
@@ -126,12 +128,11 @@ export class ExecutionCommands {
     if (!exec) return { unloaded: true };
     try {
       await this.changeState(id, shard, (e) => {
-        const halted = e.tree.halt();
-        const writes = persistentWrites(halted, e.view.scopes);
-        return writes.length === 0 ? undefined : { next: e.meta, writes, event: () => undefined };
+        const writes = persistentWrites(e.tree.halt().writes, e.view.scopes);
+        return writes.length === 0 ? undefined : { next: e.meta, writes };
       });
     } finally {
-      this.host.unloadLocal(exec, new RunnerError('EXECUTION_NOT_FOUND', `execution ${id} was unloaded`), false);
+      this.host.unloadLocal(exec, new AppError('EXECUTION_NOT_FOUND', `execution ${id} was unloaded`), false);
     }
     return { unloaded: true };
   }
@@ -144,50 +145,43 @@ export class ExecutionCommands {
   private async changeState(
     id: string,
     shard: number,
-    change: (exec: ExecutionRuntime) => PlannedChange | undefined,
-  ): Promise<Execution> {
+    change: (exec: Execution) => PlannedChange | undefined,
+  ): Promise<ExecutionView> {
     await this.host.owned(id, shard);
     await this.host.scheduler.idle();
-    const exec = this.host.execution(id);
-    if (!exec) throw OWNER_GONE();
+    let exec = this.host.execution(id);
+    if (exec?.needsReload) {
+      await this.host.reload(exec);
+      exec = this.host.execution(id);
+    }
+    if (!exec) throw ownerGone();
     const planned = change(exec);
     if (!planned) return toExecution(exec.meta, this.host.runnerId);
     const epoch = this.host.epochOf(shard);
-    if (epoch === undefined) throw OWNER_GONE();
+    if (epoch === undefined) throw ownerGone();
+    const previous = exec.meta;
     exec.meta = planned.next;
-    const pipeline = this.redis.pipeline();
-    queueCommit(pipeline, {
-      runnerId: this.host.runnerId,
-      shard,
-      epoch,
-      kind: 'state',
-      meta: planned.next,
-      checkpoint: planned.checkpoint ? exec.tree.checkpoint() : undefined,
-      writes: planned.writes ?? [],
-    });
-    const sent = pipeline.exec().catch((e: unknown) => [[e as Error, undefined]] as [Error | null, unknown][]);
+    const committing = this.committer.commitState(exec, epoch, planned.next, planned);
     this.host.plan(exec);
-    const replies = await sent;
-    const [error, reply] = replies?.[0] ?? [new Error('no reply'), undefined];
-    if (error) {
+    try {
+      await committing;
+    } catch (error) {
+      // Not stored: memory must not run ahead of Redis.
+      exec.meta = previous;
       exec.needsReload = true;
-      throw new RunnerError('DEPENDENCY_UNAVAILABLE', `could not store the change: ${error.message}`);
+      this.host.plan(exec);
+      throw error;
     }
-    const outcome = parseCommitReply(reply);
-    if (outcome.kind === 'fenced') {
-      this.host.shardFenced(shard);
-      throw new RunnerError('FENCED', `runner ${this.host.runnerId} no longer owns shard ${shard}`);
+    const { event } = planned;
+    if (event) {
+      const headers = this.publisher.headers();
+      const tick = exec.meta.tick;
+      this.outbox.addEvents(id, tick, (seq) => {
+        this.publisher.event(id, tick, seq, event.type, event.data as never, headers);
+        return seq + 1;
+      });
     }
-    if (outcome.kind === 'gone') {
-      this.host.executionGone(exec);
-      throw new RunnerError('EXECUTION_NOT_FOUND', `execution ${id} was deleted`);
-    }
-    const writes = planned.writes ?? [];
-    const committed = outcome.kind === 'ok' ? writes.map((w, i) => ({ ...w, version: outcome.versions[i] })) : [];
-    for (const w of committed) this.cache.apply(w);
-    this.publisher.publishSharedChanges(id, committed);
-    for (const w of committed) if (!w.scope.startsWith('exec:')) this.host.scopeChanged(w.scope, id);
-    planned.event();
     return toExecution(exec.meta, this.host.runnerId);
   }
 }
+

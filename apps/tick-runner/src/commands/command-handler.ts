@@ -1,0 +1,61 @@
+import { context, trace } from '@opentelemetry/api';
+import { CommandSchema, ID_PATTERN, Subjects, shardOf, type Command, type CommandReplies } from '@canopy/contracts';
+import { AppError } from '@canopy/service-kit';
+import type { TracedNats } from '@canopy/telemetry';
+import type { Subscription } from '@nats-io/nats-core';
+import { SpanAttrs } from '../telemetry';
+import type { ExecutionCommands } from './execution-commands';
+
+/**
+ * Owner commands of one shard on `canopy.cmd.<shard>.<execId>`: TracedNats validates each with
+ * `CommandSchema` (a bad one is answered VALIDATION_FAILED) and answers a thrown AppError as its
+ * error body; a reply is `CommandReplies[type]`. The message's span parents the ticks it causes.
+ */
+export function subscribeCommands(
+  nats: TracedNats,
+  commands: ExecutionCommands,
+  shardCount: number,
+  shard: number,
+): Subscription {
+  return nats.subscribe<Command>(
+    Subjects.commandsOfShard(shard),
+    (command, msg) => {
+      const execId = msg.subject.split('.').slice(3).join('.');
+      if (!ID_PATTERN.test(execId) || shardOf(execId, shardCount) !== shard) {
+        throw new AppError('EXECUTION_NOT_FOUND', `no execution ${execId} on shard ${shard}`);
+      }
+      // One span name per command type (the subject names the shard and execution).
+      trace.getActiveSpan()?.updateName(`command ${command.type}`).setAttributes({ [SpanAttrs.execId]: execId, [SpanAttrs.shard]: shard });
+      return dispatch(commands, execId, shard, command);
+    },
+    { schema: CommandSchema },
+  );
+}
+
+function dispatch(
+  host: ExecutionCommands,
+  id: string,
+  shard: number,
+  command: Command,
+): Promise<CommandReplies[Command['type']]> {
+  const ctx = context.active();
+  switch (command.type) {
+    case 'tick':
+      return host.tick(id, shard, command.count, ctx);
+    case 'start':
+      return host.start(id, shard, command);
+    case 'pause':
+      return host.pause(id, shard);
+    case 'resume':
+      return host.resume(id, shard);
+    case 'stop':
+      return host.stop(id, shard);
+    case 'get':
+    case 'load':
+      return host.get(id, shard);
+    case 'unload':
+      return host.unload(id, shard);
+    case 'trigger':
+      return host.trigger(id, shard, ctx);
+  }
+}

@@ -1,0 +1,112 @@
+/**
+ * The commit of a tick or of a command's state change, as one Lua script: the fencing check, the
+ * semaphore checks, the blackboard writes, the checkpoint, the metadata and the outbox land
+ * together or not at all.
+ *
+ * KEYS: 1 lease(shard), 2 execMeta(id), 3 execCheckpoint(id), 4 execOutbox(id), then per written
+ *       scope s (1-based) KEYS[3+2s] its values hash and KEYS[4+2s] its versions hash.
+ * ARGV: 1 runner id, 2 epoch, 3 kind (`tick` | `state`), 4 tick, 5 checkpoint JSON ('' keeps it),
+ *       6 tick record message JSON ('' none), 7 outbox trim: drop entries up to this tick ('' none),
+ *       8 n meta pairs, then the pairs, then n writes, then per write: scope index, key, op, value,
+ *       operand. Ops:
+ *       - `set` value / `del`: a plain write (last writer wins, as on the blackboard);
+ *       - `cas` value expected: a semaphore acquisition, applied only if the stored holders equal
+ *         `expected` ('' = the key must not exist); checked for every write before any is applied;
+ *       - `drop` '' holders: a semaphore release, removes the holders listed in the operand (a JSON
+ *         array) from whatever is stored, so it can never conflict.
+ *
+ * Replies `{'OK', v1..vn, d1..dm}`: the new version of each write in order, then the JSON stored
+ * by each `drop` in order (it may differ from what the runner computed); `{'FENCED', owner,
+ * epoch}` when the lease is not ours at our epoch; `{'GONE'}` when the execution was deleted;
+ * `{'STALE', storedTick}` when a `tick` commit is not newer than the stored one (a replay);
+ * `{'CONFLICT', key}` when a semaphore changed under us (another runner took a slot).
+ *
+ * Values are JSON strings and versions integers bumped with HINCRBY on every write, deletes
+ * included (a delete leaves the version, so versions only grow and "newest version wins" holds
+ * in every cache), as the blackboard service writes them.
+ */
+export const COMMIT_LUA = `
+local owner = redis.call('HGET', KEYS[1], 'owner')
+local epoch = redis.call('HGET', KEYS[1], 'epoch')
+if owner ~= ARGV[1] or epoch ~= ARGV[2] then
+  return {'FENCED', owner or '', epoch or ''}
+end
+if redis.call('EXISTS', KEYS[2]) == 0 then return {'GONE'} end
+if ARGV[3] == 'tick' then
+  local stored = tonumber(redis.call('HGET', KEYS[2], 'tick') or '0')
+  if tonumber(ARGV[4]) <= stored then return {'STALE', tostring(stored)} end
+end
+
+local function holders(json)
+  if not json then return {} end
+  local ok, list = pcall(cjson.decode, json)
+  if ok and type(list) == 'table' then return list end
+  return {}
+end
+
+-- Holders compared as lists: the JSON text may differ (another writer's escaping), the list not.
+local function same(stored, expected)
+  if expected == '' then return not stored end
+  if not stored then return false end
+  if stored == expected then return true end
+  local a, b = holders(stored), holders(expected)
+  if #a ~= #b then return false end
+  for i = 1, #a do
+    if a[i] ~= b[i] then return false end
+  end
+  return true
+end
+
+local nMeta = tonumber(ARGV[8])
+local first = 10 + nMeta * 2
+local nWrites = tonumber(ARGV[first - 1])
+for w = 0, nWrites - 1 do
+  local i = first + w * 5
+  if ARGV[i + 2] == 'cas' then
+    local s = tonumber(ARGV[i])
+    if not same(redis.call('HGET', KEYS[3 + 2 * s], ARGV[i + 1]), ARGV[i + 4]) then
+      return {'CONFLICT', ARGV[i + 1]}
+    end
+  end
+end
+
+if nMeta > 0 then
+  local fields = {}
+  for j = 1, nMeta * 2 do fields[j] = ARGV[8 + j] end
+  redis.call('HSET', KEYS[2], unpack(fields))
+end
+if ARGV[5] ~= '' then redis.call('SET', KEYS[3], ARGV[5]) end
+if ARGV[7] ~= '' then redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', ARGV[7]) end
+if ARGV[6] ~= '' then
+  redis.call('ZREMRANGEBYSCORE', KEYS[4], ARGV[4], ARGV[4])
+  redis.call('ZADD', KEYS[4], ARGV[4], ARGV[6])
+end
+
+local versions = {'OK'}
+local dropped = {}
+for w = 0, nWrites - 1 do
+  local i = first + w * 5
+  local s = tonumber(ARGV[i])
+  local key = ARGV[i + 1]
+  local op = ARGV[i + 2]
+  local valuesKey = KEYS[3 + 2 * s]
+  if op == 'del' then
+    redis.call('HDEL', valuesKey, key)
+  elseif op == 'drop' then
+    local gone = {}
+    for _, h in ipairs(holders(ARGV[i + 4])) do gone[h] = true end
+    local kept = {}
+    for _, h in ipairs(holders(redis.call('HGET', valuesKey, key))) do
+      if not gone[h] then kept[#kept + 1] = cjson.encode(h) end
+    end
+    local json = '[' .. table.concat(kept, ',') .. ']'
+    redis.call('HSET', valuesKey, key, json)
+    dropped[#dropped + 1] = json
+  else
+    redis.call('HSET', valuesKey, key, ARGV[i + 3])
+  end
+  versions[#versions + 1] = redis.call('HINCRBY', KEYS[4 + 2 * s], key, 1)
+end
+for _, json in ipairs(dropped) do versions[#versions + 1] = json end
+return versions
+`;

@@ -1,0 +1,142 @@
+import {
+  Subjects,
+  type BlackboardChanged,
+  type EventEnvelope,
+  type EventPayloads,
+  type EventType,
+  type TickRecordMessage,
+} from '@canopy/contracts';
+import type { Checkpoint, TickRecord } from '@canopy/engine';
+import type { TracedNats } from '@canopy/telemetry';
+import type { MsgHdrs } from '@nats-io/nats-core';
+import type { Context } from '@opentelemetry/api';
+import type { ExecMeta } from '../executions/execution-meta';
+
+/** A tick record message as UTF-8 JSON, and its checkpoint field's JSON (a view into the same bytes). */
+export interface EncodedTick {
+  record: Buffer;
+  checkpoint: Buffer;
+}
+
+/** A committed write with the concrete scope and the version Redis gave it. */
+export interface CommittedWrite {
+  scope: string;
+  key: string;
+  value?: unknown;
+  deleted: boolean;
+  version: number;
+}
+
+/**
+ * Builds and sends what goes out besides the tick record itself (which the outbox delivers):
+ * derived events and shared-scope changes. Every message carries the trace context of the span
+ * that sends it (the tick's `publish` span, or the command's) in its headers; messages of one tick
+ * share those headers instead of having a span each.
+ */
+export class Publisher {
+  constructor(
+    private readonly nats: TracedNats,
+    private readonly runnerId: string,
+  ) {}
+
+  /**
+   * The `TickRecordMessage` as UTF-8 JSON, serialised and encoded once per tick: the commit stores
+   * it in the outbox and the outbox sends the same bytes. The checkpoint (the last field) is a view
+   * into them, which the commit stores as the checkpoint: no second copy or encoding.
+   */
+  encodeTick(meta: ExecMeta, record: TickRecord, epoch: number, checkpoint: Checkpoint): EncodedTick {
+    const head = JSON.stringify({
+      ...record,
+      execId: meta.id,
+      tree: meta.tree,
+      version: meta.version,
+      runner: this.runnerId,
+      epoch,
+    } satisfies Omit<TickRecordMessage, 'checkpoint'>);
+    const checkpointJson = JSON.stringify(checkpoint);
+    const bytes = Buffer.from(`${head.slice(0, -1)},"checkpoint":${checkpointJson}}`);
+    const end = bytes.length - 1;
+    return { record: bytes, checkpoint: bytes.subarray(end - Buffer.byteLength(checkpointJson), end) };
+  }
+
+  /** Trace headers for the messages of one tick or command (default: the active context). */
+  headers(ctx?: Context): MsgHdrs {
+    return this.nats.traceHeaders(ctx);
+  }
+
+  /**
+   * Derived events of one tick, in order, numbered from `seq`: tick_start, node_update...,
+   * blackboard_update..., log..., progress..., error..., tick_complete. Core publishes on one
+   * connection keep their order, and the CANOPY_EVENTS stream captures them without a per-event
+   * ack. Returns the next event number.
+   */
+  tickEvents(
+    execId: string,
+    record: TickRecord,
+    scopeOf: (scope: string) => string,
+    headers: MsgHdrs,
+    seq = 0,
+    at = new Date().toISOString(),
+  ): number {
+    const tick = record.tick;
+    this.send(execId, tick, seq++, 'tick_start', { startedAt: record.startedAt }, headers, at);
+    for (const change of record.nodes) {
+      this.send(execId, tick, seq++, 'node_update', { nodeId: change.id, from: change.from, to: change.to }, headers, at);
+    }
+    for (const write of record.writes) {
+      const data: EventPayloads['blackboard_update'] = { key: write.key, scope: scopeOf(write.scope) };
+      if ('new' in write) data.value = write.new;
+      if ('old' in write) data.old = write.old;
+      this.send(execId, tick, seq++, 'blackboard_update', data, headers, at);
+    }
+    for (const log of record.logs) {
+      this.send(execId, tick, seq++, 'log', { nodeId: log.nodeId, message: log.message, values: log.values }, headers, at);
+    }
+    for (const p of record.progress) {
+      this.send(execId, tick, seq++, 'progress', { nodeId: p.nodeId, step: p.step, percent: p.percent }, headers, at);
+    }
+    for (const e of record.errors) {
+      this.send(execId, tick, seq++, 'error', { nodeId: e.nodeId, code: e.code, message: e.message }, headers, at);
+    }
+    const complete = { status: record.status, durationMs: record.durationMs, changes: record.nodes.length, writes: record.writes.length };
+    this.send(execId, tick, seq++, 'tick_complete', complete, headers, at);
+    return seq;
+  }
+
+  /** One event outside the per-tick list (lifecycle), numbered `seq`. */
+  event<T extends EventType>(execId: string, tick: number, seq: number, type: T, data: EventPayloads[T], headers?: MsgHdrs): void {
+    this.send(execId, tick, seq, type, data, headers ?? this.nats.traceHeaders(), new Date().toISOString());
+  }
+
+  /** Writes to shared scopes, so other runners (and watchers) refresh their caches. */
+  sharedChanges(execId: string, writes: readonly CommittedWrite[], headers?: MsgHdrs): void {
+    let at: string | undefined;
+    for (const write of writes) {
+      if (write.scope.startsWith('exec:')) continue;
+      at ??= new Date().toISOString();
+      const change: BlackboardChanged = {
+        scope: write.scope,
+        key: write.key,
+        version: write.version,
+        source: `exec:${execId}`,
+        at,
+      };
+      if (write.deleted) change.deleted = true;
+      else change.value = write.value;
+      this.nats.send(Subjects.bbChanged(write.scope), JSON.stringify(change), headers ?? this.nats.traceHeaders());
+    }
+  }
+
+  private send<T extends EventType>(
+    execId: string,
+    tick: number,
+    seq: number,
+    type: T,
+    data: EventPayloads[T],
+    headers: MsgHdrs,
+    at: string,
+  ): void {
+    const envelope: EventEnvelope<T> = { execId, type, tick, seq, at, data };
+    this.nats.send(Subjects.event(execId, type), JSON.stringify(envelope), headers);
+  }
+}

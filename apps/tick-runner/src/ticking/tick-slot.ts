@@ -1,0 +1,221 @@
+import { ROOT_CONTEXT, SpanStatusCode, context, trace, type Context, type Span } from '@opentelemetry/api';
+import type { TickRecord } from '@canopy/engine';
+import { AppError } from '@canopy/service-kit';
+import { persistentWrites } from '../commit/commit-request';
+import type { Committer, Settled, TickCommit } from '../commit/committer';
+import type { Outbox } from '../delivery/outbox';
+import type { Publisher } from '../delivery/publisher';
+import type { ExecMeta } from '../executions/execution-meta';
+import { stoppedError, type Execution } from '../executions/execution';
+import { scopeList, type ScopeCache } from '../executions/scope-cache';
+import type { Log } from '../log';
+import type { RunnerMetrics } from '../metrics';
+import { SpanAttrs, tracer } from '../telemetry';
+import type { ExecutionHost } from './execution-host';
+
+/** A tick done in memory, on its way to Redis and the stream. */
+interface PendingTick extends TickCommit {
+  manual: boolean;
+  record: Buffer;
+  tickRecord: TickRecord;
+  prevState: ExecMeta['state'];
+  span: Span;
+}
+
+/**
+ * One scheduler slot: tick every ready execution (synchronously, in memory), commit the ticks in
+ * Redis pipelines (the committer), and hand each committed record to the outbox, which delivers it
+ * and its events. A slot ends when its commits are settled; it does not wait for the stream.
+ */
+export class TickSlot {
+  constructor(
+    private readonly host: ExecutionHost,
+    private readonly committer: Committer,
+    private readonly outbox: Outbox,
+    private readonly publisher: Publisher,
+    private readonly cache: ScopeCache,
+    private readonly log: Log,
+    private readonly metrics: RunnerMetrics,
+  ) {}
+
+  readonly run = async (ids: string[]): Promise<void> => {
+    const ready = await this.prepare(ids);
+    const pending: PendingTick[] = [];
+    for (const exec of ready) {
+      const tick = this.tickOne(exec);
+      if (tick) pending.push(tick);
+    }
+    if (pending.length === 0) return;
+    const start = performance.now();
+    await this.committer.commitTicks(pending, (tick, settled) => this.committed(tick as PendingTick, settled, start));
+    this.metrics.observeSlot(pending.length, performance.now() - start);
+  };
+
+  /**
+   * The executions of this slot, each able to tick: rebuilt from Redis if memory got ahead of it,
+   * and with every scope it reads read again if a refused commit left it stale.
+   */
+  private async prepare(ids: string[]): Promise<Execution[]> {
+    const candidates: Execution[] = [];
+    for (const id of ids) {
+      const exec = this.host.execution(id);
+      if (exec && !exec.closed && this.host.epochOf(exec.shard) !== undefined) candidates.push(exec);
+    }
+    await Promise.all(
+      candidates
+        .filter((exec) => exec.needsReload)
+        .map((exec) =>
+          this.host.reload(exec).catch((error: unknown) => this.log.warn({ err: error, execId: exec.id }, 'reload before tick failed')),
+        ),
+    );
+    const stale = new Set<string>();
+    const ready: Execution[] = [];
+    for (const { id } of candidates) {
+      // A reload replaced the object: tick the current one.
+      const exec = this.host.execution(id);
+      if (!exec || exec.closed) continue;
+      for (const scope of scopeList(exec.view.scopes)) if (this.cache.isStale(scope)) stale.add(scope);
+      ready.push(exec);
+    }
+    if (stale.size === 0) return ready;
+    try {
+      await this.cache.refresh(stale);
+      return ready;
+    } catch (error) {
+      this.log.warn({ err: error }, 'stale scopes could not be read again; ticks wait');
+      return ready.filter((exec) => {
+        if (!scopeList(exec.view.scopes).some((s) => this.cache.isStale(s))) return true;
+        this.host.retryLater(exec);
+        return false;
+      });
+    }
+  }
+
+  /** The engine tick, synchronous: no message handler can interleave with it. */
+  private tickOne(exec: Execution): PendingTick | undefined {
+    if (exec.closed) return undefined;
+    if (exec.needsReload) {
+      // The reload before this slot failed: Redis is still away.
+      exec.failManual(new AppError('DEPENDENCY_UNAVAILABLE', 'execution state could not be reloaded'));
+      this.host.retryLater(exec);
+      return undefined;
+    }
+    const manual = exec.hasManualTicks();
+    if (exec.meta.state === 'stopped') {
+      exec.failManual(stoppedError(exec.id));
+      return undefined;
+    }
+    if (!manual && !exec.wantsScheduledTick()) return undefined;
+    const epoch = this.host.epochOf(exec.shard);
+    if (epoch === undefined) return undefined;
+    // Too many records not yet in the stream (NATS away): wait for them, then go on.
+    if (this.outbox.full(exec.id)) return undefined;
+
+    // Lag behind the fixed-rate schedule: interval ticks only (manual ones have no due time).
+    if (!manual && exec.meta.mode === 'interval' && exec.nextDue !== undefined) {
+      this.metrics.observeLag(Date.now() - exec.nextDue);
+    }
+    const parent = exec.parent ?? ROOT_CONTEXT;
+    exec.parent = undefined;
+    exec.triggered = false;
+    const span = tracer.startSpan('tick', { attributes: { [SpanAttrs.execId]: exec.id } }, parent);
+    const ctx = trace.setSpan(parent, span);
+    try {
+      // Remote action requests started by this tick carry its trace context.
+      const record = context.with(ctx, () => exec.tree.tick());
+      const state = exec.stateAfterTick(record.tick, record.status);
+      if (state === 'completed' && record.status === 'RUNNING') this.haltInto(exec, record);
+      span.setAttributes({ [SpanAttrs.tick]: record.tick, [SpanAttrs.status]: record.status });
+      const next: ExecMeta = { ...exec.meta, tick: record.tick, status: record.status, state };
+      const encoded = this.publisher.encodeTick(next, record, epoch, exec.tree.checkpoint());
+      return {
+        exec,
+        epoch,
+        next,
+        checkpoint: encoded.checkpoint,
+        record: encoded.record,
+        writes: persistentWrites(record.writes, exec.view.scopes),
+        trimThrough: this.outbox.trimmable(exec.id),
+        ctx,
+        manual,
+        tickRecord: record,
+        prevState: exec.meta.state,
+        span,
+      };
+    } catch (error) {
+      span.recordException(error as Error);
+      span.setStatus({ code: SpanStatusCode.ERROR });
+      span.end();
+      this.log.error({ err: error, execId: exec.id }, 'engine tick threw');
+      exec.needsReload = true;
+      exec.failManual(new AppError('INTERNAL', `tick failed: ${(error as Error).message}`));
+      this.host.retryLater(exec);
+      return undefined;
+    }
+  }
+
+  /**
+   * A run that ends (maxTicks) while its tree is still RUNNING halts it in the same tick, so what
+   * the tree holds (running actions, semaphore slots) is released with the commit that ends it.
+   */
+  private haltInto(exec: Execution, record: TickRecord): void {
+    const halted = exec.tree.halt();
+    record.nodes.push(...halted.nodes);
+    record.writes.push(...halted.writes);
+    record.errors.push(...halted.errors);
+  }
+
+  private committed(p: PendingTick, settled: Settled, slotStart: number): void {
+    const { exec } = p;
+    if (!settled.ok) {
+      p.span.end();
+      if (settled.retry === 'now') {
+        if (!exec.closed) this.host.scheduler.enqueue(exec.id);
+      } else if (settled.retry === 'later') {
+        exec.failManual(settled.error);
+        this.host.retryLater(exec);
+      }
+      return;
+    }
+    exec.meta = p.next;
+    const through = p.trimThrough;
+    if (through !== undefined) this.outbox.trimmed(exec.id, through);
+    const delivered = this.deliver(p);
+    this.metrics.observeTick(p.tickRecord.durationMs + (performance.now() - slotStart));
+    if (p.manual) exec.manualTickCommitted(delivered);
+    this.host.plan(exec);
+  }
+
+  /**
+   * The committed record goes to the outbox; once the stream has it, its events follow (and
+   * `execution_completed` when this tick ended the run), in a `publish` span under the tick.
+   */
+  private deliver(p: PendingTick): Promise<void> {
+    const { exec, tickRecord, next, prevState } = p;
+    const publish = tracer.startSpan('publish', {}, p.ctx);
+    const ctx: Context = trace.setSpan(p.ctx, publish);
+    const headers = this.publisher.headers(ctx);
+    const scopes = exec.view.scopes;
+    const scopeOf = (s: string) => (s === 'global' || s === 'team' || s === 'exec' ? scopes[s] : s);
+    const completed = next.state === 'completed' && prevState !== 'completed';
+    const delivered = this.outbox.add(exec.id, tickRecord.tick, p.record, this.publisher.headers(ctx), (seq) => {
+      let n = this.publisher.tickEvents(exec.id, tickRecord, scopeOf, headers, seq);
+      if (completed) this.publisher.event(exec.id, tickRecord.tick, n++, 'execution_completed', { status: tickRecord.status }, headers);
+      return n;
+    });
+    delivered.then(
+      () => {
+        publish.end();
+        p.span.end();
+      },
+      (error: unknown) => {
+        publish.recordException(error as Error);
+        publish.setStatus({ code: SpanStatusCode.ERROR });
+        publish.end();
+        p.span.end();
+      },
+    );
+    return delivered;
+  }
+}
+
