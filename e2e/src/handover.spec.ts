@@ -1,6 +1,6 @@
 import type { TickRecordMessage } from '@canopy/contracts';
 import { Api } from './support/api';
-import { checkFeed } from './support/checks';
+import { checkFeed, settledFeed } from './support/checks';
 import { describeExit } from './support/service-process';
 import { runnerId, type Stack, startStack } from './support/stack';
 import { lastTick, NatsTap, storedTicks } from './support/tap';
@@ -111,7 +111,7 @@ describe('two runners', () => {
     await Promise.all(stayed.map((id) => tap.untilTick(id, lastTick(tap.feed(id)) + 3, 60_000)));
 
     for (const id of ids) {
-      const feed = tap.feed(id);
+      const feed = settledFeed(tap.feed(id));
       const report = checkFeed(feed, { execId: id, tree: 'e2e-steps', rootId: 'main' });
       expect({ id, problems: report.problems }).toEqual({ id, problems: [] });
       const runners = report.records.map((r) => r.runner);

@@ -25,7 +25,7 @@ export async function startRunner(
   const redis = new Redis(urls.redis, { maxRetriesPerRequest: 0 });
   const runner = new TickRunner(
     { runnerId, shardCount: DEFAULT_SHARD_COUNT, leaseTtlMs: 3000, actionTimeoutMs: 5000 },
-    { bus: new TracedNats(nc, jetstream(nc), { logger: log }), nats: nc, redis, log },
+    { nats: new TracedNats(nc, jetstream(nc), { logger: log }), redis, log },
   );
   await runner.start();
   return {

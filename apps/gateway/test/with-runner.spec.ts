@@ -41,8 +41,7 @@ describe('pictures and streams with a real tick runner', () => {
       // The gateway's default SHARD_COUNT, so its command subjects reach this runner.
       { runnerId: 'runner-1', shardCount: 64, leaseTtlMs: 3000, actionTimeoutMs: 5000 },
       {
-        bus: new TracedNats(runnerNats, jetstream(runnerNats), { logger: log }),
-        nats: runnerNats,
+        nats: new TracedNats(runnerNats, jetstream(runnerNats), { logger: log }),
         redis: runnerRedis,
         log,
       },

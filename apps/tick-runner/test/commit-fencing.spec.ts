@@ -169,6 +169,32 @@ describe('tick-runner: commits are atomic and fenced; outside writes land betwee
     expect(ticks.map((t) => t.msgId)).toEqual(['ob-1:1', 'ob-1:2', 'ob-1:3']);
   });
 
+  it('a refused commit leaves no value Redis never received in the cache: the next reader sees what Redis has', async () => {
+    await registerTree(gateway, '(tree "g-writer" (set "global:shared" (tick)))');
+    await registerTree(gateway, '(tree "g-reader" (set "seen" (get "global:shared" 0)))');
+    const writer = 'st-w';
+    let reader = 'st-r0';
+    for (let i = 1; shardOf(reader, SHARDS) === shardOf(writer, SHARDS); i++) reader = `st-r${i}`;
+    await createExecution(gateway, { tree: 'g-writer', id: writer });
+    await createExecution(gateway, { tree: 'g-reader', id: reader });
+    await command(gateway, writer, { type: 'tick', count: 1 });
+    await command(gateway, reader, { type: 'tick', count: 1 });
+    expect(await runner.redis.hget(RedisKeys.scopeValues('global'), 'shared')).toBe('1');
+
+    // The writer's shard is taken away; its next tick writes 2 in memory and its commit is refused.
+    const shard = shardOf(writer, SHARDS);
+    const intruderEpoch = await runner.redis.incr(RedisKeys.leaseEpoch(shard));
+    await runner.redis.multi().del(RedisKeys.lease(shard)).hset(RedisKeys.lease(shard), 'owner', 'intruder', 'epoch', String(intruderEpoch)).exec();
+    expect((await errorOf(command(gateway, writer, { type: 'tick', count: 1 }))).code).toBe('FENCED');
+    expect(await runner.redis.hget(RedisKeys.scopeValues('global'), 'shared')).toBe('1');
+
+    await command(gateway, reader, { type: 'tick', count: 1 });
+    const ticks = await readTicks(gateway.nc, reader);
+    expect(ticks.map((t) => t.data.writes.find((w) => w.key === 'seen')?.new)).toEqual([1, 1]);
+    expect(runner.runner.host.peek('global', 'shared')).toBe(1);
+    await runner.redis.del(RedisKeys.lease(shard));
+  });
+
   it('applies an outside write at the next tick, never within the tick that caused it, and only if newer', async () => {
     await createExecution(gateway, { tree: 'peek', id: 'o-1', blackboard: { x: 1 } });
     let poked = false;

@@ -58,6 +58,11 @@ describe('tick-runner: auto, interval and event modes', () => {
     expect(seen.some((e) => e.state === 'running' && e.tick < 1000)).toBe(true);
     const done = await until('auto-1', 'auto-1 completed', (e) => e.state === 'completed');
     expect(done).toMatchObject({ tick: 1000, status: 'SUCCESS', state: 'completed' });
+    // Delivery follows the commits: the last records and their events may still be on their way.
+    await waitFor('every record and event delivered', async () => {
+      const events = await readEvents(gateway.nc, 'auto-1');
+      return events.at(-1)?.data.type === 'execution_completed';
+    });
     const ticks = await readTicks(gateway.nc, 'auto-1');
     expect(ticks).toHaveLength(1000);
     expect(ticks.map((t) => t.data.tick)).toEqual(Array.from({ length: 1000 }, (_, i) => i + 1));
@@ -69,7 +74,8 @@ describe('tick-runner: auto, interval and event modes', () => {
   it('auto stops at maxTicks when the root keeps running', async () => {
     await createExecution(gateway, { tree: 'spin', id: 'auto-2', mode: 'auto', maxTicks: 25 });
     const done = await until('auto-2', 'auto-2 completed', (e) => e.state === 'completed');
-    expect(done).toMatchObject({ tick: 25, status: 'RUNNING' });
+    // The run ended with the tree still running: it is halted in that last tick (nothing held on).
+    expect(done).toMatchObject({ tick: 25, status: 'IDLE' });
   });
 
   it('interval ticks every intervalMs through the scheduler, restarting the tree, until maxTicks', async () => {
@@ -128,7 +134,8 @@ describe('tick-runner: auto, interval and event modes', () => {
     await createExecution(gateway, { tree: 'spin', id: 'ev-2', mode: 'event', intervalMs: 20, maxTicks: 4 });
     await command(gateway, 'ev-2', { type: 'trigger' });
     const done = await until('ev-2', 'ev-2 completed', (e) => e.state === 'completed');
-    expect(done).toMatchObject({ tick: 4, status: 'RUNNING' });
+    // Still running when maxTicks ended the run: halted in that last tick.
+    expect(done).toMatchObject({ tick: 4, status: 'IDLE' });
   });
 
   it('event mode ticks when an async action settles', async () => {

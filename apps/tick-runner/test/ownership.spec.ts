@@ -4,6 +4,7 @@ import {
   SHARDS,
   command,
   connectClient,
+  errorOf,
   createExecution,
   getExecution,
   readTicks,
@@ -98,8 +99,18 @@ describe('tick-runner: two runners split the shards and hand them over', () => {
     await createExecution(gateway, { tree: 'beat', id: iv, mode: 'interval', intervalMs: 30 });
     await waitFor('iv ticking on A', async () => (await getExecution(gateway, iv)).tick >= 3);
 
+    // A long manual tick request on A when it leaves: answered "retry elsewhere", saying how many
+    // of its ticks were committed, so a client asks the next owner only for the rest.
+    const long = idOwnedBy('long', 'runner-a', ['runner-a', 'runner-b']);
+    await createExecution(gateway, { tree: 'beat', id: long });
+    const request = errorOf(command(gateway, long, { type: 'tick', count: 10_000 }, 30_000));
+    await waitFor('long request under way', async () => Number(await a.redis.hget(RedisKeys.execMeta(long), 'tick')) >= 5);
+
     const leftAt = Date.now();
     await a.close();
+    const interrupted = await request;
+    expect(interrupted.code).toBe('OWNER_UNAVAILABLE');
+    expect(interrupted.details).toEqual({ ticksDone: Number(await b.redis.hget(RedisKeys.execMeta(long), 'tick')) });
     await waitFor('B to hold every shard', () => held(b).length === SHARDS);
     // Handed over, not expired: well within the lease TTL.
     expect(Date.now() - leftAt).toBeLessThan(LEASE_TTL_MS);

@@ -132,6 +132,16 @@ function checkTickEvents(r: TickRecordMessage, events: EventEnvelope[]): string[
   return problems;
 }
 
+/**
+ * The part of a live feed whose events are in: a tick's events follow its record once the stream
+ * has stored it, so the newest records of a running execution may still wait for theirs. Keeps the
+ * records (and events) up to the last tick whose `tick_complete` arrived.
+ */
+export function settledFeed(feed: ExecutionFeed): ExecutionFeed {
+  const done = Math.max(0, ...feed.events.filter((e) => e.data.type === 'tick_complete').map((e) => e.data.tick));
+  return { ticks: feed.ticks.filter((t) => t.data.tick <= done), events: feed.events.filter((e) => e.data.tick <= done) };
+}
+
 /** Events grouped by tick, in arrival order. */
 export function eventsByTick(events: { data: EventEnvelope }[]): Map<number, EventEnvelope[]> {
   const out = new Map<number, EventEnvelope[]>();

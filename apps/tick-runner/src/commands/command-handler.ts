@@ -1,15 +1,16 @@
-import { context, trace } from '@opentelemetry/api';
+import { SpanStatusCode, context, trace } from '@opentelemetry/api';
 import { CommandSchema, ID_PATTERN, Subjects, shardOf, type Command, type CommandReplies } from '@canopy/contracts';
 import { AppError } from '@canopy/service-kit';
 import type { TracedNats } from '@canopy/telemetry';
 import type { Subscription } from '@nats-io/nats-core';
-import { SpanAttrs } from '../telemetry';
+import { SpanAttrs, tracer } from '../telemetry';
 import type { ExecutionCommands } from './execution-commands';
 
 /**
  * Owner commands of one shard on `canopy.cmd.<shard>.<execId>`: TracedNats validates each with
  * `CommandSchema` (a bad one is answered VALIDATION_FAILED) and answers a thrown AppError as its
- * error body; a reply is `CommandReplies[type]`. The message's span parents the ticks it causes.
+ * error body; a reply is `CommandReplies[type]`. A `command <type>` span (under the message's)
+ * parents the ticks the command causes.
  */
 export function subscribeCommands(
   nats: TracedNats,
@@ -19,14 +20,22 @@ export function subscribeCommands(
 ): Subscription {
   return nats.subscribe<Command>(
     Subjects.commandsOfShard(shard),
-    (command, msg) => {
+    async (command, msg) => {
       const execId = msg.subject.split('.').slice(3).join('.');
       if (!ID_PATTERN.test(execId) || shardOf(execId, shardCount) !== shard) {
         throw new AppError('EXECUTION_NOT_FOUND', `no execution ${execId} on shard ${shard}`);
       }
-      // One span name per command type (the subject names the shard and execution).
-      trace.getActiveSpan()?.updateName(`command ${command.type}`).setAttributes({ [SpanAttrs.execId]: execId, [SpanAttrs.shard]: shard });
-      return dispatch(commands, execId, shard, command);
+      const span = tracer.startSpan(`command ${command.type}`, {
+        attributes: { [SpanAttrs.execId]: execId, [SpanAttrs.shard]: shard },
+      });
+      try {
+        return await context.with(trace.setSpan(context.active(), span), () => dispatch(commands, execId, shard, command));
+      } catch (error) {
+        span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+        throw error;
+      } finally {
+        span.end();
+      }
     },
     { schema: CommandSchema },
   );

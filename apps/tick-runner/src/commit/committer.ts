@@ -108,7 +108,7 @@ export class Committer {
       checkpoint: change.checkpoint,
       writes,
     });
-    const [reply] = await this.exec(pipeline, 1);
+    const [reply] = await this.exec(pipeline, 1, [writes]);
     const settled = this.settle(exec, writes, reply);
     if (!settled.ok) throw settled.error;
     return settled.committed;

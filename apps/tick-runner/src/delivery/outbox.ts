@@ -37,14 +37,15 @@ interface Entry {
    * events, so events follow only if the stream did not know the record yet.
    */
   replayed: boolean;
-  state: 'queued' | 'sent' | 'acked';
   stored: boolean;
-  attempt: number;
   delivered?: { promise: Promise<void>; resolve(): void; reject(error: unknown): void };
 }
 
 interface Queue {
   entries: Entry[];
+  /** The head record is being published. */
+  sending: boolean;
+  /** The last publish failed: wait for the retry. */
   blocked: boolean;
   /** The highest tick whose record (and every earlier one) the stream acknowledged. */
   ackedThrough: number;
@@ -66,17 +67,20 @@ interface Queue {
  * and the events derived from each record after the stream stored it.
  *
  * A record enters the outbox in Redis with its commit (the commit script adds it) and here right
- * after. It is published at once; when the stream acknowledges it, its events go out and it is
- * removed from Redis (piggybacked on the execution's next commit, or by a sweep every second for
- * executions that stopped committing). A publish that fails (no ack in time, NATS restarting, the
- * stream gone) blocks that execution's queue: its later records wait behind it, and the whole
- * queue is sent again with backoff, on reconnect, and after re-creating missing streams. The
- * stream deduplicates by `<execId>:<tick>`, so resending what it has is harmless. Whatever is
- * still undelivered when the runner dies stays in Redis and the next owner replays it.
+ * after. Each execution has at most one record in flight, so the stream stores an execution's
+ * records in tick order even when a publish is lost and sent again (pipelining them would let a
+ * later record overtake a lost one). Different executions are delivered concurrently, and a
+ * slot never waits for the stream. When the stream acknowledges a record, its events go out and it
+ * is removed from Redis (piggybacked on the execution's next commit, or by a sweep every second
+ * for executions that stopped committing). A publish that fails (no ack in time, NATS restarting,
+ * the stream gone) is sent again with backoff, at once on reconnect, and after re-creating missing
+ * streams; the stream deduplicates by `<execId>:<tick>`, so resending what it has is harmless.
+ * Whatever is still undelivered when the runner dies stays in Redis and the next owner replays it.
  */
 export class Outbox {
   private readonly queues = new Map<string, Queue>();
   private retryTimer: NodeJS.Timeout | undefined;
+  private retryAt = 0;
   private retryDelay = RETRY_MIN_MS;
   private streamsMissing = false;
   private readonly trimTimer: NodeJS.Timeout;
@@ -125,7 +129,7 @@ export class Outbox {
    * `seq` as the first event number and returns the next one.
    */
   add(execId: string, tick: number, record: string | Uint8Array, headers: MsgHdrs, then: (seq: number) => number): Promise<void> {
-    const entry: Entry = { tick, record, headers, then, replayed: false, state: 'queued', stored: false, attempt: 0 };
+    const entry: Entry = { tick, record, headers, then, replayed: false, stored: false };
     let resolve!: () => void;
     let reject!: (error: unknown) => void;
     const promise = new Promise<void>((res, rej) => {
@@ -139,7 +143,7 @@ export class Outbox {
 
   /** Events outside a tick (lifecycle changes): published after everything queued before them. */
   addEvents(execId: string, tick: number, publish: (seq: number) => number): void {
-    this.push(execId, { tick, then: publish, replayed: false, state: 'acked', stored: true, attempt: 0 });
+    this.push(execId, { tick, then: publish, replayed: false, stored: true });
   }
 
   /**
@@ -150,7 +154,7 @@ export class Outbox {
     const q = this.queue(execId);
     for (const { tick, record, then } of records) {
       if (tick <= q.ackedThrough || q.entries.some((e) => e.record !== undefined && e.tick === tick)) continue;
-      this.push(execId, { tick, record, then, replayed: true, state: 'queued', stored: false, attempt: 0 });
+      this.push(execId, { tick, record, then, replayed: true, stored: false });
     }
   }
 
@@ -168,6 +172,8 @@ export class Outbox {
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([Promise.all(waits), new Promise((resolve) => (timer = setTimeout(resolve, timeoutMs)))]);
     clearTimeout(timer);
+    // A sweep already running may predate the last acks: let it finish, then trim what is left.
+    await this.trimming;
     await this.trimNow();
   }
 
@@ -224,6 +230,7 @@ export class Outbox {
     if (!q) {
       q = {
         entries: [],
+        sending: false,
         blocked: false,
         ackedThrough: 0,
         trimmedThrough: 0,
@@ -245,64 +252,24 @@ export class Outbox {
       entry.delivered?.reject(new Error('runner stopped'));
       return;
     }
-    if (entry.state === 'queued' && !q.blocked) this.send(execId, q, entry);
-    else if (q.entries.length === 1) this.drain(execId, q);
+    this.pump(execId, q);
   }
 
-  private send(execId: string, q: Queue, entry: Entry): void {
-    entry.state = 'sent';
-    const attempt = ++entry.attempt;
-    const headers = entry.headers ?? this.deps.nats.traceHeaders();
-    this.deps.nats
-      .sendAcked(Subjects.ticks(execId), entry.record as string | Uint8Array, tickMsgId(execId, entry.tick), headers)
-      .then(
-        (ack) => this.acked(execId, q, entry, ack),
-        (error: JetStreamPublishError) => this.failed(execId, q, entry, attempt, error),
-      );
-  }
-
-  private acked(execId: string, q: Queue, entry: Entry, ack: StreamAck): void {
-    if (entry.state === 'acked') return;
-    this.retryDelay = RETRY_MIN_MS;
-    entry.state = 'acked';
-    entry.stored = !ack.duplicate;
-    this.drain(execId, q);
-  }
-
-  private failed(execId: string, q: Queue, entry: Entry, attempt: number, error: JetStreamPublishError): void {
-    // An older attempt failing after a newer one went out, or after the record was acked: moot.
-    if (entry.state !== 'sent' || entry.attempt !== attempt || this.closed) return;
-    this.deps.metrics.publishFailures++;
-    if (!q.blocked) {
-      this.deps.log.warn({ err: error, execId, tick: entry.tick, failure: error.failure }, 'tick record not acknowledged; will resend');
-    }
-    q.blocked = true;
-    for (const e of q.entries) if (e.state === 'sent') e.state = 'queued';
-    if (error.failure === 'no-stream') this.streamsMissing = true;
-    this.retrySoon(this.retryDelay);
-  }
-
-  /** Emits, in order, everything at the head that the stream has. */
-  private drain(execId: string, q: Queue): void {
-    while (q.entries.length > 0) {
+  /** Emits what needs no ack at the head, then sends the head record if nothing is in flight. */
+  private pump(execId: string, q: Queue): void {
+    while (!q.sending && !q.blocked && q.entries.length > 0) {
       const head = q.entries[0];
-      if (head.state !== 'acked') break;
-      q.entries.shift();
-      if (head.record !== undefined) {
-        q.ackedThrough = Math.max(q.ackedThrough, head.tick);
-        if (q.seqTick !== head.tick) {
-          q.seqTick = head.tick;
-          q.seq = 0;
-        }
+      if (head.record === undefined) {
+        q.entries.shift();
+        this.emit(execId, q, head);
+        continue;
       }
-      if (head.then && (!head.replayed || head.stored)) {
-        try {
-          q.seq = head.then(q.seq);
-        } catch (error) {
-          this.deps.log.error({ err: error, execId, tick: head.tick }, 'publishing events failed');
-        }
-      }
-      head.delivered?.resolve();
+      q.sending = true;
+      const headers = head.headers ?? this.deps.nats.traceHeaders();
+      this.deps.nats.sendAcked(Subjects.ticks(execId), head.record, tickMsgId(execId, head.tick), headers).then(
+        (ack) => this.acked(execId, q, head, ack),
+        (error: JetStreamPublishError) => this.failed(execId, q, head, error),
+      );
     }
     if (q.waitingForRoom && q.entries.length < MAX_BACKLOG) {
       q.waitingForRoom = false;
@@ -314,9 +281,53 @@ export class Outbox {
     }
   }
 
+  private acked(execId: string, q: Queue, entry: Entry, ack: StreamAck): void {
+    q.sending = false;
+    if (this.closed) return;
+    this.retryDelay = RETRY_MIN_MS;
+    entry.stored = !ack.duplicate;
+    q.entries.shift();
+    q.ackedThrough = Math.max(q.ackedThrough, entry.tick);
+    this.emit(execId, q, entry);
+    this.pump(execId, q);
+  }
+
+  private failed(execId: string, q: Queue, entry: Entry, error: JetStreamPublishError): void {
+    q.sending = false;
+    if (this.closed) return;
+    this.deps.metrics.publishFailures++;
+    if (!q.blocked) {
+      this.deps.log.warn({ err: error, execId, tick: entry.tick, failure: error.failure }, 'tick record not acknowledged; will resend');
+    }
+    q.blocked = true;
+    if (error.failure === 'no-stream') this.streamsMissing = true;
+    this.retrySoon(this.retryDelay);
+  }
+
+  /** Publishes what follows a delivered entry (its events) and answers whoever waits for it. */
+  private emit(execId: string, q: Queue, entry: Entry): void {
+    if (entry.record !== undefined && q.seqTick !== entry.tick) {
+      q.seqTick = entry.tick;
+      q.seq = 0;
+    }
+    // A replayed record the stream already had was delivered, events and all, by its committer.
+    if (entry.then && (!entry.replayed || entry.stored)) {
+      try {
+        q.seq = entry.then(q.seq);
+      } catch (error) {
+        this.deps.log.error({ err: error, execId, tick: entry.tick }, 'publishing events failed');
+      }
+    }
+    entry.delivered?.resolve();
+  }
+
+  /** Schedules a retry in `delay` ms, unless one is due sooner. */
   private retrySoon(delay: number): void {
     if (this.closed) return;
+    const at = Date.now() + delay;
+    if (this.retryTimer !== undefined && this.retryAt <= at) return;
     clearTimeout(this.retryTimer);
+    this.retryAt = at;
     this.retryTimer = setTimeout(() => void this.retry(), delay);
   }
 
@@ -333,19 +344,12 @@ export class Outbox {
         return;
       }
     }
-    let resent = 0;
+    // The delay grows while failures continue; the first ack resets it.
+    this.retryDelay = Math.min(this.retryDelay * 2, RETRY_MAX_MS);
     for (const [execId, q] of this.queues) {
       if (!q.blocked) continue;
       q.blocked = false;
-      for (const e of q.entries) {
-        if (q.blocked) break;
-        if (e.state === 'queued') {
-          this.send(execId, q, e);
-          resent++;
-        }
-      }
+      this.pump(execId, q);
     }
-    // Backoff grows while failures continue; a retry that sent nothing (all recovered) resets it.
-    this.retryDelay = resent === 0 ? RETRY_MIN_MS : Math.min(this.retryDelay * 2, RETRY_MAX_MS);
   }
 }

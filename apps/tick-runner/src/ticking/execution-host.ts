@@ -105,19 +105,19 @@ export class ExecutionHost implements ShardListener, CommitHost {
   }
 
   /**
-   * Clean handover: no new commands, the slot in flight commits, committed records are delivered
-   * (bounded: what is left stays in the Redis outbox for the next owner), then the executions go.
+   * Clean handover: no new commands, the slot in flight commits, the executions go (nothing of
+   * them ticks again here), and what they committed is delivered before the lease is released
+   * (bounded: what is left stays in the Redis outbox for the next owner to deliver).
    */
   async shardReleasing(shard: number): Promise<void> {
     this.unsubscribe(shard);
     await this.scheduler.idle();
     const execs = this.ofShard(shard);
-    for (const exec of execs) this.scheduler.cancel(exec.id);
+    for (const exec of execs) this.unloadLocal(exec, ownerGone());
     await this.deps.outbox.settle(
       execs.map((e) => e.id),
       this.deps.handoverDeliveryMs ?? HANDOVER_DELIVERY_MS,
     );
-    for (const exec of execs) this.unloadLocal(exec, ownerGone());
     this.deps.log.info({ shard }, 'shard handed over');
   }
 

@@ -156,13 +156,15 @@ export class TickSlot {
 
   /**
    * A run that ends (maxTicks) while its tree is still RUNNING halts it in the same tick, so what
-   * the tree holds (running actions, semaphore slots) is released with the commit that ends it.
+   * the tree holds (running actions, semaphore slots) is released with the commit that ends it. The
+   * record shows the halt, and its status is the root's after it (IDLE), as after a `stop`.
    */
   private haltInto(exec: Execution, record: TickRecord): void {
     const halted = exec.tree.halt();
     record.nodes.push(...halted.nodes);
     record.writes.push(...halted.writes);
     record.errors.push(...halted.errors);
+    record.status = exec.tree.status;
   }
 
   private committed(p: PendingTick, settled: Settled, slotStart: number): void {
