@@ -26,7 +26,7 @@ export const LOGGER = Symbol('canopy.logger');
 const TELEMETRY = Symbol('canopy.telemetry');
 
 /** SHUTDOWN_TIMEOUT_MS's default (commonEnv). */
-export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
+const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
 
 export interface ServiceKitOptions {
   serviceName: string;
