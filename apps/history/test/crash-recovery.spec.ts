@@ -1,13 +1,4 @@
-import {
-  Consumers,
-  RedisKeys,
-  Streams,
-  Subjects,
-  tickMsgId,
-  type TickRecordMessage,
-} from '@canopy/contracts';
-import { compile } from '@canopy/dsl';
-import { buildTree, ManualClock, MemoryBlackboard } from '@canopy/engine';
+import { Consumers, RedisKeys, Streams, Subjects } from '@canopy/contracts';
 import { startTestInfra, type TestInfra } from '@canopy/testing';
 import {
   AckPolicy,
@@ -16,44 +7,18 @@ import {
   jetstreamManager,
   type JetStreamClient,
   type JetStreamManager,
-  StorageType,
 } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import Redis from 'ioredis';
 import { type SpawnedService, spawnService } from './spawned-service';
-import { PATROL } from './trees';
+import { addTicksStream, publishRecords, recordsOf } from './tick-records';
 
 const NANOS_PER_MS = 1_000_000;
 const EXECUTIONS = ['crash-a', 'crash-b', 'crash-c', 'crash-d'];
 const TICKS = 250;
 
 jest.setTimeout(120_000);
-
-/** The records a runner would publish for `count` ticks of PATROL, ticked by the embedded engine. */
-function recordsOf(execId: string, count: number): TickRecordMessage[] {
-  const { document } = compile(PATROL);
-  if (!document) throw new Error('PATROL does not compile');
-  const clock = new ManualClock(Date.now());
-  const blackboard = new MemoryBlackboard({ exec: { count: 0 } });
-  const tree = buildTree(document, { execId, blackboard, clock });
-  const records: TickRecordMessage[] = [];
-  for (let i = 0; i < count; i++) {
-    const record = tree.tick();
-    const checkpoint = tree.checkpoint();
-    records.push({
-      ...record,
-      execId,
-      tree: tree.name,
-      version: 1,
-      runner: 'r',
-      epoch: 1,
-      checkpoint,
-    });
-    clock.advance(10);
-  }
-  return records;
-}
 
 /** Polls `probe` every 25 ms until it returns true (the Jest timeout bounds it). */
 async function until(probe: () => Promise<boolean>): Promise<void> {
@@ -75,12 +40,7 @@ describe('history killed while tick records flow', () => {
     jsm = await jetstreamManager(nc);
     redis = new Redis(infra.env.REDIS_URL);
     // What the runners create, and the consumer as an older history created it (30 s ack wait).
-    await jsm.streams.add({
-      name: Streams.ticks.name,
-      subjects: [...Streams.ticks.subjects],
-      storage: StorageType.File,
-      duplicate_window: 120_000 * NANOS_PER_MS,
-    });
+    await addTicksStream(jsm);
     await jsm.consumers.add(Streams.ticks.name, {
       durable_name: Consumers.history,
       ack_policy: AckPolicy.Explicit,
@@ -127,13 +87,7 @@ describe('history killed while tick records flow', () => {
       while (next < records.length) {
         const chunk = records.slice(next, next + 4);
         next += chunk.length;
-        await Promise.all(
-          chunk.map((r) =>
-            js.publish(Subjects.ticks(r.execId), JSON.stringify(r), {
-              msgID: tickMsgId(r.execId, r.tick),
-            }),
-          ),
-        );
+        await publishRecords(js, chunk);
       }
     })();
 

@@ -1,8 +1,8 @@
-import { Streams } from '@canopy/contracts';
 import { startTestInfra, type TestInfra } from '@canopy/testing';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { exitWithin, type SpawnedService, spawnService } from './spawned-service';
+import { addTicksStream } from './tick-records';
 
 const SHUTDOWN_TIMEOUT_MS = 3000;
 /** Process start-up and exit around the deadline; generous, the bound under test is the deadline. */
@@ -18,12 +18,7 @@ describe('the history process, stopped while NATS and Redis are down', () => {
     infra = await startTestInfra();
     // The stream the runners create, so history's consumer is pulling when the brokers go.
     const nc = await connect({ servers: infra.env.NATS_URL });
-    await (
-      await jetstreamManager(nc)
-    ).streams.add({
-      name: Streams.ticks.name,
-      subjects: [...Streams.ticks.subjects],
-    });
+    await addTicksStream(await jetstreamManager(nc));
     await nc.close();
   });
 
