@@ -136,7 +136,6 @@ export class ServiceKitModule {
         LOGGER,
         HealthRegistry,
         ShutdownDeadline,
-        StopSignals,
         ...(nats ? [TracedNats] : []),
         ...(redis ? [Redis] : []),
       ],

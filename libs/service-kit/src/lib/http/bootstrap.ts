@@ -76,8 +76,9 @@ export async function createHttpService(
   const fastify = app.getHttpAdapter().getInstance();
   installRequestHooks(fastify, logger);
   installRetryAfter(fastify, opts.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS);
-  await app.init();
+  // Before init: a stop signalled while the app starts waits for the start, then closes it.
   app.get(StopSignals).listen(() => app.close());
+  await app.init();
   await opts.configure?.(app);
   return app;
 }
