@@ -1,5 +1,6 @@
-import { Module } from '@nestjs/common';
+import { type DynamicModule, Module } from '@nestjs/common';
 import Redis from 'ioredis';
+import { BLACKBOARD_CONFIG, type BlackboardConfig } from './config';
 import { BlackboardStore } from './store/blackboard.store';
 import { BlackboardHandlers } from './transport/blackboard.handlers';
 import { NatsChangePublisher } from './transport/nats-change-publisher';
@@ -25,4 +26,12 @@ import { PutKeyUseCase } from './use-cases/put-key.use-case';
     BlackboardHandlers,
   ],
 })
-export class BlackboardModule {}
+export class BlackboardModule {
+  /** The blackboard with its validated config injectable as BLACKBOARD_CONFIG. */
+  static forRoot(config: BlackboardConfig): DynamicModule {
+    return {
+      module: BlackboardModule,
+      providers: [{ provide: BLACKBOARD_CONFIG, useValue: config }],
+    };
+  }
+}

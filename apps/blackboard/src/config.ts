@@ -7,3 +7,6 @@ export const BlackboardConfigSchema = z.object({
   PORT: envPort(3002),
 });
 export type BlackboardConfig = z.infer<typeof BlackboardConfigSchema>;
+
+/** Injection token of the validated config. */
+export const BLACKBOARD_CONFIG = Symbol('canopy.blackboard.config');

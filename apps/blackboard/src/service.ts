@@ -1,17 +1,30 @@
-import { createLogger } from '@canopy/telemetry';
-import { type HttpServiceOptions } from '@canopy/service-kit';
+import {
+  createHttpService,
+  type HttpServiceOptions,
+  httpServiceOptions,
+} from '@canopy/service-kit';
+import type { Logger } from '@canopy/telemetry';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { BlackboardModule } from './blackboard.module';
 import type { BlackboardConfig } from './config';
 
 export { BlackboardModule };
 
 /** How the blackboard runs as an HTTP service (only /healthz and /readyz) with NATS and Redis. */
-export function blackboardServiceOptions(config: BlackboardConfig): HttpServiceOptions {
-  return {
-    serviceName: config.SERVICE_NAME,
-    port: config.PORT,
-    nats: { url: config.NATS_URL },
-    redis: { url: config.REDIS_URL },
-    logger: createLogger(config.SERVICE_NAME, { level: config.LOG_LEVEL }),
-  };
+export function blackboardServiceOptions(
+  config: BlackboardConfig,
+  logger?: Logger,
+): HttpServiceOptions {
+  return httpServiceOptions(config, { nats: true, redis: true, logger });
+}
+
+/** The initialised blackboard service, answering on NATS, HTTP not listening (tests call this). */
+export function createBlackboard(
+  config: BlackboardConfig,
+  logger?: Logger,
+): Promise<NestFastifyApplication> {
+  return createHttpService(
+    BlackboardModule.forRoot(config),
+    blackboardServiceOptions(config, logger),
+  );
 }

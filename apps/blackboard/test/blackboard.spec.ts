@@ -270,9 +270,21 @@ describe('blackboard service', () => {
 
     await redis.stop();
     if (serviceRedis.status === 'ready') await once(serviceRedis, 'close');
-    expect(await errorOf(Subjects.bbGet, { scope: 'global', key: 'mission.count' })).toMatchObject({
-      code: 'DEPENDENCY_UNAVAILABLE',
-    });
+    // Every operation, reads and writes alike, says "retry later" rather than failing as a bug.
+    for (const [subject, req] of [
+      [Subjects.bbGet, { scope: 'global', key: 'mission.count' }],
+      [Subjects.bbPut, { scope: 'global', key: 'mission.count', value: 0 }],
+      [Subjects.bbDelete, { scope: 'global', key: 'mission.count' }],
+      [Subjects.bbList, { scope: 'global' }],
+    ] as const) {
+      expect({ subject, error: await errorOf(subject, req) }).toMatchObject({
+        subject,
+        error: {
+          code: 'DEPENDENCY_UNAVAILABLE',
+          message: expect.stringMatching(/^blackboard storage unavailable/),
+        },
+      });
+    }
 
     await redis.restart();
     if (serviceRedis.status !== 'ready') await once(serviceRedis, 'ready');

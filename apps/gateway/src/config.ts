@@ -2,6 +2,10 @@ import { commonEnv, envInt, envPort } from '@canopy/service-kit';
 import { DEFAULT_SHARD_COUNT } from '@canopy/contracts';
 import { z } from 'zod';
 
+/**
+ * The gateway's environment. It keeps nothing in Redis and does not connect to it: commonEnv's
+ * REDIS_URL is accepted (the deployments' shared environment sets it for every service) and unused.
+ */
 export const GatewayConfigSchema = z.object({
   ...commonEnv('gateway'),
   PORT: envPort(3000),
@@ -10,10 +14,11 @@ export const GatewayConfigSchema = z.object({
   /** How long one NATS request may take (a tick command waits for its ticks). */
   REQUEST_TIMEOUT_MS: envInt(5000, { min: 50, max: 600_000 }),
   BODY_LIMIT_BYTES: envInt(1024 * 1024, { min: 1024, max: 64 * 1024 * 1024 }),
-  /** How long owner commands are retried while no runner answers (a shard may be changing hands). */
+  /**
+   * How long owner commands are retried while the owner is away: no runner answers, or the runner
+   * answers that it did not apply the command (the shard is moving, Redis is away).
+   */
   OWNER_RETRY_BUDGET_MS: envInt(2000, { min: 0, max: 60_000 }),
-  /** Retry-After of a 503: by then a runner should hold the shard (runners' lease TTL is 5 s). */
-  RETRY_AFTER_SECONDS: envInt(5, { min: 1, max: 3600 }),
   /** Live streams (WebSocket, SSE): events held per client before the oldest are skipped. */
   STREAM_QUEUE_LIMIT: envInt(1000, { min: 1, max: 1_000_000 }),
   /** Bytes a client's socket may hold unwritten before its events wait in its queue. */

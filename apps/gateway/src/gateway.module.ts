@@ -1,4 +1,4 @@
-import { Global, Module, type Type } from '@nestjs/common';
+import { type DynamicModule, Module } from '@nestjs/common';
 import { BlackboardController } from './blackboard/blackboard.controller';
 import { GATEWAY_CONFIG, type GatewayConfig } from './config';
 import { ExecutionControlController } from './executions/execution-control.controller';
@@ -13,7 +13,7 @@ import { ExecutionViews } from './views/execution-views';
 import { TreeModels } from './views/tree-models';
 import { VisualizeController } from './views/visualize.controller';
 
-/** Controllers translate REST to NATS requests; TracedNats comes from ServiceKitModule. */
+/** Controllers translate REST to NATS requests; TracedNats and LOGGER come from ServiceKitModule. */
 @Module({
   controllers: [
     TreesController,
@@ -26,16 +26,9 @@ import { VisualizeController } from './views/visualize.controller';
   ],
   providers: [ServiceClient, OwnerClient, TreeModels, ExecutionViews, StreamHub],
 })
-export class GatewayModule {}
-
-/** The gateway with its validated config injectable (one class per config, so tests can run several). */
-export function gatewayAppModule(config: GatewayConfig): Type<unknown> {
-  @Global()
-  @Module({ providers: [{ provide: GATEWAY_CONFIG, useValue: config }], exports: [GATEWAY_CONFIG] })
-  class GatewayConfigModule {}
-
-  @Module({ imports: [GatewayConfigModule, GatewayModule] })
-  class GatewayAppModule {}
-
-  return GatewayAppModule;
+export class GatewayModule {
+  /** The gateway with its validated config injectable as GATEWAY_CONFIG. */
+  static forRoot(config: GatewayConfig): DynamicModule {
+    return { module: GatewayModule, providers: [{ provide: GATEWAY_CONFIG, useValue: config }] };
+  }
 }

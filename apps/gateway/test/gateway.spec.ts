@@ -299,7 +299,11 @@ describe('gateway', () => {
     it('serves Swagger UI at /docs', async () => {
       const page = await harness.gateway.inject({ method: 'GET', url: '/docs' });
       expect(page.statusCode).toBe(200);
-      expect(page.body).toContain('/openapi.json');
+      expect(page.body).toContain('swagger-ui-init.js');
+      // The UI starts on the same document /openapi.json serves.
+      const init = await harness.gateway.inject({ method: 'GET', url: '/docs/swagger-ui-init.js' });
+      expect(init.statusCode).toBe(200);
+      expect(init.body).toContain('ExecutionControlController_tick');
       const asset = await harness.gateway.inject({
         method: 'GET',
         url: '/docs/swagger-ui-bundle.js',

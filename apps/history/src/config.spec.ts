@@ -9,6 +9,7 @@ describe('HistoryConfigSchema', () => {
       HISTORY_RETAIN_TICKS: 1000,
       HISTORY_RETAIN_MS: 7 * 24 * 60 * 60 * 1000,
       HISTORY_BATCH: 100,
+      HISTORY_ACK_WAIT_MS: 3000,
       HISTORY_CONSUME: true,
     });
   });

@@ -20,6 +20,11 @@ export const HistoryConfigSchema = z.object({
   HISTORY_CONSUME: envBool(true),
   /** Tick records fetched per pull (and so at most in flight). */
   HISTORY_BATCH: envInt(100, { min: 1, max: 1000 }),
+  /**
+   * The tick consumer's ack wait: records a crashed history process held come back to the next
+   * one after this. A live process keeps the records it holds with `working()` every third of it.
+   */
+  HISTORY_ACK_WAIT_MS: envInt(3000, { min: 1000, max: 600_000 }),
   /** How often executions that stopped ticking are checked for ticks past HISTORY_RETAIN_MS. */
   HISTORY_SWEEP_MS: envInt(60_000, { min: 100, max: DAY_MS }),
   /** Executions whose latest state is kept in memory, so a tick needs no read from Redis. */

@@ -1,17 +1,17 @@
 import { TracedNats } from '@canopy/telemetry';
-import { Global, Module, type Type } from '@nestjs/common';
+import { type DynamicModule, Module } from '@nestjs/common';
 import Redis from 'ioredis';
 import { HISTORY_CONFIG, type HistoryConfig } from './config';
 import { HistoryWriter } from './ingest/history-writer';
 import { RetentionSweeper } from './ingest/retention-sweeper';
 import { TickConsumer } from './ingest/tick-consumer';
-import { HistoryQueries } from './queries/history-queries';
-import { StatsQueries } from './queries/stats-queries';
+import { HistoryQueries } from './use-cases/history-queries.use-case';
+import { StatsQueries } from './use-cases/stats-queries.use-case';
 import { FrameReader } from './store/frame-reader';
 import { HistoryStore } from './store/history.store';
 import { HistoryHandlers } from './transport/history.handlers';
 import { TreeCatalog } from './trees/tree-catalog';
-import { ForkExecution } from './use-cases/fork-execution.use-case';
+import { ForkExecutionUseCase } from './use-cases/fork-execution.use-case';
 
 /**
  * The classes are plain (constructed here) so tests and tools can compose them without Nest;
@@ -63,26 +63,19 @@ import { ForkExecution } from './use-cases/fork-execution.use-case';
       useFactory: (store: HistoryStore, catalog: TreeCatalog) => new StatsQueries(store, catalog),
     },
     {
-      provide: ForkExecution,
+      provide: ForkExecutionUseCase,
       inject: [HistoryQueries, TracedNats, HISTORY_CONFIG],
       useFactory: (queries: HistoryQueries, nats: TracedNats, config: HistoryConfig) =>
-        new ForkExecution(queries, nats, config.REQUEST_TIMEOUT_MS),
+        new ForkExecutionUseCase(queries, nats, config.REQUEST_TIMEOUT_MS),
     },
     TickConsumer,
     RetentionSweeper,
     HistoryHandlers,
   ],
 })
-export class HistoryModule {}
-
-/** The history service with its validated config injectable (one class per config, so tests can run several). */
-export function historyAppModule(config: HistoryConfig): Type<unknown> {
-  @Global()
-  @Module({ providers: [{ provide: HISTORY_CONFIG, useValue: config }], exports: [HISTORY_CONFIG] })
-  class HistoryConfigModule {}
-
-  @Module({ imports: [HistoryConfigModule, HistoryModule] })
-  class HistoryAppModule {}
-
-  return HistoryAppModule;
+export class HistoryModule {
+  /** The history service with its validated config injectable as HISTORY_CONFIG. */
+  static forRoot(config: HistoryConfig): DynamicModule {
+    return { module: HistoryModule, providers: [{ provide: HISTORY_CONFIG, useValue: config }] };
+  }
 }

@@ -1,4 +1,3 @@
-// For end-to-end tests that run the history service in-process; apps never import each other.
-export { createHistory, historyServiceOptions } from './service';
-export { historyAppModule } from './history.module';
+// For tests that run the history service in-process next to another service; apps never import each other.
+export { createHistory } from './service';
 export { HistoryConfigSchema, type HistoryConfig } from './config';

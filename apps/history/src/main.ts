@@ -1,7 +1,7 @@
 import { bootstrapHttpService, loadConfigOrExit } from '@canopy/service-kit';
 import { HistoryConfigSchema } from './config';
-import { historyAppModule } from './history.module';
+import { HistoryModule } from './history.module';
 import { historyServiceOptions } from './service';
 
 const config = loadConfigOrExit(HistoryConfigSchema);
-void bootstrapHttpService(historyAppModule(config), historyServiceOptions(config));
+void bootstrapHttpService(HistoryModule.forRoot(config), historyServiceOptions(config));

@@ -1,23 +1,22 @@
-import { createHttpService, type HttpServiceOptions } from '@canopy/service-kit';
-import { createLogger, type Logger } from '@canopy/telemetry';
+import {
+  createHttpService,
+  type HttpServiceOptions,
+  httpServiceOptions,
+} from '@canopy/service-kit';
+import type { Logger } from '@canopy/telemetry';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { HistoryConfig } from './config';
-import { historyAppModule } from './history.module';
+import { HistoryModule } from './history.module';
 
+/** How history runs as an HTTP service (only /healthz and /readyz) with NATS and Redis. */
 export function historyServiceOptions(config: HistoryConfig, logger?: Logger): HttpServiceOptions {
-  return {
-    serviceName: config.SERVICE_NAME,
-    port: config.PORT,
-    nats: { url: config.NATS_URL },
-    redis: { url: config.REDIS_URL },
-    logger: logger ?? createLogger(config.SERVICE_NAME, { level: config.LOG_LEVEL }),
-  };
+  return httpServiceOptions(config, { nats: true, redis: true, logger });
 }
 
-/** The initialised history service, consuming and answering, HTTP (/healthz, /readyz) not listening. */
+/** The initialised history service, consuming and answering, HTTP not listening (tests call this). */
 export function createHistory(
   config: HistoryConfig,
   logger?: Logger,
 ): Promise<NestFastifyApplication> {
-  return createHttpService(historyAppModule(config), historyServiceOptions(config, logger));
+  return createHttpService(HistoryModule.forRoot(config), historyServiceOptions(config, logger));
 }

@@ -4,6 +4,7 @@ import {
   RegisterTreeRequestSchema,
   ScopeSchema,
   Subjects,
+  TickInterruptedDetailsSchema,
   httpStatusOf,
   parseWith,
   rendezvousOwner,
@@ -77,5 +78,13 @@ describe('names', () => {
     expect(ScopeSchema.safeParse('team:red').success).toBe(true);
     expect(ScopeSchema.safeParse('exec:a.b').success).toBe(false);
     expect(httpStatusOf('EXECUTION_STOPPED')).toBe(409);
+  });
+});
+
+describe('TickInterruptedDetailsSchema', () => {
+  it('reads the ticks a runner committed before it gave an execution up', () => {
+    expect(TickInterruptedDetailsSchema.parse({ ticksDone: 3 })).toEqual({ ticksDone: 3 });
+    for (const details of [undefined, {}, { ticksDone: -1 }, { ticksDone: 1.5 }, { done: 2 }])
+      expect(TickInterruptedDetailsSchema.safeParse(details).success).toBe(false);
   });
 });

@@ -70,6 +70,14 @@ export const TickResponseSchema = z.object({
 });
 export type TickResponse = z.infer<typeof TickResponseSchema>;
 
+/**
+ * `details` of an error reply to a `tick` command that stopped part-way: OWNER_UNAVAILABLE (the
+ * shard moved) or DEPENDENCY_UNAVAILABLE (Redis), after `ticksDone` of the requested ticks were
+ * committed and published (none when absent). The gateway resends only `count - ticksDone`.
+ */
+export const TickInterruptedDetailsSchema = z.object({ ticksDone: z.number().int().min(0) });
+export type TickInterruptedDetails = z.infer<typeof TickInterruptedDetailsSchema>;
+
 export const StartRequestSchema = z.object({
   mode: z.enum(['auto', 'interval', 'event']),
   intervalMs: IntervalMs.optional(),

@@ -1,8 +1,9 @@
 import { RecordingSpanExporter } from '@canopy/testing';
 import { NatsRequestError } from '@canopy/telemetry';
-import { Body, Controller, Get, Module, Post } from '@nestjs/common';
+import { Body, Controller, Get, Module, Post, Res } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { trace } from '@opentelemetry/api';
+import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
 import { capturingLogger } from '../test/log-capture';
 import { AppError, createHttpService, ZodValidationPipe } from './index';
@@ -29,6 +30,17 @@ class ProbeController {
         message: 'no reply on canopy.cmd.3.e1 within 100 ms',
       },
     });
+  }
+
+  @Get('unavailable')
+  unavailable(): never {
+    throw new AppError('OWNER_UNAVAILABLE', 'shard moving');
+  }
+
+  @Get('busy')
+  busy(@Res({ passthrough: true }) reply: FastifyReply): { busy: true } {
+    void reply.status(503).header('retry-after', '1');
+    return { busy: true };
   }
 
   @Post('echo')
@@ -69,6 +81,7 @@ describe(createHttpService.name, () => {
       serviceName: 'probe',
       port: 0,
       bodyLimitBytes: 1024,
+      retryAfterSeconds: 9,
       logger: logs.logger,
       telemetry: { exporter },
     });
@@ -103,6 +116,29 @@ describe(createHttpService.name, () => {
       const res = await app.inject({ method: 'GET', url: '/probe/remote' });
       expect(res.statusCode).toBe(503);
       expect(res.json()).toMatchObject({ error: { code: 'DEPENDENCY_UNAVAILABLE' } });
+    });
+
+    it('gives every 503 the configured Retry-After, and no other status one', async () => {
+      for (const url of ['/probe/remote', '/probe/unavailable']) {
+        const res = await app.inject({ method: 'GET', url });
+        expect({ url, status: res.statusCode, retryAfter: res.headers['retry-after'] }).toEqual({
+          url,
+          status: 503,
+          retryAfter: '9',
+        });
+      }
+      for (const url of ['/probe/app-error', '/probe/crash', '/nope']) {
+        const res = await app.inject({ method: 'GET', url });
+        expect({ url, retryAfter: res.headers['retry-after'] }).toEqual({
+          url,
+          retryAfter: undefined,
+        });
+      }
+    });
+
+    it('keeps a Retry-After a route set itself', async () => {
+      const res = await app.inject({ method: 'GET', url: '/probe/busy' });
+      expect([res.statusCode, res.headers['retry-after']]).toEqual([503, '1']);
     });
 
     it('answers a body over the limit with 413 PAYLOAD_TOO_LARGE', async () => {

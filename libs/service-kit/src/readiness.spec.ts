@@ -29,6 +29,7 @@ describe('readiness against real NATS and Redis', () => {
     status: number;
     body: ReadinessReport;
     elapsedMs: number;
+    retryAfter: unknown;
   }> => {
     const started = Date.now();
     const res = await app.inject({ method: 'GET', url: '/readyz' });
@@ -36,6 +37,7 @@ describe('readiness against real NATS and Redis', () => {
       status: res.statusCode,
       body: res.json<ReadinessReport>(),
       elapsedMs: Date.now() - started,
+      retryAfter: res.headers['retry-after'],
     };
   };
 
@@ -79,8 +81,9 @@ describe('readiness against real NATS and Redis', () => {
     const redis = app.get(Redis);
     await infra.redis.stop();
 
-    const { status, body, elapsedMs } = await readyz();
+    const { status, body, elapsedMs, retryAfter } = await readyz();
     expect(status).toBe(503);
+    expect(retryAfter).toBe('5');
     expect(body.status).toBe('error');
     expect(body.checks.nats.status).toBe('ok');
     expect(body.checks.redis).toEqual({
@@ -125,6 +128,31 @@ describe('readiness against real NATS and Redis', () => {
     await other.close();
     expect(nats.connection.isClosed()).toBe(true);
     expect(redis.status).toBe('end');
+  });
+
+  it('closes, each step bounded, while NATS and Redis are down', async () => {
+    const logs = capturingLogger('closing-spec');
+    const other = await createHttpService(GreeterModule, {
+      serviceName: 'closing-spec',
+      port: 0,
+      nats: { url: infra.env.NATS_URL },
+      redis: { url: infra.env.REDIS_URL },
+      shutdownTimeoutMs: 1000,
+      logger: logs.logger,
+    });
+    const { nats, redis } = other.get(Greeter);
+    const natsLost = logs.next((l) => l.msg === 'NATS disconnected');
+    await Promise.all([infra.nats.stop(), infra.redis.stop()]);
+    await natsLost;
+    if (redis.status === 'ready') await once(redis, 'close');
+    try {
+      // Before the bound, QUIT to a Redis that is gone waited forever for an `end` never emitted.
+      await other.close();
+      expect(nats.connection.isClosed()).toBe(true);
+      expect(logs.lines().map((l) => l.msg)).toContain('connections closed');
+    } finally {
+      await Promise.all([infra.nats.restart(), infra.redis.restart()]);
+    }
   });
 });
 

@@ -1,11 +1,12 @@
 import { RedisKeys, type BlackboardEntry } from '@canopy/contracts';
-import { AppError, luaScript, runScript } from '@canopy/service-kit';
+import { luaScript, reachRedis, runScript } from '@canopy/service-kit';
 import type Redis from 'ioredis';
 import { DELETE_SCRIPT, LIST_SCRIPT, PUT_SCRIPT } from './scripts';
 
 const put = luaScript(PUT_SCRIPT);
 const del = luaScript(DELETE_SCRIPT);
 const list = luaScript(LIST_SCRIPT);
+const STORAGE = 'blackboard storage';
 
 export type PutResult = { ok: true; version: number } | { ok: false; currentVersion: number };
 export type DeleteResult =
@@ -18,12 +19,14 @@ export class BlackboardStore {
   constructor(private readonly redis: Redis) {}
 
   async get(scope: string, key: string): Promise<BlackboardEntry | undefined> {
-    const replies = await reachRedis(() =>
-      this.redis
-        .multi()
-        .hget(RedisKeys.scopeValues(scope), key)
-        .hget(RedisKeys.scopeVersions(scope), key)
-        .exec(),
+    const replies = await reachRedis(
+      () =>
+        this.redis
+          .multi()
+          .hget(RedisKeys.scopeValues(scope), key)
+          .hget(RedisKeys.scopeVersions(scope), key)
+          .exec(),
+      STORAGE,
     );
     const [valueReply, versionReply] = replies ?? [];
     const json = resultOf(valueReply);
@@ -38,18 +41,23 @@ export class BlackboardStore {
     value: unknown,
     expectedVersion?: number,
   ): Promise<PutResult> {
-    const reply = await runScript(this.redis, put, keysOf(scope), [
-      key,
-      JSON.stringify(value),
-      cas(expectedVersion),
-    ]);
+    const reply = await reachRedis(
+      () =>
+        runScript(this.redis, put, keysOf(scope), [
+          key,
+          JSON.stringify(value),
+          cas(expectedVersion),
+        ]),
+      STORAGE,
+    );
     const [ok, version] = pair(reply);
     return ok === 1 ? { ok: true, version } : { ok: false, currentVersion: version };
   }
 
   async delete(scope: string, key: string, expectedVersion?: number): Promise<DeleteResult> {
-    const reply = await reachRedis(() =>
-      runScript(this.redis, del, keysOf(scope), [key, cas(expectedVersion)]),
+    const reply = await reachRedis(
+      () => runScript(this.redis, del, keysOf(scope), [key, cas(expectedVersion)]),
+      STORAGE,
     );
     const [ok, version] = pair(reply);
     if (ok === 1) return { ok: true, version };
@@ -58,7 +66,10 @@ export class BlackboardStore {
   }
 
   async list(scope: string, prefix = ''): Promise<BlackboardEntry[]> {
-    const reply = await reachRedis(() => runScript(this.redis, list, keysOf(scope), [prefix]));
+    const reply = await reachRedis(
+      () => runScript(this.redis, list, keysOf(scope), [prefix]),
+      STORAGE,
+    );
     const flat = Array.isArray(reply) ? reply.map(String) : [];
     const entries: BlackboardEntry[] = [];
     for (let i = 0; i + 2 < flat.length; i += 3) {
@@ -70,27 +81,6 @@ export class BlackboardStore {
       });
     }
     return entries;
-  }
-}
-
-/**
- * A Redis failure is an outage to the caller (503, retry later), not a bug in this service. The
- * client fails fast while disconnected (no offline queue), so this answers promptly.
- */
-async function reachRedis<T>(call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new AppError(
-      'DEPENDENCY_UNAVAILABLE',
-      `blackboard storage unavailable: ${reason}`,
-      undefined,
-      {},
-      {
-        cause: error,
-      },
-    );
   }
 }
 

@@ -9,13 +9,12 @@ import {
   ScopeParamsSchema,
   Subjects,
 } from '@canopy/contracts';
-import { Body, Controller, Delete, Get, Param, Put, Query, UseFilters } from '@nestjs/common';
+import { Controller, Delete, Get, Param, Put, Query } from '@nestjs/common';
 import { ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
-import { RetryAfterFilter } from '../http/retry-after.filter';
-import { ScopeAndKey, valid } from '../http/validated';
+import { ScopeAndKey, valid, ZodBody } from '../http/validated';
 import { ServiceClient } from '../nats/service-client';
-import { ApiErrors, ZodBody, ZodResponse } from '../openapi/zod-schema';
+import { ApiErrors, ZodResponse } from '../openapi/zod-schema';
 
 type KeyParams = z.infer<typeof BlackboardKeyParamsSchema>;
 
@@ -30,7 +29,6 @@ const KEY_DOC = { name: 'key', type: String, description: 'The key; may contain 
 @ApiTags('blackboard')
 @ApiParam(SCOPE_DOC)
 @Controller('blackboard/:scope')
-@UseFilters(RetryAfterFilter)
 export class BlackboardController {
   constructor(private readonly services: ServiceClient) {}
 
@@ -65,12 +63,11 @@ export class BlackboardController {
       'Write a key; with `version` a compare-and-set (0 = create only), 409 with the current version on mismatch',
   })
   @ApiParam(KEY_DOC)
-  @ZodBody(PutKeyBodySchema)
   @ZodResponse(200, BlackboardEntrySchema, 'The entry with its new version')
   @ApiErrors('VALIDATION_FAILED', 'VERSION_CONFLICT', 'PAYLOAD_TOO_LARGE', 'DEPENDENCY_UNAVAILABLE')
   put(
     @ScopeAndKey(valid(BlackboardKeyParamsSchema)) { scope, key }: KeyParams,
-    @Body(valid(PutKeyBodySchema)) { value, version }: z.infer<typeof PutKeyBodySchema>,
+    @ZodBody(PutKeyBodySchema) { value, version }: z.infer<typeof PutKeyBodySchema>,
   ): Promise<BlackboardEntry> {
     return this.services.call(Subjects.bbPut, { scope, key, value, expectedVersion: version });
   }

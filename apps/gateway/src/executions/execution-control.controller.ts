@@ -4,22 +4,19 @@ import {
   ExecutionSchema,
   type StartRequest,
   StartRequestSchema,
+  type TickRequest,
   TickRequestSchema,
   type TickResponse,
   TickResponseSchema,
 } from '@canopy/contracts';
-import { Body, Controller, Param, Post, UseFilters } from '@nestjs/common';
+import { Controller, Param, Post } from '@nestjs/common';
 import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { z } from 'zod';
-import { RetryAfterFilter } from '../http/retry-after.filter';
-import { valid } from '../http/validated';
+import { valid, ZodBody } from '../http/validated';
 import { OwnerClient } from '../nats/owner-client';
-import { ApiErrors, ZodBody, ZodResponse } from '../openapi/zod-schema';
+import { ApiErrors, ZodResponse } from '../openapi/zod-schema';
 
 type IdParams = z.infer<typeof ExecIdParamsSchema>;
-
-/** `{count}` may be left out entirely: no body ticks once. */
-const TickBodySchema = TickRequestSchema.prefault({});
 
 const OWNER_ERRORS = ['VALIDATION_FAILED', 'EXECUTION_NOT_FOUND', 'OWNER_UNAVAILABLE'] as const;
 
@@ -27,18 +24,16 @@ const OWNER_ERRORS = ['VALIDATION_FAILED', 'EXECUTION_NOT_FOUND', 'OWNER_UNAVAIL
 @ApiTags('executions')
 @ApiParam({ name: 'id', type: String })
 @Controller('executions/:id')
-@UseFilters(RetryAfterFilter)
 export class ExecutionControlController {
   constructor(private readonly owner: OwnerClient) {}
 
   @Post('tick')
   @ApiOperation({ summary: 'Tick `count` times (default 1); answers after the ticks completed' })
-  @ZodBody(TickRequestSchema, { required: false })
   @ZodResponse(200, TickResponseSchema, 'State after the last tick')
   @ApiErrors(...OWNER_ERRORS, 'EXECUTION_STOPPED')
   tick(
     @Param(valid(ExecIdParamsSchema)) { id }: IdParams,
-    @Body(valid(TickBodySchema)) { count }: z.infer<typeof TickBodySchema>,
+    @ZodBody(TickRequestSchema, { required: false }) { count }: TickRequest,
   ): Promise<TickResponse> {
     return this.owner.send(id, { type: 'tick', count });
   }
@@ -47,12 +42,11 @@ export class ExecutionControlController {
   @ApiOperation({
     summary: 'Run on its own: auto (until done), interval (every intervalMs) or event',
   })
-  @ZodBody(StartRequestSchema)
   @ZodResponse(200, ExecutionSchema, 'The running execution')
   @ApiErrors(...OWNER_ERRORS, 'EXECUTION_NOT_STARTABLE', 'EXECUTION_STOPPED')
   start(
     @Param(valid(ExecIdParamsSchema)) { id }: IdParams,
-    @Body(valid(StartRequestSchema)) body: StartRequest,
+    @ZodBody(StartRequestSchema) body: StartRequest,
   ): Promise<Execution> {
     return this.owner.send(id, { type: 'start', ...body });
   }

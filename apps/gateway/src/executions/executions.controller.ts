@@ -8,18 +8,16 @@ import {
   ListExecutionsQuerySchema,
   Subjects,
 } from '@canopy/contracts';
-import { Body, Controller, Delete, Get, Param, Post, Query, UseFilters } from '@nestjs/common';
+import { Controller, Delete, Get, Param, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
-import { RetryAfterFilter } from '../http/retry-after.filter';
-import { valid } from '../http/validated';
+import { valid, ZodBody } from '../http/validated';
 import { ServiceClient } from '../nats/service-client';
-import { ApiErrors, ZodBody, ZodResponse } from '../openapi/zod-schema';
+import { ApiErrors, ZodResponse } from '../openapi/zod-schema';
 
 /** Execution lifecycle, served by any runner (queue group) from the shared store. */
 @ApiTags('executions')
 @Controller('executions')
-@UseFilters(RetryAfterFilter)
 export class ExecutionsController {
   constructor(private readonly services: ServiceClient) {}
 
@@ -27,12 +25,9 @@ export class ExecutionsController {
   @ApiOperation({
     summary: 'Create an execution of a tree (latest version unless `version` is given)',
   })
-  @ZodBody(CreateExecutionRequestSchema)
   @ZodResponse(201, ExecutionSchema, 'Created')
   @ApiErrors('VALIDATION_FAILED', 'TREE_NOT_FOUND', 'PAYLOAD_TOO_LARGE', 'DEPENDENCY_UNAVAILABLE')
-  create(
-    @Body(valid(CreateExecutionRequestSchema)) body: CreateExecutionRequest,
-  ): Promise<Execution> {
+  create(@ZodBody(CreateExecutionRequestSchema) body: CreateExecutionRequest): Promise<Execution> {
     return this.services.call(Subjects.execCreate, body);
   }
 

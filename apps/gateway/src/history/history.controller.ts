@@ -27,24 +27,13 @@ import {
   type TickSummary,
   type TimelineEntry,
 } from '@canopy/contracts';
-import {
-  Body,
-  Controller,
-  Delete,
-  Get,
-  Inject,
-  Param,
-  Post,
-  Query,
-  UseFilters,
-} from '@nestjs/common';
+import { Controller, Delete, Get, Inject, Param, Post, Query } from '@nestjs/common';
 import { ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config';
-import { RetryAfterFilter } from '../http/retry-after.filter';
-import { valid } from '../http/validated';
+import { valid, ZodBody } from '../http/validated';
 import { ServiceClient } from '../nats/service-client';
-import { ApiErrors, ZodBody, ZodResponse } from '../openapi/zod-schema';
+import { ApiErrors, ZodResponse } from '../openapi/zod-schema';
 
 type IdParams = z.infer<typeof ExecIdParamsSchema>;
 
@@ -57,7 +46,6 @@ const READ_ERRORS = ['VALIDATION_FAILED', 'DEPENDENCY_UNAVAILABLE'] as const;
 @ApiTags('history')
 @ApiParam({ name: 'id', type: String })
 @Controller('executions/:id')
-@UseFilters(RetryAfterFilter)
 export class HistoryController {
   constructor(
     private readonly services: ServiceClient,
@@ -119,12 +107,11 @@ export class HistoryController {
     summary:
       'A new execution from the state after `fromTick` (tree version, exec blackboard, node state)',
   })
-  @ZodBody(ForkBodySchema)
   @ZodResponse(201, ExecutionSchema, 'The new execution; its next tick is fromTick + 1')
   @ApiErrors(...READ_ERRORS, 'TICK_NOT_FOUND', 'TREE_NOT_FOUND', 'EXECUTION_EXISTS')
   fork(
     @Param(valid(ExecIdParamsSchema)) { id }: IdParams,
-    @Body(valid(ForkBodySchema)) { id: newId, ...body }: z.infer<typeof ForkBodySchema>,
+    @ZodBody(ForkBodySchema) { id: newId, ...body }: z.infer<typeof ForkBodySchema>,
   ): Promise<Execution> {
     // History rebuilds the state and then waits for the runners' create: give it both deadlines.
     return this.services.call(

@@ -1,10 +1,18 @@
-import { type Command, type CommandReply, shardOf, Subjects } from '@canopy/contracts';
+import {
+  type Command,
+  type CommandReply,
+  type ErrorBody,
+  type ErrorCode,
+  shardOf,
+  Subjects,
+  TickInterruptedDetailsSchema,
+  type TickResponse,
+} from '@canopy/contracts';
 import { AppError } from '@canopy/service-kit';
 import { NatsRequestError, TracedNats } from '@canopy/telemetry';
 import { Inject, Injectable } from '@nestjs/common';
 import { setTimeout as delay } from 'node:timers/promises';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config';
-import { UnavailableError } from '../http/unavailable.error';
 import { ServiceClient } from './service-client';
 
 /**
@@ -13,14 +21,26 @@ import { ServiceClient } from './service-client';
  */
 const SAFE_TO_RESEND: ReadonlySet<Command['type']> = new Set(['get', 'pause', 'resume', 'stop']);
 
+/**
+ * Replies a runner gives only when it did not apply the command (a `tick` may have applied part
+ * of it and says how much in `details.ticksDone`): resending is safe for every command.
+ */
+const NOT_APPLIED: ReadonlySet<ErrorCode> = new Set([
+  'OWNER_UNAVAILABLE',
+  'DEPENDENCY_UNAVAILABLE',
+]);
+
 const FIRST_BACKOFF_MS = 50;
 const MAX_BACKOFF_MS = 400;
 
 /**
  * Sends owner commands to `canopy.cmd.<shard>.<execId>`, where only the runner holding the shard
- * listens. While shards change hands nobody may be listening for a moment, so "no responders"
- * is retried with backoff within a budget. After that the execution either does not exist (404,
- * answered by any runner from Redis) or exists but has no owner right now (503 + Retry-After).
+ * listens. While a shard changes hands nobody may listen for a moment ("no responders"), or the
+ * runner handing it over answers OWNER_UNAVAILABLE, or a runner without Redis answers
+ * DEPENDENCY_UNAVAILABLE: all three are retried with backoff within OWNER_RETRY_BUDGET_MS, a tick
+ * only for the ticks not done yet. Timeouts are retried only for SAFE_TO_RESEND. Then the
+ * execution either does not exist (404, answered by any runner from Redis) or is unavailable (503;
+ * service-kit adds Retry-After).
  */
 @Injectable()
 export class OwnerClient {
@@ -34,29 +54,63 @@ export class OwnerClient {
     const subject = Subjects.command(shardOf(execId, this.config.SHARD_COUNT), execId);
     const giveUpAt = Date.now() + this.config.OWNER_RETRY_BUDGET_MS;
     let backoff = FIRST_BACKOFF_MS;
-    let lastFailure: NatsRequestError | undefined;
+    let pending: Command = command;
+    let ticksDone = 0;
+    let lastFailure: NatsRequestError;
     for (;;) {
       try {
-        return await this.nats.request<CommandReply<C>>(subject, command, {
+        return await this.nats.request<CommandReply<C>>(subject, pending, {
           timeoutMs: this.config.REQUEST_TIMEOUT_MS,
           pattern: 'canopy.cmd.*.*',
         });
       } catch (error) {
         if (!(error instanceof NatsRequestError)) throw error;
-        if (error.failure === 'remote') throw AppError.fromBody(error.toBody());
         lastFailure = error;
-        const resendable = error.failure === 'no-responders' || SAFE_TO_RESEND.has(command.type);
-        if (!resendable || Date.now() + backoff > giveUpAt) break;
+        if (error.failure === 'remote') {
+          const body = error.toBody();
+          if (!NOT_APPLIED.has(body.error.code)) throw AppError.fromBody(body);
+          if (pending.type === 'tick') {
+            const done = Math.min(ticksDoneOf(body), pending.count);
+            ticksDone += done;
+            if (done === pending.count) return (await this.ticked(execId)) as CommandReply<C>;
+            pending = { ...pending, count: pending.count - done };
+          }
+        } else if (error.failure === 'timeout' && !SAFE_TO_RESEND.has(command.type)) {
+          break;
+        }
+        if (Date.now() + backoff > giveUpAt) break;
         await delay(backoff);
         backoff = Math.min(backoff * 2, MAX_BACKOFF_MS);
       }
     }
+    throw await this.unavailable(execId, command, lastFailure, ticksDone);
+  }
+
+  /** The answer to a tick whose every tick was done, though not all in the attempt that replied. */
+  private async ticked(execId: string): Promise<TickResponse> {
+    const { tick, status, state } = await this.services.call(Subjects.execGet, { id: execId });
+    return { tick, status, state };
+  }
+
+  private async unavailable(
+    execId: string,
+    command: Command,
+    failure: NatsRequestError,
+    ticksDone: number,
+  ): Promise<AppError> {
+    // A tick that got part of the way says so: the client must not redo what was done.
+    const details = command.type === 'tick' && ticksDone > 0 ? { ticksDone } : undefined;
+    if (failure.failure === 'remote') {
+      const { code, message } = failure.toBody().error;
+      return new AppError(code, message, details, {}, { cause: failure });
+    }
     await this.assertExists(execId);
-    throw new UnavailableError(
+    return new AppError(
       'OWNER_UNAVAILABLE',
-      `no runner answered for execution ${execId} (${lastFailure.failure}); its shard may be changing hands`,
-      this.config.RETRY_AFTER_SECONDS,
-      { cause: lastFailure },
+      `no runner answered for execution ${execId} (${failure.failure}); its shard may be changing hands`,
+      details,
+      {},
+      { cause: failure },
     );
   }
 
@@ -68,4 +122,10 @@ export class OwnerClient {
       if (error instanceof AppError && error.code === 'EXECUTION_NOT_FOUND') throw error;
     }
   }
+}
+
+/** A reply without (valid) details did no ticks. */
+function ticksDoneOf(body: ErrorBody): number {
+  const details = TickInterruptedDetailsSchema.safeParse(body.error.details);
+  return details.success ? details.data.ticksDone : 0;
 }

@@ -3,12 +3,11 @@ import { AppError } from '@canopy/service-kit';
 import { NatsRequestError, TracedNats } from '@canopy/telemetry';
 import { Inject, Injectable } from '@nestjs/common';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config';
-import { UnavailableError } from '../http/unavailable.error';
 
 /**
  * Typed request/reply to the services behind the gateway (queue groups: any replica answers).
  * An error reply becomes an AppError with the same body, so its code decides the HTTP status;
- * silence (timeout, no responders) becomes 503 DEPENDENCY_UNAVAILABLE with Retry-After.
+ * silence (timeout, no responders) becomes 503 DEPENDENCY_UNAVAILABLE (service-kit adds Retry-After).
  */
 @Injectable()
 export class ServiceClient {
@@ -35,13 +34,6 @@ export class ServiceClient {
   translate(error: unknown): unknown {
     if (!(error instanceof NatsRequestError)) return error;
     if (error.failure === 'remote') return AppError.fromBody(error.toBody());
-    return new UnavailableError(
-      'DEPENDENCY_UNAVAILABLE',
-      error.message,
-      this.config.RETRY_AFTER_SECONDS,
-      {
-        cause: error,
-      },
-    );
+    return new AppError('DEPENDENCY_UNAVAILABLE', error.message, undefined, {}, { cause: error });
   }
 }

@@ -1,11 +1,10 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
-import { serveSwaggerUi } from './swagger-ui';
 
-export const DOCS_PATH = '/docs';
+export const DOCS_PATH = 'docs';
 export const OPENAPI_PATH = '/openapi.json';
 
-export function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject {
+function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject {
   const config = new DocumentBuilder()
     .setTitle('Canopy')
     .setDescription(
@@ -31,14 +30,11 @@ function withNamedWildcards(document: OpenAPIObject): OpenAPIObject {
   return { ...document, paths };
 }
 
-/** `/openapi.json` (the document) and `/docs` (Swagger UI on it). */
-export function setupOpenApi(app: NestFastifyApplication): OpenAPIObject {
-  const document = buildOpenApiDocument(app);
-  SwaggerModule.setup(DOCS_PATH, app, document, {
-    ui: false,
+/** `/openapi.json` (the document) and `/docs` (Swagger UI on it, its assets via @fastify/static). */
+export function setupOpenApi(app: NestFastifyApplication): void {
+  SwaggerModule.setup(DOCS_PATH, app, buildOpenApiDocument(app), {
     raw: ['json'],
     jsonDocumentUrl: OPENAPI_PATH,
+    customSiteTitle: 'Canopy API',
   });
-  serveSwaggerUi(app.getHttpAdapter().getInstance(), DOCS_PATH, OPENAPI_PATH);
-  return document;
 }

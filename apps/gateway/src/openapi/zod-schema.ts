@@ -1,6 +1,6 @@
 import { ErrorBodySchema, type ErrorCode, httpStatusOf } from '@canopy/contracts';
 import { applyDecorators, HttpCode } from '@nestjs/common';
-import { ApiBody, ApiResponse, type SchemaObject } from '@nestjs/swagger';
+import { ApiResponse, type SchemaObject } from '@nestjs/swagger';
 import { z } from 'zod';
 
 /**
@@ -15,17 +15,6 @@ export function openApiSchema(schema: z.ZodType, io: 'input' | 'output'): Schema
     unrepresentable: 'any',
   });
   return json as SchemaObject;
-}
-
-export function ZodBody(
-  schema: z.ZodType,
-  opts: { required?: boolean; description?: string } = {},
-): MethodDecorator {
-  return ApiBody({
-    schema: openApiSchema(schema, 'input'),
-    required: opts.required ?? true,
-    description: opts.description,
-  });
 }
 
 /** The success response, with the status the route actually answers. */

@@ -1,5 +1,5 @@
 import { ExecIdParamsSchema } from '@canopy/contracts';
-import { Controller, Get, Param, Query, Res, UseFilters } from '@nestjs/common';
+import { Controller, Get, Param, Query, Res } from '@nestjs/common';
 import {
   ApiOperation,
   ApiParam,
@@ -11,7 +11,6 @@ import {
 import type { FastifyReply } from 'fastify';
 import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { z } from 'zod';
-import { RetryAfterFilter } from '../http/retry-after.filter';
 import { valid } from '../http/validated';
 import { ApiErrors } from '../openapi/zod-schema';
 import type { StreamItem, StreamSink } from './stream-client';
@@ -41,7 +40,6 @@ function sseSink(raw: ServerResponse): StreamSink {
 /** The live event stream of an execution as Server-Sent Events (the WebSocket twin is `/ws`). */
 @ApiTags('streams')
 @Controller('executions/:id')
-@UseFilters(RetryAfterFilter)
 export class EventsController {
   constructor(private readonly hub: StreamHub) {}
 

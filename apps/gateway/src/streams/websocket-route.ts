@@ -5,7 +5,6 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { RawData, WebSocket } from 'ws';
-import { UnavailableError } from '../http/unavailable.error';
 import { CLOSE_POLICY_VIOLATION, type StreamClient, type StreamSink } from './stream-client';
 import { type ClientMessage, ClientMessageSchema, StreamQuerySchema } from './stream-filter';
 import { StreamHub } from './stream-hub';
@@ -131,13 +130,11 @@ function toBody(error: unknown): ErrorBody {
     : { error: { code: 'INTERNAL', message: 'Internal server error' } };
 }
 
-/** What service-kit's filter would answer, for a route outside Nest. */
+/** What service-kit's filter would answer (a 503 gets its Retry-After there too), outside Nest. */
 function sendError(reply: FastifyReply, error: unknown, logger: Logger): FastifyReply {
   if (!(error instanceof AppError)) {
     logger.error({ err: error }, 'websocket join failed');
     return reply.code(500).send(toBody(error));
   }
-  if (error instanceof UnavailableError)
-    void reply.header('Retry-After', String(error.retryAfterSeconds));
   return reply.code(error.httpStatus).send(error.toBody());
 }

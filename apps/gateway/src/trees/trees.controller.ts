@@ -9,18 +9,16 @@ import {
   TreeNameParamsSchema,
   TreeVersionParamsSchema,
 } from '@canopy/contracts';
-import { Body, Controller, Get, Param, Post, UseFilters } from '@nestjs/common';
+import { Controller, Get, Param, Post } from '@nestjs/common';
 import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
-import { RetryAfterFilter } from '../http/retry-after.filter';
-import { valid } from '../http/validated';
+import { valid, ZodBody } from '../http/validated';
 import { ServiceClient } from '../nats/service-client';
-import { ApiErrors, ZodBody, ZodResponse } from '../openapi/zod-schema';
+import { ApiErrors, ZodResponse } from '../openapi/zod-schema';
 
 /** The tree registry, served by any runner. Compile errors come back from the runner as they are. */
 @ApiTags('trees')
 @Controller('trees')
-@UseFilters(RetryAfterFilter)
 export class TreesController {
   constructor(private readonly services: ServiceClient) {}
 
@@ -28,12 +26,9 @@ export class TreesController {
   @ApiOperation({
     summary: 'Register a tree from DSL source or a JSON definition; a new version each time',
   })
-  @ZodBody(RegisterTreeRequestSchema)
   @ZodResponse(201, TreeSummarySchema, 'Registered')
   @ApiErrors('VALIDATION_FAILED', 'COMPILE_FAILED', 'PAYLOAD_TOO_LARGE', 'DEPENDENCY_UNAVAILABLE')
-  register(
-    @Body(valid(RegisterTreeRequestSchema)) body: RegisterTreeRequest,
-  ): Promise<TreeSummary> {
+  register(@ZodBody(RegisterTreeRequestSchema) body: RegisterTreeRequest): Promise<TreeSummary> {
     return this.services.call(Subjects.treesRegister, body);
   }
 

@@ -1,12 +1,10 @@
 import { type Execution, Streams, Subjects, type TickRecordMessage } from '@canopy/contracts';
 import type { BehaviorTree, Status } from '@canopy/engine';
-import { LOGGER } from '@canopy/service-kit';
+import { AppError, LOGGER } from '@canopy/service-kit';
 import { TracedNats } from '@canopy/telemetry';
 import { JetStreamApiCodes, JetStreamApiError, type JetStreamManager } from '@nats-io/jetstream';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { GATEWAY_CONFIG, type GatewayConfig } from '../config';
-import { UnavailableError } from '../http/unavailable.error';
 import { OwnerClient } from '../nats/owner-client';
 import { ServiceClient } from '../nats/service-client';
 import { TreeModels } from './tree-models';
@@ -48,7 +46,6 @@ export class ExecutionViews {
     private readonly services: ServiceClient,
     private readonly trees: TreeModels,
     @Inject(LOGGER) private readonly logger: Logger,
-    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
   ) {}
 
   /** For live streams: the owner's view of the execution plus node statuses when available. */
@@ -118,10 +115,11 @@ export class ExecutionViews {
       if (error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamNotFound) {
         return undefined;
       }
-      throw new UnavailableError(
+      throw new AppError(
         'DEPENDENCY_UNAVAILABLE',
         `cannot read the last tick record of ${id}: ${error instanceof Error ? error.message : String(error)}`,
-        this.config.RETRY_AFTER_SECONDS,
+        undefined,
+        {},
         { cause: error },
       );
     }

@@ -2,6 +2,7 @@ import { Subjects, type TreeRecord } from '@canopy/contracts';
 import { type BehaviorTree, buildTree, type TreeDocument } from '@canopy/engine';
 import { subtreeLibrary } from '@canopy/service-kit';
 import { Injectable } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
 import { ServiceClient } from '../nats/service-client';
 
 /** Registered versions kept in memory; a version never changes once stored. */
@@ -13,7 +14,7 @@ const MAX_CACHED_RECORDS = 256;
  */
 @Injectable()
 export class TreeModels {
-  private readonly records = new Map<string, Promise<TreeRecord>>();
+  private readonly records = new LRUCache<string, Promise<TreeRecord>>({ max: MAX_CACHED_RECORDS });
 
   constructor(private readonly services: ServiceClient) {}
 
@@ -21,14 +22,14 @@ export class TreeModels {
   async record(name: string, version?: number): Promise<TreeRecord> {
     if (version === undefined) {
       const latest = await this.services.call(Subjects.treesGet, { name });
-      this.remember(`${latest.name}@${latest.version}`, Promise.resolve(latest));
+      this.records.set(`${latest.name}@${latest.version}`, Promise.resolve(latest));
       return latest;
     }
     const key = `${name}@${version}`;
     let record = this.records.get(key);
     if (!record) {
       record = this.services.call(Subjects.treesGet, { name, version });
-      this.remember(key, record);
+      this.records.set(key, record);
       record.catch(() => this.records.delete(key));
     }
     return record;
@@ -46,13 +47,5 @@ export class TreeModels {
         async (name) => (await this.record(name)).definition as unknown as TreeDocument,
       ),
     });
-  }
-
-  private remember(key: string, record: Promise<TreeRecord>): void {
-    this.records.delete(key);
-    this.records.set(key, record);
-    if (this.records.size > MAX_CACHED_RECORDS) {
-      this.records.delete(this.records.keys().next().value as string);
-    }
   }
 }

@@ -1,6 +1,6 @@
 import { ExecIdParamsSchema, TreeNameParamsSchema } from '@canopy/contracts';
 import { renderPng, renderSvg, toDot } from '@canopy/viz';
-import { Controller, Get, HttpCode, Param, Query, Res, UseFilters } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Query, Res } from '@nestjs/common';
 import {
   ApiOperation,
   ApiParam,
@@ -11,7 +11,6 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { z } from 'zod';
-import { RetryAfterFilter } from '../http/retry-after.filter';
 import { valid } from '../http/validated';
 import { ApiErrors } from '../openapi/zod-schema';
 import { ExecutionViews } from './execution-views';
@@ -49,7 +48,6 @@ const FORMAT_QUERY = {
 /** Pictures of trees and executions (Graphviz in WASM and resvg, in-process). */
 @ApiTags('visualize')
 @Controller()
-@UseFilters(RetryAfterFilter)
 export class VisualizeController {
   constructor(
     private readonly trees: TreeModels,

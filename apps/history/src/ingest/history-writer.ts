@@ -1,4 +1,5 @@
 import type { TickRecordMessage } from '@canopy/contracts';
+import { LRUCache } from 'lru-cache';
 import {
   applyDelta,
   cloneFrame,
@@ -13,7 +14,7 @@ import { summaryOf } from '../state/stats';
 import type { FrameReader } from '../store/frame-reader';
 import type { AppendResult, HistoryStore } from '../store/history.store';
 import type { TreeCatalog } from '../trees/tree-catalog';
-import { KeyedSerializer, LruMap } from './keyed-serializer';
+import { KeyedSerializer } from './keyed-serializer';
 
 export interface WriterOptions {
   keyframeEvery: number;
@@ -43,7 +44,7 @@ export type IngestOutcome = 'stored' | 'duplicate';
  * before it (see docs/history.md, "The initial blackboard").
  */
 export class HistoryWriter {
-  private readonly heads: LruMap<string, Head>;
+  private readonly heads: LRUCache<string, Head>;
   private readonly serial = new KeyedSerializer();
   private readonly now: () => number;
 
@@ -53,7 +54,7 @@ export class HistoryWriter {
     private readonly catalog: TreeCatalog,
     private readonly options: WriterOptions,
   ) {
-    this.heads = new LruMap(options.cachedExecutions);
+    this.heads = new LRUCache({ max: options.cachedExecutions });
     this.now = options.now ?? Date.now;
   }
 

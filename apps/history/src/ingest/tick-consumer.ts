@@ -10,7 +10,11 @@ import { contextFromHeaders, TracedNats, withSpan } from '@canopy/telemetry';
 import {
   AckPolicy,
   type Consumer,
+  type ConsumerConfig,
+  type ConsumerMessages,
   DeliverPolicy,
+  JetStreamApiCodes,
+  JetStreamApiError,
   jetstreamManager,
   type JsMsg,
 } from '@nats-io/jetstream';
@@ -21,14 +25,13 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import { SpanKind } from '@opentelemetry/api';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { HISTORY_CONFIG, type HistoryConfig } from '../config';
 import { HistoryWriter } from './history-writer';
 import { KeyedSerializer } from './keyed-serializer';
 
 const NANOS_PER_MS = 1_000_000;
-/** Unacknowledged records come back after this (retries in progress keep theirs with `working`). */
-const ACK_WAIT_MS = 30_000;
 /** How long one pull waits for records before asking again. */
 const FETCH_EXPIRES_MS = 1000;
 const RETRY_MIN_MS = 100;
@@ -43,6 +46,10 @@ const MAX_ATTEMPTS = 5;
  * execution in stream order and different executions concurrently, and acknowledges each record
  * only after its Redis write. A history service that was down resumes where its acks stopped;
  * redelivered or republished records are stored once (the write ignores a tick already stored).
+ *
+ * The ack wait is short (HISTORY_ACK_WAIT_MS), so the records a crashed process held come back
+ * within seconds; while alive, this process tells the server it is still working on every record
+ * it holds (queued behind another record of its execution, or retrying) every third of it.
  */
 @Injectable()
 export class TickConsumer implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -52,6 +59,13 @@ export class TickConsumer implements OnApplicationBootstrap, BeforeApplicationSh
   private readonly perExecution = new KeyedSerializer();
   /** Records being handled, over the current and the previous pull. */
   private readonly inFlight = new Set<Promise<void>>();
+  /** Records fetched and not yet acknowledged (or given back). */
+  private readonly held = new Set<JsMsg>();
+  private heartbeat: NodeJS.Timeout | undefined;
+  /** The pull being read, ended at shutdown: with NATS away it would wait for the server. */
+  private batch: ConsumerMessages | undefined;
+  /** Cuts the waits between retries short at shutdown. */
+  private readonly stopping = new AbortController();
 
   constructor(
     private readonly nats: TracedNats,
@@ -67,13 +81,20 @@ export class TickConsumer implements OnApplicationBootstrap, BeforeApplicationSh
       if (!this.attached) throw new Error(`not attached to ${Streams.ticks.name} yet`);
     });
     this.running = true;
+    this.heartbeat = setInterval(() => {
+      for (const msg of this.held) msg.working();
+    }, this.config.HISTORY_ACK_WAIT_MS / 3);
+    this.heartbeat.unref();
     this.loop = this.run();
   }
 
   /** Stops pulling and lets the records in flight finish, before NATS and Redis close. */
   async beforeApplicationShutdown(): Promise<void> {
     this.running = false;
+    this.stopping.abort();
+    void this.batch?.close();
     await this.loop;
+    clearInterval(this.heartbeat);
   }
 
   private async run(): Promise<void> {
@@ -98,28 +119,48 @@ export class TickConsumer implements OnApplicationBootstrap, BeforeApplicationSh
           this.logger.warn({ reason }, `cannot consume ${Streams.ticks.name} yet; retrying`);
           waitingLogged = true;
         }
-        await sleep(1000);
+        await sleep(1000, this.stopping.signal);
       }
     }
   }
 
-  /** Creates the durable consumer if missing (the runners create the stream). */
+  /**
+   * Creates the durable consumer if missing (the runners create the stream), or brings one created
+   * with other settings (an older version's 30 s ack wait) to these: a deployed stream keeps its
+   * consumer across upgrades.
+   */
   private async attach(): Promise<Consumer> {
     const jsm = await jetstreamManager(this.nats.connection);
     const stream = Streams.ticks.name;
-    try {
-      await jsm.consumers.info(stream, Consumers.history);
-    } catch {
+    const wanted = this.consumerSettings();
+    const existing = await jsm.consumers.info(stream, Consumers.history).catch((error: unknown) => {
+      if (error instanceof JetStreamApiError && error.code === JetStreamApiCodes.ConsumerNotFound)
+        return undefined;
+      throw error;
+    });
+    if (!existing) {
       await jsm.consumers.add(stream, {
         durable_name: Consumers.history,
         ack_policy: AckPolicy.Explicit,
         deliver_policy: DeliverPolicy.All,
-        ack_wait: ACK_WAIT_MS * NANOS_PER_MS,
-        max_ack_pending: Math.max(1000, this.config.HISTORY_BATCH * 2),
-        filter_subject: Subjects.ticksAll,
+        ...wanted,
       });
+    } else if (differs(existing.config, wanted)) {
+      await jsm.consumers.update(stream, Consumers.history, wanted);
+      this.logger.info(
+        { consumer: Consumers.history, from: pick(existing.config, wanted), to: wanted },
+        'tick consumer settings updated',
+      );
     }
     return this.nats.jetstream.consumers.get(stream, Consumers.history);
+  }
+
+  private consumerSettings(): ConsumerSettings {
+    return {
+      ack_wait: this.config.HISTORY_ACK_WAIT_MS * NANOS_PER_MS,
+      max_ack_pending: Math.max(1000, this.config.HISTORY_BATCH * 2),
+      filter_subject: Subjects.ticksAll,
+    };
   }
 
   /**
@@ -133,15 +174,19 @@ export class TickConsumer implements OnApplicationBootstrap, BeforeApplicationSh
       max_messages: this.config.HISTORY_BATCH,
       expires: FETCH_EXPIRES_MS,
     });
+    this.batch = batch;
+    if (!this.running) void batch.close();
     for await (const msg of batch) {
       const record = this.decode(msg);
       if (!record) continue;
+      this.held.add(msg);
       const work = this.perExecution
         .run(record.execId, () => this.handle(msg, record))
         .catch((error: unknown) => {
           // handle() settles every record itself; this only keeps a bug from going unnoticed.
           this.logger.error({ err: error, seq: msg.seq }, 'tick record handling failed');
-        });
+        })
+        .finally(() => this.held.delete(msg));
       this.inFlight.add(work);
       void work.finally(() => this.inFlight.delete(work));
     }
@@ -191,8 +236,7 @@ export class TickConsumer implements OnApplicationBootstrap, BeforeApplicationSh
               return;
             }
             this.logger.warn(where, 'storing tick record failed; retrying');
-            msg.working();
-            await sleep(backoff);
+            await sleep(backoff, this.stopping.signal);
             backoff = Math.min(backoff * 2, RETRY_MAX_MS);
           }
         }
@@ -206,6 +250,24 @@ export class TickConsumer implements OnApplicationBootstrap, BeforeApplicationSh
   }
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+type ConsumerSettings = Pick<ConsumerConfig, 'ack_wait' | 'max_ack_pending' | 'filter_subject'>;
+
+function pick(
+  config: Partial<ConsumerConfig>,
+  wanted: ConsumerSettings,
+): Partial<ConsumerSettings> {
+  return Object.fromEntries(
+    Object.keys(wanted).map((key) => [key, config[key as keyof ConsumerSettings]]),
+  );
+}
+
+function differs(config: Partial<ConsumerConfig>, wanted: ConsumerSettings): boolean {
+  return Object.entries(wanted).some(
+    ([key, value]) => config[key as keyof ConsumerSettings] !== value,
+  );
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts. */
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return delay(ms, undefined, { signal }).catch(() => undefined);
 }

@@ -75,10 +75,6 @@ export function statusesFrom(
   return out;
 }
 
-export function hasValue(bb: BlackboardState, scope: string, key: string): boolean {
-  return Object.hasOwn(bb, scope) && Object.hasOwn(bb[scope], key);
-}
-
 export function setValue(bb: BlackboardState, scope: string, key: string, value: unknown): void {
   (bb[scope] ??= {})[key] = value;
 }

@@ -1,5 +1,5 @@
 import { RedisKeys, type TickRecordMessage, type TickSummary } from '@canopy/contracts';
-import { AppError, luaScript, runScript } from '@canopy/service-kit';
+import { luaScript, reachRedis, runScript } from '@canopy/service-kit';
 import type Redis from 'ioredis';
 import type { Delta, Frame } from '../state/frame';
 import type { ProgressState } from '../state/progress';
@@ -274,23 +274,9 @@ export class HistoryStore {
   }
 }
 
-/**
- * A Redis failure is an outage to the caller (503, retry later), not a bug in this service. The
- * client fails fast while disconnected (no offline queue), so this answers promptly.
- */
-async function reach<T>(call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new AppError(
-      'DEPENDENCY_UNAVAILABLE',
-      `history storage unavailable: ${reason}`,
-      undefined,
-      {},
-      { cause: error },
-    );
-  }
+/** Redis calls with an outage answered DEPENDENCY_UNAVAILABLE (the consumer retries those). */
+function reach<T>(call: () => Promise<T>): Promise<T> {
+  return reachRedis(call, 'history storage');
 }
 
 /** A MULTI reply item is [error, result]; a failed command fails the whole read. */

@@ -14,9 +14,9 @@ import { TracedNats } from '@canopy/telemetry';
 import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import type { z } from 'zod';
 import { HistoryWriter } from '../ingest/history-writer';
-import { HistoryQueries } from '../queries/history-queries';
-import { StatsQueries } from '../queries/stats-queries';
-import { ForkExecution } from '../use-cases/fork-execution.use-case';
+import { HistoryQueries } from '../use-cases/history-queries.use-case';
+import { StatsQueries } from '../use-cases/stats-queries.use-case';
+import { ForkExecutionUseCase } from '../use-cases/fork-execution.use-case';
 
 /**
  * The service's NATS face: one queue subscription per request subject (any replica answers).
@@ -30,7 +30,7 @@ export class HistoryHandlers implements OnApplicationBootstrap {
     private readonly history: HistoryQueries,
     private readonly stats: StatsQueries,
     private readonly writer: HistoryWriter,
-    private readonly fork: ForkExecution,
+    private readonly fork: ForkExecutionUseCase,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {

@@ -2,6 +2,7 @@ import { Subjects, type TreeRecord } from '@canopy/contracts';
 import { buildTree, type NodeInfo, type TreeDocument } from '@canopy/engine';
 import { subtreeLibrary } from '@canopy/service-kit';
 import { TracedNats } from '@canopy/telemetry';
+import { LRUCache } from 'lru-cache';
 import type { TreeShape } from '../state/progress';
 
 /** What history knows of a tree: its nodes, depth-first, as the engine builds them. */
@@ -22,8 +23,9 @@ const MAX_CACHED = 256;
  * fingerprint equals the checkpoint's, so a subtree registered again since cannot mislead.
  */
 export class TreeCatalog {
-  private readonly cache = new Map<string, Promise<TreeInfo | undefined>>();
-  private readonly failedAt = new Map<string, number>();
+  private readonly cache = new LRUCache<string, Promise<TreeInfo | undefined>>({ max: MAX_CACHED });
+  /** Lookups that failed lately; each is forgotten after RETRY_AFTER_MS. */
+  private readonly failed = new LRUCache<string, true>({ max: MAX_CACHED, ttl: RETRY_AFTER_MS });
 
   constructor(
     private readonly nats: TracedNats,
@@ -33,18 +35,16 @@ export class TreeCatalog {
   /** The tree, if it can be read and is the one `fingerprint` was taken from. */
   async get(name: string, version: number, fingerprint: string): Promise<TreeInfo | undefined> {
     const key = `${name}@${version}`;
-    const failed = this.failedAt.get(key);
-    if (failed !== undefined && Date.now() - failed < RETRY_AFTER_MS) return undefined;
+    if (this.failed.has(key)) return undefined;
     let info = this.cache.get(key);
     if (!info) {
       info = this.load(name, version).catch(() => undefined);
       this.cache.set(key, info);
-      if (this.cache.size > MAX_CACHED) this.cache.delete(this.cache.keys().next().value as string);
     }
     const tree = await info;
     if (!tree) {
       this.cache.delete(key);
-      this.failedAt.set(key, Date.now());
+      this.failed.set(key, true);
       return undefined;
     }
     return tree.fingerprint === fingerprint ? tree : undefined;

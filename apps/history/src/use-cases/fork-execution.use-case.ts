@@ -6,7 +6,7 @@ import {
 } from '@canopy/contracts';
 import { AppError } from '@canopy/service-kit';
 import { NatsRequestError, type TracedNats } from '@canopy/telemetry';
-import type { HistoryQueries } from '../queries/history-queries';
+import type { HistoryQueries } from './history-queries.use-case';
 
 /**
  * Time travel: a new execution whose tree and version, exec-scope blackboard and node state
@@ -15,15 +15,15 @@ import type { HistoryQueries } from '../queries/history-queries';
  * execution's next tick is `fromTick + 1`. Team and global scopes are shared with other
  * executions and are not rewound.
  */
-export class ForkExecution {
+export class ForkExecutionUseCase {
   constructor(
     private readonly queries: HistoryQueries,
     private readonly nats: TracedNats,
     private readonly timeoutMs: number,
   ) {}
 
-  /** The create request a fork sends (exposed for tests and tools). */
-  async request(req: HistoryForkRequest): Promise<CreateExecutionRequest> {
+  /** The create request a fork sends. */
+  private async request(req: HistoryForkRequest): Promise<CreateExecutionRequest> {
     const state = await this.queries.state(req.id, req.fromTick);
     const create: CreateExecutionRequest = {
       tree: state.tree,

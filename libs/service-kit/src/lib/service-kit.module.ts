@@ -9,17 +9,24 @@ import {
   Optional,
   type Provider,
 } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
 import Redis from 'ioredis';
-import { once } from 'node:events';
 import type { Logger } from 'pino';
+import { closeNats, closeRedis, MIN_STEP_MS } from './connections/close';
 import { connectNats } from './connections/nats';
 import { connectRedis } from './connections/redis';
 import { HealthController } from './health/health.controller';
 import { HealthRegistry } from './health/health-registry';
+import { LifecycleWatch } from './shutdown/lifecycle-watch';
+import { settlesWithin, ShutdownDeadline } from './shutdown/shutdown-deadline';
+import { StopSignals } from './shutdown/stop-signals';
 
 /** Inject the service's pino logger: `@Inject(LOGGER) private readonly logger: Logger`. */
 export const LOGGER = Symbol('canopy.logger');
 const TELEMETRY = Symbol('canopy.telemetry');
+
+/** SHUTDOWN_TIMEOUT_MS's default (commonEnv). */
+const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
 
 export interface ServiceKitOptions {
   serviceName: string;
@@ -30,6 +37,8 @@ export interface ServiceKitOptions {
   redis?: { url: string };
   /** Per-check deadline of /readyz. Default 1000 ms. */
   readinessTimeoutMs?: number;
+  /** How long a stop may take (ShutdownDeadline). Default 10 s. */
+  shutdownTimeoutMs?: number;
   /** Shut down after the connections close, so their last spans are exported. */
   telemetry?: Telemetry;
 }
@@ -37,48 +46,57 @@ export interface ServiceKitOptions {
 /**
  * Closes what the kit opened, after every other module's shutdown hooks (global modules go last):
  * NATS drains first (in-flight handlers finish, possibly writing to Redis), then Redis, then the
- * spans of all that are flushed.
+ * spans of all that are flushed. Each step gets a share of the time left before the
+ * ShutdownDeadline (at least MIN_STEP_MS), so a dead broker cannot hold the stop.
  */
 @Injectable()
 class ConnectionsLifecycle implements OnApplicationShutdown {
   constructor(
     @Inject(LOGGER) private readonly logger: Logger,
+    private readonly deadline: ShutdownDeadline,
     @Optional() private readonly nats?: TracedNats,
     @Optional() private readonly redis?: Redis,
     @Optional() @Inject(TELEMETRY) private readonly telemetry?: Telemetry,
   ) {}
 
   async onApplicationShutdown(signal?: string): Promise<void> {
+    this.deadline.start();
     this.logger.info({ signal }, 'closing connections');
-    await this.nats
-      ?.drain()
-      .catch((error: unknown) => this.logger.warn({ err: error }, 'NATS drain failed'));
-    if (this.redis) await closeRedis(this.redis);
+    const { nats, redis, telemetry, logger } = this;
+    if (nats) await this.deadline.track('NATS drain', () => closeNats(nats, this.share(3), logger));
+    if (redis)
+      await this.deadline.track('Redis quit', () => closeRedis(redis, this.share(2), logger));
     this.logger.info('connections closed');
-    await this.telemetry?.shutdown();
+    if (telemetry) {
+      const flushed = telemetry
+        .shutdown()
+        .catch((error: unknown) => logger.warn({ err: error }, 'telemetry shutdown failed'));
+      await this.deadline.track('telemetry flush', () => settlesWithin(flushed, this.share(1)));
+    }
   }
-}
 
-/** Resolves once the socket is gone, so nothing of ours outlives `app.close()`. */
-async function closeRedis(redis: Redis): Promise<void> {
-  if (redis.status === 'end') return;
-  const ended = once(redis, 'end');
-  // QUIT needs a live link; with the offline queue off it fails at once when Redis is down.
-  await redis.quit().catch(() => redis.disconnect());
-  await ended;
+  /** An equal part of the time left for the `steps` closing steps still to come. */
+  private share(steps: number): number {
+    return Math.max(MIN_STEP_MS, Math.floor(this.deadline.remainingMs() / steps));
+  }
 }
 
 /**
  * What every service gets, as injectables: TracedNats, ioredis' Redis, HealthRegistry, LOGGER,
- * and the /healthz and /readyz endpoints. `bootstrapHttpService` imports it for you.
+ * ShutdownDeadline, and the /healthz and /readyz endpoints. `bootstrapHttpService` imports it for
+ * you.
  */
 @Global()
 @Module({})
 export class ServiceKitModule {
   static forRoot(opts: ServiceKitOptions): DynamicModule {
+    const deadline = new ShutdownDeadline(opts.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS);
     const providers: Provider[] = [
       { provide: LOGGER, useValue: opts.logger },
       { provide: TELEMETRY, useValue: opts.telemetry },
+      { provide: ShutdownDeadline, useValue: deadline },
+      { provide: StopSignals, useValue: new StopSignals(deadline, opts.logger) },
+      LifecycleWatch,
       ConnectionsLifecycle,
     ];
     const { nats, redis } = opts;
@@ -111,9 +129,16 @@ export class ServiceKitModule {
     });
     return {
       module: ServiceKitModule,
+      imports: [DiscoveryModule],
       controllers: [HealthController],
       providers,
-      exports: [LOGGER, HealthRegistry, ...(nats ? [TracedNats] : []), ...(redis ? [Redis] : [])],
+      exports: [
+        LOGGER,
+        HealthRegistry,
+        ShutdownDeadline,
+        ...(nats ? [TracedNats] : []),
+        ...(redis ? [Redis] : []),
+      ],
     };
   }
 }

@@ -16,6 +16,8 @@ describe(loadConfig.name, () => {
       NATS_URL: 'nats://127.0.0.1:4222',
       REDIS_URL: 'redis://127.0.0.1:6379',
       LOG_LEVEL: 'info',
+      RETRY_AFTER_SECONDS: 5,
+      SHUTDOWN_TIMEOUT_MS: 10_000,
       PORT: 3002,
       SHARD_COUNT: 64,
       HISTORY_ENABLED: true,

@@ -75,5 +75,16 @@ export function commonEnv(serviceName: string) {
       .enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` })
       .default('info'),
     OTEL_EXPORTER_OTLP_ENDPOINT: envHttpUrl().optional(),
+    /** `Retry-After` of every 503 the service answers over HTTP. */
+    RETRY_AFTER_SECONDS: envInt(5, { min: 1, max: 3600 }),
+    /**
+     * How long a stop (SIGTERM/SIGINT) may take: then the process ends whatever is still pending.
+     * Kept well under Kubernetes' default 30 s grace period, so our own deadline fires first and
+     * logs what was stuck.
+     */
+    SHUTDOWN_TIMEOUT_MS: envInt(10_000, { min: 100, max: 600_000 }),
   };
 }
+
+/** The validated values of `commonEnv`, which every service's config contains. */
+export type CommonConfig = z.output<z.ZodObject<ReturnType<typeof commonEnv>>>;

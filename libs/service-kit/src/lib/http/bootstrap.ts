@@ -10,7 +10,9 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppExceptionFilter } from '../errors/exception-filter';
 import { ServiceKitModule } from '../service-kit.module';
+import { StopSignals } from '../shutdown/stop-signals';
 import { installRequestHooks } from './request-hooks';
+import { DEFAULT_RETRY_AFTER_SECONDS, installRetryAfter } from './retry-after';
 
 export interface HttpServiceOptions {
   serviceName: string;
@@ -26,6 +28,12 @@ export interface HttpServiceOptions {
   bodyLimitBytes?: number;
   /** Per-dependency deadline of /readyz. Default 1000 ms. */
   readinessTimeoutMs?: number;
+  /** `Retry-After` of every 503 (RETRY_AFTER_SECONDS). Default 5. */
+  retryAfterSeconds?: number;
+  /** How long a stop may take before the process ends anyway (SHUTDOWN_TIMEOUT_MS). Default 10 s. */
+  shutdownTimeoutMs?: number;
+  /** Adds what Nest's modules cannot (routes on Fastify directly, OpenAPI), before listening. */
+  configure?: (app: NestFastifyApplication) => void | Promise<void>;
   /** Defaults to `createLogger(serviceName)`. */
   logger?: Logger;
   /** Tests pass an in-memory exporter here; OTLP comes from OTEL_EXPORTER_OTLP_ENDPOINT. */
@@ -39,7 +47,8 @@ class HttpServiceRoot {}
 /**
  * Builds and initialises the app without listening: what tests use, with `app.inject()`.
  * Nest gets the pino logger from the start (it exists before the app, so nothing needs
- * `bufferLogs`), errors leave as `{error:{code,message}}`, and SIGTERM/SIGINT close the app.
+ * `bufferLogs`), errors leave as `{error:{code,message}}`, every 503 carries `Retry-After`, and
+ * SIGTERM/SIGINT close the app and end the process within the shutdown deadline.
  */
 export async function createHttpService(
   appModule: Type<unknown> | DynamicModule,
@@ -53,6 +62,7 @@ export async function createHttpService(
     nats: opts.nats,
     redis: opts.redis,
     readinessTimeoutMs: opts.readinessTimeoutMs,
+    shutdownTimeoutMs: opts.shutdownTimeoutMs,
     telemetry,
   });
   const app = await NestFactory.create<NestFastifyApplication>(
@@ -63,9 +73,13 @@ export async function createHttpService(
     { logger: new PinoNestLogger(logger), abortOnError: false },
   );
   app.useGlobalFilters(new AppExceptionFilter(logger));
-  app.enableShutdownHooks();
-  installRequestHooks(app.getHttpAdapter().getInstance(), logger);
+  const fastify = app.getHttpAdapter().getInstance();
+  installRequestHooks(fastify, logger);
+  installRetryAfter(fastify, opts.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS);
+  // Before init: a stop signalled while the app starts waits for the start, then closes it.
+  app.get(StopSignals).listen(() => app.close());
   await app.init();
+  await opts.configure?.(app);
   return app;
 }
 

@@ -1,0 +1,295 @@
+import {
+  type Command,
+  type ErrorBody,
+  type Execution,
+  shardOf,
+  Subjects,
+  type TickInterruptedDetails,
+} from '@canopy/contracts';
+import { loadConfig } from '@canopy/service-kit';
+import { createLogger } from '@canopy/telemetry';
+import { type NatsHandle, startNats } from '@canopy/testing';
+import type { Msg, NatsConnection } from '@nats-io/nats-core';
+import { connect } from '@nats-io/transport-node';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { GatewayConfigSchema } from '../src/config';
+import { createGateway } from '../src/service';
+import { openSse, openWs, RefusedError } from './stream-clients';
+
+const SHARDS = 4;
+const RETRY_AFTER = '3';
+
+/** What the stand-in runner does with one command it receives. */
+type Step = { reply: unknown } | { error: ErrorBody['error'] } | 'silent';
+
+const ownerGone = (ticksDone?: number): Step => ({
+  error: {
+    code: 'OWNER_UNAVAILABLE',
+    message: 'the execution moved to another runner; retry',
+    ...(ticksDone === undefined ? {} : { details: { ticksDone } satisfies TickInterruptedDetails }),
+  },
+});
+const storageDown: Step = {
+  error: { code: 'DEPENDENCY_UNAVAILABLE', message: 'storage unavailable; retry' },
+};
+
+function execution(id: string, extra: Partial<Execution> = {}): Execution {
+  return {
+    id,
+    tree: 'patrol',
+    version: 1,
+    mode: 'manual',
+    state: 'running',
+    status: 'RUNNING',
+    tick: 0,
+    createdAt: new Date(0).toISOString(),
+    ...extra,
+  };
+}
+
+/**
+ * Stands in for the runners on real NATS, answering in their wire format (JSON, `{error:{...}}`):
+ * the owner of one execution follows a script of steps, and `canopy.svc.exec.get` (any runner,
+ * from Redis) knows the executions in `stored`. The gateway is what is under test.
+ */
+class StandInRunners {
+  readonly stored = new Map<string, Execution>();
+  private readonly owners = new Map<string, { seen: Command[]; steps: Step[]; then: Step }>();
+
+  constructor(private readonly nc: NatsConnection) {
+    nc.subscribe(Subjects.execGet, {
+      callback: (_error, msg) => {
+        const { id } = msg.json<{ id: string }>();
+        const found = this.stored.get(id);
+        respond(
+          msg,
+          found ?? { error: { code: 'EXECUTION_NOT_FOUND', message: `no execution ${id}` } },
+        );
+      },
+    });
+  }
+
+  /** The owner of `execId` takes the `steps` in turn, then `then` for every further command. */
+  owner(execId: string, steps: Step[], then: Step = 'silent'): { seen: Command[] } {
+    const owner = { seen: [] as Command[], steps: [...steps], then };
+    this.owners.set(execId, owner);
+    this.nc.subscribe(Subjects.command(shardOf(execId, SHARDS), execId), {
+      callback: (_error, msg) => {
+        owner.seen.push(msg.json<Command>());
+        const step = owner.steps.shift() ?? owner.then;
+        if (step === 'silent') return;
+        respond(msg, 'reply' in step ? step.reply : { error: step.error });
+      },
+    });
+    this.stored.set(execId, execution(execId));
+    return owner;
+  }
+
+  /** Resolves once the server has every subscription made so far. */
+  ready(): Promise<void> {
+    return this.nc.flush();
+  }
+}
+
+function respond(msg: Msg, body: unknown): void {
+  msg.respond(new TextEncoder().encode(JSON.stringify(body)));
+}
+
+describe('gateway: owner commands while shards change hands', () => {
+  let nats: NatsHandle;
+  let nc: NatsConnection;
+  let runners: StandInRunners;
+  let gateway: NestFastifyApplication;
+  let url: string;
+
+  beforeAll(async () => {
+    nats = await startNats();
+    nc = await connect({ servers: nats.url });
+    runners = new StandInRunners(nc);
+    gateway = await createGateway(
+      loadConfig(GatewayConfigSchema, {
+        NATS_URL: nats.url,
+        PORT: '0',
+        LOG_LEVEL: 'silent',
+        SHARD_COUNT: String(SHARDS),
+        OWNER_RETRY_BUDGET_MS: '1500',
+        REQUEST_TIMEOUT_MS: '1000',
+        RETRY_AFTER_SECONDS: RETRY_AFTER,
+      }),
+      createLogger('gateway-spec', { level: 'silent' }),
+    );
+    await gateway.listen({ port: 0, host: '127.0.0.1' });
+    url = await gateway.getUrl();
+  });
+
+  afterAll(async () => {
+    await gateway?.close();
+    await nc?.close();
+    await nats?.dispose();
+  });
+
+  const post = async (path: string, payload?: unknown) => {
+    const res = await gateway.inject({
+      method: 'POST',
+      url: path,
+      ...(payload === undefined
+        ? {}
+        : { payload: JSON.stringify(payload), headers: { 'content-type': 'application/json' } }),
+    });
+    return {
+      status: res.statusCode,
+      retryAfter: res.headers['retry-after'],
+      body: res.json<Record<string, unknown>>(),
+    };
+  };
+
+  const ROUTES = [
+    ['tick', { count: 2 }, { type: 'tick', count: 2 }],
+    ['start', { mode: 'auto' }, { type: 'start', mode: 'auto' }],
+    ['pause', undefined, { type: 'pause' }],
+    ['resume', undefined, { type: 'resume' }],
+    ['stop', undefined, { type: 'stop' }],
+  ] as const;
+
+  it.each(ROUTES)(
+    '%s: resends the command after OWNER_UNAVAILABLE and DEPENDENCY_UNAVAILABLE replies',
+    async (route, payload, command) => {
+      const id = `moving-${route}`;
+      const answer =
+        route === 'tick' ? { tick: 9, status: 'RUNNING', state: 'running' } : execution(id);
+      const owner = runners.owner(id, [ownerGone(), storageDown, { reply: answer }]);
+      await runners.ready();
+
+      expect(await post(`/executions/${id}/${route}`, payload)).toMatchObject({
+        status: 200,
+        body: answer,
+      });
+      expect(owner.seen).toEqual([command, command, command]);
+    },
+  );
+
+  it('resends only the ticks a handover left undone', async () => {
+    const owner = runners.owner('half-done', [
+      ownerGone(2),
+      ownerGone(1),
+      { reply: { tick: 5, status: 'SUCCESS', state: 'completed' } },
+    ]);
+    await runners.ready();
+    expect(await post('/executions/half-done/tick', { count: 5 })).toEqual({
+      status: 200,
+      retryAfter: undefined,
+      body: { tick: 5, status: 'SUCCESS', state: 'completed' },
+    });
+    expect(owner.seen.map((c) => c.type === 'tick' && c.count)).toEqual([5, 3, 2]);
+  });
+
+  it('answers like a completed tick when the handover had done every tick', async () => {
+    const owner = runners.owner('all-done', [ownerGone(3)]);
+    runners.stored.set('all-done', execution('all-done', { tick: 7, status: 'FAILURE' }));
+    await runners.ready();
+    expect(await post('/executions/all-done/tick', { count: 3 })).toEqual({
+      status: 200,
+      retryAfter: undefined,
+      body: { tick: 7, status: 'FAILURE', state: 'running' },
+    });
+    expect(owner.seen).toHaveLength(1);
+  });
+
+  it('gives up at the budget with 503 and Retry-After, saying how many ticks were done', async () => {
+    const owner = runners.owner('stuck-handover', [], ownerGone(1));
+    await runners.ready();
+    const res = await post('/executions/stuck-handover/tick', { count: 1000 });
+    expect(res).toMatchObject({
+      status: 503,
+      retryAfter: RETRY_AFTER,
+      body: { error: { code: 'OWNER_UNAVAILABLE' } },
+    });
+    const counts = owner.seen.map((c) => c.type === 'tick' && c.count);
+    expect(counts.length).toBeGreaterThan(1);
+    expect(counts).toEqual(counts.map((_, i) => 1000 - i));
+    expect(res.body).toMatchObject({ error: { details: { ticksDone: counts.length } } });
+  });
+
+  it('keeps the runner’s code when Redis stays away past the budget', async () => {
+    const owner = runners.owner('no-storage', [], storageDown);
+    await runners.ready();
+    expect(await post('/executions/no-storage/pause')).toMatchObject({
+      status: 503,
+      retryAfter: RETRY_AFTER,
+      body: { error: { code: 'DEPENDENCY_UNAVAILABLE', message: 'storage unavailable; retry' } },
+    });
+    expect(owner.seen.length).toBeGreaterThan(1);
+  });
+
+  it('passes other errors on at once', async () => {
+    const owner = runners.owner('stopped', [
+      { error: { code: 'EXECUTION_STOPPED', message: 'execution stopped is stopped' } },
+    ]);
+    await runners.ready();
+    expect(await post('/executions/stopped/start', { mode: 'auto' })).toMatchObject({
+      status: 409,
+      retryAfter: undefined,
+      body: { error: { code: 'EXECUTION_STOPPED' } },
+    });
+    expect(owner.seen).toHaveLength(1);
+  });
+
+  it('resends a timed-out pause but not a timed-out tick, which may have been applied', async () => {
+    const pause = runners.owner('slow-pause', ['silent', { reply: execution('slow-pause') }]);
+    const tick = runners.owner('slow-tick', ['silent', { reply: { tick: 1 } }]);
+    await runners.ready();
+    expect(await post('/executions/slow-pause/pause')).toMatchObject({ status: 200 });
+    expect(pause.seen).toHaveLength(2);
+    expect(await post('/executions/slow-tick/tick', { count: 1 })).toMatchObject({
+      status: 503,
+      retryAfter: RETRY_AFTER,
+      body: { error: { code: 'OWNER_UNAVAILABLE' } },
+    });
+    expect(tick.seen).toHaveLength(1);
+  });
+
+  it('answers 503 with Retry-After when no runner holds the shard, 404 when the execution is unknown', async () => {
+    runners.stored.set('orphan', execution('orphan'));
+    expect(await post('/executions/orphan/resume')).toMatchObject({
+      status: 503,
+      retryAfter: RETRY_AFTER,
+      body: { error: { code: 'OWNER_UNAVAILABLE' } },
+    });
+    expect(await post('/executions/nobody/resume')).toMatchObject({
+      status: 404,
+      retryAfter: undefined,
+      body: { error: { code: 'EXECUTION_NOT_FOUND' } },
+    });
+  });
+
+  describe('Retry-After on every 503', () => {
+    beforeAll(async () => {
+      runners.owner('unreachable', [], ownerGone());
+      await runners.ready();
+    });
+
+    it('on routes the runners serve from Redis', async () => {
+      const res = await gateway.inject({ method: 'GET', url: '/trees' });
+      expect([res.statusCode, res.headers['retry-after']]).toEqual([503, RETRY_AFTER]);
+    });
+
+    it('on a live stream (SSE) that cannot get its snapshot', async () => {
+      const sse = await openSse(`${url}/executions/unreachable/events`);
+      sse.close();
+      expect([sse.status, sse.headers['retry-after']]).toEqual([503, RETRY_AFTER]);
+    });
+
+    it('on a WebSocket upgrade refused outside Nest', async () => {
+      const refused = await openWs(`${url.replace('http', 'ws')}/executions/unreachable/ws`).then(
+        (client) => client.close(),
+        (error: unknown) => error,
+      );
+      expect(refused).toBeInstanceOf(RefusedError);
+      const { response } = refused as RefusedError;
+      expect([response.statusCode, response.headers['retry-after']]).toEqual([503, RETRY_AFTER]);
+      expect(await (refused as RefusedError).body()).toMatchObject({
+        error: { code: 'OWNER_UNAVAILABLE' },
+      });
+    });
+  });
+});

@@ -1,0 +1,33 @@
+import { createLogger, type Logger } from '@canopy/telemetry';
+import type { CommonConfig } from '../config/env-vars';
+import type { HttpServiceOptions } from './bootstrap';
+
+type Extras = Omit<
+  HttpServiceOptions,
+  'serviceName' | 'port' | 'nats' | 'redis' | 'logger' | 'retryAfterSeconds' | 'shutdownTimeoutMs'
+>;
+
+/**
+ * The one mapping from a service's validated config to the kit's options: name, port, the
+ * connections it uses, logger, Retry-After and the shutdown deadline.
+ *
+ * ```ts
+ * httpServiceOptions(config, { nats: true, redis: true })
+ * ```
+ */
+export function httpServiceOptions(
+  config: CommonConfig & { PORT: number },
+  opts: Extras & { nats?: boolean; redis?: boolean; logger?: Logger } = {},
+): HttpServiceOptions {
+  const { nats, redis, logger, ...extras } = opts;
+  return {
+    ...extras,
+    serviceName: config.SERVICE_NAME,
+    port: config.PORT,
+    ...(nats ? { nats: { url: config.NATS_URL } } : {}),
+    ...(redis ? { redis: { url: config.REDIS_URL } } : {}),
+    logger: logger ?? createLogger(config.SERVICE_NAME, { level: config.LOG_LEVEL }),
+    retryAfterSeconds: config.RETRY_AFTER_SECONDS,
+    shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+  };
+}
