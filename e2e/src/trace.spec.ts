@@ -7,7 +7,7 @@ import { RecordingSpanExporter, startTestInfra, type TestInfra } from '@canopy/t
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { createGateway, GatewayConfigSchema } from '@canopy/gateway';
 // eslint-disable-next-line @nx/enforce-module-boundaries
-import { RunnerConfigSchema, tickRunnerModule } from '@canopy/tick-runner';
+import { RunnerConfigSchema, TickRunnerModule } from '@canopy/tick-runner';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SpanKind } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
@@ -35,7 +35,7 @@ describe('one trace from a gateway request to the published tick record', () => 
     infra = await startTestInfra();
     const env = { ...infra.env, PORT: '0', LOG_LEVEL: 'silent' };
     const runnerConfig = loadConfig(RunnerConfigSchema, { ...env, RUNNER_ID: 'trace-runner' });
-    runner = await createHttpService(tickRunnerModule(runnerConfig), {
+    runner = await createHttpService(TickRunnerModule.forRoot(runnerConfig), {
       serviceName: 'tick-runner',
       port: 0,
       nats: { url: infra.env.NATS_URL },

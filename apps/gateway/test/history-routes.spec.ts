@@ -4,7 +4,7 @@
 import { createHistory, HistoryConfigSchema } from '@canopy/history';
 import { createHttpService, loadConfig } from '@canopy/service-kit';
 import { createLogger } from '@canopy/telemetry';
-import { RunnerConfigSchema, tickRunnerModule } from '@canopy/tick-runner';
+import { RunnerConfigSchema, TickRunnerModule } from '@canopy/tick-runner';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { GatewayConfigSchema } from '../src/config';
 import { createGateway } from '../src/service';
@@ -33,7 +33,7 @@ describe('history routes, served by the real history service', () => {
       PORT: '0',
       LOG_LEVEL: 'silent',
     };
-    runner = await createHttpService(tickRunnerModule(loadConfig(RunnerConfigSchema, env)), {
+    runner = await createHttpService(TickRunnerModule.forRoot(loadConfig(RunnerConfigSchema, env)), {
       serviceName: 'tick-runner',
       port: 0,
       nats: { url: harness.nats.url },

@@ -152,19 +152,20 @@ describe('gateway: owner commands while shards change hands', () => {
   ] as const;
 
   it.each(ROUTES)(
-    '%s: resends the command after OWNER_UNAVAILABLE and DEPENDENCY_UNAVAILABLE replies',
+    '%s: resends the command after OWNER_UNAVAILABLE, FENCED and DEPENDENCY_UNAVAILABLE replies',
     async (route, payload, command) => {
       const id = `moving-${route}`;
       const answer =
         route === 'tick' ? { tick: 9, status: 'RUNNING', state: 'running' } : execution(id);
-      const owner = runners.owner(id, [ownerGone(), storageDown, { reply: answer }]);
+      const fenced: Step = { error: { code: 'FENCED', message: 'runner r lost shard 3' } };
+      const owner = runners.owner(id, [ownerGone(), fenced, storageDown, { reply: answer }]);
       await runners.ready();
 
       expect(await post(`/executions/${id}/${route}`, payload)).toMatchObject({
         status: 200,
         body: answer,
       });
-      expect(owner.seen).toEqual([command, command, command]);
+      expect(owner.seen).toEqual([command, command, command, command]);
     },
   );
 

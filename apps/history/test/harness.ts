@@ -24,7 +24,7 @@ import {
 import { createHttpService, loadConfig } from '@canopy/service-kit';
 import { createLogger, NatsRequestError, TracedNats } from '@canopy/telemetry';
 import { type NatsHandle, type RedisHandle, startNats, startRedis } from '@canopy/testing';
-import { RunnerConfigSchema, tickRunnerModule } from '@canopy/tick-runner';
+import { RunnerConfigSchema, TickRunnerModule } from '@canopy/tick-runner';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -52,7 +52,7 @@ export async function startStack(opts: { appendonly?: boolean } = {}): Promise<S
   ]);
   const env = { NATS_URL: nats.url, REDIS_URL: redis.url, PORT: '0', LOG_LEVEL };
   const runner = await createHttpService(
-    tickRunnerModule(
+    TickRunnerModule.forRoot(
       loadConfig(RunnerConfigSchema, { ...env, SHARD_COUNT: '4', RUNNER_ID: 'runner-a' }),
     ),
     {

@@ -1,21 +1,18 @@
 import { TracedNats, type Logger } from '@canopy/telemetry';
-import { HealthRegistry, LOGGER } from '@canopy/service-kit';
+import { HealthRegistry, LOGGER, ShutdownDeadline } from '@canopy/service-kit';
 import {
   Controller,
   Get,
   Header,
-  Inject,
   Injectable,
   Module,
   type BeforeApplicationShutdown,
+  type DynamicModule,
   type OnApplicationBootstrap,
-  type Type,
 } from '@nestjs/common';
 import Redis from 'ioredis';
-import { defaultRunnerId, type RunnerConfig } from './config';
+import { RUNNER_CONFIG, defaultRunnerId, type RunnerConfig } from './config';
 import { TickRunner } from './runner';
-
-const CONFIG = Symbol('tick-runner.config');
 
 /** Joins the deployment once Nest is up; hands every shard over before the connections close. */
 @Injectable()
@@ -23,13 +20,8 @@ class RunnerLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdo
   constructor(
     private readonly runner: TickRunner,
     private readonly health: HealthRegistry,
-    @Inject(CONFIG) private readonly config: RunnerConfig,
+    private readonly deadline: ShutdownDeadline,
   ) {}
-
-  /** The handover gets most of the shutdown deadline; the connections close in the rest. */
-  private get handoverMs(): number {
-    return Math.max(500, Math.floor(this.config.SHUTDOWN_TIMEOUT_MS * 0.6));
-  }
 
   async onApplicationBootstrap(): Promise<void> {
     this.health.register('membership', async () => {
@@ -38,9 +30,12 @@ class RunnerLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdo
     await this.runner.start();
   }
 
-  /** SIGTERM: finish in-flight ticks, release leases, leave; service-kit drains NATS after this. */
+  /**
+   * SIGTERM: finish in-flight ticks, deliver what was committed, release leases, leave, within the
+   * time the shutdown deadline leaves before service-kit closes NATS and Redis.
+   */
   async beforeApplicationShutdown(): Promise<void> {
-    await this.runner.stop(this.handoverMs);
+    await this.runner.stop(this.deadline.appTimeLeftMs());
   }
 }
 
@@ -62,31 +57,32 @@ class MetricsController {
 }
 
 /**
- * The Nest layer is thin: TracedNats, Redis, the logger and /healthz /readyz come from service-kit;
- * everything else is the plain TickRunner composition.
+ * The Nest layer is thin: TracedNats, Redis, the logger, /healthz /readyz and the shutdown
+ * deadline come from service-kit; everything else is the plain TickRunner composition.
  */
-export function tickRunnerModule(config: RunnerConfig): Type<unknown> {
-  @Module({
-    controllers: [MetricsController],
-    providers: [
-      { provide: CONFIG, useValue: config },
-      {
-        provide: TickRunner,
-        inject: [CONFIG, TracedNats, Redis, LOGGER],
-        useFactory: (cfg: RunnerConfig, nats: TracedNats, redis: Redis, logger: Logger) =>
-          new TickRunner(
-            {
-              runnerId: cfg.RUNNER_ID ?? defaultRunnerId(),
-              shardCount: cfg.SHARD_COUNT,
-              leaseTtlMs: cfg.LEASE_TTL_MS,
-              actionTimeoutMs: cfg.ACTION_TIMEOUT_MS,
-            },
-            { nats, redis, log: logger },
-          ),
-      },
-      RunnerLifecycle,
-    ],
-  })
-  class TickRunnerModule {}
-  return TickRunnerModule;
+@Module({
+  controllers: [MetricsController],
+  providers: [
+    {
+      provide: TickRunner,
+      inject: [RUNNER_CONFIG, TracedNats, Redis, LOGGER],
+      useFactory: (cfg: RunnerConfig, nats: TracedNats, redis: Redis, logger: Logger) =>
+        new TickRunner(
+          {
+            runnerId: cfg.RUNNER_ID ?? defaultRunnerId(),
+            shardCount: cfg.SHARD_COUNT,
+            leaseTtlMs: cfg.LEASE_TTL_MS,
+            actionTimeoutMs: cfg.ACTION_TIMEOUT_MS,
+          },
+          { nats, redis, log: logger },
+        ),
+    },
+    RunnerLifecycle,
+  ],
+})
+export class TickRunnerModule {
+  /** The runner with its validated config injectable as RUNNER_CONFIG. */
+  static forRoot(config: RunnerConfig): DynamicModule {
+    return { module: TickRunnerModule, providers: [{ provide: RUNNER_CONFIG, useValue: config }] };
+  }
 }

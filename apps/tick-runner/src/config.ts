@@ -21,8 +21,6 @@ export const RunnerConfigSchema = z.object({
   LEASE_TTL_MS: envInt(2000, { min: 300, max: 600_000 }),
   /** Default wait for a remote action's reply; a node's `:timeout-ms` overrides it. */
   ACTION_TIMEOUT_MS: envInt(30_000, { min: 1, max: 86_400_000 }),
-  /** How long a SIGTERM may take in all (handover, then closing connections), whatever NATS and Redis do. */
-  SHUTDOWN_TIMEOUT_MS: envInt(10_000, { min: 1000, max: 600_000 }),
   /** Unique per process; defaults to hostname-pid-random. */
   RUNNER_ID: z.string().trim().regex(ID_PATTERN, { error: 'must be 1-128 characters of A-Z a-z 0-9 _ -' }).optional(),
 });
@@ -32,3 +30,6 @@ export function defaultRunnerId(): string {
   const host = hostname().replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 80);
   return `${host}-${process.pid}-${randomBytes(3).toString('hex')}`;
 }
+
+/** Injection token of the validated config. */
+export const RUNNER_CONFIG = Symbol('canopy.tick-runner.config');

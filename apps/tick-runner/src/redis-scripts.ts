@@ -1,5 +1,4 @@
 import type { Redis, Result } from 'ioredis';
-import { AppError } from '@canopy/service-kit';
 import { COMMIT_LUA } from './commit/commit.lua';
 import { CREATE_EXEC_LUA, RELEASE_HOLDERS_LUA } from './executions/execution-store';
 import { ACQUIRE_LUA, HEARTBEAT_LUA, RELEASE_LUA, RENEW_LUA } from './ownership/leases.lua';
@@ -39,13 +38,4 @@ export function defineScripts(redis: Redis): Redis {
   redis.defineCommand('canopyRegisterTree', { lua: REGISTER_TREE_LUA, numberOfKeys: 1 });
   defined.add(redis);
   return redis;
-}
-
-/** A Redis call whose failure means "storage unavailable, retry": answered 503, not 500. */
-export async function reachRedis<T>(call: Promise<T>): Promise<T> {
-  try {
-    return await call;
-  } catch (error) {
-    throw new AppError('DEPENDENCY_UNAVAILABLE', `storage unavailable: ${(error as Error).message}`, undefined, {}, { cause: error });
-  }
 }

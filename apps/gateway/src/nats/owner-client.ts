@@ -23,11 +23,13 @@ const SAFE_TO_RESEND: ReadonlySet<Command['type']> = new Set(['get', 'pause', 'r
 
 /**
  * Replies a runner gives only when it did not apply the command (a `tick` may have applied part
- * of it and says how much in `details.ticksDone`): resending is safe for every command.
+ * of it and says how much in `details.ticksDone`): resending is safe for every command. FENCED is
+ * a runner that found out mid-command that its shard had moved: nothing more of it was applied.
  */
 const NOT_APPLIED: ReadonlySet<ErrorCode> = new Set([
   'OWNER_UNAVAILABLE',
   'DEPENDENCY_UNAVAILABLE',
+  'FENCED',
 ]);
 
 const FIRST_BACKOFF_MS = 50;
@@ -36,8 +38,8 @@ const MAX_BACKOFF_MS = 400;
 /**
  * Sends owner commands to `canopy.cmd.<shard>.<execId>`, where only the runner holding the shard
  * listens. While a shard changes hands nobody may listen for a moment ("no responders"), or the
- * runner handing it over answers OWNER_UNAVAILABLE, or a runner without Redis answers
- * DEPENDENCY_UNAVAILABLE: all three are retried with backoff within OWNER_RETRY_BUDGET_MS, a tick
+ * runner handing it over answers OWNER_UNAVAILABLE (FENCED if it lost the shard unannounced), or a
+ * runner without Redis answers DEPENDENCY_UNAVAILABLE: all of these are retried with backoff within OWNER_RETRY_BUDGET_MS, a tick
  * only for the ticks not done yet. Timeouts are retried only for SAFE_TO_RESEND. Then the
  * execution either does not exist (404, answered by any runner from Redis) or is unavailable (503;
  * service-kit adds Retry-After).

@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { RedisKeys } from '@canopy/contracts';
 import { SEMAPHORE_KEY_PREFIX, type Checkpoint } from '@canopy/engine';
 import type { CommittedWrite } from '../delivery/publisher';
-import { reachRedis } from '../redis-scripts';
+import { reachRedis } from '@canopy/service-kit';
 import { metaFromHash, metaToHash, type ExecMeta } from './execution-meta';
 import { execScope, teamScope, type ScopeData } from './scope-cache';
 
@@ -69,7 +69,7 @@ export class ExecutionStore {
     const scope = execScope(meta.id);
     const pairs = Object.entries(metaToHash(meta)).flat();
     const values = Object.entries(blackboard).flatMap(([k, v]) => [k, JSON.stringify(v ?? null)]);
-    const created = await reachRedis(this.redis.canopyCreateExec(
+    const created = await reachRedis(() => this.redis.canopyCreateExec(
       RedisKeys.execMeta(meta.id),
       RedisKeys.scopeValues(scope),
       RedisKeys.scopeVersions(scope),
@@ -80,19 +80,19 @@ export class ExecutionStore {
     if (Number(created) !== 1) return false;
     const multi = this.redis.multi();
     if (checkpoint) multi.set(RedisKeys.execCheckpoint(meta.id), JSON.stringify(checkpoint));
-    await reachRedis(
+    await reachRedis(() => 
       multi.zadd(RedisKeys.execIndex, Date.parse(meta.createdAt), meta.id).sadd(RedisKeys.shardExecs(shard), meta.id).exec(),
     );
     return true;
   }
 
   async readMeta(id: string): Promise<ExecMeta | undefined> {
-    return metaFromHash(await reachRedis(this.redis.hgetall(RedisKeys.execMeta(id))));
+    return metaFromHash(await reachRedis(() => this.redis.hgetall(RedisKeys.execMeta(id))));
   }
 
   async readMetas(ids: string[]): Promise<ExecMeta[]> {
     if (ids.length === 0) return [];
-    const replies = await reachRedis(this.redis.pipeline(ids.map((id) => ['hgetall', RedisKeys.execMeta(id)])).exec());
+    const replies = await reachRedis(() => this.redis.pipeline(ids.map((id) => ['hgetall', RedisKeys.execMeta(id)])).exec());
     const metas: ExecMeta[] = [];
     for (const [error, hash] of replies ?? []) {
       if (error) throw error;
@@ -103,13 +103,13 @@ export class ExecutionStore {
   }
 
   async readCheckpoint(id: string): Promise<Checkpoint | undefined> {
-    const json = await reachRedis(this.redis.get(RedisKeys.execCheckpoint(id)));
+    const json = await reachRedis(() => this.redis.get(RedisKeys.execCheckpoint(id)));
     return json ? (JSON.parse(json) as Checkpoint) : undefined;
   }
 
   /** The outbox: committed tick records not yet known to be in the stream, oldest first. */
   async readOutbox(id: string): Promise<{ tick: number; record: string }[]> {
-    const flat = await reachRedis(this.redis.zrange(RedisKeys.execOutbox(id), 0, -1, 'WITHSCORES'));
+    const flat = await reachRedis(() => this.redis.zrange(RedisKeys.execOutbox(id), 0, -1, 'WITHSCORES'));
     const out: { tick: number; record: string }[] = [];
     for (let i = 0; i < flat.length; i += 2) out.push({ record: flat[i], tick: Number(flat[i + 1]) });
     return out;
@@ -119,23 +119,23 @@ export class ExecutionStore {
   async trimOutboxes(through: Map<string, number>): Promise<void> {
     const pipeline = this.redis.pipeline();
     for (const [id, tick] of through) pipeline.zremrangebyscore(RedisKeys.execOutbox(id), '-inf', tick);
-    const replies = await reachRedis(pipeline.exec());
+    const replies = await reachRedis(() => pipeline.exec());
     const failed = replies?.find(([error]) => error);
     if (failed) throw failed[0];
   }
 
   /** Execution ids, oldest first. */
   listIds(limit: number): Promise<string[]> {
-    return reachRedis(this.redis.zrange(RedisKeys.execIndex, 0, limit - 1));
+    return reachRedis(() => this.redis.zrange(RedisKeys.execIndex, 0, limit - 1));
   }
 
   shardIds(shard: number): Promise<string[]> {
-    return reachRedis(this.redis.smembers(RedisKeys.shardExecs(shard)));
+    return reachRedis(() => this.redis.smembers(RedisKeys.shardExecs(shard)));
   }
 
   /** Reads one scope (values and versions in one transaction, so they agree). */
   async loadScope(scope: string): Promise<ScopeData> {
-    const replies = await reachRedis(
+    const replies = await reachRedis(() => 
       this.redis.multi().hgetall(RedisKeys.scopeValues(scope)).hgetall(RedisKeys.scopeVersions(scope)).exec(),
     );
     const [valuesReply, versionsReply] = replies ?? [];
@@ -160,7 +160,7 @@ export class ExecutionStore {
     const released: CommittedWrite[] = [];
     if (team !== undefined) {
       const scope = teamScope(team, id);
-      const flat = await reachRedis(
+      const flat = await reachRedis(() => 
         this.redis.canopyReleaseHolders(RedisKeys.scopeValues(scope), RedisKeys.scopeVersions(scope), SEMAPHORE_KEY_PREFIX, `${id}:`),
       );
       for (let i = 0; i < flat.length; i += 3) {
@@ -184,7 +184,7 @@ export class ExecutionStore {
     }
     pipeline.zrem(RedisKeys.execIndex, id);
     pipeline.srem(RedisKeys.shardExecs(shard), id);
-    await reachRedis(pipeline.exec());
+    await reachRedis(() => pipeline.exec());
     return released;
   }
 }

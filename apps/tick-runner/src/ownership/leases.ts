@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { RedisKeys } from '@canopy/contracts';
-import { reachRedis } from '../redis-scripts';
+import { reachRedis } from '@canopy/service-kit';
 
 export interface LeaseHolder {
   owner: string;
@@ -46,7 +46,7 @@ export class Leases {
   }
 
   async holder(shard: number): Promise<LeaseHolder | undefined> {
-    const hash = await reachRedis(this.redis.hgetall(RedisKeys.lease(shard)));
+    const hash = await reachRedis(() => this.redis.hgetall(RedisKeys.lease(shard)));
     return hash.owner ? { owner: hash.owner, epoch: Number(hash.epoch) } : undefined;
   }
 
@@ -55,7 +55,7 @@ export class Leases {
     const unique = [...new Set(shards)];
     const out = new Map<number, string>();
     if (unique.length === 0) return out;
-    const replies = await reachRedis(this.redis.pipeline(unique.map((s) => ['hget', RedisKeys.lease(s), 'owner'])).exec());
+    const replies = await reachRedis(() => this.redis.pipeline(unique.map((s) => ['hget', RedisKeys.lease(s), 'owner'])).exec());
     unique.forEach((shard, i) => {
       const owner = replies?.[i]?.[1];
       if (typeof owner === 'string') out.set(shard, owner);

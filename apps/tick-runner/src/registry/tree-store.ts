@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { RedisKeys, type TreeRecord, type TreeSummary } from '@canopy/contracts';
-import { reachRedis } from '../redis-scripts';
+import { reachRedis } from '@canopy/service-kit';
 
 /**
  * Allocates the next version and stores the record under it, atomically, so two registrations of
@@ -24,31 +24,31 @@ export class TreeStore {
   constructor(private readonly redis: Redis) {}
 
   async add(record: StoredTree): Promise<number> {
-    const version = await reachRedis(this.redis.canopyRegisterTree(RedisKeys.tree(record.name), JSON.stringify(record)));
-    await reachRedis(this.redis.sadd(RedisKeys.treeIndex, record.name));
+    const version = await reachRedis(() => this.redis.canopyRegisterTree(RedisKeys.tree(record.name), JSON.stringify(record)));
+    await reachRedis(() => this.redis.sadd(RedisKeys.treeIndex, record.name));
     return Number(version);
   }
 
   async get(name: string, version?: number): Promise<TreeRecord | undefined> {
     const key = RedisKeys.tree(name);
-    const v = version ?? Number(await reachRedis(this.redis.hget(key, 'latest')));
+    const v = version ?? Number(await reachRedis(() => this.redis.hget(key, 'latest')));
     if (!v) return undefined;
-    const json = await reachRedis(this.redis.hget(key, String(v)));
+    const json = await reachRedis(() => this.redis.hget(key, String(v)));
     if (json === null) return undefined;
     return { ...(JSON.parse(json) as StoredTree), version: v };
   }
 
   async names(): Promise<string[]> {
-    return (await reachRedis(this.redis.smembers(RedisKeys.treeIndex))).sort();
+    return (await reachRedis(() => this.redis.smembers(RedisKeys.treeIndex))).sort();
   }
 
   /** The latest version of every tree, by name. */
   async list(): Promise<TreeSummary[]> {
     const names = await this.names();
     if (names.length === 0) return [];
-    const latest = await reachRedis(this.redis.pipeline(names.map((n) => ['hget', RedisKeys.tree(n), 'latest'])).exec());
+    const latest = await reachRedis(() => this.redis.pipeline(names.map((n) => ['hget', RedisKeys.tree(n), 'latest'])).exec());
     const versions = (latest ?? []).map(([, v]) => Number(v));
-    const records = await reachRedis(this.redis.pipeline(names.map((n, i) => ['hget', RedisKeys.tree(n), String(versions[i])])).exec());
+    const records = await reachRedis(() => this.redis.pipeline(names.map((n, i) => ['hget', RedisKeys.tree(n), String(versions[i])])).exec());
     const out: TreeSummary[] = [];
     (records ?? []).forEach(([, json], i) => {
       if (typeof json !== 'string') return;
