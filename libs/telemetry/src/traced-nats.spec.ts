@@ -175,7 +175,10 @@ describe(TracedNats.name, () => {
     await (await jetstreamManager(nc2)).streams.add({ name: 'SPEC', subjects: ['spec.stream.>'] });
     const client = new TracedNats(nc2, jetstream(nc2), { ackTimeoutMs: 60_000 });
     const reconnected = new Promise<void>((resolve) => client.onReconnect(resolve));
-    // Nothing acks `spec.silent.*`: the publish waits until the connection is interrupted.
+    // A subscriber that never answers: no "no responders", so the publish waits until the
+    // connection is interrupted.
+    nc2.subscribe('spec.silent.>');
+    await nc2.flush();
     const pending = client.sendAcked('spec.silent.a', '{}', 'silent-1', client.traceHeaders());
     const failed = expect(pending).rejects.toMatchObject({ failure: 'interrupted' });
     await own.restart();
