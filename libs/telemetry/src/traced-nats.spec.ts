@@ -172,22 +172,25 @@ describe(TracedNats.name, () => {
     // A server of its own: the restart must not disturb the other tests' connection.
     const own = await startNats();
     const nc2 = await connect({ servers: own.url, maxReconnectAttempts: -1, reconnectTimeWait: 50 });
-    await (await jetstreamManager(nc2)).streams.add({ name: 'SPEC', subjects: ['spec.stream.>'] });
-    const client = new TracedNats(nc2, jetstream(nc2), { ackTimeoutMs: 60_000 });
-    const reconnected = new Promise<void>((resolve) => client.onReconnect(resolve));
-    // A subscriber that never answers: no "no responders", so the publish waits until the
-    // connection is interrupted.
-    nc2.subscribe('spec.silent.>');
-    await nc2.flush();
-    const pending = client.sendAcked('spec.silent.a', '{}', 'silent-1', client.traceHeaders());
-    const failed = expect(pending).rejects.toMatchObject({ failure: 'interrupted' });
-    await own.restart();
-    await reconnected;
-    await failed;
-    const ack = await client.jsPublish('spec.stream.after', { n: 1 }, { msgID: 'after-1' });
-    expect(ack).toMatchObject({ stream: 'SPEC', duplicate: false });
-    await nc2.close();
-    await own.dispose();
+    try {
+      await (await jetstreamManager(nc2)).streams.add({ name: 'SPEC', subjects: ['spec.stream.>'] });
+      const client = new TracedNats(nc2, jetstream(nc2), { ackTimeoutMs: 60_000 });
+      const reconnected = new Promise<void>((resolve) => client.onReconnect(resolve));
+      // A subscriber that never answers: no "no responders", so the publish waits until the
+      // connection is interrupted.
+      nc2.subscribe('spec.silent.>');
+      await nc2.flush();
+      const pending = client.sendAcked('spec.silent.a', '{}', 'silent-1', client.traceHeaders());
+      const failed = expect(pending).rejects.toMatchObject({ failure: 'interrupted' });
+      await own.restart();
+      await reconnected;
+      await failed;
+      const ack = await client.jsPublish('spec.stream.after', { n: 1 }, { msgID: 'after-1' });
+      expect(ack).toMatchObject({ stream: 'SPEC', duplicate: false });
+    } finally {
+      await nc2.close();
+      await own.dispose();
+    }
   });
 
   it('handles messages one at a time, in order, when asked', async () => {

@@ -109,7 +109,7 @@ describe(Scheduler.name, () => {
     sut.at('b', 10);
     sut.cancel('a');
     sut.cancel('b');
-    expect(sut.isScheduled('a') || sut.isScheduled('b')).toBe(false);
+    expect(sut.dueOf('b')).toBeUndefined();
     await clock.advance(20);
     expect(slots).toEqual([]);
   });

@@ -21,7 +21,6 @@ export type SlotRunner<K> = (batch: K[]) => Promise<void>;
 
 export interface SchedulerStats {
   slots: number;
-  ticksQueued: number;
   /** Worst lag (ms) of a timer entry behind its due time, since the last read. */
   maxLagMs: number;
 }
@@ -44,7 +43,7 @@ export class Scheduler<K> {
   private slotInFlight: Promise<void> | undefined;
   private kickPending = false;
   private stopped = false;
-  private readonly stats: SchedulerStats = { slots: 0, ticksQueued: 0, maxLagMs: 0 };
+  private readonly stats: SchedulerStats = { slots: 0, maxLagMs: 0 };
 
   constructor(
     private readonly runSlot: SlotRunner<K>,
@@ -70,10 +69,6 @@ export class Scheduler<K> {
   cancel(key: K): void {
     this.ready.delete(key);
     if (this.heap.remove(key)) this.arm();
-  }
-
-  isScheduled(key: K): boolean {
-    return this.ready.has(key) || this.heap.has(key);
   }
 
   dueOf(key: K): number | undefined {
@@ -115,7 +110,6 @@ export class Scheduler<K> {
     const batch = [...this.ready];
     this.ready = new Set();
     this.stats.slots++;
-    this.stats.ticksQueued += batch.length;
     this.slotInFlight = this.runSlot(batch)
       .catch((error: unknown) => this.onSlotError(error))
       .finally(() => {
