@@ -8,7 +8,7 @@ export interface ApiResponse<T = unknown> {
 }
 
 /** The gateway over real HTTP (fetch), nothing else. */
-export class Api {
+export class GatewayApi {
   constructor(
     readonly baseUrl: string,
     private readonly timeoutMs = 30_000,
@@ -36,6 +36,10 @@ export class Api {
 
   put<T = unknown>(path: string, body?: unknown) {
     return this.request<T>('PUT', path, body);
+  }
+
+  delete<T = unknown>(path: string) {
+    return this.request<T>('DELETE', path);
   }
 
   /** Expects `status`; otherwise fails with the whole response, which says why. */
