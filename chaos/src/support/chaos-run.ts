@@ -127,8 +127,8 @@ export class ChaosRun {
     return [...this.intervalIds, ...this.manualIds, ...this.semaphoreIds].filter((id) => !this.deleted.has(id));
   }
 
-  phase(name: string): PhaseReport {
-    const report: PhaseReport = { phase: name, timings: {}, counts: {}, problems: [], notes: [] };
+  phase(name: string, title: string): PhaseReport {
+    const report: PhaseReport = { phase: name, title, timings: {}, counts: {}, problems: [], notes: [] };
     this.report.phases.push(report);
     return report;
   }

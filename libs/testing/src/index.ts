@@ -19,3 +19,10 @@ export { DEFAULT_READY_TIMEOUT_MS, startService, type StartServiceOptions } from
 export { startStack, type Stack, type StackOptions } from './lib/stack';
 export { runnerStatus, waitForShards, type RunnerStatus } from './lib/runner-status';
 export { GatewayApi, type ApiResponse } from './lib/gateway-api';
+export {
+  histogramDelta,
+  histogramQuantile,
+  parseMetrics,
+  type HistogramDelta,
+  type MetricSamples,
+} from './lib/prometheus';
