@@ -9,7 +9,11 @@ export const FAULTS: Record<string, (stack: Stack, round: number) => Promise<voi
   'kill-runner': async (stack, round) => {
     const victim = stack.runners[round % stack.runners.length];
     await victim.kill();
-    await waitForShards(stack.runners.filter((r) => r !== victim), DEFAULT_SHARD_COUNT, 60_000);
+    await waitForShards(
+      stack.runners.filter((r) => r !== victim),
+      DEFAULT_SHARD_COUNT,
+      60_000,
+    );
     await rejoin(stack, victim);
   },
   'redis-restart': async (stack) => {

@@ -42,19 +42,40 @@ export class SoakLoad {
   async start(): Promise<void> {
     for (const source of [SOAK_COUNTER, SOAK_EVENT]) await this.api.registerTree(source);
     for (let i = 0; i < this.opts.intervalExecutions; i++) {
-      await this.api.createExecution({ tree: 'soak-counter', id: `soak-i${i}`, mode: 'interval', intervalMs: this.opts.intervalMs });
+      await this.api.createExecution({
+        tree: 'soak-counter',
+        id: `soak-i${i}`,
+        mode: 'interval',
+        intervalMs: this.opts.intervalMs,
+      });
     }
     for (let i = 0; i < this.opts.eventExecutions; i++) {
-      await this.api.createExecution({ tree: 'soak-event', id: `soak-e${i}`, team: 'soak', mode: 'event', intervalMs: 1000 });
+      await this.api.createExecution({
+        tree: 'soak-event',
+        id: `soak-e${i}`,
+        team: 'soak',
+        mode: 'event',
+        intervalMs: 1000,
+      });
     }
     const manual = Array.from({ length: this.opts.manualExecutions }, (_, i) => `soak-m${i}`);
     for (const id of manual) await this.api.createExecution({ tree: 'soak-counter', id });
 
     this.running = true;
     this.loops = [
-      this.every(200, () => Promise.all(manual.map((id) => this.call('tick', 'POST', `/executions/${id}/tick`, { count: 1 })))),
-      this.every(250, () => this.call('signal', 'PUT', '/blackboard/team:soak/keys/soak-signal', { value: this.seq++ })),
-      this.every(1000, () => this.call('global', 'PUT', `/blackboard/global/keys/soak-g${this.seq % 10}`, { value: { at: Date.now() } })),
+      this.every(200, () =>
+        Promise.all(
+          manual.map((id) => this.call('tick', 'POST', `/executions/${id}/tick`, { count: 1 })),
+        ),
+      ),
+      this.every(250, () =>
+        this.call('signal', 'PUT', '/blackboard/team:soak/keys/soak-signal', { value: this.seq++ }),
+      ),
+      this.every(1000, () =>
+        this.call('global', 'PUT', `/blackboard/global/keys/soak-g${this.seq % 10}`, {
+          value: { at: Date.now() },
+        }),
+      ),
       this.every(5000, () => this.churnManual()),
       this.every(10_000, () => this.churnAuto()),
     ];
@@ -76,7 +97,8 @@ export class SoakLoad {
   /** A short-lived manual execution: created, ticked, deleted. */
   private async churnManual(): Promise<void> {
     const id = `soak-tmp${this.seq++}`;
-    if ((await this.call('create', 'POST', '/executions', { tree: 'soak-counter', id })) !== 201) return;
+    if ((await this.call('create', 'POST', '/executions', { tree: 'soak-counter', id })) !== 201)
+      return;
     await this.call('tick', 'POST', `/executions/${id}/tick`, { count: 3 });
     await this.call('delete', 'DELETE', `/executions/${id}`);
   }
@@ -86,7 +108,12 @@ export class SoakLoad {
   private async churnAuto(): Promise<void> {
     if (this.autoId) await this.call('delete', 'DELETE', `/executions/${this.autoId}`);
     const id = `soak-auto${this.seq++}`;
-    const status = await this.call('create', 'POST', '/executions', { tree: 'soak-counter', id, mode: 'auto', maxTicks: 100 });
+    const status = await this.call('create', 'POST', '/executions', {
+      tree: 'soak-counter',
+      id,
+      mode: 'auto',
+      maxTicks: 100,
+    });
     this.autoId = status === 201 ? id : undefined;
   }
 

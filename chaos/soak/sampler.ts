@@ -1,6 +1,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { Consumers, Streams } from '@canopy/contracts';
-import { histogramDelta, histogramQuantile, type MetricSamples, parseMetrics, type Stack } from '@canopy/testing';
+import {
+  histogramDelta,
+  histogramQuantile,
+  type MetricSamples,
+  parseMetrics,
+  type Stack,
+} from '@canopy/testing';
 import { jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import type { Sample } from './verdict';
@@ -24,7 +30,10 @@ export function procStats(pid: number): { rssMb?: number; fds?: number } {
  * previous scrape of the same process), and history's consumer backlog from JetStream.
  */
 export class Sampler {
-  private readonly scrapes = new Map<string, { pid?: number; at: number; samples: MetricSamples }>();
+  private readonly scrapes = new Map<
+    string,
+    { pid?: number; at: number; samples: MetricSamples }
+  >();
 
   constructor(
     private readonly stack: Stack,
@@ -39,8 +48,16 @@ export class Sampler {
       { name: 'nats-server', pid: this.stack.infra.nats.pid },
       { name: 'redis-server', pid: this.stack.infra.redis.pid },
     ];
-    for (const { name, pid } of [...this.stack.all().map((s) => ({ name: s.name, pid: s.running ? s.pid : undefined })), ...brokers]) {
-      out.push({ t, process: name, ...(pid ? { pid, ...procStats(pid) } : {}), ...(fault ? { fault } : {}) });
+    for (const { name, pid } of [
+      ...this.stack.all().map((s) => ({ name: s.name, pid: s.running ? s.pid : undefined })),
+      ...brokers,
+    ]) {
+      out.push({
+        t,
+        process: name,
+        ...(pid ? { pid, ...procStats(pid) } : {}),
+        ...(fault ? { fault } : {}),
+      });
     }
     await Promise.all(
       this.stack.runners.map((r) => {
@@ -53,7 +70,12 @@ export class Sampler {
     return out;
   }
 
-  private async runnerMetrics(url: string, name: string, pid: number | undefined, into: Sample): Promise<void> {
+  private async runnerMetrics(
+    url: string,
+    name: string,
+    pid: number | undefined,
+    into: Sample,
+  ): Promise<void> {
     try {
       const res = await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(3000) });
       const now = { pid, at: Date.now(), samples: parseMetrics(await res.text()) };
@@ -65,7 +87,9 @@ export class Sampler {
       const lag = histogramDelta(base, now.samples, 'canopy_runner_tick_lag_ms');
       into.lagP50Ms = histogramQuantile(lag, 0.5);
       into.lagP99Ms = histogramQuantile(lag, 0.99);
-      const ticks = (now.samples.get('canopy_runner_ticks_total') ?? 0) - (base.get('canopy_runner_ticks_total') ?? 0);
+      const ticks =
+        (now.samples.get('canopy_runner_ticks_total') ?? 0) -
+        (base.get('canopy_runner_ticks_total') ?? 0);
       if (seconds) into.ticksPerSec = ticks / seconds;
     } catch {
       // Not answering right now (killed, restarting): no metrics in this sample.
@@ -83,7 +107,18 @@ export class Sampler {
   }
 }
 
-export const CSV_COLUMNS: Array<keyof Sample> = ['t', 'process', 'pid', 'rssMb', 'fds', 'lagP50Ms', 'lagP99Ms', 'ticksPerSec', 'backlog', 'fault'];
+export const CSV_COLUMNS: Array<keyof Sample> = [
+  't',
+  'process',
+  'pid',
+  'rssMb',
+  'fds',
+  'lagP50Ms',
+  'lagP99Ms',
+  'ticksPerSec',
+  'backlog',
+  'fault',
+];
 
 export function csvRow(s: Sample): string {
   return CSV_COLUMNS.map((c) => {

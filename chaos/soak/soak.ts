@@ -26,7 +26,8 @@ const minutes = Number(args.minutes);
 const sampleMs = Number(args['sample-seconds']) * 1000;
 const faultEveryMs = Number(args['fault-every-minutes']) * 60_000;
 
-const log = (message: string) => process.stdout.write(`[soak ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+const log = (message: string) =>
+  process.stdout.write(`[soak ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function main(): Promise<number> {
@@ -36,8 +37,15 @@ async function main(): Promise<number> {
   const summary = join(args.out as string, `soak-${stamp}.json`);
   writeFileSync(csv, `${CSV_COLUMNS.join(',')}\n`);
 
-  log(`starting the stack (3 runners, NATS JetStream, Redis AOF) for ${minutes} min, a fault every ${faultEveryMs / 60_000} min`);
-  const stack = await startStack({ label: 'soak', runners: 3, infra: { redis: { appendonly: true } }, logLevel: 'warn' });
+  log(
+    `starting the stack (3 runners, NATS JetStream, Redis AOF) for ${minutes} min, a fault every ${faultEveryMs / 60_000} min`,
+  );
+  const stack = await startStack({
+    label: 'soak',
+    runners: 3,
+    infra: { redis: { appendonly: true } },
+    logLevel: 'warn',
+  });
   let nc: NatsConnection | undefined;
   const load = new SoakLoad(new GatewayApi(stack.gateway.url, 10_000), {
     intervalExecutions: Number(args['interval-executions']),
@@ -49,7 +57,11 @@ async function main(): Promise<number> {
   const faults: Array<{ at: number; fault: string; tookMs?: number; error?: string }> = [];
   try {
     await waitForShards(stack.runners, DEFAULT_SHARD_COUNT, 60_000);
-    const connection: NatsConnection = await connect({ servers: stack.infra.nats.url, maxReconnectAttempts: -1, reconnectTimeWait: 250 });
+    const connection: NatsConnection = await connect({
+      servers: stack.infra.nats.url,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 250,
+    });
     nc = connection;
     await load.start();
     const startedAt = Date.now();
@@ -69,7 +81,11 @@ async function main(): Promise<number> {
           await FAULTS[fault](stack, round);
           faults.push({ at: Math.round((at - startedAt) / 1000), fault, tookMs: Date.now() - at });
         } catch (error) {
-          faults.push({ at: Math.round((at - startedAt) / 1000), fault, error: (error as Error).message });
+          faults.push({
+            at: Math.round((at - startedAt) / 1000),
+            fault,
+            error: (error as Error).message,
+          });
           log(`fault ${fault} did not recover: ${(error as Error).message}`);
         }
         faultInWindow = fault;
@@ -85,7 +101,9 @@ async function main(): Promise<number> {
         log(
           `t=${batch[0]?.t}s rss MB ${batch.map((s) => `${s.process}:${s.rssMb?.toFixed(0) ?? '-'}`).join(' ')} | ticks/s ${runners
             .reduce((a, s) => a + (s.ticksPerSec ?? 0), 0)
-            .toFixed(0)} | history backlog ${batch.find((s) => s.process === 'history')?.backlog ?? '-'}`,
+            .toFixed(
+              0,
+            )} | history backlog ${batch.find((s) => s.process === 'history')?.backlog ?? '-'}`,
         );
         nextSample += sampleMs;
       }
@@ -106,9 +124,13 @@ async function main(): Promise<number> {
   );
   log('verdict (median of the first third of the run -> median of the last third):');
   for (const j of judgements) {
-    log(`  ${j.flat ? 'flat ' : 'GROWS'} ${j.process.padEnd(13)} ${j.metric.padEnd(9)} ${j.first.toFixed(1)} -> ${j.last.toFixed(1)}`);
+    log(
+      `  ${j.flat ? 'flat ' : 'GROWS'} ${j.process.padEnd(13)} ${j.metric.padEnd(9)} ${j.first.toFixed(1)} -> ${j.last.toFixed(1)}`,
+    );
   }
-  log(`faults: ${faults.map((f) => `${f.fault}${f.error ? ' (FAILED)' : ` ${((f.tookMs ?? 0) / 1000).toFixed(1)}s`}`).join(', ') || 'none'}`);
+  log(
+    `faults: ${faults.map((f) => `${f.fault}${f.error ? ' (FAILED)' : ` ${((f.tookMs ?? 0) / 1000).toFixed(1)}s`}`).join(', ') || 'none'}`,
+  );
   log(`REST calls: ${JSON.stringify(Object.fromEntries(load.calls))}`);
   log(`${flat ? 'FLAT' : 'NOT FLAT'}: samples in ${csv}, summary in ${summary}`);
   return flat ? 0 : 1;

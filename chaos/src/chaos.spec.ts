@@ -40,7 +40,12 @@ describe('chaos: faults under load', () => {
   }, 120_000);
 
   /** Runs a phase and asserts its invariants; the phase's report goes into the summary either way. */
-  const phase = (name: string, title: string, body: (run: ChaosRun, report: PhaseReport) => Promise<void>, timeoutMs = 240_000) =>
+  const phase = (
+    name: string,
+    title: string,
+    body: (run: ChaosRun, report: PhaseReport) => Promise<void>,
+    timeoutMs = 240_000,
+  ) =>
     (ONLY && !ONLY.includes(name) ? it.skip : it)(
       `${name}: ${title}`,
       async () => {
@@ -61,7 +66,20 @@ describe('chaos: faults under load', () => {
   phase('nats-restart', 'NATS restart (same JetStream store dir and port)', restartNats);
   phase('history-kill', 'history kill -9 and restart', killHistory);
   phase('handover', 'SIGTERM handover of a runner while REST ticks manual executions', handover);
-  phase('semaphore', 'executions on two runners contending for one semaphore; a holder`s runner killed', semaphore);
-  phase('final', 'after the load: every tick of every execution once in stream and history, counters = N', finalInvariants);
-  phase('shutdown', 'SIGTERM stops every service while NATS and Redis are down', shutdownWithoutBrokers, 120_000);
+  phase(
+    'semaphore',
+    'executions on two runners contending for one semaphore; a holder`s runner killed',
+    semaphore,
+  );
+  phase(
+    'final',
+    'after the load: every tick of every execution once in stream and history, counters = N',
+    finalInvariants,
+  );
+  phase(
+    'shutdown',
+    'SIGTERM stops every service while NATS and Redis are down',
+    shutdownWithoutBrokers,
+    120_000,
+  );
 });

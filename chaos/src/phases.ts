@@ -8,7 +8,15 @@ import { spread } from './support/report';
 import { RestTicker } from './support/rest-ticker';
 import { SemaphoreWatch } from './support/semaphore-watch';
 import { historyMeta } from './support/stores';
-import { COUNTER_KEY, FIXED_GLOBALS, globalKeyOf, SEM_KEY, SEM_MAX, SEM_TEAM, semaphoreTree } from './support/trees';
+import {
+  COUNTER_KEY,
+  FIXED_GLOBALS,
+  globalKeyOf,
+  SEM_KEY,
+  SEM_MAX,
+  SEM_TEAM,
+  semaphoreTree,
+} from './support/trees';
 
 const FAILOVER_TIMEOUT_MS = 60_000;
 const RECOVERY_TIMEOUT_MS = 60_000;
@@ -20,15 +28,23 @@ const HISTORY_RECOVERY_TIMEOUT_MS = 60_000;
 const SHUTDOWN_GRACE_MS = 15_000;
 
 /** Spread of the defined values, and the executions that never got there. */
-function timingsOf(report: PhaseReport, name: string, values: Map<string, number | undefined>, what: string): void {
+function timingsOf(
+  report: PhaseReport,
+  name: string,
+  values: Map<string, number | undefined>,
+  what: string,
+): void {
   const done = [...values.values()].filter((v): v is number => v !== undefined);
   report.timings[name] = spread(done);
   const never = [...values].filter(([, v]) => v === undefined).map(([id]) => id);
-  if (never.length > 0) report.problems.push(`${never.length} executions never ${what}: ${never.join(' ')}`);
+  if (never.length > 0)
+    report.problems.push(`${never.length} executions never ${what}: ${never.join(' ')}`);
 }
 
 const maxOf = (values: Map<string, number | undefined>) =>
-  [...values.values()].some((v) => v === undefined) ? undefined : Math.max(0, ...(values.values() as Iterable<number>));
+  [...values.values()].some((v) => v === undefined)
+    ? undefined
+    : Math.max(0, ...(values.values() as Iterable<number>));
 
 /** Executions whose newest tick was on `runnerId`. */
 function ownedBy(run: ChaosRun, ids: string[], runnerId: string): string[] {
@@ -41,12 +57,23 @@ export async function killRunner(run: ChaosRun, report: PhaseReport): Promise<vo
   const victimId = run.runnerIdOf(victim);
   const affected = ownedBy(run, run.intervalIds, victimId);
   report.counts['executions on the killed runner'] = affected.length;
-  if (affected.length === 0) report.problems.push(`${victimId} owned no interval execution: nothing to fail over`);
+  if (affected.length === 0)
+    report.problems.push(`${victimId} owned no interval execution: nothing to fail over`);
 
   const killAt = Date.now();
   await victim.kill();
-  const failover = await run.firstTicks(affected, killAt, FAILOVER_TIMEOUT_MS, (r) => r !== victimId);
-  timingsOf(report, 'failover: kill -> first tick on the new owner', failover, 'ticked on another runner after the kill');
+  const failover = await run.firstTicks(
+    affected,
+    killAt,
+    FAILOVER_TIMEOUT_MS,
+    (r) => r !== victimId,
+  );
+  timingsOf(
+    report,
+    'failover: kill -> first tick on the new owner',
+    failover,
+    'ticked on another runner after the kill',
+  );
   report.timings['failover: kill -> all moved'] = maxOf(failover);
 
   report.timings['rejoin: restart -> shards spread over 3 runners'] = await run.bringBack(victim);
@@ -75,19 +102,27 @@ export async function restartNats(run: ChaosRun, report: PhaseReport): Promise<v
   // failed while NATS was away included).
   const ranges = run.rangesTo(await run.committedTicks(run.live()));
   const complete = await run.waitStream(ranges, STREAM_RECOVERY_TIMEOUT_MS);
-  report.timings['recovery: nats back -> stream complete'] = complete === undefined ? undefined : Date.now() - backAt;
+  report.timings['recovery: nats back -> stream complete'] =
+    complete === undefined ? undefined : Date.now() - backAt;
 
   // CANOPY_EVENTS is memory storage: after the restart it is gone unless someone recreates it.
   const jsm = await jetstreamManager(run.ticks.nc);
-  const events = await pollUntil('CANOPY_EVENTS to exist again', () => jsm.streams.info(Streams.events.name).then(() => true), {
-    timeoutMs: 10_000,
-    intervalMs: 250,
-  }).then(
+  const events = await pollUntil(
+    'CANOPY_EVENTS to exist again',
+    () => jsm.streams.info(Streams.events.name).then(() => true),
+    {
+      timeoutMs: 10_000,
+      intervalMs: 250,
+    },
+  ).then(
     () => Date.now() - backAt,
     () => undefined,
   );
   report.timings['recovery: nats back -> CANOPY_EVENTS exists'] = events;
-  if (events === undefined) report.problems.push(`${Streams.events.name} does not exist after the NATS restart (memory storage, not recreated)`);
+  if (events === undefined)
+    report.problems.push(
+      `${Streams.events.name} does not exist after the NATS restart (memory storage, not recreated)`,
+    );
   await run.checkpoint(report);
 }
 
@@ -106,10 +141,14 @@ export async function killHistory(run: ChaosRun, report: PhaseReport): Promise<v
   const ranges = run.rangesTo(await run.committedTicks(run.live()));
   const took = await run.waitHistory(ranges, HISTORY_RECOVERY_TIMEOUT_MS);
   const complete = took === undefined ? undefined : Date.now();
-  report.timings['history: kill -> complete'] = complete === undefined ? undefined : complete - killAt;
-  report.timings['history: ready -> complete'] = complete === undefined ? undefined : complete - readyAt;
+  report.timings['history: kill -> complete'] =
+    complete === undefined ? undefined : complete - killAt;
+  report.timings['history: ready -> complete'] =
+    complete === undefined ? undefined : complete - readyAt;
   if (complete === undefined) {
-    report.problems.push(`history did not hold every streamed tick within ${HISTORY_RECOVERY_TIMEOUT_MS / 1000} s of its restart`);
+    report.problems.push(
+      `history did not hold every streamed tick within ${HISTORY_RECOVERY_TIMEOUT_MS / 1000} s of its restart`,
+    );
   }
   await run.checkpoint(report);
 }
@@ -123,44 +162,76 @@ export async function handover(run: ChaosRun, report: PhaseReport): Promise<void
   const leaving = run.runners[1];
   const leavingId = run.runnerIdOf(leaving);
   const hangMs = run.config.ownerRetryBudgetMs + run.config.hangMarginMs;
-  const ticker = new RestTicker(new GatewayApi(run.stack.gateway.url, 30_000), run.manualIds, { hangMs, paceMs: 50 });
+  const ticker = new RestTicker(new GatewayApi(run.stack.gateway.url, 30_000), run.manualIds, {
+    hangMs,
+    paceMs: 50,
+  });
   const successes = (id: string, since = 0) =>
-    ticker.answers.filter((a) => a.execId === id && a.at >= since && a.status >= 200 && a.status < 300).length;
+    ticker.answers.filter(
+      (a) => a.execId === id && a.at >= since && a.status >= 200 && a.status < 300,
+    ).length;
   ticker.start();
   try {
-    await pollUntil('REST ticks answered', async () => run.manualIds.every((id) => successes(id) >= 3), {
-      timeoutMs: 30_000,
-      intervalMs: 50,
-    });
-    const affected = ownedBy(run, run.intervalIds, leavingId);
-    const manualOnLeaving = (await Promise.all(run.manualIds.map((id) => run.api.execution(id)))).filter(
-      (e: Execution) => e.owner === leavingId,
+    await pollUntil(
+      'REST ticks answered',
+      async () => run.manualIds.every((id) => successes(id) >= 3),
+      {
+        timeoutMs: 30_000,
+        intervalMs: 50,
+      },
     );
+    const affected = ownedBy(run, run.intervalIds, leavingId);
+    const manualOnLeaving = (
+      await Promise.all(run.manualIds.map((id) => run.api.execution(id)))
+    ).filter((e: Execution) => e.owner === leavingId);
     report.counts['interval executions on the leaving runner'] = affected.length;
     report.counts['manual executions on the leaving runner'] = manualOnLeaving.length;
 
     const sigtermAt = Date.now();
     const exited = leaving.stop('SIGTERM', 30_000);
-    const moved = await run.firstTicks(affected, sigtermAt, FAILOVER_TIMEOUT_MS, (r) => r !== leavingId);
-    timingsOf(report, 'handover: SIGTERM -> first tick on the new owner', moved, 'ticked on another runner after the SIGTERM');
+    const moved = await run.firstTicks(
+      affected,
+      sigtermAt,
+      FAILOVER_TIMEOUT_MS,
+      (r) => r !== leavingId,
+    );
+    timingsOf(
+      report,
+      'handover: SIGTERM -> first tick on the new owner',
+      moved,
+      'ticked on another runner after the SIGTERM',
+    );
     report.timings['handover: SIGTERM -> all moved'] = maxOf(moved);
     const exit = await exited;
     report.timings['handover: SIGTERM -> runner exited'] = Date.now() - sigtermAt;
-    if (exit.signal === 'SIGKILL') report.problems.push(`${leavingId} did not exit within 30 s of SIGTERM (${describeExit(exit)})`);
+    if (exit.signal === 'SIGKILL')
+      report.problems.push(
+        `${leavingId} did not exit within 30 s of SIGTERM (${describeExit(exit)})`,
+      );
 
     // Keep ticking until every manual execution was answered a few more times after the move.
     const after = Date.now();
-    await pollUntil('REST ticks after the handover', async () => run.manualIds.every((id) => successes(id, after) >= 3), {
-      timeoutMs: 30_000,
-      intervalMs: 50,
-    }).catch(() => report.problems.push('some manual execution was not ticked 3 times over REST within 30 s after the handover'));
+    await pollUntil(
+      'REST ticks after the handover',
+      async () => run.manualIds.every((id) => successes(id, after) >= 3),
+      {
+        timeoutMs: 30_000,
+        intervalMs: 50,
+      },
+    ).catch(() =>
+      report.problems.push(
+        'some manual execution was not ticked 3 times over REST within 30 s after the handover',
+      ),
+    );
   } finally {
     await ticker.stop();
   }
   report.counts['REST answers by status'] = ticker.counts();
   const latencies = ticker.answers.filter((a) => !a.retry).map((a) => a.ms);
   report.timings['REST tick latency'] = spread(latencies);
-  report.notes.push(`a REST answer slower than ${hangMs} ms (retry budget + ${run.config.hangMarginMs} ms) counts as a hang`);
+  report.notes.push(
+    `a REST answer slower than ${hangMs} ms (retry budget + ${run.config.hangMarginMs} ms) counts as a hang`,
+  );
   report.problems.push(...ticker.problems());
 
   report.timings['rejoin: restart -> shards spread over 3 runners'] = await run.bringBack(leaving);
@@ -179,15 +250,26 @@ export async function semaphore(run: ChaosRun, report: PhaseReport): Promise<voi
     const owners = new Map<string, string>();
     for (let i = 0; i < 24 && run.semaphoreIds.length < run.config.semaphoreExecutions; i++) {
       const id = `s${i}`;
-      const created = await run.create(id, semaphoreTree(id), { team: SEM_TEAM, mode: 'interval', intervalMs: run.config.semaphoreIntervalMs });
+      const created = await run.create(id, semaphoreTree(id), {
+        team: SEM_TEAM,
+        mode: 'interval',
+        intervalMs: run.config.semaphoreIntervalMs,
+      });
       owners.set(id, created.owner ?? (await run.api.execution(id)).owner ?? '');
       run.semaphoreIds.push(id);
     }
     report.counts['semaphore executions per runner'] = Object.fromEntries(
-      [...new Set(owners.values())].map((r) => [r, [...owners.values()].filter((o) => o === r).length]),
+      [...new Set(owners.values())].map((r) => [
+        r,
+        [...owners.values()].filter((o) => o === r).length,
+      ]),
     );
-    if (new Set(owners.values()).size < 2) report.problems.push('the semaphore executions did not land on two runners or more');
-    await pollUntil('semaphore contention', async () => watch.changes.length >= 30, { timeoutMs: 60_000, intervalMs: 50 });
+    if (new Set(owners.values()).size < 2)
+      report.problems.push('the semaphore executions did not land on two runners or more');
+    await pollUntil('semaphore contention', async () => watch.changes.length >= 30, {
+      timeoutMs: 60_000,
+      intervalMs: 50,
+    });
 
     // The runner of an execution holding the slot dies; that execution is deleted at once, while
     // nobody owns it: no live runner halts it and releases its slot.
@@ -197,24 +279,47 @@ export async function semaphore(run: ChaosRun, report: PhaseReport): Promise<voi
       const runner = holder ? run.ticks.lastRunner(holder) : undefined;
       return holder && runner ? { holder, runner } : undefined;
     };
-    const { holder, runner: runnerId } = await run.ticks.until('a semaphore holder', holderNow, 30_000);
+    const { holder, runner: runnerId } = await run.ticks.until(
+      'a semaphore holder',
+      holderNow,
+      30_000,
+    );
     const victim = run.runners.find((r) => run.runnerIdOf(r) === runnerId) as ServiceProcess;
-    const selfTicking = [...run.intervalIds, ...run.semaphoreIds].filter((id) => id !== holder && !run.deleted.has(id));
+    const selfTicking = [...run.intervalIds, ...run.semaphoreIds].filter(
+      (id) => id !== holder && !run.deleted.has(id),
+    );
     const onVictim = selfTicking.filter((id) => run.ticks.lastRunner(id) === runnerId);
     const killAt = Date.now();
     await victim.kill();
     const deleteAt = Date.now();
     const deleted = await run.api.delete(`/executions/${holder}`);
-    report.counts[`DELETE of ${holder} (holder, its runner ${runnerId} killed) -> status`] = deleted.status;
+    report.counts[`DELETE of ${holder} (holder, its runner ${runnerId} killed) -> status`] =
+      deleted.status;
     report.timings['DELETE without a live owner answered in'] = Date.now() - deleteAt;
     if (deleted.status === 200) run.deleted.add(holder);
-    else report.problems.push(`DELETE /executions/${holder} while its runner was dead answered ${deleted.status}: ${JSON.stringify(deleted.body)}`);
+    else
+      report.problems.push(
+        `DELETE /executions/${holder} while its runner was dead answered ${deleted.status}: ${JSON.stringify(deleted.body)}`,
+      );
 
-    const failover = await run.firstTicks(onVictim, killAt, FAILOVER_TIMEOUT_MS, (r) => r !== runnerId);
-    timingsOf(report, 'failover: kill -> first tick on the new owner', failover, 'ticked on another runner after the kill');
+    const failover = await run.firstTicks(
+      onVictim,
+      killAt,
+      FAILOVER_TIMEOUT_MS,
+      (r) => r !== runnerId,
+    );
+    timingsOf(
+      report,
+      'failover: kill -> first tick on the new owner',
+      failover,
+      'ticked on another runner after the kill',
+    );
     report.timings['rejoin: restart -> shards spread over 3 runners'] = await run.bringBack(victim);
     const seen = watch.changes.length;
-    await pollUntil('more semaphore contention', async () => watch.changes.length >= seen + 30, { timeoutMs: 30_000, intervalMs: 50 }).catch(() =>
+    await pollUntil('more semaphore contention', async () => watch.changes.length >= seen + 30, {
+      timeoutMs: 30_000,
+      intervalMs: 50,
+    }).catch(() =>
       report.problems.push(
         `the semaphore changed hands ${watch.changes.length - seen} times in 30 s after the restart, not 30: holders ${JSON.stringify(
           [...watch.changes].sort((a, b) => b.version - a.version)[0]?.holders,
@@ -227,7 +332,8 @@ export async function semaphore(run: ChaosRun, report: PhaseReport): Promise<voi
     for (const [i, id] of remaining.entries()) {
       if (i % 2 === 0) {
         const res = await run.api.post(`/executions/${id}/stop`);
-        if (res.status !== 200) report.problems.push(`stop ${id}: ${res.status} ${JSON.stringify(res.body)}`);
+        if (res.status !== 200)
+          report.problems.push(`stop ${id}: ${res.status} ${JSON.stringify(res.body)}`);
       } else {
         const res = await run.api.delete(`/executions/${id}`);
         if (res.status === 200) run.deleted.add(id);
@@ -235,14 +341,23 @@ export async function semaphore(run: ChaosRun, report: PhaseReport): Promise<voi
       }
     }
     const holders = async () => {
-      const res = await run.api.get<BlackboardEntry>(`/blackboard/team:${SEM_TEAM}/keys/${SEM_KEY}`);
+      const res = await run.api.get<BlackboardEntry>(
+        `/blackboard/team:${SEM_TEAM}/keys/${SEM_KEY}`,
+      );
       return res.status === 404 ? [] : ((res.body.value as string[]) ?? []);
     };
-    const freed = await pollUntil('every slot released', async () => (await holders()).length === 0, { timeoutMs: 15_000, intervalMs: 100 }).then(
+    const freed = await pollUntil(
+      'every slot released',
+      async () => (await holders()).length === 0,
+      { timeoutMs: 15_000, intervalMs: 100 },
+    ).then(
       () => true,
       () => false,
     );
-    if (!freed) report.problems.push(`leaked slot(s) after every execution was stopped or deleted: ${JSON.stringify(await holders())}`);
+    if (!freed)
+      report.problems.push(
+        `leaked slot(s) after every execution was stopped or deleted: ${JSON.stringify(await holders())}`,
+      );
     report.counts['semaphore announcements'] = watch.changes.length;
     report.counts['semaphore last version'] = watch.lastVersion;
     report.counts['most holders announced at once'] = watch.maxHolders;
@@ -262,7 +377,8 @@ export async function finalInvariants(run: ChaosRun, report: PhaseReport): Promi
   const ids = run.live();
   for (const id of ids) {
     const res = await run.api.post(`/executions/${id}/stop`);
-    if (res.status !== 200) report.problems.push(`stop ${id}: ${res.status} ${JSON.stringify(res.body)}`);
+    if (res.status !== 200)
+      report.problems.push(`stop ${id}: ${res.status} ${JSON.stringify(res.body)}`);
   }
   const n = new Map<string, number>();
   for (const id of ids) n.set(id, (await run.api.execution(id)).tick);
@@ -274,23 +390,34 @@ export async function finalInvariants(run: ChaosRun, report: PhaseReport): Promi
   const drained = async () => {
     await run.stream.sync();
     const meta = await historyMeta(run.redis, ids);
-    return ids.every((id) => run.stream.maxTick(id) >= (n.get(id) ?? 0) && (meta.get(id)?.held ?? 0) >= run.stream.countIn(id, 0, n.get(id) ?? 0));
+    return ids.every(
+      (id) =>
+        run.stream.maxTick(id) >= (n.get(id) ?? 0) &&
+        (meta.get(id)?.held ?? 0) >= run.stream.countIn(id, 0, n.get(id) ?? 0),
+    );
   };
-  await pollUntil('the stream and history to drain', drained, { timeoutMs: 30_000, intervalMs: 250 }).catch(() =>
-    report.notes.push('the stream or history had not drained 30 s after the stop'),
-  );
+  await pollUntil('the stream and history to drain', drained, {
+    timeoutMs: 30_000,
+    intervalMs: 250,
+  }).catch(() => report.notes.push('the stream or history had not drained 30 s after the stop'));
   await run.stream.sync();
 
   for (const id of ids) {
     const last = n.get(id) ?? 0;
     report.problems.push(...tickProblems('stream', id, run.stream.ticksOf(id), 0, last));
     const extra = [...run.stream.ticksOf(id).keys()].filter((t) => t > last);
-    if (extra.length > 0) report.problems.push(`${id}: stream holds ticks after its last committed tick ${last}: ${formatTicks(extra)}`);
+    if (extra.length > 0)
+      report.problems.push(
+        `${id}: stream holds ticks after its last committed tick ${last}: ${formatTicks(extra)}`,
+      );
 
     const history = await historyTicks(run, id, last);
     report.problems.push(...tickProblems('history', id, history.counts, 0, last));
     const held = [...history.counts.keys()].length;
-    if (history.total !== held) report.problems.push(`${id}: history stats say ${history.total} ticks stored, it lists ${held}`);
+    if (history.total !== held)
+      report.problems.push(
+        `${id}: history stats say ${history.total} ticks stored, it lists ${held}`,
+      );
 
     const counter = await value(run, `exec:${id}`, COUNTER_KEY);
     const global = await value(run, 'global', globalKeyOf(id));
@@ -304,10 +431,18 @@ export async function finalInvariants(run: ChaosRun, report: PhaseReport): Promi
 }
 
 /** Every tick of the execution's history, through the gateway's REST routes, and the stats' total. */
-async function historyTicks(run: ChaosRun, id: string, last: number): Promise<{ counts: Map<number, number>; total: number }> {
+async function historyTicks(
+  run: ChaosRun,
+  id: string,
+  last: number,
+): Promise<{ counts: Map<number, number>; total: number }> {
   const counts = new Map<number, number>();
   for (let from = 1; from <= last; from += 1000) {
-    const page = await run.api.ok(run.api.get<Array<{ tick: number }>>(`/executions/${id}/history?from=${from}&to=${Math.min(last, from + 999)}&limit=1000`));
+    const page = await run.api.ok(
+      run.api.get<Array<{ tick: number }>>(
+        `/executions/${id}/history?from=${from}&to=${Math.min(last, from + 999)}&limit=1000`,
+      ),
+    );
     for (const s of page) counts.set(s.tick, (counts.get(s.tick) ?? 0) + 1);
   }
   const stats = await run.api.get<{ totalTicks: number }>(`/executions/${id}/stats`);
@@ -336,7 +471,9 @@ export async function shutdownWithoutBrokers(run: ChaosRun, report: PhaseReport)
   for (const { name, exit, ms } of exits) {
     report.timings[`SIGTERM -> ${name} exited`] = exit.signal === 'SIGKILL' ? undefined : ms;
     if (exit.signal === 'SIGKILL') {
-      report.problems.push(`${name} did not exit within ${SHUTDOWN_GRACE_MS / 1000} s of SIGTERM with NATS and Redis down`);
+      report.problems.push(
+        `${name} did not exit within ${SHUTDOWN_GRACE_MS / 1000} s of SIGTERM with NATS and Redis down`,
+      );
     }
   }
 }

@@ -1,6 +1,13 @@
 import { loadConfig } from '@canopy/service-kit';
 import { createLogger } from '@canopy/telemetry';
-import { type NatsHandle, type RedisHandle, type ServiceProcess, startNats, startRedis, startService } from '@canopy/testing';
+import {
+  type NatsHandle,
+  type RedisHandle,
+  type ServiceProcess,
+  startNats,
+  startRedis,
+  startService,
+} from '@canopy/testing';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { GatewayConfigSchema } from '../src/config';
 import { createGateway } from '../src/service';
@@ -22,7 +29,9 @@ export interface Harness {
 export async function startHarness(gatewayEnv: Record<string, string> = {}): Promise<Harness> {
   const [nats, redis] = await Promise.all([startNats(), startRedis()]);
   const env = { NATS_URL: nats.url, REDIS_URL: redis.url };
-  const service = await startService('blackboard', { env: { ...env, LOG_LEVEL: SERVICE_LOG_LEVEL } });
+  const service = await startService('blackboard', {
+    env: { ...env, LOG_LEVEL: SERVICE_LOG_LEVEL },
+  });
   const blackboard = Object.assign(service, { close: async () => void (await service.stop()) });
   const gateway = await createGateway(
     loadConfig(GatewayConfigSchema, { ...env, PORT: '0', LOG_LEVEL: 'silent', ...gatewayEnv }),

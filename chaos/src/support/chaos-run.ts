@@ -1,6 +1,13 @@
 import { cpus, loadavg } from 'node:os';
 import { DEFAULT_SHARD_COUNT, type BlackboardEntry, type Execution } from '@canopy/contracts';
-import { GatewayApi, pollUntil, type ServiceProcess, type Stack, startStack, waitForShards } from '@canopy/testing';
+import {
+  GatewayApi,
+  pollUntil,
+  type ServiceProcess,
+  type Stack,
+  startStack,
+  waitForShards,
+} from '@canopy/testing';
 import { Redis } from 'ioredis';
 import { type Counters, counterProblems, formatTicks, tickProblems } from './invariants';
 import type { PhaseReport, RunReport } from './report';
@@ -105,7 +112,14 @@ export class ChaosRun {
       await waitForShards(stack.runners, DEFAULT_SHARD_COUNT, 60_000);
       const redis = new Redis(stack.infra.redis.url, { maxRetriesPerRequest: 3 });
       const ticks = await TickLog.connect(stack.infra.nats.url);
-      const run = new ChaosRun(config, stack, new GatewayApi(stack.gateway.url), redis, ticks, new StreamTicks(ticks.nc));
+      const run = new ChaosRun(
+        config,
+        stack,
+        new GatewayApi(stack.gateway.url),
+        redis,
+        ticks,
+        new StreamTicks(ticks.nc),
+      );
       await run.startLoad();
       return run;
     } catch (error) {
@@ -124,11 +138,20 @@ export class ChaosRun {
 
   /** Every execution still checked (created, not deleted). */
   live(): string[] {
-    return [...this.intervalIds, ...this.manualIds, ...this.semaphoreIds].filter((id) => !this.deleted.has(id));
+    return [...this.intervalIds, ...this.manualIds, ...this.semaphoreIds].filter(
+      (id) => !this.deleted.has(id),
+    );
   }
 
   phase(name: string, title: string): PhaseReport {
-    const report: PhaseReport = { phase: name, title, timings: {}, counts: {}, problems: [], notes: [] };
+    const report: PhaseReport = {
+      phase: name,
+      title,
+      timings: {},
+      counts: {},
+      problems: [],
+      notes: [],
+    };
     this.report.phases.push(report);
     return report;
   }
@@ -141,12 +164,18 @@ export class ChaosRun {
 
   private async startLoad(): Promise<void> {
     for (const [key, value] of Object.entries(FIXED_GLOBALS)) {
-      const entry = await this.api.ok(this.api.put<BlackboardEntry>(`/blackboard/global/keys/${key}`, { value }));
+      const entry = await this.api.ok(
+        this.api.put<BlackboardEntry>(`/blackboard/global/keys/${key}`, { value }),
+      );
       this.fixedVersions.set(key, entry.version);
     }
     // Manual executions, until every runner owns `manualPerRunner` (ids hash onto shards).
     const perRunner = new Map<string, string[]>();
-    for (let i = 0; i < 60 && this.manualIds.length < this.config.manualPerRunner * this.config.runners; i++) {
+    for (
+      let i = 0;
+      i < 60 && this.manualIds.length < this.config.manualPerRunner * this.config.runners;
+      i++
+    ) {
       const id = `m${i}`;
       const created = await this.create(id, counterTree(id), {});
       const owner = created.owner ?? (await this.api.execution(id)).owner ?? '';
@@ -160,7 +189,10 @@ export class ChaosRun {
     }
     for (let i = 0; i < this.config.executions; i++) {
       const id = `i${String(i).padStart(2, '0')}`;
-      await this.create(id, counterTree(id), { mode: 'interval', intervalMs: this.config.intervalMs });
+      await this.create(id, counterTree(id), {
+        mode: 'interval',
+        intervalMs: this.config.intervalMs,
+      });
       this.intervalIds.push(id);
     }
     await this.ticks.until(
@@ -180,8 +212,17 @@ export class ChaosRun {
     timeoutMs: number,
     where: (runner: string) => boolean = () => true,
   ): Promise<Map<string, number | undefined>> {
-    const first = () => new Map(ids.map((id) => [id, this.ticks.firstSince(id, since, (t) => where(t.runner))?.startedAt]));
-    await this.ticks.until(`${ids.length} executions to tick`, () => [...first().values()].every((t) => t !== undefined), timeoutMs).catch(() => undefined);
+    const first = () =>
+      new Map(
+        ids.map((id) => [id, this.ticks.firstSince(id, since, (t) => where(t.runner))?.startedAt]),
+      );
+    await this.ticks
+      .until(
+        `${ids.length} executions to tick`,
+        () => [...first().values()].every((t) => t !== undefined),
+        timeoutMs,
+      )
+      .catch(() => undefined);
     return new Map([...first()].map(([id, at]) => [id, at === undefined ? undefined : at - since]));
   }
 
@@ -200,13 +241,19 @@ export class ChaosRun {
   }
 
   /** Waits until the stream holds every tick of the ranges; the ms it took, undefined at the deadline. */
-  async waitStream(ranges: Map<string, [number, number]>, timeoutMs: number): Promise<number | undefined> {
+  async waitStream(
+    ranges: Map<string, [number, number]>,
+    timeoutMs: number,
+  ): Promise<number | undefined> {
     const started = Date.now();
     const done = async () => {
       await this.stream.sync();
       return [...ranges].every(([id, [from, to]]) => this.stream.holdsRange(id, from, to));
     };
-    return pollUntil('the stream to hold the committed ticks', done, { timeoutMs, intervalMs: 250 }).then(
+    return pollUntil('the stream to hold the committed ticks', done, {
+      timeoutMs,
+      intervalMs: 250,
+    }).then(
       () => Date.now() - started,
       () => undefined,
     );
@@ -216,14 +263,22 @@ export class ChaosRun {
    * Waits until history holds every tick of the ranges that the stream holds (what never reached
    * the stream cannot reach history); the ms it took, undefined at the deadline.
    */
-  async waitHistory(ranges: Map<string, [number, number]>, timeoutMs: number): Promise<number | undefined> {
+  async waitHistory(
+    ranges: Map<string, [number, number]>,
+    timeoutMs: number,
+  ): Promise<number | undefined> {
     const started = Date.now();
     const done = async () => {
       await this.stream.sync();
       const held = await historyCountIn(this.redis, ranges);
-      return [...ranges].every(([id, [from, to]]) => (held.get(id) ?? 0) >= this.stream.countIn(id, from, to));
+      return [...ranges].every(
+        ([id, [from, to]]) => (held.get(id) ?? 0) >= this.stream.countIn(id, from, to),
+      );
     };
-    return pollUntil('history to hold the streamed ticks', done, { timeoutMs, intervalMs: 250 }).then(
+    return pollUntil('history to hold the streamed ticks', done, {
+      timeoutMs,
+      intervalMs: 250,
+    }).then(
       () => Date.now() - started,
       () => undefined,
     );
@@ -235,7 +290,11 @@ export class ChaosRun {
    * every tick committed since the previous checkpoint, each once, and nothing may have been
    * stored twice since (also of older ticks: a late republish).
    */
-  async checkpoint(report: PhaseReport, streamTimeoutMs = 15_000, historyTimeoutMs = 60_000): Promise<void> {
+  async checkpoint(
+    report: PhaseReport,
+    streamTimeoutMs = 15_000,
+    historyTimeoutMs = 60_000,
+  ): Promise<void> {
     const ids = this.live();
     const snapshot = await committed(this.redis, ids);
     for (const id of ids) {
@@ -244,23 +303,42 @@ export class ChaosRun {
       this.lastCounters.set(id, now);
     }
     const ranges = this.rangesTo(new Map(ids.map((id) => [id, snapshot.get(id)?.tick ?? 0])));
-    report.timings['checkpoint: stream complete after'] = await this.waitStream(ranges, streamTimeoutMs);
-    report.timings['checkpoint: history complete after'] = await this.waitHistory(ranges, historyTimeoutMs);
+    report.timings['checkpoint: stream complete after'] = await this.waitStream(
+      ranges,
+      streamTimeoutMs,
+    );
+    report.timings['checkpoint: history complete after'] = await this.waitHistory(
+      ranges,
+      historyTimeoutMs,
+    );
 
     const meta = await historyMeta(this.redis, ids);
     for (const [id, [from, to]] of ranges) {
-      report.problems.push(...tickProblems('stream', id, this.stream.ticksOf(id), from, to).filter((p) => !p.includes('more than once')));
+      report.problems.push(
+        ...tickProblems('stream', id, this.stream.ticksOf(id), from, to).filter(
+          (p) => !p.includes('more than once'),
+        ),
+      );
       const doubled = this.stream.duplicates(id).filter((t) => !this.reported.has(`${id}:${t}`));
-      if (doubled.length > 0) report.problems.push(`${id}: stream holds ${doubled.length} ticks more than once: ${formatTicks(doubled)}`);
+      if (doubled.length > 0)
+        report.problems.push(
+          `${id}: stream holds ${doubled.length} ticks more than once: ${formatTicks(doubled)}`,
+        );
       doubled.forEach((t) => this.reported.add(`${id}:${t}`));
 
-      report.problems.push(...tickProblems('history', id, await historyTicksIn(this.redis, id, from, to), from, to));
+      report.problems.push(
+        ...tickProblems('history', id, await historyTicksIn(this.redis, id, from, to), from, to),
+      );
       const m = meta.get(id);
       const extra = m ? m.total - m.held : 0;
-      if (extra > (this.historyExtra.get(id) ?? 0)) report.problems.push(`${id}: history stored ${m?.total} records for ${m?.held} ticks`);
+      if (extra > (this.historyExtra.get(id) ?? 0))
+        report.problems.push(`${id}: history stored ${m?.total} records for ${m?.held} ticks`);
       this.historyExtra.set(id, extra);
     }
-    if (this.stream.unidentified > 0) report.problems.push(`stream: ${this.stream.unidentified} records without a <execId>:<tick> Nats-Msg-Id`);
+    if (this.stream.unidentified > 0)
+      report.problems.push(
+        `stream: ${this.stream.unidentified} records without a <execId>:<tick> Nats-Msg-Id`,
+      );
     report.problems.push(...(await this.fixedGlobalProblems()));
     for (const [id, [, to]] of ranges) this.checkedUpTo.set(id, to);
   }
@@ -276,7 +354,10 @@ export class ChaosRun {
     for (const [key, value] of Object.entries(FIXED_GLOBALS)) {
       const res = await this.api.get<BlackboardEntry>(`/blackboard/global/keys/${key}`);
       if (res.status !== 200) problems.push(`global ${key}: GET answered ${res.status}`);
-      else if (JSON.stringify(res.body.value) !== JSON.stringify(value) || res.body.version !== this.fixedVersions.get(key)) {
+      else if (
+        JSON.stringify(res.body.value) !== JSON.stringify(value) ||
+        res.body.version !== this.fixedVersions.get(key)
+      ) {
         problems.push(
           `global ${key}: now ${JSON.stringify(res.body.value)} v${res.body.version}, was ${JSON.stringify(value)} v${this.fixedVersions.get(key)}`,
         );
@@ -286,7 +367,10 @@ export class ChaosRun {
   }
 
   /** Holds a broker down for the outage, then starts it on the same port with the same data. */
-  async outage(broker: { stop(): Promise<void>; restart(): Promise<void> }): Promise<{ downAt: number; backAt: number }> {
+  async outage(broker: {
+    stop(): Promise<void>;
+    restart(): Promise<void>;
+  }): Promise<{ downAt: number; backAt: number }> {
     const downAt = Date.now();
     await broker.stop();
     await sleep(this.config.outageMs);

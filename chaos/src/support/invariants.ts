@@ -4,7 +4,7 @@
 export function formatTicks(ticks: number[], limit = 8): string {
   const sorted = [...ticks].sort((a, b) => a - b);
   const out: string[] = [];
-  for (let i = 0; i < sorted.length; ) {
+  for (let i = 0; i < sorted.length;) {
     let j = i;
     while (j + 1 < sorted.length && sorted[j + 1] === sorted[j] + 1) j++;
     out.push(i === j ? `${sorted[i]}` : `${sorted[i]}-${sorted[j]}`);
@@ -20,7 +20,11 @@ export interface TickAudit {
 }
 
 /** Which ticks in `(from, to]` a store is missing or holds more than once (`counts`: tick -> copies). */
-export function auditTicks(counts: ReadonlyMap<number, number>, from: number, to: number): TickAudit {
+export function auditTicks(
+  counts: ReadonlyMap<number, number>,
+  from: number,
+  to: number,
+): TickAudit {
   const missing: number[] = [];
   const duplicated: number[] = [];
   for (let t = from + 1; t <= to; t++) {
@@ -32,11 +36,23 @@ export function auditTicks(counts: ReadonlyMap<number, number>, from: number, to
 }
 
 /** `where` (stream, history) must hold every tick in `(from, to]` exactly once. */
-export function tickProblems(where: string, execId: string, counts: ReadonlyMap<number, number>, from: number, to: number): string[] {
+export function tickProblems(
+  where: string,
+  execId: string,
+  counts: ReadonlyMap<number, number>,
+  from: number,
+  to: number,
+): string[] {
   const { missing, duplicated } = auditTicks(counts, from, to);
   const problems: string[] = [];
-  if (missing.length > 0) problems.push(`${execId}: ${where} misses ${missing.length} of ticks ${from + 1}-${to}: ${formatTicks(missing)}`);
-  if (duplicated.length > 0) problems.push(`${execId}: ${where} holds ${duplicated.length} ticks more than once: ${formatTicks(duplicated)}`);
+  if (missing.length > 0)
+    problems.push(
+      `${execId}: ${where} misses ${missing.length} of ticks ${from + 1}-${to}: ${formatTicks(missing)}`,
+    );
+  if (duplicated.length > 0)
+    problems.push(
+      `${execId}: ${where} holds ${duplicated.length} ticks more than once: ${formatTicks(duplicated)}`,
+    );
   return problems;
 }
 
@@ -62,7 +78,9 @@ export function counterProblems(execId: string, now: Counters, before?: Counters
     const d = drift(value, now.tick);
     const dBefore = before ? drift(old, before.tick) : 0;
     if (d !== dBefore) {
-      problems.push(`${execId}: ${name} is ${value ?? '(absent)'} at tick ${now.tick} (${d > 0 ? '+' : ''}${d}${before ? `, was ${dBefore > 0 ? '+' : ''}${dBefore}` : ''})`);
+      problems.push(
+        `${execId}: ${name} is ${value ?? '(absent)'} at tick ${now.tick} (${d > 0 ? '+' : ''}${d}${before ? `, was ${dBefore > 0 ? '+' : ''}${dBefore}` : ''})`,
+      );
     }
   }
   return problems;

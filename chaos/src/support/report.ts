@@ -41,7 +41,8 @@ export interface RunReport {
   phases: PhaseReport[];
 }
 
-const ms = (v: number | undefined | null) => (v === undefined || v === null ? 'never' : `${(v / 1000).toFixed(2)} s`);
+const ms = (v: number | undefined | null) =>
+  v === undefined || v === null ? 'never' : `${(v / 1000).toFixed(2)} s`;
 
 function show(value: number | Spread | undefined | null): string {
   if (value === undefined || value === null || typeof value === 'number') return ms(value);
@@ -58,25 +59,44 @@ export function formatHeadline(report: RunReport): string {
   for (const p of report.phases) {
     const rows: Array<[string, string]> = [
       ...Object.entries(p.timings).map(([name, v]): [string, string] => [name, show(v)]),
-      ...Object.entries(p.counts).map(([name, v]): [string, string] => [name, typeof v === 'number' ? String(v) : JSON.stringify(v)]),
+      ...Object.entries(p.counts).map(([name, v]): [string, string] => [
+        name,
+        typeof v === 'number' ? String(v) : JSON.stringify(v),
+      ]),
     ];
-    for (const [name, value] of rows.filter(([name]) => HEADLINE.test(name))) lines.push(`${`${p.phase}: ${name}`.padEnd(64)}${value}`);
+    for (const [name, value] of rows.filter(([name]) => HEADLINE.test(name)))
+      lines.push(`${`${p.phase}: ${name}`.padEnd(64)}${value}`);
   }
   lines.push('');
-  for (const p of report.phases) lines.push(`${p.phase.padEnd(16)}${p.problems.length === 0 ? 'invariants held' : `${p.problems.length} violation(s)`}  (${p.title})`);
+  for (const p of report.phases)
+    lines.push(
+      `${p.phase.padEnd(16)}${p.problems.length === 0 ? 'invariants held' : `${p.problems.length} violation(s)`}  (${p.title})`,
+    );
   return lines.join('\n');
 }
 
 /** The summary as text: the headline, then one block per phase with every measure and problem. */
 export function formatReport(report: RunReport): string {
-  const lines = [`chaos run ${report.startedAt} (${report.machine.cpus} CPUs, node ${report.machine.node})`];
-  lines.push(`load: ${Object.entries(report.load).map(([k, v]) => `${k}=${v}`).join(', ')}`);
+  const lines = [
+    `chaos run ${report.startedAt} (${report.machine.cpus} CPUs, node ${report.machine.node})`,
+  ];
+  lines.push(
+    `load: ${Object.entries(report.load)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(', ')}`,
+  );
   lines.push('', formatHeadline(report));
   for (const p of report.phases) {
-    lines.push('', `== ${p.phase} (${p.title}): ${p.problems.length === 0 ? 'invariants held' : `${p.problems.length} invariant violation(s)`}`);
-    for (const [name, value] of Object.entries(p.timings)) lines.push(`   ${name.padEnd(44)} ${show(value)}`);
+    lines.push(
+      '',
+      `== ${p.phase} (${p.title}): ${p.problems.length === 0 ? 'invariants held' : `${p.problems.length} invariant violation(s)`}`,
+    );
+    for (const [name, value] of Object.entries(p.timings))
+      lines.push(`   ${name.padEnd(44)} ${show(value)}`);
     for (const [name, value] of Object.entries(p.counts)) {
-      lines.push(`   ${name.padEnd(44)} ${typeof value === 'number' ? value : JSON.stringify(value)}`);
+      lines.push(
+        `   ${name.padEnd(44)} ${typeof value === 'number' ? value : JSON.stringify(value)}`,
+      );
     }
     for (const note of p.notes) lines.push(`   note: ${note}`);
     for (const problem of p.problems.slice(0, 25)) lines.push(`   ✗ ${problem}`);
@@ -88,5 +108,8 @@ export function formatReport(report: RunReport): string {
 export function writeReport(path: string, report: RunReport): void {
   mkdirSync(dirname(path), { recursive: true });
   // A measure that never happened is `undefined`, which JSON would drop: it is written as null.
-  writeFileSync(path, `${JSON.stringify(report, (_key, value: unknown) => (value === undefined ? null : value), 2)}\n`);
+  writeFileSync(
+    path,
+    `${JSON.stringify(report, (_key, value: unknown) => (value === undefined ? null : value), 2)}\n`,
+  );
 }

@@ -71,13 +71,17 @@ export class RestTicker {
       if (answer.status === 503 && answer.retryAfter !== undefined) {
         const seconds = Number(answer.retryAfter);
         if (!Number.isFinite(seconds) || seconds < 0) {
-          this.issues.push(`${id}: 503 with a Retry-After that is not a number of seconds: ${answer.retryAfter}`);
+          this.issues.push(
+            `${id}: 503 with a Retry-After that is not a number of seconds: ${answer.retryAfter}`,
+          );
           continue;
         }
         await sleep(seconds * 1000);
         const retry = await this.send(id, true);
         if (retry.status < 200 || retry.status >= 300) {
-          this.issues.push(`${id}: the retry ${seconds} s after a 503 answered ${retry.status} ${retry.code ?? ''}`.trim());
+          this.issues.push(
+            `${id}: the retry ${seconds} s after a 503 answered ${retry.status} ${retry.code ?? ''}`.trim(),
+          );
         }
       }
       await sleep(this.opts.paceMs);
@@ -88,19 +92,32 @@ export class RestTicker {
     const at = Date.now();
     let answer: RestAnswer;
     try {
-      const res = await this.api.request<{ tick?: number; error?: { code: string } }>('POST', `/executions/${id}/tick`, { count: 1 });
+      const res = await this.api.request<{ tick?: number; error?: { code: string } }>(
+        'POST',
+        `/executions/${id}/tick`,
+        { count: 1 },
+      );
       answer = {
         execId: id,
         status: res.status,
         ...(res.body?.error ? { code: res.body.error.code } : {}),
-        ...(res.headers.get('retry-after') !== null ? { retryAfter: res.headers.get('retry-after') as string } : {}),
+        ...(res.headers.get('retry-after') !== null
+          ? { retryAfter: res.headers.get('retry-after') as string }
+          : {}),
         ms: Date.now() - at,
         retry,
         at,
       };
       if (res.status >= 200 && res.status < 300) this.checkTick(id, res.body?.tick);
     } catch (error) {
-      answer = { execId: id, status: 0, code: (error as Error).name, ms: Date.now() - at, retry, at };
+      answer = {
+        execId: id,
+        status: 0,
+        code: (error as Error).name,
+        ms: Date.now() - at,
+        retry,
+        at,
+      };
     }
     this.answers.push(answer);
     this.judge(answer);
@@ -109,15 +126,19 @@ export class RestTicker {
 
   private judge(a: RestAnswer): void {
     const what = `${a.execId}: ${a.retry ? 'retry ' : ''}answer ${a.status}${a.code ? ` ${a.code}` : ''} after ${a.ms} ms`;
-    if (a.ms > this.opts.hangMs) this.issues.push(`${what}: hung past the gateway's budget (${this.opts.hangMs} ms)`);
+    if (a.ms > this.opts.hangMs)
+      this.issues.push(`${what}: hung past the gateway's budget (${this.opts.hangMs} ms)`);
     if (a.status === 0) this.issues.push(`${what}: no answer`);
-    else if (a.status === 503 && a.retryAfter === undefined) this.issues.push(`${what}: 503 without Retry-After`);
-    else if (a.status !== 503 && (a.status < 200 || a.status >= 300)) this.issues.push(`${what}: neither 2xx nor 503`);
+    else if (a.status === 503 && a.retryAfter === undefined)
+      this.issues.push(`${what}: 503 without Retry-After`);
+    else if (a.status !== 503 && (a.status < 200 || a.status >= 300))
+      this.issues.push(`${what}: neither 2xx nor 503`);
   }
 
   private checkTick(id: string, tick: number | undefined): void {
     const before = this.lastTick.get(id) ?? 0;
-    if (typeof tick !== 'number' || tick <= before) this.issues.push(`${id}: a 2xx answered tick ${tick} after tick ${before}`);
+    if (typeof tick !== 'number' || tick <= before)
+      this.issues.push(`${id}: a 2xx answered tick ${tick} after tick ${before}`);
     else this.lastTick.set(id, tick);
   }
 }

@@ -1,10 +1,16 @@
 import { semaphoreProblems } from './semaphore-watch';
 
 describe(semaphoreProblems.name, () => {
-  const change = (version: number, holders: string[] | undefined, source = 'exec:a') => ({ version, holders, source });
+  const change = (version: number, holders: string[] | undefined, source = 'exec:a') => ({
+    version,
+    holders,
+    source,
+  });
 
   it('accepts every version once, in any arrival order, never over max', () => {
-    expect(semaphoreProblems('k', 1, [change(2, []), change(1, ['a:0']), change(3, ['b:0'])])).toEqual([]);
+    expect(
+      semaphoreProblems('k', 1, [change(2, []), change(1, ['a:0']), change(3, ['b:0'])]),
+    ).toEqual([]);
   });
 
   it('finds too many holders, a holder listed twice, skipped versions and conflicting announcements', () => {
@@ -21,6 +27,8 @@ describe(semaphoreProblems.name, () => {
       'k v5: announced twice with different values (exec:a, exec:d)',
       'k: versions never announced (skipped): 3-4 of 1-5',
     ]);
-    expect(semaphoreProblems('k', 2, [change(1, ['c:0', 'c:0'])])).toEqual(['k v1: a holder twice: c:0 c:0']);
+    expect(semaphoreProblems('k', 2, [change(1, ['c:0', 'c:0'])])).toEqual([
+      'k v1: a holder twice: c:0 c:0',
+    ]);
   });
 });

@@ -24,7 +24,12 @@ export class SemaphoreWatch {
     private readonly max: number,
   ) {}
 
-  static async start(nc: NatsConnection, team: string, key: string, max: number): Promise<SemaphoreWatch> {
+  static async start(
+    nc: NatsConnection,
+    team: string,
+    key: string,
+    max: number,
+  ): Promise<SemaphoreWatch> {
     const watch = new SemaphoreWatch(key, max);
     watch.sub = nc.subscribe(Subjects.bbChanged(`team:${team}`), {
       callback: (err, msg) => {
@@ -65,21 +70,29 @@ export function semaphoreProblems(key: string, max: number, changes: SemaphoreCh
   const problems: string[] = [];
   const byVersion = new Map<number, SemaphoreChange>();
   for (const c of changes) {
-    if (c.holders && !Array.isArray(c.holders)) problems.push(`${key} v${c.version}: value is not a list`);
+    if (c.holders && !Array.isArray(c.holders))
+      problems.push(`${key} v${c.version}: value is not a list`);
     else if (c.holders && c.holders.length > max) {
-      problems.push(`${key} v${c.version}: ${c.holders.length} holders, max ${max}: ${c.holders.join(' ')}`);
+      problems.push(
+        `${key} v${c.version}: ${c.holders.length} holders, max ${max}: ${c.holders.join(' ')}`,
+      );
     } else if (c.holders && new Set(c.holders).size !== c.holders.length) {
       problems.push(`${key} v${c.version}: a holder twice: ${c.holders.join(' ')}`);
     }
     const seen = byVersion.get(c.version);
     if (seen && JSON.stringify(seen.holders) !== JSON.stringify(c.holders)) {
-      problems.push(`${key} v${c.version}: announced twice with different values (${seen.source}, ${c.source})`);
+      problems.push(
+        `${key} v${c.version}: announced twice with different values (${seen.source}, ${c.source})`,
+      );
     }
     byVersion.set(c.version, c);
   }
   const last = Math.max(0, ...byVersion.keys());
   const skipped: number[] = [];
   for (let v = 1; v <= last; v++) if (!byVersion.has(v)) skipped.push(v);
-  if (skipped.length > 0) problems.push(`${key}: versions never announced (skipped): ${formatTicks(skipped)} of 1-${last}`);
+  if (skipped.length > 0)
+    problems.push(
+      `${key}: versions never announced (skipped): ${formatTicks(skipped)} of 1-${last}`,
+    );
   return problems;
 }

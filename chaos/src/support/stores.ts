@@ -11,7 +11,8 @@ export interface Committed {
   global: number | undefined;
 }
 
-const numberOf = (json: string | null) => (json === null ? undefined : (JSON.parse(json) as number));
+const numberOf = (json: string | null) =>
+  json === null ? undefined : (JSON.parse(json) as number);
 
 /**
  * The committed tick, counter and global key of each execution, each read in one MULTI: a tick's
@@ -32,7 +33,11 @@ export async function committed(redis: Redis, ids: string[]): Promise<Map<string
         if (error) throw error;
         return value as string | null;
       });
-      out.set(id, { tick: Number(tick ?? 0), counter: numberOf(counter), global: numberOf(global) });
+      out.set(id, {
+        tick: Number(tick ?? 0),
+        counter: numberOf(counter),
+        global: numberOf(global),
+      });
     }),
   );
   return out;
@@ -62,14 +67,19 @@ export async function historyMeta(redis: Redis, ids: string[]): Promise<Map<stri
   };
   return new Map(
     ids.map((id, i) => {
-      const [firstTick, lastTick, total] = (reply(2 * i) as (string | null)[]).map((v) => Number(v ?? 0));
+      const [firstTick, lastTick, total] = (reply(2 * i) as (string | null)[]).map((v) =>
+        Number(v ?? 0),
+      );
       return [id, { firstTick, lastTick, total, held: Number(reply(2 * i + 1)) }];
     }),
   );
 }
 
 /** How many ticks in `(from, to]` history holds for each execution (`ranges`: id -> [from, to]). */
-export async function historyCountIn(redis: Redis, ranges: Map<string, [number, number]>): Promise<Map<string, number>> {
+export async function historyCountIn(
+  redis: Redis,
+  ranges: Map<string, [number, number]>,
+): Promise<Map<string, number>> {
   const ids = [...ranges.keys()];
   const pipeline = redis.pipeline();
   for (const id of ids) {
@@ -87,7 +97,12 @@ export async function historyCountIn(redis: Redis, ranges: Map<string, [number, 
 }
 
 /** The ticks in `(from, to]` history holds for the execution, as tick -> 1. */
-export async function historyTicksIn(redis: Redis, execId: string, from: number, to: number): Promise<Map<number, number>> {
+export async function historyTicksIn(
+  redis: Redis,
+  execId: string,
+  from: number,
+  to: number,
+): Promise<Map<number, number>> {
   const stored = await redis.zrangebyscore(RedisKeys.historyTicks(execId), from + 1, to);
   const counts = new Map<number, number>();
   for (const t of stored) counts.set(Number(t), (counts.get(Number(t)) ?? 0) + 1);

@@ -27,8 +27,12 @@ export class StreamTicks {
     });
     const deadline = Date.now() + timeoutMs;
     while (this.nextSeq <= state.last_seq) {
-      if (Date.now() > deadline) throw new Error(`read the stream up to ${this.nextSeq - 1} of ${state.last_seq}`);
-      const batch = await consumer.fetch({ max_messages: Math.min(5000, state.last_seq - this.nextSeq + 1), expires: 2000 });
+      if (Date.now() > deadline)
+        throw new Error(`read the stream up to ${this.nextSeq - 1} of ${state.last_seq}`);
+      const batch = await consumer.fetch({
+        max_messages: Math.min(5000, state.last_seq - this.nextSeq + 1),
+        expires: 2000,
+      });
       for await (const m of batch) {
         this.add(m.headers?.get(MSG_ID_HEADER) ?? '');
         this.nextSeq = m.seq + 1;

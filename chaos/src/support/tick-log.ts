@@ -28,13 +28,24 @@ export class TickLog {
 
   static async connect(url: string): Promise<TickLog> {
     // Reconnects forever: NATS restarts during the run.
-    const nc: NatsConnection = await connect({ servers: url, name: 'chaos-tick-log', maxReconnectAttempts: -1, reconnectTimeWait: 100 });
+    const nc: NatsConnection = await connect({
+      servers: url,
+      name: 'chaos-tick-log',
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 100,
+    });
     const log = new TickLog(nc);
     log.sub = nc.subscribe(Subjects.ticksAll, {
       callback: (err, msg) => {
         if (err) return;
         const r = msg.json<TickRecordMessage>();
-        log.add(r.execId, { tick: r.tick, runner: r.runner, epoch: r.epoch, startedAt: r.startedAt, arrivedAt: Date.now() });
+        log.add(r.execId, {
+          tick: r.tick,
+          runner: r.runner,
+          epoch: r.epoch,
+          startedAt: r.startedAt,
+          arrivedAt: Date.now(),
+        });
       },
     });
     await nc.flush();
@@ -56,7 +67,11 @@ export class TickLog {
   }
 
   /** The first tick (by start time) that started at or after `at` and passes `where`. */
-  firstSince(execId: string, at: number, where: (t: SeenTick) => boolean = () => true): SeenTick | undefined {
+  firstSince(
+    execId: string,
+    at: number,
+    where: (t: SeenTick) => boolean = () => true,
+  ): SeenTick | undefined {
     const list = this.ticks(execId);
     let best: SeenTick | undefined;
     // Arrival order: a record that started after `at` arrived after it, so older arrivals are skipped.

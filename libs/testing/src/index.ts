@@ -15,7 +15,11 @@ export {
   type ServiceApp,
   type ServiceSpec,
 } from './lib/service-process';
-export { DEFAULT_READY_TIMEOUT_MS, startService, type StartServiceOptions } from './lib/start-service';
+export {
+  DEFAULT_READY_TIMEOUT_MS,
+  startService,
+  type StartServiceOptions,
+} from './lib/start-service';
 export { startStack, type Stack, type StackOptions } from './lib/stack';
 export { runnerStatus, waitForShards, type RunnerStatus } from './lib/runner-status';
 export { GatewayApi, type ApiResponse } from './lib/gateway-api';

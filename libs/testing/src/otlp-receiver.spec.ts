@@ -15,10 +15,18 @@ describe(OtlpTraceReceiver.name, () => {
   afterAll(() => sut?.close());
 
   it('receives what the services` OTLP exporter sends: service, ids, parent, kind and attributes', async () => {
-    const { stdout } = await promisify(execFile)(process.execPath, ['-r', '@swc-node/register', FIXTURE, sut.endpoint]);
+    const { stdout } = await promisify(execFile)(process.execPath, [
+      '-r',
+      '@swc-node/register',
+      FIXTURE,
+      sut.endpoint,
+    ]);
     const { traceId, parentId } = JSON.parse(stdout) as { traceId: string; parentId: string };
 
-    const [outer, inner] = await Promise.all([sut.spanOf(traceId, 'outer'), sut.spanOf(traceId, 'inner')]);
+    const [outer, inner] = await Promise.all([
+      sut.spanOf(traceId, 'outer'),
+      sut.spanOf(traceId, 'inner'),
+    ]);
     expect(outer).toEqual({
       service: 'probe-service',
       name: 'outer',

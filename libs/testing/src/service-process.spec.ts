@@ -1,5 +1,11 @@
 import { existsSync } from 'node:fs';
-import { describeExit, startService, startTestInfra, type ServiceProcess, type TestInfra } from './index';
+import {
+  describeExit,
+  startService,
+  startTestInfra,
+  type ServiceProcess,
+  type TestInfra,
+} from './index';
 
 // The blackboard is the lightest service; what is tested here is the process handling, not the app.
 describe('ServiceProcess', () => {
@@ -42,7 +48,9 @@ describe('ServiceProcess', () => {
 
   it('stop() is a graceful SIGTERM: the service exits by itself, not by the SIGKILL fallback', async () => {
     const exit = await sut.stop('SIGTERM', 30_000);
-    expect(['exit code 0, signal none', 'exit code none, signal SIGTERM']).toContain(describeExit(exit));
+    expect(['exit code 0, signal none', 'exit code none, signal SIGTERM']).toContain(
+      describeExit(exit),
+    );
     expect(sut.running).toBe(false);
   }, 60_000);
 

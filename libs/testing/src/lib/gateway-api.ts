@@ -14,7 +14,12 @@ export class GatewayApi {
     private readonly timeoutMs = 30_000,
   ) {}
 
-  async request<T = unknown>(method: string, path: string, body?: unknown, raw?: string): Promise<ApiResponse<T>> {
+  async request<T = unknown>(
+    method: string,
+    path: string,
+    body?: unknown,
+    raw?: string,
+  ): Promise<ApiResponse<T>> {
     const payload = raw ?? (body === undefined ? undefined : JSON.stringify(body));
     const res = await fetch(`${this.baseUrl}${path}`, {
       method,
@@ -23,7 +28,11 @@ export class GatewayApi {
       signal: AbortSignal.timeout(this.timeoutMs),
     });
     const text = await res.text();
-    return { status: res.status, headers: res.headers, body: (text ? JSON.parse(text) : undefined) as T };
+    return {
+      status: res.status,
+      headers: res.headers,
+      body: (text ? JSON.parse(text) : undefined) as T,
+    };
   }
 
   get<T = unknown>(path: string) {
@@ -64,6 +73,11 @@ export class GatewayApi {
   }
 
   tick(id: string, count?: number): Promise<TickResponse> {
-    return this.ok(this.post<TickResponse>(`/executions/${id}/tick`, count === undefined ? undefined : { count }));
+    return this.ok(
+      this.post<TickResponse>(
+        `/executions/${id}/tick`,
+        count === undefined ? undefined : { count },
+      ),
+    );
   }
 }

@@ -2,7 +2,8 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 
-export type ReceivedSpanKind = 'UNSPECIFIED' | 'INTERNAL' | 'SERVER' | 'CLIENT' | 'PRODUCER' | 'CONSUMER';
+export type ReceivedSpanKind =
+  'UNSPECIFIED' | 'INTERNAL' | 'SERVER' | 'CLIENT' | 'PRODUCER' | 'CONSUMER';
 
 /** A span as a service exported it over OTLP/HTTP, with its attributes as plain values. */
 export interface ReceivedSpan {
@@ -18,7 +19,14 @@ export interface ReceivedSpan {
 }
 
 // OTLP's enum (the API's SpanKind is shifted by one: it has no UNSPECIFIED).
-const KINDS: ReceivedSpanKind[] = ['UNSPECIFIED', 'INTERNAL', 'SERVER', 'CLIENT', 'PRODUCER', 'CONSUMER'];
+const KINDS: ReceivedSpanKind[] = [
+  'UNSPECIFIED',
+  'INTERNAL',
+  'SERVER',
+  'CLIENT',
+  'PRODUCER',
+  'CONSUMER',
+];
 
 interface OtlpValue {
   stringValue?: string;
@@ -54,7 +62,10 @@ interface OtlpTraces {
  */
 export class OtlpTraceReceiver {
   readonly spans: ReceivedSpan[] = [];
-  private waiters: Array<{ match: (s: ReceivedSpan) => boolean; resolve: (s: ReceivedSpan) => void }> = [];
+  private waiters: Array<{
+    match: (s: ReceivedSpan) => boolean;
+    resolve: (s: ReceivedSpan) => void;
+  }> = [];
 
   private readonly server: Server;
   private port = 0;
@@ -94,7 +105,11 @@ export class OtlpTraceReceiver {
   }
 
   /** The first span (received so far or later) that `match`es; rejects after `timeoutMs`. */
-  span(what: string, match: (s: ReceivedSpan) => boolean, timeoutMs = 30_000): Promise<ReceivedSpan> {
+  span(
+    what: string,
+    match: (s: ReceivedSpan) => boolean,
+    timeoutMs = 30_000,
+  ): Promise<ReceivedSpan> {
     const found = this.spans.find(match);
     if (found) return Promise.resolve(found);
     return new Promise((resolve, reject) => {
@@ -107,7 +122,11 @@ export class OtlpTraceReceiver {
       };
       const timer = setTimeout(() => {
         this.waiters = this.waiters.filter((w) => w !== waiter);
-        reject(new Error(`no span ${what} within ${timeoutMs} ms (received: ${this.spans.map((s) => s.name).join(', ')})`));
+        reject(
+          new Error(
+            `no span ${what} within ${timeoutMs} ms (received: ${this.spans.map((s) => s.name).join(', ')})`,
+          ),
+        );
       }, timeoutMs);
       this.waiters.push(waiter);
     });
@@ -115,7 +134,11 @@ export class OtlpTraceReceiver {
 
   /** The span called `name` in trace `traceId`. */
   spanOf(traceId: string, name: string, timeoutMs?: number): Promise<ReceivedSpan> {
-    return this.span(`${name} in trace ${traceId}`, (s) => s.traceId === traceId && s.name === name, timeoutMs);
+    return this.span(
+      `${name} in trace ${traceId}`,
+      (s) => s.traceId === traceId && s.name === name,
+      timeoutMs,
+    );
   }
 
   close(): Promise<void> {

@@ -20,10 +20,15 @@ export interface HistogramDelta {
   sum: number;
 }
 
-const delta = (before: MetricSamples, after: MetricSamples, name: string) => (after.get(name) ?? 0) - (before.get(name) ?? 0);
+const delta = (before: MetricSamples, after: MetricSamples, name: string) =>
+  (after.get(name) ?? 0) - (before.get(name) ?? 0);
 
 /** The observations of histogram `name` made between two scrapes (`before` empty: since the start). */
-export function histogramDelta(before: MetricSamples, after: MetricSamples, name: string): HistogramDelta {
+export function histogramDelta(
+  before: MetricSamples,
+  after: MetricSamples,
+  name: string,
+): HistogramDelta {
   const bounds: number[] = [];
   const cumulative: number[] = [];
   const bucket = new RegExp(`^${name}_bucket\\{le="([^"]+)"\\}$`);
@@ -33,7 +38,12 @@ export function histogramDelta(before: MetricSamples, after: MetricSamples, name
     bounds.push(Number(match[1]));
     cumulative.push(delta(before, after, key));
   }
-  return { bounds, cumulative, count: delta(before, after, `${name}_count`), sum: delta(before, after, `${name}_sum`) };
+  return {
+    bounds,
+    cumulative,
+    count: delta(before, after, `${name}_count`),
+    sum: delta(before, after, `${name}_sum`),
+  };
 }
 
 /**

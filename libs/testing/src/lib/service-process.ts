@@ -29,7 +29,14 @@ export interface Exit {
 const WATCHDOG_SCRIPT = 'read _; kill -KILL "$1" 2>/dev/null';
 
 /** Variables of the caller that must not leak into a service (it would export or connect elsewhere). */
-const SCRUBBED_ENV = ['OTEL_EXPORTER_OTLP_ENDPOINT', 'NATS_URL', 'REDIS_URL', 'PORT', 'RUNNER_ID', 'NODE_OPTIONS'];
+const SCRUBBED_ENV = [
+  'OTEL_EXPORTER_OTLP_ENDPOINT',
+  'NATS_URL',
+  'REDIS_URL',
+  'PORT',
+  'RUNNER_ID',
+  'NODE_OPTIONS',
+];
 
 /**
  * One service as its own Node process: `node -r @swc-node/register apps/<app>/src/main.ts` on a
@@ -85,13 +92,18 @@ export class ServiceProcess {
     this.exit = undefined;
     const env: Record<string, string | undefined> = { ...process.env };
     for (const name of SCRUBBED_ENV) delete env[name];
-    if (this.runs > 1) appendFileSync(this.logFile, `\n----- ${this.spec.name}: start #${this.runs} -----\n`);
+    if (this.runs > 1)
+      appendFileSync(this.logFile, `\n----- ${this.spec.name}: start #${this.runs} -----\n`);
     const log = openSync(this.logFile, 'a');
-    const child = spawn(process.execPath, ['-r', '@swc-node/register', `apps/${this.spec.app}/src/main.ts`], {
-      cwd: REPO_ROOT,
-      env: { ...env, ...this.spec.env, PORT: String(this.spec.port) },
-      stdio: ['ignore', log, log],
-    });
+    const child = spawn(
+      process.execPath,
+      ['-r', '@swc-node/register', `apps/${this.spec.app}/src/main.ts`],
+      {
+        cwd: REPO_ROOT,
+        env: { ...env, ...this.spec.env, PORT: String(this.spec.port) },
+        stdio: ['ignore', log, log],
+      },
+    );
     closeSync(log);
     this.child = child;
     this.exitOf = new Promise((done) => {
@@ -105,9 +117,13 @@ export class ServiceProcess {
         done(this.exit);
       });
     });
-    const watchdog = spawn('/bin/sh', ['-c', WATCHDOG_SCRIPT, 'canopy-service-watchdog', String(child.pid ?? 0)], {
-      stdio: ['pipe', 'ignore', 'ignore'],
-    });
+    const watchdog = spawn(
+      '/bin/sh',
+      ['-c', WATCHDOG_SCRIPT, 'canopy-service-watchdog', String(child.pid ?? 0)],
+      {
+        stdio: ['pipe', 'ignore', 'ignore'],
+      },
+    );
     watchdog.unref();
     if (watchdog.stdin instanceof Socket) watchdog.stdin.unref();
     this.watchdog = watchdog;
@@ -120,11 +136,15 @@ export class ServiceProcess {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       if (this.exit) {
-        throw new Error(`${this.spec.name} exited while starting (${describeExit(this.exit)}):\n${this.logTail()}`);
+        throw new Error(
+          `${this.spec.name} exited while starting (${describeExit(this.exit)}):\n${this.logTail()}`,
+        );
       }
       if (await this.probe('/readyz')) return;
       if (Date.now() > deadline) {
-        throw new Error(`${this.spec.name} was not ready within ${timeoutMs} ms:\n${this.logTail()}`);
+        throw new Error(
+          `${this.spec.name} was not ready within ${timeoutMs} ms:\n${this.logTail()}`,
+        );
       }
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -149,7 +169,8 @@ export class ServiceProcess {
     const child = this.child;
     if (!child || this.exit) return this.exit ?? { code: 0, signal: null };
     child.kill(signal);
-    const escalate = signal === 'SIGKILL' ? undefined : setTimeout(() => child.kill('SIGKILL'), graceMs);
+    const escalate =
+      signal === 'SIGKILL' ? undefined : setTimeout(() => child.kill('SIGKILL'), graceMs);
     const exit = await this.exitOf;
     clearTimeout(escalate);
     return exit;
@@ -170,7 +191,8 @@ export class ServiceProcess {
   /** Stops the service and removes its log dir when it owns one. */
   async dispose(): Promise<Exit> {
     const exit = await this.stop();
-    if (this.ownsLogDir && !process.env.CANOPY_KEEP_LOGS) rmSync(this.logDir, { recursive: true, force: true });
+    if (this.ownsLogDir && !process.env.CANOPY_KEEP_LOGS)
+      rmSync(this.logDir, { recursive: true, force: true });
     return exit;
   }
 

@@ -63,7 +63,10 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     };
     const add = async (name: string, app: ServiceApp, env: Record<string, string> = {}) => {
       const port = await getFreePort();
-      const service = new ServiceProcess({ name, app, port, env: { ...common, ...opts.env?.[app], ...env } }, logs.dir);
+      const service = new ServiceProcess(
+        { name, app, port, env: { ...common, ...opts.env?.[app], ...env } },
+        logs.dir,
+      );
       services.push(service);
       service.start();
       return service;
@@ -78,7 +81,16 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     const history = opts.history === false ? undefined : await add('history', 'history');
     const timeout = opts.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS;
     await Promise.all(services.map((s) => s.waitReady(timeout)));
-    return { infra, gateway, blackboard, runners, history, logDir: logs.dir, all: () => [...services], dispose };
+    return {
+      infra,
+      gateway,
+      blackboard,
+      runners,
+      history,
+      logDir: logs.dir,
+      all: () => [...services],
+      dispose,
+    };
   } catch (error) {
     await dispose();
     throw error;

@@ -48,7 +48,11 @@ export async function launchServer(
 }
 
 /** The handle of a launched server, with `extra` fields (the handle's `pid` stays live). */
-export function handleFor<T extends object>(url: string, launch: Launch, extra: T): ServerHandle & T {
+export function handleFor<T extends object>(
+  url: string,
+  launch: Launch,
+  extra: T,
+): ServerHandle & T {
   const { server } = launch;
   const handle: ServerHandle = {
     url,

@@ -18,7 +18,10 @@ export interface StartServiceOptions {
 export const DEFAULT_READY_TIMEOUT_MS = 90_000;
 
 /** One service as a process, started and awaited on `/readyz`. Stop it with `dispose()`. */
-export async function startService(app: ServiceApp, opts: StartServiceOptions): Promise<ServiceProcess> {
+export async function startService(
+  app: ServiceApp,
+  opts: StartServiceOptions,
+): Promise<ServiceProcess> {
   const name = opts.name ?? app;
   const service = new ServiceProcess(
     { name, app, port: opts.port ?? (await getFreePort()), env: opts.env },
