@@ -6,6 +6,7 @@ import { auditTicks, counterProblems, formatTicks, tickProblems } from './suppor
 import type { PhaseReport } from './support/report';
 import { spread } from './support/report';
 import { RestTicker } from './support/rest-ticker';
+import { RestWriter } from './support/rest-writer';
 import { SemaphoreWatch } from './support/semaphore-watch';
 import { historyMeta } from './support/stores';
 import {
@@ -80,10 +81,34 @@ export async function killRunner(run: ChaosRun, report: PhaseReport): Promise<vo
   await run.checkpoint(report);
 }
 
-/** Redis stopped (SIGTERM: the AOF is flushed) and started on the same dir and port. */
+/**
+ * Redis stopped (SIGTERM: the AOF is flushed) and started on the same dir and port, while a client
+ * also writes a global key over REST.
+ */
 export async function restartRedis(run: ChaosRun, report: PhaseReport): Promise<void> {
+  const writer = new RestWriter(run.api, '/blackboard/global/keys/chaos-writes', 100);
+  writer.start();
+  await pollUntil('a first acknowledged write', async () => writer.acknowledged > 0, {
+    timeoutMs: 30_000,
+    intervalMs: 50,
+  });
   const { downAt, backAt } = await run.outage(run.stack.infra.redis);
   report.timings['redis down (stop -> PONG again)'] = backAt - downAt;
+  const acknowledged = writer.acknowledged;
+  report.timings['recovery: redis back -> REST writes acknowledged'] = await pollUntil(
+    'writes acknowledged again',
+    async () => writer.acknowledged > acknowledged,
+    { timeoutMs: RECOVERY_TIMEOUT_MS, intervalMs: 50 },
+  ).then(
+    () => Date.now() - backAt,
+    () => {
+      report.problems.push('no REST blackboard write was acknowledged after Redis came back');
+      return undefined;
+    },
+  );
+  await writer.stop();
+  report.counts['REST blackboard writes by status'] = Object.fromEntries(writer.statuses);
+  report.problems.push(...(await writer.problems()));
   const resumed = await run.firstTicks(run.intervalIds, backAt, RECOVERY_TIMEOUT_MS);
   timingsOf(report, 'recovery: redis back -> first tick', resumed, 'ticked after Redis came back');
   report.timings['recovery: redis back -> all ticking'] = maxOf(resumed);

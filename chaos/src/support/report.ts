@@ -51,7 +51,7 @@ function show(value: number | Spread | undefined | null): string {
 }
 
 /** The measures that go into docs/reliability.md: failover, recoveries, handover, REST answers. */
-const HEADLINE = /^(failover|recovery|history|handover):|^REST answers/;
+const HEADLINE = /^(failover|recovery|history|handover):|^REST /;
 
 /** One line per headline measure, then one verdict per phase. */
 export function formatHeadline(report: RunReport): string {
