@@ -318,8 +318,10 @@ export async function semaphore(run: ChaosRun, report: PhaseReport): Promise<voi
     await victim.kill();
     const deleteAt = Date.now();
     const deleted = await run.api.delete(`/executions/${holder}`);
-    report.counts[`DELETE of ${holder} (holder, its runner ${runnerId} killed) -> status`] =
-      deleted.status;
+    report.counts['DELETE of the holder, its runner killed -> status'] = deleted.status;
+    report.notes.push(
+      `${runnerId} was killed while ${holder} held the slot; ${holder} was deleted then`,
+    );
     report.timings['DELETE without a live owner answered in'] = Date.now() - deleteAt;
     if (deleted.status === 200) run.deleted.add(holder);
     else
