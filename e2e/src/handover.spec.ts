@@ -1,17 +1,9 @@
 import type { TickRecordMessage } from '@canopy/contracts';
-import { Api } from './support/api';
+import { describeExit, GatewayApi, type Stack, waitForShards } from '@canopy/testing';
 import { checkFeed, settledFeed } from './support/checks';
-import { describeExit } from './support/service-process';
-import { runnerId, type Stack, startStack } from './support/stack';
+import { runnerId, startE2eStack } from './support/e2e-stack';
 import { lastTick, NatsTap, storedTicks } from './support/tap';
 import { STEPS_TREE } from './support/trees';
-
-interface RunnerStatus {
-  runnerId: string;
-  members: string[];
-  shards: number[];
-  executions: number;
-}
 
 const SHARDS = 64;
 const INTERVAL_MS = 100;
@@ -22,12 +14,12 @@ const INTERVAL_MS = 100;
  */
 describe('two runners', () => {
   let stack: Stack;
-  let api: Api;
+  let api: GatewayApi;
   let tap: NatsTap;
 
   beforeAll(async () => {
-    stack = await startStack({ runners: 2 });
-    api = new Api(stack.gateway.url);
+    stack = await startE2eStack({ runners: 2 });
+    api = new GatewayApi(stack.gateway.url);
     tap = await NatsTap.connect(stack.infra.nats.url);
     await api.registerTree(STEPS_TREE);
   }, 180_000);
@@ -37,31 +29,8 @@ describe('two runners', () => {
     await stack?.dispose();
   }, 60_000);
 
-  const status = async (i: number): Promise<RunnerStatus | undefined> => {
-    try {
-      const res = await fetch(`${stack.runners[i].url}/status`, { signal: AbortSignal.timeout(2000) });
-      return res.ok ? ((await res.json()) as RunnerStatus) : undefined;
-    } catch {
-      return undefined;
-    }
-  };
-
-  /** Polls (with a deadline) until the runners in `alive` hold every shard between them, each its own. */
-  async function untilShardsSettled(alive: number[], timeoutMs = 30_000): Promise<RunnerStatus[]> {
-    const deadline = Date.now() + timeoutMs;
-    let last: (RunnerStatus | undefined)[] = [];
-    for (;;) {
-      last = await Promise.all(alive.map((i) => status(i)));
-      const held = last.flatMap((s) => s?.shards ?? []);
-      const settled =
-        last.every((s) => s && s.members.length === alive.length && s.shards.length > 0) &&
-        held.length === SHARDS &&
-        new Set(held).size === SHARDS;
-      if (settled) return last as RunnerStatus[];
-      if (Date.now() > deadline) throw new Error(`shards did not settle: ${JSON.stringify(last)}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
+  /** Until the runners at these indexes hold every shard between them, each its own. */
+  const untilShardsSettled = (alive: number[]) => waitForShards(alive.map((i) => stack.runners[i]), SHARDS);
 
   it('split the executions, and the survivor continues those of a runner that got SIGTERM', async () => {
     await untilShardsSettled([0, 1]);

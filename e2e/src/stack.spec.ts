@@ -12,10 +12,9 @@ import {
   Subjects,
 } from '@canopy/contracts';
 import { createLogger } from '@canopy/telemetry';
-import { Api } from './support/api';
+import { GatewayApi, REPO_ROOT, type Stack } from '@canopy/testing';
 import { checkFeed } from './support/checks';
-import { REPO_ROOT } from './support/service-process';
-import { runnerId, type Stack, startStack } from './support/stack';
+import { runnerId, startE2eStack } from './support/e2e-stack';
 import { NatsTap, storedTicks } from './support/tap';
 import { AGENT_TREE, expectedSteps, STEPS_TREE, WAITER_TREE } from './support/trees';
 
@@ -26,13 +25,13 @@ import { AGENT_TREE, expectedSteps, STEPS_TREE, WAITER_TREE } from './support/tr
  */
 describe('stack end to end', () => {
   let stack: Stack;
-  let api: Api;
+  let api: GatewayApi;
   let tap: NatsTap;
   const workers: ActionWorker[] = [];
 
   beforeAll(async () => {
-    stack = await startStack({ runners: 1 });
-    api = new Api(stack.gateway.url);
+    stack = await startE2eStack({ runners: 1 });
+    api = new GatewayApi(stack.gateway.url);
     tap = await NatsTap.connect(stack.infra.nats.url);
   }, 180_000);
 

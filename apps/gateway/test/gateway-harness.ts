@@ -1,23 +1,26 @@
-// The gateway's tests run the real blackboard service next to it (an app importing an app is
-// allowed here only: this is test wiring, not a runtime dependency).
-// eslint-disable-next-line @nx/enforce-module-boundaries
-import {
-  BlackboardConfigSchema,
-  BlackboardModule,
-  blackboardServiceOptions,
-} from '@canopy/blackboard';
-import { createHttpService, loadConfig } from '@canopy/service-kit';
+import { loadConfig } from '@canopy/service-kit';
 import { createLogger } from '@canopy/telemetry';
-import { type NatsHandle, type RedisHandle, startNats, startRedis } from '@canopy/testing';
+import {
+  type NatsHandle,
+  type RedisHandle,
+  type ServiceProcess,
+  startNats,
+  startRedis,
+  startService,
+} from '@canopy/testing';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { GatewayConfigSchema } from '../src/config';
 import { createGateway } from '../src/service';
 
+/** Log level of the services the harness starts as processes (their logs go to temp files). */
+export const SERVICE_LOG_LEVEL = process.env.TEST_LOG_LEVEL ?? 'warn';
+
 export interface Harness {
   nats: NatsHandle;
   redis: RedisHandle;
-  blackboard: NestFastifyApplication;
-  /** Replaceable, so a test can restart the gateway. */
+  /** The real blackboard service, as its own process; `close()` stops it (SIGTERM). */
+  blackboard: ServiceProcess & { close(): Promise<void> };
+  /** The gateway under test, in this process. Replaceable, so a test can restart the gateway. */
   gateway: NestFastifyApplication;
   dispose(): Promise<void>;
 }
@@ -25,13 +28,13 @@ export interface Harness {
 /** Real NATS, Redis and blackboard service, no runner: owner and runner routes have nobody to answer. */
 export async function startHarness(gatewayEnv: Record<string, string> = {}): Promise<Harness> {
   const [nats, redis] = await Promise.all([startNats(), startRedis()]);
-  const env = { NATS_URL: nats.url, REDIS_URL: redis.url, PORT: '0', LOG_LEVEL: 'silent' };
-  const blackboard = await createHttpService(
-    BlackboardModule,
-    blackboardServiceOptions(loadConfig(BlackboardConfigSchema, env)),
-  );
+  const env = { NATS_URL: nats.url, REDIS_URL: redis.url };
+  const service = await startService('blackboard', {
+    env: { ...env, LOG_LEVEL: SERVICE_LOG_LEVEL },
+  });
+  const blackboard = Object.assign(service, { close: async () => void (await service.stop()) });
   const gateway = await createGateway(
-    loadConfig(GatewayConfigSchema, { ...env, ...gatewayEnv }),
+    loadConfig(GatewayConfigSchema, { ...env, PORT: '0', LOG_LEVEL: 'silent', ...gatewayEnv }),
     createLogger('gateway-spec', { level: 'silent' }),
   );
   const harness: Harness = {
@@ -41,7 +44,7 @@ export async function startHarness(gatewayEnv: Record<string, string> = {}): Pro
     gateway,
     dispose: async () => {
       await harness.gateway.close();
-      await blackboard.close();
+      await blackboard.dispose();
       await Promise.all([nats.dispose(), redis.dispose()]);
     },
   };

@@ -1,14 +1,11 @@
-// The real history service and tick runner in-process next to the gateway (test wiring only: apps
-// never import apps).
-/* eslint-disable @nx/enforce-module-boundaries */
-import { createHistory, HistoryConfigSchema } from '@canopy/history';
-import { createHttpService, loadConfig } from '@canopy/service-kit';
+import { loadConfig } from '@canopy/service-kit';
 import { createLogger } from '@canopy/telemetry';
-import { RunnerConfigSchema, TickRunnerModule } from '@canopy/tick-runner';
+import { type ServiceProcess, startService } from '@canopy/testing';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { GatewayConfigSchema } from '../src/config';
 import { createGateway } from '../src/service';
-import { type Harness, startHarness } from './gateway-harness';
+import { type Harness, SERVICE_LOG_LEVEL, startHarness } from './gateway-harness';
+import { type RunnerProcess, startRunner } from './in-process-runner';
 
 type InjectOptions = Parameters<NestFastifyApplication['inject']>[0];
 
@@ -22,35 +19,24 @@ const SOURCE = `(tree "steps"
 
 describe('history routes, served by the real history service', () => {
   let harness: Harness;
-  let runner: NestFastifyApplication;
-  let history: NestFastifyApplication | undefined;
+  let runner: RunnerProcess;
+  /** The real history service, as its own process. */
+  let history: ServiceProcess;
 
   beforeAll(async () => {
     harness = await startHarness({ RETRY_AFTER_SECONDS: '3' });
-    const env = {
-      NATS_URL: harness.nats.url,
-      REDIS_URL: harness.redis.url,
-      PORT: '0',
-      LOG_LEVEL: 'silent',
-    };
-    runner = await createHttpService(TickRunnerModule.forRoot(loadConfig(RunnerConfigSchema, env)), {
-      serviceName: 'tick-runner',
-      port: 0,
-      nats: { url: harness.nats.url },
-      redis: { url: harness.redis.url },
-      logger: createLogger('tick-runner', { level: 'silent' }),
+    const urls = { nats: harness.nats.url, redis: harness.redis.url };
+    runner = await startRunner(urls);
+    history = await startService('history', {
+      env: { NATS_URL: urls.nats, REDIS_URL: urls.redis, LOG_LEVEL: SERVICE_LOG_LEVEL },
     });
-    history = await createHistory(
-      loadConfig(HistoryConfigSchema, env),
-      createLogger('history', { level: 'silent' }),
-    );
-  });
+  }, 120_000);
 
   afterAll(async () => {
-    await history?.close();
-    await runner?.close();
+    await history?.dispose();
+    await runner?.stop();
     await harness?.dispose();
-  });
+  }, 60_000);
 
   const request = async (opts: InjectOptions) => {
     const res = await harness.gateway.inject(opts);
@@ -230,8 +216,7 @@ describe('history routes, served by the real history service', () => {
   });
 
   it('answers 503 with Retry-After while no history service runs', async () => {
-    await history?.close();
-    history = undefined;
+    await history.stop();
     const res = await get('/executions/h1-fork/progress');
     expect(res).toMatchObject({ status: 503, body: { error: { code: 'DEPENDENCY_UNAVAILABLE' } } });
     expect(res.headers['retry-after']).toBe('3');

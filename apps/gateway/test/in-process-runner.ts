@@ -1,39 +1,40 @@
-// A real tick runner in-process next to the gateway (test wiring only: apps never import apps).
-// eslint-disable-next-line @nx/enforce-module-boundaries
-import { TickRunner } from '@canopy/tick-runner';
 import { DEFAULT_SHARD_COUNT } from '@canopy/contracts';
-import { createLogger, TracedNats } from '@canopy/telemetry';
-import { jetstream } from '@nats-io/jetstream';
-import { connect } from '@nats-io/transport-node';
-import { Redis } from 'ioredis';
+import { type ServiceProcess, startService, waitForShards } from '@canopy/testing';
+import { SERVICE_LOG_LEVEL } from './gateway-harness';
 
-export interface InProcessRunner {
-  runner: TickRunner;
+export interface RunnerProcess {
+  /** The tick-runner service as its own process (`/status`, `/metrics`, its log). */
+  service: ServiceProcess;
   stop(): Promise<void>;
 }
+/** The name streams.spec.ts imports; the runner is a process now, not in this one. */
+export type InProcessRunner = RunnerProcess;
 
 /**
- * Starts the real tick runner on its own NATS and Redis connections. It holds every shard (it is
- * alone), with the gateway's default SHARD_COUNT so the gateway's command subjects reach it.
+ * Starts the real tick runner as a process and waits until it holds every shard (it is alone),
+ * with the gateway's default SHARD_COUNT so the gateway's command subjects reach it.
  */
 export async function startRunner(
   urls: { nats: string; redis: string },
   runnerId = 'runner-1',
-): Promise<InProcessRunner> {
-  const log = createLogger('tick-runner', { level: 'silent' });
-  const nc = await connect({ servers: urls.nats });
-  const redis = new Redis(urls.redis, { maxRetriesPerRequest: 0 });
-  const runner = new TickRunner(
-    { runnerId, shardCount: DEFAULT_SHARD_COUNT, leaseTtlMs: 3000, actionTimeoutMs: 5000 },
-    { nats: new TracedNats(nc, jetstream(nc), { logger: log }), redis, log },
-  );
-  await runner.start();
-  return {
-    runner,
-    stop: async () => {
-      await runner.stop();
-      await nc.drain();
-      redis.disconnect();
+): Promise<RunnerProcess> {
+  const service = await startService('tick-runner', {
+    name: runnerId,
+    env: {
+      NATS_URL: urls.nats,
+      REDIS_URL: urls.redis,
+      RUNNER_ID: runnerId,
+      SHARD_COUNT: String(DEFAULT_SHARD_COUNT),
+      LEASE_TTL_MS: '3000',
+      ACTION_TIMEOUT_MS: '5000',
+      LOG_LEVEL: SERVICE_LOG_LEVEL,
     },
-  };
+  });
+  try {
+    await waitForShards([service], DEFAULT_SHARD_COUNT);
+  } catch (error) {
+    await service.dispose();
+    throw error;
+  }
+  return { service, stop: async () => void (await service.dispose()) };
 }

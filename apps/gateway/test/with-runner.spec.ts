@@ -1,13 +1,6 @@
-// A real tick runner in-process next to the gateway (test wiring only: apps never import apps).
-// eslint-disable-next-line @nx/enforce-module-boundaries
-import { TickRunner } from '@canopy/tick-runner';
-import { createLogger, TracedNats } from '@canopy/telemetry';
 import { PNG_SIGNATURE, STATUS_FILL } from '@canopy/viz';
-import { jetstream } from '@nats-io/jetstream';
-import type { NatsConnection } from '@nats-io/nats-core';
-import { connect } from '@nats-io/transport-node';
-import { Redis } from 'ioredis';
 import { type Harness, startHarness } from './gateway-harness';
+import { type RunnerProcess, startRunner } from './in-process-runner';
 import { openSse, openWs, type StreamMessage } from './stream-clients';
 
 const SOURCE = `(tree "patrol"
@@ -28,35 +21,20 @@ const fillOf = (group: string) => /<(?:path|polygon) fill="([^"]+)"/.exec(group)
 describe('pictures and streams with a real tick runner', () => {
   let harness: Harness;
   let base: string;
-  let runnerNats: NatsConnection;
-  let runnerRedis: Redis;
-  let runner: TickRunner;
+  let runner: RunnerProcess;
 
   beforeAll(async () => {
     harness = await startHarness();
-    const log = createLogger('tick-runner', { level: 'silent' });
-    runnerNats = await connect({ servers: harness.nats.url });
-    runnerRedis = new Redis(harness.redis.url, { maxRetriesPerRequest: 0 });
-    runner = new TickRunner(
-      // The gateway's default SHARD_COUNT, so its command subjects reach this runner.
-      { runnerId: 'runner-1', shardCount: 64, leaseTtlMs: 3000, actionTimeoutMs: 5000 },
-      {
-        nats: new TracedNats(runnerNats, jetstream(runnerNats), { logger: log }),
-        redis: runnerRedis,
-        log,
-      },
-    );
-    await runner.start();
+    // A real tick runner as its own process, holding every shard, as `runner-1`.
+    runner = await startRunner({ nats: harness.nats.url, redis: harness.redis.url }, 'runner-1');
     await harness.gateway.listen({ port: 0, host: '127.0.0.1' });
     base = await harness.gateway.getUrl();
-  });
+  }, 120_000);
 
   afterAll(async () => {
     await runner?.stop();
-    await runnerNats?.drain();
-    runnerRedis?.disconnect();
     await harness?.dispose();
-  });
+  }, 60_000);
 
   const call = async (method: 'GET' | 'POST', url: string, payload?: unknown) => {
     const res = await harness.gateway.inject({

@@ -1,6 +1,3 @@
-// The history tests run the real tick runner next to it (the tree registry, and the runner side of
-// forks). An app importing an app is allowed here only: this is test wiring, not a dependency.
-/* eslint-disable @nx/enforce-module-boundaries */
 import {
   Consumers,
   Streams,
@@ -21,10 +18,17 @@ import {
   type Checkpoint,
   type Status,
 } from '@canopy/engine';
-import { createHttpService, loadConfig } from '@canopy/service-kit';
+import { loadConfig } from '@canopy/service-kit';
 import { createLogger, NatsRequestError, TracedNats } from '@canopy/telemetry';
-import { type NatsHandle, type RedisHandle, startNats, startRedis } from '@canopy/testing';
-import { RunnerConfigSchema, TickRunnerModule } from '@canopy/tick-runner';
+import {
+  type NatsHandle,
+  type RedisHandle,
+  type ServiceProcess,
+  startNats,
+  startRedis,
+  startService,
+  waitForShards,
+} from '@canopy/testing';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -32,12 +36,20 @@ import { HistoryConfigSchema } from '../src/config';
 import { createHistory } from '../src/service';
 
 const LOG_LEVEL = (process.env.TEST_LOG_LEVEL ?? 'silent') as 'silent';
+/** The runner process logs to a temp file; `silent` would hide why it failed to start. */
+const SERVICE_LOG_LEVEL = process.env.TEST_LOG_LEVEL ?? 'warn';
+
+/** The runner's SHARD_COUNT (fork.spec.ts addresses owners with it). */
+const RUNNER_SHARDS = 4;
 
 export interface Stack {
   nats: NatsHandle;
   redis: RedisHandle;
-  /** The real tick runner service: tree registry, executions, and CANOPY_TICKS created at start. */
-  runner: NestFastifyApplication;
+  /**
+   * The real tick runner, as its own process: tree registry, executions, and CANOPY_TICKS
+   * (created at its start). It holds all `RUNNER_SHARDS` shards once `startStack` resolves.
+   */
+  runner: ServiceProcess;
   /** A NATS client acting as the gateway or a runner publishing tick records. */
   client: TracedNats;
   env: Record<string, string>;
@@ -51,18 +63,23 @@ export async function startStack(opts: { appendonly?: boolean } = {}): Promise<S
     startRedis({ appendonly: opts.appendonly }),
   ]);
   const env = { NATS_URL: nats.url, REDIS_URL: redis.url, PORT: '0', LOG_LEVEL };
-  const runner = await createHttpService(
-    TickRunnerModule.forRoot(
-      loadConfig(RunnerConfigSchema, { ...env, SHARD_COUNT: '4', RUNNER_ID: 'runner-a' }),
-    ),
-    {
-      serviceName: 'tick-runner',
-      port: 0,
-      nats: { url: nats.url },
-      redis: { url: redis.url },
-      logger: createLogger('tick-runner', { level: LOG_LEVEL }),
+  const runner = await startService('tick-runner', {
+    name: 'runner-a',
+    env: {
+      NATS_URL: nats.url,
+      REDIS_URL: redis.url,
+      SHARD_COUNT: String(RUNNER_SHARDS),
+      RUNNER_ID: 'runner-a',
+      LOG_LEVEL: SERVICE_LOG_LEVEL,
     },
-  );
+  });
+  try {
+    await waitForShards([runner], RUNNER_SHARDS);
+  } catch (error) {
+    await runner.dispose();
+    await Promise.all([nats.dispose(), redis.dispose()]);
+    throw error;
+  }
   const nc = await connect({ servers: nats.url });
   const client = new TracedNats(nc, jetstream(nc), {
     logger: createLogger('history-spec-client', { level: LOG_LEVEL }),
@@ -75,7 +92,7 @@ export async function startStack(opts: { appendonly?: boolean } = {}): Promise<S
     env,
     dispose: async () => {
       await client.drain();
-      await runner.close();
+      await runner.dispose();
       await Promise.all([nats.dispose(), redis.dispose()]);
     },
   };

@@ -3,4 +3,30 @@ export { startRedis, type RedisHandle, type RedisServerOptions } from './lib/red
 export { startTestInfra, type TestInfra } from './lib/test-infra';
 export type { ServerHandle } from './lib/start-server';
 export { getFreePort } from './lib/free-port';
+export { pollUntil, type PollOptions } from './lib/poll';
+export { makeLogDir } from './lib/temp-dir';
 export { RecordingSpanExporter } from './lib/recording-span-exporter';
+export { OtlpTraceReceiver, type ReceivedSpan, type ReceivedSpanKind } from './lib/otlp-receiver';
+export {
+  describeExit,
+  REPO_ROOT,
+  ServiceProcess,
+  type Exit,
+  type ServiceApp,
+  type ServiceSpec,
+} from './lib/service-process';
+export {
+  DEFAULT_READY_TIMEOUT_MS,
+  startService,
+  type StartServiceOptions,
+} from './lib/start-service';
+export { startStack, type Stack, type StackOptions } from './lib/stack';
+export { runnerStatus, waitForShards, type RunnerStatus } from './lib/runner-status';
+export { GatewayApi, type ApiResponse } from './lib/gateway-api';
+export {
+  histogramDelta,
+  histogramQuantile,
+  parseMetrics,
+  type HistogramDelta,
+  type MetricSamples,
+} from './lib/prometheus';

@@ -51,13 +51,18 @@ describe(startRedis.name, () => {
     expect(await withClient(sut.url, (redis) => redis.get('volatile'))).toBeNull();
   });
 
-  it('refuses connections after stop and serves the same port after restart', async () => {
+  it('refuses connections after stop and serves the same port after restart, from a new process', async () => {
     const sut = await start(false);
+    const firstPid = sut.pid;
+    expect(firstPid).toEqual(expect.any(Number));
     await sut.stop();
     expect(await connectionRefused(sut.port)).toBe(true);
+    expect(sut.pid).toBeUndefined();
 
     await sut.restart();
     expect(await withClient(sut.url, (redis) => redis.ping())).toBe('PONG');
+    expect(sut.pid).toEqual(expect.any(Number));
+    expect(sut.pid).not.toBe(firstPid);
   });
 });
 

@@ -28,5 +28,5 @@ export async function startNats(opts: NatsServerOptions = {}): Promise<NatsHandl
     isReady: () => httpOk(monitorPort, '/healthz'),
     startTimeoutMs: opts.startTimeoutMs ?? 10_000,
   }));
-  return { ...handleFor(`nats://127.0.0.1:${launch.port}`, launch), dataDir: launch.dir };
+  return handleFor(`nats://127.0.0.1:${launch.port}`, launch, { dataDir: launch.dir });
 }

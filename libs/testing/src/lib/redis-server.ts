@@ -36,5 +36,5 @@ export async function startRedis(opts: RedisServerOptions = {}): Promise<RedisHa
     isReady: () => redisPong(port),
     startTimeoutMs: opts.startTimeoutMs ?? 10_000,
   }));
-  return { ...handleFor(`redis://127.0.0.1:${launch.port}`, launch), dir: launch.dir };
+  return handleFor(`redis://127.0.0.1:${launch.port}`, launch, { dir: launch.dir });
 }

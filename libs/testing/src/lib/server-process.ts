@@ -47,6 +47,10 @@ export class ServerProcess {
     return join(this.spec.dir, 'server.log');
   }
 
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   get running(): boolean {
     return this.child !== undefined;
   }

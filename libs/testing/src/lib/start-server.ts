@@ -5,6 +5,8 @@ import { makeTempDir } from './temp-dir';
 export interface ServerHandle {
   readonly url: string;
   readonly port: number;
+  /** The server process while it runs (e.g. to sample its memory). */
+  readonly pid: number | undefined;
   /** Stops the server. Its data stays, so `restart()` brings it back as it was. */
   stop(): Promise<void>;
   /** Starts the server again on the same port with the same data, stopping it first if running. */
@@ -45,11 +47,19 @@ export async function launchServer(
   }
 }
 
-export function handleFor(url: string, launch: Launch): ServerHandle {
+/** The handle of a launched server, with `extra` fields (the handle's `pid` stays live). */
+export function handleFor<T extends object>(
+  url: string,
+  launch: Launch,
+  extra: T,
+): ServerHandle & T {
   const { server } = launch;
-  return {
+  const handle: ServerHandle = {
     url,
     port: launch.port,
+    get pid() {
+      return server.pid;
+    },
     stop: () => server.stop(),
     restart: async () => {
       await server.stop();
@@ -57,4 +67,5 @@ export function handleFor(url: string, launch: Launch): ServerHandle {
     },
     dispose: () => server.dispose(),
   };
+  return Object.assign(handle, extra);
 }

@@ -8,13 +8,18 @@ export interface ApiResponse<T = unknown> {
 }
 
 /** The gateway over real HTTP (fetch), nothing else. */
-export class Api {
+export class GatewayApi {
   constructor(
     readonly baseUrl: string,
     private readonly timeoutMs = 30_000,
   ) {}
 
-  async request<T = unknown>(method: string, path: string, body?: unknown, raw?: string): Promise<ApiResponse<T>> {
+  async request<T = unknown>(
+    method: string,
+    path: string,
+    body?: unknown,
+    raw?: string,
+  ): Promise<ApiResponse<T>> {
     const payload = raw ?? (body === undefined ? undefined : JSON.stringify(body));
     const res = await fetch(`${this.baseUrl}${path}`, {
       method,
@@ -23,7 +28,11 @@ export class Api {
       signal: AbortSignal.timeout(this.timeoutMs),
     });
     const text = await res.text();
-    return { status: res.status, headers: res.headers, body: (text ? JSON.parse(text) : undefined) as T };
+    return {
+      status: res.status,
+      headers: res.headers,
+      body: (text ? JSON.parse(text) : undefined) as T,
+    };
   }
 
   get<T = unknown>(path: string) {
@@ -36,6 +45,10 @@ export class Api {
 
   put<T = unknown>(path: string, body?: unknown) {
     return this.request<T>('PUT', path, body);
+  }
+
+  delete<T = unknown>(path: string) {
+    return this.request<T>('DELETE', path);
   }
 
   /** Expects `status`; otherwise fails with the whole response, which says why. */
@@ -60,6 +73,11 @@ export class Api {
   }
 
   tick(id: string, count?: number): Promise<TickResponse> {
-    return this.ok(this.post<TickResponse>(`/executions/${id}/tick`, count === undefined ? undefined : { count }));
+    return this.ok(
+      this.post<TickResponse>(
+        `/executions/${id}/tick`,
+        count === undefined ? undefined : { count },
+      ),
+    );
   }
 }
