@@ -1,5 +1,10 @@
-import { startTestInfra, type TestInfra } from '@canopy/testing';
-import { exitWithin, type SpawnedService, spawnService } from './spawned-service';
+import {
+  exitWithin,
+  type SpawnedService,
+  spawnService,
+  startTestInfra,
+  type TestInfra,
+} from '@canopy/testing';
 
 const SHUTDOWN_TIMEOUT_MS = 3000;
 /** Process start-up and exit around the deadline; generous, the bound under test is the deadline. */

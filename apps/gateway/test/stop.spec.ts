@@ -1,5 +1,10 @@
-import { type NatsHandle, startNats } from '@canopy/testing';
-import { exitWithin, type SpawnedService, spawnService } from './spawned-service';
+import {
+  exitWithin,
+  type NatsHandle,
+  type SpawnedService,
+  spawnService,
+  startNats,
+} from '@canopy/testing';
 
 const SHUTDOWN_TIMEOUT_MS = 3000;
 /** Process start-up and exit around the deadline; generous, the bound under test is the deadline. */

@@ -1,5 +1,5 @@
 import { Consumers, RedisKeys, Streams, Subjects } from '@canopy/contracts';
-import { startTestInfra, type TestInfra } from '@canopy/testing';
+import { type SpawnedService, spawnService, startTestInfra, type TestInfra } from '@canopy/testing';
 import {
   AckPolicy,
   DeliverPolicy,
@@ -11,7 +11,6 @@ import {
 import type { NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import Redis from 'ioredis';
-import { type SpawnedService, spawnService } from './spawned-service';
 import { addTicksStream, publishRecords, recordsOf } from './tick-records';
 
 const NANOS_PER_MS = 1_000_000;

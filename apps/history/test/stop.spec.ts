@@ -1,7 +1,12 @@
-import { startTestInfra, type TestInfra } from '@canopy/testing';
+import {
+  exitWithin,
+  type SpawnedService,
+  spawnService,
+  startTestInfra,
+  type TestInfra,
+} from '@canopy/testing';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
-import { exitWithin, type SpawnedService, spawnService } from './spawned-service';
 import { addTicksStream } from './tick-records';
 
 const SHUTDOWN_TIMEOUT_MS = 3000;

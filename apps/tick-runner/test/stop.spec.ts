@@ -1,5 +1,10 @@
-import { startTestInfra, type TestInfra } from '@canopy/testing';
-import { exitWithin, type SpawnedService, spawnService } from './spawned-service';
+import {
+  exitWithin,
+  type SpawnedService,
+  spawnService,
+  startTestInfra,
+  type TestInfra,
+} from '@canopy/testing';
 
 const SHUTDOWN_TIMEOUT_MS = 3000;
 /** Process start-up and exit around the deadline; generous, the bound under test is the deadline. */
@@ -28,7 +33,10 @@ describe('the tick-runner process, stopped while NATS and Redis are down', () =>
       SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
     });
     await runner.line((l) => l.msg === 'tick-runner listening');
-    const lost = [runner.line((l) => l.msg === 'NATS disconnected'), runner.line((l) => l.msg === 'Redis connection lost')];
+    const lost = [
+      runner.line((l) => l.msg === 'NATS disconnected'),
+      runner.line((l) => l.msg === 'Redis connection lost'),
+    ];
     await Promise.all([infra.nats.stop(), infra.redis.stop()]);
     await Promise.all(lost);
 

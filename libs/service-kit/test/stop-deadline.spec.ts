@@ -1,5 +1,11 @@
-import { startTestInfra, type TestInfra } from '@canopy/testing';
-import { exitWithin, type LogLine, type SpawnedService, spawnService } from './spawned-service';
+import {
+  exitWithin,
+  type LogLine,
+  type SpawnedService,
+  spawnService,
+  startTestInfra,
+  type TestInfra,
+} from '@canopy/testing';
 
 const FIXTURE = 'libs/service-kit/test/fixtures/stopping-service.ts';
 /** Process start-up and exit around the deadline; generous, the bound under test is the deadline. */

@@ -30,3 +30,4 @@ export {
   type HistogramDelta,
   type MetricSamples,
 } from './lib/prometheus';
+export { exitWithin, spawnService, type LogLine, type SpawnedService } from './lib/spawned-service';

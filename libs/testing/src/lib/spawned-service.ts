@@ -1,17 +1,13 @@
-// A minimal copy of e2e's ServiceProcess (spawn a service's main.ts, read its JSON log lines): to be
-// replaced by the shared one once it moves into libs/testing.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
+import { type Exit, REPO_ROOT } from './service-process';
 
-const REPO_ROOT = resolve(__dirname, '..', '..', '..');
-
+/**
+ * A process started from any entry file whose JSON log lines a test reads as they come (where
+ * ServiceProcess, for the stack's services, waits on /readyz and keeps logs in a file): stop
+ * deadlines, boot failures, fixtures.
+ */
 export type LogLine = Record<string, unknown> & { msg?: string };
-
-export interface Exit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-}
 
 export interface SpawnedService {
   readonly child: ChildProcess;
