@@ -61,6 +61,8 @@ export class RunnerMetrics {
   readonly lag = new Histogram('canopy_runner_tick_lag_ms', LAG_BUCKETS_MS);
   /** One slot's commit: the Redis pipelines of every tick in it. */
   private readonly commit = new Histogram('canopy_runner_slot_commit_ms', IO_BUCKETS_MS);
+  /** One record's delivery: from its commit to the stream's ack (resends included). */
+  private readonly delivery = new Histogram('canopy_runner_delivery_ms', IO_BUCKETS_MS);
 
   observeTick(durationMs: number): void {
     this.ticks++;
@@ -69,6 +71,10 @@ export class RunnerMetrics {
 
   observeLag(lagMs: number): void {
     this.lag.observe(lagMs);
+  }
+
+  observeDelivery(ms: number): void {
+    this.delivery.observe(ms);
   }
 
   observeSlot(ticks: number, commitMs: number): void {
@@ -107,6 +113,7 @@ export class RunnerMetrics {
       ...this.duration.render(),
       ...this.lag.render(),
       ...this.commit.render(),
+      ...this.delivery.render(),
     ];
     return `${lines.join('\n')}\n`;
   }

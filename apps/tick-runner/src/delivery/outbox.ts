@@ -38,6 +38,8 @@ interface Entry {
    */
   replayed: boolean;
   stored: boolean;
+  /** When it entered the outbox (performance.now()), for the delivery histogram. */
+  since: number;
   delivered?: { promise: Promise<void>; resolve(): void; reject(error: unknown): void };
 }
 
@@ -129,7 +131,7 @@ export class Outbox {
    * `seq` as the first event number and returns the next one.
    */
   add(execId: string, tick: number, record: string | Uint8Array, headers: MsgHdrs, then: (seq: number) => number): Promise<void> {
-    const entry: Entry = { tick, record, headers, then, replayed: false, stored: false };
+    const entry: Entry = { tick, record, headers, then, replayed: false, stored: false, since: performance.now() };
     let resolve!: () => void;
     let reject!: (error: unknown) => void;
     const promise = new Promise<void>((res, rej) => {
@@ -143,7 +145,7 @@ export class Outbox {
 
   /** Events outside a tick (lifecycle changes): published after everything queued before them. */
   addEvents(execId: string, tick: number, publish: (seq: number) => number): void {
-    this.push(execId, { tick, then: publish, replayed: false, stored: true });
+    this.push(execId, { tick, then: publish, replayed: false, stored: true, since: 0 });
   }
 
   /**
@@ -154,7 +156,7 @@ export class Outbox {
     const q = this.queue(execId);
     for (const { tick, record, then } of records) {
       if (tick <= q.ackedThrough || q.entries.some((e) => e.record !== undefined && e.tick === tick)) continue;
-      this.push(execId, { tick, record, then, replayed: true, stored: false });
+      this.push(execId, { tick, record, then, replayed: true, stored: false, since: performance.now() });
     }
   }
 
@@ -286,6 +288,7 @@ export class Outbox {
     if (this.closed) return;
     this.retryDelay = RETRY_MIN_MS;
     entry.stored = !ack.duplicate;
+    this.deps.metrics.observeDelivery(performance.now() - entry.since);
     q.entries.shift();
     q.ackedThrough = Math.max(q.ackedThrough, entry.tick);
     this.emit(execId, q, entry);
