@@ -110,10 +110,16 @@ export class TickRunner {
     this.shards = new ShardManager(new Membership(redis, options.runnerId, options.leaseTtlMs), leases, this.host, {
       shardCount: options.shardCount,
       leaseTtlMs: options.leaseTtlMs,
-      onMembers: (members) => log.info({ members }, 'runner membership'),
+      onMembers: (members, gone) => {
+        log.info({ members }, 'runner membership');
+        // A runner that went may have committed shared writes it never announced.
+        if (gone.length > 0) cache.markAllStale();
+      },
       onLeaseChange: () => this.metrics.leaseChanges++,
       onError: (error, during) => log.error({ err: error, during }, 'ownership error'),
     });
+    // Announcements of shared writes are core NATS messages: a NATS restart may have lost some.
+    nats.onReconnect(() => cache.markAllStale());
     const commands = new ExecutionCommands(this.host, committer, this.outbox, publisher);
     this.host.attach(this.shards, (shard) => subscribeCommands(nats, commands, options.shardCount, shard));
     this.registry = new TreeRegistry(trees);

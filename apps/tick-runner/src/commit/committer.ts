@@ -40,8 +40,8 @@ export interface TickCommit {
 }
 
 /**
- * What became of a commit. `retry` says when the execution can try again: `now` (its memory was
- * behind or a semaphore moved: rebuild from Redis and tick again), `later` (Redis is away), or
+ * What became of a commit. `retry` says when the execution can try again: `now` (a semaphore
+ * moved: rebuild from Redis and tick again), `later` (Redis is away, or memory was behind it), or
  * `never` (the shard or the execution is gone from this runner).
  */
 export type Settled =
@@ -180,9 +180,11 @@ export class Committer {
         this.host.executionGone(exec);
         return { ok: false, retry: 'never', error: new AppError('EXECUTION_NOT_FOUND', `execution ${exec.id} was deleted`) };
       case 'stale':
+        // Redis is ahead of this runner's memory (normally impossible: meta and checkpoint are
+        // committed together); rebuild from Redis, a second later so a mismatch cannot spin.
         exec.needsReload = true;
         this.log.warn({ execId: exec.id, stored: outcome.storedTick }, 'stale commit: Redis is ahead of this runner; reloading');
-        return { ok: false, retry: 'now', error: new AppError('INTERNAL', 'the tick was not newer than the stored one') };
+        return { ok: false, retry: 'later', error: new AppError('INTERNAL', 'the tick was not newer than the stored one') };
       case 'conflict':
         exec.needsReload = true;
         this.metrics.semaphoreConflicts++;

@@ -64,4 +64,41 @@ describe(ScopeCache.name, () => {
     sut.release('global');
     expect(sut.isCached('global')).toBe(false);
   });
+
+  it('a stale scope is read again by refresh, and a change arriving during the read is kept', async () => {
+    let redis = data({ k: [1, 1] });
+    let finishRead: (() => void) | undefined;
+    const sut = new ScopeCache(
+      () =>
+        new Promise<ScopeData>((resolve) => {
+          const snapshot = redis;
+          if (finishRead === undefined) resolve(snapshot);
+          else finishRead = () => resolve(snapshot);
+        }),
+    );
+    await sut.acquire('global');
+    sut.writeLocal('global', 'k', 'never committed');
+    sut.markStale('global');
+    expect(sut.isStale('global')).toBe(true);
+
+    redis = data({ k: [2, 2] });
+    finishRead = () => undefined;
+    const refreshed = sut.refresh(['global', 'team:other']);
+    // Newer than what the read returns: must survive it.
+    sut.apply({ scope: 'global', key: 'k', value: 3, version: 3 });
+    finishRead();
+    await refreshed;
+    expect(sut.isStale('global')).toBe(false);
+    expect(sut.get('global', 'k')).toBe(3);
+    expect(sut.version('global', 'k')).toBe(3);
+  });
+
+  it('markAllStale marks every cached scope, and acquire says whether a scope was cached', async () => {
+    const sut = new ScopeCache(async () => data({}));
+    expect(await sut.acquire('global')).toBe(false);
+    expect(await sut.acquire('global')).toBe(true);
+    await sut.acquire('team:t');
+    sut.markAllStale();
+    expect([sut.isStale('global'), sut.isStale('team:t')]).toEqual([true, true]);
+  });
 });

@@ -52,16 +52,17 @@ export class ScopeCache {
     return this.scopes.has(scope);
   }
 
-  /** Takes a reference on `scope`, loading it from Redis on first use. */
-  async acquire(scope: string): Promise<void> {
+  /** Takes a reference on `scope`, loading it from Redis on first use; true when it was cached already. */
+  async acquire(scope: string): Promise<boolean> {
     const cached = this.scopes.get(scope);
     if (cached) {
       cached.refs++;
-      return;
+      return true;
     }
     await (this.loading.get(scope)?.promise ?? this.read(scope));
     const loaded = this.scopes.get(scope);
     if (loaded) loaded.refs++;
+    return false;
   }
 
   /** Drops a reference; the scope leaves the cache with its last user. */
@@ -78,6 +79,14 @@ export class ScopeCache {
   /** The scope may hold values Redis does not have (a refused or failed commit wrote them). */
   markStale(scope: string): void {
     if (this.scopes.has(scope)) this.stale.add(scope);
+  }
+
+  /**
+   * Every cached scope may have missed changes: announcements on core NATS are lost when NATS
+   * restarts, and a runner that dies between a commit and its announcement never sends it.
+   */
+  markAllStale(): void {
+    for (const scope of this.scopes.keys()) this.stale.add(scope);
   }
 
   isStale(scope: string): boolean {

@@ -15,8 +15,8 @@ export interface ShardListener {
 export interface ShardManagerOptions {
   shardCount: number;
   leaseTtlMs: number;
-  /** Called when the live membership changes (announcements, metrics). */
-  onMembers?: (members: string[]) => void;
+  /** Called when the live membership changes, with the members that are gone (announcements, metrics). */
+  onMembers?: (members: string[], gone: string[]) => void;
   /** A lease was taken or given up (metrics). */
   onLeaseChange?: (shard: number, held: boolean) => void;
   onError?: (error: unknown, during: string) => void;
@@ -121,8 +121,9 @@ export class ShardManager {
   private async heartbeat(): Promise<void> {
     const { members, nextExpiryMs } = await this.membership.heartbeat();
     const changed = members.join(',') !== this.members.join(',');
+    const gone = this.members.filter((m) => !members.includes(m));
     this.members = members;
-    if (changed) this.options.onMembers?.(members);
+    if (changed) this.options.onMembers?.(members, gone);
     // A peer that stops renewing expires then: look again right after, and take its shards.
     clearTimeout(this.expiryTimer);
     if (Number.isFinite(nextExpiryMs) && !this.stopped) {

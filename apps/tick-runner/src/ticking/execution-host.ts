@@ -163,7 +163,8 @@ export class ExecutionHost implements ShardListener, CommitHost {
     const acquired: string[] = [];
     try {
       for (const scope of scopeList(scopes)) {
-        await this.deps.cache.acquire(scope);
+        // Cached already: it may lack what the previous owner committed and never announced.
+        if (await this.deps.cache.acquire(scope)) this.deps.cache.markStale(scope);
         acquired.push(scope);
       }
       const view = new ScopeView(this.deps.cache, scopes);
