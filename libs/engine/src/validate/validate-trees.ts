@@ -1,0 +1,293 @@
+import type { ExprJson, NodeJson, TreeDocument } from '../model/json';
+import { quantity } from './describe';
+import { jsonPointer, type TreeIssue, type TreeIssueCode } from './issue';
+import { NodeChecker } from './node-checker';
+import { prefixedIdCollisions } from './prefixed-ids';
+import { FUNCTION_ARITY, FUNCTION_NAMES, RULE_BY_TYPE, type NodeRule } from './rules';
+import { suggest } from './suggest';
+
+export interface ValidateOptions {
+  /** Trees of other documents that `(subtree "name")` may reference. */
+  knownTrees?: readonly string[];
+  /** Do not report references to trees that are neither in the document nor known. */
+  lenientSubtrees?: boolean;
+  /** Placeholders for parts that could not be read; skipped, their errors are already reported. */
+  broken?: WeakSet<object>;
+  /** How to name another place of the document in a message (default: its JSON pointer). */
+  where?: (path: string) => string;
+}
+
+/**
+ * Every problem of a canonical tree document (already of the TreeDocument shape), each at its
+ * JSON pointer: the node rules of the catalogue, expressions, ids, tree names and subtree
+ * references. A document without issues builds (given the trees named in `knownTrees`).
+ */
+export function validateTrees(document: TreeDocument, options: ValidateOptions = {}): TreeIssue[] {
+  return new TreeValidator(options).run(document);
+}
+
+const PATH_LIKE_ID = /^[0-9]+(\.[0-9]+)*$/;
+const NO_CHILDREN: readonly NodeJson[] = [];
+
+interface SubtreeRef {
+  from: number;
+  name: string;
+  path: string;
+}
+
+class TreeValidator extends NodeChecker {
+  protected readonly strict = true;
+  private readonly issues: TreeIssue[] = [];
+  private readonly refs: SubtreeRef[] = [];
+  private ids = new Map<string, string>();
+  /** An explicit id contains '/': only then can ids of subtree instances collide. */
+  private slashIds = false;
+  private treeName = '';
+  private treeIndex = 0;
+  private readonly where: (path: string) => string;
+
+  constructor(private readonly options: ValidateOptions) {
+    super();
+    this.where = options.where ?? ((path) => path);
+  }
+
+  run(document: TreeDocument): TreeIssue[] {
+    const local = new Map<string, number>();
+    let mainPath: string | undefined;
+    document.trees.forEach((tree, index) => {
+      const path = jsonPointer('/trees', index);
+      if (!this.isBroken(tree)) {
+        const namePath = `${path}/name`;
+        const first = local.get(tree.name);
+        if (tree.name === '') {
+          this.issueAt('BAD_TREE', 'tree name must not be empty', namePath);
+        } else if (first !== undefined) {
+          const at = this.where(jsonPointer('/trees', first));
+          const message = `duplicate tree name '${tree.name}' (first defined at ${at})`;
+          this.issueAt('DUPLICATE_TREE', message, namePath);
+        } else {
+          local.set(tree.name, index);
+        }
+      }
+      if (tree.main === true) {
+        if (mainPath === undefined) mainPath = path;
+        else {
+          const message = `only one tree may be :main true (another one is at ${this.where(mainPath)})`;
+          this.issueAt('MULTIPLE_MAIN', message, `${path}/main`);
+        }
+      }
+      this.ids = new Map();
+      this.treeName = tree.name;
+      this.treeIndex = index;
+      this.depth = 0;
+      this.enter('trees', index);
+      this.enter('root');
+      this.node(tree.root, undefined);
+    });
+    this.depth = 0;
+    if (!this.options.lenientSubtrees) this.checkSubtrees(local);
+    this.checkRecursion(document, local);
+    if (this.slashIds) this.checkPrefixedIds(document, local);
+    return this.issues;
+  }
+
+  /** The pointer of the current value, with up to two more segments. */
+  private path(a?: string | number, b?: string | number): string {
+    let path = '';
+    for (let i = 0; i < this.depth; i++) path = jsonPointer(path, this.segments[i]);
+    if (a !== undefined) path = jsonPointer(path, a);
+    if (b !== undefined) path = jsonPointer(path, b);
+    return path;
+  }
+
+  private node(node: NodeJson, parent: NodeRule | undefined): void {
+    if (this.isBroken(node)) return;
+    const rule = RULE_BY_TYPE.get(node.type);
+    const children = node.children ?? NO_CHILDREN;
+    if (!rule) {
+      // Without a rule the kinds of its arguments are unknown; checking them would only add noise.
+      this.unknownNode(node.type);
+    } else {
+      if (parent !== undefined) this.childType(parent, node);
+      this.checkNode(node, rule, parent);
+      const name = node.args?.[0];
+      if (rule.type === 'subtree' && typeof name === 'string')
+        this.refs.push({ from: this.treeIndex, name, path: this.path('args', 0) });
+    }
+    this.identity(node);
+    for (let i = 0; i < children.length; i++) {
+      const depth = this.enter('children', i);
+      this.node(children[i], rule);
+      this.depth = depth;
+    }
+  }
+
+  private identity(node: NodeJson): void {
+    if (node.id === undefined) return;
+    if (node.id === '') {
+      this.issue('BAD_ARGUMENT', ':id must not be empty', undefined, 'id');
+    } else if (PATH_LIKE_ID.test(node.id)) {
+      // Implicit ids are child-index paths; an explicit one of that shape could collide.
+      const message = `:id '${node.id}' looks like a path id (such as "0.2"); choose a name`;
+      this.issue('BAD_ARGUMENT', message, undefined, 'id');
+    } else {
+      if (!this.slashIds && node.id.includes('/')) this.slashIds = true;
+      const first = this.ids.get(node.id);
+      if (first !== undefined) {
+        const message = `duplicate id '${node.id}' in tree '${this.treeName}' (first used at ${this.where(first)})`;
+        this.issue('DUPLICATE_ID', message, undefined, 'id');
+      } else {
+        this.ids.set(node.id, this.path());
+      }
+    }
+  }
+
+  protected expr(expr: ExprJson): void {
+    if (expr === null || typeof expr !== 'object' || this.isBroken(expr)) return;
+    if ('$' in expr) {
+      this.key(expr.$, true);
+    } else if ('sym' in expr) {
+      this.issue(
+        'BAD_EXPRESSION',
+        `unexpected symbol '${expr.sym}' in an expression (write $${expr.sym} to read a key or "${expr.sym}" for a string)`,
+      );
+    } else if ('list' in expr) {
+      const list = expr.list;
+      for (let i = 0; i < list.length; i++) {
+        const depth = this.enter('list', i);
+        this.expr(list[i]);
+        this.depth = depth;
+      }
+    } else if ('map' in expr) {
+      for (const key of Object.keys(expr.map)) {
+        const depth = this.enter('map', key);
+        this.expr(expr.map[key]);
+        this.depth = depth;
+      }
+    } else if ('call' in expr) {
+      this.call(expr.call, expr.args);
+    }
+  }
+
+  private call(name: string, args: readonly ExprJson[]): void {
+    const arity = FUNCTION_ARITY.get(name);
+    if (!arity) {
+      let hint: string | undefined;
+      if (RULE_BY_TYPE.has(name)) hint = `'${name}' is a node, not an expression`;
+      else {
+        const near = suggest(name, FUNCTION_NAMES);
+        if (near) hint = `did you mean '${near}'?`;
+      }
+      this.issue('UNKNOWN_FUNCTION', `unknown function '${name}'`, hint);
+    } else if (args.length < arity.min || args.length > arity.max) {
+      const message = `'${name}' expects ${quantity(arity.min, arity.max, 'argument', 'arguments')}, found ${args.length}`;
+      this.issue('EXPR_ARITY', message);
+    } else if (name === 'get' && typeof args[0] === 'string') {
+      // The engine parses a literal key when it builds the tree.
+      const key = args[0];
+      if (key !== '') this.key(key, false, 'args', 0);
+      else this.issue('BAD_KEY', `expected a non-empty key for 'get'`, undefined, 'args', 0);
+    }
+    for (let i = 0; i < args.length; i++) {
+      const depth = this.enter('args', i);
+      this.expr(args[i]);
+      this.depth = depth;
+    }
+  }
+
+  private checkSubtrees(local: ReadonlyMap<string, number>): void {
+    const known = new Set(this.options.knownTrees);
+    for (const ref of this.refs) {
+      if (local.has(ref.name) || known.has(ref.name)) continue;
+      const near = suggest(ref.name, [...local.keys(), ...known]);
+      const hint = near ? `did you mean '${near}'?` : undefined;
+      this.issueAt('UNKNOWN_SUBTREE', `unknown subtree '${ref.name}'`, ref.path, hint);
+    }
+  }
+
+  /** Depth-first over the document's own trees; a reference back into the current path is a cycle. */
+  private checkRecursion(document: TreeDocument, local: ReadonlyMap<string, number>): void {
+    const outgoing = document.trees.map(() => [] as SubtreeRef[]);
+    for (const ref of this.refs) {
+      if (local.has(ref.name)) outgoing[ref.from].push(ref);
+    }
+    const state = document.trees.map(() => 'new' as 'new' | 'active' | 'done');
+    for (let start = 0; start < document.trees.length; start++) {
+      if (state[start] !== 'new') continue;
+      const stack: { tree: number; next: number }[] = [{ tree: start, next: 0 }];
+      state[start] = 'active';
+      while (stack.length) {
+        const top = stack[stack.length - 1];
+        const ref = outgoing[top.tree][top.next++];
+        if (!ref) {
+          state[top.tree] = 'done';
+          stack.pop();
+          continue;
+        }
+        const target = local.get(ref.name) as number;
+        if (state[target] === 'active') {
+          const from = stack.findIndex((frame) => frame.tree === target);
+          const cycle = [
+            ...stack.slice(from).map((frame) => document.trees[frame.tree].name),
+            ref.name,
+          ];
+          const message = `recursive subtree: ${cycle.map((name) => `'${name}'`).join(' -> ')}`;
+          this.issueAt('RECURSIVE_SUBTREE', message, ref.path);
+        } else if (state[target] === 'new') {
+          state[target] = 'active';
+          stack.push({ tree: target, next: 0 });
+        }
+      }
+    }
+  }
+
+  /** Explicit ids that collide once prefixed inside subtree instances (trees of this document only). */
+  private checkPrefixedIds(document: TreeDocument, local: ReadonlyMap<string, number>): void {
+    const outgoing = document.trees.map(() => [] as number[]);
+    let instances = false;
+    for (const ref of this.refs) {
+      const target = local.get(ref.name);
+      if (target !== undefined) {
+        outgoing[ref.from].push(target);
+        instances = true;
+      }
+    }
+    // Without an instance of a tree of this document, ids are those of one tree, checked already.
+    if (!instances) return;
+    const collisions = prefixedIdCollisions(document, local, outgoing, (value) =>
+      this.isBroken(value),
+    );
+    for (const c of collisions) {
+      const message = `duplicate id '${c.id}' when tree '${c.tree}' is built (first used at ${this.where(c.first)}; an :id inside a subtree becomes '<subtree node id>/<id>')`;
+      this.issueAt('DUPLICATE_ID', message, c.path);
+    }
+  }
+
+  protected isBroken(value: unknown): boolean {
+    return typeof value === 'object' && value !== null && !!this.options.broken?.has(value);
+  }
+
+  protected issue(
+    code: TreeIssueCode,
+    message: string,
+    hint?: string,
+    a?: string | number,
+    b?: string | number,
+    atKey?: boolean,
+  ): void {
+    this.issueAt(code, message, this.path(a, b), hint, atKey);
+  }
+
+  private issueAt(
+    code: TreeIssueCode,
+    message: string,
+    path: string,
+    hint?: string,
+    atKey?: boolean,
+  ): void {
+    const issue: TreeIssue = { code, message, path };
+    if (hint !== undefined) issue.hint = hint;
+    if (atKey) issue.atKey = true;
+    this.issues.push(issue);
+  }
+}
