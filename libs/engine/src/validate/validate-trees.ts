@@ -1,3 +1,4 @@
+import { PATH_ID_PATTERN } from '../model/catalog';
 import type { ExprJson, NodeJson, TreeDocument } from '../model/json';
 import { quantity } from './describe';
 import { jsonPointer, type TreeIssue, type TreeIssueCode } from './issue';
@@ -26,7 +27,7 @@ export function validateTrees(document: TreeDocument, options: ValidateOptions =
   return new TreeValidator(options).run(document);
 }
 
-const PATH_LIKE_ID = /^[0-9]+(\.[0-9]+)*$/;
+const PATH_LIKE_ID = new RegExp(PATH_ID_PATTERN);
 const NO_CHILDREN: readonly NodeJson[] = [];
 
 interface SubtreeRef {
