@@ -13,6 +13,16 @@ import {
 } from './rules';
 import { suggest } from './suggest';
 
+/** What a rule reports: `hint` is shown apart; `a`/`b` lead below the current value. */
+export type Problem = [
+  code: TreeIssueCode,
+  message: string,
+  hint?: string,
+  a?: string | number,
+  b?: string | number,
+  atKey?: boolean,
+];
+
 const NO_ARGS: readonly ExprJson[] = [];
 const NO_KWARGS: Readonly<Record<string, ExprJson>> = {};
 
@@ -37,14 +47,7 @@ export abstract class NodeChecker {
   protected depth = 0;
 
   /** One problem, at the current value or up to two segments below it. */
-  protected abstract issue(
-    code: TreeIssueCode,
-    message: string,
-    hint?: string,
-    a?: string | number,
-    b?: string | number,
-    atKey?: boolean,
-  ): void;
+  protected abstract issue(...problem: Problem): void;
 
   /** An expression at the current value (the builder compiles it instead, which checks it). */
   protected abstract expr(value: ExprJson): void;

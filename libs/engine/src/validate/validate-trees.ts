@@ -2,7 +2,7 @@ import { PATH_ID_PATTERN } from '../model/catalog';
 import type { ExprJson, NodeJson, TreeDocument } from '../model/json';
 import { quantity } from './describe';
 import { jsonPointer, type TreeIssue, type TreeIssueCode } from './issue';
-import { NodeChecker } from './node-checker';
+import { NodeChecker, type Problem } from './node-checker';
 import { prefixedIdCollisions } from './prefixed-ids';
 import { FUNCTION_ARITY, FUNCTION_NAMES, RULE_BY_TYPE, type NodeRule } from './rules';
 import { suggest } from './suggest';
@@ -268,14 +268,7 @@ class TreeValidator extends NodeChecker {
     return typeof value === 'object' && value !== null && !!this.options.broken?.has(value);
   }
 
-  protected issue(
-    code: TreeIssueCode,
-    message: string,
-    hint?: string,
-    a?: string | number,
-    b?: string | number,
-    atKey?: boolean,
-  ): void {
+  protected issue(...[code, message, hint, a, b, atKey]: Problem): void {
     this.issueAt(code, message, this.path(a, b), hint, atKey);
   }
 
