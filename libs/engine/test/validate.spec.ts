@@ -49,6 +49,27 @@ describe(validateTrees.name, () => {
     ]);
   });
 
+  it('reads keys as the builder does, also in key reads', () => {
+    const d = doc(
+      n('sequence', cond(v('a//b')), cond(v('')), cond(call('get', 'x/', 0)), cond(v('exec:a/b'))),
+    );
+    expect(validateTrees(d).map((i) => [i.code, i.message, i.path])).toEqual([
+      [
+        'BAD_KEY',
+        "expected a name before and after each '/' in '$a//b'",
+        '/trees/0/root/children/0/args/0',
+      ],
+      ['BAD_KEY', "expected a key after '$'", '/trees/0/root/children/1/args/0'],
+      [
+        'BAD_KEY',
+        "expected a name before and after each '/' in key 'x/'",
+        '/trees/0/root/children/2/args/0/args/0',
+      ],
+    ]);
+    for (let i = 0; i < 3; i++)
+      expect(() => buildTree(doc((d.trees[0].root.children ?? [])[i]))).toThrow(BuildError);
+  });
+
   it('names other places by pointer, or as `where` says', () => {
     const d = doc(n('sequence', n('success', { id: 'x' }), n('failure', { id: 'x' })));
     expect(validateTrees(d).map((i) => i.message)).toEqual([

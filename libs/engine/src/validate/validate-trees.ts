@@ -146,7 +146,10 @@ class TreeValidator extends NodeChecker {
   protected expr(expr: ExprJson): void {
     if (expr === null || typeof expr !== 'object' || this.isBroken(expr)) return;
     if ('$' in expr) {
-      this.key(expr.$, true);
+      const path = expr.$;
+      // A plain name (most reads) is a key as it is: not parsed, which would allocate a KeyRef.
+      if (path === '') this.issue('BAD_KEY', `expected a key after '$'`);
+      else if (path.includes(':') || path.includes('/')) this.key(path, true);
     } else if ('sym' in expr) {
       this.issue(
         'BAD_EXPRESSION',
