@@ -135,10 +135,9 @@ const BUILD_CODES: Readonly<Record<TreeIssueCode, BuildErrorCode>> = {
 };
 
 /**
- * The validator's node rules, as the builder applies them: the first problem fails the build,
- * naming the node. Suggestions are left out of BuildError messages (documents are checked with
- * `validateTrees` before they are stored, which gives them), and expressions are checked by
- * compiling them.
+ * The validator's node rules, as the builder applies them (not strict): the first problem fails
+ * the build, naming the node. Suggestions are left out of BuildError messages (documents are
+ * checked with `validateTrees` before they are stored, which gives them).
  */
 class BuildCheck extends NodeChecker {
   protected readonly strict = false;
@@ -164,14 +163,6 @@ class BuildCheck extends NodeChecker {
 
   protected issue(code: TreeIssueCode, message: string): never {
     throw nodeError(this.frame, this.path, this.json, this.id, BUILD_CODES[code], message);
-  }
-
-  protected expr(): void {
-    // Factories compile every expression (`Def.expr`), which fails the build on a bad one.
-  }
-
-  protected isBroken(): boolean {
-    return false;
   }
 }
 

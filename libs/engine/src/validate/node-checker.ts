@@ -5,6 +5,7 @@ import type { TreeIssueCode } from './issue';
 import {
   COMMON_NAMES,
   FUNCTION_ARITY,
+  FUNCTION_NAMES,
   NODE_TYPES,
   RULE_BY_TYPE,
   SCOPES,
@@ -28,19 +29,21 @@ const NO_KWARGS: Readonly<Record<string, ExprJson>> = {};
 
 /**
  * The rules of one node against its catalogue entry: placement, children, arguments and their
- * kinds, keywords, keys. The document validator (`validateTrees`) and the builder (`buildTree`)
- * both check nodes with these methods; they differ in where a problem goes (a list of issues with
- * JSON pointers, or a thrown BuildError) and in `strict`.
+ * kinds, keywords, keys, expressions. The document validator (`validateTrees`) and the builder
+ * (`buildTree`) both check nodes with these methods; they differ in where a problem goes (a list
+ * of issues with JSON pointers, or a thrown BuildError) and in `strict`. The builder's checks
+ * make no calls that the validator overrides, so that they stay as fast as its own were.
  *
  * Paths: each problem is reported at the value being checked (a stack of JSON pointer segments,
  * joined only when a problem needs it), or at one or two segments below it.
  */
 export abstract class NodeChecker {
   /**
-   * The rules of the canonical form as well (documents that are stored, printed and read back).
-   * The builder leaves them out and builds a little more: keywords as positional arguments,
-   * `:id`/`:name` among an action's named arguments, a semaphore named by its label, a key
-   * prefix that is not a scope (the key then includes it).
+   * The document validator's checks: the rules of the canonical form as well (documents that are
+   * stored, printed and read back), and expressions. The builder leaves them out: it builds a
+   * little more (keywords as positional arguments, `:id`/`:name` among an action's named
+   * arguments, a semaphore named by its label, a key prefix that is not a scope, which the key
+   * then includes), and it compiles every expression, which fails on a bad one.
    */
   protected abstract readonly strict: boolean;
   protected readonly segments: (string | number)[] = [];
@@ -49,11 +52,8 @@ export abstract class NodeChecker {
   /** One problem, at the current value or up to two segments below it. */
   protected abstract issue(...problem: Problem): void;
 
-  /** An expression at the current value (the builder compiles it instead, which checks it). */
-  protected abstract expr(value: ExprJson): void;
-
-  /** A placeholder for a part that could not be read (already reported), not to be checked. */
-  protected abstract isBroken(value: unknown): boolean;
+  /** Placeholders for parts that could not be read (already reported), not to be checked. */
+  protected broken: WeakSet<object> | undefined;
 
   /** Descends by one or two segments; returns the depth to restore afterwards. */
   protected enter(a: string | number, b?: string | number): number {
@@ -66,6 +66,10 @@ export abstract class NodeChecker {
       this.depth = depth + 2;
     }
     return depth;
+  }
+
+  protected isBroken(value: unknown): boolean {
+    return this.broken !== undefined && isObject(value) && this.broken.has(value);
   }
 
   unknownNode(type: string): void {
@@ -183,9 +187,11 @@ export abstract class NodeChecker {
           true,
         );
       } else if (rule.openKeywords) {
-        const depth = this.enter('kwargs', key);
-        this.expr(kwargs[key]);
-        this.depth = depth;
+        if (this.strict) {
+          const depth = this.enter('kwargs', key);
+          this.expr(kwargs[key]);
+          this.depth = depth;
+        }
       } else {
         const names = [...rule.keywords.map((k) => k.name), ...COMMON_NAMES];
         const near = suggest(key, names);
@@ -236,10 +242,14 @@ export abstract class NodeChecker {
     if (value === undefined || this.isBroken(value)) return;
     switch (arg.kind) {
       case 'expr':
-        return this.expr(value);
+        if (this.strict) this.expr(value);
+        return;
       case 'number':
         if (typeof value === 'number') return;
-        if (isObject(value) && ('$' in value || 'call' in value)) return this.expr(value);
+        if (isObject(value) && ('$' in value || 'call' in value)) {
+          if (this.strict) this.expr(value);
+          return;
+        }
         return this.bad(value, arg, type, positional, 'a number');
       case 'string':
         if (typeof value !== 'string') this.bad(value, arg, type, positional, 'a string');
@@ -268,6 +278,63 @@ export abstract class NodeChecker {
     }
   }
 
+  /** An expression at the current value, and everything in it. */
+  private expr(expr: ExprJson): void {
+    if (expr === null || typeof expr !== 'object' || this.isBroken(expr)) return;
+    if ('$' in expr) {
+      const path = expr.$;
+      // A plain name (most reads) is a key as it is: not parsed, which would allocate a KeyRef.
+      if (path === '') this.issue('BAD_KEY', `expected a key after '$'`);
+      else if (path.includes(':') || path.includes('/')) this.key(path, true);
+    } else if ('sym' in expr) {
+      this.issue(
+        'BAD_EXPRESSION',
+        `unexpected symbol '${expr.sym}' in an expression (write $${expr.sym} to read a key or "${expr.sym}" for a string)`,
+      );
+    } else if ('list' in expr) {
+      const list = expr.list;
+      for (let i = 0; i < list.length; i++) {
+        const depth = this.enter('list', i);
+        this.expr(list[i]);
+        this.depth = depth;
+      }
+    } else if ('map' in expr) {
+      for (const key of Object.keys(expr.map)) {
+        const depth = this.enter('map', key);
+        this.expr(expr.map[key]);
+        this.depth = depth;
+      }
+    } else if ('call' in expr) {
+      this.call(expr.call, expr.args);
+    }
+  }
+
+  private call(name: string, args: readonly ExprJson[]): void {
+    const arity = FUNCTION_ARITY.get(name);
+    if (!arity) {
+      let hint: string | undefined;
+      if (RULE_BY_TYPE.has(name)) hint = `'${name}' is a node, not an expression`;
+      else {
+        const near = suggest(name, FUNCTION_NAMES);
+        if (near) hint = `did you mean '${near}'?`;
+      }
+      this.issue('UNKNOWN_FUNCTION', `unknown function '${name}'`, hint);
+    } else if (args.length < arity.min || args.length > arity.max) {
+      const message = `'${name}' expects ${quantity(arity.min, arity.max, 'argument', 'arguments')}, found ${args.length}`;
+      this.issue('EXPR_ARITY', message);
+    } else if (name === 'get' && typeof args[0] === 'string') {
+      // The engine parses a literal key when it builds the tree.
+      const key = args[0];
+      if (key !== '') this.key(key, false, 'args', 0);
+      else this.issue('BAD_KEY', `expected a non-empty key for 'get'`, undefined, 'args', 0);
+    }
+    for (let i = 0; i < args.length; i++) {
+      const depth = this.enter('args', i);
+      this.expr(args[i]);
+      this.depth = depth;
+    }
+  }
+
   private bad(
     value: ExprJson,
     arg: ArgRule,
@@ -286,7 +353,7 @@ export abstract class NodeChecker {
    * known scope, if any, then names separated by '/'. Strictly, anything before a ':' must be a
    * scope. One issue at most.
    */
-  protected key(key: string, read = false, a?: string | number, b?: number): void {
+  private key(key: string, read = false, a?: string | number, b?: number): void {
     const colon = key.indexOf(':');
     if (colon >= 0) {
       const prefix = key.slice(0, colon);

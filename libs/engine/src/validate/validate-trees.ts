@@ -1,10 +1,9 @@
 import { PATH_ID_PATTERN } from '../model/catalog';
-import type { ExprJson, NodeJson, TreeDocument } from '../model/json';
-import { quantity } from './describe';
+import type { NodeJson, TreeDocument } from '../model/json';
 import { jsonPointer, type TreeIssue, type TreeIssueCode } from './issue';
 import { NodeChecker, type Problem } from './node-checker';
 import { prefixedIdCollisions } from './prefixed-ids';
-import { FUNCTION_ARITY, FUNCTION_NAMES, RULE_BY_TYPE, type NodeRule } from './rules';
+import { RULE_BY_TYPE, type NodeRule } from './rules';
 import { suggest } from './suggest';
 
 export interface ValidateOptions {
@@ -50,6 +49,7 @@ class TreeValidator extends NodeChecker {
   constructor(private readonly options: ValidateOptions) {
     super();
     this.where = options.where ?? ((path) => path);
+    this.broken = options.broken;
   }
 
   run(document: TreeDocument): TreeIssue[] {
@@ -143,62 +143,6 @@ class TreeValidator extends NodeChecker {
     }
   }
 
-  protected expr(expr: ExprJson): void {
-    if (expr === null || typeof expr !== 'object' || this.isBroken(expr)) return;
-    if ('$' in expr) {
-      const path = expr.$;
-      // A plain name (most reads) is a key as it is: not parsed, which would allocate a KeyRef.
-      if (path === '') this.issue('BAD_KEY', `expected a key after '$'`);
-      else if (path.includes(':') || path.includes('/')) this.key(path, true);
-    } else if ('sym' in expr) {
-      this.issue(
-        'BAD_EXPRESSION',
-        `unexpected symbol '${expr.sym}' in an expression (write $${expr.sym} to read a key or "${expr.sym}" for a string)`,
-      );
-    } else if ('list' in expr) {
-      const list = expr.list;
-      for (let i = 0; i < list.length; i++) {
-        const depth = this.enter('list', i);
-        this.expr(list[i]);
-        this.depth = depth;
-      }
-    } else if ('map' in expr) {
-      for (const key of Object.keys(expr.map)) {
-        const depth = this.enter('map', key);
-        this.expr(expr.map[key]);
-        this.depth = depth;
-      }
-    } else if ('call' in expr) {
-      this.call(expr.call, expr.args);
-    }
-  }
-
-  private call(name: string, args: readonly ExprJson[]): void {
-    const arity = FUNCTION_ARITY.get(name);
-    if (!arity) {
-      let hint: string | undefined;
-      if (RULE_BY_TYPE.has(name)) hint = `'${name}' is a node, not an expression`;
-      else {
-        const near = suggest(name, FUNCTION_NAMES);
-        if (near) hint = `did you mean '${near}'?`;
-      }
-      this.issue('UNKNOWN_FUNCTION', `unknown function '${name}'`, hint);
-    } else if (args.length < arity.min || args.length > arity.max) {
-      const message = `'${name}' expects ${quantity(arity.min, arity.max, 'argument', 'arguments')}, found ${args.length}`;
-      this.issue('EXPR_ARITY', message);
-    } else if (name === 'get' && typeof args[0] === 'string') {
-      // The engine parses a literal key when it builds the tree.
-      const key = args[0];
-      if (key !== '') this.key(key, false, 'args', 0);
-      else this.issue('BAD_KEY', `expected a non-empty key for 'get'`, undefined, 'args', 0);
-    }
-    for (let i = 0; i < args.length; i++) {
-      const depth = this.enter('args', i);
-      this.expr(args[i]);
-      this.depth = depth;
-    }
-  }
-
   private checkSubtrees(local: ReadonlyMap<string, number>): void {
     const known = new Set(this.options.knownTrees);
     for (const ref of this.refs) {
@@ -265,10 +209,6 @@ class TreeValidator extends NodeChecker {
       const message = `duplicate id '${c.id}' when tree '${c.tree}' is built (first used at ${this.where(c.first)}; an :id inside a subtree becomes '<subtree node id>/<id>')`;
       this.issueAt('DUPLICATE_ID', message, c.path);
     }
-  }
-
-  protected isBroken(value: unknown): boolean {
-    return typeof value === 'object' && value !== null && !!this.options.broken?.has(value);
   }
 
   protected issue(...[code, message, hint, a, b, atKey]: Problem): void {
