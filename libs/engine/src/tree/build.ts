@@ -11,7 +11,7 @@ import type { ExprJson, NodeJson, TreeDocument, TreeJson } from '../model/json';
 import type { BuildOptions } from '../model/runtime';
 import { Recorder } from '../record/recorder';
 import type { TreeIssueCode } from '../validate/issue';
-import { NodeChecker } from '../validate/node-checker';
+import { NodeChecker, type IssueSink } from '../validate/node-checker';
 import { instanceId } from '../validate/prefixed-ids';
 import type { NodeRule } from '../validate/rules';
 import { BehaviorTree } from './behavior-tree';
@@ -135,33 +135,25 @@ const BUILD_CODES: Readonly<Record<TreeIssueCode, BuildErrorCode>> = {
 };
 
 /**
- * The validator's node rules, as the builder applies them (not strict): the first problem fails
- * the build, naming the node. Suggestions are left out of BuildError messages (documents are
- * checked with `validateTrees` before they are stored, which gives them).
+ * Where the builder's node checks go (not strict): the first problem fails the build, naming the
+ * node. Suggestions are left out of BuildError messages (documents are checked with
+ * `validateTrees` before they are stored, which gives them).
  */
-class BuildCheck extends NodeChecker {
-  protected readonly strict = false;
+class BuildSink implements IssueSink {
   private frame!: Frame;
   private path = '';
   private json!: NodeJson;
   private id = '';
 
   /** The node the next checks are about. */
-  at(frame: Frame, path: string, json: NodeJson, id: string): this {
+  at(frame: Frame, path: string, json: NodeJson, id: string): void {
     this.frame = frame;
     this.path = path;
     this.json = json;
     this.id = id;
-    this.depth = 0;
-    return this;
   }
 
-  unknownType(type: string): never {
-    this.unknownNode(type);
-    throw new Error('unreachable: issue() throws');
-  }
-
-  protected issue(code: TreeIssueCode, message: string): never {
+  add(code: TreeIssueCode, message: string): never {
     throw nodeError(this.frame, this.path, this.json, this.id, BUILD_CODES[code], message);
   }
 }
@@ -226,7 +218,8 @@ class Builder {
    */
   private readonly ids = new Set<string>();
   private checkAll = false;
-  private readonly check = new BuildCheck();
+  private readonly sink = new BuildSink();
+  private readonly check = new NodeChecker(false, this.sink);
 
   constructor(
     private readonly rt: Runtime,
@@ -246,8 +239,9 @@ class Builder {
     }
     const explicit = json.id !== undefined;
     const id = explicit ? instanceId(frame.prefix, String(json.id)) : path;
-    const check = this.check.at(frame, path, json, id);
-    const spec = BUILD_SPEC_BY_TYPE.get(json.type) ?? check.unknownType(json.type);
+    this.sink.at(frame, path, json, id);
+    const check = this.check;
+    const spec = BUILD_SPEC_BY_TYPE.get(json.type) ?? this.unknownType(json.type);
     const rule = spec.rule;
     const children = json.children ?? NO_JSON;
     const d = new Def(
@@ -302,6 +296,11 @@ class Builder {
       node.attach(NO_NODES);
     }
     return node;
+  }
+
+  private unknownType(type: string): never {
+    this.check.unknownNode(type);
+    throw new Error('unreachable: the sink throws');
   }
 
   private checkId(id: string, explicit: boolean, d: Def): void {

@@ -1,7 +1,7 @@
 import { parseKey } from '../blackboard/keys';
 import type { ExprJson, NodeJson } from '../model/json';
 import { describeExpr, quantity } from './describe';
-import type { TreeIssueCode } from './issue';
+import { jsonPointer, type TreeIssueCode } from './issue';
 import {
   COMMON_NAMES,
   FUNCTION_ARITY,
@@ -27,36 +27,47 @@ export type Problem = [
 const NO_ARGS: readonly ExprJson[] = [];
 const NO_KWARGS: Readonly<Record<string, ExprJson>> = {};
 
+/** Where a checker's problems go: the validator's list of issues, or the builder's BuildError. */
+export interface IssueSink {
+  add(
+    code: TreeIssueCode,
+    message: string,
+    hint: string | undefined,
+    path: string,
+    atKey: boolean | undefined,
+  ): void;
+}
+
 /**
  * The rules of one node against its catalogue entry: placement, children, arguments and their
  * kinds, keywords, keys, expressions. The document validator (`validateTrees`) and the builder
- * (`buildTree`) both check nodes with these methods; they differ in where a problem goes (a list
- * of issues with JSON pointers, or a thrown BuildError) and in `strict`. The builder's checks
- * make no calls that the validator overrides, so that they stay as fast as its own were.
+ * (`buildTree`) both check nodes with this class; they differ in where a problem goes (`sink`)
+ * and in `strict`. One class for both keeps the checks monomorphic: the builder's are as fast as
+ * its own were.
  *
  * Paths: each problem is reported at the value being checked (a stack of JSON pointer segments,
  * joined only when a problem needs it), or at one or two segments below it.
  */
-export abstract class NodeChecker {
-  /**
-   * The document validator's checks: the rules of the canonical form as well (documents that are
-   * stored, printed and read back), and expressions. The builder leaves them out: it builds a
-   * little more (keywords as positional arguments, `:id`/`:name` among an action's named
-   * arguments, a semaphore named by its label, a key prefix that is not a scope, which the key
-   * then includes), and it compiles every expression, which fails on a bad one.
-   */
-  protected abstract readonly strict: boolean;
-  protected readonly segments: (string | number)[] = [];
-  protected depth = 0;
+export class NodeChecker {
+  readonly segments: (string | number)[] = [];
+  depth = 0;
 
-  /** One problem, at the current value or up to two segments below it. */
-  protected abstract issue(...problem: Problem): void;
-
-  /** Placeholders for parts that could not be read (already reported), not to be checked. */
-  protected broken: WeakSet<object> | undefined;
+  constructor(
+    /**
+     * The document validator's checks: the rules of the canonical form as well (documents that
+     * are stored, printed and read back), and expressions. The builder leaves them out: it builds
+     * a little more (keywords as positional arguments, `:id`/`:name` among an action's named
+     * arguments, a semaphore named by its label, a key prefix that is not a scope, which the key
+     * then includes), and it compiles every expression, which fails on a bad one.
+     */
+    private readonly strict: boolean,
+    private readonly sink: IssueSink,
+    /** Placeholders for parts that could not be read (already reported), not to be checked. */
+    private readonly broken?: WeakSet<object>,
+  ) {}
 
   /** Descends by one or two segments; returns the depth to restore afterwards. */
-  protected enter(a: string | number, b?: string | number): number {
+  enter(a: string | number, b?: string | number): number {
     const depth = this.depth;
     this.segments[depth] = a;
     if (b === undefined) {
@@ -68,7 +79,21 @@ export abstract class NodeChecker {
     return depth;
   }
 
-  protected isBroken(value: unknown): boolean {
+  /** The pointer of the current value, with up to two more segments. */
+  path(a?: string | number, b?: string | number): string {
+    let path = '';
+    for (let i = 0; i < this.depth; i++) path = jsonPointer(path, this.segments[i]);
+    if (a !== undefined) path = jsonPointer(path, a);
+    if (b !== undefined) path = jsonPointer(path, b);
+    return path;
+  }
+
+  /** One problem, at the current value or up to two segments below it. */
+  issue(...[code, message, hint, a, b, atKey]: Problem): void {
+    this.sink.add(code, message, hint, this.path(a, b), atKey);
+  }
+
+  isBroken(value: unknown): boolean {
     return this.broken !== undefined && isObject(value) && this.broken.has(value);
   }
 

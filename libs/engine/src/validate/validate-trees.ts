@@ -1,7 +1,7 @@
 import { PATH_ID_PATTERN } from '../model/catalog';
 import type { NodeJson, TreeDocument } from '../model/json';
 import { jsonPointer, type TreeIssue, type TreeIssueCode } from './issue';
-import { NodeChecker, type Problem } from './node-checker';
+import { NodeChecker, type IssueSink } from './node-checker';
 import { prefixedIdCollisions } from './prefixed-ids';
 import { RULE_BY_TYPE, type NodeRule } from './rules';
 import { suggest } from './suggest';
@@ -35,8 +35,8 @@ interface SubtreeRef {
   path: string;
 }
 
-class TreeValidator extends NodeChecker {
-  protected readonly strict = true;
+class TreeValidator implements IssueSink {
+  private readonly check: NodeChecker;
   private readonly issues: TreeIssue[] = [];
   private readonly refs: SubtreeRef[] = [];
   private ids = new Map<string, string>();
@@ -47,9 +47,8 @@ class TreeValidator extends NodeChecker {
   private readonly where: (path: string) => string;
 
   constructor(private readonly options: ValidateOptions) {
-    super();
+    this.check = new NodeChecker(true, this, options.broken);
     this.where = options.where ?? ((path) => path);
-    this.broken = options.broken;
   }
 
   run(document: TreeDocument): TreeIssue[] {
@@ -57,7 +56,7 @@ class TreeValidator extends NodeChecker {
     let mainPath: string | undefined;
     document.trees.forEach((tree, index) => {
       const path = jsonPointer('/trees', index);
-      if (!this.isBroken(tree)) {
+      if (!this.check.isBroken(tree)) {
         const namePath = `${path}/name`;
         const first = local.get(tree.name);
         if (tree.name === '') {
@@ -80,65 +79,56 @@ class TreeValidator extends NodeChecker {
       this.ids = new Map();
       this.treeName = tree.name;
       this.treeIndex = index;
-      this.depth = 0;
-      this.enter('trees', index);
-      this.enter('root');
+      this.check.depth = 0;
+      this.check.enter('trees', index);
+      this.check.enter('root');
       this.node(tree.root, undefined);
     });
-    this.depth = 0;
+    this.check.depth = 0;
     if (!this.options.lenientSubtrees) this.checkSubtrees(local);
     this.checkRecursion(document, local);
     if (this.slashIds) this.checkPrefixedIds(document, local);
     return this.issues;
   }
 
-  /** The pointer of the current value, with up to two more segments. */
-  private path(a?: string | number, b?: string | number): string {
-    let path = '';
-    for (let i = 0; i < this.depth; i++) path = jsonPointer(path, this.segments[i]);
-    if (a !== undefined) path = jsonPointer(path, a);
-    if (b !== undefined) path = jsonPointer(path, b);
-    return path;
-  }
-
   private node(node: NodeJson, parent: NodeRule | undefined): void {
-    if (this.isBroken(node)) return;
+    if (this.check.isBroken(node)) return;
     const rule = RULE_BY_TYPE.get(node.type);
     const children = node.children ?? NO_CHILDREN;
     if (!rule) {
       // Without a rule the kinds of its arguments are unknown; checking them would only add noise.
-      this.unknownNode(node.type);
+      this.check.unknownNode(node.type);
     } else {
-      if (parent !== undefined) this.childType(parent, node);
-      this.checkNode(node, rule, parent);
+      if (parent !== undefined) this.check.childType(parent, node);
+      this.check.checkNode(node, rule, parent);
       const name = node.args?.[0];
       if (rule.type === 'subtree' && typeof name === 'string')
-        this.refs.push({ from: this.treeIndex, name, path: this.path('args', 0) });
+        this.refs.push({ from: this.treeIndex, name, path: this.check.path('args', 0) });
     }
     this.identity(node);
     for (let i = 0; i < children.length; i++) {
-      const depth = this.enter('children', i);
+      const depth = this.check.enter('children', i);
       this.node(children[i], rule);
-      this.depth = depth;
+      this.check.depth = depth;
     }
   }
 
   private identity(node: NodeJson): void {
     if (node.id === undefined) return;
     if (node.id === '') {
-      this.issue('BAD_ARGUMENT', ':id must not be empty', undefined, 'id');
+      this.check.issue('BAD_ARGUMENT', ':id must not be empty', undefined, 'id');
     } else if (PATH_LIKE_ID.test(node.id)) {
       // Implicit ids are child-index paths; an explicit one of that shape could collide.
       const message = `:id '${node.id}' looks like a path id (such as "0.2"); choose a name`;
-      this.issue('BAD_ARGUMENT', message, undefined, 'id');
+      this.check.issue('BAD_ARGUMENT', message, undefined, 'id');
     } else {
       if (!this.slashIds && node.id.includes('/')) this.slashIds = true;
       const first = this.ids.get(node.id);
       if (first !== undefined) {
         const message = `duplicate id '${node.id}' in tree '${this.treeName}' (first used at ${this.where(first)})`;
-        this.issue('DUPLICATE_ID', message, undefined, 'id');
+        this.check.issue('DUPLICATE_ID', message, undefined, 'id');
       } else {
-        this.ids.set(node.id, this.path());
+        this.ids.set(node.id, this.check.path());
       }
     }
   }
@@ -203,7 +193,7 @@ class TreeValidator extends NodeChecker {
     // Without an instance of a tree of this document, ids are those of one tree, checked already.
     if (!instances) return;
     const collisions = prefixedIdCollisions(document, local, outgoing, (value) =>
-      this.isBroken(value),
+      this.check.isBroken(value),
     );
     for (const c of collisions) {
       const message = `duplicate id '${c.id}' when tree '${c.tree}' is built (first used at ${this.where(c.first)}; an :id inside a subtree becomes '<subtree node id>/<id>')`;
@@ -211,8 +201,14 @@ class TreeValidator extends NodeChecker {
     }
   }
 
-  protected issue(...[code, message, hint, a, b, atKey]: Problem): void {
-    this.issueAt(code, message, this.path(a, b), hint, atKey);
+  add(
+    code: TreeIssueCode,
+    message: string,
+    hint: string | undefined,
+    path: string,
+    atKey: boolean | undefined,
+  ): void {
+    this.issueAt(code, message, path, hint, atKey);
   }
 
   private issueAt(
