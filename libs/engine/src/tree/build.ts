@@ -10,7 +10,7 @@ import type { Evaluator } from '../expr/env';
 import type { ExprJson, NodeJson, TreeDocument, TreeJson } from '../model/json';
 import type { BuildOptions } from '../model/runtime';
 import { Recorder } from '../record/recorder';
-import type { TreeIssueCode } from '../validate/issue';
+import type { TreeIssue, TreeIssueCode } from '../validate/issue';
 import { NodeChecker, type IssueSink } from '../validate/node-checker';
 import { instanceId } from '../validate/prefixed-ids';
 import type { NodeRule } from '../validate/rules';
@@ -153,8 +153,9 @@ class BuildSink implements IssueSink {
     this.id = id;
   }
 
-  add(code: TreeIssueCode, message: string): never {
-    throw nodeError(this.frame, this.path, this.json, this.id, BUILD_CODES[code], message);
+  add(issue: TreeIssue): never {
+    const code = BUILD_CODES[issue.code];
+    throw nodeError(this.frame, this.path, this.json, this.id, code, issue.message);
   }
 }
 

@@ -33,6 +33,19 @@ export interface TreeIssue {
   atKey?: boolean;
 }
 
+export function treeIssue(
+  code: TreeIssueCode,
+  message: string,
+  path: string,
+  hint?: string,
+  atKey?: boolean,
+): TreeIssue {
+  const issue: TreeIssue = { code, message, path };
+  if (hint !== undefined) issue.hint = hint;
+  if (atKey) issue.atKey = true;
+  return issue;
+}
+
 /** `base` with one more JSON pointer segment, escaped. */
 export function jsonPointer(base: string, segment: string | number): string {
   if (typeof segment === 'number') return `${base}/${segment}`;

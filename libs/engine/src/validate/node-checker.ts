@@ -1,7 +1,7 @@
 import { parseKey } from '../blackboard/keys';
 import type { ExprJson, NodeJson } from '../model/json';
 import { describeExpr, quantity } from './describe';
-import { jsonPointer, type TreeIssueCode } from './issue';
+import { jsonPointer, treeIssue, type TreeIssue, type TreeIssueCode } from './issue';
 import {
   COMMON_NAMES,
   FUNCTION_ARITY,
@@ -29,13 +29,7 @@ const NO_KWARGS: Readonly<Record<string, ExprJson>> = {};
 
 /** Where a checker's problems go: the validator's list of issues, or the builder's BuildError. */
 export interface IssueSink {
-  add(
-    code: TreeIssueCode,
-    message: string,
-    hint: string | undefined,
-    path: string,
-    atKey: boolean | undefined,
-  ): void;
+  add(issue: TreeIssue): void;
 }
 
 /**
@@ -90,7 +84,7 @@ export class NodeChecker {
 
   /** One problem, at the current value or up to two segments below it. */
   issue(...[code, message, hint, a, b, atKey]: Problem): void {
-    this.sink.add(code, message, hint, this.path(a, b), atKey);
+    this.sink.add(treeIssue(code, message, this.path(a, b), hint, atKey));
   }
 
   isBroken(value: unknown): boolean {

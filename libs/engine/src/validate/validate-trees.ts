@@ -1,6 +1,6 @@
 import { PATH_ID_PATTERN } from '../model/catalog';
 import type { NodeJson, TreeDocument } from '../model/json';
-import { jsonPointer, type TreeIssue, type TreeIssueCode } from './issue';
+import { jsonPointer, treeIssue, type TreeIssue, type TreeIssueCode } from './issue';
 import { NodeChecker, type IssueSink } from './node-checker';
 import { prefixedIdCollisions } from './prefixed-ids';
 import { RULE_BY_TYPE, type NodeRule } from './rules';
@@ -201,26 +201,12 @@ class TreeValidator implements IssueSink {
     }
   }
 
-  add(
-    code: TreeIssueCode,
-    message: string,
-    hint: string | undefined,
-    path: string,
-    atKey: boolean | undefined,
-  ): void {
-    this.issueAt(code, message, path, hint, atKey);
+  add(issue: TreeIssue): void {
+    this.issues.push(issue);
   }
 
-  private issueAt(
-    code: TreeIssueCode,
-    message: string,
-    path: string,
-    hint?: string,
-    atKey?: boolean,
-  ): void {
-    const issue: TreeIssue = { code, message, path };
-    if (hint !== undefined) issue.hint = hint;
-    if (atKey) issue.atKey = true;
-    this.issues.push(issue);
+  /** A problem of the document, at `path`. */
+  private issueAt(code: TreeIssueCode, message: string, path: string, hint?: string): void {
+    this.add(treeIssue(code, message, path, hint));
   }
 }
