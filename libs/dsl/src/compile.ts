@@ -1,11 +1,17 @@
-import type { TreeDocument } from '@canopy/engine';
+import { validateTrees, type TreeDocument } from '@canopy/engine';
 import type { Pos, SourceFile } from './ast';
-import { DEFAULT_FILE, DslErrorCode, type DslError, type Issue, type SourceIssue } from './errors';
+import {
+  DEFAULT_FILE,
+  DslErrorCode,
+  fromTreeIssue,
+  type DslError,
+  type Issue,
+  type SourceIssue,
+} from './errors';
 import { readDocument } from './from-json';
 import { read } from './parser';
 import { print } from './printer';
 import { type Conversion, toDocument } from './to-json';
-import { validateTrees } from './validate';
 
 export interface CompileOptions {
   /** Shown in errors; default `<input>`. */
@@ -57,14 +63,14 @@ export function compile(source: string, options: CompileOptions = {}): CompileRe
     const place = (path: string, atKey: boolean | undefined): Pos =>
       locate((recorded ??= toDocument(ast.forms, ast.comments, true)), path, atKey);
     const issues = validateTrees(conversion.document, {
-      knownTrees: options.knownTrees ?? [],
+      knownTrees: options.knownTrees,
       lenientSubtrees: options.lenientSubtrees,
       broken: conversion.broken,
       where: (path) => {
         const pos = place(path, false);
         return `${pos.line}:${pos.column}`;
       },
-    });
+    }).map(fromTreeIssue);
     if (readErrors.length === 0 && conversion.errors.length === 0 && issues.length === 0)
       return { document: conversion.document, errors: [] };
     const errors = sortErrors([
@@ -97,11 +103,10 @@ export function validateDocument(json: unknown, options: CompileOptions = {}): C
     const issues = [
       ...structure.issues,
       ...validateTrees(structure.document, {
-        knownTrees: options.knownTrees ?? [],
+        knownTrees: options.knownTrees,
         lenientSubtrees: options.lenientSubtrees,
         broken: structure.broken,
-        where: (path) => path,
-      }),
+      }).map(fromTreeIssue),
     ];
     const errors = issues.map((issue): DslError => ({
       file,

@@ -1,32 +1,22 @@
-import type { ExprJson } from '@canopy/engine';
+import { describeExpr } from '@canopy/engine';
 import type { Sexp } from './ast';
-import { formatNumber, quoteString } from './syntax';
 
-/** How a value is named in "found ..." parts of messages. */
-
-const MAX_SHOWN = 40;
-
-function shortString(value: string): string {
-  const quoted = quoteString(value.length > MAX_SHOWN ? `${value.slice(0, MAX_SHOWN)}...` : value);
-  return `string ${quoted}`;
-}
+/** How a form or a JSON value is named in "found ..." parts of messages (atoms as expressions). */
 
 export function describeSexp(form: Sexp): string {
   switch (form.kind) {
     case 'number':
-      return `number ${formatNumber(form.value)}`;
     case 'string':
-      return shortString(form.value);
-    case 'symbol':
-      return `symbol '${form.name}'`;
-    case 'keyword':
-      return `keyword :${form.name}`;
-    case 'var':
-      return `$${form.path}`;
     case 'boolean':
-      return String(form.value);
+      return describeExpr(form.value);
+    case 'symbol':
+      return describeExpr({ sym: form.name });
+    case 'keyword':
+      return describeExpr({ kw: form.name });
+    case 'var':
+      return describeExpr({ $: form.path });
     case 'nil':
-      return 'nil';
+      return describeExpr(null);
     case 'error':
       return 'an invalid token';
     case 'list': {
@@ -41,19 +31,6 @@ export function describeSexp(form: Sexp): string {
   }
 }
 
-export function describeExpr(expr: ExprJson): string {
-  if (expr === null) return 'nil';
-  if (typeof expr === 'number') return `number ${formatNumber(expr)}`;
-  if (typeof expr === 'string') return shortString(expr);
-  if (typeof expr === 'boolean') return String(expr);
-  if ('$' in expr) return `$${expr.$}`;
-  if ('sym' in expr) return `symbol '${expr.sym}'`;
-  if ('kw' in expr) return `keyword :${expr.kw}`;
-  if ('call' in expr) return `'(${expr.call} ...)'`;
-  if ('list' in expr) return 'a list [...]';
-  return 'a map {...}';
-}
-
 /** For values of unknown shape in JSON input. */
 export function describeJson(value: unknown): string {
   if (value === null) return 'null';
@@ -61,7 +38,7 @@ export function describeJson(value: unknown): string {
   if (Array.isArray(value)) return 'an array';
   switch (typeof value) {
     case 'string':
-      return shortString(value);
+      return describeExpr(value);
     case 'number':
       return `number ${String(value)}`;
     case 'boolean':

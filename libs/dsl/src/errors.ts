@@ -1,3 +1,5 @@
+import type { TreeIssue, TreeIssueCode } from '@canopy/engine';
+
 /**
  * Errors of the tree language. Codes are stable (tests, editors and the CLI match on them); the
  * message is for people and says what was expected.
@@ -66,6 +68,27 @@ export function formatError(error: DslError): string {
   return `${error.file}:${where}: ${error.message}`;
 }
 
+/** The engine validator's codes, as this library names them. */
+const FROM_TREE_ISSUE: Readonly<Record<TreeIssueCode, DslErrorCode>> = {
+  UNKNOWN_NODE: DslErrorCode.UnknownNode,
+  CHILD_COUNT: DslErrorCode.Arity,
+  ARG_COUNT: DslErrorCode.Arity,
+  MISSING_ARGUMENT: DslErrorCode.MissingArgument,
+  UNKNOWN_KEYWORD: DslErrorCode.UnknownKeyword,
+  BAD_ARGUMENT: DslErrorCode.BadArgument,
+  BAD_KEY: DslErrorCode.BadKey,
+  BAD_PARENT: DslErrorCode.BadParent,
+  BAD_EXPRESSION: DslErrorCode.BadExpression,
+  UNKNOWN_FUNCTION: DslErrorCode.UnknownFunction,
+  EXPR_ARITY: DslErrorCode.ExprArity,
+  BAD_TREE: DslErrorCode.BadTree,
+  DUPLICATE_TREE: DslErrorCode.DuplicateTree,
+  MULTIPLE_MAIN: DslErrorCode.MultipleMain,
+  DUPLICATE_ID: DslErrorCode.DuplicateId,
+  UNKNOWN_SUBTREE: DslErrorCode.UnknownSubtree,
+  RECURSIVE_SUBTREE: DslErrorCode.RecursiveSubtree,
+};
+
 /** A problem found in a document, before it is given a place in a file. */
 export interface Issue {
   code: DslErrorCode;
@@ -74,6 +97,15 @@ export interface Issue {
   path: string;
   /** The problem is the key at `path` (a keyword), not its value. */
   atKey?: boolean;
+}
+
+/** An issue of the engine's validator, with its hint shown in the message. */
+export function fromTreeIssue(issue: TreeIssue): Issue {
+  const code = FROM_TREE_ISSUE[issue.code];
+  const message = issue.hint === undefined ? issue.message : `${issue.message} (${issue.hint})`;
+  return issue.atKey
+    ? { code, message, path: issue.path, atKey: true }
+    : { code, message, path: issue.path };
 }
 
 /** A problem found in source text, before it is given a file name. */

@@ -1,5 +1,6 @@
 import {
   FORMAT_VERSION,
+  jsonPointer,
   type ExprJson,
   type NodeJson,
   type TreeDocument,
@@ -8,7 +9,7 @@ import {
 import { describeJson } from './describe';
 import { DslErrorCode, type Issue } from './errors';
 import { MAX_DEPTH } from './parser';
-import { isCommentText, isKeywordName, isSymbolName, isVarPath, pointer } from './syntax';
+import { isCommentText, isKeywordName, isSymbolName, isVarPath } from './syntax';
 import { defineOwn } from './util';
 
 export interface Structure {
@@ -52,7 +53,7 @@ class Reader {
     if (!Array.isArray(json.trees) || json.trees.length === 0) {
       this.bad(`expected a non-empty array of trees, found ${describeJson(json.trees)}`, '/trees');
     } else {
-      json.trees.forEach((tree, i) => trees.push(this.tree(tree, pointer('/trees', i))));
+      json.trees.forEach((tree, i) => trees.push(this.tree(tree, jsonPointer('/trees', i))));
     }
     const trailing = this.comments(json.trailingComments, '/trailingComments');
     if (trailing) document.trailingComments = trailing;
@@ -100,13 +101,13 @@ class Reader {
       else this.bad(`expected a string, found ${describeJson(v)}`, `${path}/${attribute}`);
     }
     const args = this.array(value.args, `${path}/args`)?.map((a, i) =>
-      this.expr(a, pointer(`${path}/args`, i), depth + 1),
+      this.expr(a, jsonPointer(`${path}/args`, i), depth + 1),
     );
     if (args?.length) node.args = args;
     const kwargs = this.keyed(value.kwargs, `${path}/kwargs`, depth + 1);
     if (kwargs && Object.keys(kwargs).length) node.kwargs = kwargs;
     const children = this.array(value.children, `${path}/children`)?.map((c, i) =>
-      this.node(c, pointer(`${path}/children`, i), depth + 1),
+      this.node(c, jsonPointer(`${path}/children`, i), depth + 1),
     );
     if (children?.length) node.children = children;
     const comments = this.comments(value.comments, `${path}/comments`);
@@ -157,12 +158,14 @@ class Reader {
         }
         return {
           call: v.call,
-          args: args.map((a, i) => this.expr(a, pointer(`${path}/args`, i), depth + 1)),
+          args: args.map((a, i) => this.expr(a, jsonPointer(`${path}/args`, i), depth + 1)),
         };
       }
       case 'list': {
         const items = this.array(v.list, `${path}/list`) ?? [];
-        return { list: items.map((a, i) => this.expr(a, pointer(`${path}/list`, i), depth + 1)) };
+        return {
+          list: items.map((a, i) => this.expr(a, jsonPointer(`${path}/list`, i), depth + 1)),
+        };
       }
       case 'map':
         return { map: this.keyed(v.map, `${path}/map`, depth + 1) ?? {} };
@@ -196,7 +199,7 @@ class Reader {
     }
     const out: Record<string, ExprJson> = {};
     for (const key of Object.keys(value)) {
-      const at = pointer(path, key);
+      const at = jsonPointer(path, key);
       if (!isKeywordName(key)) {
         this.bad(`'${key}' is not a valid keyword name`, at);
         continue;
@@ -215,7 +218,7 @@ class Reader {
       else
         this.bad(
           `expected a comment line (a string without line breaks), found ${describeJson(line)}`,
-          pointer(path, i),
+          jsonPointer(path, i),
         );
     });
     return out.length ? out : undefined;
@@ -240,7 +243,7 @@ class Reader {
     }
     for (const key of Object.keys(value)) {
       if (!allowed.includes(key))
-        this.bad(`unknown property '${key}' in ${what}`, pointer(path, key));
+        this.bad(`unknown property '${key}' in ${what}`, jsonPointer(path, key));
     }
     return true;
   }

@@ -1,5 +1,11 @@
-import type { ExprJson, NodeJson, TreeDocument, TreeJson } from '@canopy/engine';
-import { formatNumber, quoteString } from './syntax';
+import {
+  quoteString,
+  type ExprJson,
+  type NodeJson,
+  type TreeDocument,
+  type TreeJson,
+} from '@canopy/engine';
+import { formatNumber } from './syntax';
 
 /** Lines longer than this are broken (expressions themselves are never broken). */
 export const LINE_WIDTH = 100;

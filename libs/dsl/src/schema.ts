@@ -3,6 +3,7 @@ import {
   EXPR_FUNCTIONS,
   FORMAT_VERSION,
   NODE_SPECS,
+  PATH_ID_PATTERN,
   SCOPE_PREFIXES,
   type ArgSpec,
   type NodeSpec,
@@ -11,16 +12,23 @@ import { COMMENT_PATTERN, KEYWORD_PATTERN, SYMBOL_PATTERN, VAR_PATTERN } from '.
 
 /**
  * JSON Schema (draft 2020-12) of TreeDocument, generated from the node catalogue so that it
- * cannot drift from it. It checks shape and per-type arity, keywords and argument kinds; cross-tree
- * checks (subtree references, duplicate names and ids) need `validateDocument`.
+ * cannot drift from it. It checks shape and per-type arity, keywords, argument kinds and keys;
+ * the rest needs `validateDocument`: cross-tree checks (subtree references, duplicate names and
+ * ids), the arity of expression functions, literal `get` keys and bare symbols in expressions.
  * The same object is committed as libs/dsl/schema/canopy-tree.schema.json for editors and other
  * tools (regenerate with `node -r @swc-node/register libs/dsl/scripts/write-schema.ts`).
  */
 
 type Schema = { [key: string]: unknown };
 
-/** A key without a colon, or `scope:key` with a known scope. */
-const KEY_PATTERN = `^(?:[^:]+|(?:${SCOPE_PREFIXES.join('|')}):[\\s\\S]+)$`;
+const SCOPES = SCOPE_PREFIXES.join('|');
+/**
+ * A key as the validator takes it: names separated by '/', after a known scope if any (`team:a/b`;
+ * not `a//b`, `x/`, `team:` or `x:y`).
+ */
+const KEY_PATTERN = `^(?:(?:${SCOPES}):[^/]+(?:/[^/]+)*|[^:/]+(?:/[^:/]+)*)$`;
+/** The path of a key read (`$...`): its prefix, if any, is a known scope. */
+const SCOPED_PATTERN = `^(?:[^:]*|(?:${SCOPES}):[\\s\\S]*)$`;
 
 const ref = (name: string): Schema => ({ $ref: `#/$defs/${name}` });
 
@@ -160,7 +168,7 @@ function buildSchema(): Schema {
         additionalProperties: false,
         properties: {
           type: { enum: nodeTypes },
-          id: { type: 'string', minLength: 1, not: { pattern: '^[0-9]+(\\.[0-9]+)*$' } },
+          id: { type: 'string', minLength: 1, not: { pattern: PATH_ID_PATTERN } },
           name: { type: 'string' },
           args: exprs(ref('expr')),
           kwargs: {
@@ -192,7 +200,9 @@ function buildSchema(): Schema {
         type: 'object',
         required: ['$'],
         additionalProperties: false,
-        properties: { $: { type: 'string', pattern: VAR_PATTERN } },
+        properties: {
+          $: { type: 'string', allOf: [{ pattern: VAR_PATTERN }, { pattern: SCOPED_PATTERN }] },
+        },
       },
       sym: {
         type: 'object',

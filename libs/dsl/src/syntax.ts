@@ -62,26 +62,7 @@ export function isCommentText(text: string): boolean {
   return COMMENT_RE.test(text);
 }
 
-export function quoteString(value: string): string {
-  let out = '"';
-  for (const ch of value) {
-    if (ch === '"') out += '\\"';
-    else if (ch === '\\') out += '\\\\';
-    else if (ch === '\n') out += '\\n';
-    else if (ch === '\t') out += '\\t';
-    else out += ch;
-  }
-  return out + '"';
-}
-
 /** Canonical number text; -0 reads back as 0, so it is written as 0. */
 export function formatNumber(value: number): string {
   return Object.is(value, -0) ? '0' : String(value);
-}
-
-/** JSON pointer segment escaping (RFC 6901). */
-export function pointer(base: string, segment: string | number): string {
-  if (typeof segment === 'number') return `${base}/${segment}`;
-  if (!segment.includes('~') && !segment.includes('/')) return `${base}/${segment}`;
-  return `${base}/${segment.replace(/~/g, '~0').replace(/\//g, '~1')}`;
 }

@@ -1,5 +1,7 @@
 import {
   FORMAT_VERSION,
+  jsonPointer,
+  suggest,
   type ExprJson,
   type NodeJson,
   type NodeSpec,
@@ -10,8 +12,6 @@ import type { Comment, KeywordAtom, ListForm, Pos, Sexp } from './ast';
 import { FUNCTIONS, SPEC_BY_TYPE, keywordOf } from './catalog';
 import { describeSexp } from './describe';
 import { DslErrorCode, type SourceIssue } from './errors';
-import { suggest } from './suggest';
-import { pointer } from './syntax';
 import { defineOwn, hasOwn } from './util';
 
 /**
@@ -74,7 +74,7 @@ class Converter {
         form.items[0].kind === 'symbol' &&
         form.items[0].name === 'tree'
       ) {
-        trees.push(this.tree(form, this.record ? pointer('/trees', trees.length) : ''));
+        trees.push(this.tree(form, this.record ? jsonPointer('/trees', trees.length) : ''));
       } else if (form.kind !== 'error') {
         this.error(
           DslErrorCode.ExpectedTree,
@@ -105,12 +105,12 @@ class Converter {
 
   /** `base/segment`, when recording. */
   private sub(base: string, segment: string | number): string {
-    return this.record ? pointer(base, segment) : '';
+    return this.record ? jsonPointer(base, segment) : '';
   }
 
   /** `base/segment/index`, when recording. */
   private sub2(base: string, segment: string, index: string | number): string {
-    return this.record ? pointer(`${base}/${segment}`, index) : '';
+    return this.record ? jsonPointer(`${base}/${segment}`, index) : '';
   }
 
   private at(path: string, pos: Pos): void {

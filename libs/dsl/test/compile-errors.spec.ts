@@ -314,6 +314,57 @@ describe(compile.name, () => {
     expect(errors(source)).toEqual(expected);
   });
 
+  // The engine's build reads keys and `parallel` with these same rules (libs/engine build.spec.ts).
+  it.each([
+    [
+      'a set key with an empty segment',
+      '(tree "a" (set "a//b" 1))',
+      "f.lisp:1:16: expected a name before and after each '/' in key 'a//b'",
+      DslErrorCode.BadKey,
+    ],
+    [
+      'an unset key ending with /',
+      '(tree "a" (unset "x/"))',
+      "f.lisp:1:18: expected a name before and after each '/' in key 'x/'",
+      DslErrorCode.BadKey,
+    ],
+    [
+      'an llm-call :into key starting with / after its scope',
+      '(tree "a" (llm-call :prompt "p" :into "team:/x"))',
+      "f.lisp:1:39: expected a name before and after each '/' in key 'team:/x'",
+      DslErrorCode.BadKey,
+    ],
+    [
+      'a get of a literal key with an empty segment',
+      '(tree "a" (condition (get "a//b" 0)))',
+      "f.lisp:1:27: expected a name before and after each '/' in key 'a//b'",
+      DslErrorCode.BadKey,
+    ],
+    [
+      'a get of an empty literal key',
+      '(tree "a" (set "x" (+ 1 (get ""))))',
+      "f.lisp:1:30: expected a non-empty key for 'get'",
+      DslErrorCode.BadKey,
+    ],
+    [
+      'a get of a scope without a key',
+      '(tree "a" (condition (get "team:")))',
+      "f.lisp:1:27: expected a key after 'team:' in key 'team:'",
+      DslErrorCode.BadKey,
+    ],
+    [
+      'parallel with :policy and :success',
+      '(tree "a" (parallel :policy :require-one :success 1 (success)))',
+      "f.lisp:1:42: 'parallel' takes :success or :policy, not both (:policy is shorthand for :success)",
+      DslErrorCode.BadArgument,
+    ],
+  ])('rejects %s', (_rule, source, message, code) => {
+    const result = compile(source, { file: 'f.lisp' });
+    expect(result.document).toBeUndefined();
+    expect(result.errors.map(formatError)).toEqual([message]);
+    expect(result.errors.map((e) => e.code)).toEqual([code]);
+  });
+
   it('resolves subtrees in other files through knownTrees', () => {
     const result = compile('(tree "a" (subtree "shared/patrol" :speed 2))', {
       knownTrees: ['shared/patrol'],

@@ -1,6 +1,6 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { compile, treeDocumentSchema } from '../src';
+import { compile, treeDocumentSchema, validateDocument } from '../src';
 import { validates } from './support/json-schema';
 
 const SCHEMA_FILE = join(__dirname, '..', 'schema', 'canopy-tree.schema.json');
@@ -27,6 +27,38 @@ describe('treeDocumentSchema', () => {
     const { document, errors } = compile(readFileSync(join(CORPUS, name), 'utf8'));
     expect(errors).toEqual([]);
     expect(validates(treeDocumentSchema, JSON.parse(JSON.stringify(document)))).toBe(true);
+  });
+
+  it.each([
+    ['x', true],
+    ['a/b', true],
+    ['team:x', true],
+    ['exec:a:b', true],
+    ['', false],
+    ['a//b', false],
+    ['x/', false],
+    ['/x', false],
+    ['team:', false],
+    ['team:/x', false],
+    ['tem:x', false],
+    [':x', false],
+    ['a/b:c', false],
+  ])('takes the key %j as validateDocument does (%s)', (key, accepted) => {
+    const json = tree({ type: 'set', args: [key, 1] });
+    expect(validates(treeDocumentSchema, json)).toBe(accepted);
+    expect(validateDocument(json).errors.length === 0).toBe(accepted);
+  });
+
+  it.each([
+    ['x', true],
+    ['team:a/b', true],
+    ['tem:y', false],
+    ['a//b', false],
+    ['exec:a:b', false],
+  ])('takes the key read $%s as validateDocument does (%s)', (path, accepted) => {
+    const json = tree({ type: 'condition', args: [{ $: path }] });
+    expect(validates(treeDocumentSchema, json)).toBe(accepted);
+    expect(validateDocument(json).errors.length === 0).toBe(accepted);
   });
 
   it.each([

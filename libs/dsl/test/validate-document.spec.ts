@@ -218,6 +218,35 @@ describe(validateDocument.name, () => {
     expect(errors(json)).toEqual(expected);
   });
 
+  it('reports the rules the build applies too, at their pointer', () => {
+    const result = validateDocument(
+      {
+        format: 'canopy/1',
+        trees: [
+          {
+            name: 'm',
+            root: {
+              type: 'parallel',
+              kwargs: { success: 1, policy: { kw: 'require-all' } },
+              children: [
+                { type: 'subtree', id: 's', args: ['h'] },
+                { type: 'set', id: 's/x', args: ['a/', { call: 'get', args: ['/b'] }] },
+              ],
+            },
+          },
+          { name: 'h', root: { type: 'success', id: 'x' } },
+        ],
+      },
+      { file: 'doc.json' },
+    );
+    expect(result.errors.map(formatError)).toEqual([
+      "doc.json:/trees/0/root/kwargs/policy: 'parallel' takes :success or :policy, not both (:policy is shorthand for :success)",
+      "doc.json:/trees/0/root/children/1/args/0: expected a name before and after each '/' in key 'a/'",
+      "doc.json:/trees/0/root/children/1/args/1/args/0: expected a name before and after each '/' in key '/b'",
+      "doc.json:/trees/0/root/children/1/id: duplicate id 's/x' when tree 'm' is built (first used at /trees/1/root; an :id inside a subtree becomes '<subtree node id>/<id>')",
+    ]);
+  });
+
   it('resolves subtrees in other files through knownTrees', () => {
     expect(
       validateDocument(tree({ type: 'subtree', args: ['other'] }), { knownTrees: ['other'] })

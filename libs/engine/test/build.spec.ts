@@ -118,6 +118,26 @@ describe(BehaviorTree.name, () => {
       ['an unknown function', doc(cond(call('frob', 1))), 'UNKNOWN_FUNCTION', '0'],
       ['a bad function arity', doc(cond(call('not'))), 'EXPR_ARITY', '0'],
       ['a malformed key', doc(n('set', { args: ['a//b', 1] })), 'BAD_ARGUMENT', '0'],
+      ['an unset key ending with /', doc(n('unset', { args: ['x/'] })), 'BAD_ARGUMENT', '0'],
+      [
+        'an :into key starting with / after its scope',
+        doc(n('llm-call', { kw: { prompt: 'p', into: 'team:/x' } })),
+        'BAD_ARGUMENT',
+        '0',
+      ],
+      [
+        'a literal get key with an empty segment',
+        doc(cond(call('get', 'a//b', 0))),
+        'BAD_EXPRESSION',
+        '0',
+      ],
+      [
+        'an empty literal get key',
+        doc(n('set', { args: ['x', call('+', 1, call('get', ''))] })),
+        'BAD_EXPRESSION',
+        '0',
+      ],
+      ['a literal get key of a scope only', doc(cond(call('get', 'team:'))), 'BAD_EXPRESSION', '0'],
       ['an unknown subtree', doc(sub('ghost')), 'UNKNOWN_SUBTREE', '0'],
       [
         'a recursive subtree',

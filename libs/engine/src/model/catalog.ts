@@ -166,5 +166,11 @@ export const EXPR_FUNCTIONS: Readonly<Record<string, { min: number; max: number 
   tick: { min: 0, max: 0 },
 };
 
+/**
+ * Implicit node ids are index paths (`0`, `0.2.1`); an explicit `:id` may not look like one, so
+ * that it cannot collide with another node's implicit id.
+ */
+export const PATH_ID_PATTERN = '^[0-9]+(\\.[0-9]+)*$';
+
 /** Scope prefixes accepted in `$prefix:key` and in `set`/`unset` keys. */
 export const SCOPE_PREFIXES = ['global', 'team', 'exec'] as const;

@@ -5,17 +5,20 @@ import { systemClock } from '../clock';
 import { BuildError, type BuildErrorCode } from '../errors';
 import { compileExpr, constantOf } from '../expr/compile';
 import { ExprCompileError } from '../expr/expr-error';
-import { NODE_SPEC_BY_TYPE, type NodeSpec } from '../model/catalog';
+import type { NodeSpec } from '../model/catalog';
 import type { Evaluator } from '../expr/env';
 import type { ExprJson, NodeJson, TreeDocument, TreeJson } from '../model/json';
 import type { BuildOptions } from '../model/runtime';
 import { Recorder } from '../record/recorder';
+import type { TreeIssue, TreeIssueCode } from '../validate/issue';
+import { NodeChecker, type IssueSink } from '../validate/node-checker';
+import { instanceId } from '../validate/prefixed-ids';
+import type { NodeRule } from '../validate/rules';
 import { BehaviorTree } from './behavior-tree';
+import { BUILD_SPEC_BY_TYPE } from './build-spec';
 import type { BtNode } from './node';
 import { ownsScope, type NodeDef } from './node-def';
 import { Runtime } from './runtime';
-import { validateNode } from './validate-node';
-import { BUILD_SPEC_BY_TYPE } from './build-spec';
 
 /** What stays the same for every node of one tree instance: it changes at subtree boundaries. */
 interface Frame {
@@ -110,6 +113,52 @@ class Def implements NodeDef {
   }
 }
 
+/** The builder's codes are coarser than the validator's. */
+const BUILD_CODES: Readonly<Record<TreeIssueCode, BuildErrorCode>> = {
+  UNKNOWN_NODE: 'UNKNOWN_NODE_TYPE',
+  CHILD_COUNT: 'BAD_ARITY',
+  ARG_COUNT: 'BAD_ARGUMENT',
+  MISSING_ARGUMENT: 'BAD_ARGUMENT',
+  UNKNOWN_KEYWORD: 'BAD_ARGUMENT',
+  BAD_ARGUMENT: 'BAD_ARGUMENT',
+  BAD_KEY: 'BAD_ARGUMENT',
+  BAD_PARENT: 'BAD_PARENT',
+  BAD_EXPRESSION: 'BAD_EXPRESSION',
+  UNKNOWN_FUNCTION: 'UNKNOWN_FUNCTION',
+  EXPR_ARITY: 'EXPR_ARITY',
+  BAD_TREE: 'BAD_DOCUMENT',
+  DUPLICATE_TREE: 'BAD_DOCUMENT',
+  MULTIPLE_MAIN: 'BAD_DOCUMENT',
+  DUPLICATE_ID: 'DUPLICATE_ID',
+  UNKNOWN_SUBTREE: 'UNKNOWN_SUBTREE',
+  RECURSIVE_SUBTREE: 'RECURSIVE_SUBTREE',
+};
+
+/**
+ * Where the builder's node checks go (not strict): the first problem fails the build, naming the
+ * node. Suggestions are left out of BuildError messages (documents are checked with
+ * `validateTrees` before they are stored, which gives them).
+ */
+class BuildSink implements IssueSink {
+  private frame!: Frame;
+  private path = '';
+  private json!: NodeJson;
+  private id = '';
+
+  /** The node the next checks are about. */
+  at(frame: Frame, path: string, json: NodeJson, id: string): void {
+    this.frame = frame;
+    this.path = path;
+    this.json = json;
+    this.id = id;
+  }
+
+  add(issue: TreeIssue): never {
+    const code = BUILD_CODES[issue.code];
+    throw nodeError(this.frame, this.path, this.json, this.id, code, issue.message);
+  }
+}
+
 /** Matches every default id (index paths); an explicit id that does not match cannot collide with one. */
 const PATH_LIKE = /^[0-9.]+$/;
 
@@ -122,6 +171,17 @@ function step(i: number): string {
 
 const NO_NODES: readonly BtNode[] = [];
 const NO_JSON: readonly NodeJson[] = [];
+
+/** Fields the rules read as arrays and objects (a document from elsewhere may have anything). */
+function checkShape(json: NodeJson, d: Def): void {
+  const { args, kwargs, children } = json;
+  if (args != null && !Array.isArray(args))
+    d.fail('BAD_ARGUMENT', `'args' of (${json.type}) must be an array`);
+  if (kwargs != null && (typeof kwargs !== 'object' || Array.isArray(kwargs)))
+    d.fail('BAD_ARGUMENT', `'kwargs' of (${json.type}) must be an object`);
+  if (children != null && !Array.isArray(children))
+    d.fail('BAD_ARITY', `'children' of (${json.type}) must be an array`);
+}
 
 function checkDocument(doc: TreeDocument, what: string): void {
   if (
@@ -159,6 +219,8 @@ class Builder {
    */
   private readonly ids = new Set<string>();
   private checkAll = false;
+  private readonly sink = new BuildSink();
+  private readonly check = new NodeChecker(false, this.sink);
 
   constructor(
     private readonly rt: Runtime,
@@ -170,34 +232,23 @@ class Builder {
     frame: Frame,
     path: string,
     scope: LocalScope | null,
-    parentType: string | undefined,
+    parent: NodeRule | undefined,
   ): BtNode {
     if (typeof json !== 'object' || json === null || typeof json.type !== 'string') {
       const where = whereOf(frame, path);
       throw new BuildError('BAD_DOCUMENT', `${where}: not a node`, undefined, where);
     }
     const explicit = json.id !== undefined;
-    const id = explicit
-      ? frame.prefix !== null
-        ? `${frame.prefix}/${json.id}`
-        : String(json.id)
-      : path;
-    const spec = BUILD_SPEC_BY_TYPE.get(json.type);
-    if (spec === undefined) {
-      throw nodeError(
-        frame,
-        path,
-        json,
-        id,
-        'UNKNOWN_NODE_TYPE',
-        `unknown node type '${json.type}'`,
-      );
-    }
+    const id = explicit ? instanceId(frame.prefix, String(json.id)) : path;
+    this.sink.at(frame, path, json, id);
+    const check = this.check;
+    const spec = BUILD_SPEC_BY_TYPE.get(json.type) ?? this.unknownType(json.type);
+    const rule = spec.rule;
     const children = json.children ?? NO_JSON;
     const d = new Def(
       id,
       this.rt,
-      spec.spec,
+      rule.spec,
       json,
       scope,
       Array.isArray(children) ? children.length : 0,
@@ -205,19 +256,10 @@ class Builder {
       path,
     );
     if (explicit || this.checkAll) this.checkId(id, explicit, d);
-    if (spec.parentType !== undefined && parentType !== spec.parentType) {
-      d.fail('BAD_PARENT', `(${json.type}) is only valid inside (${spec.parentType})`);
-    }
-    validateNode(json, spec, d);
-    if (spec.childType !== undefined) {
-      for (const c of children) {
-        if (NODE_SPEC_BY_TYPE.get(c.type)?.type !== spec.childType) {
-          d.fail(
-            'BAD_PARENT',
-            `children of (${json.type}) must be (${spec.childType}), got (${c.type})`,
-          );
-        }
-      }
+    checkShape(json, d);
+    check.checkNode(json, rule, parent);
+    if (rule.childType !== undefined) {
+      for (let i = 0; i < children.length; i++) check.childType(rule, children[i]);
     }
 
     const node = spec.factory(d);
@@ -226,7 +268,7 @@ class Builder {
     this.jsons.push(json);
 
     const inner = ownsScope(node) ? node.ownScope : scope;
-    if (spec.type === 'subtree') {
+    if (rule.type === 'subtree') {
       const name = String(json.args?.[0]);
       const [doc, tree] =
         this.resolve(name, frame.doc) ?? d.fail('UNKNOWN_SUBTREE', `no tree named '${name}'`);
@@ -244,17 +286,22 @@ class Builder {
         prefix: id,
         stack: [...frame.stack, tree],
       };
-      node.attach([this.build(tree.root, sub, rootPath, inner, spec.type)]);
+      node.attach([this.build(tree.root, sub, rootPath, inner, rule)]);
     } else if (children.length > 0) {
       const built: BtNode[] = [];
       for (let i = 0; i < children.length; i++) {
-        built.push(this.build(children[i], frame, path + step(i), inner, spec.type));
+        built.push(this.build(children[i], frame, path + step(i), inner, rule));
       }
       node.attach(built);
     } else {
       node.attach(NO_NODES);
     }
     return node;
+  }
+
+  private unknownType(type: string): never {
+    this.check.unknownNode(type);
+    throw new Error('unreachable: the sink throws');
   }
 
   private checkId(id: string, explicit: boolean, d: Def): void {

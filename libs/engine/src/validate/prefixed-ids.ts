@@ -1,5 +1,5 @@
-import type { NodeJson, TreeDocument } from '@canopy/engine';
-import { pointer } from './syntax';
+import type { NodeJson, TreeDocument } from '../model/json';
+import { jsonPointer } from './issue';
 
 /**
  * Ids of the built tree, as the engine gives them (`buildTree`): an implicit id is the index path
@@ -20,6 +20,11 @@ export interface IdCollision {
   path: string;
   /** Pointer of the node that has the id first. */
   first: string;
+}
+
+/** The id in the built tree of an explicit `:id`, inside a subtree instance whose node has `prefix`. */
+export function instanceId(prefix: string | null, id: string): string {
+  return prefix === null ? id : `${prefix}/${id}`;
 }
 
 /** Nodes visited over all expansions before giving up (an expansion can grow exponentially). */
@@ -61,7 +66,7 @@ export function prefixedIdCollisions(
     const stack: Frame[] = [
       {
         node: tree.root,
-        path: `${pointer('/trees', root)}/root`,
+        path: `${jsonPointer('/trees', root)}/root`,
         at: '0',
         prefix: null,
         instance: 0,
@@ -75,7 +80,7 @@ export function prefixedIdCollisions(
       if (isBroken(node)) continue;
       let id = frame.at;
       if (typeof node.id === 'string' && node.id !== '') {
-        id = frame.prefix === null ? node.id : `${frame.prefix}/${node.id}`;
+        id = instanceId(frame.prefix, node.id);
         const first = seen.get(id);
         if (first === undefined) {
           seen.set(id, { path: frame.path, instance: frame.instance });
@@ -93,7 +98,7 @@ export function prefixedIdCollisions(
         if (target === undefined || frame.trees.includes(target)) continue;
         stack.push({
           node: document.trees[target].root,
-          path: `${pointer('/trees', target)}/root`,
+          path: `${jsonPointer('/trees', target)}/root`,
           at: `${frame.at}.0`,
           prefix: id,
           instance: ++instances,
