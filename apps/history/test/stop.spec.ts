@@ -1,23 +1,12 @@
-import {
-  exitWithin,
-  type SpawnedService,
-  spawnService,
-  startTestInfra,
-  type TestInfra,
-} from '@canopy/testing';
+import { sigtermWithBrokersDown, startTestInfra, type TestInfra } from '@canopy/testing';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { addTicksStream } from './tick-records';
-
-const SHUTDOWN_TIMEOUT_MS = 3000;
-/** Process start-up and exit around the deadline; generous, the bound under test is the deadline. */
-const MARGIN_MS = 5000;
 
 jest.setTimeout(60_000);
 
 describe('the history process, stopped while NATS and Redis are down', () => {
   let infra: TestInfra;
-  let history: SpawnedService | undefined;
 
   beforeAll(async () => {
     infra = await startTestInfra();
@@ -28,27 +17,20 @@ describe('the history process, stopped while NATS and Redis are down', () => {
   });
 
   afterAll(async () => {
-    history?.kill();
     await infra?.dispose();
   });
 
   it('exits within SHUTDOWN_TIMEOUT_MS of SIGTERM', async () => {
-    history = spawnService('apps/history/src/main.ts', {
-      ...infra.env,
-      PORT: '0',
-      LOG_LEVEL: 'info',
-      SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
+    const { exit } = await sigtermWithBrokersDown({
+      entry: 'apps/history/src/main.ts',
+      env: infra.env,
+      ready: 'consuming tick records',
+      down: [
+        [infra.nats, 'NATS disconnected'],
+        [infra.redis, 'Redis connection lost'],
+      ],
+      shutdownTimeoutMs: 3000,
     });
-    await history.line((l) => l.msg === 'consuming tick records');
-    const lost = [
-      history.line((l) => l.msg === 'NATS disconnected'),
-      history.line((l) => l.msg === 'Redis connection lost'),
-    ];
-    await Promise.all([infra.nats.stop(), infra.redis.stop()]);
-    await Promise.all(lost);
-
-    history.child.kill('SIGTERM');
-    const exit = await exitWithin(history, SHUTDOWN_TIMEOUT_MS + MARGIN_MS);
     expect(exit).toEqual({ code: 0, signal: null });
   });
 });

@@ -30,4 +30,11 @@ export {
   type HistogramDelta,
   type MetricSamples,
 } from './lib/prometheus';
-export { exitWithin, spawnService, type LogLine, type SpawnedService } from './lib/spawned-service';
+export {
+  exitWithin,
+  sigtermWithBrokersDown,
+  spawnService,
+  type LogLine,
+  type SigtermWithBrokersDownOptions,
+  type SpawnedService,
+} from './lib/spawned-service';

@@ -82,3 +82,45 @@ export async function exitWithin(service: SpawnedService, ms: number): Promise<E
     clearTimeout(timer);
   }
 }
+
+export interface SigtermWithBrokersDownOptions {
+  /** The service's entry file, relative to the repository root. */
+  entry: string;
+  env: Record<string, string>;
+  /** The log message that says the service is up. */
+  ready: string;
+  /** Each broker to stop first, with the log message that says the service noticed. */
+  down: [broker: { stop(): Promise<void> }, noticed: string][];
+  shutdownTimeoutMs: number;
+  /** Process start-up and exit around the deadline. Default 5 s: the bound under test is the deadline. */
+  marginMs?: number;
+}
+
+/**
+ * Starts a service with SHUTDOWN_TIMEOUT_MS set, stops its brokers, waits until it noticed, sends
+ * SIGTERM, and returns how it exited (undefined: still running after the deadline plus the
+ * margin; it is killed then). What every service's "stops with the brokers down" test does.
+ */
+export async function sigtermWithBrokersDown(
+  opts: SigtermWithBrokersDownOptions,
+): Promise<{ exit: Exit | undefined; service: SpawnedService }> {
+  const service = spawnService(opts.entry, {
+    PORT: '0',
+    LOG_LEVEL: 'info',
+    ...opts.env,
+    SHUTDOWN_TIMEOUT_MS: String(opts.shutdownTimeoutMs),
+  });
+  try {
+    await service.line((l) => l.msg === opts.ready);
+    const noticed = opts.down.map(([, msg]) => service.line((l) => l.msg === msg));
+    await Promise.all(opts.down.map(([broker]) => broker.stop()));
+    await Promise.all(noticed);
+    service.child.kill('SIGTERM');
+    return {
+      exit: await exitWithin(service, opts.shutdownTimeoutMs + (opts.marginMs ?? 5000)),
+      service,
+    };
+  } finally {
+    service.kill();
+  }
+}
