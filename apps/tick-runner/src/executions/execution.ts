@@ -72,9 +72,11 @@ export class Execution {
     if (head.done < head.count) return;
     this.manual.shift();
     const reply = this.tickResponse();
+    // Committed, but this runner stopped before the stream had it (the next owner delivers it):
+    // every tick was done, so a client retrying asks for none.
     delivered.then(
       () => head.resolve(reply),
-      (error: unknown) => head.reject(error),
+      () => head.reject(new AppError('OWNER_UNAVAILABLE', 'the runner stopped while delivering; retry', { ticksDone: head.count })),
     );
   }
 
