@@ -1,62 +1,62 @@
-import { RedisKeys, Subjects, shardOf, type BlackboardChanged, type TickResponse } from '@canopy/contracts';
+import {
+  RedisKeys,
+  Subjects,
+  shardOf,
+  type BlackboardChanged,
+  type TickResponse,
+} from '@canopy/contracts';
 import type { ActionOutcome } from '@canopy/engine';
-import type { TestInfra } from '@canopy/testing';
 import { parseCommitReply, queueCommit, type ScopeWrite } from '../src/commit/commit-request';
 import { metaFromHash } from '../src/executions/execution-meta';
 import {
-  SHARDS,
   command,
-  connectClient,
   createExecution,
   errorOf,
   outsideWrite,
   readTicks,
   registerTree,
-  startInfra,
-  startRunner,
+  SHARDS,
+  useRunners,
   waitFor,
-  type Client,
-  type TestRunner,
 } from './harness';
 
 jest.setTimeout(30_000);
 
 describe('tick-runner: commits are atomic and fenced; outside writes land between ticks', () => {
-  let infra: TestInfra;
-  let runner: TestRunner;
-  let gateway: Client;
   let poke: () => ActionOutcome = () => 'SUCCESS';
-
-  beforeAll(async () => {
-    infra = await startInfra();
-    runner = await startRunner(infra, { runnerId: 'runner-f', localActions: { poke: () => poke() } });
-    gateway = await connectClient(infra.nats.url);
-    await registerTree(gateway, '(tree "writer" (sequence (set "global:g" (tick)) (set "team:t" (tick)) (set "x" (tick))))');
-    await registerTree(gateway, '(tree "peek" (sequence (action poke) (set "during" $x)))');
-  }, 30_000);
-
-  afterAll(async () => {
-    await gateway?.close();
-    await runner?.close();
-    await infra?.dispose();
+  const fx = useRunners({
+    runners: [{ runnerId: 'runner-f', localActions: { poke: () => poke() } }],
+    trees: [
+      '(tree "writer" (sequence (set "global:g" (tick)) (set "team:t" (tick)) (set "x" (tick))))',
+      '(tree "peek" (sequence (action poke) (set "during" $x)))',
+    ],
   });
 
   /** Everything the commit may touch, to compare before/after a refused commit. */
   const snapshot = async (id: string) => {
-    const r = runner.redis;
+    const r = fx.runner.redis;
     return {
       meta: await r.hgetall(RedisKeys.execMeta(id)),
       checkpoint: await r.get(RedisKeys.execCheckpoint(id)),
-      global: [await r.hgetall(RedisKeys.scopeValues('global')), await r.hgetall(RedisKeys.scopeVersions('global'))],
-      team: [await r.hgetall(RedisKeys.scopeValues('team:blue')), await r.hgetall(RedisKeys.scopeVersions('team:blue'))],
-      exec: [await r.hgetall(RedisKeys.scopeValues(`exec:${id}`)), await r.hgetall(RedisKeys.scopeVersions(`exec:${id}`))],
+      global: [
+        await r.hgetall(RedisKeys.scopeValues('global')),
+        await r.hgetall(RedisKeys.scopeVersions('global')),
+      ],
+      team: [
+        await r.hgetall(RedisKeys.scopeValues('team:blue')),
+        await r.hgetall(RedisKeys.scopeVersions('team:blue')),
+      ],
+      exec: [
+        await r.hgetall(RedisKeys.scopeValues(`exec:${id}`)),
+        await r.hgetall(RedisKeys.scopeVersions(`exec:${id}`)),
+      ],
     };
   };
 
   const commitDirect = async (id: string, epoch: number, owner: string, tick: number) => {
-    const meta = metaFromHash(await runner.redis.hgetall(RedisKeys.execMeta(id)));
+    const meta = metaFromHash(await fx.runner.redis.hgetall(RedisKeys.execMeta(id)));
     if (!meta) throw new Error('no meta');
-    const pipeline = runner.redis.pipeline();
+    const pipeline = fx.runner.redis.pipeline();
     const writes: ScopeWrite[] = [
       { scope: 'global', key: 'g', value: 'intruder', deleted: false },
       { scope: `exec:${id}`, key: 'x', value: 'intruder', deleted: false },
@@ -77,9 +77,11 @@ describe('tick-runner: commits are atomic and fenced; outside writes land betwee
 
   it('commits writes to every scope, the checkpoint and the metadata together, and announces shared writes', async () => {
     const changes: BlackboardChanged[] = [];
-    const sub = gateway.nc.subscribe(Subjects.bbChangedAll, { callback: (_e, m) => void changes.push(m.json<BlackboardChanged>()) });
-    await createExecution(gateway, { tree: 'writer', id: 'f-1', team: 'blue' });
-    await command<TickResponse>(gateway, 'f-1', { type: 'tick', count: 1 });
+    const sub = fx.gateway.nc.subscribe(Subjects.bbChangedAll, {
+      callback: (_e, m) => void changes.push(m.json<BlackboardChanged>()),
+    });
+    await createExecution(fx.gateway, { tree: 'writer', id: 'f-1', team: 'blue' });
+    await command<TickResponse>(fx.gateway, 'f-1', { type: 'tick', count: 1 });
     const s = await snapshot('f-1');
     expect(s.global).toEqual([{ g: '1' }, { g: '1' }]);
     expect(s.team).toEqual([{ t: '1' }, { t: '1' }]);
@@ -95,58 +97,70 @@ describe('tick-runner: commits are atomic and fenced; outside writes land betwee
 
   it('refuses a commit under a stale epoch or another owner, applying nothing', async () => {
     const shard = shardOf('f-1', SHARDS);
-    const epoch = Number(await runner.redis.hget(RedisKeys.lease(shard), 'epoch'));
+    const epoch = Number(await fx.runner.redis.hget(RedisKeys.lease(shard), 'epoch'));
     const before = await snapshot('f-1');
-    expect(await commitDirect('f-1', epoch - 1, 'runner-f', 2)).toMatchObject({ kind: 'fenced', owner: 'runner-f' });
+    expect(await commitDirect('f-1', epoch - 1, 'runner-f', 2)).toMatchObject({
+      kind: 'fenced',
+      owner: 'runner-f',
+    });
     expect(await commitDirect('f-1', epoch, 'someone-else', 2)).toMatchObject({ kind: 'fenced' });
     expect(await snapshot('f-1')).toEqual(before);
   });
 
   it('ignores a commit whose tick is not newer than the stored one', async () => {
     const shard = shardOf('f-1', SHARDS);
-    const epoch = Number(await runner.redis.hget(RedisKeys.lease(shard), 'epoch'));
+    const epoch = Number(await fx.runner.redis.hget(RedisKeys.lease(shard), 'epoch'));
     const before = await snapshot('f-1');
-    expect(await commitDirect('f-1', epoch, 'runner-f', 1)).toEqual({ kind: 'stale', storedTick: 1 });
+    expect(await commitDirect('f-1', epoch, 'runner-f', 1)).toEqual({
+      kind: 'stale',
+      storedTick: 1,
+    });
     expect(await snapshot('f-1')).toEqual(before);
   });
 
-  it('a runner whose lease was taken is fenced on its next commit, drops the shard, and resumes once it holds it again', async () => {
+  it('a fx.runner whose lease was taken is fenced on its next commit, drops the shard, and resumes once it holds it again', async () => {
     const shard = shardOf('f-1', SHARDS);
     const lease = RedisKeys.lease(shard);
-    const epoch = Number(await runner.redis.hget(lease, 'epoch'));
-    expect(runner.runner.shards.epochOf(shard)).toBe(epoch);
-    // Another runner took the shard the way the acquire script does (no TTL, so it stays taken while we look).
-    const intruderEpoch = await runner.redis.incr(RedisKeys.leaseEpoch(shard));
-    await runner.redis.multi().del(lease).hset(lease, 'owner', 'intruder', 'epoch', String(intruderEpoch)).exec();
+    const epoch = Number(await fx.runner.redis.hget(lease, 'epoch'));
+    expect(fx.runner.runner.shards.epochOf(shard)).toBe(epoch);
+    // Another fx.runner took the shard the way the acquire script does (no TTL, so it stays taken while we look).
+    const intruderEpoch = await fx.runner.redis.incr(RedisKeys.leaseEpoch(shard));
+    await fx.runner.redis
+      .multi()
+      .del(lease)
+      .hset(lease, 'owner', 'intruder', 'epoch', String(intruderEpoch))
+      .exec();
     const before = await snapshot('f-1');
-    const fenced = await errorOf(command(gateway, 'f-1', { type: 'tick', count: 1 }));
+    const fenced = await errorOf(command(fx.gateway, 'f-1', { type: 'tick', count: 1 }));
     expect(fenced.code).toBe('FENCED');
     expect(await snapshot('f-1')).toEqual(before);
-    expect(runner.runner.shards.heldShards()).not.toContain(shard);
-    expect(await readTicks(gateway.nc, 'f-1')).toHaveLength(1);
+    expect(fx.runner.runner.shards.heldShards()).not.toContain(shard);
+    expect(await readTicks(fx.gateway.nc, 'f-1')).toHaveLength(1);
 
-    // The intruder goes away: the runner takes the shard back under a newer epoch and resumes from the checkpoint.
-    await runner.redis.del(lease);
-    await waitFor('shard re-acquired', () => runner.runner.shards.heldShards().includes(shard));
-    expect(runner.runner.shards.epochOf(shard)).toBeGreaterThan(intruderEpoch);
-    const next = await waitFor('tick after re-acquire', () => command<TickResponse>(gateway, 'f-1', { type: 'tick', count: 1 }));
+    // The intruder goes away: the fx.runner takes the shard back under a newer epoch and resumes from the checkpoint.
+    await fx.runner.redis.del(lease);
+    await waitFor('shard re-acquired', () => fx.runner.runner.shards.heldShards().includes(shard));
+    expect(fx.runner.runner.shards.epochOf(shard)).toBeGreaterThan(intruderEpoch);
+    const next = await waitFor('tick after re-acquire', () =>
+      command<TickResponse>(fx.gateway, 'f-1', { type: 'tick', count: 1 }),
+    );
     expect(next.tick).toBe(2);
-    expect(await runner.redis.hget(RedisKeys.scopeValues('exec:f-1'), 'x')).toBe('2');
-    const ticks = await readTicks(gateway.nc, 'f-1');
+    expect(await fx.runner.redis.hget(RedisKeys.scopeValues('exec:f-1'), 'x')).toBe('2');
+    const ticks = await readTicks(fx.gateway.nc, 'f-1');
     expect(ticks.map((t) => t.msgId)).toEqual(['f-1:1', 'f-1:2']);
     expect(ticks[1].data.epoch).toBeGreaterThan(ticks[0].data.epoch);
   });
 
   it('a tick committed but never published is republished by the next owner (outbox), without a duplicate', async () => {
-    await createExecution(gateway, { tree: 'writer', id: 'ob-1', team: 'blue' });
-    await command<TickResponse>(gateway, 'ob-1', { type: 'tick', count: 1 });
-    const [first] = await readTicks(gateway.nc, 'ob-1');
+    await createExecution(fx.gateway, { tree: 'writer', id: 'ob-1', team: 'blue' });
+    await command<TickResponse>(fx.gateway, 'ob-1', { type: 'tick', count: 1 });
+    const [first] = await readTicks(fx.gateway.nc, 'ob-1');
     const shard = shardOf('ob-1', SHARDS);
-    const epoch = runner.runner.shards.epochOf(shard) as number;
+    const epoch = fx.runner.runner.shards.epochOf(shard) as number;
     // The owner commits tick 2 and dies before publishing it.
-    const meta = metaFromHash(await runner.redis.hgetall(RedisKeys.execMeta('ob-1')));
+    const meta = metaFromHash(await fx.runner.redis.hgetall(RedisKeys.execMeta('ob-1')));
     const checkpoint = { ...first.data.checkpoint, tick: 2 };
-    const pipeline = runner.redis.pipeline();
+    const pipeline = fx.runner.redis.pipeline();
     queueCommit(pipeline, {
       runnerId: 'runner-f',
       shard,
@@ -159,61 +173,82 @@ describe('tick-runner: commits are atomic and fenced; outside writes land betwee
     });
     await pipeline.exec();
     // It loses the shard and takes it back: loading the execution replays the outbox.
-    const intruderEpoch = await runner.redis.incr(RedisKeys.leaseEpoch(shard));
-    await runner.redis.hset(RedisKeys.lease(shard), 'owner', 'intruder', 'epoch', String(intruderEpoch));
-    await errorOf(command(gateway, 'ob-1', { type: 'tick', count: 1 }));
-    await runner.redis.del(RedisKeys.lease(shard));
-    const third = await waitFor('tick after takeover', () => command<TickResponse>(gateway, 'ob-1', { type: 'tick', count: 1 }));
+    const intruderEpoch = await fx.runner.redis.incr(RedisKeys.leaseEpoch(shard));
+    await fx.runner.redis.hset(
+      RedisKeys.lease(shard),
+      'owner',
+      'intruder',
+      'epoch',
+      String(intruderEpoch),
+    );
+    await errorOf(command(fx.gateway, 'ob-1', { type: 'tick', count: 1 }));
+    await fx.runner.redis.del(RedisKeys.lease(shard));
+    const third = await waitFor('tick after takeover', () =>
+      command<TickResponse>(fx.gateway, 'ob-1', { type: 'tick', count: 1 }),
+    );
     expect(third.tick).toBe(3);
-    const ticks = await readTicks(gateway.nc, 'ob-1');
+    const ticks = await readTicks(fx.gateway.nc, 'ob-1');
     expect(ticks.map((t) => t.msgId)).toEqual(['ob-1:1', 'ob-1:2', 'ob-1:3']);
   });
 
   it('a refused commit leaves no value Redis never received in the cache: the next reader sees what Redis has', async () => {
-    await registerTree(gateway, '(tree "g-writer" (set "global:shared" (tick)))');
-    await registerTree(gateway, '(tree "g-reader" (set "seen" (get "global:shared" 0)))');
+    await registerTree(fx.gateway, '(tree "g-writer" (set "global:shared" (tick)))');
+    await registerTree(fx.gateway, '(tree "g-reader" (set "seen" (get "global:shared" 0)))');
     const writer = 'st-w';
     let reader = 'st-r0';
     for (let i = 1; shardOf(reader, SHARDS) === shardOf(writer, SHARDS); i++) reader = `st-r${i}`;
-    await createExecution(gateway, { tree: 'g-writer', id: writer });
-    await createExecution(gateway, { tree: 'g-reader', id: reader });
-    await command(gateway, writer, { type: 'tick', count: 1 });
-    await command(gateway, reader, { type: 'tick', count: 1 });
-    expect(await runner.redis.hget(RedisKeys.scopeValues('global'), 'shared')).toBe('1');
+    await createExecution(fx.gateway, { tree: 'g-writer', id: writer });
+    await createExecution(fx.gateway, { tree: 'g-reader', id: reader });
+    await command(fx.gateway, writer, { type: 'tick', count: 1 });
+    await command(fx.gateway, reader, { type: 'tick', count: 1 });
+    expect(await fx.runner.redis.hget(RedisKeys.scopeValues('global'), 'shared')).toBe('1');
 
     // The writer's shard is taken away; its next tick writes 2 in memory and its commit is refused.
     const shard = shardOf(writer, SHARDS);
-    const intruderEpoch = await runner.redis.incr(RedisKeys.leaseEpoch(shard));
-    await runner.redis.multi().del(RedisKeys.lease(shard)).hset(RedisKeys.lease(shard), 'owner', 'intruder', 'epoch', String(intruderEpoch)).exec();
-    expect((await errorOf(command(gateway, writer, { type: 'tick', count: 1 }))).code).toBe('FENCED');
-    expect(await runner.redis.hget(RedisKeys.scopeValues('global'), 'shared')).toBe('1');
+    const intruderEpoch = await fx.runner.redis.incr(RedisKeys.leaseEpoch(shard));
+    await fx.runner.redis
+      .multi()
+      .del(RedisKeys.lease(shard))
+      .hset(RedisKeys.lease(shard), 'owner', 'intruder', 'epoch', String(intruderEpoch))
+      .exec();
+    expect((await errorOf(command(fx.gateway, writer, { type: 'tick', count: 1 }))).code).toBe(
+      'FENCED',
+    );
+    expect(await fx.runner.redis.hget(RedisKeys.scopeValues('global'), 'shared')).toBe('1');
 
-    await command(gateway, reader, { type: 'tick', count: 1 });
-    const ticks = await readTicks(gateway.nc, reader);
+    await command(fx.gateway, reader, { type: 'tick', count: 1 });
+    const ticks = await readTicks(fx.gateway.nc, reader);
     expect(ticks.map((t) => t.data.writes.find((w) => w.key === 'seen')?.new)).toEqual([1, 1]);
-    expect(runner.runner.host.peek('global', 'shared')).toBe(1);
-    await runner.redis.del(RedisKeys.lease(shard));
+    expect(fx.runner.runner.host.peek('global', 'shared')).toBe(1);
+    await fx.runner.redis.del(RedisKeys.lease(shard));
   });
 
   it('applies an outside write at the next tick, never within the tick that caused it, and only if newer', async () => {
-    await createExecution(gateway, { tree: 'peek', id: 'o-1', blackboard: { x: 1 } });
+    await createExecution(fx.gateway, { tree: 'peek', id: 'o-1', blackboard: { x: 1 } });
     let poked = false;
     poke = () => {
       // Runs inside the tick: the change is published now but can only be handled after the tick.
-      if (!poked) void outsideWrite(runner.redis, gateway, 'exec:o-1', 'x', 2);
+      if (!poked) void outsideWrite(fx.runner.redis, fx.gateway, 'exec:o-1', 'x', 2);
       poked = true;
       return 'SUCCESS';
     };
-    await command(gateway, 'o-1', { type: 'tick', count: 1 });
-    await waitFor('cache updated', () => runner.runner.host.peek('exec:o-1', 'x') === 2);
-    await command(gateway, 'o-1', { type: 'tick', count: 1 });
+    await command(fx.gateway, 'o-1', { type: 'tick', count: 1 });
+    await waitFor('cache updated', () => fx.runner.runner.host.peek('exec:o-1', 'x') === 2);
+    await command(fx.gateway, 'o-1', { type: 'tick', count: 1 });
 
     // An older version arriving late is ignored.
-    const stale: BlackboardChanged = { scope: 'exec:o-1', key: 'x', value: 'old', version: 1, source: 'rest', at: new Date().toISOString() };
-    gateway.bus.publish(Subjects.bbChanged('exec:o-1'), stale);
-    await gateway.nc.flush();
-    await command(gateway, 'o-1', { type: 'tick', count: 1 });
-    const ticks = await readTicks(gateway.nc, 'o-1');
+    const stale: BlackboardChanged = {
+      scope: 'exec:o-1',
+      key: 'x',
+      value: 'old',
+      version: 1,
+      source: 'rest',
+      at: new Date().toISOString(),
+    };
+    fx.gateway.bus.publish(Subjects.bbChanged('exec:o-1'), stale);
+    await fx.gateway.nc.flush();
+    await command(fx.gateway, 'o-1', { type: 'tick', count: 1 });
+    const ticks = await readTicks(fx.gateway.nc, 'o-1');
     const during = ticks.map((t) => t.data.writes.find((w) => w.key === 'during')?.new);
     expect(during).toEqual([1, 2, 2]);
   });

@@ -31,7 +31,9 @@ export interface Client {
 /** A NATS client acting as the gateway or a worker. */
 export async function connectClient(url: string): Promise<Client> {
   const nc = await connect({ servers: url });
-  const bus = new TracedNats(nc, jetstream(nc), { logger: createLogger('test-client', { level: LOG_LEVEL }) });
+  const bus = new TracedNats(nc, jetstream(nc), {
+    logger: createLogger('test-client', { level: LOG_LEVEL }),
+  });
   return { nc, bus, close: () => nc.drain() };
 }
 
@@ -45,12 +47,21 @@ export interface TestRunner {
 
 export async function startRunner(
   infra: TestInfra,
-  opts: { runnerId: string; leaseTtlMs?: number; actionTimeoutMs?: number; localActions?: Record<string, ActionFn> },
+  opts: {
+    runnerId: string;
+    leaseTtlMs?: number;
+    actionTimeoutMs?: number;
+    localActions?: Record<string, ActionFn>;
+  },
 ): Promise<TestRunner> {
   const log = createLogger(`tick-runner:${opts.runnerId}`, { level: LOG_LEVEL });
   // The client options service-kit's connectNats/connectRedis use: NATS reconnecting forever,
   // Redis failing fast while disconnected (no offline queue, no resend of a command in flight).
-  const nc = await connect({ servers: infra.nats.url, maxReconnectAttempts: -1, reconnectTimeWait: 200 });
+  const nc = await connect({
+    servers: infra.nats.url,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 200,
+  });
   const redis = new Redis(infra.redis.url, {
     connectionName: opts.runnerId,
     enableOfflineQueue: false,
@@ -92,6 +103,63 @@ export async function startRunner(
   };
 }
 
+type RunnerOptions = Parameters<typeof startRunner>[1];
+
+/** What a describe block gets from `useRunners`, filled in before its tests run. */
+export interface RunnerFixture {
+  infra: TestInfra;
+  /** A client acting as the gateway (and as action workers). */
+  gateway: Client;
+  runners: TestRunner[];
+  /** The first runner. */
+  runner: TestRunner;
+  /** Another client (an action worker), closed with the fixture. */
+  client(): Promise<Client>;
+}
+
+/**
+ * For one describe block: real NATS and Redis, the runners (started in order), a client acting as
+ * the gateway, and `trees` registered; everything stopped after the block.
+ */
+export function useRunners(opts: {
+  runners: RunnerOptions[];
+  trees?: string[];
+  infra?: Parameters<typeof startTestInfra>[0];
+}): RunnerFixture {
+  const clients: Client[] = [];
+  const fx = { runners: [] as TestRunner[] } as RunnerFixture;
+  fx.client = async () => {
+    const client = await connectClient(fx.infra.nats.url);
+    clients.push(client);
+    return client;
+  };
+  beforeAll(async () => {
+    fx.infra = await startInfra(opts.infra);
+    fx.gateway = await connectClient(fx.infra.nats.url);
+    for (const options of opts.runners) fx.runners.push(await startRunner(fx.infra, options));
+    fx.runner = fx.runners[0];
+    for (const source of opts.trees ?? []) await registerTree(fx.gateway, source);
+  }, 30_000);
+  afterAll(async () => {
+    for (const client of [...clients, fx.gateway]) await client?.close();
+    for (const runner of [...fx.runners].reverse()) await runner.close();
+    await fx.infra?.dispose();
+  });
+  return fx;
+}
+
+/** Resolves once the runners hold every shard between them, each some. */
+export function waitForShardsSplit(runners: TestRunner[]): Promise<true> {
+  const held = () => runners.map((r) => r.runner.shards.heldShards().length);
+  return waitFor('shards split', () => {
+    const counts = held();
+    return counts.reduce((x, y) => x + y, 0) === SHARDS && counts.every((n) => n > 0);
+  });
+}
+
+/** A tree that counts its ticks in `n` (exec scope). */
+export const BEAT = '(tree "beat" (set "n" (+ (get "n" 0) 1)))';
+
 /** Spans the process ended, as production would export them (W3C propagation on, like the service). */
 export const spanExporter = new InMemorySpanExporter();
 
@@ -129,11 +197,15 @@ export function command<R>(client: Client, id: string, cmd: Command, timeoutMs =
 }
 
 /** The error body a failed request carried (`NatsRequestError.toBody()`). */
-export async function errorOf(promise: Promise<unknown>): Promise<{ code: string; message: string; [k: string]: unknown }> {
+export async function errorOf(
+  promise: Promise<unknown>,
+): Promise<{ code: string; message: string; [k: string]: unknown }> {
   try {
     await promise;
   } catch (error) {
-    const body = (error as { toBody?: () => { error: { code: string; message: string } } }).toBody?.();
+    const body = (
+      error as { toBody?: () => { error: { code: string; message: string } } }
+    ).toBody?.();
     if (body) return body.error;
     throw error;
   }
@@ -164,7 +236,11 @@ function decode<T>(m: JsMsg): { data: T; msgId: string | undefined; seq: number 
 }
 
 /** How many messages a stream holds on subjects matching `filter`. */
-export async function storedCount(nc: NatsConnection, stream: string, filter: string): Promise<number> {
+export async function storedCount(
+  nc: NatsConnection,
+  stream: string,
+  filter: string,
+): Promise<number> {
   const jsm = await jetstreamManager(nc);
   const info = await jsm.streams.info(stream, { subjects_filter: filter });
   return Object.values(info.state.subjects ?? {}).reduce((a, b) => a + b, 0);
@@ -183,13 +259,26 @@ export async function readEvents(nc: NatsConnection, execId: string) {
 }
 
 /** A write the way the blackboard service makes it: Redis first (value JSON, version bump), then the change. */
-export async function outsideWrite(redis: Redis, client: Client, scope: string, key: string, value: unknown): Promise<number> {
+export async function outsideWrite(
+  redis: Redis,
+  client: Client,
+  scope: string,
+  key: string,
+  value: unknown,
+): Promise<number> {
   const [, version] = (await redis
     .multi()
     .hset(RedisKeys.scopeValues(scope), key, JSON.stringify(value))
     .hincrby(RedisKeys.scopeVersions(scope), key, 1)
     .exec()) as [unknown, [null, number]];
-  const change: BlackboardChanged = { scope, key, value, version: version[1], source: 'rest', at: new Date().toISOString() };
+  const change: BlackboardChanged = {
+    scope,
+    key,
+    value,
+    version: version[1],
+    source: 'rest',
+    at: new Date().toISOString(),
+  };
   client.bus.publish(Subjects.bbChanged(scope), change);
   return version[1];
 }

@@ -1,25 +1,25 @@
 import type { Msg } from '@nats-io/nats-core';
-import { Queues, RedisKeys, Subjects, type ActionCancel, type ActionReply, type ActionRequest, type Execution } from '@canopy/contracts';
-import type { TestInfra } from '@canopy/testing';
+import {
+  Queues,
+  RedisKeys,
+  Subjects,
+  type ActionCancel,
+  type ActionReply,
+  type ActionRequest,
+  type Execution,
+} from '@canopy/contracts';
 import {
   command,
-  connectClient,
   createExecution,
   getExecution,
-  registerTree,
-  startInfra,
-  startRunner,
+  useRunners,
   waitFor,
   type Client,
-  type TestRunner,
 } from './harness';
 
 jest.setTimeout(30_000);
 
 describe('tick-runner: remote actions served by action workers over NATS', () => {
-  let infra: TestInfra;
-  let runner: TestRunner;
-  let gateway: Client;
   let worker: Client;
   const requests = new Map<string, Msg[]>();
 
@@ -33,35 +33,36 @@ describe('tick-runner: remote actions served by action workers over NATS', () =>
     });
   const reply = (msg: Msg, body: ActionReply) => msg.respond(JSON.stringify(body));
 
+  const fx = useRunners({
+    runners: [{ runnerId: 'runner-actions', actionTimeoutMs: 5000 }],
+    trees: [
+      '(tree "greeter" (sequence (action greet :who "bob" :n (+ 1 2)) (set "greeted" true)))',
+      '(tree "slow" (action slowpoke :timeout-ms 100))',
+      '(tree "forever" (action hang))',
+      '(tree "nobody" (action nobody-serves-this))',
+    ],
+  });
+
   beforeAll(async () => {
-    infra = await startInfra();
-    runner = await startRunner(infra, { runnerId: 'runner-actions', actionTimeoutMs: 5000 });
-    gateway = await connectClient(infra.nats.url);
-    worker = await connectClient(infra.nats.url);
+    worker = await fx.client();
     for (const action of ['greet', 'slowpoke', 'hang']) serve(action);
     await worker.nc.flush();
-    await registerTree(gateway, '(tree "greeter" (sequence (action greet :who "bob" :n (+ 1 2)) (set "greeted" true)))');
-    await registerTree(gateway, '(tree "slow" (action slowpoke :timeout-ms 100))');
-    await registerTree(gateway, '(tree "forever" (action hang))');
-    await registerTree(gateway, '(tree "nobody" (action nobody-serves-this))');
-  }, 30_000);
-
-  afterAll(async () => {
-    await worker?.close();
-    await gateway?.close();
-    await runner?.close();
-    await infra?.dispose();
   });
 
   const until = (id: string, what: string, test: (e: Execution) => boolean) =>
     waitFor(what, async () => {
-      const e = await getExecution(gateway, id);
+      const e = await getExecution(fx.gateway, id);
       return test(e) ? e : undefined;
     });
 
   it('invokes a remote action with its evaluated arguments and trace context; the reply settles the node and wakes an event execution', async () => {
-    await createExecution(gateway, { tree: 'greeter', id: 'ra-1', mode: 'event', intervalMs: 60_000 });
-    await command(gateway, 'ra-1', { type: 'trigger' });
+    await createExecution(fx.gateway, {
+      tree: 'greeter',
+      id: 'ra-1',
+      mode: 'event',
+      intervalMs: 60_000,
+    });
+    await command(fx.gateway, 'ra-1', { type: 'trigger' });
     const [msg] = await waitFor('the worker got the request', () => requests.get('greet'));
     const req = msg.json<ActionRequest>();
     expect(req).toMatchObject({ execId: 'ra-1', action: 'greet', args: { who: 'bob', n: 3 } });
@@ -71,26 +72,36 @@ describe('tick-runner: remote actions served by action workers over NATS', () =>
     expect(req.deadline - Date.now()).toBeGreaterThan(3000);
     expect(req.deadline - Date.now()).toBeLessThanOrEqual(5000);
     expect(msg.headers?.get('traceparent')).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/);
-    expect((await getExecution(gateway, 'ra-1')).status).toBe('RUNNING');
+    expect((await getExecution(fx.gateway, 'ra-1')).status).toBe('RUNNING');
 
     reply(msg, { status: 'SUCCESS' });
     const done = await until('ra-1', 'ra-1 succeeded', (e) => e.status === 'SUCCESS');
     expect(done.tick).toBe(2);
-    expect(await runner.redis.hget(RedisKeys.scopeValues('exec:ra-1'), 'greeted')).toBe('true');
+    expect(await fx.runner.redis.hget(RedisKeys.scopeValues('exec:ra-1'), 'greeted')).toBe('true');
   });
 
   it('a FAILURE reply fails the node', async () => {
     requests.delete('greet');
-    await createExecution(gateway, { tree: 'greeter', id: 'ra-2', mode: 'event', intervalMs: 60_000 });
-    await command(gateway, 'ra-2', { type: 'trigger' });
+    await createExecution(fx.gateway, {
+      tree: 'greeter',
+      id: 'ra-2',
+      mode: 'event',
+      intervalMs: 60_000,
+    });
+    await command(fx.gateway, 'ra-2', { type: 'trigger' });
     const [msg] = await waitFor('request', () => requests.get('greet'));
     reply(msg, { status: 'FAILURE', error: 'not today' });
     await until('ra-2', 'ra-2 failed', (e) => e.tick === 2 && e.status === 'FAILURE');
   });
 
   it('fails the node when no reply comes within :timeout-ms', async () => {
-    await createExecution(gateway, { tree: 'slow', id: 'ra-3', mode: 'event', intervalMs: 60_000 });
-    await command(gateway, 'ra-3', { type: 'trigger' });
+    await createExecution(fx.gateway, {
+      tree: 'slow',
+      id: 'ra-3',
+      mode: 'event',
+      intervalMs: 60_000,
+    });
+    await command(fx.gateway, 'ra-3', { type: 'trigger' });
     const [msg] = await waitFor('request', () => requests.get('slowpoke'));
     const req = msg.json<ActionRequest>();
     expect(req.args).toEqual({});
@@ -99,20 +110,27 @@ describe('tick-runner: remote actions served by action workers over NATS', () =>
   });
 
   it('fails at once when no worker serves the action', async () => {
-    await createExecution(gateway, { tree: 'nobody', id: 'ra-4', mode: 'event', intervalMs: 60_000 });
-    await command(gateway, 'ra-4', { type: 'trigger' });
+    await createExecution(fx.gateway, {
+      tree: 'nobody',
+      id: 'ra-4',
+      mode: 'event',
+      intervalMs: 60_000,
+    });
+    await command(fx.gateway, 'ra-4', { type: 'trigger' });
     await until('ra-4', 'ra-4 failed', (e) => e.tick === 2 && e.status === 'FAILURE');
   });
 
   it('broadcasts a cancel for the invocation when the node is halted', async () => {
     const cancels: ActionCancel[] = [];
-    worker.nc.subscribe(Subjects.actionCancel('hang'), { callback: (_e, m) => void cancels.push(m.json<ActionCancel>()) });
+    worker.nc.subscribe(Subjects.actionCancel('hang'), {
+      callback: (_e, m) => void cancels.push(m.json<ActionCancel>()),
+    });
     await worker.nc.flush();
-    await createExecution(gateway, { tree: 'forever', id: 'ra-5' });
-    await command(gateway, 'ra-5', { type: 'tick', count: 1 });
+    await createExecution(fx.gateway, { tree: 'forever', id: 'ra-5' });
+    await command(fx.gateway, 'ra-5', { type: 'tick', count: 1 });
     const [msg] = await waitFor('request', () => requests.get('hang'));
     const { invocationId } = msg.json<ActionRequest>();
-    await command(gateway, 'ra-5', { type: 'stop' });
+    await command(fx.gateway, 'ra-5', { type: 'stop' });
     const [cancel] = await waitFor('cancel', () => (cancels.length > 0 ? cancels : undefined));
     expect(cancel).toEqual({ invocationId });
   });

@@ -1,44 +1,36 @@
 import { RedisKeys, rendezvousOwner, shardOf, type TickResponse } from '@canopy/contracts';
-import type { TestInfra } from '@canopy/testing';
 import { queueCommit } from '../src/commit/commit-request';
 import { metaFromHash } from '../src/executions/execution-meta';
 import {
-  SHARDS,
   command,
-  connectClient,
   createExecution,
   readTicks,
-  registerTree,
-  startInfra,
-  startRunner,
+  SHARDS,
+  useRunners,
+  waitForShardsSplit,
   waitFor,
-  type Client,
   type TestRunner,
 } from './harness';
 
 jest.setTimeout(60_000);
 
 describe('tick-runner: a takeover reads shared scopes again', () => {
-  let infra: TestInfra;
   let a: TestRunner;
   let b: TestRunner;
-  let gateway: Client;
 
+  const fx = useRunners({
+    runners: [
+      { runnerId: 'runner-ta', leaseTtlMs: 1500 },
+      { runnerId: 'runner-tb', leaseTtlMs: 1500 },
+    ],
+    trees: [
+      '(tree "g-inc" (set "global:g" (+ (get "global:g" 0) 1)))',
+      '(tree "g-read" (set "seen" (get "global:g" 0)))',
+    ],
+  });
   beforeAll(async () => {
-    infra = await startInfra();
-    a = await startRunner(infra, { runnerId: 'runner-ta', leaseTtlMs: 1500 });
-    b = await startRunner(infra, { runnerId: 'runner-tb', leaseTtlMs: 1500 });
-    gateway = await connectClient(infra.nats.url);
-    await waitFor('shards split', () => a.runner.shards.heldShards().length + b.runner.shards.heldShards().length === SHARDS);
-    await registerTree(gateway, '(tree "g-inc" (set "global:g" (+ (get "global:g" 0) 1)))');
-    await registerTree(gateway, '(tree "g-read" (set "seen" (get "global:g" 0)))');
-  }, 30_000);
-
-  afterAll(async () => {
-    await gateway?.close();
-    await b?.close();
-    await a?.close();
-    await infra?.dispose();
+    [a, b] = fx.runners;
+    await waitForShardsSplit(fx.runners);
   });
 
   const ownedBy = (prefix: string, owner: string) => {
@@ -51,17 +43,17 @@ describe('tick-runner: a takeover reads shared scopes again', () => {
   it('sees a shared write its previous owner committed and died before announcing', async () => {
     const writer = ownedBy('w', 'runner-ta');
     const reader = ownedBy('r', 'runner-tb');
-    await createExecution(gateway, { tree: 'g-inc', id: writer });
-    await createExecution(gateway, { tree: 'g-read', id: reader });
-    await command<TickResponse>(gateway, writer, { type: 'tick', count: 2 });
+    await createExecution(fx.gateway, { tree: 'g-inc', id: writer });
+    await createExecution(fx.gateway, { tree: 'g-read', id: reader });
+    await command<TickResponse>(fx.gateway, writer, { type: 'tick', count: 2 });
     // The reader's runner now caches the global scope, with g = 2.
-    await command<TickResponse>(gateway, reader, { type: 'tick', count: 1 });
+    await command<TickResponse>(fx.gateway, reader, { type: 'tick', count: 1 });
     expect(b.runner.host.peek('global', 'g')).toBe(2);
 
     // The writer's runner commits g = 3 (tick 3) and dies before announcing it.
     const shard = shardOf(writer, SHARDS);
     const meta = metaFromHash(await a.redis.hgetall(RedisKeys.execMeta(writer)));
-    const [second] = (await readTicks(gateway.nc, writer)).slice(-1);
+    const [second] = (await readTicks(fx.gateway.nc, writer)).slice(-1);
     const checkpoint = { ...second.data.checkpoint, tick: 3 };
     const pipeline = a.redis.pipeline();
     queueCommit(pipeline, {
@@ -71,7 +63,12 @@ describe('tick-runner: a takeover reads shared scopes again', () => {
       kind: 'tick',
       meta: { ...(meta as NonNullable<typeof meta>), tick: 3 },
       checkpoint,
-      record: { ...second.data, tick: 3, writes: [{ scope: 'global', key: 'g', old: 2, new: 3 }], checkpoint },
+      record: {
+        ...second.data,
+        tick: 3,
+        writes: [{ scope: 'global', key: 'g', old: 2, new: 3 }],
+        checkpoint,
+      },
       writes: [{ scope: 'global', key: 'g', value: 3, deleted: false }],
     });
     await pipeline.exec();
@@ -80,11 +77,13 @@ describe('tick-runner: a takeover reads shared scopes again', () => {
 
     // The other runner takes the writer over and goes on from what Redis holds.
     await waitFor('writer moved', () => b.runner.shards.heldShards().includes(shard), 10_000);
-    const next = await waitFor('tick on the new owner', () => command<TickResponse>(gateway, writer, { type: 'tick', count: 1 }));
+    const next = await waitFor('tick on the new owner', () =>
+      command<TickResponse>(fx.gateway, writer, { type: 'tick', count: 1 }),
+    );
     expect(next.tick).toBe(4);
     // Tick 3 came from the dead runner's outbox, delivered by the new owner before its own tick.
     const ticks = await waitFor('four records', async () => {
-      const all = await readTicks(gateway.nc, writer);
+      const all = await readTicks(fx.gateway.nc, writer);
       return all.length === 4 ? all : undefined;
     });
     expect(ticks.map((t) => t.data.tick)).toEqual([1, 2, 3, 4]);
