@@ -23,13 +23,23 @@ import { Agent, request } from 'node:http';
 import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Streams } from '@canopy/contracts';
-import { getFreePort, type NatsHandle, type RedisHandle, startNats, startRedis } from '@canopy/testing';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { benchHistory, purgeTicks } from './history';
 import { TREE } from './trees';
 import { cpuMs, findPid, makeTempDir, REPO_ROOT, ServiceProcess } from './processes';
-import { delta, histogramDelta, parseMetrics, quantile, type Samples } from './prometheus';
+import {
+  getFreePort,
+  histogramDelta,
+  histogramQuantile as quantile,
+  metricDelta as delta,
+  type MetricSamples as Samples,
+  type NatsHandle,
+  parseMetrics,
+  type RedisHandle,
+  startNats,
+  startRedis,
+} from '@canopy/testing';
 
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 2000);
 const WARMUP = 500;

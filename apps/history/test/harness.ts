@@ -27,6 +27,7 @@ import {
   startNats,
   startRedis,
   startService,
+  waitFor,
   waitForShards,
 } from '@canopy/testing';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
@@ -41,6 +42,8 @@ const SERVICE_LOG_LEVEL = process.env.TEST_LOG_LEVEL ?? 'warn';
 
 /** The runner's SHARD_COUNT (fork.spec.ts addresses owners with it). */
 const RUNNER_SHARDS = 4;
+
+export { waitFor };
 
 export interface Stack {
   nats: NatsHandle;
@@ -163,28 +166,6 @@ export async function consumerIdle(stack: Stack, timeoutMs = 15_000): Promise<vo
     },
     timeoutMs,
   );
-}
-
-/** Polls `probe` until it returns something other than undefined/false, or fails at the deadline. */
-export async function waitFor<T>(
-  what: string,
-  probe: () => T | undefined | false | Promise<T | undefined | false>,
-  timeoutMs = 15_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined && value !== false) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
 }
 
 export interface EngineState {

@@ -16,11 +16,13 @@ import {
 import type { ActionFn } from '@canopy/engine';
 import { TracedNats, createLogger, startTelemetry } from '@canopy/telemetry';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
-import { startTestInfra, type TestInfra } from '@canopy/testing';
+import { startTestInfra, type TestInfra, waitFor } from '@canopy/testing';
 import { TickRunner } from '../src/runner';
 
 export const SHARDS = 8;
 const LOG_LEVEL = (process.env.TEST_LOG_LEVEL ?? 'silent') as 'silent';
+
+export { waitFor };
 
 export interface Client {
   nc: NatsConnection;
@@ -167,28 +169,6 @@ export const spanExporter = new InMemorySpanExporter();
 export function startInfra(opts: Parameters<typeof startTestInfra>[0] = {}): Promise<TestInfra> {
   startTelemetry({ serviceName: 'tick-runner-test', exporter: spanExporter });
   return startTestInfra(opts);
-}
-
-/** Polls `probe` until it returns a value that is not undefined/false, or fails after the deadline. */
-export async function waitFor<T>(
-  what: string,
-  probe: () => T | undefined | false | Promise<T | undefined | false>,
-  timeoutMs = 5000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await probe();
-      if (value !== undefined && value !== false) return value;
-    } catch (error) {
-      last = error;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 /** Sends an owner command the way the gateway does. */

@@ -3,7 +3,7 @@ export { startRedis, type RedisHandle, type RedisServerOptions } from './lib/red
 export { startTestInfra, type TestInfra } from './lib/test-infra';
 export type { ServerHandle } from './lib/start-server';
 export { getFreePort } from './lib/free-port';
-export { pollUntil, type PollOptions } from './lib/poll';
+export { pollUntil, waitFor, type PollOptions } from './lib/poll';
 export { makeLogDir } from './lib/temp-dir';
 export { RecordingSpanExporter } from './lib/recording-span-exporter';
 export { OtlpTraceReceiver, type ReceivedSpan, type ReceivedSpanKind } from './lib/otlp-receiver';
@@ -26,6 +26,7 @@ export { GatewayApi, type ApiResponse } from './lib/gateway-api';
 export {
   histogramDelta,
   histogramQuantile,
+  metricDelta,
   parseMetrics,
   type HistogramDelta,
   type MetricSamples,

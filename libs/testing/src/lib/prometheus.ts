@@ -20,8 +20,11 @@ export interface HistogramDelta {
   sum: number;
 }
 
-const delta = (before: MetricSamples, after: MetricSamples, name: string) =>
-  (after.get(name) ?? 0) - (before.get(name) ?? 0);
+/** `after - before` for a counter or gauge (0 when absent). */
+export function metricDelta(before: MetricSamples, after: MetricSamples, name: string): number {
+  return (after.get(name) ?? 0) - (before.get(name) ?? 0);
+}
+const delta = metricDelta;
 
 /** The observations of histogram `name` made between two scrapes (`before` empty: since the start). */
 export function histogramDelta(
