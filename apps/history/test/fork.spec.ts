@@ -6,17 +6,7 @@ import {
   type TickRecordMessage,
   type TickResponse,
 } from '@canopy/contracts';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import Redis from 'ioredis';
-import {
-  call,
-  errorOf,
-  registerTree,
-  type Stack,
-  startHistory,
-  startStack,
-  waitFor,
-} from './harness';
+import { call, errorOf, useStack, waitFor } from './harness';
 import { COUNTER } from './trees';
 
 jest.setTimeout(60_000);
@@ -25,25 +15,10 @@ jest.setTimeout(60_000);
 const SHARDS = 4;
 
 describe('history: fork (time travel), with the real runner', () => {
-  let stack: Stack;
-  let history: NestFastifyApplication;
-  let redis: Redis;
-
-  beforeAll(async () => {
-    stack = await startStack();
-    history = await startHistory(stack);
-    redis = new Redis(stack.redis.url);
-    await registerTree(stack, COUNTER);
-  });
-
-  afterAll(async () => {
-    await history?.close();
-    redis?.disconnect();
-    await stack?.dispose();
-  });
+  const fx = useStack({ trees: [COUNTER] });
 
   const tick = (id: string, count: number): Promise<TickResponse> =>
-    stack.client.request<TickResponse>(
+    fx.stack.client.request<TickResponse>(
       Subjects.command(shardOf(id, SHARDS), id),
       { type: 'tick', count },
       { timeoutMs: 20_000 },
@@ -52,16 +27,16 @@ describe('history: fork (time travel), with the real runner', () => {
   const records = async (id: string, count: number): Promise<Map<number, TickRecordMessage>> => {
     await waitFor(
       `${count} ticks of ${id} in history`,
-      async () => (await redis.hlen(RedisKeys.historyRecords(id))) === count,
+      async () => (await fx.redis.hlen(RedisKeys.historyRecords(id))) === count,
     );
-    const hash = await redis.hgetall(RedisKeys.historyRecords(id));
+    const hash = await fx.redis.hgetall(RedisKeys.historyRecords(id));
     return new Map(
       Object.entries(hash).map(([t, json]) => [Number(t), JSON.parse(json) as TickRecordMessage]),
     );
   };
 
   it('continues a fork from tick N exactly as the original continued from N', async () => {
-    await call(stack, Subjects.execCreate, {
+    await call(fx.stack, Subjects.execCreate, {
       tree: 'counter',
       id: 'original',
       blackboard: { n: 0 },
@@ -70,7 +45,7 @@ describe('history: fork (time travel), with the real runner', () => {
     await tick('original', 30);
     const original = await records('original', 30);
 
-    const fork = await call(stack, Subjects.historyFork, {
+    const fork = await call(fx.stack, Subjects.historyFork, {
       id: 'original',
       fromTick: 10,
       newId: 'forked',
@@ -83,11 +58,11 @@ describe('history: fork (time travel), with the real runner', () => {
       status: original.get(10)?.status,
     });
     // The runner stored the checkpoint of tick 10 and the exec scope as it was then.
-    expect(JSON.parse((await redis.get(RedisKeys.execCheckpoint('forked'))) as string)).toEqual(
+    expect(JSON.parse((await fx.redis.get(RedisKeys.execCheckpoint('forked'))) as string)).toEqual(
       original.get(10)?.checkpoint,
     );
-    const atTen = await call(stack, Subjects.historyGet, { id: 'original', tick: 10 });
-    expect(await redis.hgetall(RedisKeys.scopeValues('exec:forked'))).toEqual(
+    const atTen = await call(fx.stack, Subjects.historyGet, { id: 'original', tick: 10 });
+    expect(await fx.redis.hgetall(RedisKeys.scopeValues('exec:forked'))).toEqual(
       Object.fromEntries(
         Object.entries(atTen.blackboard.exec ?? {}).map(([k, v]) => [k, JSON.stringify(v)]),
       ),
@@ -111,8 +86,8 @@ describe('history: fork (time travel), with the real runner', () => {
       expect(comparable(forked.get(t))).toEqual(comparable(original.get(t)));
     }
     const [a, b] = await Promise.all([
-      call(stack, Subjects.historyGet, { id: 'original', tick: 30 }),
-      call(stack, Subjects.historyGet, { id: 'forked', tick: 30 }),
+      call(fx.stack, Subjects.historyGet, { id: 'original', tick: 30 }),
+      call(fx.stack, Subjects.historyGet, { id: 'forked', tick: 30 }),
     ]);
     expect(b.statuses).toEqual(a.statuses);
     expect(b.blackboard.exec).toEqual(a.blackboard.exec);
@@ -120,10 +95,14 @@ describe('history: fork (time travel), with the real runner', () => {
 
   it('refuses a tick history does not hold, and an id that is taken', async () => {
     expect(
-      await errorOf(stack, Subjects.historyFork, { id: 'original', fromTick: 99 }),
+      await errorOf(fx.stack, Subjects.historyFork, { id: 'original', fromTick: 99 }),
     ).toMatchObject({ code: 'TICK_NOT_FOUND' });
     expect(
-      await errorOf(stack, Subjects.historyFork, { id: 'original', fromTick: 5, newId: 'forked' }),
+      await errorOf(fx.stack, Subjects.historyFork, {
+        id: 'original',
+        fromTick: 5,
+        newId: 'forked',
+      }),
     ).toMatchObject({ code: 'EXECUTION_EXISTS' });
   });
 });

@@ -33,6 +33,7 @@ import {
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import Redis from 'ioredis';
 import { HistoryConfigSchema } from '../src/config';
 import { createHistory } from '../src/service';
 
@@ -247,4 +248,37 @@ export class EngineRun {
     }
     return out;
   }
+}
+
+/** What a describe block gets from `useStack`, filled in before its tests run. */
+export interface StackFixture {
+  stack: Stack;
+  /** A plain client of the stack's Redis, to look at what history stored. */
+  redis: Redis;
+  /** The history service under test; tests may stop it and start another. Closed after the block. */
+  history: NestFastifyApplication | undefined;
+}
+
+/**
+ * For one describe block: the stack (NATS, Redis, the runner), `trees` registered, and, unless
+ * `history` is false, a history service started with that environment; all stopped after it.
+ */
+export function useStack(opts: {
+  trees: string[];
+  appendonly?: boolean;
+  history?: Record<string, string> | false;
+}): StackFixture {
+  const fx = {} as StackFixture;
+  beforeAll(async () => {
+    fx.stack = await startStack({ appendonly: opts.appendonly });
+    fx.redis = new Redis(fx.stack.redis.url);
+    for (const source of opts.trees) await registerTree(fx.stack, source);
+    if (opts.history !== false) fx.history = await startHistory(fx.stack, opts.history ?? {});
+  });
+  afterAll(async () => {
+    await fx.history?.close();
+    fx.redis?.disconnect();
+    await fx.stack?.dispose();
+  });
+  return fx;
 }

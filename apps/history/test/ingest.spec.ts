@@ -1,16 +1,12 @@
 import { RedisKeys, Subjects, type TickRecordMessage } from '@canopy/contracts';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import Redis from 'ioredis';
 import {
   call,
   consumerIdle,
   EngineRun,
   errorOf,
   publish,
-  registerTree,
-  type Stack,
   startHistory,
-  startStack,
+  useStack,
   waitFor,
 } from './harness';
 import { PATROL } from './trees';
@@ -21,28 +17,14 @@ jest.setTimeout(60_000);
 const HISTORY_ENV = { HISTORY_KEYFRAME_EVERY: '7' };
 
 describe('history: ingest and rebuild', () => {
-  let stack: Stack;
-  let history: NestFastifyApplication | undefined;
-  let redis: Redis;
-
-  beforeAll(async () => {
-    stack = await startStack();
-    await registerTree(stack, PATROL);
-    redis = new Redis(stack.redis.url);
-  });
-
-  afterAll(async () => {
-    await history?.close();
-    redis?.disconnect();
-    await stack?.dispose();
-  });
+  const fx = useStack({ trees: [PATROL], history: false });
 
   /** Tests that do not stop and start history share one. */
   const ensureHistory = async (): Promise<void> => {
-    history ??= await startHistory(stack, HISTORY_ENV);
+    fx.history ??= await startHistory(fx.stack, HISTORY_ENV);
   };
 
-  const stored = async (id: string): Promise<number> => redis.hlen(RedisKeys.historyRecords(id));
+  const stored = async (id: string): Promise<number> => fx.redis.hlen(RedisKeys.historyRecords(id));
 
   describe('catching up', () => {
     const run = new EngineRun('catch-up', PATROL, {
@@ -51,37 +33,37 @@ describe('history: ingest and rebuild', () => {
 
     it('stores every record published while it was down, exactly once', async () => {
       // The durable consumer exists once history ran; then history goes down.
-      history = await startHistory(stack, HISTORY_ENV);
-      await history.close();
-      history = undefined;
+      fx.history = await startHistory(fx.stack, HISTORY_ENV);
+      await fx.history.close();
+      fx.history = undefined;
 
-      await publish(stack, run.run(200));
+      await publish(fx.stack, run.run(200));
       // The stream drops a republished record with the same id (a runner's outbox replay)...
-      await publish(stack, run.messages.slice(0, 20));
+      await publish(fx.stack, run.messages.slice(0, 20));
       // ...and history drops one that got past it (a replay after the stream's dedup window).
-      await publish(stack, run.messages.slice(50, 80), (m) => `late-${m.execId}:${m.tick}`);
+      await publish(fx.stack, run.messages.slice(50, 80), (m) => `late-${m.execId}:${m.tick}`);
 
-      history = await startHistory(stack, HISTORY_ENV);
-      await consumerIdle(stack);
+      fx.history = await startHistory(fx.stack, HISTORY_ENV);
+      await consumerIdle(fx.stack);
       expect(await stored(run.execId)).toBe(200);
-      const summaries = await call(stack, Subjects.historyList, { id: run.execId, limit: 1000 });
+      const summaries = await call(fx.stack, Subjects.historyList, { id: run.execId, limit: 1000 });
       expect(summaries.map((s) => s.tick)).toEqual(Array.from({ length: 200 }, (_, i) => i + 1));
-      const stats = await call(stack, Subjects.historyStats, { id: run.execId });
+      const stats = await call(fx.stack, Subjects.historyStats, { id: run.execId });
       expect(stats).toMatchObject({ ticks: 200, totalTicks: 200, firstTick: 1, lastTick: 200 });
     });
 
     it('ignores duplicates that arrive while it runs', async () => {
-      await publish(stack, run.messages.slice(150, 200), (m) => `again-${m.execId}:${m.tick}`);
-      await consumerIdle(stack);
+      await publish(fx.stack, run.messages.slice(150, 200), (m) => `again-${m.execId}:${m.tick}`);
+      await consumerIdle(fx.stack);
       expect(await stored(run.execId)).toBe(200);
-      expect(await call(stack, Subjects.historyStats, { id: run.execId })).toMatchObject({
+      expect(await call(fx.stack, Subjects.historyStats, { id: run.execId })).toMatchObject({
         totalTicks: 200,
       });
     });
 
     it('rebuilds the state after every tick exactly as the engine had it', async () => {
       for (let tick = 1; tick <= 200; tick++) {
-        const state = await call(stack, Subjects.historyGet, { id: run.execId, tick });
+        const state = await call(fx.stack, Subjects.historyGet, { id: run.execId, tick });
         const truth = run.states[tick];
         expect({ tick, statuses: state.statuses }).toEqual({ tick, statuses: truth.statuses });
         expect(state.checkpoint).toEqual(truth.checkpoint);
@@ -109,7 +91,7 @@ describe('history: ingest and rebuild', () => {
         m.writes.some((w) => w.key === 'flag'),
       ) as TickRecordMessage;
       expect(first.tick).toBeGreaterThan(1);
-      const before = await call(stack, Subjects.historyGet, { id: run.execId, tick: 1 });
+      const before = await call(fx.stack, Subjects.historyGet, { id: run.execId, tick: 1 });
       expect(before.blackboard.exec).toMatchObject({ flag: 'initial', count: 6 });
     });
   });
@@ -119,9 +101,9 @@ describe('history: ingest and rebuild', () => {
 
     it('lists node status and blackboard changes between two ticks', async () => {
       const run = new EngineRun('diff', PATROL, { exec: { count: 0 } });
-      await publish(stack, run.run(12));
+      await publish(fx.stack, run.run(12));
       await waitFor('12 ticks', async () => (await stored(run.execId)) === 12);
-      const diff = await call(stack, Subjects.historyDiff, { id: run.execId, from: 2, to: 9 });
+      const diff = await call(fx.stack, Subjects.historyDiff, { id: run.execId, from: 2, to: 9 });
       const [a, b] = [run.states[2], run.states[9]];
       const expectedNodes = Object.keys(b.statuses)
         .filter((id) => a.statuses[id] !== b.statuses[id])
@@ -148,7 +130,7 @@ describe('history: ingest and rebuild', () => {
       ]);
       expect(diff.blackboard).toContainEqual({ scope: 'exec', key: 'count', from: 1, to: 3 });
 
-      const none = await call(stack, Subjects.historyDiff, { id: run.execId, from: 5, to: 5 });
+      const none = await call(fx.stack, Subjects.historyDiff, { id: run.execId, from: 5, to: 5 });
       expect(none).toMatchObject({ nodes: [], blackboard: [] });
     });
   });
@@ -158,27 +140,29 @@ describe('history: ingest and rebuild', () => {
 
     it('answers a tick it does not hold with TICK_NOT_FOUND and the retained range', async () => {
       const run = new EngineRun('errors', PATROL);
-      await publish(stack, run.run(3));
+      await publish(fx.stack, run.run(3));
       await waitFor('3 ticks', async () => (await stored(run.execId)) === 3);
-      expect(await errorOf(stack, Subjects.historyGet, { id: run.execId, tick: 9 })).toMatchObject({
+      expect(
+        await errorOf(fx.stack, Subjects.historyGet, { id: run.execId, tick: 9 }),
+      ).toMatchObject({
         code: 'TICK_NOT_FOUND',
         details: { firstTick: 1, lastTick: 3 },
       });
-      expect(await errorOf(stack, Subjects.historyGet, { id: 'never-ran', tick: 1 })).toMatchObject(
-        {
-          code: 'TICK_NOT_FOUND',
-        },
-      );
-      expect(await errorOf(stack, Subjects.historyStats, { id: 'never-ran' })).toMatchObject({
+      expect(
+        await errorOf(fx.stack, Subjects.historyGet, { id: 'never-ran', tick: 1 }),
+      ).toMatchObject({
+        code: 'TICK_NOT_FOUND',
+      });
+      expect(await errorOf(fx.stack, Subjects.historyStats, { id: 'never-ran' })).toMatchObject({
         code: 'EXECUTION_NOT_FOUND',
       });
-      await expect(call(stack, Subjects.historyList, { id: 'never-ran' })).resolves.toEqual([]);
-      const bad = await errorOf(stack, Subjects.historyGet, { id: 'a b', tick: 0 });
+      await expect(call(fx.stack, Subjects.historyList, { id: 'never-ran' })).resolves.toEqual([]);
+      const bad = await errorOf(fx.stack, Subjects.historyGet, { id: 'a b', tick: 0 });
       expect(bad.code).toBe('VALIDATION_FAILED');
     });
 
     it('drops a malformed record and keeps consuming', async () => {
-      await stack.client.jsPublish(
+      await fx.stack.client.jsPublish(
         Subjects.ticks('broken'),
         { execId: 'broken', tick: 'one' },
         {
@@ -186,27 +170,27 @@ describe('history: ingest and rebuild', () => {
         },
       );
       const run = new EngineRun('after-broken', PATROL);
-      await publish(stack, run.run(2));
-      await consumerIdle(stack);
+      await publish(fx.stack, run.run(2));
+      await consumerIdle(fx.stack);
       expect(await stored('broken')).toBe(0);
       expect(await stored(run.execId)).toBe(2);
     });
 
     it('deletes an execution`s history', async () => {
       const run = new EngineRun('to-delete', PATROL);
-      await publish(stack, run.run(10));
+      await publish(fx.stack, run.run(10));
       await waitFor('10 ticks', async () => (await stored(run.execId)) === 10);
-      await expect(call(stack, Subjects.historyDelete, { id: run.execId })).resolves.toEqual({
+      await expect(call(fx.stack, Subjects.historyDelete, { id: run.execId })).resolves.toEqual({
         deleted: true,
         ticks: 10,
       });
-      expect(await redis.keys(`canopy:hist:*{exec:${run.execId}}`)).toEqual([]);
-      await expect(call(stack, Subjects.historyList, { id: run.execId })).resolves.toEqual([]);
+      expect(await fx.redis.keys(`canopy:hist:*{exec:${run.execId}}`)).toEqual([]);
+      await expect(call(fx.stack, Subjects.historyList, { id: run.execId })).resolves.toEqual([]);
 
       // Ticks after the delete start a new history, rebuildable from its first tick.
-      await publish(stack, run.run(3));
+      await publish(fx.stack, run.run(3));
       await waitFor('3 new ticks', async () => (await stored(run.execId)) === 3);
-      const state = await call(stack, Subjects.historyGet, { id: run.execId, tick: 11 });
+      const state = await call(fx.stack, Subjects.historyGet, { id: run.execId, tick: 11 });
       expect(state.statuses).toEqual(run.states[11].statuses);
       expect(state.keyframeTick).toBe(11);
     });

@@ -1,61 +1,42 @@
 import { Consumers, RedisKeys, Streams, Subjects } from '@canopy/contracts';
 import { jetstreamManager } from '@nats-io/jetstream';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import Redis from 'ioredis';
-import {
-  call,
-  consumerIdle,
-  EngineRun,
-  publish,
-  registerTree,
-  type Stack,
-  startHistory,
-  startStack,
-  waitFor,
-} from './harness';
+import { call, consumerIdle, EngineRun, publish, useStack, waitFor } from './harness';
 import { PATROL } from './trees';
 
 jest.setTimeout(90_000);
 
 describe('history: a Redis outage', () => {
-  let stack: Stack;
-  let history: NestFastifyApplication;
-
-  beforeAll(async () => {
-    stack = await startStack({ appendonly: true });
-    await registerTree(stack, PATROL);
-    history = await startHistory(stack, { HISTORY_KEYFRAME_EVERY: '4' });
-  });
-
-  afterAll(async () => {
-    await history?.close();
-    await stack?.dispose();
+  const fx = useStack({
+    trees: [PATROL],
+    appendonly: true,
+    history: { HISTORY_KEYFRAME_EVERY: '4' },
   });
 
   it('holds the records it cannot store unacknowledged, and stores them once Redis is back', async () => {
     const run = new EngineRun('outage', PATROL, { exec: { count: 0, flag: 'initial' } });
-    await publish(stack, run.run(5));
-    await consumerIdle(stack);
+    await publish(fx.stack, run.run(5));
+    await consumerIdle(fx.stack);
 
-    await stack.redis.stop();
-    await publish(stack, run.run(10));
+    await fx.stack.redis.stop();
+    await publish(fx.stack, run.run(10));
     // History has every new record in hand, unacknowledged: nothing is lost while it retries.
-    const jsm = await jetstreamManager(stack.client.connection);
+    const jsm = await jetstreamManager(fx.stack.client.connection);
     await waitFor('history to hold the new records unacknowledged', async () => {
       const info = await jsm.consumers.info(Streams.ticks.name, Consumers.history);
       return info.num_pending === 0 && info.num_ack_pending === 10;
     });
 
-    await stack.redis.restart();
-    await consumerIdle(stack, 30_000);
-    const redis = new Redis(stack.redis.url);
+    await fx.stack.redis.restart();
+    await consumerIdle(fx.stack, 30_000);
+    const redis = new Redis(fx.stack.redis.url);
     try {
       expect(await redis.hlen(RedisKeys.historyRecords(run.execId))).toBe(15);
     } finally {
       redis.disconnect();
     }
     for (let tick = 1; tick <= 15; tick++) {
-      const state = await call(stack, Subjects.historyGet, { id: run.execId, tick });
+      const state = await call(fx.stack, Subjects.historyGet, { id: run.execId, tick });
       expect({ tick, statuses: state.statuses }).toEqual({
         tick,
         statuses: run.states[tick].statuses,

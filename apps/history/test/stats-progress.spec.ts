@@ -1,35 +1,11 @@
 import { Subjects, type TickRecordMessage } from '@canopy/contracts';
-import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import {
-  call,
-  consumerIdle,
-  EngineRun,
-  errorOf,
-  publish,
-  registerTree,
-  type Stack,
-  startHistory,
-  startStack,
-} from './harness';
+import { call, consumerIdle, EngineRun, errorOf, publish, startHistory, useStack } from './harness';
 import { PATROL, STEPS } from './trees';
 
 jest.setTimeout(60_000);
 
 describe('history: stats and progress', () => {
-  let stack: Stack;
-  let history: NestFastifyApplication | undefined;
-
-  beforeAll(async () => {
-    stack = await startStack();
-    await registerTree(stack, PATROL);
-    await registerTree(stack, STEPS);
-    history = await startHistory(stack);
-  });
-
-  afterAll(async () => {
-    await history?.close();
-    await stack?.dispose();
-  });
+  const fx = useStack({ trees: [PATROL, STEPS] });
 
   describe('on a known trace (PATROL, 20 ticks of 10 ms, tick n took n ms)', () => {
     const run = new EngineRun('stats', PATROL, { exec: { count: 0 } });
@@ -37,8 +13,8 @@ describe('history: stats and progress', () => {
     const successes = messages.filter((m) => m.status === 'SUCCESS').length;
 
     beforeAll(async () => {
-      await publish(stack, messages);
-      await consumerIdle(stack);
+      await publish(fx.stack, messages);
+      await consumerIdle(fx.stack);
     });
 
     it('has five runs of four ticks (what the numbers below rely on)', () => {
@@ -52,7 +28,7 @@ describe('history: stats and progress', () => {
     });
 
     it('answers tick counts, duration percentiles and root status counts', async () => {
-      await expect(call(stack, Subjects.historyStats, { id: run.execId })).resolves.toEqual({
+      await expect(call(fx.stack, Subjects.historyStats, { id: run.execId })).resolves.toEqual({
         execId: run.execId,
         ticks: 20,
         totalTicks: 20,
@@ -67,7 +43,7 @@ describe('history: stats and progress', () => {
     });
 
     it('answers per-node visits, time, status counts and success rate (derived from status changes)', async () => {
-      const reply = await call(stack, Subjects.historyNodes, { id: run.execId });
+      const reply = await call(fx.stack, Subjects.historyNodes, { id: run.execId });
       expect(reply.source).toBe('status-changes');
       expect(reply.ticks).toBe(20);
       // Every node of the tree, in depth-first order, with its type.
@@ -100,7 +76,7 @@ describe('history: stats and progress', () => {
     });
 
     it('answers the timeline', async () => {
-      await expect(call(stack, Subjects.historyTimeline, { id: run.execId })).resolves.toEqual(
+      await expect(call(fx.stack, Subjects.historyTimeline, { id: run.execId })).resolves.toEqual(
         messages.map((m) => ({
           tick: m.tick,
           startedAt: m.startedAt,
@@ -108,7 +84,7 @@ describe('history: stats and progress', () => {
           durationMs: m.durationMs,
         })),
       );
-      const window = await call(stack, Subjects.historyTimeline, {
+      const window = await call(fx.stack, Subjects.historyTimeline, {
         id: run.execId,
         from: 5,
         to: 8,
@@ -117,7 +93,7 @@ describe('history: stats and progress', () => {
     });
 
     it('counts blackboard writes per key; reads are not recorded', async () => {
-      const reply = await call(stack, Subjects.historyBlackboard, { id: run.execId });
+      const reply = await call(fx.stack, Subjects.historyBlackboard, { id: run.execId });
       const expected = new Map<string, { writes: number; last: number }>();
       for (const m of messages) {
         for (const w of m.writes) {
@@ -143,10 +119,10 @@ describe('history: stats and progress', () => {
     it('follows (progress ...) marks, with an ETA from the run`s observed rate', async () => {
       const run = new EngineRun('marks', PATROL, { exec: { count: 0 } });
       const fixed = (m: TickRecordMessage) => (m.durationMs = 1);
-      await publish(stack, run.run(4, fixed));
-      await consumerIdle(stack);
+      await publish(fx.stack, run.run(4, fixed));
+      await consumerIdle(fx.stack);
       // Tick 4 marked "waited" 75 then "done" 100, and the root succeeded.
-      await expect(call(stack, Subjects.historyProgress, { id: run.execId })).resolves.toEqual({
+      await expect(call(fx.stack, Subjects.historyProgress, { id: run.execId })).resolves.toEqual({
         execId: run.execId,
         tick: 4,
         step: 'done',
@@ -157,8 +133,8 @@ describe('history: stats and progress', () => {
         source: 'marks',
       });
       // Tick 5 starts a new run and marks 25; tick 6 does not mark: 25 % in 11 ms of clock time.
-      await publish(stack, run.run(2, fixed));
-      await consumerIdle(stack);
+      await publish(fx.stack, run.run(2, fixed));
+      await consumerIdle(fx.stack);
       const second = {
         execId: run.execId,
         tick: 6,
@@ -169,19 +145,19 @@ describe('history: stats and progress', () => {
         status: 'RUNNING',
         source: 'marks',
       };
-      await expect(call(stack, Subjects.historyProgress, { id: run.execId })).resolves.toEqual(
+      await expect(call(fx.stack, Subjects.historyProgress, { id: run.execId })).resolves.toEqual(
         second,
       );
 
       // Stored in Redis: a restarted history service answers the same, and continues from it.
-      await history?.close();
-      history = await startHistory(stack);
-      await expect(call(stack, Subjects.historyProgress, { id: run.execId })).resolves.toEqual(
+      await fx.history?.close();
+      fx.history = await startHistory(fx.stack);
+      await expect(call(fx.stack, Subjects.historyProgress, { id: run.execId })).resolves.toEqual(
         second,
       );
-      await publish(stack, run.run(1, fixed));
-      await consumerIdle(stack);
-      await expect(call(stack, Subjects.historyProgress, { id: run.execId })).resolves.toEqual({
+      await publish(fx.stack, run.run(1, fixed));
+      await consumerIdle(fx.stack);
+      await expect(call(fx.stack, Subjects.historyProgress, { id: run.execId })).resolves.toEqual({
         ...second,
         tick: 7,
         elapsedMs: 21,
@@ -192,10 +168,10 @@ describe('history: stats and progress', () => {
     it('without marks, counts the root sequence`s finished children', async () => {
       const run = new EngineRun('steps', STEPS);
       const fixed = (m: TickRecordMessage) => (m.durationMs = 1);
-      await publish(stack, run.run(1, fixed));
-      await consumerIdle(stack);
+      await publish(fx.stack, run.run(1, fixed));
+      await consumerIdle(fx.stack);
       await expect(
-        call(stack, Subjects.historyProgress, { id: run.execId }),
+        call(fx.stack, Subjects.historyProgress, { id: run.execId }),
       ).resolves.toMatchObject({
         tick: 1,
         step: 'fetch',
@@ -204,9 +180,9 @@ describe('history: stats and progress', () => {
         source: 'sequence',
       });
       // At 40 ms "fetch" is done and "parse" starts: 25 % in 41 ms.
-      await publish(stack, run.run(4, fixed));
-      await consumerIdle(stack);
-      await expect(call(stack, Subjects.historyProgress, { id: run.execId })).resolves.toEqual({
+      await publish(fx.stack, run.run(4, fixed));
+      await consumerIdle(fx.stack);
+      await expect(call(fx.stack, Subjects.historyProgress, { id: run.execId })).resolves.toEqual({
         execId: run.execId,
         tick: 5,
         step: 'parse',
@@ -216,10 +192,10 @@ describe('history: stats and progress', () => {
         status: 'RUNNING',
         source: 'sequence',
       });
-      await publish(stack, run.run(12, fixed));
-      await consumerIdle(stack);
+      await publish(fx.stack, run.run(12, fixed));
+      await consumerIdle(fx.stack);
       await expect(
-        call(stack, Subjects.historyProgress, { id: run.execId }),
+        call(fx.stack, Subjects.historyProgress, { id: run.execId }),
       ).resolves.toMatchObject({
         tick: 17,
         step: null,
@@ -230,7 +206,7 @@ describe('history: stats and progress', () => {
     });
 
     it('answers EXECUTION_NOT_FOUND for an execution without history', async () => {
-      expect(await errorOf(stack, Subjects.historyProgress, { id: 'nothing' })).toMatchObject({
+      expect(await errorOf(fx.stack, Subjects.historyProgress, { id: 'nothing' })).toMatchObject({
         code: 'EXECUTION_NOT_FOUND',
       });
     });
