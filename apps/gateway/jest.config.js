@@ -3,6 +3,7 @@ module.exports = {
   displayName: 'gateway',
   rootDir: __dirname,
   testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/**/*.spec.ts'],
-  // Integration tests spawn nats-server and redis-server; give them room to start.
-  testTimeout: 30_000,
+  // Integration tests spawn nats-server, redis-server and the runner/history as processes, which
+  // compile their TypeScript at start: on a busy 2-core CI machine that alone can take 20 s.
+  testTimeout: 90_000,
 };
