@@ -5,7 +5,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { GatewayConfigSchema } from '../src/config';
 import { createGateway } from '../src/service';
 import { type Harness, SERVICE_LOG_LEVEL, startHarness } from './gateway-harness';
-import { type RunnerProcess, startRunner } from './in-process-runner';
+import { type RunnerProcess, startRunner } from './runner-process';
 
 type InjectOptions = Parameters<NestFastifyApplication['inject']>[0];
 

@@ -9,7 +9,7 @@ import { GatewayConfigSchema } from '../src/config';
 import { createGateway } from '../src/service';
 import { StreamHub } from '../src/streams/stream-hub';
 import { type Harness, startHarness } from './gateway-harness';
-import { type InProcessRunner, startRunner } from './in-process-runner';
+import { type RunnerProcess, startRunner } from './runner-process';
 import { openSse, openWs, RefusedError, type StreamMessage } from './stream-clients';
 
 /**
@@ -132,7 +132,7 @@ function kernelBufferBytes(): number {
 
 describe('live streams with the real tick runner', () => {
   let harness: Harness;
-  let runner: InProcessRunner;
+  let runner: RunnerProcess;
   let base: string;
   /** A watcher on NATS, like `nats sub`: reads the tick records. */
   let nc: NatsConnection;

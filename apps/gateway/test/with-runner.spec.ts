@@ -1,6 +1,6 @@
 import { PNG_SIGNATURE, STATUS_FILL } from '@canopy/viz';
 import { type Harness, startHarness } from './gateway-harness';
-import { type RunnerProcess, startRunner } from './in-process-runner';
+import { type RunnerProcess, startRunner } from './runner-process';
 import { openSse, openWs, type StreamMessage } from './stream-clients';
 
 const SOURCE = `(tree "patrol"

@@ -7,8 +7,6 @@ export interface RunnerProcess {
   service: ServiceProcess;
   stop(): Promise<void>;
 }
-/** The name streams.spec.ts imports; the runner is a process now, not in this one. */
-export type InProcessRunner = RunnerProcess;
 
 /**
  * Starts the real tick runner as a process and waits until it holds every shard (it is alone),
