@@ -1,14 +1,34 @@
-import { type ReplyOf, type RequestOf, type RequestSubject } from '@canopy/contracts';
+import { type ReplyOf, type RequestOf, type RequestSubject, Subjects } from '@canopy/contracts';
 import { AppError } from '@canopy/service-kit';
 import { NatsRequestError, TracedNats } from '@canopy/telemetry';
 import { Inject, Injectable } from '@nestjs/common';
+import { setTimeout as delay } from 'node:timers/promises';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config';
+
+/**
+ * Requests a second delivery cannot harm: reads, and the delete of an execution (a delete that
+ * already happened answers EXECUTION_NOT_FOUND, which after a lost attempt means "deleted").
+ * A request to a queue group can be lost with a replica that just died, and only silence says so.
+ */
+const SAFE_TO_RESEND: ReadonlySet<RequestSubject> = new Set<RequestSubject>([
+  Subjects.treesList,
+  Subjects.treesGet,
+  Subjects.execList,
+  Subjects.execGet,
+  Subjects.execDelete,
+  Subjects.bbGet,
+  Subjects.bbList,
+]);
 
 /**
  * Typed request/reply to the services behind the gateway (queue groups: any replica answers).
  * An error reply becomes an AppError with the same body, so its code decides the HTTP status;
  * silence (timeout, no responders) becomes 503 DEPENDENCY_UNAVAILABLE (service-kit adds Retry-After).
+ * Requests safe to resend are sent again after silence, within REQUEST_TIMEOUT_MS in all: each
+ * attempt gets half of it, so a lost request costs half the wait, not all of it.
  */
+const RESEND_BACKOFF_MS = 50;
+
 @Injectable()
 export class ServiceClient {
   constructor(
@@ -21,10 +41,42 @@ export class ServiceClient {
     req: RequestOf<S>,
     timeoutMs?: number,
   ): Promise<ReplyOf<S>> {
+    const total = timeoutMs ?? this.config.REQUEST_TIMEOUT_MS;
+    if (!SAFE_TO_RESEND.has(subject)) return this.once(subject, req, total);
+    const giveUpAt = Date.now() + total;
+    const attempt = Math.max(50, Math.ceil(total / 2));
+    let silent = false;
+    for (;;) {
+      try {
+        return await this.nats.request<ReplyOf<S>>(subject, req, {
+          timeoutMs: Math.min(attempt, Math.max(50, giveUpAt - Date.now())),
+        });
+      } catch (error) {
+        if (!(error instanceof NatsRequestError) || error.failure === 'remote') {
+          // An earlier attempt may have done the delete before its reply was lost.
+          if (
+            silent &&
+            subject === Subjects.execDelete &&
+            (error as NatsRequestError).code === 'EXECUTION_NOT_FOUND'
+          ) {
+            return { deleted: true } as ReplyOf<S>;
+          }
+          throw this.translate(error);
+        }
+        silent = true;
+        if (Date.now() + RESEND_BACKOFF_MS >= giveUpAt) throw this.translate(error);
+        await delay(RESEND_BACKOFF_MS);
+      }
+    }
+  }
+
+  private async once<S extends RequestSubject>(
+    subject: S,
+    req: RequestOf<S>,
+    timeoutMs: number,
+  ): Promise<ReplyOf<S>> {
     try {
-      return await this.nats.request<ReplyOf<S>>(subject, req, {
-        timeoutMs: timeoutMs ?? this.config.REQUEST_TIMEOUT_MS,
-      });
+      return await this.nats.request<ReplyOf<S>>(subject, req, { timeoutMs });
     } catch (error) {
       throw this.translate(error);
     }

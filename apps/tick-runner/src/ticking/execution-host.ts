@@ -40,6 +40,7 @@ export interface ShardOwnership {
 /** How long an execution whose commit failed on Redis waits before trying again. */
 const RETRY_AFTER_MS = 1000;
 const HANDOVER_DELIVERY_MS = 2000;
+const COMMAND_DRAIN_MS = 1000;
 
 /**
  * The executions this runner owns: loading them when a shard is taken, deciding when each ticks
@@ -52,6 +53,8 @@ export class ExecutionHost implements ShardListener, CommitHost {
   private readonly executions = new Map<string, Execution>();
   private readonly loading = new Map<string, Promise<Execution | undefined>>();
   private readonly commandSubs = new Map<number, Subscription>();
+  /** Shards being handed over: their executions are not loaded again here. */
+  private readonly releasing = new Set<number>();
   private readonly actions: ActionRegistry;
   private ownership: ShardOwnership | undefined;
   private subscribeCommands: ((shard: number) => Subscription) | undefined;
@@ -110,7 +113,18 @@ export class ExecutionHost implements ShardListener, CommitHost {
    * (bounded: what is left stays in the Redis outbox for the next owner to deliver).
    */
   async shardReleasing(shard: number): Promise<void> {
-    this.unsubscribe(shard);
+    this.releasing.add(shard);
+    try {
+      await this.handOver(shard);
+    } finally {
+      this.releasing.delete(shard);
+    }
+  }
+
+  private async handOver(shard: number): Promise<void> {
+    // Drain, not unsubscribe: a command the server already delivered is answered (OWNER_UNAVAILABLE
+    // once its execution is gone here) instead of dropped, which the gateway could only wait out.
+    await this.drain(shard);
     await this.scheduler.idle();
     const execs = this.ofShard(shard);
     for (const exec of execs) this.unloadLocal(exec, ownerGone());
@@ -148,7 +162,7 @@ export class ExecutionHost implements ShardListener, CommitHost {
   }
 
   private async load(id: string, shard: number): Promise<Execution | undefined> {
-    if (this.epochOf(shard) === undefined) throw ownerGone();
+    if (this.epochOf(shard) === undefined || this.releasing.has(shard)) throw ownerGone();
     const [meta, checkpoint, outbox] = await Promise.all([
       this.deps.store.readMeta(id),
       this.deps.store.readCheckpoint(id),
@@ -335,6 +349,17 @@ export class ExecutionHost implements ShardListener, CommitHost {
   private unsubscribe(shard: number): void {
     this.commandSubs.get(shard)?.unsubscribe();
     this.commandSubs.delete(shard);
+  }
+
+  /** Stops taking the shard's commands, letting those in hand finish (bounded: NATS may be away). */
+  private async drain(shard: number): Promise<void> {
+    const sub = this.commandSubs.get(shard);
+    this.commandSubs.delete(shard);
+    if (!sub) return;
+    let timer: NodeJS.Timeout | undefined;
+    const drained = sub.drain().catch(() => sub.unsubscribe());
+    await Promise.race([drained, new Promise((resolve) => (timer = setTimeout(resolve, COMMAND_DRAIN_MS)))]);
+    clearTimeout(timer);
   }
 
   /** Stops the scheduler after the slot in flight (shutdown, after the shards were handed over). */

@@ -1,0 +1,107 @@
+import { Queues, Subjects } from '@canopy/contracts';
+import { loadConfig } from '@canopy/service-kit';
+import { createLogger } from '@canopy/telemetry';
+import { type NatsHandle, startNats } from '@canopy/testing';
+import type { Msg, NatsConnection } from '@nats-io/nats-core';
+import { connect } from '@nats-io/transport-node';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { GatewayConfigSchema } from '../src/config';
+import { createGateway } from '../src/service';
+
+/**
+ * A replica of the runners' queue group on real NATS that loses the first `lose` requests of a
+ * subject (a replica dying with a request in hand) and answers the rest with `reply`.
+ */
+function replica(nc: NatsConnection, subject: string, lose: number, reply: (msg: Msg) => unknown) {
+  const seen: unknown[] = [];
+  nc.subscribe(subject, {
+    queue: Queues.runners,
+    callback: (_error, msg) => {
+      seen.push(msg.json());
+      if (seen.length <= lose) return;
+      msg.respond(new TextEncoder().encode(JSON.stringify(reply(msg))));
+    },
+  });
+  return { seen };
+}
+
+describe('gateway: requests to the services that a lost message must not fail', () => {
+  let nats: NatsHandle;
+  let nc: NatsConnection;
+  let gateway: NestFastifyApplication;
+
+  beforeAll(async () => {
+    nats = await startNats();
+    nc = await connect({ servers: nats.url });
+    gateway = await createGateway(
+      loadConfig(GatewayConfigSchema, {
+        NATS_URL: nats.url,
+        PORT: '0',
+        LOG_LEVEL: 'silent',
+        REQUEST_TIMEOUT_MS: '1000',
+        RETRY_AFTER_SECONDS: '2',
+      }),
+      createLogger('gateway-spec', { level: 'silent' }),
+    );
+  });
+
+  afterAll(async () => {
+    await gateway?.close();
+    await nc?.close();
+    await nats?.dispose();
+  });
+
+  it('sends a read again after silence and answers the reply', async () => {
+    const runner = replica(nc, Subjects.execList, 1, () => []);
+    await nc.flush();
+    const res = await gateway.inject({ method: 'GET', url: '/executions' });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual([]);
+    expect(runner.seen).toHaveLength(2);
+  });
+
+  it('a delete whose first attempt was lost and whose second finds nothing was done: 200', async () => {
+    const runner = replica(nc, Subjects.execDelete, 1, (msg) => ({
+      error: {
+        code: 'EXECUTION_NOT_FOUND',
+        message: `no execution ${msg.json<{ id: string }>().id}`,
+      },
+    }));
+    await nc.flush();
+    const res = await gateway.inject({ method: 'DELETE', url: '/executions/gone-1' });
+    expect({ status: res.statusCode, body: res.json() }).toEqual({
+      status: 200,
+      body: { deleted: true },
+    });
+    expect(runner.seen).toEqual([{ id: 'gone-1' }, { id: 'gone-1' }]);
+  });
+
+  it('a delete of an execution that never existed is still 404', async () => {
+    const res = await gateway.inject({ method: 'DELETE', url: '/executions/gone-1' });
+    expect(res.statusCode).toBe(404);
+    expect(res.json()).toMatchObject({ error: { code: 'EXECUTION_NOT_FOUND' } });
+  });
+
+  it('does not send a create again: silence is 503 with Retry-After, after one attempt', async () => {
+    const runner = replica(nc, Subjects.execCreate, 5, () => ({}));
+    await nc.flush();
+    const res = await gateway.inject({
+      method: 'POST',
+      url: '/executions',
+      payload: JSON.stringify({ tree: 'any' }),
+      headers: { 'content-type': 'application/json' },
+    });
+    expect(res.statusCode).toBe(503);
+    expect(res.headers['retry-after']).toBe('2');
+    expect(runner.seen).toHaveLength(1);
+  });
+
+  it('gives up on a read within REQUEST_TIMEOUT_MS in all, with 503 and Retry-After', async () => {
+    const runner = replica(nc, Subjects.treesList, 100, () => []);
+    await nc.flush();
+    const res = await gateway.inject({ method: 'GET', url: '/trees' });
+    expect(res.statusCode).toBe(503);
+    expect(res.headers['retry-after']).toBe('2');
+    expect(runner.seen.length).toBeGreaterThanOrEqual(2);
+  });
+});
