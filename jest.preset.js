@@ -19,6 +19,6 @@ module.exports = {
     // can require() them, Jest cannot, so SWC compiles them to CommonJS like our own sources.
     '^.+\\.js$': ['@swc/jest', { ...swcConfig, jsc: { ...swcConfig.jsc, parser: { syntax: 'ecmascript' } } }],
   },
-  transformIgnorePatterns: ['/node_modules/(?!(@nestjs|cookie|set-cookie-parser)/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(@nestjs|cookie|set-cookie-parser|content-disposition)/)'],
   moduleFileExtensions: ['ts', 'js', 'json'],
 };

@@ -1,6 +1,7 @@
 import { type DynamicModule, Module } from '@nestjs/common';
 import { BlackboardController } from './blackboard/blackboard.controller';
 import { GATEWAY_CONFIG, type GatewayConfig } from './config';
+import { DebuggerController } from './debugger/debugger.controller';
 import { ExecutionControlController } from './executions/execution-control.controller';
 import { ExecutionsController } from './executions/executions.controller';
 import { HistoryController } from './history/history.controller';
@@ -19,6 +20,7 @@ import { VisualizeController } from './views/visualize.controller';
     TreesController,
     ExecutionsController,
     ExecutionControlController,
+    DebuggerController,
     BlackboardController,
     VisualizeController,
     EventsController,

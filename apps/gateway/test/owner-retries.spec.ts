@@ -1,99 +1,16 @@
-import {
-  type Command,
-  type ErrorBody,
-  type Execution,
-  shardOf,
-  Subjects,
-  type TickInterruptedDetails,
-} from '@canopy/contracts';
 import { loadConfig } from '@canopy/service-kit';
 import { createLogger } from '@canopy/telemetry';
 import { type NatsHandle, startNats } from '@canopy/testing';
-import type { Msg, NatsConnection } from '@nats-io/nats-core';
+import type { NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { GatewayConfigSchema } from '../src/config';
 import { createGateway } from '../src/service';
+import { execution, ownerGone, StandInRunners, type Step, storageDown } from './stand-in-runners';
 import { openSse, openWs, RefusedError } from './stream-clients';
 
 const SHARDS = 4;
 const RETRY_AFTER = '3';
-
-/** What the stand-in runner does with one command it receives. */
-type Step = { reply: unknown } | { error: ErrorBody['error'] } | 'silent';
-
-const ownerGone = (ticksDone?: number): Step => ({
-  error: {
-    code: 'OWNER_UNAVAILABLE',
-    message: 'the execution moved to another runner; retry',
-    ...(ticksDone === undefined ? {} : { details: { ticksDone } satisfies TickInterruptedDetails }),
-  },
-});
-const storageDown: Step = {
-  error: { code: 'DEPENDENCY_UNAVAILABLE', message: 'storage unavailable; retry' },
-};
-
-function execution(id: string, extra: Partial<Execution> = {}): Execution {
-  return {
-    id,
-    tree: 'patrol',
-    version: 1,
-    mode: 'manual',
-    state: 'running',
-    status: 'RUNNING',
-    tick: 0,
-    createdAt: new Date(0).toISOString(),
-    ...extra,
-  };
-}
-
-/**
- * Stands in for the runners on real NATS, answering in their wire format (JSON, `{error:{...}}`):
- * the owner of one execution follows a script of steps, and `canopy.svc.exec.get` (any runner,
- * from Redis) knows the executions in `stored`. The gateway is what is under test.
- */
-class StandInRunners {
-  readonly stored = new Map<string, Execution>();
-  private readonly owners = new Map<string, { seen: Command[]; steps: Step[]; then: Step }>();
-
-  constructor(private readonly nc: NatsConnection) {
-    nc.subscribe(Subjects.execGet, {
-      callback: (_error, msg) => {
-        const { id } = msg.json<{ id: string }>();
-        const found = this.stored.get(id);
-        respond(
-          msg,
-          found ?? { error: { code: 'EXECUTION_NOT_FOUND', message: `no execution ${id}` } },
-        );
-      },
-    });
-  }
-
-  /** The owner of `execId` takes the `steps` in turn, then `then` for every further command. */
-  owner(execId: string, steps: Step[], then: Step = 'silent'): { seen: Command[] } {
-    const owner = { seen: [] as Command[], steps: [...steps], then };
-    this.owners.set(execId, owner);
-    this.nc.subscribe(Subjects.command(shardOf(execId, SHARDS), execId), {
-      callback: (_error, msg) => {
-        owner.seen.push(msg.json<Command>());
-        const step = owner.steps.shift() ?? owner.then;
-        if (step === 'silent') return;
-        respond(msg, 'reply' in step ? step.reply : { error: step.error });
-      },
-    });
-    this.stored.set(execId, execution(execId));
-    return owner;
-  }
-
-  /** Resolves once the server has every subscription made so far. */
-  ready(): Promise<void> {
-    return this.nc.flush();
-  }
-}
-
-function respond(msg: Msg, body: unknown): void {
-  msg.respond(new TextEncoder().encode(JSON.stringify(body)));
-}
 
 describe('gateway: owner commands while shards change hands', () => {
   let nats: NatsHandle;
@@ -105,7 +22,7 @@ describe('gateway: owner commands while shards change hands', () => {
   beforeAll(async () => {
     nats = await startNats();
     nc = await connect({ servers: nats.url });
-    runners = new StandInRunners(nc);
+    runners = new StandInRunners(nc, SHARDS);
     gateway = await createGateway(
       loadConfig(GatewayConfigSchema, {
         NATS_URL: nats.url,

@@ -6,6 +6,7 @@ import type { Subscription } from '@nats-io/nats-core';
 import { RemoteActions } from './actions/remote-actions';
 import { subscribeCommands } from './commands/command-handler';
 import { CreateExecution } from './commands/create-execution.use-case';
+import { DebugCommands } from './commands/debug-commands';
 import { ExecutionCommands } from './commands/execution-commands';
 import { ExecutionQueries } from './commands/execution-queries.use-case';
 import { subscribeBroadcasts, subscribeServiceHandlers } from './commands/service-handlers';
@@ -121,7 +122,8 @@ export class TickRunner {
     // Announcements of shared writes are core NATS messages: a NATS restart may have lost some.
     nats.onReconnect(() => cache.markAllStale());
     const commands = new ExecutionCommands(this.host, committer, this.outbox, publisher);
-    this.host.attach(this.shards, (shard) => subscribeCommands(nats, commands, options.shardCount, shard));
+    const debugCommands = new DebugCommands(this.host, commands);
+    this.host.attach(this.shards, (shard) => subscribeCommands(nats, commands, debugCommands, options.shardCount, shard));
     this.registry = new TreeRegistry(trees);
     this.queries = new ExecutionQueries(store, leases, nats, publisher, options.shardCount);
     const createExecution = new CreateExecution(trees, documents, store, nats, publisher, options.shardCount);

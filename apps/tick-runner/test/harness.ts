@@ -117,6 +117,8 @@ export interface RunnerFixture {
   runner: TestRunner;
   /** Another client (an action worker), closed with the fixture. */
   client(): Promise<Client>;
+  /** Runs `stop` when the block ends, before the runners and the brokers go. */
+  cleanup(stop: () => Promise<unknown>): void;
 }
 
 /**
@@ -129,7 +131,9 @@ export function useRunners(opts: {
   infra?: Parameters<typeof startTestInfra>[0];
 }): RunnerFixture {
   const clients: Client[] = [];
+  const cleanups: (() => Promise<unknown>)[] = [];
   const fx = { runners: [] as TestRunner[] } as RunnerFixture;
+  fx.cleanup = (stop) => cleanups.push(stop);
   fx.client = async () => {
     const client = await connectClient(fx.infra.nats.url);
     clients.push(client);
@@ -143,6 +147,7 @@ export function useRunners(opts: {
     for (const source of opts.trees ?? []) await registerTree(fx.gateway, source);
   }, 30_000);
   afterAll(async () => {
+    for (const stop of cleanups.reverse()) await stop();
     for (const client of [...clients, fx.gateway]) await client?.close();
     for (const runner of [...fx.runners].reverse()) await runner.close();
     await fx.infra?.dispose();

@@ -23,7 +23,15 @@ export interface FeedReport {
 }
 
 const TICK_EVENT_ORDER: EventType[] = ['tick_start', 'node_update', 'blackboard_update', 'log', 'progress', 'error', 'tick_complete'];
-const LIFECYCLE = new Set<EventType>(['execution_started', 'execution_paused', 'execution_stopped', 'execution_completed']);
+const LIFECYCLE = new Set<EventType>([
+  'execution_started',
+  'execution_paused',
+  'execution_resumed',
+  'execution_stopped',
+  'execution_completed',
+  'breakpoint_hit',
+  'watch_hit',
+]);
 
 /**
  * Checks what an execution published against itself, tick by tick:

@@ -14,7 +14,10 @@ export interface ActionContext {
   invocationId: string;
   execId: string;
   nodeId: string;
-  /** Epoch ms after which the runner no longer waits for the reply. */
+  /**
+   * Epoch ms after which the runner no longer waits for the reply (the first request's: a repeat
+   * of the invocation with a later deadline moves the signal's abort, not this).
+   */
   deadline: number;
 }
 

@@ -12,13 +12,15 @@ import { createLogger, type Logger, TracedNats } from '@canopy/telemetry';
 import type { NatsConnection, Subscription } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import { type ActionHandler, failureOf, replyOf } from './action-handler';
-import { RecentCancels } from './recent-cancels';
-
-/** setTimeout's largest delay; a later deadline simply gets no timer. */
-const MAX_TIMER_MS = 2 ** 31 - 1;
+import { DEFAULT_FINISHED_INVOCATIONS, Invocations } from './invocations';
 
 export type ActionWorkerOptions = ({ natsUrl: string } | { connection: NatsConnection }) & {
   logger?: Logger;
+  /**
+   * How many finished invocations the worker remembers to answer their repeats without running
+   * the handler again (default 10,000; least recently used first out).
+   */
+  finishedInvocations?: number;
 };
 
 /**
@@ -26,6 +28,14 @@ export type ActionWorkerOptions = ({ natsUrl: string } | { connection: NatsConne
  * subscription on `canopy.action.NAME` (one worker of the group gets each invocation) plus a
  * broadcast subscription on `canopy.action-cancel.NAME`, since the worker running an invocation is
  * not known to the runner that cancels it.
+ *
+ * **At most once per worker, by `invocationId`.** A runner replaying a tick (to go on with a tick
+ * paused by the debugger, also on another runner after the first one died) sends an invocation it
+ * sent before, with the same id. A repeat of an invocation that is running waits for the same
+ * reply; a repeat of one that finished gets the reply it had, without running the handler again
+ * (the last `finishedInvocations` are remembered). A repeat that a queue group hands to another
+ * worker process is not known there: to be safe across workers, a handler with side effects can
+ * key them by `ctx.invocationId`.
  */
 export class ActionWorker {
   private readonly logger: Logger;
@@ -33,15 +43,15 @@ export class ActionWorker {
   /** A connection we opened is ours to close; one we were given is not. */
   private readonly ownsConnection: boolean;
   private readonly subscriptions: Subscription[] = [];
-  private readonly running = new Map<string, AbortController>();
+  private readonly invocations: Invocations;
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly names = new Set<string>();
-  private readonly earlyCancels = new RecentCancels();
   private closing?: Promise<void>;
 
   constructor(opts: ActionWorkerOptions) {
     this.logger = opts.logger ?? createLogger('action-worker');
     this.ownsConnection = 'natsUrl' in opts;
+    this.invocations = new Invocations(opts.finishedInvocations ?? DEFAULT_FINISHED_INVOCATIONS);
     const connection =
       'natsUrl' in opts ? connect({ servers: opts.natsUrl }) : Promise.resolve(opts.connection);
     this.nats = connection.then((nc) => new TracedNats(nc, undefined, { logger: this.logger }));
@@ -84,29 +94,27 @@ export class ActionWorker {
     else if (!nats.connection.isClosed()) await nats.connection.flush();
   }
 
-  private async invoke(
-    name: string,
-    payload: unknown,
-    handler: ActionHandler,
-  ): Promise<ActionReply> {
+  private invoke(name: string, payload: unknown, handler: ActionHandler): Promise<ActionReply> {
     // A bad request still gets an ActionReply: the runner only understands SUCCESS/FAILURE here.
     const parsed = parseWith(ActionRequestSchema, payload);
-    if (!parsed.ok) return { status: 'FAILURE', error: parsed.error.error.message };
+    if (!parsed.ok) {
+      return Promise.resolve({ status: 'FAILURE', error: parsed.error.error.message });
+    }
     const request: ActionRequest = parsed.value;
-    const controller = new AbortController();
-    this.running.set(request.invocationId, controller);
-    if (this.earlyCancels.take(request.invocationId)) controller.abort(new Error('cancelled'));
-    const untilDeadline = request.deadline - Date.now();
-    const timer =
-      untilDeadline <= MAX_TIMER_MS
-        ? setTimeout(
-            () => controller.abort(new Error('deadline passed')),
-            Math.max(0, untilDeadline),
-          )
-        : undefined;
+    return this.invocations.serve(request.invocationId, request.deadline, (signal) =>
+      this.run(name, request, handler, signal),
+    );
+  }
+
+  private async run(
+    name: string,
+    request: ActionRequest,
+    handler: ActionHandler,
+    signal: AbortSignal,
+  ): Promise<ActionReply> {
     try {
       const outcome = await handler(request.args, {
-        signal: controller.signal,
+        signal,
         invocationId: request.invocationId,
         execId: request.execId,
         nodeId: request.nodeId,
@@ -115,15 +123,12 @@ export class ActionWorker {
       return replyOf(outcome);
     } catch (error) {
       // A cancelled handler failing is the expected way out, not something to warn about.
-      const level = controller.signal.aborted ? 'debug' : 'warn';
+      const level = signal.aborted ? 'debug' : 'warn';
       this.logger[level](
         { err: error, action: name, invocationId: request.invocationId },
         'action handler failed',
       );
       return failureOf(error);
-    } finally {
-      clearTimeout(timer);
-      this.running.delete(request.invocationId);
     }
   }
 
@@ -132,9 +137,7 @@ export class ActionWorker {
     if (!parsed.ok) return;
     const { invocationId }: ActionCancel = parsed.value;
     // Every worker of the action hears the cancel; only the one running the invocation acts.
-    const running = this.running.get(invocationId);
-    if (running) running.abort(new Error('cancelled'));
-    else this.earlyCancels.remember(invocationId);
+    this.invocations.cancel(invocationId);
   }
 
   private track<T>(work: Promise<T>): Promise<T> {

@@ -140,6 +140,77 @@ describe(ActionWorker.name, () => {
     await closed;
   });
 
+  describe('runs an invocation id at most once', () => {
+    /** Once a request to `ping` is answered, the worker has had every message sent before it. */
+    async function delivered(): Promise<void> {
+      await expect(request('ping', invocation('ping', `ping-${Date.now()}`))).resolves.toEqual({
+        status: 'SUCCESS',
+      });
+    }
+
+    beforeEach(() => sut.register('ping', () => true));
+
+    it('answers a repeat of a running invocation with its reply; the handler runs once', async () => {
+      const started = signal();
+      const release = signal();
+      let calls = 0;
+      await sut.register('move-to', async () => {
+        calls++;
+        started.resolve();
+        await release.promise;
+        return 'SUCCESS';
+      });
+      const first = request('move-to', invocation('move-to', 'i-twice'));
+      await started.promise;
+      const repeat = request('move-to', invocation('move-to', 'i-twice'));
+      // One connection delivers in publish order: the repeat reached the worker first.
+      await delivered();
+      release.resolve();
+      await expect(Promise.all([first, repeat])).resolves.toEqual([
+        { status: 'SUCCESS' },
+        { status: 'SUCCESS' },
+      ]);
+      expect(calls).toBe(1);
+    });
+
+    it('answers a repeat of a finished invocation with the reply it had; another id runs', async () => {
+      let calls = 0;
+      await sut.register('scan', () => {
+        throw new Error(`scan ${++calls} failed`);
+      });
+      const first = await request('scan', invocation('scan', 'i-scan'));
+      expect(first).toEqual({ status: 'FAILURE', error: 'scan 1 failed' });
+      await expect(request('scan', invocation('scan', 'i-scan'))).resolves.toEqual(first);
+      await expect(request('scan', invocation('scan', 'i-other'))).resolves.toEqual({
+        status: 'FAILURE',
+        error: 'scan 2 failed',
+      });
+      expect(calls).toBe(2);
+    });
+
+    it('cancels the running invocation for every request waiting on it', async () => {
+      const started = signal();
+      let calls = 0;
+      await sut.register('charge', (_args, { signal: abort }) => {
+        calls++;
+        started.resolve();
+        return new Promise<'SUCCESS'>((_resolve, reject) =>
+          abort.addEventListener('abort', () => reject(abort.reason)),
+        );
+      });
+      const first = request('charge', invocation('charge', 'i-cancel-both'));
+      await started.promise;
+      const repeat = request('charge', invocation('charge', 'i-cancel-both'));
+      await delivered();
+      caller.publish(Subjects.actionCancel('charge'), { invocationId: 'i-cancel-both' });
+      await expect(Promise.all([first, repeat])).resolves.toEqual([
+        { status: 'FAILURE', error: 'cancelled' },
+        { status: 'FAILURE', error: 'cancelled' },
+      ]);
+      expect(calls).toBe(1);
+    });
+  });
+
   it('works on a connection it was given and leaves it open', async () => {
     const nc = await connect({ servers: nats.url });
     const worker = new ActionWorker({ connection: nc, logger });

@@ -10,6 +10,14 @@ export const ErrorCodes = {
   /** History holds no such tick of the execution (never stored, dropped by retention, deleted). */
   TICK_NOT_FOUND: 404,
   EXECUTION_STOPPED: 409,
+  /** A step (or another debugger command that needs a pause) on an execution that is not paused. */
+  EXECUTION_NOT_PAUSED: 409,
+  /** A breakpoint or watch names a node id the execution's tree does not have. */
+  UNKNOWN_NODE: 400,
+  /** A breakpoint's or watch's condition (or a watch's key) does not compile: `line`/`column` inside it. */
+  BAD_CONDITION: 400,
+  /** No such watch on the execution. */
+  WATCH_NOT_FOUND: 404,
   EXECUTION_NOT_STARTABLE: 409,
   /** `POST /executions` with an `id` that is taken. */
   EXECUTION_EXISTS: 409,

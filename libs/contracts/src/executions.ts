@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { IdSchema, StatusSchema } from './common';
+import { CreateBreakpointRequestSchema, CreateWatchRequestSchema, PausedAtSchema, StepModeSchema } from './debug';
 
 export const ExecutionModeSchema = z.enum(['manual', 'auto', 'interval', 'event']);
 export type ExecutionMode = z.infer<typeof ExecutionModeSchema>;
@@ -67,6 +68,8 @@ export const TickResponseSchema = z.object({
   tick: z.number().int(),
   status: StatusSchema,
   state: ExecutionStateSchema,
+  /** Set when the ticks stopped at a breakpoint, a watch or a step: the reply comes at once. */
+  pausedAt: PausedAtSchema.optional(),
 });
 export type TickResponse = z.infer<typeof TickResponseSchema>;
 
@@ -96,6 +99,12 @@ export const CommandSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('load') }),
   z.object({ type: z.literal('unload') }),
   z.object({ type: z.literal('trigger'), reason: z.string().max(256).optional() }),
+  z.object({ type: z.literal('debug') }),
+  z.object({ type: z.literal('breakpoint.add'), breakpoint: CreateBreakpointRequestSchema }),
+  z.object({ type: z.literal('breakpoint.remove'), nodeId: z.string().min(1).max(512) }),
+  z.object({ type: z.literal('watch.add'), watch: CreateWatchRequestSchema }),
+  z.object({ type: z.literal('watch.remove'), watchId: z.string().min(1).max(128) }),
+  z.object({ type: z.literal('step'), mode: StepModeSchema }),
 ]);
 export type Command = z.infer<typeof CommandSchema>;
 

@@ -3,6 +3,7 @@ export * from './shard';
 export * from './errors';
 export * from './common';
 export * from './trees';
+export * from './debug';
 export * from './executions';
 export * from './blackboard';
 export * from './history';

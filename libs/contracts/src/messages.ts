@@ -1,5 +1,6 @@
 import type { Checkpoint, Status, TickRecord } from '@canopy/engine';
 import { z } from 'zod';
+import type { PausedAt } from './debug';
 
 /** What goes out on `canopy.ticks.<execId>`: the engine's record plus where it came from. */
 export interface TickRecordMessage extends TickRecord {
@@ -22,6 +23,7 @@ export const EVENT_TYPES = [
   'watch_hit',
   'execution_started',
   'execution_paused',
+  'execution_resumed',
   'execution_stopped',
   'execution_completed',
   'node_stuck',
@@ -38,10 +40,12 @@ export interface EventPayloads {
   tick_complete: { status: Status; durationMs: number; changes: number; writes: number };
   node_update: { nodeId: string; from: Status; to: Status };
   blackboard_update: { key: string; scope: string; value?: unknown; old?: unknown };
-  breakpoint_hit: { nodeId: string };
-  watch_hit: { watchId: string; key: string; value?: unknown };
+  breakpoint_hit: { breakpointId: string; nodeId: string; when: 'before' | 'after'; status?: Status };
+  watch_hit: { watchId: string; key: string; oldValue?: unknown; value?: unknown; nodeId: string; tick: number };
   execution_started: { mode: string };
-  execution_paused: Record<string, never>;
+  /** Where it stopped; absent for a pause between ticks asked by a client with no tick under way. */
+  execution_paused: { pausedAt?: PausedAt };
+  execution_resumed: { mode: string };
   execution_stopped: Record<string, never>;
   execution_completed: { status: Status };
   node_stuck: { nodeId: string; sinceTick: number };

@@ -96,6 +96,11 @@ export const RedisKeys = {
    * whatever is left is published again by whichever runner holds the execution next.
    */
   execOutbox: (execId: string) => `canopy:outbox:{exec:${execId}}`,
+  /**
+   * The debugger's state of an execution (JSON: breakpoints, watches, the paused position and
+   * what re-running the paused tick needs), committed with the execution's other keys.
+   */
+  execDebug: (execId: string) => `canopy:debug:{exec:${execId}}`,
   execIndex: 'canopy:execs',
   shardExecs: (shard: number) => `canopy:shard:${shard}:execs`,
   tree: (name: string) => `canopy:tree:${name}`,

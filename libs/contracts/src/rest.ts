@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { BlackboardKeySchema, IdSchema, ScopeSchema } from './common';
+import { CreateBreakpointRequestSchema } from './debug';
 import { ErrorCodes, type ErrorCode } from './errors';
 import { ListExecutionsRequestSchema } from './executions';
 
@@ -17,6 +18,18 @@ export const TreeVersionParamsSchema = z.object({
 export const ExecIdParamsSchema = z.object({ id: IdSchema });
 export const ListExecutionsQuerySchema = ListExecutionsRequestSchema.extend({
   limit: z.coerce.number().int().min(1).max(1000).default(100),
+});
+
+/**
+ * `DELETE /executions/:id/breakpoints/*nodeId`: a node id has `.` (`0.2.1`) and, inside a
+ * subtree instance, `/`; it is the rest of the path.
+ */
+export const BreakpointNodeParamsSchema = ExecIdParamsSchema.extend({
+  nodeId: CreateBreakpointRequestSchema.shape.nodeId,
+});
+/** `DELETE /executions/:id/watches/:watchId`; the bounds of the `watch.remove` command's. */
+export const WatchParamsSchema = ExecIdParamsSchema.extend({
+  watchId: z.string().min(1).max(128),
 });
 
 export const ScopeParamsSchema = z.object({ scope: ScopeSchema });

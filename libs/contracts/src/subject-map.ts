@@ -1,4 +1,5 @@
 import type { BlackboardEntry, BbDeleteRequest, BbGetRequest, BbListRequest, BbPutRequest } from './blackboard';
+import type { Breakpoint, DebugView, RemovedBreakpoints, Watch } from './debug';
 import type { Command, CreateExecutionRequest, Execution, TickResponse } from './executions';
 import type {
   BlackboardStats,
@@ -66,6 +67,13 @@ export interface CommandReplies {
   load: Execution;
   unload: { unloaded: true };
   trigger: { queued: true };
+  debug: DebugView;
+  'breakpoint.add': Breakpoint;
+  'breakpoint.remove': RemovedBreakpoints;
+  'watch.add': Watch;
+  'watch.remove': { removed: Watch };
+  /** Where the step stopped (or `paused: false` when it ran on). */
+  step: DebugView;
 }
 export type CommandReply<C extends Command> = CommandReplies[C['type']];
 

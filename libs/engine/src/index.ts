@@ -12,3 +12,6 @@ export { MemoryBlackboard, type BlackboardInit } from './blackboard/memory-black
 export { ActionRegistry } from './actions/action-registry';
 export { ManualClock, systemClock } from './clock';
 export { SEMAPHORE_KEY_PREFIX } from './nodes/decorators/semaphore';
+export { Debugger } from './debug/debugger';
+export { DebugError, type DebugErrorCode } from './debug/debug-error';
+export type * from './debug/types';

@@ -12,7 +12,7 @@ import {
 import { Controller, Delete, Get, Param, Put, Query } from '@nestjs/common';
 import { ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
-import { ScopeAndKey, valid, ZodBody } from '../http/validated';
+import { PathWithRest, valid, ZodBody } from '../http/validated';
 import { ServiceClient } from '../nats/service-client';
 import { ApiErrors, ZodResponse } from '../openapi/zod-schema';
 
@@ -52,7 +52,7 @@ export class BlackboardController {
   @ZodResponse(200, BlackboardEntrySchema, 'The entry')
   @ApiErrors('VALIDATION_FAILED', 'KEY_NOT_FOUND', 'DEPENDENCY_UNAVAILABLE')
   get(
-    @ScopeAndKey(valid(BlackboardKeyParamsSchema)) { scope, key }: KeyParams,
+    @PathWithRest('key', valid(BlackboardKeyParamsSchema)) { scope, key }: KeyParams,
   ): Promise<BlackboardEntry> {
     return this.services.call(Subjects.bbGet, { scope, key });
   }
@@ -66,7 +66,7 @@ export class BlackboardController {
   @ZodResponse(200, BlackboardEntrySchema, 'The entry with its new version')
   @ApiErrors('VALIDATION_FAILED', 'VERSION_CONFLICT', 'PAYLOAD_TOO_LARGE', 'DEPENDENCY_UNAVAILABLE')
   put(
-    @ScopeAndKey(valid(BlackboardKeyParamsSchema)) { scope, key }: KeyParams,
+    @PathWithRest('key', valid(BlackboardKeyParamsSchema)) { scope, key }: KeyParams,
     @ZodBody(PutKeyBodySchema) { value, version }: z.infer<typeof PutKeyBodySchema>,
   ): Promise<BlackboardEntry> {
     return this.services.call(Subjects.bbPut, { scope, key, value, expectedVersion: version });
@@ -79,7 +79,7 @@ export class BlackboardController {
   @ZodResponse(200, DeletedKeySchema, 'Deleted; `version` is the deletion version')
   @ApiErrors('VALIDATION_FAILED', 'KEY_NOT_FOUND', 'VERSION_CONFLICT', 'DEPENDENCY_UNAVAILABLE')
   delete(
-    @ScopeAndKey(valid(BlackboardKeyParamsSchema)) { scope, key }: KeyParams,
+    @PathWithRest('key', valid(BlackboardKeyParamsSchema)) { scope, key }: KeyParams,
     @Query(valid(DeleteKeyQuerySchema)) { version }: z.infer<typeof DeleteKeyQuerySchema>,
   ): Promise<{ deleted: true; version: number }> {
     return this.services.call(Subjects.bbDelete, { scope, key, expectedVersion: version });

@@ -13,12 +13,10 @@ import { Controller, Param, Post } from '@nestjs/common';
 import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { z } from 'zod';
 import { valid, ZodBody } from '../http/validated';
-import { OwnerClient } from '../nats/owner-client';
+import { OWNER_COMMAND_ERRORS, OwnerClient } from '../nats/owner-client';
 import { ApiErrors, ZodResponse } from '../openapi/zod-schema';
 
 type IdParams = z.infer<typeof ExecIdParamsSchema>;
-
-const OWNER_ERRORS = ['VALIDATION_FAILED', 'EXECUTION_NOT_FOUND', 'OWNER_UNAVAILABLE'] as const;
 
 /** Commands that only the runner owning the execution's shard can carry out. */
 @ApiTags('executions')
@@ -28,9 +26,12 @@ export class ExecutionControlController {
   constructor(private readonly owner: OwnerClient) {}
 
   @Post('tick')
-  @ApiOperation({ summary: 'Tick `count` times (default 1); answers after the ticks completed' })
-  @ZodResponse(200, TickResponseSchema, 'State after the last tick')
-  @ApiErrors(...OWNER_ERRORS, 'EXECUTION_STOPPED')
+  @ApiOperation({
+    summary:
+      'Tick `count` times (default 1); answers after the ticks completed, or at once with `pausedAt` when a tick stops at a breakpoint, watch or step',
+  })
+  @ZodResponse(200, TickResponseSchema, 'State after the last tick, or where it paused')
+  @ApiErrors(...OWNER_COMMAND_ERRORS, 'EXECUTION_STOPPED')
   tick(
     @Param(valid(ExecIdParamsSchema)) { id }: IdParams,
     @ZodBody(TickRequestSchema, { required: false }) { count }: TickRequest,
@@ -43,7 +44,7 @@ export class ExecutionControlController {
     summary: 'Run on its own: auto (until done), interval (every intervalMs) or event',
   })
   @ZodResponse(200, ExecutionSchema, 'The running execution')
-  @ApiErrors(...OWNER_ERRORS, 'EXECUTION_NOT_STARTABLE', 'EXECUTION_STOPPED')
+  @ApiErrors(...OWNER_COMMAND_ERRORS, 'EXECUTION_NOT_STARTABLE', 'EXECUTION_STOPPED')
   start(
     @Param(valid(ExecIdParamsSchema)) { id }: IdParams,
     @ZodBody(StartRequestSchema) body: StartRequest,
@@ -54,7 +55,7 @@ export class ExecutionControlController {
   @Post('pause')
   @ApiOperation({ summary: 'Pause a running execution (the tick in flight completes)' })
   @ZodResponse(200, ExecutionSchema, 'The paused execution')
-  @ApiErrors(...OWNER_ERRORS, 'EXECUTION_STOPPED')
+  @ApiErrors(...OWNER_COMMAND_ERRORS, 'EXECUTION_STOPPED')
   pause(@Param(valid(ExecIdParamsSchema)) { id }: IdParams): Promise<Execution> {
     return this.owner.send(id, { type: 'pause' });
   }
@@ -62,7 +63,7 @@ export class ExecutionControlController {
   @Post('resume')
   @ApiOperation({ summary: 'Resume a paused execution in its mode' })
   @ZodResponse(200, ExecutionSchema, 'The running execution')
-  @ApiErrors(...OWNER_ERRORS, 'EXECUTION_STOPPED')
+  @ApiErrors(...OWNER_COMMAND_ERRORS, 'EXECUTION_STOPPED')
   resume(@Param(valid(ExecIdParamsSchema)) { id }: IdParams): Promise<Execution> {
     return this.owner.send(id, { type: 'resume' });
   }
@@ -70,7 +71,7 @@ export class ExecutionControlController {
   @Post('stop')
   @ApiOperation({ summary: 'Stop for good: running nodes are halted, no more ticks' })
   @ZodResponse(200, ExecutionSchema, 'The stopped execution')
-  @ApiErrors(...OWNER_ERRORS)
+  @ApiErrors(...OWNER_COMMAND_ERRORS)
   stop(@Param(valid(ExecIdParamsSchema)) { id }: IdParams): Promise<Execution> {
     return this.owner.send(id, { type: 'stop' });
   }

@@ -27,12 +27,13 @@ export function ZodBody(schema: z.ZodType, opts: { required?: boolean } = {}): P
 }
 
 /**
- * `{scope, key}` of `/blackboard/:scope/keys/*`: Fastify names the wildcard `*` (it must end the
- * route), so the key, which may contain `/`, is read from there.
+ * The path parameters, with Fastify's wildcard named `name`: a wildcard is unnamed (`*`) and must
+ * end the route, and it is how a value containing `/` is taken whole (a blackboard key, the id of
+ * a node inside a subtree instance): `@PathWithRest('key', valid(schema))`.
  */
-export const ScopeAndKey = createParamDecorator((_data: unknown, ctx: ExecutionContext) => {
-  const params = ctx
+export const PathWithRest = createParamDecorator((name: string, ctx: ExecutionContext) => {
+  const { '*': rest, ...params } = ctx
     .switchToHttp()
     .getRequest<FastifyRequest<{ Params: Record<string, string> }>>().params;
-  return { scope: params.scope, key: params['*'] };
+  return { ...params, [name]: rest };
 });

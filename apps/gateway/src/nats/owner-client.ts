@@ -16,10 +16,28 @@ import { GATEWAY_CONFIG, type GatewayConfig } from '../config';
 import { ServiceClient } from './service-client';
 
 /**
- * Commands a second delivery cannot harm. A timed-out tick or start may have been applied, so it
- * is not resent behind the client's back: it answers 503 and the client decides.
+ * Commands a second delivery cannot harm and answers as the first would: reads, and changes that
+ * land in the same state. A timed-out tick, start or step, or a breakpoint or watch added, may
+ * have been applied, so it is not resent behind the client's back (a second add would leave two
+ * hooks, a second step would move on twice): it answers 503 and the client decides. Removals are
+ * not resent either: the second delivery would answer for nothing removed (`{removed: []}`,
+ * WATCH_NOT_FOUND) although the first removed it.
  */
-const SAFE_TO_RESEND: ReadonlySet<Command['type']> = new Set(['get', 'pause', 'resume', 'stop']);
+const SAFE_TO_RESEND: ReadonlySet<Command['type']> = new Set([
+  'get',
+  'debug',
+  'pause',
+  'resume',
+  'stop',
+]);
+
+/** The codes any owner command can answer besides its own (for the OpenAPI document). */
+export const OWNER_COMMAND_ERRORS = [
+  'VALIDATION_FAILED',
+  'EXECUTION_NOT_FOUND',
+  'OWNER_UNAVAILABLE',
+  'DEPENDENCY_UNAVAILABLE',
+] as const satisfies readonly ErrorCode[];
 
 /**
  * Replies a runner gives only when it did not apply the command (a `tick` may have applied part

@@ -16,14 +16,21 @@ function buildOpenApiDocument(app: NestFastifyApplication): OpenAPIObject {
   return withNamedWildcards(SwaggerModule.createDocument(app, config));
 }
 
+/** What each wildcard route's last segment holds (see `PathWithRest`). */
+const WILDCARD_NAMES: Record<string, string> = { keys: 'key', breakpoints: 'nodeId' };
+const WILDCARD = new RegExp(`/(${Object.keys(WILDCARD_NAMES).join('|')})/(\\*|\\{path\\})$`);
+
 /**
  * Fastify wildcards must be the last character and are unnamed (`/keys/*`, which the scanner
- * renders `{path}`); the only wildcard route is a blackboard key, so the document names it `{key}`.
+ * renders `{path}`); the document names them after what they hold (`{key}`, `{nodeId}`).
  */
 function withNamedWildcards(document: OpenAPIObject): OpenAPIObject {
   const paths = Object.fromEntries(
     Object.entries(document.paths).map(([path, item]) => [
-      path.replace(/\/keys\/(\*|\{path\})$/, '/keys/{key}'),
+      path.replace(
+        WILDCARD,
+        (_match, segment: string) => `/${segment}/{${WILDCARD_NAMES[segment]}}`,
+      ),
       item,
     ]),
   );

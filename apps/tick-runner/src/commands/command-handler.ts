@@ -4,6 +4,7 @@ import { AppError } from '@canopy/service-kit';
 import type { TracedNats } from '@canopy/telemetry';
 import type { Subscription } from '@nats-io/nats-core';
 import { SpanAttrs, tracer } from '../telemetry';
+import type { DebugCommands } from './debug-commands';
 import type { ExecutionCommands } from './execution-commands';
 
 /**
@@ -15,6 +16,7 @@ import type { ExecutionCommands } from './execution-commands';
 export function subscribeCommands(
   nats: TracedNats,
   commands: ExecutionCommands,
+  debug: DebugCommands,
   shardCount: number,
   shard: number,
 ): Subscription {
@@ -29,7 +31,7 @@ export function subscribeCommands(
         attributes: { [SpanAttrs.execId]: execId, [SpanAttrs.shard]: shard },
       });
       try {
-        return await context.with(trace.setSpan(context.active(), span), () => dispatch(commands, execId, shard, command));
+        return await context.with(trace.setSpan(context.active(), span), () => dispatch(commands, debug, execId, shard, command));
       } catch (error) {
         span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
         throw error;
@@ -43,6 +45,7 @@ export function subscribeCommands(
 
 function dispatch(
   host: ExecutionCommands,
+  debug: DebugCommands,
   id: string,
   shard: number,
   command: Command,
@@ -66,5 +69,17 @@ function dispatch(
       return host.unload(id, shard);
     case 'trigger':
       return host.trigger(id, shard, ctx);
+    case 'step':
+      return host.step(id, shard, command.mode);
+    case 'debug':
+      return debug.view(id, shard);
+    case 'breakpoint.add':
+      return debug.addBreakpoint(id, shard, command.breakpoint);
+    case 'breakpoint.remove':
+      return debug.removeBreakpoints(id, shard, command.nodeId);
+    case 'watch.add':
+      return debug.addWatch(id, shard, command.watch);
+    case 'watch.remove':
+      return debug.removeWatch(id, shard, command.watchId);
   }
 }

@@ -1,5 +1,13 @@
 import type { Context } from '@opentelemetry/api';
-import type { EventPayloads, EventType, Execution as ExecutionView, StartRequest, TickResponse } from '@canopy/contracts';
+import type {
+  DebugView,
+  EventPayloads,
+  EventType,
+  Execution as ExecutionView,
+  StartRequest,
+  StepMode,
+  TickResponse,
+} from '@canopy/contracts';
 import type { Checkpoint } from '@canopy/engine';
 import { AppError } from '@canopy/service-kit';
 import { persistentWrites, type ScopeWrite } from '../commit/commit-request';
@@ -11,11 +19,13 @@ import { ownerGone, stoppedError, type Execution } from '../executions/execution
 import type { ExecutionHost } from '../ticking/execution-host';
 
 /** A command's change of an execution, committed before its lifecycle event goes out. */
-interface PlannedChange {
+export interface PlannedChange {
   next: ExecMeta;
   /** Store the tree's checkpoint too (the change touched node state). */
   checkpoint?: Checkpoint;
   writes?: ScopeWrite[];
+  /** The debugger's state to store (`null` removes it; absent keeps it). */
+  debug?: string | null;
   /** The lifecycle event, published once the change is committed, after the ticks before it. */
   event?: LifecycleEvent;
 }
@@ -83,36 +93,83 @@ export class ExecutionCommands {
     });
   }
 
+  /** Stops between ticks (`reason: request`); steps work from there. */
   async pause(id: string, shard: number): Promise<ExecutionView> {
     return this.changeState(id, shard, (exec) => {
       if (exec.meta.state === 'stopped') throw stoppedError(id);
       if (exec.meta.state !== 'running') return undefined;
-      return { next: { ...exec.meta, state: 'paused' }, event: { type: 'execution_paused', data: {} } };
+      const debug = exec.debugSession();
+      debug.between = 'request';
+      debug.resume = 'running';
+      const pausedAt = { tick: exec.meta.tick + 1, reason: 'request' as const };
+      return {
+        next: { ...exec.meta, state: 'paused' },
+        debug: debug.toJson(),
+        event: { type: 'execution_paused', data: { pausedAt } },
+      };
     });
   }
 
+  /** Runs on from a pause: a paused tick is finished first (as `step continue`). */
   async resume(id: string, shard: number): Promise<ExecutionView> {
-    return this.changeState(id, shard, (exec) => {
-      if (exec.meta.state === 'stopped') throw stoppedError(id);
-      if (exec.meta.state !== 'paused') return undefined;
-      exec.nextDue = undefined;
+    const exec = await this.host.owned(id, shard);
+    if (exec.meta.state === 'paused' && exec.debug?.dbg.paused !== undefined) {
+      await this.step(id, shard, 'continue');
+      return toExecution((this.host.execution(id) ?? exec).meta, this.host.runnerId);
+    }
+    return this.changeState(id, shard, (e) => {
+      if (e.meta.state === 'stopped') throw stoppedError(id);
+      if (e.meta.state !== 'paused') return undefined;
+      e.nextDue = undefined;
+      const debug = e.debug;
+      const state = debug?.resume ?? 'running';
+      if (debug !== undefined) {
+        debug.between = undefined;
+        debug.resume = undefined;
+      }
       return {
-        next: { ...exec.meta, state: 'running' },
-        event: { type: 'execution_started', data: { mode: exec.meta.mode } },
+        next: { ...e.meta, state },
+        debug: debug?.toJson(),
+        event: { type: 'execution_resumed', data: { mode: e.meta.mode } },
       };
     });
+  }
+
+  /**
+   * One step of a paused execution (DESIGN.md "Debugging"), run in a slot like a tick; answers
+   * where it stopped (or `paused: false` when a `continue` ran on).
+   */
+  async step(id: string, shard: number, mode: StepMode): Promise<DebugView> {
+    const exec = await this.host.owned(id, shard);
+    if (exec.meta.state === 'stopped') throw stoppedError(id);
+    if (exec.meta.state !== 'paused') {
+      throw new AppError('EXECUTION_NOT_PAUSED', `execution ${id} is ${exec.meta.state}: pause it (or let a breakpoint stop it) first`);
+    }
+    const debug = exec.debugSession();
+    debug.pendingStep = mode;
+    const done = debug.waitForStep();
+    this.host.scheduler.enqueue(id);
+    return done;
   }
 
   /** Halts the tree (cancelling running actions, releasing semaphores) and keeps it stopped for good. */
   async stop(id: string, shard: number): Promise<ExecutionView> {
     return this.changeState(id, shard, (exec) => {
       if (exec.meta.state === 'stopped') return undefined;
+      // A halt also drops a paused tick; its pause ends with the execution.
       const halted = exec.tree.halt();
       exec.finishManual();
+      const debug = exec.debug;
+      if (debug !== undefined) {
+        debug.between = undefined;
+        debug.resume = undefined;
+        debug.failSteps(stoppedError(id));
+      }
       return {
         next: { ...exec.meta, state: 'stopped', status: exec.tree.status },
         checkpoint: exec.tree.checkpoint(),
         writes: persistentWrites(halted.writes, exec.view.scopes),
+        debug: debug?.toJson(),
         event: { type: 'execution_stopped', data: {} },
       };
     });
@@ -142,7 +199,7 @@ export class ExecutionCommands {
    * in memory first and then committed through the fenced script. The commit is sent before any
    * later slot's pipeline, on the same connection, so Redis sees changes in the order we made them.
    */
-  private async changeState(
+  async changeState(
     id: string,
     shard: number,
     change: (exec: Execution) => PlannedChange | undefined,

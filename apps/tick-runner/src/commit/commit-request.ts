@@ -38,6 +38,8 @@ export interface CommitRequest {
   record?: TickRecordMessage | string | Buffer;
   /** Drops outbox entries up to this tick: the stream has acknowledged them. */
   trimThrough?: number;
+  /** The debugger's state (JSON) to store, `null` to remove it; absent keeps what is stored. */
+  debug?: string | null;
   writes: ScopeWrite[];
 }
 
@@ -98,6 +100,7 @@ export function queueCommit(pipeline: ChainableCommander, input: CommitRequest):
     RedisKeys.execMeta(id),
     RedisKeys.execCheckpoint(id),
     RedisKeys.execOutbox(id),
+    RedisKeys.execDebug(id),
   ];
   for (const s of scopes) args.push(RedisKeys.scopeValues(s), RedisKeys.scopeVersions(s));
   const numKeys = args.length;
@@ -118,6 +121,7 @@ export function queueCommit(pipeline: ChainableCommander, input: CommitRequest):
     args.push(hash.length);
     for (const [field, value] of hash) args.push(field, value);
   }
+  args.push(input.debug === undefined ? '' : input.debug === null ? '-' : input.debug);
   args.push(input.writes.length);
   for (const w of input.writes) {
     const scope = scopes.indexOf(w.scope) + 1;

@@ -3,12 +3,12 @@
  * semaphore checks, the blackboard writes, the checkpoint, the metadata and the outbox land
  * together or not at all.
  *
- * KEYS: 1 lease(shard), 2 execMeta(id), 3 execCheckpoint(id), 4 execOutbox(id), then per written
- *       scope s (1-based) KEYS[3+2s] its values hash and KEYS[4+2s] its versions hash.
+ * KEYS: 1 lease(shard), 2 execMeta(id), 3 execCheckpoint(id), 4 execOutbox(id), 5 execDebug(id),
+ *       then per written scope s (1-based) KEYS[4+2s] its values hash and KEYS[5+2s] its versions hash.
  * ARGV: 1 runner id, 2 epoch, 3 kind (`tick` | `state`), 4 tick, 5 checkpoint JSON ('' keeps it),
  *       6 tick record message JSON ('' none), 7 outbox trim: drop entries up to this tick ('' none),
- *       8 n meta pairs, then the pairs, then n writes, then per write: scope index, key, op, value,
- *       operand. Ops:
+ *       8 n meta pairs, then the pairs, then the debugger's state ('' keeps it, '-' removes it),
+ *       then n writes, then per write: scope index, key, op, value, operand. Ops:
  *       - `set` value / `del`: a plain write (last writer wins, as on the blackboard);
  *       - `cas` value expected: a semaphore acquisition, applied only if the stored holders equal
  *         `expected` ('' = the key must not exist); checked for every write before any is applied;
@@ -58,13 +58,14 @@ local function same(stored, expected)
 end
 
 local nMeta = tonumber(ARGV[8])
-local first = 10 + nMeta * 2
+local debug = ARGV[9 + nMeta * 2]
+local first = 11 + nMeta * 2
 local nWrites = tonumber(ARGV[first - 1])
 for w = 0, nWrites - 1 do
   local i = first + w * 5
   if ARGV[i + 2] == 'cas' then
     local s = tonumber(ARGV[i])
-    if not same(redis.call('HGET', KEYS[3 + 2 * s], ARGV[i + 1]), ARGV[i + 4]) then
+    if not same(redis.call('HGET', KEYS[4 + 2 * s], ARGV[i + 1]), ARGV[i + 4]) then
       return {'CONFLICT', ARGV[i + 1]}
     end
   end
@@ -76,6 +77,7 @@ if nMeta > 0 then
   redis.call('HSET', KEYS[2], unpack(fields))
 end
 if ARGV[5] ~= '' then redis.call('SET', KEYS[3], ARGV[5]) end
+if debug == '-' then redis.call('DEL', KEYS[5]) elseif debug ~= '' then redis.call('SET', KEYS[5], debug) end
 if ARGV[7] ~= '' then redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', ARGV[7]) end
 if ARGV[6] ~= '' then
   redis.call('ZREMRANGEBYSCORE', KEYS[4], ARGV[4], ARGV[4])
@@ -89,7 +91,7 @@ for w = 0, nWrites - 1 do
   local s = tonumber(ARGV[i])
   local key = ARGV[i + 1]
   local op = ARGV[i + 2]
-  local valuesKey = KEYS[3 + 2 * s]
+  local valuesKey = KEYS[4 + 2 * s]
   if op == 'del' then
     redis.call('HDEL', valuesKey, key)
   elseif op == 'drop' then
@@ -105,7 +107,7 @@ for w = 0, nWrites - 1 do
   else
     redis.call('HSET', valuesKey, key, ARGV[i + 3])
   end
-  versions[#versions + 1] = redis.call('HINCRBY', KEYS[4 + 2 * s], key, 1)
+  versions[#versions + 1] = redis.call('HINCRBY', KEYS[5 + 2 * s], key, 1)
 end
 for _, json in ipairs(dropped) do versions[#versions + 1] = json end
 return versions

@@ -35,6 +35,8 @@ export interface TickCommit {
   writes: ScopeWrite[];
   /** Outbox entries the stream acknowledged, removed by this commit. */
   trimThrough?: number;
+  /** The debugger's state to store with the tick (`null` removes it; absent keeps it). */
+  debug?: string | null;
   /** The tick's trace context (its `commit` span is a child). */
   ctx: Context;
 }
@@ -95,7 +97,7 @@ export class Committer {
     exec: Execution,
     epoch: number,
     next: ExecMeta,
-    change: { checkpoint?: Checkpoint; writes?: ScopeWrite[] },
+    change: { checkpoint?: Checkpoint; writes?: ScopeWrite[]; debug?: string | null },
   ): Promise<CommittedWrite[]> {
     const writes = change.writes ?? [];
     const pipeline = this.redis.pipeline();
@@ -106,6 +108,7 @@ export class Committer {
       kind: 'state',
       meta: next,
       checkpoint: change.checkpoint,
+      debug: change.debug,
       writes,
     });
     const [reply] = await this.exec(pipeline, 1, [writes]);
@@ -126,6 +129,7 @@ export class Committer {
         checkpoint: t.checkpoint,
         record: t.record,
         trimThrough: t.trimThrough,
+        debug: t.debug,
         writes: t.writes,
       });
     }

@@ -6,7 +6,7 @@ import {
   type EventType,
   type TickRecordMessage,
 } from '@canopy/contracts';
-import type { Checkpoint, TickRecord } from '@canopy/engine';
+import type { Checkpoint, DebugHit, TickRecord } from '@canopy/engine';
 import type { TracedNats } from '@canopy/telemetry';
 import type { MsgHdrs } from '@nats-io/nats-core';
 import type { Context } from '@opentelemetry/api';
@@ -100,6 +100,23 @@ export class Publisher {
     }
     const complete = { status: record.status, durationMs: record.durationMs, changes: record.nodes.length, writes: record.writes.length };
     this.send(execId, tick, seq++, 'tick_complete', complete, headers, at);
+    return seq;
+  }
+
+  /** The debugger's hits, as `breakpoint_hit` / `watch_hit` events numbered from `seq`; returns the next. */
+  hits(execId: string, tick: number, seq: number, hits: readonly DebugHit[], headers: MsgHdrs): number {
+    for (const hit of hits) {
+      if (hit.kind === 'breakpoint') {
+        const data: EventPayloads['breakpoint_hit'] = { breakpointId: hit.breakpointId, nodeId: hit.nodeId, when: hit.when };
+        if (hit.status !== undefined) data.status = hit.status;
+        this.event(execId, tick, seq++, 'breakpoint_hit', data, headers);
+      } else {
+        const data: EventPayloads['watch_hit'] = { watchId: hit.watchId, key: hit.key, nodeId: hit.nodeId, tick: hit.tick };
+        if ('oldValue' in hit) data.oldValue = hit.oldValue;
+        if ('value' in hit) data.value = hit.value;
+        this.event(execId, tick, seq++, 'watch_hit', data, headers);
+      }
+    }
     return seq;
   }
 

@@ -107,6 +107,11 @@ export class ExecutionStore {
     return json ? (JSON.parse(json) as Checkpoint) : undefined;
   }
 
+  /** The debugger's state (breakpoints, watches, a paused tick), as JSON. */
+  readDebug(id: string): Promise<string | null> {
+    return reachRedis(() => this.redis.get(RedisKeys.execDebug(id)));
+  }
+
   /** The outbox: committed tick records not yet known to be in the stream, oldest first. */
   async readOutbox(id: string): Promise<{ tick: number; record: string }[]> {
     const flat = await reachRedis(() => this.redis.zrange(RedisKeys.execOutbox(id), 0, -1, 'WITHSCORES'));
@@ -172,6 +177,7 @@ export class ExecutionStore {
       RedisKeys.execMeta(id),
       RedisKeys.execCheckpoint(id),
       RedisKeys.execOutbox(id),
+      RedisKeys.execDebug(id),
       RedisKeys.scopeValues(exec),
       RedisKeys.scopeVersions(exec),
     ];

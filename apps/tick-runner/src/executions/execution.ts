@@ -1,7 +1,8 @@
 import type { Context } from '@opentelemetry/api';
-import type { ExecutionState, TickResponse } from '@canopy/contracts';
+import type { DebugView, ExecutionState, PausedAt, TickResponse } from '@canopy/contracts';
 import type { BehaviorTree, Status } from '@canopy/engine';
 import { AppError } from '@canopy/service-kit';
+import { ExecutionDebug } from './execution-debug';
 import type { ExecMeta } from './execution-meta';
 import type { ScopeView } from './scope-cache';
 
@@ -36,6 +37,8 @@ export class Execution {
   nextDue: number | undefined;
   /** The trace context of the command that asked for the next tick (its span parents the tick). */
   parent: Context | undefined;
+  /** Under the debugger (breakpoints, watches, a pause); undefined for everyone else. */
+  debug: ExecutionDebug | undefined;
 
   constructor(
     public meta: ExecMeta,
@@ -85,6 +88,7 @@ export class Execution {
    * many (`details.ticksDone`), so a client that retries asks only for the rest.
    */
   failManual(error: AppError): void {
+    this.debug?.failSteps(error);
     for (const request of this.manual.splice(0)) {
       request.reject(
         request.done === 0
@@ -97,6 +101,43 @@ export class Execution {
   /** Waiting manual ticks go on with `next`, the same execution rebuilt from Redis. */
   moveManualTo(next: Execution): void {
     next.manual.push(...this.manual.splice(0));
+  }
+
+  /** The debugger, made on first use. */
+  debugSession(): ExecutionDebug {
+    return (this.debug ??= ExecutionDebug.of(this.tree));
+  }
+
+  /** Whether ticks go through the debugger. */
+  get debugging(): boolean {
+    return this.debug?.engaged === true;
+  }
+
+  /** Where it is paused, if it is. */
+  pausedAt(): PausedAt | undefined {
+    return this.meta.state === 'paused' ? this.debug?.pausedAt(this.meta.tick + 1) : undefined;
+  }
+
+  /**
+   * The ticks stopped at a breakpoint, a watch or a step: every waiting request is answered now,
+   * saying where (the ticks it asked for do not go on by themselves).
+   */
+  answerPaused(pausedAt: PausedAt): void {
+    for (const request of this.manual.splice(0)) request.resolve({ ...this.tickResponse(), pausedAt });
+  }
+
+  /** What `GET /executions/:id/debug` shows: the statuses and blackboard at the paused point. */
+  debugView(): DebugView {
+    const dbg = this.debugSession().dbg;
+    const pausedAt = this.pausedAt();
+    const view: DebugView = {
+      paused: this.meta.state === 'paused',
+      ...dbg.view(),
+      breakpoints: dbg.breakpoints(),
+      watches: dbg.watches(),
+    };
+    if (pausedAt !== undefined) view.pausedAt = pausedAt;
+    return view;
   }
 
   /** Answers every waiting request with the current state (the execution stopped mid-way). */
@@ -127,8 +168,8 @@ export class Execution {
    * a terminal status); manual-mode executions read running/completed from the root status;
    * manual ticks of an execution in another mode do not change its state.
    */
-  stateAfterTick(tick: number, status: Status): ExecutionState {
-    const { state, mode, maxTicks, runStartTick } = this.meta;
+  stateAfterTick(tick: number, status: Status, meta: ExecMeta = this.meta): ExecutionState {
+    const { state, mode, maxTicks, runStartTick } = meta;
     if (mode === 'manual') {
       if (state === 'paused' || state === 'stopped') return state;
       return isTerminal(status) ? 'completed' : 'running';

@@ -145,6 +145,11 @@ export class ScopeCache {
     this.scopes.get(scope)?.values.delete(key);
   }
 
+  /** Every key of a scope now (a new object; values are replaced, never changed in place). */
+  entries(scope: string): Record<string, unknown> {
+    return Object.fromEntries(this.scopes.get(scope)?.values ?? []);
+  }
+
   /**
    * Applies a versioned change if it is newer than what the cache holds. Returns whether it was
    * applied. Changes to scopes being read are kept and replayed once the read finishes.
@@ -220,5 +225,10 @@ export class ScopeView implements BlackboardStore {
 
   delete(scope: StoreScope, key: string): void {
     this.cache.deleteLocal(this.scopes[scope], key);
+  }
+
+  /** The debugger freezes a paused tick's view of the scopes with this. */
+  snapshot(scope: StoreScope): Record<string, unknown> {
+    return this.cache.entries(this.scopes[scope]);
   }
 }

@@ -6,6 +6,7 @@ import type { CommitHost } from '../commit/committer';
 import type { Outbox } from '../delivery/outbox';
 import type { Publisher } from '../delivery/publisher';
 import { Execution, ownerGone } from '../executions/execution';
+import { ExecutionDebug } from '../executions/execution-debug';
 import type { ExecutionStore } from '../executions/execution-store';
 import { ScopeView, scopeList, scopesOf, type ScopeCache } from '../executions/scope-cache';
 import type { Log } from '../log';
@@ -163,10 +164,11 @@ export class ExecutionHost implements ShardListener, CommitHost {
 
   private async load(id: string, shard: number): Promise<Execution | undefined> {
     if (this.epochOf(shard) === undefined || this.releasing.has(shard)) throw ownerGone();
-    const [meta, checkpoint, outbox] = await Promise.all([
+    const [meta, checkpoint, outbox, debug] = await Promise.all([
       this.deps.store.readMeta(id),
       this.deps.store.readCheckpoint(id),
       this.deps.store.readOutbox(id),
+      this.deps.store.readDebug(id),
     ]);
     if (!meta) return undefined;
     const [doc, library] = await Promise.all([
@@ -200,6 +202,14 @@ export class ExecutionHost implements ShardListener, CommitHost {
       }
       if (this.epochOf(shard) === undefined || this.executions.has(id)) throw ownerGone();
       const exec = new Execution(meta, shard, tree, view);
+      if (debug !== null) {
+        try {
+          // Breakpoints, watches and a paused tick, which goes on from the same boundary here.
+          exec.debug = ExecutionDebug.fromJson(tree, debug);
+        } catch (error) {
+          this.deps.log.error({ err: error, execId: id }, 'debugger state does not fit the execution; dropped');
+        }
+      }
       this.executions.set(id, exec);
       // Records the previous owner committed and may not have delivered go out before any new tick.
       this.deps.outbox.replay(id, outbox.map(({ tick, record }) => ({ tick, record, then: this.replayedEvents(id, record) })));

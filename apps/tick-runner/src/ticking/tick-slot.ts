@@ -1,5 +1,6 @@
 import { ROOT_CONTEXT, SpanStatusCode, context, trace, type Context, type Span } from '@opentelemetry/api';
-import type { TickRecord } from '@canopy/engine';
+import type { PausedAt } from '@canopy/contracts';
+import type { DebugHit, TickRecord } from '@canopy/engine';
 import { AppError } from '@canopy/service-kit';
 import { persistentWrites } from '../commit/commit-request';
 import type { Committer, Settled, TickCommit } from '../commit/committer';
@@ -19,8 +20,22 @@ interface PendingTick extends TickCommit {
   record: Buffer;
   tickRecord: TickRecord;
   prevState: ExecMeta['state'];
+  /** What the debugger met on the way (a `replace` hook, say). */
+  hits: readonly DebugHit[];
+  /** The tick ended a pause: the execution runs on. */
+  resumed: boolean;
   span: Span;
 }
+
+/** A debugged tick that stopped at a node boundary: nothing of it is applied. */
+interface PendingPause {
+  exec: Execution;
+  epoch: number;
+  at: PausedAt;
+  hits: readonly DebugHit[];
+}
+
+const NO_HITS: readonly DebugHit[] = [];
 
 /**
  * One scheduler slot: tick every ready execution (synchronously, in memory), commit the ticks in
@@ -41,14 +56,20 @@ export class TickSlot {
   readonly run = async (ids: string[]): Promise<void> => {
     const ready = await this.prepare(ids);
     const pending: PendingTick[] = [];
+    const pauses: PendingPause[] = [];
     for (const exec of ready) {
       const tick = this.tickOne(exec);
-      if (tick) pending.push(tick);
+      if (tick === undefined) continue;
+      if ('at' in tick) pauses.push(tick);
+      else pending.push(tick);
     }
-    if (pending.length === 0) return;
-    const start = performance.now();
-    await this.committer.commitTicks(pending, (tick, settled) => this.committed(tick as PendingTick, settled, start));
-    this.metrics.observeSlot(pending.length, performance.now() - start);
+    const pausing = Promise.all(pauses.map((p) => this.paused(p)));
+    if (pending.length > 0) {
+      const start = performance.now();
+      await this.committer.commitTicks(pending, (tick, settled) => this.committed(tick as PendingTick, settled, start));
+      this.metrics.observeSlot(pending.length, performance.now() - start);
+    }
+    await pausing;
   };
 
   /**
@@ -92,7 +113,7 @@ export class TickSlot {
   }
 
   /** The engine tick, synchronous: no message handler can interleave with it. */
-  private tickOne(exec: Execution): PendingTick | undefined {
+  private tickOne(exec: Execution): PendingTick | PendingPause | undefined {
     if (exec.closed) return undefined;
     if (exec.needsReload) {
       // The reload before this slot failed: Redis is still away.
@@ -105,14 +126,15 @@ export class TickSlot {
       exec.failManual(stoppedError(exec.id));
       return undefined;
     }
-    if (!manual && !exec.wantsScheduledTick()) return undefined;
+    const step = exec.debug?.pendingStep;
+    if (!manual && step === undefined && !exec.wantsScheduledTick()) return undefined;
     const epoch = this.host.epochOf(exec.shard);
     if (epoch === undefined) return undefined;
     // Too many records not yet in the stream (NATS away): wait for them, then go on.
     if (this.outbox.full(exec.id)) return undefined;
 
     // Lag behind the fixed-rate schedule: interval ticks only (manual ones have no due time).
-    if (!manual && exec.meta.mode === 'interval' && exec.nextDue !== undefined) {
+    if (!manual && step === undefined && exec.meta.mode === 'interval' && exec.nextDue !== undefined) {
       this.metrics.observeLag(Date.now() - exec.nextDue);
     }
     const parent = exec.parent ?? ROOT_CONTEXT;
@@ -121,12 +143,37 @@ export class TickSlot {
     const span = tracer.startSpan('tick', { attributes: { [SpanAttrs.execId]: exec.id } }, parent);
     const ctx = trace.setSpan(parent, span);
     try {
-      // Remote action requests started by this tick carry its trace context.
-      const record = context.with(ctx, () => exec.tree.tick());
-      const state = exec.stateAfterTick(record.tick, record.status);
+      const debug = exec.debug;
+      let record: TickRecord;
+      let hits = NO_HITS;
+      if (debug !== undefined && (debug.engaged || step !== undefined)) {
+        // Remote action requests started by this tick carry its trace context.
+        const outcome = context.with(ctx, () => debug.dbg.step(step ?? 'continue'));
+        if (outcome.kind === 'paused') {
+          span.setAttribute('canopy.paused', outcome.at.nodeId ?? '');
+          span.end();
+          return { exec, epoch, at: outcome.at, hits: outcome.hits };
+        }
+        record = outcome.record;
+        hits = outcome.hits;
+      } else {
+        record = context.with(ctx, () => exec.tree.tick());
+      }
+      // Only a `continue` (or a resume) ends a pause: after any other step, or a manual tick, that
+      // finished the tick, the execution stays paused, between ticks.
+      const wasPaused = exec.meta.state === 'paused';
+      const stayPaused = wasPaused ? step !== 'continue' : step !== undefined && step !== 'continue';
+      if (debug !== undefined) {
+        debug.pendingStep = undefined;
+        debug.between = stayPaused ? (debug.between ?? 'step') : undefined;
+      }
+      const base: ExecMeta =
+        wasPaused && !stayPaused ? { ...exec.meta, state: debug?.resume ?? 'running' } : exec.meta;
+      const state = stayPaused ? 'paused' : exec.stateAfterTick(record.tick, record.status, base);
       if (state === 'completed' && record.status === 'RUNNING') this.haltInto(exec, record);
+      if (debug !== undefined && !stayPaused) debug.resume = undefined;
       span.setAttributes({ [SpanAttrs.tick]: record.tick, [SpanAttrs.status]: record.status });
-      const next: ExecMeta = { ...exec.meta, tick: record.tick, status: record.status, state };
+      const next: ExecMeta = { ...base, tick: record.tick, status: record.status, state };
       const encoded = this.publisher.encodeTick(next, record, epoch, exec.tree.checkpoint());
       return {
         exec,
@@ -136,10 +183,13 @@ export class TickSlot {
         record: encoded.record,
         writes: persistentWrites(record.writes, exec.view.scopes),
         trimThrough: this.outbox.trimmable(exec.id),
+        debug: debug === undefined ? undefined : debug.toJson(),
         ctx,
         manual,
         tickRecord: record,
         prevState: exec.meta.state,
+        hits,
+        resumed: wasPaused && !stayPaused,
         span,
       };
     } catch (error) {
@@ -153,6 +203,7 @@ export class TickSlot {
       return undefined;
     }
   }
+
 
   /**
    * A run that ends (maxTicks) while its tree is still RUNNING halts it in the same tick, so what
@@ -185,6 +236,39 @@ export class TickSlot {
     const delivered = this.deliver(p);
     this.metrics.observeTick(p.tickRecord.durationMs + (performance.now() - slotStart));
     if (p.manual) exec.manualTickCommitted(delivered);
+    exec.debug?.answerSteps(exec.debugView());
+    this.host.plan(exec);
+  }
+
+  /**
+   * A debugged tick stopped at a node boundary: the execution is stored paused (with what the
+   * debugger needs to go on, here or on another runner), waiting requests are answered at once,
+   * and the hits and `execution_paused` go out after everything before them.
+   */
+  private async paused(p: PendingPause): Promise<void> {
+    const { exec, at } = p;
+    const debug = exec.debugSession();
+    if (exec.meta.state !== 'paused') debug.resume = exec.meta.state;
+    debug.pendingStep = undefined;
+    debug.between = undefined;
+    const next: ExecMeta = { ...exec.meta, state: 'paused' };
+    try {
+      await this.committer.commitState(exec, p.epoch, next, { debug: debug.toJson() });
+    } catch (error) {
+      // Not stored: the tick is run again from Redis's state.
+      exec.failManual(error as AppError);
+      this.host.retryLater(exec);
+      return;
+    }
+    exec.meta = next;
+    exec.answerPaused(at);
+    debug.answerSteps(exec.debugView());
+    const headers = this.publisher.headers();
+    this.outbox.addEvents(exec.id, exec.meta.tick, (seq) => {
+      seq = this.publisher.hits(exec.id, exec.meta.tick, seq, p.hits, headers);
+      this.publisher.event(exec.id, exec.meta.tick, seq++, 'execution_paused', { pausedAt: at }, headers);
+      return seq;
+    });
     this.host.plan(exec);
   }
 
@@ -200,8 +284,11 @@ export class TickSlot {
     const scopes = exec.view.scopes;
     const scopeOf = (s: string) => (s === 'global' || s === 'team' || s === 'exec' ? scopes[s] : s);
     const completed = next.state === 'completed' && prevState !== 'completed';
+    const { hits, resumed } = p;
     const delivered = this.outbox.add(exec.id, tickRecord.tick, p.record, this.publisher.headers(ctx), (seq) => {
       let n = this.publisher.tickEvents(exec.id, tickRecord, scopeOf, headers, seq);
+      n = this.publisher.hits(exec.id, tickRecord.tick, n, hits, headers);
+      if (resumed) this.publisher.event(exec.id, tickRecord.tick, n++, 'execution_resumed', { mode: next.mode }, headers);
       if (completed) this.publisher.event(exec.id, tickRecord.tick, n++, 'execution_completed', { status: tickRecord.status }, headers);
       return n;
     });

@@ -25,6 +25,13 @@ export interface BlackboardStore {
   has(scope: StoreScope, key: string): boolean;
   set(scope: StoreScope, key: string, value: unknown): void;
   delete(scope: StoreScope, key: string): void;
+  /**
+   * Every key of a scope, as plain JSON-safe values. Needed only by the debugger (`tree.debug()`):
+   * a tick that pauses freezes the scopes it can see, so that the rest of the tick, whenever and
+   * wherever it runs, reads them as they were when the tick began. A copy or a view that the
+   * host does not change afterwards; values are never mutated by the engine.
+   */
+  snapshot?(scope: StoreScope): Record<string, unknown>;
 }
 
 /** What an action may answer. `undefined`/`true` mean SUCCESS, `false` FAILURE. */

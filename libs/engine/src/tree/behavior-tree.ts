@@ -11,7 +11,9 @@ import type {
   WriteRecord,
 } from '../model/runtime';
 import type { NodeJson } from '../model/json';
-import { STATUS_NAMES } from '../status';
+import { Debugger, type DebugAccess } from '../debug/debugger';
+import type { RecordParts } from '../record/recorder';
+import { STATUS_NAMES, type TickStatus } from '../status';
 import { describeNodes } from './describe';
 import { fingerprintOf } from './fingerprint';
 import type { BtNode } from './node';
@@ -28,7 +30,9 @@ export interface HaltRecord {
 /** A built tree, ready to tick. Created by `buildTree`. */
 export class BehaviorTree {
   private count = 0;
+  /** A tick is running, or a debugger holds one paused: no other may start. */
   private ticking = false;
+  private dbg: Debugger | undefined = undefined;
   private readonly ids: readonly string[];
   // Made on first use: many trees are built only to be inspected or checked.
   private byIdMap: ReadonlyMap<string, BtNode> | undefined = undefined;
@@ -81,21 +85,7 @@ export class BehaviorTree {
       rt.tick = ++this.count;
       rt.now = this.clock.now();
       const s = this.root.tick();
-      const parts = rt.rec.take(this.ids);
-      const record: TickRecord = {
-        tick: rt.tick,
-        startedAt: rt.now,
-        durationMs: 0,
-        status: STATUS_NAMES[s],
-        nodes: parts.nodes,
-        writes: parts.writes,
-        logs: parts.logs,
-        progress: parts.progress,
-        errors: parts.errors,
-      };
-      if (parts.visits) record.visits = parts.visits;
-      record.durationMs = performance.now() - t0;
-      return record;
+      return recordOf(rt, s, rt.rec.take(this.ids), t0);
     } catch (e) {
       // Only host code throws here (a hook, the store): drop the half tick's events with it.
       rt.rec.take(this.ids);
@@ -111,6 +101,8 @@ export class BehaviorTree {
    * The changes are returned, since no tick record will carry them.
    */
   halt(): HaltRecord {
+    // A paused tick never happened: halting starts from the state before it.
+    this.dbg?.abandon();
     this.enter('halt');
     try {
       this.root.halt();
@@ -167,23 +159,90 @@ export class BehaviorTree {
         `checkpoint is for tree ${cp.fingerprint}, this tree is ${this.fingerprint}`,
       );
     }
+    this.dbg?.abandon();
     this.enter('restore');
     try {
-      const states = cp.nodes as Record<string, NodeState | undefined>;
-      for (const n of this.all) {
-        n.discard();
-        n.load(Object.hasOwn(states, n.id) ? states[n.id] : undefined);
-      }
-      this.count = typeof cp.tick === 'number' ? cp.tick : 0;
-      // Nothing that happened before the restore belongs to the next record.
-      this.rt.rec.take(this.ids);
+      for (const n of this.all) n.discard();
+      this.load(cp);
     } finally {
       this.ticking = false;
     }
   }
 
+  /** The tree's debugger, if `debug()` made one. */
+  get debugger(): Debugger | undefined {
+    return this.dbg;
+  }
+
+  /**
+   * The tree's debugger (made on first use): breakpoints, watches, steps. While it holds a paused
+   * tick, `tick()` throws (go on with `step`); `halt()` and `restore()` drop the paused tick.
+   * Throws DebugError NO_SNAPSHOT when the blackboard store cannot give a snapshot.
+   */
+  debug(): Debugger {
+    return (this.dbg ??= new Debugger(this.debugAccess()));
+  }
+
+  /** Node state from a checkpoint (already checked), keeping in-flight work. */
+  private load(cp: Checkpoint): void {
+    const states = cp.nodes as Record<string, NodeState | undefined>;
+    for (const n of this.all) n.load(Object.hasOwn(states, n.id) ? states[n.id] : undefined);
+    this.count = typeof cp.tick === 'number' ? cp.tick : 0;
+    // Nothing that happened before the restore belongs to the next record.
+    this.rt.rec.take(this.ids);
+  }
+
+  private debugAccess(): DebugAccess {
+    return {
+      rt: this.rt,
+      root: this.root,
+      nodes: this.all,
+      clock: this.clock,
+      fingerprint: () => this.fingerprint,
+      tickCount: () => this.count,
+      setTickCount: (n) => {
+        this.count = n;
+      },
+      busy: () => this.ticking,
+      setBusy: (b) => {
+        this.ticking = b;
+      },
+      tick: () => this.tick(),
+      checkpoint: () => this.checkpoint(),
+      load: (cp) => this.load(cp),
+      take: () => this.rt.rec.take(this.ids),
+      record: (status, parts, t0) => recordOf(this.rt, status, parts, t0),
+      statuses: () => this.statuses(),
+    };
+  }
+
   private enter(what: string): void {
-    if (this.ticking) throw new Error(`BehaviorTree.${what}() called during a tick`);
+    if (this.ticking) {
+      const paused = this.dbg?.paused;
+      throw new Error(
+        paused
+          ? `BehaviorTree.${what}(): tick ${paused.tick} is paused in the debugger (go on with step())`
+          : `BehaviorTree.${what}() called during a tick`,
+      );
+    }
     this.ticking = true;
   }
+}
+
+/** The record of a tick that ended with `s`, started at `t0` (performance.now). */
+function recordOf(rt: Runtime, s: TickStatus, parts: RecordParts, t0: number): TickRecord {
+  const record: TickRecord = {
+    tick: rt.tick,
+    startedAt: rt.now,
+    durationMs: 0,
+    status: STATUS_NAMES[s],
+    nodes: parts.nodes,
+    writes: parts.writes,
+    logs: parts.logs,
+    progress: parts.progress,
+    errors: parts.errors,
+  };
+  if (parts.visits) record.visits = parts.visits;
+  record.durationMs = performance.now() - t0;
+  return record;
 }

@@ -70,6 +70,19 @@ export abstract class BtNode {
     // Only nodes with async work (actions, LLM calls) have anything to drop.
   }
 
+  /**
+   * In-process state a checkpoint cannot hold (a pending promise), as it is now: the debugger
+   * takes it when a tick begins and puts it back with `reinstateLive` after loading the tick's
+   * start checkpoint, so a re-run of the tick finds the same calls in flight.
+   */
+  captureLive(): unknown {
+    return undefined;
+  }
+
+  reinstateLive(_live: unknown): void {
+    // Only nodes with async work (actions, LLM calls) capture anything.
+  }
+
   save(): NodeState | undefined {
     const extra = this.saveState();
     if (this.status === IDLE) return extra;
@@ -144,15 +157,38 @@ export abstract class BtNode {
 
   private tickObserved(): TickStatus {
     const rt = this.rt;
+    const probe = rt.probe;
+    const instead = probe === null ? IDLE : probe.before(this);
     const hooks = rt.hooks;
     if (hooks?.enter) hooks.enter(this.id, this.index);
     const slot = rt.rec.visits ? rt.rec.beginVisit(this.index) : -1;
     const t0 = rt.rec.timing ? performance.now() : 0;
-    if (this.status !== RUNNING) this.onStart();
-    const s = this.onTick();
+    let s: TickStatus;
+    if (instead === IDLE) {
+      if (this.status !== RUNNING) this.onStart();
+      s = this.onTick();
+    } else {
+      s = this.substitute(instead);
+    }
     if (s !== this.status) this.setStatus(s);
     if (slot >= 0) rt.rec.endVisit(slot, s, rt.rec.timing ? (performance.now() - t0) * 1000 : 0);
     if (hooks?.exit) hooks.exit(this.id, this.index, STATUS_NAMES[s]);
+    if (probe !== null) probe.after(this, s);
+    return s;
+  }
+
+  /**
+   * A debugger's `replace`: the node returns `s` without being ticked. A running node that is
+   * made to finish is halted first (its async work aborted, what it holds released), as a parent
+   * abandoning it would; an idle one made RUNNING is started, so that its next real tick goes on
+   * from a fresh run rather than from the state of its last one.
+   */
+  private substitute(s: TickStatus): TickStatus {
+    if (this.status === RUNNING) {
+      if (s !== RUNNING) this.onHalt();
+    } else if (s === RUNNING) {
+      this.onStart();
+    }
     return s;
   }
 }

@@ -1,28 +1,51 @@
 import type { EvalEnv } from '../expr/env';
 import type { ActionResolver, BlackboardStore, LlmProvider, TickHooks } from '../model/runtime';
 import type { Recorder } from '../record/recorder';
+import type { NodeProbe } from './probe';
 
 /** Per-tree state every node shares. One object so nodes hold a single reference. */
 export class Runtime implements EvalEnv {
   tick = 0;
   now = 0;
   hooks: TickHooks | undefined = undefined;
-  /** Hooks or visit recording on: nodes take the slower, observed tick path. */
+  /** Hooks, visit recording or a debugger run on: nodes take the slower, observed tick path. */
   observed: boolean;
+  /** Set only while a debugger runs a tick: it sees every node boundary. */
+  probe: NodeProbe | null = null;
+  /**
+   * While a debugger holds a paused tick, async results (settled actions, LLM tokens) wait here
+   * and are applied when the tick completes, so every run of that tick sees what had arrived
+   * before it began.
+   */
+  held: (() => void)[] | null = null;
+  /**
+   * During a debugger's run, cancellations of async work wait here: they take effect when the
+   * run completes the tick, and are dropped when it pauses (the halts of a paused run never
+   * happened; the tick's re-run makes them again).
+   */
+  aborts: { abort(): void }[] | null = null;
 
+  // store, actions and llm are swapped by the debugger for the runs of a debugged tick (an
+  // overlay over a frozen view, memoized calls), and put back afterwards.
   constructor(
     readonly execId: string,
-    readonly store: BlackboardStore,
-    readonly actions: ActionResolver | undefined,
-    readonly llm: LlmProvider | undefined,
+    public store: BlackboardStore,
+    public actions: ActionResolver | undefined,
+    public llm: LlmProvider | undefined,
     readonly onWake: (() => void) | undefined,
     readonly rec: Recorder,
   ) {
     this.observed = rec.visits;
   }
 
+  /** Cancels async work (a halted action or LLM call), or defers it in a debugger's run. */
+  abort(work: { abort(): void }): void {
+    if (this.aborts !== null) this.aborts.push(work);
+    else work.abort();
+  }
+
   setHooks(hooks: TickHooks | undefined): void {
     this.hooks = hooks;
-    this.observed = hooks !== undefined || this.rec.visits;
+    this.observed = hooks !== undefined || this.rec.visits || this.probe !== null;
   }
 }

@@ -6,12 +6,37 @@ import { numberIn, recordIn, stringIn, type NodeState } from '../../tree/state';
 import {
   CALL,
   Invocation,
+  type InvocationState,
   isPromiseLike,
   messageOf,
   PENDING,
   REJECTED,
   RESOLVED,
 } from './invocation';
+
+/** An invocation and the fields a tick may change, as they were when the tick began. */
+class LiveInvocation {
+  private readonly state: InvocationState;
+  private readonly outcome: unknown;
+  private readonly failure: string;
+  private readonly tick: number;
+
+  constructor(private readonly inv: Invocation) {
+    this.state = inv.state;
+    this.outcome = inv.outcome;
+    this.failure = inv.failure;
+    this.tick = inv.tick;
+  }
+
+  reinstate(): Invocation {
+    const inv = this.inv;
+    inv.state = this.state;
+    inv.outcome = this.outcome;
+    inv.failure = this.failure;
+    inv.tick = this.tick;
+    return inv;
+  }
+}
 
 const NO_ARGS: Readonly<Record<string, unknown>> = Object.freeze({});
 const STATE_NAMES = ['call', 'pending', 'resolved', 'rejected'] as const;
@@ -85,6 +110,11 @@ export class ActionNode extends BtNode {
   }
 
   private settle(inv: Invocation, state: typeof RESOLVED | typeof REJECTED, v: unknown): void {
+    const held = this.rt.held;
+    if (held !== null) {
+      held.push(() => this.settle(inv, state, v));
+      return;
+    }
     // A halted or superseded invocation settles into the void.
     if (this.inv !== inv || inv.state !== PENDING) return;
     inv.state = state;
@@ -119,12 +149,21 @@ export class ActionNode extends BtNode {
   }
 
   protected override onHalt(): void {
-    this.inv?.abort();
+    if (this.inv !== null) this.rt.abort(this.inv);
     this.inv = null;
   }
 
   override discard(): void {
     this.onHalt();
+  }
+
+  override captureLive(): unknown {
+    const inv = this.inv;
+    return inv === null ? undefined : new LiveInvocation(inv);
+  }
+
+  override reinstateLive(live: unknown): void {
+    this.inv = (live as LiveInvocation).reinstate();
   }
 
   /**

@@ -29,6 +29,30 @@ class LlmAttempt {
   readonly controller = new AbortController();
 }
 
+/** An attempt and the fields a tick may change, as they were when the tick began. */
+class LiveAttempt {
+  private readonly state: InvocationState;
+  private readonly buffer: string;
+  private readonly result: LlmResult | null;
+  private readonly failure: string;
+
+  constructor(private readonly call: LlmAttempt) {
+    this.state = call.state;
+    this.buffer = call.buffer;
+    this.result = call.result;
+    this.failure = call.failure;
+  }
+
+  reinstate(): LlmAttempt {
+    const call = this.call;
+    call.state = this.state;
+    call.buffer = this.buffer;
+    call.result = this.result;
+    call.failure = this.failure;
+    return call;
+  }
+}
+
 /** Returned by `poll` when the attempt failed and another one may start in this tick. */
 const RETRY = 0;
 
@@ -115,6 +139,11 @@ export class LlmCallNode extends BtNode {
       result: LlmResult | null,
       failure: string,
     ): void => {
+      const held = this.rt.held;
+      if (held !== null) {
+        held.push(() => settle(state, result, failure));
+        return;
+      }
       if (this.call !== call || call.state !== PENDING) return;
       call.state = state;
       call.result = result;
@@ -122,7 +151,9 @@ export class LlmCallNode extends BtNode {
       this.rt.onWake?.();
     };
     const onToken = (t: string): void => {
-      if (this.call === call && call.state === PENDING) call.buffer += t;
+      const held = this.rt.held;
+      if (held !== null) held.push(() => onToken(t));
+      else if (this.call === call && call.state === PENDING) call.buffer += t;
     };
     const llm = this.rt.llm;
     try {
@@ -157,7 +188,7 @@ export class LlmCallNode extends BtNode {
       return this.retry();
     }
     if (this.timeoutMs !== null && this.rt.now - this.attemptStart >= this.timeoutMs) {
-      call.controller.abort();
+      this.rt.abort(call.controller);
       this.report('ACTION_TIMEOUT', `llm-call timed out after ${this.timeoutMs} ms`);
       return this.retry();
     }
@@ -184,18 +215,27 @@ export class LlmCallNode extends BtNode {
   }
 
   private giveUp(call: LlmAttempt): TickStatus {
-    call.controller.abort();
+    this.rt.abort(call.controller);
     this.call = null;
     return FAILURE;
   }
 
   protected override onHalt(): void {
-    this.call?.controller.abort();
+    if (this.call !== null) this.rt.abort(this.call.controller);
     this.call = null;
   }
 
   override discard(): void {
     this.onHalt();
+  }
+
+  override captureLive(): unknown {
+    const call = this.call;
+    return call === null ? undefined : new LiveAttempt(call);
+  }
+
+  override reinstateLive(live: unknown): void {
+    this.call = (live as LiveAttempt).reinstate();
   }
 
   /** A call still streaming is saved as `pending` and started again after a restore. */

@@ -1,0 +1,81 @@
+import type { DebugView as DebugViewBody, ExecutionState, PausedAt, StepMode } from '@canopy/contracts';
+import type { BehaviorTree, DebugState, Debugger } from '@canopy/engine';
+
+/** What the runner stores of an execution's debugging (RedisKeys.execDebug), besides the engine's state. */
+interface StoredDebug {
+  v: 1;
+  engine: DebugState;
+  /** The state a paused execution goes back to when it runs on (`running`, `created`...). */
+  resume?: ExecutionState;
+  /** Paused between ticks (a plain pause, or a step that finished a tick): why. */
+  between?: PausedAt['reason'];
+}
+
+/**
+ * An execution under the debugger: the engine's Debugger (breakpoints, watches, a paused tick),
+ * where a paused execution stands when it is between ticks, and the step a client asked for.
+ * Executions nobody debugs have none, so their ticks take the engine's plain path.
+ */
+export class ExecutionDebug {
+  /** Set by a `step` (or `resume` of a paused tick): what the next slot runs. */
+  pendingStep: StepMode | undefined;
+  /** Paused between ticks, and why. */
+  between: PausedAt['reason'] | undefined;
+  /** The state to go back to when the pause ends. */
+  resume: ExecutionState | undefined;
+  private readonly stepWaiters: { resolve(view: DebugViewBody): void; reject(error: unknown): void }[] = [];
+
+  constructor(readonly dbg: Debugger) {}
+
+  static of(tree: BehaviorTree): ExecutionDebug {
+    return new ExecutionDebug(tree.debug());
+  }
+
+  /** Rebuilds what `toJson` stored, into a tree restored to the last committed checkpoint. */
+  static fromJson(tree: BehaviorTree, json: string): ExecutionDebug {
+    const stored = JSON.parse(json) as StoredDebug;
+    const debug = ExecutionDebug.of(tree);
+    debug.dbg.restoreState(stored.engine);
+    debug.resume = stored.resume;
+    debug.between = stored.between;
+    return debug;
+  }
+
+  /** Whether ticks must go through the debugger: something is set, or a tick is paused. */
+  get engaged(): boolean {
+    return this.dbg.active || this.dbg.paused !== undefined;
+  }
+
+  /** Whether there is anything worth storing; if not, the stored state is removed. */
+  get worthKeeping(): boolean {
+    return this.engaged || this.between !== undefined;
+  }
+
+  toJson(): string | null {
+    if (!this.worthKeeping) return null;
+    const stored: StoredDebug = { v: 1, engine: this.dbg.saveState() };
+    if (this.resume !== undefined) stored.resume = this.resume;
+    if (this.between !== undefined) stored.between = this.between;
+    return JSON.stringify(stored);
+  }
+
+  /** Where the execution is paused, if it is; `nextTick` is the tick a between-ticks pause is before. */
+  pausedAt(nextTick: number): PausedAt | undefined {
+    const at = this.dbg.paused;
+    if (at !== undefined) return { ...at };
+    return this.between === undefined ? undefined : { tick: nextTick, reason: this.between };
+  }
+
+  /** A step's reply waits for the slot that runs it. */
+  waitForStep(): Promise<DebugViewBody> {
+    return new Promise((resolve, reject) => this.stepWaiters.push({ resolve, reject }));
+  }
+
+  answerSteps(view: DebugViewBody): void {
+    for (const w of this.stepWaiters.splice(0)) w.resolve(view);
+  }
+
+  failSteps(error: unknown): void {
+    for (const w of this.stepWaiters.splice(0)) w.reject(error);
+  }
+}
