@@ -9,6 +9,8 @@ export interface Io {
   readFile(path: string): string;
   writeFile(path: string, data: string | Uint8Array): void;
   color: boolean;
+  /** Where `debug` reads its commands from without `--commands` (stdin). */
+  input?: NodeJS.ReadableStream & { isTTY?: boolean };
 }
 
 export class FileReadError extends Error {}

@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { UsageError } from './args';
 import { checkCommand } from './commands/check';
+import { debugCommand } from './commands/debug';
 import { fmtCommand } from './commands/fmt';
 import { runCommand } from './commands/run';
 import { vizCommand } from './commands/viz';
@@ -14,6 +15,10 @@ commands:
   run FILE [--tree NAME] [--ticks N | --until-done] [--tick-ms MS]
            [--set KEY=JSON]... [--actions MODULE] [--format json|pretty]
                                      run a tree embedded, on a virtual clock
+  debug FILE [--tree NAME] [--set KEY=JSON]... [--actions MODULE] [--tick-ms MS]
+             [--commands FILE]
+                                     step through ticks with breakpoints and watches
+                                     (commands from stdin, or from FILE; 'help' lists them)
   viz FILE [--tree NAME] [--format dot|svg|png] [--out PATH]
                                      draw the tree (format from --out's extension, else svg)
 `;
@@ -29,6 +34,8 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
         return fmtCommand(rest, io);
       case 'run':
         return await runCommand(rest, io);
+      case 'debug':
+        return await debugCommand(rest, io);
       case 'viz':
         return await vizCommand(rest, io);
       case undefined:
@@ -61,5 +68,6 @@ function processIo(): Io {
     readFile: readUtf8,
     writeFile: (path, data) => writeFileSync(path, data),
     color: Boolean(process.stdout.isTTY) && !process.env['NO_COLOR'],
+    input: process.stdin,
   };
 }

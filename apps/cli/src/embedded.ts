@@ -1,0 +1,87 @@
+import { resolve } from 'node:path';
+import {
+  ActionFn,
+  ActionRegistry,
+  BehaviorTree,
+  buildTree,
+  ManualClock,
+  MemoryBlackboard,
+} from '@canopy/engine';
+import { UsageError } from './args';
+import { Io } from './io';
+import { compileFiles, reportErrors } from './load';
+
+/** A tree of a file, built in this process on a virtual clock (`run` and `debug`). */
+export interface Embedded {
+  tree: BehaviorTree;
+  clock: ManualClock;
+  blackboard: MemoryBlackboard;
+}
+
+export interface EmbedOptions {
+  tree?: string;
+  /** The execution scope's keys (`--set`). */
+  initial: Record<string, unknown>;
+  /** `--actions MODULE`. */
+  actions?: string;
+}
+
+/** Undefined when the file does not compile: its errors are reported, the caller exits 2. */
+export async function embed(
+  io: Io,
+  file: string,
+  options: EmbedOptions,
+): Promise<Embedded | undefined> {
+  const compiled = compileFiles(io, [file]);
+  if (compiled.errors.length > 0) {
+    reportErrors(io, compiled.errors);
+    return undefined;
+  }
+  const clock = new ManualClock(0);
+  const blackboard = new MemoryBlackboard({ exec: options.initial });
+  const tree = buildTree(compiled.documents[0].document, {
+    tree: options.tree,
+    execId: 'cli',
+    clock,
+    blackboard,
+    actions: await loadActions(options.actions),
+  });
+  return { tree, clock, blackboard };
+}
+
+/** `--set key=JSON`; a value that is not JSON is taken as a string, as a shell user expects. */
+export function parseSets(values: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const item of values) {
+    const eq = item.indexOf('=');
+    if (eq <= 0) throw new UsageError(`--set expects KEY=JSON, got '${item}'`);
+    const raw = item.slice(eq + 1);
+    let value: unknown;
+    try {
+      value = JSON.parse(raw);
+    } catch {
+      value = raw;
+    }
+    out[item.slice(0, eq)] = value;
+  }
+  return out;
+}
+
+/** `--actions MODULE`: a CommonJS/TS module exporting `{ name: fn }` (or a default export of it). */
+export async function loadActions(modulePath: string | undefined): Promise<ActionRegistry> {
+  const registry = new ActionRegistry();
+  if (modulePath === undefined) return registry;
+  let loaded: Record<string, unknown>;
+  try {
+    loaded = (await import(resolve(modulePath))) as Record<string, unknown>;
+  } catch (error) {
+    throw new UsageError(
+      `--actions: cannot load ${modulePath}: ${error instanceof Error ? error.message : String(error)}`,
+    );
+  }
+  const table = (loaded['default'] ?? loaded) as Record<string, unknown>;
+  for (const [name, fn] of Object.entries(table)) {
+    if (typeof fn === 'function') registry.register(name, fn as ActionFn);
+  }
+  return registry;
+}
