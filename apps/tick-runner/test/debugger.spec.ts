@@ -216,4 +216,39 @@ describe('tick-runner: breakpoints, steps and watches on a running execution', (
     const events = (await readEvents(fx.gateway.nc, id)).map((e) => e.data.type);
     expect(events).toContain('execution_resumed');
   });
+  it('a pause between ticks and a resume are events; a stop drops a tick paused mid-way', async () => {
+    const id = 'dbg-5';
+    await createExecution(fx.gateway, { tree: 'steps', id, mode: 'interval', intervalMs: 20 });
+    await waitFor('ticking', async () => (await records(id)).length >= 2);
+    const held = await command<Execution>(fx.gateway, id, { type: 'pause' });
+    expect(held.state).toBe('paused');
+    const pausedEvent = await waitFor('execution_paused', async () =>
+      (await readEvents(fx.gateway.nc, id))
+        .map((e) => e.data as EventEnvelope)
+        .find((e) => e.type === 'execution_paused'),
+    );
+    expect(pausedEvent.data).toEqual({ pausedAt: { tick: held.tick + 1, reason: 'request' } });
+    expect((await command<Execution>(fx.gateway, id, { type: 'resume' })).state).toBe('running');
+    await waitFor('execution_resumed', async () =>
+      (await readEvents(fx.gateway.nc, id)).some((e) => e.data.type === 'execution_resumed'),
+    );
+
+    await command<Breakpoint>(fx.gateway, id, {
+      type: 'breakpoint.add',
+      breakpoint: { nodeId: '0.2', when: 'before', mode: 'break', once: false, enabled: true },
+    });
+    const paused = await waitFor('paused mid-tick', async () => {
+      const view = await debugView(id);
+      return view.pausedAt?.nodeId === '0.2' ? view : undefined;
+    });
+    const stopped = await command<Execution>(fx.gateway, id, { type: 'stop' });
+    expect(stopped.state).toBe('stopped');
+    // The paused tick never happened: the count, the stored value and the stream stop before it.
+    const done = paused.pausedAt!.tick - 1;
+    expect(stopped.tick).toBe(done);
+    expect(await fx.runner.redis.hget(RedisKeys.scopeValues(`exec:${id}`), 'a')).toBe(String(done));
+    const rs = await records(id);
+    expect(rs.map((r) => r.tick)).toEqual(Array.from({ length: done }, (_, i) => i + 1));
+    expect((await debugView(id)).paused).toBe(false);
+  });
 });
