@@ -15,3 +15,12 @@ export { SEMAPHORE_KEY_PREFIX } from './nodes/decorators/semaphore';
 export { Debugger } from './debug/debugger';
 export { DebugError, type DebugErrorCode } from './debug/debug-error';
 export type * from './debug/types';
+export {
+  prepareReload,
+  TreeReload,
+  RELOAD_POLICIES,
+  type ReloadPolicy,
+  type ReloadOptions,
+  type ReloadResult,
+  type NodeDiff,
+} from './reload/reload-tree';

@@ -27,6 +27,19 @@ export interface HaltRecord {
   errors: ErrorRecord[];
 }
 
+/** @internal See `BehaviorTree.internals`. */
+export interface TreeInternals {
+  rt: Runtime;
+  nodes: readonly BtNode[];
+  jsons: readonly NodeJson[];
+  clock: Clock;
+  /** Drops a tick paused in the debugger: the tree is at the state before it. */
+  abandonPaused(): void;
+  /** The recorder's parts so far, against this tree's node ids. */
+  take(): RecordParts;
+  setTickCount(n: number): void;
+}
+
 /** A built tree, ready to tick. Created by `buildTree`. */
 export class BehaviorTree {
   private count = 0;
@@ -181,6 +194,21 @@ export class BehaviorTree {
    */
   debug(): Debugger {
     return (this.dbg ??= new Debugger(this.debugAccess()));
+  }
+
+  /** @internal What a hot reload (`reload/`) needs to move node state between two trees. */
+  internals(): TreeInternals {
+    return {
+      rt: this.rt,
+      nodes: this.all,
+      jsons: this.jsons,
+      clock: this.clock,
+      abandonPaused: () => this.dbg?.abandon(),
+      take: () => this.rt.rec.take(this.ids),
+      setTickCount: (n) => {
+        this.count = n;
+      },
+    };
   }
 
   /** Node state from a checkpoint (already checked), keeping in-flight work. */

@@ -8,7 +8,7 @@ import { ExprCompileError } from '../expr/expr-error';
 import type { NodeSpec } from '../model/catalog';
 import type { Evaluator } from '../expr/env';
 import type { ExprJson, NodeJson, TreeDocument, TreeJson } from '../model/json';
-import type { BuildOptions } from '../model/runtime';
+import type { BuildOptions, Clock } from '../model/runtime';
 import { Recorder } from '../record/recorder';
 import type { TreeIssue, TreeIssueCode } from '../validate/issue';
 import { NodeChecker, type IssueSink } from '../validate/node-checker';
@@ -332,7 +332,6 @@ export function buildTree(doc: TreeDocument, options: BuildOptions = {}): Behavi
   checkDocument(doc, 'the document');
   const library = options.library ?? [];
   library.forEach((d, i) => checkDocument(d, `library document ${i}`));
-  const tree = pickTree(doc, options.tree);
   const rec = new Recorder(options.record);
   const rt = new Runtime(
     options.execId ?? 'local',
@@ -342,8 +341,23 @@ export function buildTree(doc: TreeDocument, options: BuildOptions = {}): Behavi
     options.onWake,
     rec,
   );
+  return buildOn(rt, doc, options.tree, library, options.clock ?? systemClock);
+}
+
+/**
+ * @internal A tree on an existing runtime (a hot reload's new tree shares its predecessor's:
+ * the same store, actions, recorder, and the `held` queue that async results settle through).
+ */
+export function buildOn(
+  rt: Runtime,
+  doc: TreeDocument,
+  name: string | undefined,
+  library: readonly TreeDocument[],
+  clock: Clock,
+): BehaviorTree {
+  const tree = pickTree(doc, name);
   const b = new Builder(rt, library);
   const frame: Frame = { doc, tree, base: 1, prefix: null, stack: [tree] };
   const root = b.build(tree.root, frame, '0', null, undefined);
-  return new BehaviorTree(tree.name, rt, root, b.nodes, b.jsons, options.clock ?? systemClock);
+  return new BehaviorTree(tree.name, rt, root, b.nodes, b.jsons, clock);
 }
