@@ -4,6 +4,7 @@ import { GATEWAY_CONFIG, type GatewayConfig } from './config';
 import { DebuggerController } from './debugger/debugger.controller';
 import { ExecutionControlController } from './executions/execution-control.controller';
 import { ExecutionsController } from './executions/executions.controller';
+import { ReloadController } from './executions/reload.controller';
 import { HistoryController } from './history/history.controller';
 import { OwnerClient } from './nats/owner-client';
 import { ServiceClient } from './nats/service-client';
@@ -20,6 +21,7 @@ import { VisualizeController } from './views/visualize.controller';
     TreesController,
     ExecutionsController,
     ExecutionControlController,
+    ReloadController,
     DebuggerController,
     BlackboardController,
     VisualizeController,

@@ -260,6 +260,7 @@ describe('gateway', () => {
           'POST /executions/{id}/pause',
           'POST /executions/{id}/resume',
           'POST /executions/{id}/stop',
+          'PUT /executions/{id}/tree',
           'GET /executions/{id}/debug',
           'POST /executions/{id}/step',
           'GET /executions/{id}/breakpoints',

@@ -29,6 +29,8 @@ import { ExecutionHost } from './ticking/execution-host';
 import { Scheduler } from './ticking/scheduler';
 import { TickSlot } from './ticking/tick-slot';
 
+import { announceRegistered, subscribeFollow } from './reload/follow';
+import { ReloadExecution } from './reload/reload-execution.use-case';
 export interface TickRunnerOptions {
   runnerId: string;
   shardCount: number;
@@ -61,6 +63,7 @@ export class TickRunner {
   readonly shards: ShardManager;
   readonly registry: TreeRegistry;
   readonly queries: ExecutionQueries;
+  readonly reloads: ReloadExecution;
   readonly metrics = new RunnerMetrics();
   private readonly outbox: Outbox;
   private readonly subscriptions: Subscription[] = [];
@@ -123,8 +126,11 @@ export class TickRunner {
     nats.onReconnect(() => cache.markAllStale());
     const commands = new ExecutionCommands(this.host, committer, this.outbox, publisher);
     const debugCommands = new DebugCommands(this.host, commands);
-    this.host.attach(this.shards, (shard) => subscribeCommands(nats, commands, debugCommands, options.shardCount, shard));
-    this.registry = new TreeRegistry(trees);
+    this.registry = new TreeRegistry(trees, (name, version) => announceRegistered(nats, name, version));
+    this.reloads = new ReloadExecution(this.host, commands, this.registry, trees, documents);
+    this.host.attach(this.shards, (shard) =>
+      subscribeCommands(nats, commands, debugCommands, options.shardCount, shard, this.reloads),
+    );
     this.queries = new ExecutionQueries(store, leases, nats, publisher, options.shardCount);
     const createExecution = new CreateExecution(trees, documents, store, nats, publisher, options.shardCount);
     this.subscriptions.push(...subscribeServiceHandlers({ nats, registry: this.registry, createExecution, queries: this.queries }));
@@ -140,6 +146,7 @@ export class TickRunner {
     await ensureStreams(this.deps.nats.connection, this.deps.log);
     this.subscriptions.push(
       ...subscribeBroadcasts(this.deps.nats, this.host, (change) => this.onPeer(change), this.deps.log),
+      subscribeFollow(this.deps.nats, this.host, this.reloads, this.options.shardCount, this.deps.log),
     );
     await this.shards.start();
     this.joined = true;

@@ -19,6 +19,8 @@ export const ErrorCodes = {
   /** No such watch on the execution. */
   WATCH_NOT_FOUND: 404,
   EXECUTION_NOT_STARTABLE: 409,
+  /** A hot reload's document does not define the execution's tree (by name). */
+  TREE_MISMATCH: 400,
   /** `POST /executions` with an `id` that is taken. */
   EXECUTION_EXISTS: 409,
   VERSION_CONFLICT: 409,

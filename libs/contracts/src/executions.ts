@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { IdSchema, StatusSchema } from './common';
+import { ReloadPolicySchema, ReloadTreeRequestSchema } from './reload';
 import { CreateBreakpointRequestSchema, CreateWatchRequestSchema, PausedAtSchema, StepModeSchema } from './debug';
 
 export const ExecutionModeSchema = z.enum(['manual', 'auto', 'interval', 'event']);
@@ -43,6 +44,9 @@ export const CreateExecutionRequestSchema = z.object({
   maxTicks: MaxTicks.optional(),
   /** Start from another execution's state instead of the tree's initial one. */
   fork: ForkOriginSchema.optional(),
+  /** Move to each newly registered version of the tree (hot reload), with `followPolicy`. */
+  follow: z.boolean().optional(),
+  followPolicy: ReloadPolicySchema.optional(),
 });
 export type CreateExecutionRequest = z.infer<typeof CreateExecutionRequestSchema>;
 
@@ -59,6 +63,8 @@ export const ExecutionSchema = z.object({
   tick: z.number().int(),
   createdAt: z.string(),
   owner: z.string().optional(),
+  follow: z.boolean().optional(),
+  followPolicy: ReloadPolicySchema.optional(),
 });
 export type Execution = z.infer<typeof ExecutionSchema>;
 
@@ -105,6 +111,7 @@ export const CommandSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('watch.add'), watch: CreateWatchRequestSchema }),
   z.object({ type: z.literal('watch.remove'), watchId: z.string().min(1).max(128) }),
   z.object({ type: z.literal('step'), mode: StepModeSchema }),
+  z.object({ type: z.literal('reload'), reload: ReloadTreeRequestSchema }),
 ]);
 export type Command = z.infer<typeof CommandSchema>;
 

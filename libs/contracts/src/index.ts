@@ -11,3 +11,5 @@ export * from './messages';
 export * from './subject-map';
 export * from './validate';
 export * from './rest';
+export * from './reload';
+export * from './reload-reply';

@@ -50,7 +50,16 @@ export interface EventPayloads {
   execution_completed: { status: Status };
   node_stuck: { nodeId: string; sinceTick: number };
   progress: { step: string; percent: number; nodeId: string };
-  tree_reloaded: { version: number };
+  /** `tick`: the last tick of the old tree (the new one runs from `tick + 1`). */
+  tree_reloaded: {
+    fromVersion: number;
+    toVersion: number;
+    policy: 'let-finish-then-swap' | 'cancel-and-restart' | 'swap-now';
+    tick: number;
+    added: string[];
+    removed: string[];
+    kept: string[];
+  };
   log: { nodeId: string; message: string; values: unknown[] };
   error: { nodeId: string; code: string; message: string };
 }

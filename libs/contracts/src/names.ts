@@ -52,6 +52,8 @@ export const Subjects = {
   historyBlackboard: 'canopy.svc.history.blackboard',
   historyProgress: 'canopy.svc.history.progress',
   historyFork: 'canopy.svc.history.fork',
+  /** A tree version was registered (`TreeRegistered`): runners move their `follow` executions. */
+  treesRegistered: 'canopy.trees.registered',
   /** Runner membership: announcements on join/leave so peers rebalance at once. */
   runnersChanged: 'canopy.runners.changed',
 } as const;

@@ -15,6 +15,7 @@ import type {
   TimelineEntry,
 } from './history';
 import type { ActionReply, ActionRequest } from './messages';
+import type { ReloadReply } from './reload-reply';
 import type { RegisterTreeRequest, TreeRecord, TreeSummary } from './trees';
 import type { Subjects } from './names';
 
@@ -74,6 +75,7 @@ export interface CommandReplies {
   'watch.remove': { removed: Watch };
   /** Where the step stopped (or `paused: false` when it ran on). */
   step: DebugView;
+  reload: ReloadReply;
 }
 export type CommandReply<C extends Command> = CommandReplies[C['type']];
 

@@ -4,6 +4,7 @@ import { AppError } from '@canopy/service-kit';
 import type { TracedNats } from '@canopy/telemetry';
 import type { Subscription } from '@nats-io/nats-core';
 import { SpanAttrs, tracer } from '../telemetry';
+import type { ReloadExecution } from '../reload/reload-execution.use-case';
 import type { DebugCommands } from './debug-commands';
 import type { ExecutionCommands } from './execution-commands';
 
@@ -19,6 +20,7 @@ export function subscribeCommands(
   debug: DebugCommands,
   shardCount: number,
   shard: number,
+  reloads?: ReloadExecution,
 ): Subscription {
   return nats.subscribe<Command>(
     Subjects.commandsOfShard(shard),
@@ -31,7 +33,7 @@ export function subscribeCommands(
         attributes: { [SpanAttrs.execId]: execId, [SpanAttrs.shard]: shard },
       });
       try {
-        return await context.with(trace.setSpan(context.active(), span), () => dispatch(commands, debug, execId, shard, command));
+        return await context.with(trace.setSpan(context.active(), span), () => dispatch(commands, debug, execId, shard, command, reloads));
       } catch (error) {
         span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
         throw error;
@@ -49,6 +51,7 @@ function dispatch(
   id: string,
   shard: number,
   command: Command,
+  reloads: ReloadExecution | undefined,
 ): Promise<CommandReplies[Command['type']]> {
   const ctx = context.active();
   switch (command.type) {
@@ -81,5 +84,8 @@ function dispatch(
       return debug.addWatch(id, shard, command.watch);
     case 'watch.remove':
       return debug.removeWatch(id, shard, command.watchId);
+    case 'reload':
+      if (!reloads) throw new AppError('INTERNAL', 'hot reload is not wired on this runner');
+      return reloads.reload(id, shard, command.reload);
   }
 }

@@ -65,6 +65,8 @@ export class CreateExecution {
       createdAt: new Date().toISOString(),
       runStartTick: req.fork?.fromTick ?? 0,
       library,
+      follow: req.follow || undefined,
+      followPolicy: req.follow ? req.followPolicy : undefined,
     };
     const shard = shardOf(id, this.shardCount);
     if (!(await this.store.create(meta, shard, req.blackboard, req.fork?.checkpoint))) {

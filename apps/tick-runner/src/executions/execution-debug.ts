@@ -1,5 +1,5 @@
 import type { DebugView as DebugViewBody, ExecutionState, PausedAt, StepMode } from '@canopy/contracts';
-import type { BehaviorTree, DebugState, Debugger } from '@canopy/engine';
+import type { BehaviorTree, DebugBreakpoint, DebugState, Debugger } from '@canopy/engine';
 
 /** What the runner stores of an execution's debugging (RedisKeys.execDebug), besides the engine's state. */
 interface StoredDebug {
@@ -39,6 +39,32 @@ export class ExecutionDebug {
     debug.resume = stored.resume;
     debug.between = stored.between;
     return debug;
+  }
+
+  /**
+   * Hot reload: the same hooks on the new `tree` (breakpoints whose node id it lacks are dropped
+   * and returned), the same waiting step. A tick that was paused (`wasPaused`; the swap dropped
+   * it) leaves the execution paused between ticks, for the same reason.
+   */
+  moveTo(tree: BehaviorTree, wasPaused: PausedAt | undefined): { debug: ExecutionDebug; dropped: DebugBreakpoint[] } {
+    const debug = ExecutionDebug.of(tree);
+    const ids = new Set(tree.nodes.map((n) => n.id));
+    const dropped: DebugBreakpoint[] = [];
+    for (const bp of this.dbg.breakpoints()) {
+      try {
+        if (!ids.has(bp.nodeId)) throw new Error('node gone');
+        debug.dbg.setBreakpoint(bp);
+      } catch {
+        dropped.push(bp);
+      }
+    }
+    // Watches name keys, not nodes: they all still apply.
+    for (const w of this.dbg.watches()) debug.dbg.setWatch(w);
+    debug.resume = this.resume;
+    debug.between = this.between ?? wasPaused?.reason;
+    debug.pendingStep = this.pendingStep;
+    debug.stepWaiters.push(...this.stepWaiters.splice(0));
+    return { debug, dropped };
   }
 
   /** Whether ticks must go through the debugger: something is set, or a tick is paused. */

@@ -1,4 +1,4 @@
-import type { Execution, ExecutionMode, ExecutionState } from '@canopy/contracts';
+import type { Execution, ExecutionMode, ExecutionState, ReloadPolicy } from '@canopy/contracts';
 import type { Status } from '@canopy/engine';
 
 /**
@@ -21,6 +21,18 @@ export interface ExecMeta {
   runStartTick: number;
   /** Versions of other registered trees the document's subtrees were resolved to at creation. */
   library: Record<string, number>;
+  /** Hot reload: move to each newly registered version of the tree, with `followPolicy`. */
+  follow?: boolean;
+  followPolicy?: ReloadPolicy;
+  /** A let-finish-then-swap waiting for the current run to finish (survives a failover). */
+  pending?: PendingSwap;
+}
+
+/** The tree a pending let-finish-then-swap moves to. */
+export interface PendingSwap {
+  version: number;
+  library: Record<string, number>;
+  preserveBlackboard: boolean;
 }
 
 export function metaToHash(meta: ExecMeta): Record<string, string> {
@@ -38,6 +50,10 @@ export function metaToHash(meta: ExecMeta): Record<string, string> {
     team: meta.team ?? '',
     intervalMs: meta.intervalMs === undefined ? '' : String(meta.intervalMs),
     maxTicks: meta.maxTicks === undefined ? '' : String(meta.maxTicks),
+    // Always written, so a commit that clears them clears them in Redis too.
+    follow: meta.follow ? '1' : '',
+    followPolicy: meta.followPolicy ?? '',
+    pending: meta.pending === undefined ? '' : JSON.stringify(meta.pending),
   };
   return hash;
 }
@@ -60,6 +76,9 @@ export function metaFromHash(hash: Record<string, string>): ExecMeta | undefined
     createdAt: hash.createdAt,
     runStartTick: Number(hash.runStartTick ?? 0),
     library: hash.library ? (JSON.parse(hash.library) as Record<string, number>) : {},
+    follow: hash.follow === '1' ? true : undefined,
+    followPolicy: (hash.followPolicy || undefined) as ReloadPolicy | undefined,
+    pending: hash.pending ? (JSON.parse(hash.pending) as PendingSwap) : undefined,
   };
 }
 
@@ -79,5 +98,9 @@ export function toExecution(meta: ExecMeta, owner?: string): Execution {
   if (meta.intervalMs !== undefined) execution.intervalMs = meta.intervalMs;
   if (meta.maxTicks !== undefined) execution.maxTicks = meta.maxTicks;
   if (owner !== undefined) execution.owner = owner;
+  if (meta.follow) {
+    execution.follow = true;
+    execution.followPolicy = meta.followPolicy ?? 'let-finish-then-swap';
+  }
   return execution;
 }

@@ -2,6 +2,7 @@ import type { Context } from '@opentelemetry/api';
 import type { DebugView, ExecutionState, PausedAt, TickResponse } from '@canopy/contracts';
 import type { BehaviorTree, Status } from '@canopy/engine';
 import { AppError } from '@canopy/service-kit';
+import type { PreparedSwap } from '../reload/tree-swap';
 import { ExecutionDebug } from './execution-debug';
 import type { ExecMeta } from './execution-meta';
 import type { ScopeView } from './scope-cache';
@@ -37,13 +38,16 @@ export class Execution {
   nextDue: number | undefined;
   /** The trace context of the command that asked for the next tick (its span parents the tick). */
   parent: Context | undefined;
+  /** A let-finish-then-swap prepared on `tree`, applied by the first tick after the run finished. */
+  swap: PreparedSwap | undefined;
   /** Under the debugger (breakpoints, watches, a pause); undefined for everyone else. */
   debug: ExecutionDebug | undefined;
 
   constructor(
     public meta: ExecMeta,
     readonly shard: number,
-    readonly tree: BehaviorTree,
+    /** Replaced by a hot reload (`reload/`), between slots or at the start of a tick. */
+    public tree: BehaviorTree,
     readonly view: ScopeView,
   ) {}
 

@@ -26,9 +26,18 @@ function compileFailed(errors: DslError[]): AppError {
  * registration of a main-tree name adds a version; subtrees may reference registered trees.
  */
 export class TreeRegistry {
-  constructor(private readonly store: TreeStore) {}
+  constructor(
+    private readonly store: TreeStore,
+    /** Told of each new version once stored (runners announce it: `follow` executions move). */
+    private readonly onRegistered: (name: string, version: number) => void = () => undefined,
+  ) {}
 
   async register(cmd: RegisterTreeCommand): Promise<TreeSummary> {
+    return this.add(await this.compile(cmd));
+  }
+
+  /** The checked canonical document of a source or definition; COMPILE_FAILED with `file:line:column`. */
+  async compile(cmd: RegisterTreeCommand): Promise<TreeDocument> {
     const knownTrees = await this.store.names();
     const result =
       cmd.source !== undefined
@@ -47,6 +56,12 @@ export class TreeRegistry {
         fields: [{ field: 'name', message: `does not match the main tree "${name}"` }],
       });
     }
+    return doc;
+  }
+
+  /** Stores a compiled document as the next version of its main tree. */
+  async add(doc: TreeDocument): Promise<TreeSummary> {
+    const name = mainTreeName(doc);
     const stored = {
       name,
       nodeCount: doc.trees.reduce((n, t) => n + countNodes(t.root), 0),
@@ -56,6 +71,7 @@ export class TreeRegistry {
       definition: doc as unknown as Record<string, unknown>,
     };
     const version = await this.store.add(stored);
+    this.onRegistered(name, version);
     return { name, version, nodeCount: stored.nodeCount, createdAt: stored.createdAt, trees: stored.trees };
   }
 

@@ -1,5 +1,7 @@
 import type { BlackboardChanged, TickRecordMessage } from '@canopy/contracts';
-import { ActionRegistry, buildTree, systemClock, type ActionFn, type ActionResolver, type Clock } from '@canopy/engine';
+import { ActionRegistry, buildTree, systemClock, type ActionFn, type ActionResolver, type Clock, type TreeDocument } from '@canopy/engine';
+import type { ExecMeta } from '../executions/execution-meta';
+import { prepareSwap } from '../reload/tree-swap';
 import { AppError } from '@canopy/service-kit';
 import type { Subscription } from '@nats-io/nats-core';
 import type { CommitHost } from '../commit/committer';
@@ -171,9 +173,10 @@ export class ExecutionHost implements ShardListener, CommitHost {
       this.deps.store.readDebug(id),
     ]);
     if (!meta) return undefined;
-    const [doc, library] = await Promise.all([
+    const [doc, library, pending] = await Promise.all([
       this.deps.documents.get(meta.tree, meta.version),
       this.deps.documents.library(meta.library),
+      this.pendingDocs(meta),
     ]);
     const scopes = scopesOf(id, meta.team);
     const acquired: string[] = [];
@@ -202,6 +205,14 @@ export class ExecutionHost implements ShardListener, CommitHost {
       }
       if (this.epochOf(shard) === undefined || this.executions.has(id)) throw ownerGone();
       const exec = new Execution(meta, shard, tree, view);
+      if (meta.pending && pending) {
+        try {
+          // A let-finish-then-swap stored by the previous owner: the first tick after the run finishes swaps.
+          exec.swap = prepareSwap(tree, pending.doc, pending.library, { ...meta.pending, policy: 'let-finish-then-swap' });
+        } catch (error) {
+          this.deps.log.error({ err: error, execId: id }, 'pending reload does not build; dropped');
+        }
+      }
       if (debug !== null) {
         try {
           // Breakpoints, watches and a paused tick, which goes on from the same boundary here.
@@ -219,6 +230,16 @@ export class ExecutionHost implements ShardListener, CommitHost {
       for (const scope of acquired) this.deps.cache.release(scope);
       throw error;
     }
+  }
+
+  /** The documents of a pending let-finish-then-swap, if there is one. */
+  private async pendingDocs(meta: ExecMeta): Promise<{ doc: TreeDocument; library: TreeDocument[] } | undefined> {
+    if (!meta.pending) return undefined;
+    const [doc, library] = await Promise.all([
+      this.deps.documents.get(meta.tree, meta.pending.version),
+      this.deps.documents.library(meta.pending.library),
+    ]);
+    return { doc, library };
   }
 
   /** The events of a replayed record, derived from it as the previous owner would have. */

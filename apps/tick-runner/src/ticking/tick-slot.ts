@@ -1,5 +1,6 @@
 import { ROOT_CONTEXT, SpanStatusCode, context, trace, type Context, type Span } from '@opentelemetry/api';
-import type { PausedAt } from '@canopy/contracts';
+import type { EventPayloads, PausedAt } from '@canopy/contracts';
+import { applySwap, type AppliedSwap } from '../reload/tree-swap';
 import type { DebugHit, TickRecord } from '@canopy/engine';
 import { AppError } from '@canopy/service-kit';
 import { persistentWrites } from '../commit/commit-request';
@@ -24,6 +25,8 @@ interface PendingTick extends TickCommit {
   hits: readonly DebugHit[];
   /** The tick ended a pause: the execution runs on. */
   resumed: boolean;
+  /** A let-finish-then-swap took effect at the start of this tick. */
+  reloaded?: EventPayloads['tree_reloaded'];
   span: Span;
 }
 
@@ -137,6 +140,19 @@ export class TickSlot {
     if (!manual && step === undefined && exec.meta.mode === 'interval' && exec.nextDue !== undefined) {
       this.metrics.observeLag(Date.now() - exec.nextDue);
     }
+    // A pending let-finish-then-swap whose old run has finished: this tick is the new tree's first.
+    // Not while a tick is paused in the debugger (that tick belongs to the old tree).
+    let swapped: AppliedSwap | undefined;
+    if (exec.swap?.reload.ready === true && exec.debug?.dbg.paused === undefined) {
+      try {
+        swapped = applySwap(exec, exec.swap);
+      } catch (error) {
+        this.log.error({ err: error, execId: exec.id }, 'pending reload failed; rebuilding from Redis');
+        exec.needsReload = true;
+        this.host.retryLater(exec);
+        return undefined;
+      }
+    }
     const parent = exec.parent ?? ROOT_CONTEXT;
     exec.parent = undefined;
     exec.triggered = false;
@@ -173,7 +189,8 @@ export class TickSlot {
       if (state === 'completed' && record.status === 'RUNNING') this.haltInto(exec, record);
       if (debug !== undefined && !stayPaused) debug.resume = undefined;
       span.setAttributes({ [SpanAttrs.tick]: record.tick, [SpanAttrs.status]: record.status });
-      const next: ExecMeta = { ...base, tick: record.tick, status: record.status, state };
+      const next: ExecMeta = { ...base, ...swapped?.meta, tick: record.tick, status: record.status, state };
+      const writes = persistentWrites(record.writes, exec.view.scopes);
       const encoded = this.publisher.encodeTick(next, record, epoch, exec.tree.checkpoint());
       return {
         exec,
@@ -181,7 +198,7 @@ export class TickSlot {
         next,
         checkpoint: encoded.checkpoint,
         record: encoded.record,
-        writes: persistentWrites(record.writes, exec.view.scopes),
+        writes: swapped === undefined ? writes : [...swapped.writes, ...writes],
         trimThrough: this.outbox.trimmable(exec.id),
         debug: debug === undefined ? undefined : debug.toJson(),
         ctx,
@@ -190,6 +207,7 @@ export class TickSlot {
         prevState: exec.meta.state,
         hits,
         resumed: wasPaused && !stayPaused,
+        reloaded: swapped?.event,
         span,
       };
     } catch (error) {
@@ -284,8 +302,9 @@ export class TickSlot {
     const scopes = exec.view.scopes;
     const scopeOf = (s: string) => (s === 'global' || s === 'team' || s === 'exec' ? scopes[s] : s);
     const completed = next.state === 'completed' && prevState !== 'completed';
-    const { hits, resumed } = p;
+    const { hits, resumed, reloaded } = p;
     const delivered = this.outbox.add(exec.id, tickRecord.tick, p.record, this.publisher.headers(ctx), (seq) => {
+      if (reloaded) this.publisher.event(exec.id, tickRecord.tick, seq++, 'tree_reloaded', reloaded, headers);
       let n = this.publisher.tickEvents(exec.id, tickRecord, scopeOf, headers, seq);
       n = this.publisher.hits(exec.id, tickRecord.tick, n, hits, headers);
       if (resumed) this.publisher.event(exec.id, tickRecord.tick, n++, 'execution_resumed', { mode: next.mode }, headers);
