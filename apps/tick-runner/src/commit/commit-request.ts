@@ -41,6 +41,8 @@ export interface CommitRequest {
   /** The debugger's state (JSON) to store, `null` to remove it; absent keeps what is stored. */
   debug?: string | null;
   writes: ScopeWrite[];
+  /** A tick that changed more of the metadata (a hot reload's swap: version, library): store all of it. */
+  fullMeta?: boolean;
 }
 
 export type CommitOutcome =
@@ -114,7 +116,7 @@ export function queueCommit(pipeline: ChainableCommander, input: CommitRequest):
     input.trimThrough === undefined || input.trimThrough <= 0 ? '' : input.trimThrough,
   );
   // A tick changes only these fields of the metadata; commands (`state` commits) store all of it.
-  if (input.kind === 'tick') {
+  if (input.kind === 'tick' && input.fullMeta !== true) {
     args.push(3, 'tick', input.meta.tick, 'status', input.meta.status, 'state', input.meta.state);
   } else {
     const hash = Object.entries(metaToHash(input.meta));

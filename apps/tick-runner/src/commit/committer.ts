@@ -39,6 +39,8 @@ export interface TickCommit {
   debug?: string | null;
   /** The tick's trace context (its `commit` span is a child). */
   ctx: Context;
+  /** Store every metadata field, not only tick/status/state (a hot reload swapped the tree). */
+  fullMeta?: boolean;
 }
 
 /**
@@ -131,6 +133,7 @@ export class Committer {
         trimThrough: t.trimThrough,
         debug: t.debug,
         writes: t.writes,
+        fullMeta: t.fullMeta,
       });
     }
     return this.exec(pipeline, chunk.length, chunk.map((t) => t.writes));

@@ -208,6 +208,7 @@ export class TickSlot {
         hits,
         resumed: wasPaused && !stayPaused,
         reloaded: swapped?.event,
+        fullMeta: swapped !== undefined,
         span,
       };
     } catch (error) {
