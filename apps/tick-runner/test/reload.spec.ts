@@ -42,7 +42,11 @@ function reload(
   id: string,
   body: Partial<ReloadTreeRequest> & { policy?: ReloadPolicy },
 ): Promise<ReloadReply> {
-  const req = { policy: 'let-finish-then-swap', preserveBlackboard: true, ...body } as ReloadTreeRequest;
+  const req = {
+    policy: 'let-finish-then-swap',
+    preserveBlackboard: true,
+    ...body,
+  } as ReloadTreeRequest;
   return command<ReloadReply>(client, id, { type: 'reload', reload: req });
 }
 
@@ -50,7 +54,9 @@ const tick = (client: Client, id: string, count = 1) =>
   command<TickResponse>(client, id, { type: 'tick', count });
 
 async function reloadEvents(client: Client, id: string) {
-  return (await readEvents(client.nc, id)).map((e) => e.data).filter((e) => e.type === 'tree_reloaded');
+  return (await readEvents(client.nc, id))
+    .map((e) => e.data)
+    .filter((e) => e.type === 'tree_reloaded');
 }
 
 /** Tick numbers in the stream are 1..n, each once, in order. */
@@ -109,7 +115,15 @@ describe('tick-runner: hot reload', () => {
     expect(await reloadEvents(fx.gateway, 'sn-1')).toEqual([
       expect.objectContaining({
         tick: 1,
-        data: { fromVersion: 1, toVersion: 2, policy: 'swap-now', tick: 1, added: ['e'], removed: [], kept: ['s', 'a', 'd'] },
+        data: {
+          fromVersion: 1,
+          toVersion: 2,
+          policy: 'swap-now',
+          tick: 1,
+          added: ['e'],
+          removed: [],
+          kept: ['s', 'a', 'd'],
+        },
       }),
     ]);
   });
@@ -118,7 +132,12 @@ describe('tick-runner: hot reload', () => {
     await createExecution(fx.gateway, { tree: 'work', id: 'cr-1', version: 1 });
     await tick(fx.gateway, 'cr-1');
     const reply = await reload(fx.gateway, 'cr-1', { version: 1, policy: 'cancel-and-restart' });
-    expect(reply).toMatchObject({ fromVersion: 1, toVersion: 1, pending: false, execution: { tick: 1, status: 'IDLE' } });
+    expect(reply).toMatchObject({
+      fromVersion: 1,
+      toVersion: 1,
+      pending: false,
+      execution: { tick: 1, status: 'IDLE' },
+    });
     later.resolve('SUCCESS');
     await tick(fx.gateway, 'cr-1');
     // Called again from the root (a new invocation), not answered by the cancelled one.
@@ -131,7 +150,11 @@ describe('tick-runner: hot reload', () => {
     const reply = await reload(fx.gateway, 'lf-1', { source: LONG_V2 });
     expect(reply).toMatchObject({ policy: 'let-finish-then-swap', pending: true, fromVersion: 1 });
     const stored = metaFromHash(await fx.runner.redis.hgetall(RedisKeys.execMeta('lf-1')));
-    expect(stored?.pending).toEqual({ version: reply.toVersion, library: {}, preserveBlackboard: true });
+    expect(stored?.pending).toEqual({
+      version: reply.toVersion,
+      library: {},
+      preserveBlackboard: true,
+    });
     expect(stored?.version).toBe(1);
     expect(await tick(fx.gateway, 'lf-1', 3)).toMatchObject({ tick: 4, status: 'SUCCESS' });
     expect(await tick(fx.gateway, 'lf-1')).toMatchObject({ tick: 5, status: 'RUNNING' });
@@ -140,8 +163,13 @@ describe('tick-runner: hot reload', () => {
     expect(records[4].writes.map((w) => w.key)).toEqual(['m']);
     const events = await reloadEvents(fx.gateway, 'lf-1');
     expect(events).toHaveLength(1);
-    expect(events[0]).toMatchObject({ tick: 5, data: { tick: 4, fromVersion: 1, toVersion: reply.toVersion } });
-    expect(metaFromHash(await fx.runner.redis.hgetall(RedisKeys.execMeta('lf-1')))?.pending).toBeUndefined();
+    expect(events[0]).toMatchObject({
+      tick: 5,
+      data: { tick: 4, fromVersion: 1, toVersion: reply.toVersion },
+    });
+    expect(
+      metaFromHash(await fx.runner.redis.hgetall(RedisKeys.execMeta('lf-1')))?.pending,
+    ).toBeUndefined();
   });
 
   it('a bad source changes nothing: 400 COMPILE_FAILED at file:line:column, no version registered', async () => {
@@ -149,20 +177,36 @@ describe('tick-runner: hot reload', () => {
     await tick(fx.gateway, 'bad-1');
     const before = await fx.runner.redis.hget(RedisKeys.tree('long'), 'latest');
     const error = await errorOf(
-      reload(fx.gateway, 'bad-1', { source: '(tree "long"\n  (sequense (success)))', file: 'long.lisp', policy: 'swap-now' }),
+      reload(fx.gateway, 'bad-1', {
+        source: '(tree "long"\n  (sequense (success)))',
+        file: 'long.lisp',
+        policy: 'swap-now',
+      }),
     );
     // The position of the unknown node type, as POST /trees reports it.
     expect(error).toMatchObject({ code: 'COMPILE_FAILED', line: 2, column: 4 });
     expect(error.message).toMatch(/^long\.lisp:2:4: unknown node type 'sequense'/);
     expect(await fx.runner.redis.hget(RedisKeys.tree('long'), 'latest')).toBe(before);
-    expect(await getExecution(fx.gateway, 'bad-1')).toMatchObject({ version: 1, tick: 1, status: 'RUNNING' });
-    expect(await errorOf(reload(fx.gateway, 'bad-1', { source: '(tree "other" (success))' }))).toMatchObject({
+    expect(await getExecution(fx.gateway, 'bad-1')).toMatchObject({
+      version: 1,
+      tick: 1,
+      status: 'RUNNING',
+    });
+    expect(
+      await errorOf(reload(fx.gateway, 'bad-1', { source: '(tree "other" (success))' })),
+    ).toMatchObject({
       code: 'TREE_MISMATCH',
     });
-    expect(await errorOf(reload(fx.gateway, 'bad-1', { version: 99 }))).toMatchObject({ code: 'TREE_NOT_FOUND' });
-    expect(await errorOf(reload(fx.gateway, 'nobody', { version: 1 }))).toMatchObject({ code: 'EXECUTION_NOT_FOUND' });
+    expect(await errorOf(reload(fx.gateway, 'bad-1', { version: 99 }))).toMatchObject({
+      code: 'TREE_NOT_FOUND',
+    });
+    expect(await errorOf(reload(fx.gateway, 'nobody', { version: 1 }))).toMatchObject({
+      code: 'EXECUTION_NOT_FOUND',
+    });
     await command(fx.gateway, 'bad-1', { type: 'stop' });
-    expect(await errorOf(reload(fx.gateway, 'bad-1', { version: 1 }))).toMatchObject({ code: 'EXECUTION_STOPPED' });
+    expect(await errorOf(reload(fx.gateway, 'bad-1', { version: 1 }))).toMatchObject({
+      code: 'EXECUTION_STOPPED',
+    });
     expect(await reloadEvents(fx.gateway, 'bad-1')).toEqual([]);
   });
 
@@ -170,7 +214,11 @@ describe('tick-runner: hot reload', () => {
     await createExecution(fx.gateway, { tree: 'long', id: 'bb-1', blackboard: { keep: 1 } });
     await fx.runner.redis.hset(RedisKeys.scopeValues('global'), 'g', '7');
     await tick(fx.gateway, 'bb-1');
-    await reload(fx.gateway, 'bb-1', { version: 1, policy: 'cancel-and-restart', preserveBlackboard: false });
+    await reload(fx.gateway, 'bb-1', {
+      version: 1,
+      policy: 'cancel-and-restart',
+      preserveBlackboard: false,
+    });
     expect(await fx.runner.redis.hgetall(RedisKeys.scopeValues('exec:bb-1'))).toEqual({});
     expect(await fx.runner.redis.hget(RedisKeys.scopeValues('global'), 'g')).toBe('7');
     await tick(fx.gateway, 'bb-1');
@@ -191,11 +239,11 @@ describe('tick-runner: hot reload', () => {
     const reply = await reload(fx.gateway, 'pz-1', { source: v3, policy: 'swap-now' });
     expect(reply.droppedBreakpoints).toEqual([bp]);
     expect(reply.execution).toMatchObject({ state: 'paused', tick: 1 });
-    const view = await command<{ paused: boolean; pausedAt?: { tick: number }; breakpoints: Breakpoint[] }>(
-      fx.gateway,
-      'pz-1',
-      { type: 'debug' },
-    );
+    const view = await command<{
+      paused: boolean;
+      pausedAt?: { tick: number };
+      breakpoints: Breakpoint[];
+    }>(fx.gateway, 'pz-1', { type: 'debug' });
     expect(view).toMatchObject({ paused: true, pausedAt: { tick: 2 }, breakpoints: [] });
     await command<Execution>(fx.gateway, 'pz-1', { type: 'resume' });
     expect(await tick(fx.gateway, 'pz-1')).toMatchObject({ tick: 2, status: 'SUCCESS' });
@@ -206,11 +254,24 @@ describe('tick-runner: hot reload', () => {
   });
 
   it('reloads during an interval run with every policy: tick numbers stay consecutive', async () => {
-    await createExecution(fx.gateway, { tree: 'long', id: 'iv-1', mode: 'interval', intervalMs: 15 });
+    await createExecution(fx.gateway, {
+      tree: 'long',
+      id: 'iv-1',
+      mode: 'interval',
+      intervalMs: 15,
+    });
     const ticked = async (n: number) =>
-      waitFor(`iv-1 past tick ${n}`, async () => (await getExecution(fx.gateway, 'iv-1')).tick > n || undefined);
+      waitFor(
+        `iv-1 past tick ${n}`,
+        async () => (await getExecution(fx.gateway, 'iv-1')).tick > n || undefined,
+      );
     let seen = 0;
-    for (const policy of ['swap-now', 'cancel-and-restart', 'let-finish-then-swap', 'swap-now'] as const) {
+    for (const policy of [
+      'swap-now',
+      'cancel-and-restart',
+      'let-finish-then-swap',
+      'swap-now',
+    ] as const) {
       await ticked(seen + 2);
       const source = policy === 'let-finish-then-swap' ? LONG_V1 : LONG_V2;
       const reply = await reload(fx.gateway, 'iv-1', { source, policy });
@@ -236,10 +297,17 @@ describe('tick-runner: hot reload', () => {
     await tick(fx.gateway, 'fo-1');
     await tick(fx.gateway, 'fo-2');
     await registerTree(fx.gateway, '(tree "fol" (repeat :times -1 (set "b" 1)))');
-    await waitFor('fo-1 on version 2', async () => (await getExecution(fx.gateway, 'fo-1')).version === 2 || undefined);
+    await waitFor(
+      'fo-1 on version 2',
+      async () => (await getExecution(fx.gateway, 'fo-1')).version === 2 || undefined,
+    );
     expect(await getExecution(fx.gateway, 'fo-2')).toMatchObject({ version: 1 });
     const [event] = await reloadEvents(fx.gateway, 'fo-1');
-    expect(event.data).toMatchObject({ fromVersion: 1, toVersion: 2, policy: 'cancel-and-restart' });
+    expect(event.data).toMatchObject({
+      fromVersion: 1,
+      toVersion: 2,
+      policy: 'cancel-and-restart',
+    });
     await tick(fx.gateway, 'fo-1');
     const records = (await readTicks(fx.gateway.nc, 'fo-1')).map((r) => r.data);
     expect(records[1].writes.map((w) => w.key)).toEqual(['b']);
@@ -266,7 +334,10 @@ describe('tick-runner: hot reload across a handover', () => {
   it('a pending swap stored by the owner is applied by the next one, with no tick lost or doubled', async () => {
     const id = ownedBy('ho', 'runner-ra');
     await createExecution(fx.gateway, { tree: 'long', id, mode: 'interval', intervalMs: 40 });
-    await waitFor('first tick', async () => (await getExecution(fx.gateway, id)).tick >= 1 || undefined);
+    await waitFor(
+      'first tick',
+      async () => (await getExecution(fx.gateway, id)).tick >= 1 || undefined,
+    );
     const reply = await reload(fx.gateway, id, { source: LONG_V2 });
     expect(reply.execution.owner).toBe('runner-ra');
     const pendingBefore = reply.pending;
@@ -276,13 +347,17 @@ describe('tick-runner: hot reload across a handover', () => {
       'running on B, new version',
       async () => {
         const e = await getExecution(fx.gateway, id);
-        return (e.owner === 'runner-rb' && e.version === reply.toVersion && e.tick > 8) || undefined;
+        return (
+          (e.owner === 'runner-rb' && e.version === reply.toVersion && e.tick > 8) || undefined
+        );
       },
       20_000,
     );
     await command(fx.gateway, id, { type: 'stop' });
     const records = (await readTicks(fx.gateway.nc, id)).map((r) => r.data);
-    expect(records.map((r) => r.tick)).toEqual(Array.from({ length: records.length }, (_, i) => i + 1));
+    expect(records.map((r) => r.tick)).toEqual(
+      Array.from({ length: records.length }, (_, i) => i + 1),
+    );
     const first = records.findIndex((r) => r.version === reply.toVersion);
     // Pending: the old run (4 ticks) finished first; either way only the new tree after the swap.
     if (pendingBefore) expect(records[first - 1].status).toBe('SUCCESS');

@@ -4,7 +4,11 @@ import { z } from 'zod';
  * Hot reload (DESIGN.md "Hot reload", docs/reload.md): how a running execution moves to another
  * tree. No import of executions.ts here (it imports this file for the `reload` command).
  */
-export const ReloadPolicySchema = z.enum(['let-finish-then-swap', 'cancel-and-restart', 'swap-now']);
+export const ReloadPolicySchema = z.enum([
+  'let-finish-then-swap',
+  'cancel-and-restart',
+  'swap-now',
+]);
 export type ReloadPolicy = z.infer<typeof ReloadPolicySchema>;
 
 /** `PUT /executions/:id/tree` and the `reload` owner command: exactly one of source, definition, version. */
@@ -36,5 +40,8 @@ export type ReloadTreeRequest = z.infer<typeof ReloadTreeRequestSchema>;
  * Announced on `Subjects.treesRegistered` after each registration: runners move their `follow`
  * executions of that tree to the new version.
  */
-export const TreeRegisteredSchema = z.object({ name: z.string(), version: z.number().int().positive() });
+export const TreeRegisteredSchema = z.object({
+  name: z.string(),
+  version: z.number().int().positive(),
+});
 export type TreeRegistered = z.infer<typeof TreeRegisteredSchema>;

@@ -27,8 +27,18 @@ export class ReloadController {
     summary:
       "Replace the execution's tree (source, definition or a registered version) with a policy: let-finish-then-swap (default), cancel-and-restart or swap-now; stored before the reply",
   })
-  @ZodResponse(200, ReloadReplySchema, 'The versions, the node diff, whether the swap is pending, the breakpoints dropped')
-  @ApiErrors(...OWNER_COMMAND_ERRORS, 'COMPILE_FAILED', 'TREE_MISMATCH', 'TREE_NOT_FOUND', 'EXECUTION_STOPPED')
+  @ZodResponse(
+    200,
+    ReloadReplySchema,
+    'The versions, the node diff, whether the swap is pending, the breakpoints dropped',
+  )
+  @ApiErrors(
+    ...OWNER_COMMAND_ERRORS,
+    'COMPILE_FAILED',
+    'TREE_MISMATCH',
+    'TREE_NOT_FOUND',
+    'EXECUTION_STOPPED',
+  )
   reload(
     @Param(valid(ExecIdParamsSchema)) { id }: IdParams,
     @ZodBody(ReloadTreeRequestSchema) body: ReloadTreeRequest,

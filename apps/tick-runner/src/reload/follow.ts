@@ -30,7 +30,9 @@ export function subscribeFollow(
       if (!exec?.meta.follow || exec.meta.tree !== name) continue;
       reloads
         .follow(id, shardOf(id, shardCount), version)
-        .catch((error: unknown) => log.warn({ err: error, execId: id, version }, 'follow: reload failed'));
+        .catch((error: unknown) =>
+          log.warn({ err: error, execId: id, version }, 'follow: reload failed'),
+        );
     }
   });
 }

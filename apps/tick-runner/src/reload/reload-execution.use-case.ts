@@ -36,7 +36,12 @@ export class ReloadExecution {
     let diff: Diff | undefined;
     const execution = await this.commands.changeState(id, shard, (e) => {
       if (e.meta.state === 'stopped') throw stoppedError(id);
-      const swap = prepareSwap(e.tree, doc, library, { policy, version, library: pins, preserveBlackboard });
+      const swap = prepareSwap(e.tree, doc, library, {
+        policy,
+        version,
+        library: pins,
+        preserveBlackboard,
+      });
       const base = {
         fromVersion: e.meta.version,
         toVersion: version,
@@ -85,18 +90,34 @@ export class ReloadExecution {
    * (TREE_MISMATCH); it becomes a new version unless it is the latest one already (so a retried
    * request does not register it twice).
    */
-  private async target(exec: Execution, req: ReloadTreeRequest): Promise<{ doc: TreeDocument; version: number }> {
+  private async target(
+    exec: Execution,
+    req: ReloadTreeRequest,
+  ): Promise<{ doc: TreeDocument; version: number }> {
     const name = exec.meta.tree;
-    if (req.version !== undefined) return { doc: await this.documents.get(name, req.version), version: req.version };
+    if (req.version !== undefined)
+      return { doc: await this.documents.get(name, req.version), version: req.version };
     const file = req.file ?? (req.source !== undefined ? `${name}.lisp` : `${name}.json`);
     const doc = await this.registry.compile(
-      req.source !== undefined ? { source: req.source, file } : { definition: req.definition, file },
+      req.source !== undefined
+        ? { source: req.source, file }
+        : { definition: req.definition, file },
     );
     const main = mainTreeName(doc);
     if (main !== name) {
-      throw new AppError('TREE_MISMATCH', `the document's main tree is "${main}"; execution ${exec.id} runs tree "${name}"`, undefined, {
-        fields: [{ field: req.source !== undefined ? 'source' : 'definition', message: `must define tree "${name}" as its main tree` }],
-      });
+      throw new AppError(
+        'TREE_MISMATCH',
+        `the document's main tree is "${main}"; execution ${exec.id} runs tree "${name}"`,
+        undefined,
+        {
+          fields: [
+            {
+              field: req.source !== undefined ? 'source' : 'definition',
+              message: `must define tree "${name}" as its main tree`,
+            },
+          ],
+        },
+      );
     }
     const latest = await this.trees.get(name);
     if (latest !== undefined && JSON.stringify(latest.definition) === JSON.stringify(doc)) {

@@ -1,5 +1,11 @@
 import type { Breakpoint, EventPayloads, ReloadPolicy } from '@canopy/contracts';
-import { BuildError, prepareReload, type BehaviorTree, type TreeDocument, type TreeReload } from '@canopy/engine';
+import {
+  BuildError,
+  prepareReload,
+  type BehaviorTree,
+  type TreeDocument,
+  type TreeReload,
+} from '@canopy/engine';
 import { AppError } from '@canopy/service-kit';
 import { persistentWrites, type ScopeWrite } from '../commit/commit-request';
 import type { Execution } from '../executions/execution';
@@ -37,7 +43,14 @@ export function prepareSwap(
   try {
     return { ...swap, reload: prepareReload(tree, doc, { policy: swap.policy, library }) };
   } catch (error) {
-    if (error instanceof BuildError) throw new AppError('COMPILE_FAILED', error.message, { node: error.nodeId }, {}, { cause: error });
+    if (error instanceof BuildError)
+      throw new AppError(
+        'COMPILE_FAILED',
+        error.message,
+        { node: error.nodeId },
+        {},
+        { cause: error },
+      );
     throw error;
   }
 }
