@@ -1,5 +1,6 @@
 import type { BlackboardEntry, BbDeleteRequest, BbGetRequest, BbListRequest, BbPutRequest } from './blackboard';
 import type { Breakpoint, DebugView, RemovedBreakpoints, Watch } from './debug';
+import type { TriggerResponse } from './events';
 import type { Command, CreateExecutionRequest, Execution, TickResponse } from './executions';
 import type {
   BlackboardStats,
@@ -66,7 +67,8 @@ export interface CommandReplies {
   get: Execution;
   load: Execution;
   unload: { unloaded: true };
-  trigger: { queued: true };
+  /** `{queued: true}` for a bare wake; TriggerResponse for a trigger carrying an `event`. */
+  trigger: { queued: true } | TriggerResponse;
   debug: DebugView;
   'breakpoint.add': Breakpoint;
   'breakpoint.remove': RemovedBreakpoints;
@@ -75,7 +77,9 @@ export interface CommandReplies {
   /** Where the step stopped (or `paused: false` when it ran on). */
   step: DebugView;
 }
-export type CommandReply<C extends Command> = CommandReplies[C['type']];
+export type CommandReply<C extends Command> = C extends { type: 'trigger'; event: object }
+  ? TriggerResponse
+  : CommandReplies[C['type']];
 
 export interface ActionExchange {
   req: ActionRequest;

@@ -41,6 +41,8 @@ export interface CommitRequest {
   /** The debugger's state (JSON) to store, `null` to remove it; absent keeps what is stored. */
   debug?: string | null;
   writes: ScopeWrite[];
+  /** Stream ids of the external events the tick took: deleted from the queue by this commit. */
+  events?: readonly string[];
 }
 
 export type CommitOutcome =
@@ -103,6 +105,7 @@ export function queueCommit(pipeline: ChainableCommander, input: CommitRequest):
     RedisKeys.execDebug(id),
   ];
   for (const s of scopes) args.push(RedisKeys.scopeValues(s), RedisKeys.scopeVersions(s));
+  args.push(RedisKeys.execEvents(id));
   const numKeys = args.length;
   args.push(
     input.runnerId,
@@ -136,6 +139,8 @@ export function queueCommit(pipeline: ChainableCommander, input: CommitRequest):
       args.push(scope, w.key, 'set', JSON.stringify(w.value ?? null), '');
     }
   }
+  const taken = input.events ?? [];
+  args.push(taken.length, ...taken);
   pipeline.canopyCommit(numKeys, ...args);
 }
 

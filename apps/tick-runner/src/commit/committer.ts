@@ -37,6 +37,8 @@ export interface TickCommit {
   trimThrough?: number;
   /** The debugger's state to store with the tick (`null` removes it; absent keeps it). */
   debug?: string | null;
+  /** Stream ids of the external events the tick took (deleted from the queue by the commit). */
+  events?: readonly string[];
   /** The tick's trace context (its `commit` span is a child). */
   ctx: Context;
 }
@@ -131,6 +133,7 @@ export class Committer {
         trimThrough: t.trimThrough,
         debug: t.debug,
         writes: t.writes,
+        events: t.events,
       });
     }
     return this.exec(pipeline, chunk.length, chunk.map((t) => t.writes));
