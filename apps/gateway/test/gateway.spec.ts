@@ -260,6 +260,7 @@ describe('gateway', () => {
           'POST /executions/{id}/pause',
           'POST /executions/{id}/resume',
           'POST /executions/{id}/stop',
+          'POST /executions/{id}/trigger',
           'GET /executions/{id}/debug',
           'POST /executions/{id}/step',
           'GET /executions/{id}/breakpoints',
