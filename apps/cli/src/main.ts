@@ -13,7 +13,8 @@ commands:
   check FILE...                      validate tree files (exit 2 on errors)
   fmt FILE [--write]                 print canonical text (or rewrite the file)
   run FILE [--tree NAME] [--ticks N | --until-done] [--tick-ms MS]
-           [--set KEY=JSON]... [--actions MODULE] [--format json|pretty]
+           [--set KEY=JSON]... [--event TICK:NAME[=JSON]]... [--actions MODULE]
+           [--format json|pretty]
                                      run a tree embedded, on a virtual clock
   debug FILE [--tree NAME] [--set KEY=JSON]... [--actions MODULE] [--tick-ms MS]
              [--commands FILE]

@@ -86,6 +86,23 @@ describe('canopy run', () => {
     expect(lines[3].blackboard).toEqual({ n: 11, done: true });
   });
 
+  it('gives external events to the ticks --event names, in order', async () => {
+    const file = tempFile('ev.lisp', '(tree "t" (sequence (set "got" (events)) (on-event "go" (set "go" (event "go")))))');
+    const h = harness();
+    const argv = ['run', file, '--ticks', '3', '--format', 'json', '--event', '2:go={"n":1}', '--event', '2:note=hi', '--event', '3:other'];
+    expect(await main(argv, h.io)).toBe(0);
+    const lines = h.out().trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((l) => l.events)).toEqual([
+      undefined,
+      [{ name: 'go', payload: { n: 1 }, at: 100 }, { name: 'note', payload: 'hi', at: 100 }],
+      [{ name: 'other', payload: null, at: 200 }],
+    ]);
+    expect(lines[1].blackboard).toEqual({ got: lines[1].events, go: { n: 1 } });
+    expect(lines[2].blackboard).toMatchObject({ go: { n: 1 } });
+    const bad = harness();
+    expect(await main(['run', file, '--event', 'go'], bad.io)).toBe(2);
+  });
+
   it('runs a fixed number of ticks with --ticks and --tick-ms', async () => {
     const file = tempFile('r.lisp', '(tree "t" (running))');
     const h = harness();

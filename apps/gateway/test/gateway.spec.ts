@@ -261,6 +261,7 @@ describe('gateway', () => {
           'POST /executions/{id}/resume',
           'POST /executions/{id}/stop',
           'PUT /executions/{id}/tree',
+          'POST /executions/{id}/trigger',
           'GET /executions/{id}/debug',
           'POST /executions/{id}/step',
           'GET /executions/{id}/breakpoints',

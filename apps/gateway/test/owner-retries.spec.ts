@@ -86,6 +86,34 @@ describe('gateway: owner commands while shards change hands', () => {
     },
   );
 
+  it('trigger: 202 once the owner stored the event; resent after not-applied replies, never after a timeout; a full queue is 429', async () => {
+    const answer = { accepted: true, queued: 2, at: 1_700_000_000_000 };
+    const sent = { type: 'trigger', event: { name: 'door', payload: { open: true } } };
+    const owner = runners.owner('ev-moving', [ownerGone(), { reply: answer }]);
+    const full = runners.owner('ev-full', [{ error: { code: 'EVENT_QUEUE_FULL', message: 'full' } }]);
+    const slow = runners.owner('ev-slow', ['silent', { reply: answer }]);
+    await runners.ready();
+    const body = { event: 'door', payload: { open: true } };
+    expect(await post('/executions/ev-moving/trigger', body)).toEqual({ status: 202, retryAfter: undefined, body: answer });
+    expect(owner.seen).toEqual([sent, sent]);
+    expect(await post('/executions/ev-full/trigger', body)).toMatchObject({
+      status: 429,
+      body: { error: { code: 'EVENT_QUEUE_FULL' } },
+    });
+    expect(full.seen).toHaveLength(1);
+    expect(await post('/executions/ev-slow/trigger', body)).toMatchObject({
+      status: 503,
+      retryAfter: RETRY_AFTER,
+      body: { error: { code: 'OWNER_UNAVAILABLE' } },
+    });
+    expect(slow.seen).toHaveLength(1);
+    expect(await post('/executions/ev-moving/trigger', { payload: 1 })).toMatchObject({
+      status: 400,
+      body: { error: { code: 'VALIDATION_FAILED', fields: [{ field: 'event' }] } },
+    });
+    expect(owner.seen).toHaveLength(2);
+  });
+
   it('resends only the ticks a handover left undone', async () => {
     const owner = runners.owner('half-done', [
       ownerGone(2),

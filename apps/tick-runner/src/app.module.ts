@@ -73,6 +73,7 @@ class MetricsController {
             shardCount: cfg.SHARD_COUNT,
             leaseTtlMs: cfg.LEASE_TTL_MS,
             actionTimeoutMs: cfg.ACTION_TIMEOUT_MS,
+            eventQueueMax: cfg.EVENT_QUEUE_MAX,
           },
           { nats, redis, log: logger },
         ),

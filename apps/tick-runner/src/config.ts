@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { DEFAULT_SHARD_COUNT, ID_PATTERN } from '@canopy/contracts';
+import { DEFAULT_SHARD_COUNT, EVENT_QUEUE_MAX_DEFAULT, ID_PATTERN } from '@canopy/contracts';
 import { commonEnv, envInt, envPort } from '@canopy/service-kit';
 import { z } from 'zod';
 
@@ -21,6 +21,8 @@ export const RunnerConfigSchema = z.object({
   LEASE_TTL_MS: envInt(2000, { min: 300, max: 600_000 }),
   /** Default wait for a remote action's reply; a node's `:timeout-ms` overrides it. */
   ACTION_TIMEOUT_MS: envInt(30_000, { min: 1, max: 86_400_000 }),
+  /** External events an execution may have waiting; one more is refused with EVENT_QUEUE_FULL (429). */
+  EVENT_QUEUE_MAX: envInt(EVENT_QUEUE_MAX_DEFAULT, { min: 1, max: 100_000 }),
   /** Unique per process; defaults to hostname-pid-random. */
   RUNNER_ID: z.string().trim().regex(ID_PATTERN, { error: 'must be 1-128 characters of A-Z a-z 0-9 _ -' }).optional(),
 });

@@ -1,5 +1,6 @@
 import type { Redis, Result } from 'ioredis';
 import { COMMIT_LUA } from './commit/commit.lua';
+import { APPEND_EVENT_LUA, LOAD_EVENTS_LUA } from './executions/event-store';
 import { CREATE_EXEC_LUA, RELEASE_HOLDERS_LUA } from './executions/execution-store';
 import { ACQUIRE_LUA, HEARTBEAT_LUA, RELEASE_LUA, RENEW_LUA } from './ownership/leases.lua';
 import { REGISTER_TREE_LUA } from './registry/tree-store';
@@ -17,6 +18,8 @@ declare module 'ioredis' {
     canopyRelease(lease: string, owner: string, epoch: number): Result<number, Context>;
     canopyHeartbeat(runners: string, runner: string, ttlMs: number): Result<string[], Context>;
     canopyRegisterTree(treeKey: string, record: string): Result<number, Context>;
+    canopyAppendEvent(lease: string, meta: string, events: string, runner: string, epoch: number, bound: number, name: string, payload: string): Result<unknown[], Context>;
+    canopyLoadEvents(events: string): Result<string[], Context>;
   }
 }
 
@@ -36,6 +39,8 @@ export function defineScripts(redis: Redis): Redis {
   redis.defineCommand('canopyRelease', { lua: RELEASE_LUA, numberOfKeys: 1 });
   redis.defineCommand('canopyHeartbeat', { lua: HEARTBEAT_LUA, numberOfKeys: 1 });
   redis.defineCommand('canopyRegisterTree', { lua: REGISTER_TREE_LUA, numberOfKeys: 1 });
+  redis.defineCommand('canopyAppendEvent', { lua: APPEND_EVENT_LUA, numberOfKeys: 3 });
+  redis.defineCommand('canopyLoadEvents', { lua: LOAD_EVENTS_LUA, numberOfKeys: 1 });
   defined.add(redis);
   return redis;
 }

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { Subjects, type RunnersChanged } from '@canopy/contracts';
+import { EVENT_QUEUE_MAX_DEFAULT, Subjects, type RunnersChanged } from '@canopy/contracts';
 import type { ActionFn } from '@canopy/engine';
 import type { TracedNats } from '@canopy/telemetry';
 import type { Subscription } from '@nats-io/nats-core';
@@ -9,11 +9,13 @@ import { CreateExecution } from './commands/create-execution.use-case';
 import { DebugCommands } from './commands/debug-commands';
 import { ExecutionCommands } from './commands/execution-commands';
 import { ExecutionQueries } from './commands/execution-queries.use-case';
+import { InboundEvents, subscribeInbound } from './commands/inbound-events';
 import { subscribeBroadcasts, subscribeServiceHandlers } from './commands/service-handlers';
 import { Committer } from './commit/committer';
 import { Outbox } from './delivery/outbox';
 import { Publisher } from './delivery/publisher';
 import { ensureStreams } from './delivery/streams';
+import { EventStore } from './executions/event-store';
 import { ExecutionStore } from './executions/execution-store';
 import { ScopeCache } from './executions/scope-cache';
 import type { Log } from './log';
@@ -36,6 +38,8 @@ export interface TickRunnerOptions {
   shardCount: number;
   leaseTtlMs: number;
   actionTimeoutMs: number;
+  /** Bound of each execution's queue of external events (default EVENT_QUEUE_MAX_DEFAULT). */
+  eventQueueMax?: number;
 }
 
 export interface TickRunnerDeps {
@@ -79,6 +83,7 @@ export class TickRunner {
     const trees = new TreeStore(redis);
     const documents = new TreeDocuments(trees);
     const store = new ExecutionStore(redis);
+    const events = new EventStore(redis, options.runnerId);
     const cache = new ScopeCache((scope) => store.loadScope(scope));
     const publisher = new Publisher(nats, options.runnerId);
     this.outbox = new Outbox({
@@ -99,6 +104,7 @@ export class TickRunner {
     this.host = new ExecutionHost({
       runnerId: options.runnerId,
       store,
+      events,
       documents,
       cache,
       outbox: this.outbox,
@@ -124,7 +130,10 @@ export class TickRunner {
     });
     // Announcements of shared writes are core NATS messages: a NATS restart may have lost some.
     nats.onReconnect(() => cache.markAllStale());
-    const commands = new ExecutionCommands(this.host, committer, this.outbox, publisher);
+    const commands = new ExecutionCommands(this.host, committer, this.outbox, publisher, {
+      store: events,
+      max: options.eventQueueMax ?? EVENT_QUEUE_MAX_DEFAULT,
+    });
     const debugCommands = new DebugCommands(this.host, commands);
     this.registry = new TreeRegistry(trees, (name, version) => announceRegistered(nats, name, version));
     this.reloads = new ReloadExecution(this.host, commands, this.registry, trees, documents);
@@ -134,6 +143,9 @@ export class TickRunner {
     this.queries = new ExecutionQueries(store, leases, nats, publisher, options.shardCount);
     const createExecution = new CreateExecution(trees, documents, store, nats, publisher, options.shardCount);
     this.subscriptions.push(...subscribeServiceHandlers({ nats, registry: this.registry, createExecution, queries: this.queries }));
+    // Longer than a crashed owner's shards take to move (lease TTL, then a rebalance).
+    const inbound = new InboundEvents(nats, options.shardCount, Math.max(5000, 3 * options.leaseTtlMs));
+    this.subscriptions.push(subscribeInbound(nats, inbound));
   }
 
   get runnerId(): string {

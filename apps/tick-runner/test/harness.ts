@@ -54,6 +54,7 @@ export async function startRunner(
     leaseTtlMs?: number;
     actionTimeoutMs?: number;
     localActions?: Record<string, ActionFn>;
+    eventQueueMax?: number;
   },
 ): Promise<TestRunner> {
   const log = createLogger(`tick-runner:${opts.runnerId}`, { level: LOG_LEVEL });
@@ -79,6 +80,7 @@ export async function startRunner(
       shardCount: SHARDS,
       leaseTtlMs: opts.leaseTtlMs ?? 3000,
       actionTimeoutMs: opts.actionTimeoutMs ?? 5000,
+      eventQueueMax: opts.eventQueueMax,
     },
     { nats: bus, redis, log, localActions: opts.localActions },
   );

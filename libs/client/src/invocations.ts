@@ -86,12 +86,15 @@ export class Invocations {
     clearTimeout(running.timer);
     running.deadline = deadline;
     const untilDeadline = deadline - Date.now();
-    running.timer =
-      untilDeadline <= MAX_TIMER_MS
-        ? setTimeout(
-            () => running.controller.abort(new Error('deadline passed')),
-            Math.max(0, untilDeadline),
-          )
-        : undefined;
+    if (untilDeadline > MAX_TIMER_MS) {
+      running.timer = undefined;
+      return;
+    }
+    running.timer = setTimeout(
+      () => running.controller.abort(new Error('deadline passed')),
+      Math.max(0, untilDeadline),
+    );
+    // A deadline is no reason to keep a process alive: the worker's connection does that.
+    running.timer.unref();
   }
 }

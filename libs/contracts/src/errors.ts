@@ -25,6 +25,8 @@ export const ErrorCodes = {
   EXECUTION_EXISTS: 409,
   VERSION_CONFLICT: 409,
   PAYLOAD_TOO_LARGE: 413,
+  /** The execution's queue of external events is full (EVENT_QUEUE_MAX): retry once its ticks took some. */
+  EVENT_QUEUE_FULL: 429,
   OWNER_UNAVAILABLE: 503,
   DEPENDENCY_UNAVAILABLE: 503,
   FENCED: 503,

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { IdSchema, StatusSchema } from './common';
 import { ReloadPolicySchema, ReloadTreeRequestSchema } from './reload';
 import { CreateBreakpointRequestSchema, CreateWatchRequestSchema, PausedAtSchema, StepModeSchema } from './debug';
+import { CommandEventSchema } from './events';
 
 export const ExecutionModeSchema = z.enum(['manual', 'auto', 'interval', 'event']);
 export type ExecutionMode = z.infer<typeof ExecutionModeSchema>;
@@ -104,7 +105,8 @@ export const CommandSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('get') }),
   z.object({ type: z.literal('load') }),
   z.object({ type: z.literal('unload') }),
-  z.object({ type: z.literal('trigger'), reason: z.string().max(256).optional() }),
+  /** Wakes an event-mode execution; with `event`, queues that external event first (any mode). */
+  z.object({ type: z.literal('trigger'), reason: z.string().max(256).optional(), event: CommandEventSchema.optional() }),
   z.object({ type: z.literal('debug') }),
   z.object({ type: z.literal('breakpoint.add'), breakpoint: CreateBreakpointRequestSchema }),
   z.object({ type: z.literal('breakpoint.remove'), nodeId: z.string().min(1).max(512) }),

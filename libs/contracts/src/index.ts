@@ -5,6 +5,7 @@ export * from './common';
 export * from './trees';
 export * from './debug';
 export * from './executions';
+export * from './events';
 export * from './blackboard';
 export * from './history';
 export * from './messages';

@@ -22,6 +22,12 @@ export const Subjects = {
   /** Commands to the runner that owns the execution's shard (request/reply). */
   command: (shard: number, execId: string) => `canopy.cmd.${shard}.${execId}`,
   commandsOfShard: (shard: number) => `canopy.cmd.${shard}.*`,
+  /**
+   * External events for an execution (`TriggerRequest`): any runner takes it (queue group) and
+   * hands it to the owner, which stores it; a request gets `TriggerResponse` once it is stored.
+   */
+  inbound: (execId: string) => `canopy.in.${execId}`,
+  inboundAll: 'canopy.in.*',
   /** Remote action invocations (request/reply, queue group per action name). */
   action: (name: string) => `canopy.action.${name}`,
   /** Cancellation of a running invocation, broadcast to every worker of that action. */
@@ -103,6 +109,12 @@ export const RedisKeys = {
    * what re-running the paused tick needs), committed with the execution's other keys.
    */
   execDebug: (execId: string) => `canopy:debug:{exec:${execId}}`,
+  /**
+   * The execution's queue of external events: a Redis stream (entry fields `name`, `payload`
+   * JSON; the entry id's time is the event's `at`), appended by its owner under the lease, bounded
+   * by EVENT_QUEUE_MAX; a tick's commit deletes the entries the tick took.
+   */
+  execEvents: (execId: string) => `canopy:events:{exec:${execId}}`,
   execIndex: 'canopy:execs',
   shardExecs: (shard: number) => `canopy:shard:${shard}:execs`,
   tree: (name: string) => `canopy:tree:${name}`,

@@ -1,5 +1,6 @@
 import type { BlackboardEntry, BbDeleteRequest, BbGetRequest, BbListRequest, BbPutRequest } from './blackboard';
 import type { Breakpoint, DebugView, RemovedBreakpoints, Watch } from './debug';
+import type { TriggerResponse } from './events';
 import type { Command, CreateExecutionRequest, Execution, TickResponse } from './executions';
 import type {
   BlackboardStats,
@@ -67,7 +68,8 @@ export interface CommandReplies {
   get: Execution;
   load: Execution;
   unload: { unloaded: true };
-  trigger: { queued: true };
+  /** `{queued: true}` for a bare wake; TriggerResponse for a trigger carrying an `event`. */
+  trigger: { queued: true } | TriggerResponse;
   debug: DebugView;
   'breakpoint.add': Breakpoint;
   'breakpoint.remove': RemovedBreakpoints;
@@ -77,7 +79,9 @@ export interface CommandReplies {
   step: DebugView;
   reload: ReloadReply;
 }
-export type CommandReply<C extends Command> = CommandReplies[C['type']];
+export type CommandReply<C extends Command> = C extends { type: 'trigger'; event: object }
+  ? TriggerResponse
+  : CommandReplies[C['type']];
 
 export interface ActionExchange {
   req: ActionRequest;

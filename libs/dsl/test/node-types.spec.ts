@@ -60,6 +60,7 @@ const CASES: [string, NodeJson][] = [
     },
   ],
   ['(run-once (success))', { type: 'run-once', children: [S] }],
+  ['(on-event "door-open" (success))', { type: 'on-event', args: ['door-open'], children: [S] }],
   [
     '(for-each :in [1 2 3] :as "n" (log "item" $n))',
     {

@@ -4,6 +4,7 @@ import {
   ManualClock,
   MemoryBlackboard,
   NODE_SPECS,
+  type ExternalEvent,
   type NodeJson,
   type TickRecord,
   type TreeDocument,
@@ -19,6 +20,8 @@ interface Case {
   json: NodeJson;
   ticks?: number;
   exec?: Record<string, unknown>;
+  /** External events given to tick n. */
+  events?: Record<number, ExternalEvent[]>;
 }
 
 const ok: NodeJson = { type: 'success' };
@@ -91,6 +94,11 @@ const CASES: Record<string, Case> = {
     lisp: '(guard (< (tick) 3) (running))',
     json: { type: 'guard', args: [{ call: '<', args: [{ call: 'tick', args: [] }, 3] }], children: [run] },
   },
+  'on-event': {
+    lisp: '(on-event "go" (set "got" (event "go")))',
+    json: { type: 'on-event', args: ['go'], children: [{ type: 'set', args: ['got', { call: 'event', args: ['go'] }] }] },
+    events: { 2: [{ name: 'go', payload: 'first', at: 100 }], 4: [{ name: 'other', payload: 1, at: 300 }, { name: 'go', payload: 'second', at: 301 }] },
+  },
   'run-once': { lisp: '(run-once (set "n" (+ (get "n" 0) 1)))', json: { type: 'run-once', children: [inc('n')] } },
   'for-each': {
     lisp: '(for-each :in [1 2 3] :as "x" (set "sum" (+ $sum $x)))',
@@ -132,7 +140,7 @@ function trace(doc: TreeDocument, c: Case): Omit<TickRecord, 'durationMs'>[] {
   const out: Omit<TickRecord, 'durationMs'>[] = [];
   for (let tick = 1; tick <= (c.ticks ?? 5); tick++) {
     clock.set((tick - 1) * 100);
-    const { durationMs: _ignored, ...record } = tree.tick();
+    const { durationMs: _ignored, ...record } = tree.tick({ events: c.events?.[tick] });
     out.push(record);
   }
   return out;

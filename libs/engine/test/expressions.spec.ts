@@ -7,7 +7,7 @@ import { call, cond, harness, kw, n, set, sym, v } from './helpers';
 const store = new MemoryBlackboard({
   exec: { x: 1, s: 'hello', l: [1, 2, { a: 3 }], m: { a: { b: 2 } }, nil: null },
 });
-const env = { store, now: 1234, tick: 7 };
+const env = { store, now: 1234, tick: 7, events: [] };
 const ev = (e: ExprJson): unknown => compileExpr(e, null)(env);
 const c = call;
 

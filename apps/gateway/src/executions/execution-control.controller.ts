@@ -8,6 +8,10 @@ import {
   TickRequestSchema,
   type TickResponse,
   TickResponseSchema,
+  type TriggerRequest,
+  TriggerRequestSchema,
+  type TriggerResponse,
+  TriggerResponseSchema,
 } from '@canopy/contracts';
 import { Controller, Param, Post } from '@nestjs/common';
 import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
@@ -66,6 +70,20 @@ export class ExecutionControlController {
   @ApiErrors(...OWNER_COMMAND_ERRORS, 'EXECUTION_STOPPED')
   resume(@Param(valid(ExecIdParamsSchema)) { id }: IdParams): Promise<Execution> {
     return this.owner.send(id, { type: 'resume' });
+  }
+
+  @Post('trigger')
+  @ApiOperation({
+    summary:
+      'Queue an external event for the execution (any mode but stopped): stored before the answer, taken in order by its next ticks, at most 100 per tick, kept while paused; in event mode it causes a tick',
+  })
+  @ZodResponse(202, TriggerResponseSchema, 'Stored: `queued` events now wait for ticks, `at` is the time the tree reads')
+  @ApiErrors(...OWNER_COMMAND_ERRORS, 'EXECUTION_STOPPED', 'EVENT_QUEUE_FULL', 'PAYLOAD_TOO_LARGE')
+  trigger(
+    @Param(valid(ExecIdParamsSchema)) { id }: IdParams,
+    @ZodBody(TriggerRequestSchema) { event, payload }: TriggerRequest,
+  ): Promise<TriggerResponse> {
+    return this.owner.send(id, { type: 'trigger', event: { name: event, payload } });
   }
 
   @Post('stop')

@@ -19,7 +19,7 @@ export function openApiSchema(schema: z.ZodType, io: 'input' | 'output'): Schema
 
 /** The success response, with the status the route actually answers. */
 export function ZodResponse(
-  status: 200 | 201,
+  status: 200 | 201 | 202,
   schema: z.ZodType,
   description: string,
 ): MethodDecorator {

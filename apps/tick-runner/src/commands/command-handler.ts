@@ -71,7 +71,7 @@ function dispatch(
     case 'unload':
       return host.unload(id, shard);
     case 'trigger':
-      return host.trigger(id, shard, ctx);
+      return command.event === undefined ? host.trigger(id, shard, ctx) : host.trigger(id, shard, ctx, command.event);
     case 'step':
       return host.step(id, shard, command.mode);
     case 'debug':

@@ -1,5 +1,6 @@
 import type { Context } from '@opentelemetry/api';
 import type {
+  CommandEvent,
   DebugView,
   EventPayloads,
   EventType,
@@ -7,13 +8,16 @@ import type {
   StartRequest,
   StepMode,
   TickResponse,
+  TriggerResponse,
 } from '@canopy/contracts';
 import type { Checkpoint } from '@canopy/engine';
+import { EVENT_PAYLOAD_MAX_BYTES } from '@canopy/contracts';
 import { AppError } from '@canopy/service-kit';
 import { persistentWrites, type ScopeWrite } from '../commit/commit-request';
 import type { Committer } from '../commit/committer';
 import type { Outbox } from '../delivery/outbox';
 import type { Publisher } from '../delivery/publisher';
+import type { EventStore } from '../executions/event-store';
 import { toExecution, type ExecMeta } from '../executions/execution-meta';
 import { ownerGone, stoppedError, type Execution } from '../executions/execution';
 import type { ExecutionHost } from '../ticking/execution-host';
@@ -45,6 +49,8 @@ export class ExecutionCommands {
     private readonly committer: Committer,
     private readonly outbox: Outbox,
     private readonly publisher: Publisher,
+    /** External events: where they are stored, and the bound of each execution's queue. */
+    private readonly inbox: { store: EventStore; max: number },
   ) {}
 
   async get(id: string, shard: number): Promise<ExecutionView> {
@@ -61,7 +67,10 @@ export class ExecutionCommands {
     return done;
   }
 
-  async trigger(id: string, shard: number, parent?: Context): Promise<{ queued: true }> {
+  async trigger(id: string, shard: number, parent?: Context): Promise<{ queued: true }>;
+  async trigger(id: string, shard: number, parent: Context | undefined, event: CommandEvent): Promise<TriggerResponse>;
+  async trigger(id: string, shard: number, parent?: Context, event?: CommandEvent): Promise<{ queued: true } | TriggerResponse> {
+    if (event !== undefined) return this.queueEvent(id, shard, event, parent);
     const exec = await this.host.owned(id, shard);
     if (exec.meta.state === 'stopped') throw stoppedError(id);
     if (exec.meta.mode !== 'event') {
@@ -71,6 +80,40 @@ export class ExecutionCommands {
     exec.parent = parent;
     if (exec.meta.state === 'running') this.host.scheduler.enqueue(id);
     return { queued: true };
+  }
+
+  /**
+   * An external event: stored at the tail of the execution's queue (in Redis, under our lease)
+   * before the answer, then mirrored here; an event execution ticks on it (once running). Any
+   * mode but stopped takes events: the next tick, however it comes, reads them.
+   */
+  private async queueEvent(id: string, shard: number, event: CommandEvent, parent?: Context): Promise<TriggerResponse> {
+    const payloadBytes = Buffer.byteLength(JSON.stringify(event.payload ?? null));
+    if (payloadBytes > EVENT_PAYLOAD_MAX_BYTES) {
+      throw new AppError('PAYLOAD_TOO_LARGE', `the event's payload is ${payloadBytes} bytes of JSON; at most ${EVENT_PAYLOAD_MAX_BYTES}`);
+    }
+    const exec = await this.host.owned(id, shard);
+    if (exec.meta.state === 'stopped') throw stoppedError(id);
+    const epoch = this.host.epochOf(shard);
+    if (epoch === undefined || exec.closed) throw ownerGone();
+    let stored: Awaited<ReturnType<EventStore['append']>>;
+    try {
+      stored = await this.inbox.store.append(id, shard, epoch, event, this.inbox.max);
+    } catch (error) {
+      if (error instanceof AppError && error.code === 'FENCED') this.host.shardFenced(shard);
+      throw error;
+    }
+    // A reload meanwhile replaced the execution; its queue, read after the append, may have it.
+    const current = this.host.execution(id);
+    if (current !== undefined) {
+      current.events.add(stored.entry);
+      if (current.meta.mode === 'event') {
+        current.triggered = true;
+        current.parent = parent;
+        if (current.meta.state === 'running') this.host.scheduler.enqueue(id);
+      }
+    }
+    return { accepted: true, queued: stored.queued, at: stored.entry.event.at };
   }
 
   async start(id: string, shard: number, req: StartRequest): Promise<ExecutionView> {

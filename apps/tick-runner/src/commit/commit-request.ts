@@ -43,6 +43,8 @@ export interface CommitRequest {
   writes: ScopeWrite[];
   /** A tick that changed more of the metadata (a hot reload's swap: version, library): store all of it. */
   fullMeta?: boolean;
+  /** Stream ids of the external events the tick took: deleted from the queue by this commit. */
+  events?: readonly string[];
 }
 
 export type CommitOutcome =
@@ -105,6 +107,7 @@ export function queueCommit(pipeline: ChainableCommander, input: CommitRequest):
     RedisKeys.execDebug(id),
   ];
   for (const s of scopes) args.push(RedisKeys.scopeValues(s), RedisKeys.scopeVersions(s));
+  args.push(RedisKeys.execEvents(id));
   const numKeys = args.length;
   args.push(
     input.runnerId,
@@ -138,6 +141,8 @@ export function queueCommit(pipeline: ChainableCommander, input: CommitRequest):
       args.push(scope, w.key, 'set', JSON.stringify(w.value ?? null), '');
     }
   }
+  const taken = input.events ?? [];
+  args.push(taken.length, ...taken);
   pipeline.canopyCommit(numKeys, ...args);
 }
 

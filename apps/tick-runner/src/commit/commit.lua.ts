@@ -4,11 +4,14 @@
  * together or not at all.
  *
  * KEYS: 1 lease(shard), 2 execMeta(id), 3 execCheckpoint(id), 4 execOutbox(id), 5 execDebug(id),
- *       then per written scope s (1-based) KEYS[4+2s] its values hash and KEYS[5+2s] its versions hash.
+ *       then per written scope s (1-based) KEYS[4+2s] its values hash and KEYS[5+2s] its versions hash,
+ *       and last execEvents(id).
  * ARGV: 1 runner id, 2 epoch, 3 kind (`tick` | `state`), 4 tick, 5 checkpoint JSON ('' keeps it),
  *       6 tick record message JSON ('' none), 7 outbox trim: drop entries up to this tick ('' none),
  *       8 n meta pairs, then the pairs, then the debugger's state ('' keeps it, '-' removes it),
- *       then n writes, then per write: scope index, key, op, value, operand. Ops:
+ *       then n writes, then per write: scope index, key, op, value, operand, then n taken events
+ *       and their stream ids (the external events the tick took: deleted from the queue with the
+ *       commit, so a tick that is not committed leaves them to the next one). Ops:
  *       - `set` value / `del`: a plain write (last writer wins, as on the blackboard);
  *       - `cas` value expected: a semaphore acquisition, applied only if the stored holders equal
  *         `expected` ('' = the key must not exist); checked for every write before any is applied;
@@ -110,5 +113,10 @@ for w = 0, nWrites - 1 do
   versions[#versions + 1] = redis.call('HINCRBY', KEYS[5 + 2 * s], key, 1)
 end
 for _, json in ipairs(dropped) do versions[#versions + 1] = json end
+local taken = first + nWrites * 5
+local nTaken = tonumber(ARGV[taken] or '0')
+if nTaken > 0 then
+  redis.call('XDEL', KEYS[#KEYS], unpack(ARGV, taken + 1, taken + nTaken))
+end
 return versions
 `;

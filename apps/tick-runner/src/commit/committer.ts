@@ -37,6 +37,8 @@ export interface TickCommit {
   trimThrough?: number;
   /** The debugger's state to store with the tick (`null` removes it; absent keeps it). */
   debug?: string | null;
+  /** Stream ids of the external events the tick took (deleted from the queue by the commit). */
+  events?: readonly string[];
   /** The tick's trace context (its `commit` span is a child). */
   ctx: Context;
   /** Store every metadata field, not only tick/status/state (a hot reload swapped the tree). */
@@ -134,6 +136,7 @@ export class Committer {
         debug: t.debug,
         writes: t.writes,
         fullMeta: t.fullMeta,
+        events: t.events,
       });
     }
     return this.exec(pipeline, chunk.length, chunk.map((t) => t.writes));

@@ -178,6 +178,7 @@ export class ExecutionStore {
       RedisKeys.execCheckpoint(id),
       RedisKeys.execOutbox(id),
       RedisKeys.execDebug(id),
+      RedisKeys.execEvents(id),
       RedisKeys.scopeValues(exec),
       RedisKeys.scopeVersions(exec),
     ];

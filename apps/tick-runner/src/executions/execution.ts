@@ -3,6 +3,7 @@ import type { DebugView, ExecutionState, PausedAt, TickResponse } from '@canopy/
 import type { BehaviorTree, Status } from '@canopy/engine';
 import { AppError } from '@canopy/service-kit';
 import type { PreparedSwap } from '../reload/tree-swap';
+import { EventQueue } from './event-queue';
 import { ExecutionDebug } from './execution-debug';
 import type { ExecMeta } from './execution-meta';
 import type { ScopeView } from './scope-cache';
@@ -42,6 +43,8 @@ export class Execution {
   swap: PreparedSwap | undefined;
   /** Under the debugger (breakpoints, watches, a pause); undefined for everyone else. */
   debug: ExecutionDebug | undefined;
+  /** External events waiting for ticks (mirror of the Redis queue, loaded with the execution). */
+  events = new EventQueue();
 
   constructor(
     public meta: ExecMeta,
@@ -151,6 +154,16 @@ export class Execution {
 
   tickResponse(): TickResponse {
     return { tick: this.meta.tick, status: this.meta.status, state: this.meta.state };
+  }
+
+  /**
+   * How many queued events the next tick takes: those of a paused tick (it has them until it
+   * completes; they are the oldest, since only commits remove events), else the oldest up to
+   * the batch bound.
+   */
+  eventsForTick(): number {
+    const paused = this.debug?.dbg.paused !== undefined ? this.debug.dbg.pausedEvents.length : -1;
+    return paused >= 0 ? paused : this.events.batchSize();
   }
 
   /** Whether a scheduled (non-manual) tick is due by mode and state. */

@@ -8,6 +8,8 @@ import type { CommitHost } from '../commit/committer';
 import type { Outbox } from '../delivery/outbox';
 import type { Publisher } from '../delivery/publisher';
 import { Execution, ownerGone } from '../executions/execution';
+import { EventQueue } from '../executions/event-queue';
+import type { EventStore } from '../executions/event-store';
 import { ExecutionDebug } from '../executions/execution-debug';
 import type { ExecutionStore } from '../executions/execution-store';
 import { ScopeView, scopeList, scopesOf, type ScopeCache } from '../executions/scope-cache';
@@ -19,6 +21,8 @@ import type { Scheduler } from './scheduler';
 export interface ExecutionHostDeps {
   runnerId: string;
   store: ExecutionStore;
+  /** External events' queues (loaded with each execution). */
+  events: EventStore;
   documents: TreeDocuments;
   cache: ScopeCache;
   outbox: Outbox;
@@ -166,11 +170,12 @@ export class ExecutionHost implements ShardListener, CommitHost {
 
   private async load(id: string, shard: number): Promise<Execution | undefined> {
     if (this.epochOf(shard) === undefined || this.releasing.has(shard)) throw ownerGone();
-    const [meta, checkpoint, outbox, debug] = await Promise.all([
+    const [meta, checkpoint, outbox, debug, events] = await Promise.all([
       this.deps.store.readMeta(id),
       this.deps.store.readCheckpoint(id),
       this.deps.store.readOutbox(id),
       this.deps.store.readDebug(id),
+      this.deps.events.load(id),
     ]);
     if (!meta) return undefined;
     const [doc, library, pending] = await Promise.all([
@@ -213,6 +218,8 @@ export class ExecutionHost implements ShardListener, CommitHost {
           this.deps.log.error({ err: error, execId: id }, 'pending reload does not build; dropped');
         }
       }
+      // Events not taken by a committed tick: a paused tick's (the oldest) and those after them.
+      exec.events = new EventQueue(events);
       if (debug !== null) {
         try {
           // Breakpoints, watches and a paused tick, which goes on from the same boundary here.
@@ -257,6 +264,8 @@ export class ExecutionHost implements ShardListener, CommitHost {
     if (exec.meta.state === 'running' && exec.meta.mode === 'event' && exec.meta.status === 'RUNNING') {
       exec.triggered = true;
     }
+    // Queued events are triggers not served yet (an event execution that is paused keeps them).
+    if (exec.meta.mode === 'event' && exec.events.length > 0) exec.triggered = true;
     this.plan(exec);
   }
 

@@ -160,11 +160,15 @@ export class TickSlot {
     const ctx = trace.setSpan(parent, span);
     try {
       const debug = exec.debug;
+      // The oldest queued events; a paused tick goes on with the batch it has (the same ones).
+      const taken = exec.eventsForTick();
+      const batch = debug?.dbg.paused !== undefined ? undefined : exec.events.events(taken);
+      const options = batch === undefined ? undefined : { events: batch };
       let record: TickRecord;
       let hits = NO_HITS;
       if (debug !== undefined && (debug.engaged || step !== undefined)) {
         // Remote action requests started by this tick carry its trace context.
-        const outcome = context.with(ctx, () => debug.dbg.step(step ?? 'continue'));
+        const outcome = context.with(ctx, () => debug.dbg.step(step ?? 'continue', options));
         if (outcome.kind === 'paused') {
           span.setAttribute('canopy.paused', outcome.at.nodeId ?? '');
           span.end();
@@ -173,7 +177,7 @@ export class TickSlot {
         record = outcome.record;
         hits = outcome.hits;
       } else {
-        record = context.with(ctx, () => exec.tree.tick());
+        record = context.with(ctx, () => exec.tree.tick(options));
       }
       // Only a `continue` (or a resume) ends a pause: after any other step, or a manual tick, that
       // finished the tick, the execution stays paused, between ticks.
@@ -201,6 +205,7 @@ export class TickSlot {
         writes: swapped === undefined ? writes : [...swapped.writes, ...writes],
         trimThrough: this.outbox.trimmable(exec.id),
         debug: debug === undefined ? undefined : debug.toJson(),
+        events: exec.events.ids(taken),
         ctx,
         manual,
         tickRecord: record,
@@ -250,6 +255,11 @@ export class TickSlot {
       return;
     }
     exec.meta = p.next;
+    if (p.events !== undefined && p.events.length > 0) {
+      exec.events.drop(p.events);
+      // More than one batch was waiting: an event execution ticks again for the rest.
+      if (exec.meta.mode === 'event' && exec.events.length > 0) exec.triggered = true;
+    }
     const through = p.trimThrough;
     if (through !== undefined) this.outbox.trimmed(exec.id, through);
     const delivered = this.deliver(p);

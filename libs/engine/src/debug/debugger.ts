@@ -1,12 +1,19 @@
 import { readKey } from '../blackboard/access';
 import type { LocalScope } from '../blackboard/local-scope';
 import { getIn } from '../blackboard/nested';
-import type { Checkpoint, Clock, Status, TickRecord } from '../model/runtime';
+import type {
+  Checkpoint,
+  Clock,
+  ExternalEvent,
+  Status,
+  TickOptions,
+  TickRecord,
+} from '../model/runtime';
 import type { RecordParts } from '../record/recorder';
 import { STATUS_NAMES, type StatusCode, type TickStatus } from '../status';
 import type { BtNode } from '../tree/node';
 import { ownsScope } from '../tree/node-def';
-import type { Runtime } from '../tree/runtime';
+import { NO_EVENTS, type Runtime } from '../tree/runtime';
 import { suggest } from '../validate/suggest';
 import { CallMemo } from './call-memo';
 import { compileCondition, parseCondition, parseWatchKey } from './conditions';
@@ -41,8 +48,8 @@ export interface DebugAccess {
   /** The tree is busy: no `tick()`, `halt()` or `restore()` may start (a run, or a paused tick). */
   busy(): boolean;
   setBusy(busy: boolean): void;
-  /** `tree.tick()`. */
-  tick(): TickRecord;
+  /** `tree.tick(options)`. */
+  tick(options?: TickOptions): TickRecord;
   checkpoint(): Checkpoint;
   /** Node state from a checkpoint of this tree; in-flight work is kept, not aborted. */
   load(cp: Checkpoint): void;
@@ -63,6 +70,8 @@ interface HostParts {
 interface Session {
   readonly tick: number;
   readonly now: number;
+  /** The tick's external events: every run of the tick sees the same batch. */
+  readonly events: readonly ExternalEvent[];
   /** Node state when the tick began. */
   readonly start: Checkpoint;
   /** In-process async state when the tick began, by node index. */
@@ -109,6 +118,14 @@ export class Debugger {
   /** Where the paused tick stands, or undefined when no tick is paused. */
   get paused(): PausedAt | undefined {
     return this.session?.at;
+  }
+
+  /**
+   * The external events of the paused tick (empty when none is paused): the host must not give
+   * them to another tick, since the paused one has them until it completes or is dropped.
+   */
+  get pausedEvents(): readonly ExternalEvent[] {
+    return this.session?.events ?? NO_EVENTS;
   }
 
   /** Whether `step('continue')` must run the tick under the debugger (else it is `tree.tick()`). */
@@ -207,19 +224,20 @@ export class Debugger {
   /**
    * Runs the next tick, or goes on with the paused one, under `mode`. With nothing to stop at
    * (no enabled breakpoint, no watch, nothing paused), `continue` and `over` are `tree.tick()`.
+   * `options.events` is the batch of a tick that begins here; a paused tick goes on with its own.
    */
-  step(mode: StepMode): DebugOutcome {
+  step(mode: StepMode, options?: TickOptions): DebugOutcome {
     if (mode !== 'into' && mode !== 'over' && mode !== 'out' && mode !== 'continue') {
       throw new DebugError('BAD_STATE', `unknown step mode '${String(mode)}'`);
     }
     const t = this.tree;
     if (this.session === undefined && mode !== 'into' && !this.active) {
       // tick() checks that the tree is not busy.
-      return { kind: 'completed', record: t.tick(), hits: [], conditionErrors: [] };
+      return { kind: 'completed', record: t.tick(options), hits: [], conditionErrors: [] };
     }
     if (this.session === undefined) {
       if (t.busy()) throw new Error('Debugger.step() called during a tick');
-      this.session = this.begin();
+      this.session = this.begin(this.tree.clock.now(), options?.events ?? NO_EVENTS);
     }
     return this.run(this.session, mode);
   }
@@ -278,6 +296,7 @@ export class Debugger {
         statuses: s.statuses,
         locals: s.locals,
       };
+      if (s.events.length > 0) paused.events = [...s.events];
       state.paused = structuredClone(paused);
     }
     return state;
@@ -313,7 +332,7 @@ export class Debugger {
     for (const bp of state.breakpoints ?? []) this.setBreakpoint(bp);
     for (const w of state.watches ?? []) this.setWatch(w);
     if (p === undefined) return;
-    const s = this.begin(p.now);
+    const s = this.begin(p.now, Array.isArray(p.events) ? structuredClone(p.events) : NO_EVENTS);
     s.at = { ...p.at };
     s.boundary = p.boundary;
     for (const [i, status] of p.replaced)
@@ -337,7 +356,7 @@ export class Debugger {
     this.release(s);
   }
 
-  private begin(now = this.tree.clock.now()): Session {
+  private begin(now: number, events: readonly ExternalEvent[]): Session {
     const t = this.tree;
     const live = new Map<number, unknown>();
     for (const n of t.nodes) {
@@ -347,6 +366,7 @@ export class Debugger {
     const s: Session = {
       tick: t.tickCount() + 1,
       now,
+      events,
       start: t.checkpoint(),
       live,
       store: new DebugStore(t.rt.store),
@@ -401,6 +421,7 @@ export class Debugger {
     rt.aborts = [];
     rt.tick = s.tick;
     rt.now = s.now;
+    rt.events = s.events;
     t.setBusy(true);
     this.current = run;
     const t0 = performance.now();
@@ -432,6 +453,7 @@ export class Debugger {
     s.store.apply();
     t.setTickCount(s.tick);
     const record = t.record(status, parts, t0);
+    if (s.events.length > 0) record.events = s.events.slice();
     this.session = undefined;
     for (const work of aborts) work.abort();
     this.release(s);
@@ -490,6 +512,7 @@ export class Debugger {
     rt.probe = null;
     rt.observed = host.observed;
     rt.aborts = null;
+    rt.events = NO_EVENTS;
   }
 
   /** Paused: async results wait, and the tree takes no tick until the paused one goes on. */

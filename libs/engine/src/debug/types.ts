@@ -1,4 +1,4 @@
-import type { Status, TickRecord } from '../model/runtime';
+import type { ExternalEvent, Status, TickRecord } from '../model/runtime';
 
 /** The shapes of the debugger's API; the same as the contracts' Breakpoint, Watch and PausedAt. */
 
@@ -144,6 +144,8 @@ export interface PausedTick {
   boundary: number;
   /** The tick's clock time, read once when it began. */
   now: number;
+  /** The tick's external events, when it was given any: every run of it sees the same. */
+  events?: ExternalEvent[];
   /** `[boundary, status]` of the `replace` hooks applied before the pause. */
   replaced: [number, ReplaceStatus][];
   /** The scopes as they were when the tick began: the rest of the tick reads these. */

@@ -172,4 +172,15 @@ export const FUNCTION_COMPILERS: Readonly<Record<string, FunctionCompiler>> = {
     },
   now: () => (env) => env.now,
   tick: () => (env) => env.tick,
+  // The tick's batch as the host gave it (the engine never changes it): reading it allocates nothing.
+  events: () => (env) => env.events,
+  event:
+    ([n]) =>
+    (env) => {
+      const name = n(env);
+      if (typeof name !== 'string') throw typeError('event', 'an event name (a string)', name);
+      const batch = env.events;
+      for (let i = batch.length - 1; i >= 0; i--) if (batch[i].name === name) return batch[i].payload;
+      return null;
+    },
 };

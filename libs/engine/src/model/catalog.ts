@@ -94,6 +94,7 @@ export const NODE_SPECS: readonly NodeSpec[] = [
     ],
     summary: 'Runs the child once per item of a list.',
   },
+  { type: 'on-event', category: 'decorator', children: one, positional: [{ name: 'event', kind: 'string', required: true }], keywords: [], summary: 'Starts the child in a tick that received the named external event; keeps ticking it while it runs.' },
   {
     type: 'semaphore', category: 'decorator', children: one, positional: [],
     keywords: [
@@ -164,6 +165,8 @@ export const EXPR_FUNCTIONS: Readonly<Record<string, { min: number; max: number 
   contains: { min: 2, max: 2 },
   now: { min: 0, max: 0 },
   tick: { min: 0, max: 0 },
+  events: { min: 0, max: 0 },
+  event: { min: 1, max: 1 },
 };
 
 /**

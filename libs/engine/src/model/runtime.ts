@@ -79,6 +79,28 @@ export type LlmProvider = (
   ctx: { signal: AbortSignal; onToken(text: string): void },
 ) => Promise<LlmResult>;
 
+/**
+ * An external event given to a tick (DESIGN.md "External events"): `(events)` lists the tick's
+ * batch, `(event "name")` reads the payload of the last one named so, `(on-event "name" C)`
+ * starts its child on one. Plain JSON; `payload` is `null` when the sender gave none.
+ */
+export interface ExternalEvent {
+  name: string;
+  payload: unknown;
+  /** When the host accepted it (ms since the epoch). */
+  at: number;
+}
+
+/** What a host may give one tick (`tree.tick(options)`, `debugger.step(mode, options)`). */
+export interface TickOptions {
+  /**
+   * The tick's batch of external events, oldest first; none when absent. The engine neither
+   * copies nor changes it: the host must not change it while the tick (or a debugger's paused
+   * tick) holds it.
+   */
+  events?: readonly ExternalEvent[];
+}
+
 /** Observer hooks for debuggers; called only when set. */
 export interface TickHooks {
   enter?(nodeId: string, index: number): void;
@@ -151,6 +173,8 @@ export interface TickRecord {
   progress: ProgressRecord[];
   errors: ErrorRecord[];
   visits?: NodeVisit[];
+  /** The external events the tick was given, when it was given any. */
+  events?: ExternalEvent[];
 }
 
 /** Which parts of the TickRecord to collect. Kinds that are off cost close to nothing. */

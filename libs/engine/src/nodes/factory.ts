@@ -13,6 +13,7 @@ import { CooldownNode } from './decorators/cooldown';
 import { DelayNode } from './decorators/delay';
 import { ForEachNode } from './decorators/for-each';
 import { GuardNode } from './decorators/guard';
+import { OnEventNode } from './decorators/on-event';
 import { RepeatNode, RetryNode } from './decorators/repeat';
 import { RunOnceNode } from './decorators/run-once';
 import { SemaphoreNode } from './decorators/semaphore';
@@ -110,6 +111,7 @@ export const NODE_FACTORIES: Readonly<Record<string, NodeFactory>> = {
   cooldown: (d) => new CooldownNode(d.id, d.rt, d.expr(kw(d, 'ms'))),
   guard: (d) => new GuardNode(d.id, d.rt, d.expr(arg(d, 0))),
   'run-once': (d) => new RunOnceNode(d.id, d.rt),
+  'on-event': (d) => new OnEventNode(d.id, d.rt, d.text(arg(d, 0))),
   'for-each': (d) => new ForEachNode(d.id, d.rt, d.scope, d.expr(kw(d, 'in')), d.text(kw(d, 'as'))),
   semaphore: (d) => new SemaphoreNode(d.id, d.rt, semaphoreName(d), d.expr(kw(d, 'max'))),
 

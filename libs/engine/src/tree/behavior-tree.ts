@@ -7,6 +7,7 @@ import type {
   NodeInfo,
   Status,
   TickHooks,
+  TickOptions,
   TickRecord,
   WriteRecord,
 } from '../model/runtime';
@@ -17,7 +18,7 @@ import { STATUS_NAMES, type TickStatus } from '../status';
 import { describeNodes } from './describe';
 import { fingerprintOf } from './fingerprint';
 import type { BtNode } from './node';
-import type { Runtime } from './runtime';
+import { NO_EVENTS, type Runtime } from './runtime';
 import type { NodeState } from './state';
 
 /** What `halt()` changed outside a tick; hosts persist the writes (released semaphores). */
@@ -90,13 +91,15 @@ export class BehaviorTree {
     return STATUS_NAMES[this.root.status];
   }
 
-  tick(): TickRecord {
+  /** One tick; `options.events` is its batch of external events (none when absent). */
+  tick(options?: TickOptions): TickRecord {
     this.enter('tick');
     const t0 = performance.now();
     const rt = this.rt;
     try {
       rt.tick = ++this.count;
       rt.now = this.clock.now();
+      rt.events = options?.events ?? NO_EVENTS;
       const s = this.root.tick();
       return recordOf(rt, s, rt.rec.take(this.ids), t0);
     } catch (e) {
@@ -104,6 +107,8 @@ export class BehaviorTree {
       rt.rec.take(this.ids);
       throw e;
     } finally {
+      // A batch belongs to its tick only: nothing after it (a halt, a debugger) may read it.
+      rt.events = NO_EVENTS;
       this.ticking = false;
     }
   }
@@ -235,7 +240,7 @@ export class BehaviorTree {
       setBusy: (b) => {
         this.ticking = b;
       },
-      tick: () => this.tick(),
+      tick: (options) => this.tick(options),
       checkpoint: () => this.checkpoint(),
       load: (cp) => this.load(cp),
       take: () => this.rt.rec.take(this.ids),
@@ -271,6 +276,7 @@ function recordOf(rt: Runtime, s: TickStatus, parts: RecordParts, t0: number): T
     errors: parts.errors,
   };
   if (parts.visits) record.visits = parts.visits;
+  if (rt.events.length > 0) record.events = rt.events.slice();
   record.durationMs = performance.now() - t0;
   return record;
 }

@@ -1,12 +1,23 @@
 import type { EvalEnv } from '../expr/env';
-import type { ActionResolver, BlackboardStore, LlmProvider, TickHooks } from '../model/runtime';
+import type {
+  ActionResolver,
+  BlackboardStore,
+  ExternalEvent,
+  LlmProvider,
+  TickHooks,
+} from '../model/runtime';
 import type { Recorder } from '../record/recorder';
 import type { NodeProbe } from './probe';
+
+/** The batch of a tick without events: one shared frozen array, so such a tick allocates none. */
+export const NO_EVENTS: readonly ExternalEvent[] = Object.freeze([]);
 
 /** Per-tree state every node shares. One object so nodes hold a single reference. */
 export class Runtime implements EvalEnv {
   tick = 0;
   now = 0;
+  /** The current tick's external events (set by the tree, or the debugger, before it ticks). */
+  events: readonly ExternalEvent[] = NO_EVENTS;
   hooks: TickHooks | undefined = undefined;
   /** Hooks, visit recording or a debugger run on: nodes take the slower, observed tick path. */
   observed: boolean;
