@@ -8,6 +8,7 @@ import type {
   Status,
   TickHooks,
   TickRecord,
+  WatchdogOptions,
   WriteRecord,
 } from '../model/runtime';
 import type { NodeJson } from '../model/json';
@@ -19,6 +20,7 @@ import { fingerprintOf } from './fingerprint';
 import type { BtNode } from './node';
 import type { Runtime } from './runtime';
 import type { NodeState } from './state';
+import { Watchdog } from './watchdog';
 
 /** What `halt()` changed outside a tick; hosts persist the writes (released semaphores). */
 export interface HaltRecord {
@@ -38,6 +40,7 @@ export class BehaviorTree {
   private byIdMap: ReadonlyMap<string, BtNode> | undefined = undefined;
   private infos: readonly NodeInfo[] | undefined = undefined;
   private hash: string | undefined = undefined;
+  private readonly watchdog: Watchdog;
 
   /** @internal Use `buildTree`. */
   constructor(
@@ -48,10 +51,30 @@ export class BehaviorTree {
     /** The JSON each node was built from (documents are not to be mutated once built). */
     private readonly jsons: readonly NodeJson[],
     private readonly clock: Clock,
+    watchdog: WatchdogOptions = {},
   ) {
     const ids: string[] = [];
     for (let i = 0; i < all.length; i++) ids.push(all[i].id);
     this.ids = ids;
+    this.watchdog = new Watchdog(rt, all, jsons);
+    rt.watchdog = this.watchdog;
+    this.watchdog.configure(watchdog);
+  }
+
+  /**
+   * Changes the watchdog between ticks (DESIGN.md "Watchdog"): the default budget of leaves, the
+   * action, the tick budget. Nodes already running keep their episode (or count from the last tick).
+   */
+  setWatchdog(opts: WatchdogOptions): void {
+    this.watchdog.configure(opts);
+  }
+
+  /**
+   * The earliest clock time at which a running node not reported yet becomes stuck (Infinity:
+   * none). A host that does not tick a running tree on its own plans a tick for then.
+   */
+  get stuckDeadline(): number {
+    return this.watchdog.deadline();
   }
 
   /** Every node, depth-first. */
@@ -243,6 +266,9 @@ function recordOf(rt: Runtime, s: TickStatus, parts: RecordParts, t0: number): T
     errors: parts.errors,
   };
   if (parts.visits) record.visits = parts.visits;
+  if (parts.stuck) record.stuck = parts.stuck;
   record.durationMs = performance.now() - t0;
+  const budget = rt.watchdog === null ? Number.POSITIVE_INFINITY : rt.watchdog.tickBudgetMs;
+  if (record.durationMs > budget) record.overrun = { budgetMs: budget };
   return record;
 }

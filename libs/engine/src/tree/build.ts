@@ -345,5 +345,13 @@ export function buildTree(doc: TreeDocument, options: BuildOptions = {}): Behavi
   const b = new Builder(rt, library);
   const frame: Frame = { doc, tree, base: 1, prefix: null, stack: [tree] };
   const root = b.build(tree.root, frame, '0', null, undefined);
-  return new BehaviorTree(tree.name, rt, root, b.nodes, b.jsons, options.clock ?? systemClock);
+  return new BehaviorTree(
+    tree.name,
+    rt,
+    root,
+    b.nodes,
+    b.jsons,
+    options.clock ?? systemClock,
+    options.watchdog,
+  );
 }

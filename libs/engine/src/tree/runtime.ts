@@ -2,6 +2,7 @@ import type { EvalEnv } from '../expr/env';
 import type { ActionResolver, BlackboardStore, LlmProvider, TickHooks } from '../model/runtime';
 import type { Recorder } from '../record/recorder';
 import type { NodeProbe } from './probe';
+import type { Watchdog } from './watchdog';
 
 /** Per-tree state every node shares. One object so nodes hold a single reference. */
 export class Runtime implements EvalEnv {
@@ -10,6 +11,10 @@ export class Runtime implements EvalEnv {
   hooks: TickHooks | undefined = undefined;
   /** Hooks, visit recording or a debugger run on: nodes take the slower, observed tick path. */
   observed: boolean;
+  /** Set by the tree once built; checks only nodes with a budget (`node.wd`). */
+  watchdog: Watchdog | null = null;
+  /** Some node has a watchdog budget: checked on the observed path, so trees without stay fast. */
+  private watching = false;
   /** Set only while a debugger runs a tick: it sees every node boundary. */
   probe: NodeProbe | null = null;
   /**
@@ -46,6 +51,16 @@ export class Runtime implements EvalEnv {
 
   setHooks(hooks: TickHooks | undefined): void {
     this.hooks = hooks;
-    this.observed = hooks !== undefined || this.rec.visits || this.probe !== null;
+    this.refreshObserved();
+  }
+
+  setWatching(watching: boolean): void {
+    this.watching = watching;
+    this.refreshObserved();
+  }
+
+  private refreshObserved(): void {
+    this.observed =
+      this.hooks !== undefined || this.rec.visits || this.probe !== null || this.watching;
   }
 }
