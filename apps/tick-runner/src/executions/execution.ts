@@ -3,7 +3,7 @@ import type { DebugView, ExecutionState, PausedAt, TickResponse } from '@canopy/
 import type { BehaviorTree, Status } from '@canopy/engine';
 import { AppError } from '@canopy/service-kit';
 import { ExecutionDebug } from './execution-debug';
-import type { ExecMeta } from './execution-meta';
+import { watchdogOf, type ExecMeta } from './execution-meta';
 import type { ScopeView } from './scope-cache';
 
 /** A `tick {count}` command waiting for its ticks. */
@@ -39,13 +39,26 @@ export class Execution {
   parent: Context | undefined;
   /** Under the debugger (breakpoints, watches, a pause); undefined for everyone else. */
   debug: ExecutionDebug | undefined;
+  /** The watchdog settings the tree was given (built with the meta's; `start` may change them). */
+  private watchdogApplied: Pick<ExecMeta, 'watchdog' | 'tickBudgetMs'>;
 
   constructor(
     public meta: ExecMeta,
     readonly shard: number,
     readonly tree: BehaviorTree,
     readonly view: ScopeView,
-  ) {}
+  ) {
+    this.watchdogApplied = { watchdog: meta.watchdog, tickBudgetMs: meta.tickBudgetMs };
+  }
+
+  /** Before a tick: the tree's watchdog follows the stored settings (a `start` may have changed them). */
+  applyWatchdog(): void {
+    const { watchdog, tickBudgetMs } = this.meta;
+    const applied = this.watchdogApplied;
+    if (applied.watchdog === watchdog && applied.tickBudgetMs === tickBudgetMs) return;
+    this.tree.setWatchdog(watchdogOf(this.meta));
+    this.watchdogApplied = { watchdog, tickBudgetMs };
+  }
 
   get id(): string {
     return this.meta.id;

@@ -24,6 +24,8 @@ interface PendingTick extends TickCommit {
   hits: readonly DebugHit[];
   /** The tick ended a pause: the execution runs on. */
   resumed: boolean;
+  /** The watchdog found a node stuck with action `pause`: the execution is paused after this tick. */
+  watchdogPause: PausedAt | undefined;
   span: Span;
 }
 
@@ -137,6 +139,7 @@ export class TickSlot {
     if (!manual && step === undefined && exec.meta.mode === 'interval' && exec.nextDue !== undefined) {
       this.metrics.observeLag(Date.now() - exec.nextDue);
     }
+    exec.applyWatchdog();
     const parent = exec.parent ?? ROOT_CONTEXT;
     exec.parent = undefined;
     exec.triggered = false;
@@ -169,9 +172,22 @@ export class TickSlot {
       }
       const base: ExecMeta =
         wasPaused && !stayPaused ? { ...exec.meta, state: debug?.resume ?? 'running' } : exec.meta;
-      const state = stayPaused ? 'paused' : exec.stateAfterTick(record.tick, record.status, base);
+      let state = stayPaused ? 'paused' : exec.stateAfterTick(record.tick, record.status, base);
       if (state === 'completed' && record.status === 'RUNNING') this.haltInto(exec, record);
       if (debug !== undefined && !stayPaused) debug.resume = undefined;
+      // The watchdog's `pause`: the tick that found the node stuck completes (its record shows it),
+      // then the execution is paused between ticks, as a client's pause would, naming the node.
+      const stuck = record.stuck?.find((s) => s.action === 'pause');
+      let watchdogPause: PausedAt | undefined;
+      if (stuck !== undefined && state === 'running') {
+        const session = exec.debugSession();
+        session.between = 'watchdog';
+        session.betweenNodeId = stuck.nodeId;
+        session.resume = 'running';
+        state = 'paused';
+        watchdogPause = { tick: record.tick + 1, reason: 'watchdog', nodeId: stuck.nodeId };
+      }
+      const dbg = exec.debug;
       span.setAttributes({ [SpanAttrs.tick]: record.tick, [SpanAttrs.status]: record.status });
       const next: ExecMeta = { ...base, tick: record.tick, status: record.status, state };
       const encoded = this.publisher.encodeTick(next, record, epoch, exec.tree.checkpoint());
@@ -183,13 +199,14 @@ export class TickSlot {
         record: encoded.record,
         writes: persistentWrites(record.writes, exec.view.scopes),
         trimThrough: this.outbox.trimmable(exec.id),
-        debug: debug === undefined ? undefined : debug.toJson(),
+        debug: dbg === undefined ? undefined : dbg.toJson(),
         ctx,
         manual,
         tickRecord: record,
         prevState: exec.meta.state,
         hits,
         resumed: wasPaused && !stayPaused,
+        watchdogPause,
         span,
       };
     } catch (error) {
@@ -284,12 +301,13 @@ export class TickSlot {
     const scopes = exec.view.scopes;
     const scopeOf = (s: string) => (s === 'global' || s === 'team' || s === 'exec' ? scopes[s] : s);
     const completed = next.state === 'completed' && prevState !== 'completed';
-    const { hits, resumed } = p;
+    const { hits, resumed, watchdogPause } = p;
     const delivered = this.outbox.add(exec.id, tickRecord.tick, p.record, this.publisher.headers(ctx), (seq) => {
       let n = this.publisher.tickEvents(exec.id, tickRecord, scopeOf, headers, seq);
       n = this.publisher.hits(exec.id, tickRecord.tick, n, hits, headers);
       if (resumed) this.publisher.event(exec.id, tickRecord.tick, n++, 'execution_resumed', { mode: next.mode }, headers);
       if (completed) this.publisher.event(exec.id, tickRecord.tick, n++, 'execution_completed', { status: tickRecord.status }, headers);
+      if (watchdogPause) this.publisher.event(exec.id, tickRecord.tick, n++, 'execution_paused', { pausedAt: watchdogPause }, headers);
       return n;
     });
     delivered.then(
