@@ -52,11 +52,12 @@ export class BehaviorTree {
     private readonly jsons: readonly NodeJson[],
     private readonly clock: Clock,
     watchdog: WatchdogOptions = {},
+    budgeted = true,
   ) {
     const ids: string[] = [];
     for (let i = 0; i < all.length; i++) ids.push(all[i].id);
     this.ids = ids;
-    this.watchdog = new Watchdog(rt, all, jsons);
+    this.watchdog = new Watchdog(rt, all, jsons, budgeted);
     rt.watchdog = this.watchdog;
     this.watchdog.configure(watchdog);
   }

@@ -219,6 +219,8 @@ class Builder {
    */
   private readonly ids = new Set<string>();
   private checkAll = false;
+  /** Some node has `:stuck-after`: the tree's watchdog looks for budgets only then. */
+  budgeted = false;
   private readonly sink = new BuildSink();
   private readonly check = new NodeChecker(false, this.sink);
 
@@ -264,6 +266,7 @@ class Builder {
 
     const node = spec.factory(d);
     node.index = this.nodes.length;
+    if (json['stuck-after'] !== undefined) this.budgeted = true;
     this.nodes.push(node);
     this.jsons.push(json);
 
@@ -353,5 +356,6 @@ export function buildTree(doc: TreeDocument, options: BuildOptions = {}): Behavi
     b.jsons,
     options.clock ?? systemClock,
     options.watchdog,
+    b.budgeted,
   );
 }

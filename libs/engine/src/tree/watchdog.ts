@@ -4,6 +4,8 @@ import { RUNNING, type StatusCode } from '../status';
 import type { BtNode } from './node';
 import type { Runtime } from './runtime';
 
+const NO_NODES: readonly BtNode[] = [];
+
 /**
  * The RUNNING episode of a watched node: the tick (and its clock time) it began in, and whether it
  * was reported. Part of the node's checkpoint state, so a runner that takes the execution over
@@ -46,12 +48,14 @@ export class Watchdog {
   action: WatchdogAction = 'report';
   tickBudgetMs = Number.POSITIVE_INFINITY;
   private defaultMs = 0;
-  private watched: BtNode[] = [];
+  private watched: readonly BtNode[] = NO_NODES;
 
   constructor(
     private readonly rt: Runtime,
     private readonly nodes: readonly BtNode[],
     private readonly jsons: readonly NodeJson[],
+    /** Some node has a `:stuck-after` (the builder saw one). */
+    private readonly explicit: boolean,
   ) {}
 
   /** Budgets: a node's `:stuck-after`, else the default for leaves. Episodes under way are kept. */
@@ -59,6 +63,8 @@ export class Watchdog {
     this.action = opts.action ?? 'report';
     this.tickBudgetMs = opts.tickBudgetMs ?? Number.POSITIVE_INFINITY;
     this.defaultMs = opts.stuckAfterMs ?? 0;
+    // Most trees have no budget at all: building them walks nothing more.
+    if (!this.explicit && this.defaultMs === 0 && this.watched.length === 0) return;
     const watched: BtNode[] = [];
     for (let i = 0; i < this.nodes.length; i++) {
       const n = this.nodes[i];
