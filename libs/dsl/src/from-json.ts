@@ -103,7 +103,10 @@ class Reader {
     const budget = value['stuck-after'];
     if (typeof budget === 'number') node['stuck-after'] = budget;
     else if (budget !== undefined)
-      this.bad(`expected a number of milliseconds, found ${describeJson(budget)}`, `${path}/stuck-after`);
+      this.bad(
+        `expected a number of milliseconds, found ${describeJson(budget)}`,
+        `${path}/stuck-after`,
+      );
     const args = this.array(value.args, `${path}/args`)?.map((a, i) =>
       this.expr(a, jsonPointer(`${path}/args`, i), depth + 1),
     );

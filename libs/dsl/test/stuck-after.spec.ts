@@ -35,9 +35,18 @@ describe(':stuck-after', () => {
   });
 
   it.each([
-    ['0', 'expected a whole number of milliseconds (at least 1) for :stuck-after of \'running\', found number 0'],
-    ['-5', 'expected a whole number of milliseconds (at least 1) for :stuck-after of \'running\', found number -5'],
-    ['1.5', 'expected a whole number of milliseconds (at least 1) for :stuck-after of \'running\', found number 1.5'],
+    [
+      '0',
+      "expected a whole number of milliseconds (at least 1) for :stuck-after of 'running', found number 0",
+    ],
+    [
+      '-5',
+      "expected a whole number of milliseconds (at least 1) for :stuck-after of 'running', found number -5",
+    ],
+    [
+      '1.5',
+      "expected a whole number of milliseconds (at least 1) for :stuck-after of 'running', found number 1.5",
+    ],
   ])('rejects %s at its file:line:column', (value, message) => {
     expect(errors(`(tree "t"\n  (sequence\n    (running :stuck-after ${value})))`)).toEqual([
       `w.lisp:3:27: ${message}`,
@@ -65,7 +74,11 @@ describe(':stuck-after', () => {
     const tree = (root: unknown) => ({ format: 'canopy/1', trees: [{ name: 't', root }] });
     expect(validates(treeDocumentSchema, tree({ type: 'running', 'stuck-after': 100 }))).toBe(true);
     expect(validates(treeDocumentSchema, tree({ type: 'running', 'stuck-after': 0 }))).toBe(false);
-    expect(validates(treeDocumentSchema, tree({ type: 'running', 'stuck-after': 2.5 }))).toBe(false);
-    expect(validates(treeDocumentSchema, tree({ type: 'running', 'stuck-after': '1s' }))).toBe(false);
+    expect(validates(treeDocumentSchema, tree({ type: 'running', 'stuck-after': 2.5 }))).toBe(
+      false,
+    );
+    expect(validates(treeDocumentSchema, tree({ type: 'running', 'stuck-after': '1s' }))).toBe(
+      false,
+    );
   });
 });

@@ -47,7 +47,12 @@ describe('Watchdog', () => {
       const tree = n(
         'sequence',
         { id: 'seq' },
-        n('parallel', { id: 'par' }, budget(n('running', { id: 'long' }), 1000), n('running', { id: 'short' })),
+        n(
+          'parallel',
+          { id: 'par' },
+          budget(n('running', { id: 'long' }), 1000),
+          n('running', { id: 'short' }),
+        ),
       );
       const h = harness(tree, { watchdog: { stuckAfterMs: 200 } });
       const stuck = stuckOf(h.ticks(12, 100));
@@ -70,7 +75,11 @@ describe('Watchdog', () => {
   describe('deadline', () => {
     it('is the earliest time a running node not yet reported becomes stuck', () => {
       const h = harness(
-        n('parallel', budget(n('running', { id: 'a' }), 500), budget(n('running', { id: 'b' }), 300)),
+        n(
+          'parallel',
+          budget(n('running', { id: 'a' }), 500),
+          budget(n('running', { id: 'b' }), 300),
+        ),
         { clock: undefined },
       );
       h.clock.set(1000);
@@ -182,7 +191,14 @@ describe('Watchdog', () => {
       const h = harness(n('sequence', { id: 'root' }, budget(n('running', { id: 'r' }), 100)));
       h.ticks(1, 100);
       const dbg = h.tree.debug();
-      dbg.setBreakpoint({ id: 'b', nodeId: 'r', when: 'after', mode: 'break', once: false, enabled: true });
+      dbg.setBreakpoint({
+        id: 'b',
+        nodeId: 'r',
+        when: 'after',
+        mode: 'break',
+        once: false,
+        enabled: true,
+      });
       const paused = dbg.step('continue');
       expect(paused.kind).toBe('paused');
       const done = dbg.step('continue');

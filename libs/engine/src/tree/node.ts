@@ -92,7 +92,8 @@ export abstract class BtNode {
     if (this.status === IDLE) return extra;
     const out = extra ?? {};
     out.status = STATUS_NAMES[this.status];
-    if (this.wd !== null && this.status === RUNNING && this.wd.sinceMs >= 0) out.wd = this.wd.save();
+    if (this.wd !== null && this.status === RUNNING && this.wd.sinceMs >= 0)
+      out.wd = this.wd.save();
     return out;
   }
 
@@ -177,7 +178,11 @@ export abstract class BtNode {
       s = this.substitute(instead);
     }
     const wd = this.wd;
-    if (wd !== null && rt.watchdog !== null && rt.watchdog.check(this, wd, this.status, s === RUNNING)) {
+    if (
+      wd !== null &&
+      rt.watchdog !== null &&
+      rt.watchdog.check(this, wd, this.status, s === RUNNING)
+    ) {
       // The watchdog's `fail`: halted as a parent abandoning it would be, and it fails now.
       this.onHalt();
       s = FAILURE;
