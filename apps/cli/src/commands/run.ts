@@ -56,6 +56,7 @@ function jsonLine(record: TickRecord, blackboard: MemoryBlackboard) {
     logs: record.logs,
     progress: record.progress,
     errors: record.errors,
+    ...(record.stuck ? { stuck: record.stuck } : {}),
   };
 }
 
