@@ -46,11 +46,14 @@ export function nodeLabel(node: NodeInfo): string {
   return `${node.type}${node.name ? ` "${node.name}"` : ''}`;
 }
 
-/** A tick's logs, progress and errors, one indented line each. */
+/** A tick's logs, progress, errors and stuck nodes (`:stuck-after`), one indented line each. */
 export function renderTickEvents(record: TickRecord): string[] {
   const lines: string[] = [];
   for (const log of record.logs) lines.push(`  log [${log.nodeId}] ${log.message} ${log.values.map((v) => JSON.stringify(v)).join(' ')}`.trimEnd());
   for (const p of record.progress) lines.push(`  progress [${p.nodeId}] ${p.step} ${p.percent}%`);
   for (const e of record.errors) lines.push(`  error [${e.nodeId}] ${e.code}: ${e.message}`);
+  for (const s of record.stuck ?? []) {
+    lines.push(`  stuck [${s.nodeId}] running ${s.runningForMs} ms since tick ${s.runningSinceTick} (budget ${s.budgetMs} ms)`);
+  }
   return lines;
 }

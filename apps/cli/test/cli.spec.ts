@@ -110,6 +110,25 @@ describe('canopy run', () => {
     expect(h.out().trim().split('\n').map((l) => JSON.parse(l).time)).toEqual([0, 50, 100]);
   });
 
+  it('shows nodes stuck past their :stuck-after, once per episode, on the virtual clock', async () => {
+    const file = tempFile('s.lisp', '(tree "t" (selector (wait :ms 100000 :id "w" :stuck-after 250) (success)))');
+    const json = harness();
+    expect(await main(['run', file, '--ticks', '6', '--format', 'json'], json.io)).toBe(0);
+    const lines = json.out().trim().split('\n').map((l) => JSON.parse(l));
+    // Ticks at 0, 100, ... ms: the wait started at tick 1 and is 300 ms old at tick 4.
+    expect(lines.map((l) => l.stuck)).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      [{ nodeId: 'w', runningSinceTick: 1, runningForMs: 300, budgetMs: 250, action: 'report' }],
+      undefined,
+      undefined,
+    ]);
+    const pretty = harness();
+    expect(await main(['run', file, '--ticks', '6'], pretty.io)).toBe(0);
+    expect(pretty.out()).toContain('tick 4  RUNNING  t=300ms\n  stuck [w] running 300 ms since tick 1 (budget 250 ms)\n');
+  });
+
   it('loads async actions from a module', async () => {
     const h = harness();
     const code = await main(

@@ -53,6 +53,26 @@ describe(parseWith.name, () => {
     expect(result.error.error.fields?.map((f) => f.field).sort()).toEqual(['maxTicks', 'mode', 'tree']);
   });
 
+  it('names bad watchdog fields, and defaults its action to report', () => {
+    const bad = parseWith(CreateExecutionRequestSchema, {
+      tree: 'patrol',
+      watchdog: { stuckAfterMs: 0, action: 'explode' },
+      tickBudgetMs: 1.5,
+    });
+    expect(bad.ok).toBe(false);
+    if (bad.ok) return;
+    expect(bad.error.error.fields?.map((f) => f.field).sort()).toEqual([
+      'tickBudgetMs',
+      'watchdog.action',
+      'watchdog.stuckAfterMs',
+    ]);
+    const good = parseWith(CreateExecutionRequestSchema, { tree: 'patrol', watchdog: { stuckAfterMs: 5000 } });
+    expect(good).toEqual({
+      ok: true,
+      value: { tree: 'patrol', mode: 'manual', watchdog: { stuckAfterMs: 5000, action: 'report' } },
+    });
+  });
+
   it('applies defaults', () => {
     const result = parseWith(CreateExecutionRequestSchema, { tree: 'patrol' });
     expect(result).toEqual({ ok: true, value: { tree: 'patrol', mode: 'manual' } });

@@ -70,7 +70,8 @@ export type Watch = z.infer<typeof WatchSchema>;
 export const StepRequestSchema = z.object({ mode: StepModeSchema });
 export type StepRequest = z.infer<typeof StepRequestSchema>;
 
-export const PauseReasonSchema = z.enum(['breakpoint', 'step', 'watch', 'request']);
+/** `watchdog`: paused between ticks, after the tick that found `nodeId` stuck (action `pause`). */
+export const PauseReasonSchema = z.enum(['breakpoint', 'step', 'watch', 'request', 'watchdog']);
 
 /**
  * Where a paused execution stands. Mid-tick (`nodeId` and `when` set): at that node boundary of

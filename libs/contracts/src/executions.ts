@@ -11,6 +11,17 @@ export type ExecutionState = z.infer<typeof ExecutionStateSchema>;
 
 const IntervalMs = z.number().int().min(1).max(86_400_000);
 const MaxTicks = z.number().int().min(1).max(1_000_000_000);
+const BudgetMs = z.number().int().min(1).max(86_400_000);
+
+/**
+ * The execution's watchdog (DESIGN.md "Watchdog"): `stuckAfterMs` is the budget of every leaf
+ * without its own `:stuck-after`; `action` applies to every stuck node (`report` by default).
+ */
+export const WatchdogSchema = z.object({
+  stuckAfterMs: BudgetMs.optional(),
+  action: z.enum(['report', 'fail', 'pause']).default('report'),
+});
+export type Watchdog = z.infer<typeof WatchdogSchema>;
 
 /** The engine's `Checkpoint` (node state between ticks), as JSON from outside. */
 export const CheckpointSchema = z.object({
@@ -43,6 +54,9 @@ export const CreateExecutionRequestSchema = z.object({
   mode: ExecutionModeSchema.default('manual'),
   intervalMs: IntervalMs.optional(),
   maxTicks: MaxTicks.optional(),
+  watchdog: WatchdogSchema.optional(),
+  /** An engine tick that takes longer emits `tick_overrun`. */
+  tickBudgetMs: BudgetMs.optional(),
   /** Start from another execution's state instead of the tree's initial one. */
   fork: ForkOriginSchema.optional(),
   /** Move to each newly registered version of the tree (hot reload), with `followPolicy`. */
@@ -59,6 +73,8 @@ export const ExecutionSchema = z.object({
   mode: ExecutionModeSchema,
   intervalMs: z.number().optional(),
   maxTicks: z.number().optional(),
+  watchdog: WatchdogSchema.optional(),
+  tickBudgetMs: z.number().optional(),
   state: ExecutionStateSchema,
   status: StatusSchema,
   tick: z.number().int(),
@@ -92,13 +108,23 @@ export const StartRequestSchema = z.object({
   mode: z.enum(['auto', 'interval', 'event']),
   intervalMs: IntervalMs.optional(),
   maxTicks: MaxTicks.optional(),
+  /** Replaces the stored watchdog / tick budget when given; kept otherwise. */
+  watchdog: WatchdogSchema.optional(),
+  tickBudgetMs: BudgetMs.optional(),
 });
 export type StartRequest = z.infer<typeof StartRequestSchema>;
 
 /** Commands sent to the owning runner on `canopy.cmd.<shard>.<execId>`. */
 export const CommandSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('tick'), count: z.number().int().min(1).max(10_000) }),
-  z.object({ type: z.literal('start'), mode: StartRequestSchema.shape.mode, intervalMs: IntervalMs.optional(), maxTicks: MaxTicks.optional() }),
+  z.object({
+    type: z.literal('start'),
+    mode: StartRequestSchema.shape.mode,
+    intervalMs: IntervalMs.optional(),
+    maxTicks: MaxTicks.optional(),
+    watchdog: WatchdogSchema.optional(),
+    tickBudgetMs: BudgetMs.optional(),
+  }),
   z.object({ type: z.literal('pause') }),
   z.object({ type: z.literal('resume') }),
   z.object({ type: z.literal('stop') }),

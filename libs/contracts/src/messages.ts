@@ -27,6 +27,7 @@ export const EVENT_TYPES = [
   'execution_stopped',
   'execution_completed',
   'node_stuck',
+  'tick_overrun',
   'progress',
   'tree_reloaded',
   'log',
@@ -48,7 +49,19 @@ export interface EventPayloads {
   execution_resumed: { mode: string };
   execution_stopped: Record<string, never>;
   execution_completed: { status: Status };
-  node_stuck: { nodeId: string; sinceTick: number };
+  /**
+   * Once per RUNNING episode of a node past its budget; `runningForMs` on the tick clock.
+   * `action` is what was done: `fail` (halted, FAILURE in this tick), `pause`, or `report`.
+   */
+  node_stuck: {
+    nodeId: string;
+    runningSinceTick: number;
+    runningForMs: number;
+    budgetMs: number;
+    action: 'report' | 'fail' | 'pause';
+  };
+  /** The engine time of tick `tick` exceeded the execution's `tickBudgetMs`. */
+  tick_overrun: { tick: number; durationMs: number; budgetMs: number };
   progress: { step: string; percent: number; nodeId: string };
   /** `tick`: the last tick of the old tree (the new one runs from `tick + 1`). */
   tree_reloaded: {

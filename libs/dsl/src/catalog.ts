@@ -1,4 +1,5 @@
 import {
+  COMMON_KEYWORDS,
   EXPR_FUNCTIONS,
   NODE_SPECS,
   NODE_SPEC_BY_TYPE,
@@ -14,6 +15,11 @@ import {
 
 export const SPEC_BY_TYPE: ReadonlyMap<string, NodeSpec> = NODE_SPEC_BY_TYPE;
 export const FUNCTIONS: Readonly<Record<string, { min: number; max: number }>> = EXPR_FUNCTIONS;
+
+/** Attributes every node takes (`:id`, `:name`, `:stuck-after`): fields of the node in JSON. */
+export const COMMON: ReadonlyMap<string, ArgSpec> = new Map(
+  COMMON_KEYWORDS.map((k) => [k.name, k]),
+);
 
 const KEYWORDS = new Map<NodeSpec, ReadonlyMap<string, ArgSpec>>(
   NODE_SPECS.map((spec) => [spec, new Map(spec.keywords.map((k) => [k.name, k] as const))]),

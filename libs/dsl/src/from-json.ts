@@ -87,7 +87,7 @@ class Reader {
       this.bad(`nodes nested deeper than ${MAX_DEPTH} levels`, path);
       return this.mark({ type: 'sequence' });
     }
-    const keys = ['type', 'id', 'name', 'args', 'kwargs', 'children', 'comments'];
+    const keys = ['type', 'id', 'name', 'stuck-after', 'args', 'kwargs', 'children', 'comments'];
     if (!this.object(value, path, keys, 'a node')) return this.mark({ type: 'sequence' });
     if (typeof value.type !== 'string') {
       this.bad(`expected a node type string, found ${describeJson(value.type)}`, `${path}/type`);
@@ -100,6 +100,13 @@ class Reader {
       if (typeof v === 'string') node[attribute] = v;
       else this.bad(`expected a string, found ${describeJson(v)}`, `${path}/${attribute}`);
     }
+    const budget = value['stuck-after'];
+    if (typeof budget === 'number') node['stuck-after'] = budget;
+    else if (budget !== undefined)
+      this.bad(
+        `expected a number of milliseconds, found ${describeJson(budget)}`,
+        `${path}/stuck-after`,
+      );
     const args = this.array(value.args, `${path}/args`)?.map((a, i) =>
       this.expr(a, jsonPointer(`${path}/args`, i), depth + 1),
     );

@@ -46,6 +46,8 @@ function printNode(node: NodeJson, depth: number): string[] {
   const pairs: string[] = [];
   if (node.id !== undefined) pairs.push(`:id ${quoteString(node.id)}`);
   if (node.name !== undefined) pairs.push(`:name ${quoteString(node.name)}`);
+  const budget = node['stuck-after'];
+  if (budget !== undefined) pairs.push(`:stuck-after ${printExpr(budget)}`);
   for (const key of Object.keys(node.kwargs ?? {}))
     pairs.push(`:${key} ${printExpr((node.kwargs ?? {})[key])}`);
   const head = [opening, ...pairs].join(' ');

@@ -48,6 +48,8 @@ function kindSchema(arg: ArgSpec): Schema {
       return { type: 'boolean' };
     case 'keyword':
       return { allOf: [ref('kw'), { properties: { kw: { enum: [...(arg.choices ?? [])] } } }] };
+    case 'ms':
+      return { type: 'integer', minimum: 1 };
   }
 }
 
@@ -170,6 +172,12 @@ function buildSchema(): Schema {
           type: { enum: nodeTypes },
           id: { type: 'string', minLength: 1, not: { pattern: PATH_ID_PATTERN } },
           name: { type: 'string' },
+          ...Object.fromEntries(
+            COMMON_KEYWORDS.filter((k) => k.name !== 'id' && k.name !== 'name').map((k) => [
+              k.name,
+              kindSchema(k),
+            ]),
+          ),
           args: exprs(ref('expr')),
           kwargs: {
             type: 'object',

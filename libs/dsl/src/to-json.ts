@@ -9,7 +9,7 @@ import {
   type TreeJson,
 } from '@canopy/engine';
 import type { Comment, KeywordAtom, ListForm, Pos, Sexp } from './ast';
-import { FUNCTIONS, SPEC_BY_TYPE, keywordOf } from './catalog';
+import { COMMON, FUNCTIONS, SPEC_BY_TYPE, keywordOf } from './catalog';
 import { describeSexp } from './describe';
 import { DslErrorCode, type SourceIssue } from './errors';
 import { defineOwn, hasOwn } from './util';
@@ -231,6 +231,7 @@ class Converter {
     const spec = SPEC_BY_TYPE.get(type);
     let id: string | undefined;
     let name: string | undefined;
+    let stuckAfter: number | undefined;
     let args: ExprJson[] | undefined;
     let kwargs: Record<string, ExprJson> | undefined;
     let children: NodeJson[] | undefined;
@@ -243,11 +244,22 @@ class Converter {
         seen ??= new Set();
         if (!this.checkKeyword(item, value, seen)) continue;
         const keyword = item.name;
-        const attribute =
-          (keyword === 'id' || keyword === 'name') && !(spec && keywordOf(spec, keyword));
+        const common = COMMON.get(keyword);
+        const attribute = common !== undefined && !(spec && keywordOf(spec, keyword));
         const at = attribute ? this.sub(path, keyword) : this.sub2(path, 'kwargs', keyword);
         this.keyAt(at, item.pos);
-        if (attribute) {
+        if (attribute && common.kind === 'ms') {
+          // A literal: the budget is read when the tree is built. The validator checks its value.
+          this.at(at, value.pos);
+          if (value.kind === 'number') stuckAfter = value.value;
+          else if (value.kind !== 'error') {
+            this.error(
+              DslErrorCode.BadArgument,
+              `expected a number of milliseconds for :${keyword}, found ${describeSexp(value)}`,
+              value.pos,
+            );
+          }
+        } else if (attribute) {
           this.at(at, value.pos);
           if (value.kind === 'string') {
             if (keyword === 'id') id = value.value;
@@ -280,6 +292,7 @@ class Converter {
     const node: NodeJson = { type };
     if (id !== undefined) node.id = id;
     if (name !== undefined) node.name = name;
+    if (stuckAfter !== undefined) node['stuck-after'] = stuckAfter;
     if (args) node.args = args;
     if (kwargs) node.kwargs = kwargs;
     if (children) node.children = children;

@@ -51,7 +51,7 @@ describe(compile.name, () => {
 
     it('lists the accepted keywords when nothing is close', () => {
       expect(errors('(tree "a" (wait :ms 1 :foo 2))')).toEqual([
-        "f.lisp:1:23: unknown keyword :foo for 'wait' (expected :ms, :id, :name)",
+        "f.lisp:1:23: unknown keyword :foo for 'wait' (expected :ms, :id, :name, :stuck-after)",
       ]);
     });
 
@@ -266,7 +266,7 @@ describe(compile.name, () => {
     ],
     [
       '(tree "a" (set "k" 1 :foo 2))',
-      ["f.lisp:1:22: unknown keyword :foo for 'set' (expected :id, :name)"],
+      ["f.lisp:1:22: unknown keyword :foo for 'set' (expected :id, :name, :stuck-after)"],
     ],
     [
       '(tree "a" (sequence (> $a 1)))',

@@ -64,7 +64,7 @@ describe('reader', () => {
       "f.lisp:2:30: unknown scope 'q' in '$q:r' (expected global, team, exec)",
     ]);
     expect(messages('(tree "a" (wait :ms 1 :a/b 2))')).toEqual([
-      "f.lisp:1:23: unknown keyword :a/b for 'wait' (expected :ms, :id, :name)",
+      "f.lisp:1:23: unknown keyword :a/b for 'wait' (expected :ms, :id, :name, :stuck-after)",
     ]);
   });
 });

@@ -84,6 +84,7 @@ function jsonLine(record: TickRecord, blackboard: MemoryBlackboard) {
     logs: record.logs,
     progress: record.progress,
     errors: record.errors,
+    ...(record.stuck ? { stuck: record.stuck } : {}),
   };
 }
 

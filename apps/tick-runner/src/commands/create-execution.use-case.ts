@@ -58,6 +58,8 @@ export class CreateExecution {
       mode: req.mode,
       intervalMs: req.intervalMs,
       maxTicks: req.maxTicks,
+      watchdog: req.watchdog,
+      tickBudgetMs: req.tickBudgetMs,
       state: req.mode === 'manual' ? 'created' : 'running',
       // A fork continues after the tick it was taken from (its checkpoint sets the engine's count).
       status: req.fork?.status ?? 'IDLE',

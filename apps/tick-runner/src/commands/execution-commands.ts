@@ -128,6 +128,8 @@ export class ExecutionCommands {
           mode: req.mode,
           intervalMs: req.intervalMs ?? exec.meta.intervalMs,
           maxTicks: req.maxTicks,
+          watchdog: req.watchdog ?? exec.meta.watchdog,
+          tickBudgetMs: req.tickBudgetMs ?? exec.meta.tickBudgetMs,
           state: 'running',
           runStartTick: exec.meta.tick,
         },

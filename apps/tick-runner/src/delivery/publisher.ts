@@ -66,7 +66,7 @@ export class Publisher {
 
   /**
    * Derived events of one tick, in order, numbered from `seq`: tick_start, node_update...,
-   * blackboard_update..., log..., progress..., error..., tick_complete. Core publishes on one
+   * blackboard_update..., log..., progress..., error..., node_stuck..., tick_overrun, tick_complete. Core publishes on one
    * connection keep their order, and the CANOPY_EVENTS stream captures them without a per-event
    * ack. Returns the next event number.
    */
@@ -97,6 +97,20 @@ export class Publisher {
     }
     for (const e of record.errors) {
       this.send(execId, tick, seq++, 'error', { nodeId: e.nodeId, code: e.code, message: e.message }, headers, at);
+    }
+    for (const stuck of record.stuck ?? []) {
+      const data: EventPayloads['node_stuck'] = {
+        nodeId: stuck.nodeId,
+        runningSinceTick: stuck.runningSinceTick,
+        runningForMs: stuck.runningForMs,
+        budgetMs: stuck.budgetMs,
+        action: stuck.action,
+      };
+      this.send(execId, tick, seq++, 'node_stuck', data, headers, at);
+    }
+    if (record.overrun !== undefined) {
+      const data = { tick, durationMs: record.durationMs, budgetMs: record.overrun.budgetMs };
+      this.send(execId, tick, seq++, 'tick_overrun', data, headers, at);
     }
     const complete = { status: record.status, durationMs: record.durationMs, changes: record.nodes.length, writes: record.writes.length };
     this.send(execId, tick, seq++, 'tick_complete', complete, headers, at);

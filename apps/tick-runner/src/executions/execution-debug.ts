@@ -9,6 +9,8 @@ interface StoredDebug {
   resume?: ExecutionState;
   /** Paused between ticks (a plain pause, or a step that finished a tick): why. */
   between?: PausedAt['reason'];
+  /** The stuck node of a watchdog pause. */
+  betweenNodeId?: string;
 }
 
 /**
@@ -21,6 +23,8 @@ export class ExecutionDebug {
   pendingStep: StepMode | undefined;
   /** Paused between ticks, and why. */
   between: PausedAt['reason'] | undefined;
+  /** For a `watchdog` pause: the node found stuck. */
+  betweenNodeId: string | undefined;
   /** The state to go back to when the pause ends. */
   resume: ExecutionState | undefined;
   private readonly stepWaiters: { resolve(view: DebugViewBody): void; reject(error: unknown): void }[] = [];
@@ -38,6 +42,7 @@ export class ExecutionDebug {
     debug.dbg.restoreState(stored.engine);
     debug.resume = stored.resume;
     debug.between = stored.between;
+    debug.betweenNodeId = stored.betweenNodeId;
     return debug;
   }
 
@@ -82,6 +87,7 @@ export class ExecutionDebug {
     const stored: StoredDebug = { v: 1, engine: this.dbg.saveState() };
     if (this.resume !== undefined) stored.resume = this.resume;
     if (this.between !== undefined) stored.between = this.between;
+    if (this.between === 'watchdog' && this.betweenNodeId !== undefined) stored.betweenNodeId = this.betweenNodeId;
     return JSON.stringify(stored);
   }
 
@@ -89,7 +95,10 @@ export class ExecutionDebug {
   pausedAt(nextTick: number): PausedAt | undefined {
     const at = this.dbg.paused;
     if (at !== undefined) return { ...at };
-    return this.between === undefined ? undefined : { tick: nextTick, reason: this.between };
+    if (this.between === undefined) return undefined;
+    const between: PausedAt = { tick: nextTick, reason: this.between };
+    if (this.between === 'watchdog' && this.betweenNodeId !== undefined) between.nodeId = this.betweenNodeId;
+    return between;
   }
 
   /** A step's reply waits for the slot that runs it. */

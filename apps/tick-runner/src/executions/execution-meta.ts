@@ -1,5 +1,5 @@
-import type { Execution, ExecutionMode, ExecutionState, ReloadPolicy } from '@canopy/contracts';
-import type { Status } from '@canopy/engine';
+import type { Execution, ExecutionMode, ExecutionState, ReloadPolicy, Watchdog } from '@canopy/contracts';
+import type { Status, WatchdogOptions } from '@canopy/engine';
 
 /**
  * Everything needed to resume an execution, besides its checkpoint and scopes. Stored as the Redis
@@ -13,6 +13,10 @@ export interface ExecMeta {
   mode: ExecutionMode;
   intervalMs?: number;
   maxTicks?: number;
+  /** Stuck-node budget and action (DESIGN.md "Watchdog"). */
+  watchdog?: Watchdog;
+  /** An engine tick longer than this emits `tick_overrun`. */
+  tickBudgetMs?: number;
   state: ExecutionState;
   status: Status;
   tick: number;
@@ -54,6 +58,8 @@ export function metaToHash(meta: ExecMeta): Record<string, string> {
     follow: meta.follow ? '1' : '',
     followPolicy: meta.followPolicy ?? '',
     pending: meta.pending === undefined ? '' : JSON.stringify(meta.pending),
+    watchdog: meta.watchdog === undefined ? '' : JSON.stringify(meta.watchdog),
+    tickBudgetMs: meta.tickBudgetMs === undefined ? '' : String(meta.tickBudgetMs),
   };
   return hash;
 }
@@ -70,6 +76,8 @@ export function metaFromHash(hash: Record<string, string>): ExecMeta | undefined
     mode: hash.mode as ExecutionMode,
     intervalMs: optionalNumber(hash.intervalMs),
     maxTicks: optionalNumber(hash.maxTicks),
+    watchdog: hash.watchdog ? (JSON.parse(hash.watchdog) as Watchdog) : undefined,
+    tickBudgetMs: optionalNumber(hash.tickBudgetMs),
     state: hash.state as ExecutionState,
     status: (hash.status || 'IDLE') as Status,
     tick: Number(hash.tick ?? 0),
@@ -97,10 +105,17 @@ export function toExecution(meta: ExecMeta, owner?: string): Execution {
   if (meta.team !== undefined) execution.team = meta.team;
   if (meta.intervalMs !== undefined) execution.intervalMs = meta.intervalMs;
   if (meta.maxTicks !== undefined) execution.maxTicks = meta.maxTicks;
+  if (meta.watchdog !== undefined) execution.watchdog = meta.watchdog;
+  if (meta.tickBudgetMs !== undefined) execution.tickBudgetMs = meta.tickBudgetMs;
   if (owner !== undefined) execution.owner = owner;
   if (meta.follow) {
     execution.follow = true;
     execution.followPolicy = meta.followPolicy ?? 'let-finish-then-swap';
   }
   return execution;
+}
+
+/** The engine's watchdog options for an execution. */
+export function watchdogOf(meta: ExecMeta): WatchdogOptions {
+  return { ...meta.watchdog, tickBudgetMs: meta.tickBudgetMs };
 }

@@ -5,7 +5,7 @@ import { AppError } from '@canopy/service-kit';
 import type { PreparedSwap } from '../reload/tree-swap';
 import { EventQueue } from './event-queue';
 import { ExecutionDebug } from './execution-debug';
-import type { ExecMeta } from './execution-meta';
+import { watchdogOf, type ExecMeta } from './execution-meta';
 import type { ScopeView } from './scope-cache';
 
 /** A `tick {count}` command waiting for its ticks. */
@@ -45,6 +45,8 @@ export class Execution {
   debug: ExecutionDebug | undefined;
   /** External events waiting for ticks (mirror of the Redis queue, loaded with the execution). */
   events = new EventQueue();
+  /** The watchdog settings the tree was given (built with the meta's; `start` may change them). */
+  private watchdogApplied: Pick<ExecMeta, 'watchdog' | 'tickBudgetMs'>;
 
   constructor(
     public meta: ExecMeta,
@@ -52,7 +54,18 @@ export class Execution {
     /** Replaced by a hot reload (`reload/`), between slots or at the start of a tick. */
     public tree: BehaviorTree,
     readonly view: ScopeView,
-  ) {}
+  ) {
+    this.watchdogApplied = { watchdog: meta.watchdog, tickBudgetMs: meta.tickBudgetMs };
+  }
+
+  /** Before a tick: the tree's watchdog follows the stored settings (a `start` may have changed them). */
+  applyWatchdog(): void {
+    const { watchdog, tickBudgetMs } = this.meta;
+    const applied = this.watchdogApplied;
+    if (applied.watchdog === watchdog && applied.tickBudgetMs === tickBudgetMs) return;
+    this.tree.setWatchdog(watchdogOf(this.meta));
+    this.watchdogApplied = { watchdog, tickBudgetMs };
+  }
 
   get id(): string {
     return this.meta.id;

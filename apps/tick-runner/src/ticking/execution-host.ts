@@ -11,6 +11,7 @@ import { Execution, ownerGone } from '../executions/execution';
 import { EventQueue } from '../executions/event-queue';
 import type { EventStore } from '../executions/event-store';
 import { ExecutionDebug } from '../executions/execution-debug';
+import { watchdogOf } from '../executions/execution-meta';
 import type { ExecutionStore } from '../executions/execution-store';
 import { ScopeView, scopeList, scopesOf, type ScopeCache } from '../executions/scope-cache';
 import type { Log } from '../log';
@@ -199,6 +200,8 @@ export class ExecutionHost implements ShardListener, CommitHost {
         actions: this.actions,
         onWake: () => this.wake(id),
         record: { nodes: true, writes: true, logs: true, progress: true, errors: true },
+        // Before the restore: the checkpoint carries the watched nodes' episodes.
+        watchdog: watchdogOf(meta),
         library,
       });
       if (checkpoint) {
@@ -330,7 +333,8 @@ export class ExecutionHost implements ShardListener, CommitHost {
     } else if (meta.mode === 'event') {
       if (exec.triggered) this.scheduler.enqueue(id);
       else if (meta.status === 'RUNNING' && this.scheduler.dueOf(id) === undefined) {
-        this.scheduler.at(id, now + exec.intervalMs);
+        // A node awaiting an async result gets no tick of its own: one comes when it would be stuck.
+        this.scheduler.at(id, Math.min(now + exec.intervalMs, Math.max(now, exec.tree.stuckDeadline)));
       }
     }
     if (exec.hasManualTicks()) this.scheduler.enqueue(id);

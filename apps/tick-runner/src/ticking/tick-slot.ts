@@ -27,6 +27,8 @@ interface PendingTick extends TickCommit {
   resumed: boolean;
   /** A let-finish-then-swap took effect at the start of this tick. */
   reloaded?: EventPayloads['tree_reloaded'];
+  /** The watchdog found a node stuck with action `pause`: the execution is paused after this tick. */
+  watchdogPause: PausedAt | undefined;
   span: Span;
 }
 
@@ -153,6 +155,7 @@ export class TickSlot {
         return undefined;
       }
     }
+    exec.applyWatchdog();
     const parent = exec.parent ?? ROOT_CONTEXT;
     exec.parent = undefined;
     exec.triggered = false;
@@ -189,9 +192,22 @@ export class TickSlot {
       }
       const base: ExecMeta =
         wasPaused && !stayPaused ? { ...exec.meta, state: debug?.resume ?? 'running' } : exec.meta;
-      const state = stayPaused ? 'paused' : exec.stateAfterTick(record.tick, record.status, base);
+      let state = stayPaused ? 'paused' : exec.stateAfterTick(record.tick, record.status, base);
       if (state === 'completed' && record.status === 'RUNNING') this.haltInto(exec, record);
       if (debug !== undefined && !stayPaused) debug.resume = undefined;
+      // The watchdog's `pause`: the tick that found the node stuck completes (its record shows it),
+      // then the execution is paused between ticks, as a client's pause would, naming the node.
+      const stuck = record.stuck?.find((s) => s.action === 'pause');
+      let watchdogPause: PausedAt | undefined;
+      if (stuck !== undefined && state === 'running') {
+        const session = exec.debugSession();
+        session.between = 'watchdog';
+        session.betweenNodeId = stuck.nodeId;
+        session.resume = 'running';
+        state = 'paused';
+        watchdogPause = { tick: record.tick + 1, reason: 'watchdog', nodeId: stuck.nodeId };
+      }
+      const dbg = exec.debug;
       span.setAttributes({ [SpanAttrs.tick]: record.tick, [SpanAttrs.status]: record.status });
       const next: ExecMeta = { ...base, ...swapped?.meta, tick: record.tick, status: record.status, state };
       const writes = persistentWrites(record.writes, exec.view.scopes);
@@ -204,7 +220,7 @@ export class TickSlot {
         record: encoded.record,
         writes: swapped === undefined ? writes : [...swapped.writes, ...writes],
         trimThrough: this.outbox.trimmable(exec.id),
-        debug: debug === undefined ? undefined : debug.toJson(),
+        debug: dbg === undefined ? undefined : dbg.toJson(),
         events: exec.events.ids(taken),
         ctx,
         manual,
@@ -214,6 +230,7 @@ export class TickSlot {
         resumed: wasPaused && !stayPaused,
         reloaded: swapped?.event,
         fullMeta: swapped !== undefined,
+        watchdogPause,
         span,
       };
     } catch (error) {
@@ -313,13 +330,14 @@ export class TickSlot {
     const scopes = exec.view.scopes;
     const scopeOf = (s: string) => (s === 'global' || s === 'team' || s === 'exec' ? scopes[s] : s);
     const completed = next.state === 'completed' && prevState !== 'completed';
-    const { hits, resumed, reloaded } = p;
+    const { hits, resumed, reloaded, watchdogPause } = p;
     const delivered = this.outbox.add(exec.id, tickRecord.tick, p.record, this.publisher.headers(ctx), (seq) => {
       if (reloaded) this.publisher.event(exec.id, tickRecord.tick, seq++, 'tree_reloaded', reloaded, headers);
       let n = this.publisher.tickEvents(exec.id, tickRecord, scopeOf, headers, seq);
       n = this.publisher.hits(exec.id, tickRecord.tick, n, hits, headers);
       if (resumed) this.publisher.event(exec.id, tickRecord.tick, n++, 'execution_resumed', { mode: next.mode }, headers);
       if (completed) this.publisher.event(exec.id, tickRecord.tick, n++, 'execution_completed', { status: tickRecord.status }, headers);
+      if (watchdogPause) this.publisher.event(exec.id, tickRecord.tick, n++, 'execution_paused', { pausedAt: watchdogPause }, headers);
       return n;
     });
     delivered.then(

@@ -47,6 +47,7 @@ export function validates(root: Schema, value: unknown): boolean {
       const branch = check(s.if as Schema, v) ? s.then : s.else;
       if (branch !== undefined && !check(branch as Schema, v)) return false;
     }
+    if (typeof v === 'number' && typeof s.minimum === 'number' && v < s.minimum) return false;
     if (typeof v === 'string') {
       if (typeof s.minLength === 'number' && [...v].length < s.minLength) return false;
       if (typeof s.pattern === 'string' && !new RegExp(s.pattern, 'u').test(v)) return false;

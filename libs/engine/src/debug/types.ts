@@ -37,7 +37,7 @@ export interface DebugWatch {
  */
 export type StepMode = 'into' | 'over' | 'out' | 'continue';
 
-export type PauseReason = 'breakpoint' | 'step' | 'watch' | 'request';
+export type PauseReason = 'breakpoint' | 'step' | 'watch' | 'request' | 'watchdog';
 
 /** Where a paused tick stands: at a node boundary of tick `tick`, which has not happened yet. */
 export interface PausedAt {

@@ -14,9 +14,10 @@ export type NodeCategory = 'composite' | 'decorator' | 'leaf';
  * - `name`: a string literal or a bare symbol (action names);
  * - `key`: a blackboard key as a string literal, optionally with a scope prefix;
  * - `boolean`: `true` or `false`;
- * - `keyword`: one of `choices`, written as `:choice`.
+ * - `keyword`: one of `choices`, written as `:choice`;
+ * - `ms`: a literal whole number of milliseconds, at least 1 (read when the tree is built).
  */
-export type ArgKind = 'expr' | 'number' | 'string' | 'name' | 'key' | 'boolean' | 'keyword';
+export type ArgKind = 'expr' | 'number' | 'string' | 'name' | 'key' | 'boolean' | 'keyword' | 'ms';
 
 export interface ArgSpec {
   name: string;
@@ -131,10 +132,15 @@ export const NODE_SPECS: readonly NodeSpec[] = [
   { type: 'progress', category: 'leaf', children: none, positional: [{ name: 'step', kind: 'string', required: true }, { name: 'percent', kind: 'number', required: true }], keywords: [], summary: 'Marks progress through named steps.' },
 ];
 
-/** Attributes every node accepts. */
+/**
+ * Attributes every node accepts. In JSON each is a field of the node under the same name (not a
+ * `kwargs` entry), so it never reaches a node's own arguments (an action's, a subtree's).
+ */
 export const COMMON_KEYWORDS: readonly ArgSpec[] = [
   { name: 'id', kind: 'string' },
   { name: 'name', kind: 'string' },
+  // The watchdog's budget for the node (DESIGN.md "Watchdog"): RUNNING longer than this is stuck.
+  { name: 'stuck-after', kind: 'ms' },
 ];
 
 export const NODE_SPEC_BY_TYPE: ReadonlyMap<string, NodeSpec> = new Map(

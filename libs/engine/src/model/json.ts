@@ -29,9 +29,11 @@ export interface NodeJson {
   type: string;
   id?: string;
   name?: string;
+  /** `:stuck-after MS`: the watchdog's budget for this node, in ms. */
+  'stuck-after'?: number;
   /** Positional arguments before the children, e.g. the EXPR of `(condition EXPR)`. */
   args?: ExprJson[];
-  /** Keyword arguments other than `:id` and `:name`, in source order, without the colon. */
+  /** Keyword arguments other than the common attributes (`:id`, `:name`, `:stuck-after`), in source order, without the colon. */
   kwargs?: Record<string, ExprJson>;
   children?: NodeJson[];
   /** Comment lines directly above this node. */

@@ -143,7 +143,9 @@ export type RuntimeErrorCode =
   | 'ACTION_FAILED'
   | 'ACTION_TIMEOUT'
   | 'LLM_FAILED'
-  | 'BAD_ARGUMENT';
+  | 'BAD_ARGUMENT'
+  /** The watchdog's `fail` action halted a stuck node. */
+  | 'NODE_STUCK';
 
 export interface ErrorRecord {
   nodeId: string;
@@ -157,6 +159,31 @@ export interface NodeVisit {
   status: Status;
   /** Inclusive time in microseconds, when timing is on. */
   us?: number;
+}
+
+/**
+ * What the watchdog does with a stuck node: `report` only records it; `fail` halts it (its async
+ * work cancelled) and it returns FAILURE in the same tick; `pause` records it for the host, which
+ * pauses the execution (the engine itself goes on).
+ */
+export type WatchdogAction = 'report' | 'fail' | 'pause';
+
+/** The watchdog of one tree (DESIGN.md "Watchdog"); `:stuck-after` on a node overrides `stuckAfterMs`. */
+export interface WatchdogOptions {
+  /** Budget of every leaf without its own `:stuck-after` (composites and decorators run as long as their children). */
+  stuckAfterMs?: number;
+  action?: WatchdogAction;
+  /** A tick whose engine time exceeds this carries `overrun` in its record. */
+  tickBudgetMs?: number;
+}
+
+/** A node found stuck in this tick: RUNNING for `runningForMs` (tick clock) since `runningSinceTick`. */
+export interface StuckRecord {
+  nodeId: string;
+  runningSinceTick: number;
+  runningForMs: number;
+  budgetMs: number;
+  action: WatchdogAction;
 }
 
 /** Everything that happened in one tick. Plain JSON. */
@@ -175,6 +202,10 @@ export interface TickRecord {
   visits?: NodeVisit[];
   /** The external events the tick was given, when it was given any. */
   events?: ExternalEvent[];
+  /** Nodes the watchdog found stuck in this tick (once per RUNNING episode); absent when none. */
+  stuck?: StuckRecord[];
+  /** Set when `durationMs` exceeded the watchdog's `tickBudgetMs`. */
+  overrun?: { budgetMs: number };
 }
 
 /** Which parts of the TickRecord to collect. Kinds that are off cost close to nothing. */
@@ -209,6 +240,8 @@ export interface BuildOptions {
   record?: RecordOptions;
   /** Called when an async action or LLM call settles, so event-driven hosts can tick again. */
   onWake?: () => void;
+  /** Budgets and action for stuck nodes, and the tick budget; `tree.setWatchdog` changes them later. */
+  watchdog?: WatchdogOptions;
   /** Other documents whose trees `(subtree "name")` may reference. */
   library?: readonly import('./json').TreeDocument[];
 }

@@ -6,6 +6,7 @@ import type {
   ProgressRecord,
   RecordOptions,
   RuntimeErrorCode,
+  StuckRecord,
   WriteRecord,
 } from '../model/runtime';
 import { STATUS_NAMES } from '../status';
@@ -18,6 +19,7 @@ export interface RecordParts {
   progress: ProgressRecord[];
   errors: ErrorRecord[];
   visits?: NodeVisit[];
+  stuck?: StuckRecord[];
 }
 
 function grow<T extends Int32Array | Uint8Array | Float64Array>(a: T, make: (n: number) => T): T {
@@ -57,6 +59,8 @@ export class Recorder {
   private logList: LogRecord[] = [];
   private progressList: ProgressRecord[] = [];
   private errorList: ErrorRecord[] = [];
+  /** Made only when the watchdog finds a stuck node: most ticks have none. */
+  private stuckList: StuckRecord[] | null = null;
 
   constructor(opts: RecordOptions = {}) {
     this.nodes = opts.nodes ?? true;
@@ -101,6 +105,10 @@ export class Recorder {
     if (this.errors) this.errorList.push({ nodeId, code, message });
   }
 
+  stuck(rec: StuckRecord): void {
+    (this.stuckList ??= []).push(rec);
+  }
+
   /** Reserves the visit's slot on entry so visits come out in pre-order. */
   beginVisit(index: number): number {
     const n = this.vCount;
@@ -138,6 +146,10 @@ export class Recorder {
       errors: this.errorList,
     };
     if (this.visits) parts.visits = this.takeVisits(ids);
+    if (this.stuckList !== null) {
+      parts.stuck = this.stuckList;
+      this.stuckList = null;
+    }
     this.writeList = [];
     this.logList = [];
     this.progressList = [];

@@ -65,7 +65,7 @@ export class TreeReload implements NodeDiff {
     readonly options: ReloadOptions,
   ) {
     const o = old.internals();
-    this.next = buildOn(o.rt, doc, options.tree, options.library ?? [], o.clock);
+    this.next = buildOn(o.rt, doc, options.tree, options.library ?? [], o.clock, o.watchdog);
     const n = this.next.internals();
     const byId = new Map<string, number>();
     o.nodes.forEach((node, i) => byId.set(node.id, i));

@@ -9,6 +9,7 @@ import type {
   TickHooks,
   TickOptions,
   TickRecord,
+  WatchdogOptions,
   WriteRecord,
 } from '../model/runtime';
 import type { NodeJson } from '../model/json';
@@ -20,6 +21,7 @@ import { fingerprintOf } from './fingerprint';
 import type { BtNode } from './node';
 import { NO_EVENTS, type Runtime } from './runtime';
 import type { NodeState } from './state';
+import { Watchdog } from './watchdog';
 
 /** What `halt()` changed outside a tick; hosts persist the writes (released semaphores). */
 export interface HaltRecord {
@@ -34,6 +36,7 @@ export interface TreeInternals {
   nodes: readonly BtNode[];
   jsons: readonly NodeJson[];
   clock: Clock;
+  watchdog: WatchdogOptions;
   /** Drops a tick paused in the debugger: the tree is at the state before it. */
   abandonPaused(): void;
   /** The recorder's parts so far, against this tree's node ids. */
@@ -52,6 +55,7 @@ export class BehaviorTree {
   private byIdMap: ReadonlyMap<string, BtNode> | undefined = undefined;
   private infos: readonly NodeInfo[] | undefined = undefined;
   private hash: string | undefined = undefined;
+  private readonly watchdog: Watchdog;
 
   /** @internal Use `buildTree`. */
   constructor(
@@ -62,10 +66,31 @@ export class BehaviorTree {
     /** The JSON each node was built from (documents are not to be mutated once built). */
     private readonly jsons: readonly NodeJson[],
     private readonly clock: Clock,
+    watchdog: WatchdogOptions = {},
+    budgeted = true,
   ) {
     const ids: string[] = [];
     for (let i = 0; i < all.length; i++) ids.push(all[i].id);
     this.ids = ids;
+    this.watchdog = new Watchdog(rt, all, jsons, budgeted);
+    rt.watchdog = this.watchdog;
+    this.watchdog.configure(watchdog);
+  }
+
+  /**
+   * Changes the watchdog between ticks (DESIGN.md "Watchdog"): the default budget of leaves, the
+   * action, the tick budget. Nodes already running keep their episode (or count from the last tick).
+   */
+  setWatchdog(opts: WatchdogOptions): void {
+    this.watchdog.configure(opts);
+  }
+
+  /**
+   * The earliest clock time at which a running node not reported yet becomes stuck (Infinity:
+   * none). A host that does not tick a running tree on its own plans a tick for then.
+   */
+  get stuckDeadline(): number {
+    return this.watchdog.deadline();
   }
 
   /** Every node, depth-first. */
@@ -208,6 +233,7 @@ export class BehaviorTree {
       nodes: this.all,
       jsons: this.jsons,
       clock: this.clock,
+      watchdog: this.watchdog.options,
       abandonPaused: () => this.dbg?.abandon(),
       take: () => this.rt.rec.take(this.ids),
       setTickCount: (n) => {
@@ -277,6 +303,9 @@ function recordOf(rt: Runtime, s: TickStatus, parts: RecordParts, t0: number): T
   };
   if (parts.visits) record.visits = parts.visits;
   if (rt.events.length > 0) record.events = rt.events.slice();
+  if (parts.stuck) record.stuck = parts.stuck;
   record.durationMs = performance.now() - t0;
+  const budget = rt.watchdog === null ? Number.POSITIVE_INFINITY : rt.watchdog.tickBudgetMs;
+  if (record.durationMs > budget) record.overrun = { budgetMs: budget };
   return record;
 }

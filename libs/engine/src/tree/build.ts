@@ -8,7 +8,7 @@ import { ExprCompileError } from '../expr/expr-error';
 import type { NodeSpec } from '../model/catalog';
 import type { Evaluator } from '../expr/env';
 import type { ExprJson, NodeJson, TreeDocument, TreeJson } from '../model/json';
-import type { BuildOptions, Clock } from '../model/runtime';
+import type { BuildOptions, Clock, WatchdogOptions } from '../model/runtime';
 import { Recorder } from '../record/recorder';
 import type { TreeIssue, TreeIssueCode } from '../validate/issue';
 import { NodeChecker, type IssueSink } from '../validate/node-checker';
@@ -219,6 +219,8 @@ class Builder {
    */
   private readonly ids = new Set<string>();
   private checkAll = false;
+  /** Some node has `:stuck-after`: the tree's watchdog looks for budgets only then. */
+  budgeted = false;
   private readonly sink = new BuildSink();
   private readonly check = new NodeChecker(false, this.sink);
 
@@ -264,6 +266,7 @@ class Builder {
 
     const node = spec.factory(d);
     node.index = this.nodes.length;
+    if (json['stuck-after'] !== undefined) this.budgeted = true;
     this.nodes.push(node);
     this.jsons.push(json);
 
@@ -341,7 +344,7 @@ export function buildTree(doc: TreeDocument, options: BuildOptions = {}): Behavi
     options.onWake,
     rec,
   );
-  return buildOn(rt, doc, options.tree, library, options.clock ?? systemClock);
+  return buildOn(rt, doc, options.tree, library, options.clock ?? systemClock, options.watchdog);
 }
 
 /**
@@ -354,10 +357,11 @@ export function buildOn(
   name: string | undefined,
   library: readonly TreeDocument[],
   clock: Clock,
+  watchdog: WatchdogOptions = {},
 ): BehaviorTree {
   const tree = pickTree(doc, name);
   const b = new Builder(rt, library);
   const frame: Frame = { doc, tree, base: 1, prefix: null, stack: [tree] };
   const root = b.build(tree.root, frame, '0', null, undefined);
-  return new BehaviorTree(tree.name, rt, root, b.nodes, b.jsons, clock);
+  return new BehaviorTree(tree.name, rt, root, b.nodes, b.jsons, clock, watchdog, b.budgeted);
 }

@@ -2,6 +2,7 @@ import type { Evaluator } from '../expr/env';
 import { ExprError } from '../expr/expr-error';
 import type { RuntimeErrorCode } from '../model/runtime';
 import {
+  FAILURE,
   IDLE,
   RUNNING,
   STATUS_NAMES,
@@ -11,6 +12,7 @@ import {
 } from '../status';
 import type { Runtime } from './runtime';
 import type { NodeState } from './state';
+import type { NodeWatch } from './watchdog';
 
 /** Returned by `evaluate` when the expression failed; the error is already recorded. */
 export const EVAL_FAILED: unique symbol = Symbol('EVAL_FAILED');
@@ -27,6 +29,8 @@ export abstract class BtNode {
   /** Depth-first position in the built tree; indexes every per-node array. */
   index = -1;
   children: readonly BtNode[] = NO_CHILDREN;
+  /** The watchdog's episode, for a node with a budget (`:stuck-after` or the default); else null. */
+  wd: NodeWatch | null = null;
   /** Whether the subclass has start logic: most do not, and skipping the call is measurable. */
   private readonly starts: boolean;
 
@@ -88,6 +92,8 @@ export abstract class BtNode {
     if (this.status === IDLE) return extra;
     const out = extra ?? {};
     out.status = STATUS_NAMES[this.status];
+    if (this.wd !== null && this.status === RUNNING && this.wd.sinceMs >= 0)
+      out.wd = this.wd.save();
     return out;
   }
 
@@ -96,6 +102,7 @@ export abstract class BtNode {
     const s = state ?? NO_STATE;
     this.status = statusCode(s.status);
     this.loadState(s);
+    if (this.wd !== null) this.wd.load(this.status === RUNNING ? s.wd : undefined);
   }
 
   protected onStart(): void {
@@ -169,6 +176,16 @@ export abstract class BtNode {
       s = this.onTick();
     } else {
       s = this.substitute(instead);
+    }
+    const wd = this.wd;
+    if (
+      wd !== null &&
+      rt.watchdog !== null &&
+      rt.watchdog.check(this, wd, this.status, s === RUNNING)
+    ) {
+      // The watchdog's `fail`: halted as a parent abandoning it would be, and it fails now.
+      this.onHalt();
+      s = FAILURE;
     }
     if (s !== this.status) this.setStatus(s);
     if (slot >= 0) rt.rec.endVisit(slot, s, rt.rec.timing ? (performance.now() - t0) * 1000 : 0);

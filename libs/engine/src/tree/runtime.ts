@@ -8,6 +8,7 @@ import type {
 } from '../model/runtime';
 import type { Recorder } from '../record/recorder';
 import type { NodeProbe } from './probe';
+import type { Watchdog } from './watchdog';
 
 /** The batch of a tick without events: one shared frozen array, so such a tick allocates none. */
 export const NO_EVENTS: readonly ExternalEvent[] = Object.freeze([]);
@@ -21,6 +22,10 @@ export class Runtime implements EvalEnv {
   hooks: TickHooks | undefined = undefined;
   /** Hooks, visit recording or a debugger run on: nodes take the slower, observed tick path. */
   observed: boolean;
+  /** Set by the tree once built; checks only nodes with a budget (`node.wd`). */
+  watchdog: Watchdog | null = null;
+  /** Some node has a watchdog budget: checked on the observed path, so trees without stay fast. */
+  private watching = false;
   /** Set only while a debugger runs a tick: it sees every node boundary. */
   probe: NodeProbe | null = null;
   /**
@@ -57,6 +62,16 @@ export class Runtime implements EvalEnv {
 
   setHooks(hooks: TickHooks | undefined): void {
     this.hooks = hooks;
-    this.observed = hooks !== undefined || this.rec.visits || this.probe !== null;
+    this.refreshObserved();
+  }
+
+  setWatching(watching: boolean): void {
+    this.watching = watching;
+    this.refreshObserved();
+  }
+
+  private refreshObserved(): void {
+    this.observed =
+      this.hooks !== undefined || this.rec.visits || this.probe !== null || this.watching;
   }
 }

@@ -4,6 +4,7 @@ import { describeExpr, quantity } from './describe';
 import { jsonPointer, treeIssue, type TreeIssue, type TreeIssueCode } from './issue';
 import {
   COMMON_NAMES,
+  COMMON_RULES,
   FUNCTION_ARITY,
   FUNCTION_NAMES,
   NODE_TYPES,
@@ -116,6 +117,12 @@ export class NodeChecker {
     if (kwargs !== undefined || rule.keywords.length > 0)
       this.keywords(node, rule, kwargs ?? NO_KWARGS);
     if (rule.type === 'parallel' && kwargs !== undefined) this.parallel(kwargs);
+    const budget = node['stuck-after'] ?? undefined;
+    if (budget !== undefined) {
+      const depth = this.enter('stuck-after');
+      this.kind(budget, COMMON_RULES.stuckAfter, node.type, false);
+      this.depth = depth;
+    }
     if (this.strict && node.name !== undefined && rule.keyword('name')) {
       this.issue(
         'BAD_ARGUMENT',
@@ -294,6 +301,10 @@ export class NodeChecker {
         const expected = `one of ${choices.map((c) => `:${c}`).join(', ')}`;
         return this.bad(value, arg, type, positional, expected, near && `did you mean :${near}?`);
       }
+      case 'ms':
+        if (typeof value !== 'number' || !Number.isInteger(value) || value < 1)
+          this.bad(value, arg, type, positional, 'a whole number of milliseconds (at least 1)');
+        return;
     }
   }
 

@@ -75,4 +75,8 @@ export const FUNCTION_ARITY: ReadonlyMap<string, { min: number; max: number }> =
 );
 export const FUNCTION_NAMES: readonly string[] = [...FUNCTION_ARITY.keys()];
 export const COMMON_NAMES: readonly string[] = COMMON_KEYWORDS.map((k) => k.name);
+/** The common attributes checked by kind (`:id` and `:name` have rules of their own). */
+export const COMMON_RULES = {
+  stuckAfter: new ArgRule(COMMON_KEYWORDS.find((k) => k.name === 'stuck-after') as ArgSpec),
+} as const;
 export const SCOPES: readonly string[] = SCOPE_PREFIXES;
