@@ -239,4 +239,25 @@ describe(TreeReload.name, () => {
       expect(calls).toHaveLength(1);
     });
   });
+  it("keeps the execution's watchdog settings: the new tree finds a stuck leaf on the same budget", () => {
+    const h = harness(n('sequence', { id: 's' }, n('running', { id: 'r' })), {
+      watchdog: { stuckAfterMs: 300, action: 'fail' },
+    });
+    h.tree.tick();
+    const { tree: next } = prepareReload(
+      h.tree,
+      doc(n('sequence', { id: 's' }, n('running', { id: 'q' }))),
+      {
+        policy: 'cancel-and-restart',
+      },
+    ).apply();
+    // q starts RUNNING at t=100 and is 300 ms into its run at t=400: stuck, failed by the watchdog.
+    const stuckAt: number[] = [];
+    for (let t = 100; t <= 500; t += 100) {
+      h.clock.set(t);
+      const record = next.tick();
+      if (record.stuck?.some((s) => s.nodeId === 'q' && s.action === 'fail')) stuckAt.push(t);
+    }
+    expect(stuckAt).toEqual([400]);
+  });
 });
