@@ -68,6 +68,7 @@ function processIo(): Io {
     readFile: readUtf8,
     writeFile: (path, data) => writeFileSync(path, data),
     color: Boolean(process.stdout.isTTY) && !process.env['NO_COLOR'],
+    tty: Boolean(process.stdout.isTTY),
     input: process.stdin,
   };
 }
