@@ -11,6 +11,15 @@ import type { Io } from '../src/io';
  * `main()` with its output captured and a stop button: the long-running commands (`run --watch`,
  * `tail`, `dev`) end when `stop()` aborts the signal, as Ctrl-C does for a user.
  */
+const running = new Set<{ controller: AbortController; exit: Promise<number> }>();
+
+/** Stops every CLI a test started and left running (it failed before its own stop). */
+export async function stopAllClis(): Promise<void> {
+  const left = [...running];
+  for (const { controller } of left) controller.abort();
+  await Promise.allSettled(left.map((e) => e.exit));
+}
+
 export function startCli(argv: string[]) {
   const out: string[] = [];
   const err: string[] = [];
@@ -25,6 +34,10 @@ export function startCli(argv: string[]) {
     signal: controller.signal,
   };
   const exit = main(argv, io);
+  const entry = { controller, exit };
+  running.add(entry);
+  const forget = () => running.delete(entry);
+  exit.then(forget, forget);
   const text = { out: () => out.join(''), err: () => err.join('') };
   let outMark = 0;
   let errMark = 0;
@@ -48,14 +61,19 @@ async function next(
   pattern: RegExp,
   what: string,
 ): Promise<string> {
-  return waitFor(`output ${what}`, () => {
-    const rest = read().slice(mark());
-    const match = pattern.exec(rest);
-    if (!match) return undefined;
-    const end = match.index + match[0].length;
-    setMark(mark() + end);
-    return rest.slice(0, end);
-  }, 20_000);
+  try {
+    return await waitFor(`output ${what}`, () => {
+      const rest = read().slice(mark());
+      const match = pattern.exec(rest);
+      if (!match) return undefined;
+      const end = match.index + match[0].length;
+      setMark(mark() + end);
+      return rest.slice(0, end);
+    }, 20_000);
+  } catch (error) {
+    // What the command did say is what explains the failure.
+    throw new Error(`${(error as Error).message}; the output after the last match:\n${read().slice(mark())}`);
+  }
 }
 
 export function tempDir(): string {

@@ -1,6 +1,6 @@
 import { renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { spawnCli, startCli, tempDir } from './harness';
+import { spawnCli, startCli, stopAllClis, tempDir } from './harness';
 
 const counter = (n: number) => `(tree "t" (sequence (set "v" ${n}) (success)))\n`;
 const jsonLines = (text: string) =>
@@ -10,6 +10,8 @@ const jsonLines = (text: string) =>
     .map((l) => JSON.parse(l) as { tick: number; status: string; blackboard: Record<string, unknown> });
 
 describe('canopy run --watch', () => {
+  afterEach(stopAllClis);
+
   it('runs at start and after each save; a bad save prints file:line:column and waits for the next', async () => {
     const file = join(tempDir(), 'w.lisp');
     writeFileSync(file, counter(1));
