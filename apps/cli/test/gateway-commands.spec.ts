@@ -46,15 +46,20 @@ describe('canopy push / tail / dev against a stack', () => {
       const again = startCli(['push', file, '--gateway', gateway]);
       expect(await again.exit).toBe(0);
       expect(again.out()).toMatch(/^cli-pushed v2 /);
-      expect(await api.ok(api.get('/trees/cli-pushed'))).toMatchObject({ name: 'cli-pushed', version: 2 });
+      expect(await api.ok(api.get('/trees/cli-pushed'))).toMatchObject({
+        name: 'cli-pushed',
+        version: 2,
+      });
     });
 
-    it('prints the gateway\'s compile errors as file:line:column and exits 2, pushing the other files', async () => {
+    it("prints the gateway's compile errors as file:line:column and exits 2, pushing the other files", async () => {
       const bad = write('bad.lisp', '(tree "cli-bad"\n  (sequence\n    (frobnicate :x 1)))\n');
       const good = write('good.lisp', counter('cli-good'));
       const cli = startCli(['push', bad, good, '--gateway', gateway]);
       expect(await cli.exit).toBe(2);
-      expect(cli.err()).toMatch(new RegExp(`^${escape(bad)}:3:6: unknown node type 'frobnicate'.*\\n$`));
+      expect(cli.err()).toMatch(
+        new RegExp(`^${escape(bad)}:3:6: unknown node type 'frobnicate'.*\\n$`),
+      );
       expect(cli.out()).toMatch(/^cli-good v1 /);
       expect((await api.get('/trees/cli-bad')).status).toBe(404);
     });
@@ -79,12 +84,22 @@ describe('canopy push / tail / dev against a stack', () => {
       await api.createExecution({ tree: 'cli-tail', id });
       const cli = startCli(['tail', id, '--gateway', gateway, '--format', 'json']);
       const snapshot = JSON.parse(await cli.nextOut(/\n/));
-      expect(snapshot).toMatchObject({ type: 'snapshot', execId: id, data: { execution: { id, state: 'created', tick: 0 } } });
+      expect(snapshot).toMatchObject({
+        type: 'snapshot',
+        execId: id,
+        data: { execution: { id, state: 'created', tick: 0 } },
+      });
       await api.tick(id, 2);
-      await cli.nextOut(/"type":"tick_complete"[^\n]*"tick":2|"tick":2[^\n]*"type":"tick_complete"/);
+      await cli.nextOut(
+        /"type":"tick_complete"[^\n]*"tick":2|"tick":2[^\n]*"type":"tick_complete"/,
+      );
       await api.ok(api.post(`/executions/${id}/stop`));
       expect(await cli.exit).toBe(0);
-      const lines = cli.out().trim().split('\n').map((l) => JSON.parse(l) as { type: string; tick: number; seq: number });
+      const lines = cli
+        .out()
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { type: string; tick: number; seq: number });
       expect(lines.at(-1)?.type).toBe('execution_stopped');
       expect(lines.filter((l) => l.type === 'tick_complete').map((l) => l.tick)).toEqual([1, 2]);
       const keys = lines.filter((l) => l.seq >= 0).map((l) => `${l.tick}:${l.seq}`);
@@ -94,13 +109,22 @@ describe('canopy push / tail / dev against a stack', () => {
     it('prints readable lines with tick numbers, node ids and labels, only the events asked for', async () => {
       const id = 'tail-pretty';
       await api.createExecution({ tree: 'cli-tail', id });
-      const cli = startCli(['tail', id, '--gateway', gateway, '--events', 'node_update,tick_complete']);
-      await cli.nextOut(/^execution tail-pretty: tree cli-tail v1, created, manual, tick 0, root IDLE\n/);
+      const cli = startCli([
+        'tail',
+        id,
+        '--gateway',
+        gateway,
+        '--events',
+        'node_update,tick_complete',
+      ]);
+      await cli.nextOut(
+        /^execution tail-pretty: tree cli-tail v1, created, manual, tick 0, root IDLE\n/,
+      );
       await api.tick(id);
       const tick = await cli.nextOut(/● tick RUNNING[^\n]*\n/);
       expect(tick).toContain('#   1   [0] sequence "main" IDLE → RUNNING\n');
       expect(tick).toContain('#   1   [0.1] running IDLE → RUNNING\n');
-      expect(tick).toMatch(/#   1 ● tick RUNNING [\d.]+ ms, 3 changes, 1 write\n$/);
+      expect(tick).toMatch(/# {3}1 ● tick RUNNING [\d.]+ ms, 3 changes, 1 write\n$/);
       expect(tick).not.toContain('n = 1'); // blackboard_update was not asked for
       expect(await cli.stop()).toBe(0);
     });
@@ -122,15 +146,21 @@ describe('canopy push / tail / dev against a stack', () => {
       await api.tick(id);
       await cli.nextErr(/reconnected/);
       await api.tick(id);
-      await cli.nextOut(/"type":"tick_complete"[^\n]*"tick":3|"tick":3[^\n]*"type":"tick_complete"/);
+      await cli.nextOut(
+        /"type":"tick_complete"[^\n]*"tick":3|"tick":3[^\n]*"type":"tick_complete"/,
+      );
       expect(await cli.stop()).toBe(0);
-      const events = cli.out().trim().split('\n').map((l) => JSON.parse(l) as { type: string; tick: number; seq: number });
+      const events = cli
+        .out()
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { type: string; tick: number; seq: number });
       const keys = events.filter((e) => e.seq >= 0).map((e) => `${e.tick}:${e.seq}`);
       expect(new Set(keys).size).toBe(keys.length);
       expect(events.filter((e) => e.type === 'snapshot')).toHaveLength(2);
     }, 120_000);
 
-    it('exits 2 with the gateway\'s error for an unknown execution', async () => {
+    it("exits 2 with the gateway's error for an unknown execution", async () => {
       const cli = startCli(['tail', 'no-such-execution', '--gateway', gateway]);
       expect(await cli.exit).toBe(2);
       expect(cli.err()).toMatch(/^canopy: gateway: 404 EXECUTION_NOT_FOUND: /);
@@ -140,17 +170,28 @@ describe('canopy push / tail / dev against a stack', () => {
   describe('dev', () => {
     it('registers, creates, shows live events; a bad save changes nothing; Ctrl-C stops the execution', async () => {
       const file = write('dev.lisp', counter('cli-dev'));
-      const cli = startCli(['dev', file, '--gateway', gateway, '--id', 'dev-1', '--mode', 'manual']);
+      const cli = startCli([
+        'dev',
+        file,
+        '--gateway',
+        gateway,
+        '--id',
+        'dev-1',
+        '--mode',
+        'manual',
+      ]);
       await cli.nextOut(/registered cli-dev v1\n/);
       await cli.nextOut(/created execution dev-1 \(manual\)/);
       await cli.nextOut(/execution dev-1: tree cli-dev v1, created/);
       await api.tick('dev-1');
-      await cli.nextOut(/#   1 \$ n = 1/);
-      await cli.nextOut(/#   1 ● tick RUNNING/);
+      await cli.nextOut(/# {3}1 \$ n = 1/);
+      await cli.nextOut(/# {3}1 ● tick RUNNING/);
 
       writeFileSync(file, '(tree "cli-dev"\n  (sequense\n    (success)))\n');
       const bad = await cli.nextErr(/not reloaded; dev-1 runs on unchanged\n/);
-      expect(bad).toContain(`${file}:2:4: unknown node type 'sequense' (did you mean 'sequence'?)\n`);
+      expect(bad).toContain(
+        `${file}:2:4: unknown node type 'sequense' (did you mean 'sequence'?)\n`,
+      );
       expect(await api.execution('dev-1')).toMatchObject({ version: 1 });
       expect((await api.get('/trees/cli-dev/versions/2')).status).toBe(404);
 
@@ -166,7 +207,7 @@ describe('canopy push / tail / dev against a stack', () => {
       const cli = startCli(['dev', file, '--gateway', gateway, '--id', 'attach-1']);
       await cli.nextOut(/attached to attach-1: tree cli-attach v1, created/);
       await api.tick('attach-1');
-      await cli.nextOut(/#   1 ● tick RUNNING/);
+      await cli.nextOut(/# {3}1 ● tick RUNNING/);
       expect(await cli.stop()).toBe(0);
       expect(await api.execution('attach-1')).toMatchObject({ state: 'running', tick: 1 });
       await api.ok(api.post('/executions/attach-1/stop'));
@@ -176,23 +217,36 @@ describe('canopy push / tail / dev against a stack', () => {
       const file = write('dev-bad.lisp', '(tree "cli-dev-bad"\n  (sequense))\n');
       const cli = startCli(['dev', file, '--gateway', gateway]);
       expect(await cli.exit).toBe(2);
-      expect(cli.err()).toBe(`${file}:2:4: unknown node type 'sequense' (did you mean 'sequence'?)\n`);
+      expect(cli.err()).toBe(
+        `${file}:2:4: unknown node type 'sequense' (did you mean 'sequence'?)\n`,
+      );
       expect((await api.get('/trees/cli-dev-bad')).status).toBe(404);
     });
 
     // Enable once PUT /executions/:id/tree (hot reload, issue 8) is in this branch.
     it.skip('hot-reloads the execution at each save (PUT /executions/:id/tree), and a save the gateway rejects changes nothing', async () => {
       const file = write('reload.lisp', counter('cli-reload'));
-      const cli = startCli(['dev', file, '--gateway', gateway, '--id', 'reload-1', '--mode', 'manual', '--policy', 'swap-now']);
+      const cli = startCli([
+        'dev',
+        file,
+        '--gateway',
+        gateway,
+        '--id',
+        'reload-1',
+        '--mode',
+        'manual',
+        '--policy',
+        'swap-now',
+      ]);
       await cli.nextOut(/created execution reload-1/);
       await api.tick('reload-1');
-      await cli.nextOut(/#   1 ● tick RUNNING/);
+      await cli.nextOut(/# {3}1 ● tick RUNNING/);
 
       writeFileSync(file, counter('cli-reload', '\n    (set "m" 7)'));
       await cli.nextOut(/↻ reloaded v1 → v2 \(swap-now\) \+1 added/);
       expect(await api.execution('reload-1')).toMatchObject({ version: 2, tick: 1 });
       await api.tick('reload-1');
-      await cli.nextOut(/#   2 \$ m = 7/);
+      await cli.nextOut(/# {3}2 \$ m = 7/);
 
       // Only the gateway knows there is no tree "nowhere": its 400 COMPILE_FAILED, positioned.
       writeFileSync(file, '(tree "cli-reload"\n  (subtree "nowhere"))\n');

@@ -49,8 +49,22 @@ export function startCli(argv: string[]) {
       return exit;
     },
     /** Waits until stdout, after what earlier waits consumed, matches; returns the text up to the match's end. */
-    nextOut: (pattern: RegExp, what = String(pattern)) => next(text.out, () => outMark, (m) => (outMark = m), pattern, what),
-    nextErr: (pattern: RegExp, what = String(pattern)) => next(text.err, () => errMark, (m) => (errMark = m), pattern, what),
+    nextOut: (pattern: RegExp, what = String(pattern)) =>
+      next(
+        text.out,
+        () => outMark,
+        (m) => (outMark = m),
+        pattern,
+        what,
+      ),
+    nextErr: (pattern: RegExp, what = String(pattern)) =>
+      next(
+        text.err,
+        () => errMark,
+        (m) => (errMark = m),
+        pattern,
+        what,
+      ),
   };
 }
 
@@ -62,17 +76,23 @@ async function next(
   what: string,
 ): Promise<string> {
   try {
-    return await waitFor(`output ${what}`, () => {
-      const rest = read().slice(mark());
-      const match = pattern.exec(rest);
-      if (!match) return undefined;
-      const end = match.index + match[0].length;
-      setMark(mark() + end);
-      return rest.slice(0, end);
-    }, 20_000);
+    return await waitFor(
+      `output ${what}`,
+      () => {
+        const rest = read().slice(mark());
+        const match = pattern.exec(rest);
+        if (!match) return undefined;
+        const end = match.index + match[0].length;
+        setMark(mark() + end);
+        return rest.slice(0, end);
+      },
+      20_000,
+    );
   } catch (error) {
     // What the command did say is what explains the failure.
-    throw new Error(`${(error as Error).message}; the output after the last match:\n${read().slice(mark())}`);
+    throw new Error(
+      `${(error as Error).message}; the output after the last match:\n${read().slice(mark())}`,
+    );
   }
 }
 
@@ -84,7 +104,10 @@ const BIN = resolve(__dirname, '../bin/canopy.js');
 
 /** The real `canopy` process, for what only a process has (signals, its own module cache). */
 export function spawnCli(argv: string[], env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, [BIN, ...argv], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, ...argv], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -101,7 +124,21 @@ export function spawnCli(argv: string[], env: Record<string, string> = {}) {
       if (child.exitCode === null) child.kill('SIGINT');
       return exited;
     },
-    nextOut: (pattern: RegExp) => next(() => out, () => outMark, (m) => (outMark = m), pattern, String(pattern)),
-    nextErr: (pattern: RegExp) => next(() => err, () => errMark, (m) => (errMark = m), pattern, String(pattern)),
+    nextOut: (pattern: RegExp) =>
+      next(
+        () => out,
+        () => outMark,
+        (m) => (outMark = m),
+        pattern,
+        String(pattern),
+      ),
+    nextErr: (pattern: RegExp) =>
+      next(
+        () => err,
+        () => errMark,
+        (m) => (errMark = m),
+        pattern,
+        String(pattern),
+      ),
   };
 }

@@ -7,7 +7,9 @@ const jsonLines = (text: string) =>
   text
     .split('\n')
     .filter((l) => l.startsWith('{'))
-    .map((l) => JSON.parse(l) as { tick: number; status: string; blackboard: Record<string, unknown> });
+    .map(
+      (l) => JSON.parse(l) as { tick: number; status: string; blackboard: Record<string, unknown> },
+    );
 
 describe('canopy run --watch', () => {
   afterEach(stopAllClis);
@@ -18,7 +20,9 @@ describe('canopy run --watch', () => {
     const cli = startCli(['run', file, '--watch', '--format', 'json']);
     try {
       await cli.nextErr(/── SUCCESS at tick 1 · watching .*w\.lisp/);
-      expect(jsonLines(await cli.nextOut(/\n/))).toEqual([expect.objectContaining({ tick: 1, status: 'SUCCESS', blackboard: { v: 1 } })]);
+      expect(jsonLines(await cli.nextOut(/\n/))).toEqual([
+        expect.objectContaining({ tick: 1, status: 'SUCCESS', blackboard: { v: 1 } }),
+      ]);
 
       writeFileSync(file, counter(2));
       expect(await cli.nextErr(/── run 2 · saved .*w\.lisp/)).toBeTruthy();
@@ -27,7 +31,9 @@ describe('canopy run --watch', () => {
 
       writeFileSync(file, '(tree "t"\n  (sequense\n    (success)))\n');
       const bad = await cli.nextErr(/── not run; fix the file and save/);
-      expect(bad).toContain(`${file}:2:4: unknown node type 'sequense' (did you mean 'sequence'?)\n`);
+      expect(bad).toContain(
+        `${file}:2:4: unknown node type 'sequense' (did you mean 'sequence'?)\n`,
+      );
 
       writeFileSync(file, counter(3));
       await cli.nextErr(/── run 4 · saved/);

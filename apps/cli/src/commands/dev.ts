@@ -35,8 +35,10 @@ export async function devCommand(argv: readonly string[], io: Io): Promise<numbe
   const file = args.positionals[0];
   const client = new GatewayClient(gatewayUrl(single(args, 'gateway')));
   const mode = ExecutionModeSchema.safeParse(single(args, 'mode') ?? 'interval');
-  if (!mode.success) throw new UsageError(`--mode must be one of ${ExecutionModeSchema.options.join(', ')}`);
-  if (args.flags.has('interval-ms') && mode.data !== 'interval') throw new UsageError('--interval-ms goes with --mode interval');
+  if (!mode.success)
+    throw new UsageError(`--mode must be one of ${ExecutionModeSchema.options.join(', ')}`);
+  if (args.flags.has('interval-ms') && mode.data !== 'interval')
+    throw new UsageError('--interval-ms goes with --mode interval');
   const intervalMs = positiveInt(args, 'interval-ms', DEFAULT_INTERVAL_MS);
   const policy = single(args, 'policy');
   if (policy !== undefined && !(RELOAD_POLICIES as readonly string[]).includes(policy)) {
@@ -54,7 +56,9 @@ export async function devCommand(argv: readonly string[], io: Io): Promise<numbe
   try {
     if (id !== undefined) execution = await existing(client, id);
     if (execution) {
-      note(`attached to ${execution.id}: tree ${execution.tree} v${execution.version}, ${execution.state}; saves of ${file} reload it`);
+      note(
+        `attached to ${execution.id}: tree ${execution.tree} v${execution.version}, ${execution.state}; saves of ${file} reload it`,
+      );
     } else {
       const tree = await client.registerTree(source, fileField(file));
       note(`registered ${tree.name} v${tree.version}`);
@@ -67,10 +71,13 @@ export async function devCommand(argv: readonly string[], io: Io): Promise<numbe
       });
       created = true;
       const how = mode.data === 'interval' ? `every ${intervalMs} ms` : mode.data;
-      note(`created execution ${execution.id} (${how}); saves of ${file} reload it, Ctrl-C ${args.flags.has('keep') ? 'leaves it running' : 'stops it'}`);
+      note(
+        `created execution ${execution.id} (${how}); saves of ${file} reload it, Ctrl-C ${args.flags.has('keep') ? 'leaves it running' : 'stops it'}`,
+      );
     }
   } catch (error) {
-    if (error instanceof GatewayError || error instanceof GatewayUnreachable) return reportGatewayError(io, error);
+    if (error instanceof GatewayError || error instanceof GatewayUnreachable)
+      return reportGatewayError(io, error);
     throw error;
   }
 
@@ -82,10 +89,12 @@ export async function devCommand(argv: readonly string[], io: Io): Promise<numbe
   stop.signal.addEventListener('abort', relay);
   let code = 0;
   try {
-    const events = showLive(io, client, execId, { ...live, signal: both.signal }).catch((error: unknown) => {
-      if (!(error instanceof GatewayError || error instanceof GatewayUnreachable)) throw error;
-      code = reportGatewayError(io, error);
-    }).finally(relay);
+    const events = showLive(io, client, execId, { ...live, signal: both.signal })
+      .catch((error: unknown) => {
+        if (!(error instanceof GatewayError || error instanceof GatewayUnreachable)) throw error;
+        code = reportGatewayError(io, error);
+      })
+      .finally(relay);
     const saves = saveLoop({ files: [file], signal: both.signal, initial: false }, async () => {
       await reload(io, client, execId, file, policy as ReloadPolicy | undefined, note);
     });
@@ -135,7 +144,8 @@ async function reload(
   policy: ReloadPolicy | undefined,
   note: (text: string) => void,
 ): Promise<void> {
-  const unchanged = () => io.err(paint(io.color, 'red', `canopy: ${file} not reloaded; ${execId} runs on unchanged\n`));
+  const unchanged = () =>
+    io.err(paint(io.color, 'red', `canopy: ${file} not reloaded; ${execId} runs on unchanged\n`));
   let source: string;
   try {
     source = readSource(io, file);
@@ -148,7 +158,11 @@ async function reload(
   if (!checked(io, file, source)) return unchanged();
   let reply: ReloadReply;
   try {
-    reply = await client.reloadTree(execId, { source, file: fileField(file), ...(policy ? { policy } : {}) });
+    reply = await client.reloadTree(execId, {
+      source,
+      file: fileField(file),
+      ...(policy ? { policy } : {}),
+    });
   } catch (error) {
     if (error instanceof GatewayUnreachable) {
       io.err(`canopy: ${error.message}\n`);
@@ -158,7 +172,9 @@ async function reload(
     const positions = compileErrorLines(error);
     if (positions.length > 0) for (const line of positions) io.err(`${line}\n`);
     else if (error.status === 404 && error.code === 'NOT_FOUND') {
-      io.err(`canopy: this gateway has no hot reload (PUT /executions/:id/tree is 404 NOT_FOUND)\n`);
+      io.err(
+        `canopy: this gateway has no hot reload (PUT /executions/:id/tree is 404 NOT_FOUND)\n`,
+      );
     } else io.err(`canopy: reload: ${error.status} ${error.code ?? ''}: ${error.message}\n`);
     return unchanged();
   }
@@ -167,7 +183,8 @@ async function reload(
 
 function reloadLine(r: ReloadReply): string {
   const parts = [`↻ reloaded v${r.fromVersion ?? '?'} → v${r.toVersion ?? '?'}`];
-  if (r.policy) parts.push(`(${r.policy}${r.pending ? ', waiting for the current run to finish' : ''})`);
+  if (r.policy)
+    parts.push(`(${r.policy}${r.pending ? ', waiting for the current run to finish' : ''})`);
   const counts = [
     r.added ? `+${r.added.length} added` : '',
     r.removed ? `-${r.removed.length} removed` : '',

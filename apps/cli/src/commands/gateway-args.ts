@@ -5,17 +5,23 @@ import { ParsedArgs, single, UsageError } from '../args';
 export function eventsFlag(args: ParsedArgs): string[] | undefined {
   const raw = single(args, 'events');
   if (raw === undefined) return undefined;
-  const list = raw.split(',').map((s) => s.trim()).filter(Boolean);
+  const list = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const unknown = list.filter((t) => !(EVENT_TYPES as readonly string[]).includes(t));
   if (list.length === 0 || unknown.length > 0) {
-    throw new UsageError(`--events: unknown event type '${unknown[0] ?? raw}' (known: ${EVENT_TYPES.join(', ')})`);
+    throw new UsageError(
+      `--events: unknown event type '${unknown[0] ?? raw}' (known: ${EVENT_TYPES.join(', ')})`,
+    );
   }
   return list;
 }
 
 export function formatFlag(args: ParsedArgs): 'json' | 'pretty' {
   const format = single(args, 'format') ?? 'pretty';
-  if (format !== 'json' && format !== 'pretty') throw new UsageError(`--format must be json or pretty, got '${format}'`);
+  if (format !== 'json' && format !== 'pretty')
+    throw new UsageError(`--format must be json or pretty, got '${format}'`);
   return format;
 }
 

@@ -53,7 +53,11 @@ export class GatewayUnreachable extends Error {
 }
 
 export type ReloadPolicy = 'let-finish-then-swap' | 'cancel-and-restart' | 'swap-now';
-export const RELOAD_POLICIES: readonly ReloadPolicy[] = ['let-finish-then-swap', 'cancel-and-restart', 'swap-now'];
+export const RELOAD_POLICIES: readonly ReloadPolicy[] = [
+  'let-finish-then-swap',
+  'cancel-and-restart',
+  'swap-now',
+];
 
 /**
  * The 200 of `PUT /executions/:id/tree` (hot reload). Its schema comes to libs/contracts with
@@ -138,13 +142,20 @@ export function errorOf(status: number, statusText: string, text: string): Gatew
   }
   if (isErrorBody(parsed)) return new GatewayError(status, parsed.error, parsed.error.message);
   const snippet = text.trim().slice(0, 200);
-  return new GatewayError(status, undefined, `HTTP ${status} ${statusText}${snippet ? `: ${snippet}` : ''}`);
+  return new GatewayError(
+    status,
+    undefined,
+    `HTTP ${status} ${statusText}${snippet ? `: ${snippet}` : ''}`,
+  );
 }
 
 /** Why fetch (or a socket) failed, in a word: ECONNREFUSED, ENOTFOUND, timed out. */
 export function reasonOf(error: unknown): string {
   // Shapes, not instanceof: fetch's errors may come from another realm (Jest, vm contexts).
-  const e = (typeof error === 'object' && error !== null ? error : {}) as { name?: unknown; cause?: unknown };
+  const e = (typeof error === 'object' && error !== null ? error : {}) as {
+    name?: unknown;
+    cause?: unknown;
+  };
   if (e.name === 'TimeoutError') return `no answer within ${REQUEST_TIMEOUT_MS / 1000} s`;
   const cause = (e.cause ?? error) as { code?: unknown; message?: unknown } | undefined;
   if (typeof cause?.code === 'string') return cause.code;

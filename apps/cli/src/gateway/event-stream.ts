@@ -73,9 +73,12 @@ export async function followEvents(opts: FollowOptions): Promise<FollowEnd> {
           return;
         }
         if (message.type === 'snapshot') {
-          const state = (message.data?.['execution'] as { state?: string; tick?: number } | undefined) ?? {};
+          const state =
+            (message.data?.['execution'] as { state?: string; tick?: number } | undefined) ?? {};
           if (reconnected && last && (state.tick ?? 0) > last.tick) {
-            opts.onNotice(`reconnected at tick ${state.tick}: ticks ${last.tick + 1}-${state.tick} happened while disconnected (GET /executions/${opts.execId}/history has them)`);
+            opts.onNotice(
+              `reconnected at tick ${state.tick}: ticks ${last.tick + 1}-${state.tick} happened while disconnected (GET /executions/${opts.execId}/history has them)`,
+            );
           } else if (reconnected) {
             opts.onNotice('reconnected');
           }
@@ -87,7 +90,11 @@ export async function followEvents(opts: FollowOptions): Promise<FollowEnd> {
           return;
         }
         if (message.seq >= 0) {
-          if (last && (message.tick < last.tick || (message.tick === last.tick && message.seq <= last.seq))) return;
+          if (
+            last &&
+            (message.tick < last.tick || (message.tick === last.tick && message.seq <= last.seq))
+          )
+            return;
           last = { tick: message.tick, seq: message.seq };
         }
         opts.onMessage(message, raw);
@@ -99,7 +106,9 @@ export async function followEvents(opts: FollowOptions): Promise<FollowEnd> {
       socket.on('close', (code) => {
         if (finished) return;
         if (opts.signal.aborted) return finish('interrupted');
-        opts.onNotice(`connection to the gateway lost (${code === 1001 ? 'gateway shutting down' : `code ${code}`}); reconnecting…`);
+        opts.onNotice(
+          `connection to the gateway lost (${code === 1001 ? 'gateway shutting down' : `code ${code}`}); reconnecting…`,
+        );
         finish('closed');
       });
     });

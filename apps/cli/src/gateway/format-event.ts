@@ -33,7 +33,8 @@ export function formatMessage(m: StreamMessage, ctx: FormatContext): string | un
     const label = typeof id === 'string' ? ctx.labels?.get(id) : undefined;
     return `${paint(c, 'cyan', `[${String(id)}]`)}${label ? ` ${label}` : ''}`;
   };
-  const status = (s: unknown) => (typeof s === 'string' && STATUSES.has(s) ? paint(c, STATUS_TONE[s as Status], s) : String(s));
+  const status = (s: unknown) =>
+    typeof s === 'string' && STATUSES.has(s) ? paint(c, STATUS_TONE[s as Status], s) : String(s);
   switch (m.type) {
     case 'tick_start':
       return undefined;
@@ -49,22 +50,43 @@ export function formatMessage(m: StreamMessage, ctx: FormatContext): string | un
     }
     case 'log': {
       const values = Array.isArray(d['values']) ? d['values'].map(json).join(' ') : '';
-      return line(paint(c, 'blue', '»'), `${node(d['nodeId'])} ${String(d['message'])}${values ? ` ${values}` : ''}`);
+      return line(
+        paint(c, 'blue', '»'),
+        `${node(d['nodeId'])} ${String(d['message'])}${values ? ` ${values}` : ''}`,
+      );
     }
     case 'progress':
-      return line(paint(c, 'blue', '%'), `${node(d['nodeId'])} ${String(d['step'])} ${String(d['percent'])}%`);
+      return line(
+        paint(c, 'blue', '%'),
+        `${node(d['nodeId'])} ${String(d['step'])} ${String(d['percent'])}%`,
+      );
     case 'error':
-      return line(paint(c, 'red', '!'), `${node(d['nodeId'])} ${paint(c, 'red', `${String(d['code'])}: ${String(d['message'])}`)}`);
+      return line(
+        paint(c, 'red', '!'),
+        `${node(d['nodeId'])} ${paint(c, 'red', `${String(d['code'])}: ${String(d['message'])}`)}`,
+      );
     case 'tick_complete': {
       const counts = `${plural(d['changes'], 'change')}, ${plural(d['writes'], 'write')}`;
-      return line(paint(c, 'bold', '●'), `tick ${status(d['status'])} ${paint(c, 'dim', `${ms(d['durationMs'])} ms, ${counts}`)}`);
+      return line(
+        paint(c, 'bold', '●'),
+        `tick ${status(d['status'])} ${paint(c, 'dim', `${ms(d['durationMs'])} ms, ${counts}`)}`,
+      );
     }
     case 'breakpoint_hit':
-      return line(paint(c, 'red', '◆'), `breakpoint ${String(d['breakpointId'])} at ${node(d['nodeId'])} (${String(d['when'])}${d['status'] ? ` ${status(d['status'])}` : ''})`);
+      return line(
+        paint(c, 'red', '◆'),
+        `breakpoint ${String(d['breakpointId'])} at ${node(d['nodeId'])} (${String(d['when'])}${d['status'] ? ` ${status(d['status'])}` : ''})`,
+      );
     case 'watch_hit':
-      return line(paint(c, 'red', '◆'), `watch ${String(d['watchId'])}: ${String(d['key'])} ${json(d['oldValue'])} → ${json(d['value'])} at ${node(d['nodeId'])}`);
+      return line(
+        paint(c, 'red', '◆'),
+        `watch ${String(d['watchId'])}: ${String(d['key'])} ${json(d['oldValue'])} → ${json(d['value'])} at ${node(d['nodeId'])}`,
+      );
     case 'node_stuck':
-      return line(paint(c, 'red', '⧗'), `${node(d['nodeId'])} stuck since tick ${String(d['sinceTick'])}`);
+      return line(
+        paint(c, 'red', '⧗'),
+        `${node(d['nodeId'])} stuck since tick ${String(d['sinceTick'])}`,
+      );
     case 'tree_reloaded':
       return line(paint(c, 'magenta', '↻'), `tree reloaded ${json(d)}`);
     case 'execution_started':
@@ -72,9 +94,15 @@ export function formatMessage(m: StreamMessage, ctx: FormatContext): string | un
     case 'execution_paused':
     case 'execution_stopped':
     case 'execution_completed':
-      return line(paint(c, lifecycleTone(m.type), '■'), `${m.type.replace('execution_', 'execution ')}${details(d, ctx)}`);
+      return line(
+        paint(c, lifecycleTone(m.type), '■'),
+        `${m.type.replace('execution_', 'execution ')}${details(d, ctx)}`,
+      );
     case 'dropped':
-      return line(paint(c, 'yellow', '…'), paint(c, 'yellow', `${String(d['count'])} events skipped (this terminal fell behind)`));
+      return line(
+        paint(c, 'yellow', '…'),
+        paint(c, 'yellow', `${String(d['count'])} events skipped (this terminal fell behind)`),
+      );
     case 'snapshot':
       return snapshotLine(d, ctx);
     case 'subscribed':
@@ -86,12 +114,21 @@ export function formatMessage(m: StreamMessage, ctx: FormatContext): string | un
 
 function snapshotLine(d: Record<string, unknown>, ctx: FormatContext): string {
   const e = (d['execution'] ?? {}) as Record<string, unknown>;
-  const mode = e['mode'] === 'interval' ? `interval ${String(e['intervalMs'])} ms` : String(e['mode']);
+  const mode =
+    e['mode'] === 'interval' ? `interval ${String(e['intervalMs'])} ms` : String(e['mode']);
   const state = paint(ctx.color, 'bold', String(e['state']));
-  return paint(ctx.color, 'dim', `execution ${String(e['id'])}: tree ${String(e['tree'])} v${String(e['version'])}, `) +
+  return (
+    paint(
+      ctx.color,
+      'dim',
+      `execution ${String(e['id'])}: tree ${String(e['tree'])} v${String(e['version'])}, `,
+    ) +
     `${state}${paint(ctx.color, 'dim', `, ${mode}, tick ${String(e['tick'])}, root `)}${
-      typeof e['status'] === 'string' && STATUSES.has(e['status']) ? paint(ctx.color, STATUS_TONE[e['status'] as Status], e['status']) : String(e['status'])
-    }`;
+      typeof e['status'] === 'string' && STATUSES.has(e['status'])
+        ? paint(ctx.color, STATUS_TONE[e['status'] as Status], e['status'])
+        : String(e['status'])
+    }`
+  );
 }
 
 function lifecycleTone(type: string): Tone {
@@ -102,7 +139,12 @@ function lifecycleTone(type: string): Tone {
 function details(d: Record<string, unknown>, ctx: FormatContext): string {
   const parts: string[] = [];
   if (typeof d['mode'] === 'string') parts.push(d['mode']);
-  if (typeof d['status'] === 'string') parts.push(STATUSES.has(d['status']) ? paint(ctx.color, STATUS_TONE[d['status'] as Status], d['status']) : d['status']);
+  if (typeof d['status'] === 'string')
+    parts.push(
+      STATUSES.has(d['status'])
+        ? paint(ctx.color, STATUS_TONE[d['status'] as Status], d['status'])
+        : d['status'],
+    );
   const at = d['pausedAt'] as { nodeId?: string; reason?: string } | undefined;
   if (at?.nodeId) parts.push(`at [${at.nodeId}]`);
   else if (at?.reason) parts.push(`(${at.reason})`);

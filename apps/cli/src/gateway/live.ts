@@ -23,7 +23,12 @@ const LABELS_TIMEOUT_MS = 3_000;
  * when `io.color`), or each message exactly as the gateway sent it (`json`, one per line).
  * Connection notices go to stderr.
  */
-export async function showLive(io: Io, client: GatewayClient, execId: string, opts: LiveOptions): Promise<FollowEnd> {
+export async function showLive(
+  io: Io,
+  client: GatewayClient,
+  execId: string,
+  opts: LiveOptions,
+): Promise<FollowEnd> {
   const shown = opts.events ? new Set(opts.events) : undefined;
   const labels = new NodeLabels(client);
   // Lines wait, in order, while the snapshot's (or a reload's) tree is read for node labels.
@@ -43,7 +48,9 @@ export async function showLive(io: Io, client: GatewayClient, execId: string, op
       if (message.seq >= 0 && shown && !shown.has(message.type)) return;
       if (opts.format === 'json') return io.out(`${raw}\n`);
       const loading = labels.follow(message);
-      printed = loading ? printed.then(() => loading).then(() => print(message)) : printed.then(() => print(message));
+      printed = loading
+        ? printed.then(() => loading).then(() => print(message))
+        : printed.then(() => print(message));
     },
   });
   await printed;
@@ -64,11 +71,15 @@ class NodeLabels {
   /** A promise when the message names another version of the tree: its labels, loading. */
   follow(message: StreamMessage): Promise<void> | undefined {
     if (message.type === 'snapshot') {
-      const execution = message.data['execution'] as { tree?: string; version?: number } | undefined;
+      const execution = message.data['execution'] as
+        { tree?: string; version?: number } | undefined;
       if (execution?.tree && execution.version) return this.load(execution.tree, execution.version);
     }
     // `version` today (contracts); `toVersion` is the reload reply's name for it.
-    const reloaded = message.type === 'tree_reloaded' ? (message.data['version'] ?? message.data['toVersion']) : undefined;
+    const reloaded =
+      message.type === 'tree_reloaded'
+        ? (message.data['version'] ?? message.data['toVersion'])
+        : undefined;
     if (typeof reloaded === 'number' && this.tree) return this.load(this.tree, reloaded);
     return undefined;
   }
