@@ -24,6 +24,8 @@ export interface EmbedOptions {
   initial: Record<string, unknown>;
   /** `--actions MODULE`. */
   actions?: string;
+  /** Load `actions` afresh, not from the module cache (`run --watch` after a save of it). */
+  freshActions?: boolean;
 }
 
 /** Undefined when the file does not compile: its errors are reported, the caller exits 2. */
@@ -44,7 +46,7 @@ export async function embed(
     execId: 'cli',
     clock,
     blackboard,
-    actions: await loadActions(options.actions),
+    actions: await loadActions(options.actions, options.freshActions),
   });
   return { tree, clock, blackboard };
 }
@@ -68,11 +70,13 @@ export function parseSets(values: readonly string[]): Record<string, unknown> {
 }
 
 /** `--actions MODULE`: a CommonJS/TS module exporting `{ name: fn }` (or a default export of it). */
-export async function loadActions(modulePath: string | undefined): Promise<ActionRegistry> {
+export async function loadActions(modulePath: string | undefined, fresh = false): Promise<ActionRegistry> {
   const registry = new ActionRegistry();
   if (modulePath === undefined) return registry;
   let loaded: Record<string, unknown>;
   try {
+    // The CLI runs as CommonJS: dropping the cached module makes the import read the file again.
+    if (fresh) delete require.cache[require.resolve(resolve(modulePath))];
     loaded = (await import(resolve(modulePath))) as Record<string, unknown>;
   } catch (error) {
     throw new UsageError(

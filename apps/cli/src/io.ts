@@ -9,6 +9,13 @@ export interface Io {
   readFile(path: string): string;
   writeFile(path: string, data: string | Uint8Array): void;
   color: boolean;
+  /** stdout is a terminal: `run --watch` clears the screen before each run. */
+  tty?: boolean;
+  /**
+   * Ends the long-running commands (`run --watch`, `tail`, `dev`). Tests pass their own; without
+   * one, those commands stop on SIGINT/SIGTERM (see {@link stopSignal}).
+   */
+  signal?: AbortSignal;
   /** Where `debug` reads its commands from without `--commands` (stdin). */
   input?: NodeJS.ReadableStream & { isTTY?: boolean };
 }
@@ -27,3 +34,23 @@ export function readSource(io: Io, file: string): string {
 }
 
 export const readUtf8 = (path: string): string => readFileSync(path, 'utf8');
+
+/**
+ * The signal that ends a long-running command: `io.signal` when given, else Ctrl-C or SIGTERM.
+ * The handlers are installed only for those commands and only once, so a second Ctrl-C while
+ * the command winds down kills the process as usual.
+ */
+export function stopSignal(io: Io): { signal: AbortSignal; dispose(): void } {
+  if (io.signal) return { signal: io.signal, dispose: () => undefined };
+  const controller = new AbortController();
+  const stop = () => controller.abort();
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  return {
+    signal: controller.signal,
+    dispose: () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+    },
+  };
+}

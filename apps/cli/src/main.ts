@@ -2,9 +2,14 @@ import { writeFileSync } from 'node:fs';
 import { UsageError } from './args';
 import { checkCommand } from './commands/check';
 import { debugCommand } from './commands/debug';
+import { devCommand } from './commands/dev';
 import { fmtCommand } from './commands/fmt';
+import { pushCommand } from './commands/push';
 import { runCommand } from './commands/run';
+import { tailCommand } from './commands/tail';
 import { vizCommand } from './commands/viz';
+import { GatewayError, GatewayUnreachable } from './gateway/client';
+import { reportGatewayError } from './gateway/report';
 import { FileReadError, Io, readUtf8 } from './io';
 
 export const USAGE = `usage: canopy <command> [options]
@@ -14,17 +19,34 @@ commands:
   fmt FILE [--write]                 print canonical text (or rewrite the file)
   run FILE [--tree NAME] [--ticks N | --until-done] [--tick-ms MS]
            [--set KEY=JSON]... [--event TICK:NAME[=JSON]]... [--actions MODULE]
-           [--format json|pretty]
+           [--format json|pretty] [--watch]
                                      run a tree embedded, on a virtual clock
+                                     (--watch: again at each save of FILE or MODULE)
   debug FILE [--tree NAME] [--set KEY=JSON]... [--actions MODULE] [--tick-ms MS]
              [--commands FILE]
                                      step through ticks with breakpoints and watches
                                      (commands from stdin, or from FILE; 'help' lists them)
   viz FILE [--tree NAME] [--format dot|svg|png] [--out PATH]
                                      draw the tree (format from --out's extension, else svg)
+
+against a running stack (--gateway URL, else $CANOPY_GATEWAY_URL, else http://127.0.0.1:3000):
+  push FILE... [--gateway URL]       register the files' trees; prints name and version
+  tail ID [--gateway URL] [--events TYPE,...] [--format json|pretty]
+                                     an execution's live events, until it stops or completes
+  dev FILE [--gateway URL] [--id ID] [--mode manual|auto|interval|event] [--interval-ms MS]
+           [--policy let-finish-then-swap|cancel-and-restart|swap-now] [--keep]
+           [--events TYPE,...] [--format json|pretty]
+                                     register, run (every 1000 ms by default) and show the
+                                     tree's execution, hot-reloading it at each save of FILE
+
+exit codes: 0 ok; 1 a run-time failure (a tree's runtime errors, an unreachable gateway,
+a gateway 5xx); 2 bad usage or input (a file that does not compile, a gateway 4xx)
 `;
 
-/** Exit codes: 0 ok, 1 the tree ran but something failed at run time, 2 bad input or usage. */
+/**
+ * Exit codes: 0 ok, 1 the tree ran but something failed at run time (or the gateway is not
+ * reachable, or failed), 2 bad input or usage (the gateway's 4xx included).
+ */
 export async function main(argv: readonly string[], io: Io = processIo()): Promise<number> {
   const [command, ...rest] = argv;
   try {
@@ -39,6 +61,12 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
         return await debugCommand(rest, io);
       case 'viz':
         return await vizCommand(rest, io);
+      case 'push':
+        return await pushCommand(rest, io);
+      case 'tail':
+        return await tailCommand(rest, io);
+      case 'dev':
+        return await devCommand(rest, io);
       case undefined:
       case 'help':
       case '--help':
@@ -57,6 +85,9 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
       io.err(`${error.message}\n`);
       return 2;
     }
+    if (error instanceof GatewayError || error instanceof GatewayUnreachable) {
+      return reportGatewayError(io, error);
+    }
     throw error;
   }
 }
@@ -69,6 +100,7 @@ function processIo(): Io {
     readFile: readUtf8,
     writeFile: (path, data) => writeFileSync(path, data),
     color: Boolean(process.stdout.isTTY) && !process.env['NO_COLOR'],
+    tty: Boolean(process.stdout.isTTY),
     input: process.stdin,
   };
 }

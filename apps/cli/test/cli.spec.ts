@@ -226,3 +226,23 @@ describe('canopy viz', () => {
     expect(broken.err()).toContain("unknown node type 'sequense'");
   });
 });
+
+describe('canopy push / tail / dev usage', () => {
+  it('rejects bad options with exit 2 before calling any gateway', async () => {
+    const file = tempFile('d.lisp', '(tree "t" (success))');
+    for (const [argv, message] of [
+      [['push'], 'push needs at least one FILE'],
+      [['push', file, '--gateway', 'ftp://x'], "--gateway must be an http(s) URL, got 'ftp://x'"],
+      [['tail'], 'tail takes exactly one execution ID'],
+      [['tail', 'x', '--events', 'node_update,bogus'], "--events: unknown event type 'bogus'"],
+      [['tail', 'x', '--format', 'xml'], "--format must be json or pretty, got 'xml'"],
+      [['dev', file, '--policy', 'later'], '--policy must be one of let-finish-then-swap, cancel-and-restart, swap-now'],
+      [['dev', file, '--mode', 'sometimes'], '--mode must be one of manual, auto, interval, event'],
+      [['dev', file, '--mode', 'manual', '--interval-ms', '5'], '--interval-ms goes with --mode interval'],
+    ] as const) {
+      const h = harness();
+      expect(await main([...argv], h.io)).toBe(2);
+      expect(h.err()).toMatch(new RegExp(`^canopy: ${message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+    }
+  });
+});

@@ -1,15 +1,36 @@
 import { type ExternalEvent, MemoryBlackboard, TickRecord } from '@canopy/engine';
 import { parseArgs, positiveInt, rejectUnknown, single, UsageError } from '../args';
-import { embed, parseSets } from '../embedded';
+import { embed, EmbedOptions, parseSets } from '../embedded';
 import { Io } from '../io';
 import { renderTickEvents, renderTree } from '../render';
+import { watchRuns } from './run-watch';
 
-const OPTIONS = ['tree', 'ticks', 'until-done', 'tick-ms', 'set', 'event', 'actions', 'format'];
+const OPTIONS = ['tree', 'ticks', 'until-done', 'tick-ms', 'set', 'event', 'actions', 'format', 'watch'];
 /** `--until-done` (the default) stops here so a tree that never finishes still ends. */
 export const UNTIL_DONE_LIMIT = 10_000;
 
+export interface RunOptions extends EmbedOptions {
+  file: string;
+  format: 'json' | 'pretty';
+  tickMs: number;
+  ticks: number;
+  untilDone: boolean;
+  /** `--event`: the external events given to each tick. */
+  events: Map<number, ExternalEvent[]>;
+}
+
+/** How a run ended: `code` is the exit code of a run without `--watch`. */
+export interface RunOutcome {
+  code: number;
+  /** The last tick's number and root status; absent when the file did not compile. */
+  tick?: number;
+  status?: string;
+  /** A save (or Ctrl-C) cut the run short. */
+  cancelled?: boolean;
+}
+
 export async function runCommand(argv: readonly string[], io: Io): Promise<number> {
-  const args = parseArgs(argv, new Set(['until-done']));
+  const args = parseArgs(argv, new Set(['until-done', 'watch']));
   rejectUnknown(args, OPTIONS);
   if (args.positionals.length !== 1) throw new UsageError('run takes exactly one FILE');
   if (args.flags.has('ticks') && args.flags.has('until-done')) {
@@ -18,33 +39,44 @@ export async function runCommand(argv: readonly string[], io: Io): Promise<numbe
   const format = single(args, 'format') ?? 'pretty';
   if (format !== 'json' && format !== 'pretty') throw new UsageError(`--format must be json or pretty, got '${format}'`);
   const tickMs = positiveInt(args, 'tick-ms', 100, 0);
-  const ticks = positiveInt(args, 'ticks', UNTIL_DONE_LIMIT);
-  const untilDone = !args.flags.has('ticks');
-  const initial = parseSets(args.flags.get('set') ?? []);
-  const events = parseEvents(args.flags.get('event') ?? [], tickMs);
-
-  const embedded = await embed(io, args.positionals[0], {
+  const options: RunOptions = {
+    file: args.positionals[0],
+    format,
+    tickMs,
+    ticks: positiveInt(args, 'ticks', UNTIL_DONE_LIMIT),
+    untilDone: !args.flags.has('ticks'),
+    initial: parseSets(args.flags.get('set') ?? []),
+    events: parseEvents(args.flags.get('event') ?? [], tickMs),
     tree: single(args, 'tree'),
-    initial,
     actions: single(args, 'actions'),
-  });
-  if (embedded === undefined) return 2;
+  };
+  if (args.flags.has('watch')) return watchRuns(options, io);
+  return (await runOnce(options, io)).code;
+}
+
+/** One embedded run of the file; `cancel` stops it between ticks. */
+export async function runOnce(options: RunOptions, io: Io, cancel?: AbortSignal): Promise<RunOutcome> {
+  const embedded = await embed(io, options.file, options);
+  if (embedded === undefined) return { code: 2 };
   const { tree, clock, blackboard } = embedded;
 
   let failed = false;
-  for (let tick = 1; tick <= ticks; tick++) {
-    clock.set((tick - 1) * tickMs);
-    const batch = events.get(tick);
+  let last: TickRecord | undefined;
+  for (let tick = 1; tick <= options.ticks; tick++) {
+    if (cancel?.aborted) break;
+    clock.set((tick - 1) * options.tickMs);
+    const batch = options.events.get(tick);
     const record = tree.tick(batch === undefined ? undefined : { events: batch });
+    last = record;
     failed ||= record.errors.length > 0;
-    if (format === 'json') io.out(`${JSON.stringify(jsonLine(record, blackboard))}\n`);
+    if (options.format === 'json') io.out(`${JSON.stringify(jsonLine(record, blackboard))}\n`);
     else io.out(`${renderTick(record, clock.now())}\n${renderTree(tree, io.color)}\n`);
-    if (untilDone && record.status !== 'RUNNING') break;
+    if (options.untilDone && record.status !== 'RUNNING') break;
     // Async actions settle on the event loop between ticks, as they would in a runner.
     await new Promise((r) => setImmediate(r));
   }
   tree.halt();
-  return failed ? 1 : 0;
+  return { code: failed ? 1 : 0, tick: last?.tick, status: last?.status, cancelled: cancel?.aborted };
 }
 
 /**
