@@ -223,7 +223,6 @@ describe('canopy push / tail / dev against a stack', () => {
       expect((await api.get('/trees/cli-dev-bad')).status).toBe(404);
     });
 
-    // Enable once PUT /executions/:id/tree (hot reload, issue 8) is in this branch.
     it('hot-reloads the execution at each save (PUT /executions/:id/tree), and a save the gateway rejects changes nothing', async () => {
       const file = write('reload.lisp', counter('cli-reload'));
       const cli = startCli([
@@ -239,19 +238,23 @@ describe('canopy push / tail / dev against a stack', () => {
         'swap-now',
       ]);
       await cli.nextOut(/created execution reload-1/);
+      // The live stream is attached once its snapshot is shown: ticks before it would not be.
+      await cli.nextOut(/execution reload-1: tree cli-reload v1, created/);
       await api.tick('reload-1');
       await cli.nextOut(/# {3}1 ● tick RUNNING/);
 
       writeFileSync(file, counter('cli-reload', '\n    (set "m" 7)'));
-      await cli.nextOut(/↻ reloaded v1 → v2 \(swap-now\) \+1 added/);
+      // Ids are positions: the new set takes 0.1 (a running before: removed and added) and the
+      // running moves to 0.2 (added); the sequence and the first set are kept.
+      await cli.nextOut(/↻ reloaded v1 → v2 \(swap-now\) \+2 added, -1 removed, 2 kept/);
       expect(await api.execution('reload-1')).toMatchObject({ version: 2, tick: 1 });
       await api.tick('reload-1');
       await cli.nextOut(/# {3}2 \$ m = 7/);
 
-      // Only the gateway knows there is no tree "nowhere": its 400 COMPILE_FAILED, positioned.
+      // Only the gateway knows there is no tree "nowhere": its 400 COMPILE_FAILED, at the name (2:12).
       writeFileSync(file, '(tree "cli-reload"\n  (subtree "nowhere"))\n');
       const bad = await cli.nextErr(/not reloaded; reload-1 runs on unchanged\n/);
-      expect(bad).toMatch(new RegExp(`${escape(file)}:2:3: unknown subtree 'nowhere'`));
+      expect(bad).toMatch(new RegExp(`${escape(file)}:2:12: unknown subtree 'nowhere'`));
       expect(await api.execution('reload-1')).toMatchObject({ version: 2 });
       expect(await cli.stop()).toBe(0);
     });
