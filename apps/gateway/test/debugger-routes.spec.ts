@@ -584,6 +584,7 @@ describe('gateway: the debugger routes, against a stand-in owner', () => {
         'step',
         'watch',
         'request',
+        'watchdog',
       ]);
       expect(body(op('get', '/executions/{id}/debug'), '200')).toEqual(view);
     });

@@ -99,21 +99,25 @@ describe('tick-runner: a paused execution survives the death of its runner', () 
     // The new owner asked the worker again (same invocation id); the worker ran it once.
     expect(calls).toEqual([`${id}:0.0:1`]);
 
-    // The action finishes: the next tick (still at the breakpoint after it) sees it done.
+    // The action finishes. Its reply and the next tick request reach the runner by different
+    // ways, so a tick may still see it running: tick (each stops after the action) until one
+    // sees it done.
     finish.resolve('SUCCESS');
-    const next = await command<TickResponse>(fx.gateway, id, { type: 'tick', count: 1 });
-    expect(next.pausedAt).toMatchObject({
-      tick: 2,
-      nodeId: '0.0',
-      when: 'after',
-      status: 'SUCCESS',
+    const done2 = await waitFor('a tick that sees the action done', async () => {
+      const next = await command<TickResponse>(fx.gateway, id, { type: 'tick', count: 1 });
+      expect(next.pausedAt).toMatchObject({ nodeId: '0.0', when: 'after' });
+      if (next.pausedAt?.status === 'SUCCESS') return next.pausedAt;
+      await command<DebugView>(fx.gateway, id, { type: 'step', mode: 'continue' });
+      return undefined;
     });
     await command<DebugView>(fx.gateway, id, { type: 'step', mode: 'continue' });
-    const ticks = await waitFor('tick 2 stored', async () => {
+    const ticks = await waitFor('the last tick stored', async () => {
       const all = await readTicks(fx.gateway.nc, id);
-      return all.length === 2 ? all : undefined;
+      return all.length === done2.tick ? all : undefined;
     });
-    expect(ticks[1].data).toMatchObject({ tick: 2, status: 'SUCCESS' });
+    expect(ticks.map((t) => t.data.tick)).toEqual(ticks.map((_, i) => i + 1));
+    expect(ticks.slice(1, -1).every((t) => t.data.status === 'RUNNING')).toBe(true);
+    expect(ticks[ticks.length - 1].data).toMatchObject({ status: 'SUCCESS' });
     expect(calls).toHaveLength(1);
     expect(await b.redis.hget(`canopy:bb:{exec:${id}}`, 'done')).toBe('true');
   });
