@@ -85,7 +85,9 @@ describe('Watchdog pause under the debugger', () => {
     const report = harness(budget(n('running', { id: 'r' }), 100));
     report.ticks(1, 100);
     expect(completed(report.tree.debug().step('continue')).stuck?.[0].action).toBe('report');
-    const plain = harness(budget(n('running', { id: 'r' }), 100), { watchdog: { action: 'pause' } });
+    const plain = harness(budget(n('running', { id: 'r' }), 100), {
+      watchdog: { action: 'pause' },
+    });
     plain.ticks(1, 100);
     // tree.tick() cannot stop: the stuck node is only recorded.
     expect(plain.tree.tick().stuck?.[0]).toMatchObject({ nodeId: 'r', action: 'pause' });
@@ -95,7 +97,14 @@ describe('Watchdog pause under the debugger', () => {
     const h = harness(budget(n('running', { id: 'r' }), 100), { watchdog: { action: 'pause' } });
     h.ticks(1, 100);
     const dbg = h.tree.debug();
-    dbg.setBreakpoint({ id: 'bp', nodeId: 'r', when: 'after', mode: 'break', once: false, enabled: true });
+    dbg.setBreakpoint({
+      id: 'bp',
+      nodeId: 'r',
+      when: 'after',
+      mode: 'break',
+      once: false,
+      enabled: true,
+    });
     expect(pausedAt(dbg.step('continue'))).toMatchObject({ reason: 'breakpoint', nodeId: 'r' });
     expect(completed(dbg.step('continue')).stuck).toHaveLength(1);
   });
