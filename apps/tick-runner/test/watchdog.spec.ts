@@ -105,7 +105,7 @@ describe('tick-runner: watchdog', () => {
     ]);
   });
 
-  it('pause: the execution pauses after the tick that found the node stuck, naming it; resume does not report it again', async () => {
+  it('pause: the execution pauses mid-tick at the stuck node, for the debugger; resume finishes that tick once', async () => {
     await createExecution(fx.gateway, {
       tree: 'stuck-default',
       id: 'wd-pause',
@@ -115,22 +115,36 @@ describe('tick-runner: watchdog', () => {
     });
     const paused = await until('wd-pause', 'paused by the watchdog', (e) => e.state === 'paused');
     expect(paused.watchdog).toEqual({ stuckAfterMs: 300, action: 'pause' });
+    // The tick that found `w` stuck is not committed: it stands at w's `after` boundary.
+    const stuckTick = paused.tick + 1;
+    const pausedAt = { tick: stuckTick, reason: 'watchdog', nodeId: 'w', when: 'after', status: 'RUNNING' };
     const view = await command<DebugView>(fx.gateway, 'wd-pause', { type: 'debug' });
-    expect(view.pausedAt).toEqual({ tick: paused.tick + 1, reason: 'watchdog', nodeId: 'w' });
+    expect(view.pausedAt).toEqual(pausedAt);
     expect(view.statuses.w).toBe('RUNNING');
     await waitFor('execution_paused', async () => (await eventsOf('wd-pause', 'execution_paused')).length === 1);
-    const [stuck] = await eventsOf('wd-pause', 'node_stuck');
-    expect(stuck).toMatchObject({ tick: paused.tick, data: { nodeId: 'w', runningSinceTick: 1, action: 'pause' } });
     const [pausedEvent] = await eventsOf('wd-pause', 'execution_paused');
-    expect(pausedEvent).toMatchObject({ tick: paused.tick, data: { pausedAt: { reason: 'watchdog', nodeId: 'w' } } });
-    expect(pausedEvent.seq).toBeGreaterThan(stuck.seq);
-
+    expect(pausedEvent).toMatchObject({ tick: paused.tick, data: { pausedAt } });
+    // node_stuck comes with the record of the tick, which is not there yet.
+    expect(await eventsOf('wd-pause', 'node_stuck')).toEqual([]);
+    expect((await readTicks(fx.gateway.nc, 'wd-pause')).map((r) => r.data.tick)).not.toContain(stuckTick);
     // No tick while paused.
     expect((await getExecution(fx.gateway, 'wd-pause')).tick).toBe(paused.tick);
+
     await command(fx.gateway, 'wd-pause', { type: 'resume' });
-    await until('wd-pause', 'running on', (e) => e.state === 'running' && e.tick >= paused.tick + 5);
+    await until('wd-pause', 'running on', (e) => e.state === 'running' && e.tick >= stuckTick + 5);
     await command(fx.gateway, 'wd-pause', { type: 'stop' });
-    expect(await eventsOf('wd-pause', 'node_stuck')).toHaveLength(1);
+    // The paused tick completed once, its record reporting the node once; no second pause.
+    const records = (await readTicks(fx.gateway.nc, 'wd-pause')).map((r) => r.data);
+    expect(records.filter((r) => r.tick === stuckTick)).toHaveLength(1);
+    expect(records.flatMap((r) => r.stuck ?? []).map((s) => s.nodeId)).toEqual(['w']);
+    const stuck = await eventsOf('wd-pause', 'node_stuck');
+    expect(stuck).toHaveLength(1);
+    expect(stuck[0]).toMatchObject({ tick: stuckTick, data: { nodeId: 'w', runningSinceTick: 1, action: 'pause' } });
+    // In the stream: the pause, then (when the tick completes) node_stuck and the resume.
+    const order = (await readEvents(fx.gateway.nc, 'wd-pause'))
+      .map((e) => e.data.type)
+      .filter((t) => t === 'execution_paused' || t === 'node_stuck' || t === 'execution_resumed');
+    expect(order).toEqual(['execution_paused', 'node_stuck', 'execution_resumed']);
   });
 
   it('start replaces the watchdog of a created execution', async () => {

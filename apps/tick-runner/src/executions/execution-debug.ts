@@ -9,7 +9,7 @@ interface StoredDebug {
   resume?: ExecutionState;
   /** Paused between ticks (a plain pause, or a step that finished a tick): why. */
   between?: PausedAt['reason'];
-  /** The stuck node of a watchdog pause. */
+  /** The stuck node of a watchdog pause whose paused tick a hot reload dropped. */
   betweenNodeId?: string;
 }
 
@@ -23,7 +23,7 @@ export class ExecutionDebug {
   pendingStep: StepMode | undefined;
   /** Paused between ticks, and why. */
   between: PausedAt['reason'] | undefined;
-  /** For a `watchdog` pause: the node found stuck. */
+  /** For a `watchdog` pause whose paused tick a hot reload dropped: the node found stuck. */
   betweenNodeId: string | undefined;
   /** The state to go back to when the pause ends. */
   resume: ExecutionState | undefined;
@@ -67,6 +67,7 @@ export class ExecutionDebug {
     for (const w of this.dbg.watches()) debug.dbg.setWatch(w);
     debug.resume = this.resume;
     debug.between = this.between ?? wasPaused?.reason;
+    debug.betweenNodeId = this.between !== undefined ? this.betweenNodeId : wasPaused?.nodeId;
     debug.pendingStep = this.pendingStep;
     debug.stepWaiters.push(...this.stepWaiters.splice(0));
     return { debug, dropped };

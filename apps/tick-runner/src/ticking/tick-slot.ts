@@ -27,8 +27,6 @@ interface PendingTick extends TickCommit {
   resumed: boolean;
   /** A let-finish-then-swap took effect at the start of this tick. */
   reloaded?: EventPayloads['tree_reloaded'];
-  /** The watchdog found a node stuck with action `pause`: the execution is paused after this tick. */
-  watchdogPause: PausedAt | undefined;
   span: Span;
 }
 
@@ -162,14 +160,18 @@ export class TickSlot {
     const span = tracer.startSpan('tick', { attributes: { [SpanAttrs.execId]: exec.id } }, parent);
     const ctx = trace.setSpan(parent, span);
     try {
-      const debug = exec.debug;
+      // The watchdog's `pause` stops the tick at the stuck node, for the debugger: a tick in which
+      // a node may become stuck runs through it, which decides on the tick's own clock reading
+      // (and ticks plainly when none is stuck by then). Other executions keep the plain path.
+      const mayStick = exec.meta.watchdog?.action === 'pause' && Number.isFinite(exec.tree.stuckDeadline);
+      const debug = mayStick ? exec.debugSession() : exec.debug;
       // The oldest queued events; a paused tick goes on with the batch it has (the same ones).
       const taken = exec.eventsForTick();
       const batch = debug?.dbg.paused !== undefined ? undefined : exec.events.events(taken);
       const options = batch === undefined ? undefined : { events: batch };
       let record: TickRecord;
       let hits = NO_HITS;
-      if (debug !== undefined && (debug.engaged || step !== undefined)) {
+      if (debug !== undefined && (debug.engaged || step !== undefined || mayStick)) {
         // Remote action requests started by this tick carry its trace context.
         const outcome = context.with(ctx, () => debug.dbg.step(step ?? 'continue', options));
         if (outcome.kind === 'paused') {
@@ -192,21 +194,9 @@ export class TickSlot {
       }
       const base: ExecMeta =
         wasPaused && !stayPaused ? { ...exec.meta, state: debug?.resume ?? 'running' } : exec.meta;
-      let state = stayPaused ? 'paused' : exec.stateAfterTick(record.tick, record.status, base);
+      const state = stayPaused ? 'paused' : exec.stateAfterTick(record.tick, record.status, base);
       if (state === 'completed' && record.status === 'RUNNING') this.haltInto(exec, record);
       if (debug !== undefined && !stayPaused) debug.resume = undefined;
-      // The watchdog's `pause`: the tick that found the node stuck completes (its record shows it),
-      // then the execution is paused between ticks, as a client's pause would, naming the node.
-      const stuck = record.stuck?.find((s) => s.action === 'pause');
-      let watchdogPause: PausedAt | undefined;
-      if (stuck !== undefined && state === 'running') {
-        const session = exec.debugSession();
-        session.between = 'watchdog';
-        session.betweenNodeId = stuck.nodeId;
-        session.resume = 'running';
-        state = 'paused';
-        watchdogPause = { tick: record.tick + 1, reason: 'watchdog', nodeId: stuck.nodeId };
-      }
       const dbg = exec.debug;
       span.setAttributes({ [SpanAttrs.tick]: record.tick, [SpanAttrs.status]: record.status });
       const next: ExecMeta = { ...base, ...swapped?.meta, tick: record.tick, status: record.status, state };
@@ -230,7 +220,6 @@ export class TickSlot {
         resumed: wasPaused && !stayPaused,
         reloaded: swapped?.event,
         fullMeta: swapped !== undefined,
-        watchdogPause,
         span,
       };
     } catch (error) {
@@ -330,14 +319,13 @@ export class TickSlot {
     const scopes = exec.view.scopes;
     const scopeOf = (s: string) => (s === 'global' || s === 'team' || s === 'exec' ? scopes[s] : s);
     const completed = next.state === 'completed' && prevState !== 'completed';
-    const { hits, resumed, reloaded, watchdogPause } = p;
+    const { hits, resumed, reloaded } = p;
     const delivered = this.outbox.add(exec.id, tickRecord.tick, p.record, this.publisher.headers(ctx), (seq) => {
       if (reloaded) this.publisher.event(exec.id, tickRecord.tick, seq++, 'tree_reloaded', reloaded, headers);
       let n = this.publisher.tickEvents(exec.id, tickRecord, scopeOf, headers, seq);
       n = this.publisher.hits(exec.id, tickRecord.tick, n, hits, headers);
       if (resumed) this.publisher.event(exec.id, tickRecord.tick, n++, 'execution_resumed', { mode: next.mode }, headers);
       if (completed) this.publisher.event(exec.id, tickRecord.tick, n++, 'execution_completed', { status: tickRecord.status }, headers);
-      if (watchdogPause) this.publisher.event(exec.id, tickRecord.tick, n++, 'execution_paused', { pausedAt: watchdogPause }, headers);
       return n;
     });
     delivered.then(

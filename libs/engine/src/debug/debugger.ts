@@ -48,8 +48,8 @@ export interface DebugAccess {
   /** The tree is busy: no `tick()`, `halt()` or `restore()` may start (a run, or a paused tick). */
   busy(): boolean;
   setBusy(busy: boolean): void;
-  /** `tree.tick(options)`. */
-  tick(options?: TickOptions): TickRecord;
+  /** `tree.tick(options)` at clock time `now`. */
+  tick(now: number, options?: TickOptions): TickRecord;
   checkpoint(): Checkpoint;
   /** Node state from a checkpoint of this tree; in-flight work is kept, not aborted. */
   load(cp: Checkpoint): void;
@@ -231,15 +231,26 @@ export class Debugger {
       throw new DebugError('BAD_STATE', `unknown step mode '${String(mode)}'`);
     }
     const t = this.tree;
-    if (this.session === undefined && mode !== 'into' && !this.active) {
-      // tick() checks that the tree is not busy.
-      return { kind: 'completed', record: t.tick(options), hits: [], conditionErrors: [] };
-    }
     if (this.session === undefined) {
+      // Read once: it decides how the tick runs, and is the tick's time either way.
+      const now = t.clock.now();
+      if (mode !== 'into' && !this.active && !this.watchdogPauses(now)) {
+        // tick() checks that the tree is not busy.
+        return { kind: 'completed', record: t.tick(now, options), hits: [], conditionErrors: [] };
+      }
       if (t.busy()) throw new Error('Debugger.step() called during a tick');
-      this.session = this.begin(this.tree.clock.now(), options?.events ?? NO_EVENTS);
+      this.session = this.begin(now, options?.events ?? NO_EVENTS);
     }
     return this.run(this.session, mode);
+  }
+
+  /**
+   * The watchdog's action is `pause` and a running node is stuck by `now`: the tick must run
+   * here, so that it stops at that node (a plain tick would only record it).
+   */
+  private watchdogPauses(now: number): boolean {
+    const wd = this.tree.rt.watchdog;
+    return wd !== null && wd.action === 'pause' && wd.deadline() <= now;
   }
 
   /** Statuses and blackboard as they are at the paused point (or now, between ticks). */

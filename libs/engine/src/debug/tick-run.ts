@@ -54,6 +54,8 @@ export class TickRun implements NodeProbe {
   stop: Stop | null = null;
   private boundary = -1;
   private readonly stack: BtNode[] = [];
+  /** The node the watchdog just found stuck (action `pause`); its `after` comes next. */
+  private stuckNode: BtNode | null = null;
   private readonly reported = new Set<string>();
 
   constructor(
@@ -80,12 +82,22 @@ export class TickRun implements NodeProbe {
     return this.replace(i, node);
   }
 
+  /**
+   * The watchdog's `pause`: the run stops at the node's `after`, unless that boundary was passed
+   * already (the run that goes on from the pause detects it again, and records it, but goes on).
+   */
+  stuck(node: BtNode): void {
+    this.stuckNode = node;
+  }
+
   after(node: BtNode, status: TickStatus): void {
     const i = ++this.boundary;
     this.stack.pop();
+    const stuck = this.stuckNode === node;
+    if (stuck) this.stuckNode = null;
     const watches = this.watches;
     if (watches === null) {
-      if (i > this.resumeAt) this.check(i, node, 'after', status);
+      if (i > this.resumeAt) this.check(i, node, 'after', status, undefined, stuck);
       return;
     }
     watches.move(node, this.current ?? null);
@@ -103,7 +115,7 @@ export class TickRun implements NodeProbe {
       if (c.value !== undefined) hit.value = c.value;
       this.hits.push(hit);
     }
-    this.check(i, node, 'after', status, changes[0]?.entry.watch.id);
+    this.check(i, node, 'after', status, changes[0]?.entry.watch.id, stuck);
   }
 
   /** A watch's condition threw (it counts as false): reported if the boundary is new. */
@@ -130,6 +142,7 @@ export class TickRun implements NodeProbe {
     when: BreakpointWhen,
     status: TickStatus | undefined,
     watchId?: string,
+    stuck = false,
   ): void {
     let breakpointId: string | undefined;
     for (const hook of this.book.hooks(node) ?? []) {
@@ -143,9 +156,16 @@ export class TickRun implements NodeProbe {
     }
     const t = this.target;
     const stepped = t.next || (when === 'after' && t.after === node);
-    if (breakpointId === undefined && watchId === undefined && !stepped) return;
+    if (breakpointId === undefined && watchId === undefined && !stuck && !stepped) return;
+    // A hook the user set names itself first; the record of the completed tick shows the stuck node.
     const reason: PauseReason =
-      breakpointId !== undefined ? 'breakpoint' : watchId !== undefined ? 'watch' : 'step';
+      breakpointId !== undefined
+        ? 'breakpoint'
+        : watchId !== undefined
+          ? 'watch'
+          : stuck
+            ? 'watchdog'
+            : 'step';
     this.stop = { boundary: i, node, when, status, reason, breakpointId, watchId };
     throw PAUSE;
   }

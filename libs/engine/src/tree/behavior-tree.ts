@@ -118,12 +118,17 @@ export class BehaviorTree {
 
   /** One tick; `options.events` is its batch of external events (none when absent). */
   tick(options?: TickOptions): TickRecord {
+    return this.tickAt(this.clock.now(), options);
+  }
+
+  /** `tick()` at clock time `now`: the debugger reads the clock once to decide how to run a tick. */
+  private tickAt(now: number, options: TickOptions | undefined): TickRecord {
     this.enter('tick');
     const t0 = performance.now();
     const rt = this.rt;
     try {
       rt.tick = ++this.count;
-      rt.now = this.clock.now();
+      rt.now = now;
       rt.events = options?.events ?? NO_EVENTS;
       const s = this.root.tick();
       return recordOf(rt, s, rt.rec.take(this.ids), t0);
@@ -266,7 +271,7 @@ export class BehaviorTree {
       setBusy: (b) => {
         this.ticking = b;
       },
-      tick: (options) => this.tick(options),
+      tick: (now, options) => this.tickAt(now, options),
       checkpoint: () => this.checkpoint(),
       load: (cp) => this.load(cp),
       take: () => this.rt.rec.take(this.ids),

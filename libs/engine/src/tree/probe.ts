@@ -9,4 +9,9 @@ export interface NodeProbe {
   /** Before `node` is ticked: IDLE to tick it, or the status it returns instead of being ticked. */
   before(node: BtNode): StatusCode;
   after(node: BtNode, status: TickStatus): void;
+  /**
+   * The watchdog found `node` stuck, with action `pause`, right after its tick (before its
+   * `after`): the debugger pauses there.
+   */
+  stuck(node: BtNode): void;
 }

@@ -122,6 +122,8 @@ export class Watchdog {
       budgetMs: w.budget,
       action,
     });
+    // Under a debugger, `pause` stops the tick at the node's `after` (a plain tick only records it).
+    if (action === 'pause' && rt.probe !== null) rt.probe.stuck(node);
     if (action !== 'fail') return false;
     rt.rec.error(
       node.id,
