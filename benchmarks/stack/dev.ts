@@ -57,7 +57,7 @@ async function main(): Promise<void> {
       '--events',
       'tree_reloaded',
     ],
-    { stdio: ['ignore', 'ignore', 'inherit'] },
+    { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   try {
     // Versions by when their first record arrived; `v1` first, then one per save.
@@ -80,7 +80,15 @@ async function main(): Promise<void> {
     const exited = new Promise<never>((_, reject) =>
       cli.once('exit', (code) => reject(new Error(`canopy dev exited (${code})`))),
     );
-    await Promise.race([seen(1), exited]);
+    // Saves count once dev watches the file, which it does before it shows the live stream.
+    let out = '';
+    const attached = new Promise<void>((resolve) => {
+      cli.stdout?.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+        if (out.includes(`execution ${ID}: tree`)) resolve();
+      });
+    });
+    await Promise.race([Promise.all([seen(1), attached]), exited]);
 
     const samples: number[] = [];
     for (let i = 0; i < WARMUP + SAMPLES; i++) {
