@@ -284,6 +284,40 @@ describe('tick-runner: hot reload', () => {
     expect((await reloadEvents(fx.gateway, 'iv-1')).map((e) => e.data)).toHaveLength(4);
   });
 
+  it.each(['swap-now', 'cancel-and-restart', 'let-finish-then-swap'] as const)(
+    'an event execution reloaded with %s runs the new tree from the tick its policy says',
+    async (policy) => {
+      const id = `ev-${policy}`;
+      await createExecution(fx.gateway, { tree: 'long', id, version: 1, mode: 'event' });
+      const ticked = async (n: number) => {
+        await command(fx.gateway, id, { type: 'trigger', reason: 'test' });
+        await waitFor(
+          `${id} at tick ${n}`,
+          async () => (await getExecution(fx.gateway, id)).tick >= n || undefined,
+        );
+      };
+      await ticked(1);
+      const reply = await reload(fx.gateway, id, { source: LONG_V2, policy });
+      expect(reply.execution.tick).toBe(1);
+      for (let n = 2; n <= 6; n++) await ticked(n);
+      await command(fx.gateway, id, { type: 'stop' });
+      await expectConsecutiveTicks(fx.gateway, id);
+      const records = (await readTicks(fx.gateway.nc, id)).map((t) => t.data);
+      // LONG's run is 4 ticks: a let-finish swap waits for tick 4 (SUCCESS); the others swap at once.
+      const firstNew = policy === 'let-finish-then-swap' ? 5 : 2;
+      expect(records.map((r) => r.version)).toEqual(
+        records.map((r) => (r.tick < firstNew ? 1 : reply.toVersion)),
+      );
+      const keys = (r: (typeof records)[number]) => r.writes.map((w) => w.key);
+      expect(records.filter((r) => r.tick >= firstNew).every((r) => keys(r).includes('m'))).toBe(
+        true,
+      );
+      expect(records.filter((r) => r.tick < firstNew).every((r) => keys(r).includes('n'))).toBe(
+        true,
+      );
+    },
+  );
+
   it('follow: a new version of the tree moves the execution there, with its policy', async () => {
     await registerTree(fx.gateway, '(tree "fol" (repeat :times -1 (set "a" 1)))');
     const e = await createExecution(fx.gateway, {

@@ -1,4 +1,4 @@
-import { WebSocket } from 'ws';
+import { type RawData, WebSocket } from 'ws';
 import { errorOf, GatewayClient, GatewayError, GatewayUnreachable, reasonOf } from './client';
 import type { StreamMessage } from './format-event';
 
@@ -39,8 +39,9 @@ export async function followEvents(opts: FollowOptions): Promise<FollowEnd> {
   let failures = 0;
   while (!opts.signal.aborted) {
     let socket: WebSocket;
+    let early: RawData[];
     try {
-      socket = await open(url, opts.client.baseUrl);
+      ({ socket, early } = await open(url, opts.client.baseUrl));
     } catch (error) {
       const lasting = error instanceof GatewayError && error.status < 500;
       if (!connected || lasting) throw error;
@@ -63,7 +64,7 @@ export async function followEvents(opts: FollowOptions): Promise<FollowEnd> {
       };
       if (opts.signal.aborted) return interrupt();
       opts.signal.addEventListener('abort', interrupt);
-      socket.on('message', (data) => {
+      const onMessage = (data: RawData) => {
         if (finished) return;
         const raw = data.toString();
         let message: StreamMessage;
@@ -102,7 +103,11 @@ export async function followEvents(opts: FollowOptions): Promise<FollowEnd> {
           socket.close(1000);
           finish('terminal');
         }
-      });
+      };
+      // What arrived with the upgrade, before this listener existed, comes first.
+      socket.removeAllListeners('message');
+      for (const data of early) onMessage(data);
+      socket.on('message', onMessage);
       socket.on('close', (code) => {
         if (finished) return;
         if (opts.signal.aborted) return finish('interrupted');
@@ -117,11 +122,18 @@ export async function followEvents(opts: FollowOptions): Promise<FollowEnd> {
   return 'interrupted';
 }
 
-/** Opens the socket; an HTTP answer instead of the upgrade (400, 404, 503) is a GatewayError. */
-function open(url: string, baseUrl: string): Promise<WebSocket> {
+/**
+ * Opens the socket; an HTTP answer instead of the upgrade (400, 404, 503) is a GatewayError.
+ * The gateway sends the snapshot right after the upgrade, often in the same packet: `ws` then
+ * emits it during the 'open' event's turn, before the caller (awaiting this promise) could listen,
+ * so messages are kept from the start and handed over with the socket.
+ */
+function open(url: string, baseUrl: string): Promise<{ socket: WebSocket; early: RawData[] }> {
   return new Promise((resolve, reject) => {
     const socket = new WebSocket(url, { handshakeTimeout: 15_000 });
-    socket.once('open', () => resolve(socket));
+    const early: RawData[] = [];
+    socket.on('message', (data) => early.push(data));
+    socket.once('open', () => resolve({ socket, early }));
     socket.once('unexpected-response', (req, res) => {
       let body = '';
       res.setEncoding('utf8');
