@@ -36,6 +36,9 @@ const WORK_V2 =
 /** Runs 4 ticks, then succeeds; v2 counts into another key. */
 const LONG_V1 = '(tree "long" (repeat :times 4 (set "n" (+ (get "n" 0) 1))))';
 const LONG_V2 = '(tree "long" (repeat :times 4 (set "m" (+ (get "m" 0) 1))))';
+/** Never finishes: an auto run of it goes on until stopped; v2 counts into another key. */
+const SPIN_V1 = '(tree "spin" (repeat :times -1 (set "n" (+ (get "n" 0) 1))))';
+const SPIN_V2 = '(tree "spin" (repeat :times -1 (set "m" (+ (get "m" 0) 1))))';
 
 function reload(
   client: Client,
@@ -81,7 +84,7 @@ describe('tick-runner: hot reload', () => {
         },
       },
     ],
-    trees: [WORK_V1, LONG_V1, '(tree "other" (success))'],
+    trees: [WORK_V1, LONG_V1, SPIN_V1, '(tree "other" (success))'],
   });
   beforeEach(() => {
     later = deferred<ActionOutcome>();
@@ -317,6 +320,68 @@ describe('tick-runner: hot reload', () => {
       );
     },
   );
+
+  it.each(['swap-now', 'cancel-and-restart'] as const)(
+    'an auto execution reloaded with %s runs the new tree from the next tick on',
+    async (policy) => {
+      const id = `auto-${policy}`;
+      await createExecution(fx.gateway, { tree: 'spin', id, version: 1, mode: 'auto' });
+      await waitFor(
+        `${id} ticking`,
+        async () => (await getExecution(fx.gateway, id)).tick >= 3 || undefined,
+      );
+      const reply = await reload(fx.gateway, id, { source: SPIN_V2, policy });
+      const at = reply.execution.tick;
+      await waitFor(
+        `${id} past the reload`,
+        async () => (await getExecution(fx.gateway, id)).tick >= at + 3 || undefined,
+      );
+      await command(fx.gateway, id, { type: 'stop' });
+      await expectConsecutiveTicks(fx.gateway, id);
+      const records = (await readTicks(fx.gateway.nc, id)).map((t) => t.data);
+      expect(records.map((r) => r.version)).toEqual(
+        records.map((r) => (r.tick <= at ? 1 : reply.toVersion)),
+      );
+      expect(
+        records.filter((r) => r.tick > at).every((r) => r.writes.some((w) => w.key === 'm')),
+      ).toBe(true);
+      // The event carries the tick the reload happened after, though ticks ran on meanwhile.
+      expect((await reloadEvents(fx.gateway, id)).map((e) => [e.tick, e.data.tick])).toEqual([
+        [at, at],
+      ]);
+    },
+  );
+
+  it('an auto execution reloaded with let-finish-then-swap finishes its run, completes, and starts again on the new tree', async () => {
+    await createExecution(fx.gateway, { tree: 'work', id: 'auto-lf', version: 1, mode: 'auto' });
+    await waitFor('the action called', () => calls.length === 1 || undefined);
+    const reply = await reload(fx.gateway, 'auto-lf', {
+      source: WORK_V2,
+      policy: 'let-finish-then-swap',
+    });
+    expect(reply.pending).toBe(true);
+    later.resolve('SUCCESS');
+    const done = await waitFor('auto-lf completed', async () => {
+      const e = await getExecution(fx.gateway, 'auto-lf');
+      return e.state === 'completed' ? e : undefined;
+    });
+    // The run ended on the old tree; the swap waits for the next run.
+    expect(done).toMatchObject({ status: 'SUCCESS', version: 1 });
+    later = deferred<ActionOutcome>();
+    await command(fx.gateway, 'auto-lf', { type: 'start', mode: 'auto' });
+    await waitFor('the action called again', () => calls.length === 2 || undefined);
+    later.resolve('SUCCESS');
+    await waitFor('the second run completed', async () => {
+      const e = await getExecution(fx.gateway, 'auto-lf');
+      return e.state === 'completed' && e.tick > done.tick ? e : undefined;
+    });
+    await expectConsecutiveTicks(fx.gateway, 'auto-lf');
+    const records = (await readTicks(fx.gateway.nc, 'auto-lf')).map((t) => t.data);
+    expect(records.map((r) => r.version)).toEqual(
+      records.map((r) => (r.tick <= done.tick ? 1 : reply.toVersion)),
+    );
+    expect(records[records.length - 1].writes.map((w) => w.key)).toContain('v2');
+  });
 
   it('follow: a new version of the tree moves the execution there, with its policy', async () => {
     await registerTree(fx.gateway, '(tree "fol" (repeat :times -1 (set "a" 1)))');

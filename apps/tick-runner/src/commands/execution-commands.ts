@@ -263,6 +263,9 @@ export class ExecutionCommands {
     if (epoch === undefined) throw ownerGone();
     const previous = exec.meta;
     exec.meta = planned.next;
+    // The reply is the state this change committed: in auto mode the next tick may run (and move
+    // `exec.meta` on) before the commit's promise settles.
+    const view = toExecution(planned.next, this.host.runnerId);
     const committing = this.committer.commitState(exec, epoch, planned.next, planned);
     this.host.plan(exec);
     try {
@@ -277,13 +280,13 @@ export class ExecutionCommands {
     const { event } = planned;
     if (event) {
       const headers = this.publisher.headers();
-      const tick = exec.meta.tick;
+      const tick = planned.next.tick;
       this.outbox.addEvents(id, tick, (seq) => {
         this.publisher.event(id, tick, seq, event.type, event.data as never, headers);
         return seq + 1;
       });
     }
-    return toExecution(exec.meta, this.host.runnerId);
+    return view;
   }
 }
 
