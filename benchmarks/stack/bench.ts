@@ -14,6 +14,8 @@
  *    history service is started; its consumer's lag while executions tick in `auto` mode on the
  *    runner for ~10 s, the time the lag takes to return to 0 once they stop, and the time to read
  *    the state at the tick 999 back (through the gateway and as a NATS request).
+ * 5. Hot reload (./reload.ts, also `npm run bench:reload`) and the edit-run loop (./dev.ts, also
+ *    `npm run bench:dev`), each on a stack of its own after this one is stopped.
  * The table goes to stdout; the LAST line is JSON (fields are only ever added). Env: BENCH_WINDOW_S, BENCH_EXECUTIONS,
  * BENCH_SAMPLES, BENCH_CPU_PROF=1 (the runner writes a .cpuprofile under .data/bench-profiles),
  * BENCH_RUNNER_NODE_ARGS (extra Node flags for the runner), BENCH_LOG_LEVEL, BENCH_AUTO_EXECUTIONS,
@@ -25,7 +27,9 @@ import { join } from 'node:path';
 import { Streams } from '@canopy/contracts';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
+import { benchDev } from './dev';
 import { benchHistory, purgeTicks } from './history';
+import { benchReload } from './reload';
 import { TREE } from './trees';
 import { cpuMs, findPid, makeTempDir, REPO_ROOT, ServiceProcess } from './processes';
 import {
@@ -155,15 +159,29 @@ async function main(): Promise<void> {
   const stopOnSignal = () => void stopStack(run).finally(() => process.exit(130));
   process.once('SIGINT', stopOnSignal);
   process.once('SIGTERM', stopOnSignal);
+  let result: Record<string, unknown>;
   try {
-    await bench(run);
+    result = await bench(run);
   } finally {
     agent.destroy();
     await stopStack(run);
   }
+  // Hot reload and the edit-run loop, each on a stack of its own once this one is down.
+  console.log('');
+  const reload = await benchReload();
+  const dev = await benchDev();
+  console.log(
+    JSON.stringify({
+      ...result,
+      reloadToTickP50Ms: reload.reloadToTickP50Ms,
+      reloadToTickP99Ms: reload.reloadToTickP99Ms,
+      devSaveToTickP50Ms: dev.saveToTickP50Ms,
+      devSaveToTickP99Ms: dev.saveToTickP99Ms,
+    }),
+  );
 }
 
-async function bench(run: Running): Promise<void> {
+async function bench(run: Running): Promise<Record<string, unknown>> {
   const started = Date.now();
   const loadAtStart = loadavg()[0];
   console.log(`node ${process.version}, ${cpus()[0]?.model ?? 'unknown cpu'} x${cpus().length}`);
@@ -343,7 +361,7 @@ async function bench(run: Running): Promise<void> {
   const width = Math.max(...rows.map((r) => r[0].length));
   for (const [name, value, note] of rows) console.log(`${name.padEnd(width)}  ${value.padEnd(28)}  ${note}`);
   console.log(`\ntotal ${result.totalS} s (creating ${EXECUTIONS} executions took ${result.createExecutionsS} s)`);
-  console.log(JSON.stringify(result));
+  return result;
 }
 
 main().catch((error: unknown) => {

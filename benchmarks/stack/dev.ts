@@ -35,7 +35,18 @@ function percentile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 }
 
-async function main(): Promise<void> {
+export interface BenchDevResult {
+  samples: number;
+  intervalMs: number;
+  saveToTickP50Ms: number;
+  saveToTickP99Ms: number;
+  cpus: number;
+  loadAvg: number;
+  node: string;
+}
+
+/** Runs the benchmark on its own stack; prints its lines, returns the figures (also `bench:stack`'s). */
+export async function benchDev(): Promise<BenchDevResult> {
   const stack = await startStack({ label: 'bench-dev', history: false, logLevel: 'warn' });
   const nc = await connect({ servers: stack.infra.nats.url });
   const file = join(mkdtempSync(join(tmpdir(), 'canopy-bench-dev-')), 'tree.lisp');
@@ -113,7 +124,7 @@ async function main(): Promise<void> {
     };
     console.log(`canopy dev, ${SAMPLES} saves (interval ${INTERVAL_MS} ms, one runner, load avg ${result.loadAvg}):`);
     console.log(`  file saved -> first record of the saved tree   p50 ${result.saveToTickP50Ms} ms, p99 ${result.saveToTickP99Ms} ms`);
-    console.log(JSON.stringify(result));
+    return result;
   } finally {
     if (cli.exitCode === null) {
       cli.kill('SIGINT');
@@ -124,7 +135,12 @@ async function main(): Promise<void> {
   }
 }
 
-void main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+if (require.main === module) {
+  benchDev().then(
+    (result) => console.log(JSON.stringify(result)),
+    (error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
+}

@@ -29,7 +29,18 @@ function percentile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 }
 
-async function main(): Promise<void> {
+export interface BenchReloadResult {
+  samples: number;
+  intervalMs: number;
+  reloadToTickP50Ms: number;
+  reloadToTickP99Ms: number;
+  cpus: number;
+  loadAvg: number;
+  node: string;
+}
+
+/** Runs the benchmark on its own stack; prints its lines, returns the figures (also `bench:stack`'s). */
+export async function benchReload(): Promise<BenchReloadResult> {
   const stack = await startStack({ label: 'bench-reload', history: false, logLevel: 'warn' });
   const nc = await connect({ servers: stack.infra.nats.url });
   try {
@@ -78,14 +89,19 @@ async function main(): Promise<void> {
     };
     console.log(`hot reload, ${SAMPLES} samples (interval ${INTERVAL_MS} ms, one runner, load avg ${result.loadAvg}):`);
     console.log(`  PUT sent -> first record of the new tree   p50 ${result.reloadToTickP50Ms} ms, p99 ${result.reloadToTickP99Ms} ms`);
-    console.log(JSON.stringify(result));
+    return result;
   } finally {
     await nc.close();
     await stack.dispose();
   }
 }
 
-void main().catch((error: unknown) => {
-  console.error(error);
-  process.exit(1);
-});
+if (require.main === module) {
+  benchReload().then(
+    (result) => console.log(JSON.stringify(result)),
+    (error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
+}
