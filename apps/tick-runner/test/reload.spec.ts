@@ -3,6 +3,7 @@ import {
   rendezvousOwner,
   shardOf,
   type Breakpoint,
+  type EventEnvelope,
   type Execution,
   type ReloadPolicy,
   type ReloadReply,
@@ -59,7 +60,7 @@ const tick = (client: Client, id: string, count = 1) =>
 async function reloadEvents(client: Client, id: string) {
   return (await readEvents(client.nc, id))
     .map((e) => e.data)
-    .filter((e) => e.type === 'tree_reloaded');
+    .filter((e): e is EventEnvelope<'tree_reloaded'> => e.type === 'tree_reloaded');
 }
 
 /** Tick numbers in the stream are 1..n, each once, in order. */
