@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { validateDocument } from '@canopy/dsl';
-import { FormatIssueCode, formatIssue, importBtcpp } from '@canopy/formats';
+import { FormatIssueCode, formatIssue, importBtcpp } from '../src';
 import { BTCPP, canopy, fixture, readInclude } from './fixtures';
 
 const load = (name: string) => importBtcpp(fixture(name), { file: name, readInclude });
