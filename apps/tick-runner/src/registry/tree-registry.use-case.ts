@@ -1,6 +1,7 @@
 import { ID_PATTERN, type RegisterTreeRequest, type TreeRecord, type TreeSummary } from '@canopy/contracts';
 import { compile, print, validateDocument, type DslError } from '@canopy/dsl';
 import type { NodeJson, TreeDocument } from '@canopy/engine';
+import { formatIssue, importBtcpp, importMdsl } from '@canopy/formats';
 import { AppError } from '@canopy/service-kit';
 import type { TreeStore } from './tree-store';
 
@@ -15,14 +16,36 @@ function countNodes(node: NodeJson): number {
   return 1 + (node.children ?? []).reduce((n, child) => n + countNodes(child), 0);
 }
 
-function compileFailed(errors: DslError[]): AppError {
+/** A positioned problem in a tree's source: the DSL's, or an import's (its own codes). */
+type SourceError = Omit<DslError, 'code'> & { code: string };
+
+function compileFailed(errors: SourceError[]): AppError {
   const first = errors[0];
   const where = first.path ? `${first.file}:${first.path}` : `${first.file}:${first.line}:${first.column}`;
   return new AppError('COMPILE_FAILED', `${where}: ${first.message}`, { errors }, { line: first.line, column: first.column });
 }
 
 /**
- * Registers trees from DSL text or canonical JSON, lists them and reads a version. Each
+ * A BT.CPP or MDSL source converted (errors at their line and column, in the DSL's error shape),
+ * then checked as any Canopy document is.
+ */
+function imported(
+  format: 'btcpp' | 'mdsl',
+  source: string,
+  file: string,
+  knownTrees: readonly string[],
+  notes: string[] | undefined,
+): { document?: TreeDocument; errors: SourceError[] } {
+  const result = format === 'btcpp' ? importBtcpp(source, { file }) : importMdsl(source, { file });
+  const errors = result.issues.filter((i) => i.severity === 'error');
+  notes?.push(...result.issues.filter((i) => i.severity === 'note').map(formatIssue));
+  if (!result.document || errors.length > 0)
+    return { errors: errors.map(({ file: f, line, column, message, code }) => ({ file: f, line, column, message, code })) };
+  return validateDocument(result.document, { file, knownTrees });
+}
+
+/**
+ * Registers trees from DSL text or canonical JSON (or another library's format), lists them and reads a version. Each
  * registration of a main-tree name adds a version; subtrees may reference registered trees.
  */
 export class TreeRegistry {
@@ -33,16 +56,24 @@ export class TreeRegistry {
   ) {}
 
   async register(cmd: RegisterTreeCommand): Promise<TreeSummary> {
-    return this.add(await this.compile(cmd));
+    const notes: string[] = [];
+    const summary = await this.add(await this.compile(cmd, notes));
+    return notes.length ? { ...summary, notes } : summary;
   }
 
-  /** The checked canonical document of a source or definition; COMPILE_FAILED with `file:line:column`. */
-  async compile(cmd: RegisterTreeCommand): Promise<TreeDocument> {
+  /**
+   * The checked canonical document of a source (Canopy's, or BT.CPP XML / MDSL by `format`) or
+   * definition; COMPILE_FAILED with `file:line:column`. `notes`, when given, collects what an
+   * import carried over with a difference.
+   */
+  async compile(cmd: RegisterTreeCommand, notes?: string[]): Promise<TreeDocument> {
     const knownTrees = await this.store.names();
     const result =
-      cmd.source !== undefined
-        ? compile(cmd.source, { file: cmd.file ?? `${cmd.name ?? 'tree'}.lisp`, knownTrees })
-        : validateDocument(cmd.definition, { file: cmd.file ?? `${cmd.name ?? 'tree'}.json`, knownTrees });
+      cmd.source === undefined
+        ? validateDocument(cmd.definition, { file: cmd.file ?? `${cmd.name ?? 'tree'}.json`, knownTrees })
+        : cmd.format === 'btcpp' || cmd.format === 'mdsl'
+          ? imported(cmd.format, cmd.source, cmd.file ?? `${cmd.name ?? 'tree'}.${cmd.format === 'btcpp' ? 'xml' : 'mdsl'}`, knownTrees, notes)
+          : compile(cmd.source, { file: cmd.file ?? `${cmd.name ?? 'tree'}.lisp`, knownTrees });
     if (result.errors.length > 0 || !result.document) throw compileFailed(result.errors);
     const doc = result.document;
     const name = mainTreeName(doc);
