@@ -51,6 +51,19 @@ describe('canopy import / export', () => {
     expect(() => readFileSync(join(d, 'x.lisp'))).toThrow();
   });
 
+  it("the README's example imports, with its one note, and exports back to the same tree", async () => {
+    const example = join(__dirname, '../../../examples/crossdoor.xml');
+    const d = dir();
+    const h = harness();
+    expect(await main(['import', example, '--out', join(d, 'cd.lisp')], h.io)).toBe(0);
+    expect(h.err()).toBe(`${example}:9:9: note: port "attempts" of SubTree "OpenDoor" is passed in when the subtree starts; a value the subtree writes to it is not copied back\n`);
+    const e = harness();
+    expect(await main(['export', join(d, 'cd.lisp'), '--to', 'btcpp', '--out', join(d, 'back.xml')], e.io)).toBe(0);
+    const again = harness();
+    expect(await main(['import', join(d, 'back.xml')], again.io)).toBe(0);
+    expect(again.out()).toBe(readFileSync(join(d, 'cd.lisp'), 'utf8'));
+  });
+
   it('imports MDSL by its extension', async () => {
     const d = dir();
     writeFileSync(join(d, 'a.mdsl'), 'root { sequence { action [Walk] wait [10] } }');
