@@ -141,6 +141,17 @@ describe('canopy run', () => {
     expect(last.blackboard.answered).toBe(2);
   });
 
+  it('an action module may answer {status, output}: :into writes it in the tick that sees it', async () => {
+    const file = tempFile('o.lisp', '(tree "t" (sequence (action lookup :q "door" :into "found") (log "found" $found)))');
+    const actions = tempFile('o.js', "module.exports = { lookup: async ({ q }) => ({ status: 'SUCCESS', output: { at: q } }) };");
+    const h = harness();
+    expect(await main(['run', file, '--actions', actions, '--format', 'json'], h.io)).toBe(0);
+    const ticks = h.out().trim().split('\n').map((l) => JSON.parse(l));
+    expect(ticks.map((t) => t.status)).toEqual(['RUNNING', 'SUCCESS']);
+    expect(ticks[1].writes).toEqual([{ key: 'found', scope: 'exec', new: { at: 'door' } }]);
+    expect(ticks[1].logs).toEqual([expect.objectContaining({ message: 'found', values: [{ at: 'door' }] })]);
+  });
+
   it('draws the tree with statuses in pretty format', async () => {
     const file = tempFile('p.lisp', '(tree "t" (sequence :name "main" (success) (running)))');
     const h = harness();

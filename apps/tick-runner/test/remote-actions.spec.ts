@@ -12,6 +12,7 @@ import {
   command,
   createExecution,
   getExecution,
+  readTicks,
   useRunners,
   waitFor,
   type Client,
@@ -40,14 +41,19 @@ describe('tick-runner: remote actions served by action workers over NATS', () =>
       '(tree "slow" (action slowpoke :timeout-ms 100))',
       '(tree "forever" (action hang))',
       '(tree "nobody" (action nobody-serves-this))',
+      '(tree "lookup" (sequence (action lookup :q "door" :into "found/where") (set "done" true)))',
     ],
   });
 
   beforeAll(async () => {
     worker = await fx.client();
-    for (const action of ['greet', 'slowpoke', 'hang']) serve(action);
+    for (const action of ['greet', 'slowpoke', 'hang', 'lookup']) serve(action);
     await worker.nc.flush();
   });
+
+  /** The errors of an execution's tick records, in order. */
+  const errorsOf = async (id: string) =>
+    (await readTicks(fx.gateway.nc, id)).flatMap((t) => t.data.errors.map(({ code, message }) => ({ code, message })));
 
   const until = (id: string, what: string, test: (e: Execution) => boolean) =>
     waitFor(what, async () => {
@@ -92,6 +98,34 @@ describe('tick-runner: remote actions served by action workers over NATS', () =>
     const [msg] = await waitFor('request', () => requests.get('greet'));
     reply(msg, { status: 'FAILURE', error: 'not today' });
     await until('ra-2', 'ra-2 failed', (e) => e.tick === 2 && e.status === 'FAILURE');
+    // The worker's reason is in the record, as a local action's would be.
+    expect(await errorsOf('ra-2')).toEqual([{ code: 'ACTION_FAILED', message: "action 'greet': worker failed: not today" }]);
+  });
+
+  it('a FAILURE reply without an error is the action deciding to fail: no error recorded', async () => {
+    requests.delete('greet');
+    await createExecution(fx.gateway, { tree: 'greeter', id: 'ra-2b', mode: 'event', intervalMs: 60_000 });
+    await command(fx.gateway, 'ra-2b', { type: 'trigger' });
+    const [msg] = await waitFor('request', () => requests.get('greet'));
+    reply(msg, { status: 'FAILURE' });
+    await until('ra-2b', 'ra-2b failed', (e) => e.tick === 2 && e.status === 'FAILURE');
+    expect(await errorsOf('ra-2b')).toEqual([]);
+  });
+
+  it("a reply's output goes to the node's :into key in the tick that sees it", async () => {
+    await createExecution(fx.gateway, { tree: 'lookup', id: 'ra-6', mode: 'event', intervalMs: 60_000 });
+    await command(fx.gateway, 'ra-6', { type: 'trigger' });
+    const [msg] = await waitFor('request', () => requests.get('lookup'));
+    // :into is the node's own keyword, not an argument the worker gets.
+    expect(msg.json<ActionRequest>().args).toEqual({ q: 'door' });
+    reply(msg, { status: 'SUCCESS', output: { room: 'hall', score: 0.9 } });
+    await until('ra-6', 'ra-6 succeeded', (e) => e.status === 'SUCCESS');
+    const stored = await fx.runner.redis.hget(RedisKeys.scopeValues('exec:ra-6'), 'found');
+    expect(JSON.parse(stored as string)).toEqual({ where: { room: 'hall', score: 0.9 } });
+    const ticks = (await readTicks(fx.gateway.nc, 'ra-6')).map((t) => t.data);
+    expect(ticks.map((t) => t.tick)).toEqual([1, 2]);
+    expect(ticks[0].writes).toEqual([]);
+    expect(ticks[1].writes.map((w) => w.key)).toEqual(['found', 'done']);
   });
 
   it('fails the node when no reply comes within :timeout-ms', async () => {
@@ -107,6 +141,9 @@ describe('tick-runner: remote actions served by action workers over NATS', () =>
     expect(req.args).toEqual({});
     expect(req.deadline - Date.now()).toBeLessThanOrEqual(100);
     await until('ra-3', 'ra-3 timed out', (e) => e.tick === 2 && e.status === 'FAILURE');
+    expect(await errorsOf('ra-3')).toEqual([
+      { code: 'ACTION_TIMEOUT', message: "action 'slowpoke': no reply from its worker within 100 ms" },
+    ]);
   });
 
   it('fails at once when no worker serves the action', async () => {
@@ -118,6 +155,9 @@ describe('tick-runner: remote actions served by action workers over NATS', () =>
     });
     await command(fx.gateway, 'ra-4', { type: 'trigger' });
     await until('ra-4', 'ra-4 failed', (e) => e.tick === 2 && e.status === 'FAILURE');
+    expect(await errorsOf('ra-4')).toEqual([
+      { code: 'ACTION_UNAVAILABLE', message: "action 'nobody-serves-this': no action worker serves it" },
+    ]);
   });
 
   it('broadcasts a cancel for the invocation when the node is halted', async () => {

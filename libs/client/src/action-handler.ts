@@ -1,12 +1,18 @@
 import type { ActionReply } from '@canopy/contracts';
 
 /**
- * What a handler may return: a status, a boolean (true = SUCCESS), or nothing (SUCCESS).
+ * What a handler may return: a status, a boolean (true = SUCCESS), nothing (SUCCESS), or
+ * `{status, output}` whose output (JSON) the node writes to its `:into` key.
  * Plain `string` is admitted only because TypeScript widens `return 'SUCCESS'` in an async arrow
  * whose contextual type is `T | Promise<T>`; any other string replies FAILURE at run time.
  */
 export type ActionOutcome =
-  'SUCCESS' | 'FAILURE' | (string & Record<never, never>) | boolean | void;
+  | 'SUCCESS'
+  | 'FAILURE'
+  | (string & Record<never, never>)
+  | boolean
+  | void
+  | { status: 'SUCCESS' | 'FAILURE'; output?: unknown };
 
 export interface ActionContext {
   /** Aborted when the runner cancels the invocation (the node was halted) or its deadline passes. */
@@ -28,6 +34,8 @@ export type ActionHandler = (
 ) => ActionOutcome | Promise<ActionOutcome>;
 
 export function replyOf(outcome: ActionOutcome): ActionReply {
+  if (typeof outcome === 'object' && outcome !== null && (outcome.status === 'SUCCESS' || outcome.status === 'FAILURE'))
+    return outcome.output === undefined ? { status: outcome.status } : { status: outcome.status, output: outcome.output };
   if (outcome === undefined || outcome === true || outcome === 'SUCCESS')
     return { status: 'SUCCESS' };
   if (outcome === false || outcome === 'FAILURE') return { status: 'FAILURE' };

@@ -102,6 +102,9 @@ export type ActionRequest = z.infer<typeof ActionRequestSchema>;
 
 export const ActionReplySchema = z.object({
   status: z.enum(['SUCCESS', 'FAILURE']),
+  /** Data for the node's `:into` key (JSON). */
+  output: z.unknown().optional(),
+  /** Why the handler failed (it threw): recorded as ACTION_FAILED with this message. */
   error: z.string().optional(),
 });
 export type ActionReply = z.infer<typeof ActionReplySchema>;

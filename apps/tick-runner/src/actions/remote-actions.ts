@@ -4,8 +4,8 @@ import {
   type ActionCancel,
   type ActionRequest,
 } from '@canopy/contracts';
-import type { ActionFn, ActionOutcome, ActionResolver } from '@canopy/engine';
-import type { TracedNats } from '@canopy/telemetry';
+import { ActionError, type ActionFn, type ActionOutcome, type ActionResolver } from '@canopy/engine';
+import { NatsRequestError, type TracedNats } from '@canopy/telemetry';
 
 /** Action argument that overrides the runner's ACTION_TIMEOUT_MS for one node. */
 export const TIMEOUT_ARG = 'timeout-ms';
@@ -18,8 +18,10 @@ export interface RemoteActionsOptions {
 /**
  * Answers every action name not registered locally by asking an action worker over NATS
  * (`canopy.action.<name>`, workers in queue group `canopy-action-<name>`). The returned promise
- * keeps the node RUNNING until the reply; a timeout, no worker, or a malformed reply is FAILURE. A
- * halt (the node's AbortSignal) broadcasts `ActionCancel` so the worker can stop.
+ * keeps the node RUNNING until the reply (its `output` goes to the node's `:into`). A timeout is
+ * ACTION_TIMEOUT, no worker ACTION_UNAVAILABLE, a worker's failure or a malformed reply
+ * ACTION_FAILED with the worker's message, in the tick record. A halt (the node's AbortSignal)
+ * broadcasts `ActionCancel` so the worker can stop.
  */
 export class RemoteActions implements ActionResolver {
   constructor(
@@ -53,19 +55,29 @@ export class RemoteActions implements ActionResolver {
       this.nats.publish(Subjects.actionCancel(name), cancel);
     };
     ctx.signal.addEventListener('abort', onAbort, { once: true });
+    let answer: unknown;
     try {
-      const reply = ActionReplySchema.safeParse(await this.nats.request<unknown>(Subjects.action(name), request, { timeoutMs: timeout }));
-      if (!reply.success) {
-        this.options.onError?.(new Error(`malformed reply from action worker: ${reply.error.message}`), name);
-        return 'FAILURE';
-      }
-      return reply.data.status;
+      answer = await this.nats.request<unknown>(Subjects.action(name), request, { timeoutMs: timeout });
     } catch (error) {
-      // Timeout, no worker, or the worker answered an ErrorBody: the node fails.
       this.options.onError?.(error, name);
-      return 'FAILURE';
+      throw remoteFailure(error, timeout);
     } finally {
       ctx.signal.removeEventListener('abort', onAbort);
     }
+    const reply = ActionReplySchema.safeParse(answer);
+    if (!reply.success) throw new ActionError('ACTION_FAILED', `malformed reply from its worker: ${reply.error.message}`);
+    const { status, output, error } = reply.data;
+    // The worker's handler threw: its message goes to the record, like a local action's.
+    if (error !== undefined) throw new ActionError('ACTION_FAILED', `worker failed: ${error}`);
+    return output === undefined ? status : { status, output };
   }
+}
+
+/** A failed request as the node records it: nobody serving the action, no reply in time, or an error reply. */
+function remoteFailure(error: unknown, timeoutMs: number): ActionError {
+  if (error instanceof NatsRequestError) {
+    if (error.failure === 'no-responders') return new ActionError('ACTION_UNAVAILABLE', 'no action worker serves it');
+    if (error.failure === 'timeout') return new ActionError('ACTION_TIMEOUT', `no reply from its worker within ${timeoutMs} ms`);
+  }
+  return new ActionError('ACTION_FAILED', `worker failed: ${error instanceof Error ? error.message : String(error)}`);
 }

@@ -35,7 +35,34 @@ export interface BlackboardStore {
 }
 
 /** What an action may answer. `undefined`/`true` mean SUCCESS, `false` FAILURE. */
-export type ActionOutcome = 'SUCCESS' | 'FAILURE' | 'RUNNING' | boolean | void;
+export type ActionOutcome = 'SUCCESS' | 'FAILURE' | 'RUNNING' | boolean | void | ActionResult;
+
+/**
+ * A status with data: `(action NAME ... :into "key")` writes `output` to the key in the tick that
+ * observes the result (also with RUNNING: partial results). Without `:into` the output is unused.
+ */
+export interface ActionResult {
+  status: 'SUCCESS' | 'FAILURE' | 'RUNNING';
+  output?: unknown;
+}
+
+/** Codes an action's failure can carry into the tick record (`ActionError`). */
+export type ActionErrorCode = 'ACTION_FAILED' | 'ACTION_TIMEOUT' | 'ACTION_UNAVAILABLE';
+
+/**
+ * Thrown (or rejected) by an action, or a host's remote-action resolver, to fail the node with a
+ * specific code and message in the record: a timeout, nobody serving the action, a worker's own
+ * failure. Anything else thrown is ACTION_FAILED.
+ */
+export class ActionError extends Error {
+  constructor(
+    readonly code: ActionErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ActionError';
+  }
+}
 
 export interface ActionContext {
   readonly execId: string;
@@ -142,6 +169,8 @@ export type RuntimeErrorCode =
   | 'UNKNOWN_ACTION'
   | 'ACTION_FAILED'
   | 'ACTION_TIMEOUT'
+  /** Nobody serves the action (no remote worker answers its subject). */
+  | 'ACTION_UNAVAILABLE'
   | 'LLM_FAILED'
   | 'BAD_ARGUMENT'
   /** The watchdog's `fail` action halted a stuck node. */

@@ -54,10 +54,17 @@ function optional(d: NodeDef, name: string): Evaluator | undefined {
   return e === undefined ? undefined : d.expr(e);
 }
 
-/** Open keyword arguments (actions, subtrees), compiled in the caller's scope. */
-function namedArgs(d: NodeDef): [string[], Evaluator[]] {
-  const entries = d.kwargs();
+/** Open keyword arguments (actions, subtrees) but the node's own keywords, compiled in the caller's scope. */
+function namedArgs(d: NodeDef, own: readonly string[] = []): [string[], Evaluator[]] {
+  const entries = d.kwargs().filter(([k]) => !own.includes(k));
   return [entries.map(([k]) => k), entries.map(([, v]) => d.expr(v))];
+}
+
+const ACTION_KEYWORDS = ['into'];
+
+function action(d: NodeDef): BtNode {
+  const into = d.kw('into');
+  return new ActionNode(d.id, d.rt, d.text(arg(d, 0)), ...namedArgs(d, ACTION_KEYWORDS), into === undefined ? null : d.key(into), d.scope);
 }
 
 function parallel(d: NodeDef): BtNode {
@@ -130,7 +137,7 @@ export const NODE_FACTORIES: Readonly<Record<string, NodeFactory>> = {
       (d.json.args ?? []).slice(1).map((e) => d.expr(e)),
     ),
   progress: (d) => new ProgressNode(d.id, d.rt, d.text(arg(d, 0)), d.expr(arg(d, 1))),
-  action: (d) => new ActionNode(d.id, d.rt, d.text(arg(d, 0)), ...namedArgs(d)),
+  action,
   subtree: (d) => new SubtreeNode(d.id, d.rt, d.scope, ...namedArgs(d)),
   'llm-call': (d) =>
     new LlmCallNode(d.id, d.rt, d.scope, {

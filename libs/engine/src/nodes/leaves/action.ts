@@ -1,14 +1,18 @@
+import { writeRef } from '../../blackboard/access';
+import type { KeyRef } from '../../blackboard/keys';
+import type { LocalScope } from '../../blackboard/local-scope';
 import type { Evaluator } from '../../expr/env';
+import type { ActionErrorCode } from '../../model/runtime';
 import { FAILURE, RUNNING, SUCCESS, type TickStatus } from '../../status';
 import { BtNode, EVAL_FAILED } from '../../tree/node';
 import type { Runtime } from '../../tree/runtime';
 import { numberIn, recordIn, stringIn, type NodeState } from '../../tree/state';
 import {
   CALL,
+  failureOf,
   Invocation,
   type InvocationState,
   isPromiseLike,
-  messageOf,
   PENDING,
   REJECTED,
   RESOLVED,
@@ -19,12 +23,14 @@ class LiveInvocation {
   private readonly state: InvocationState;
   private readonly outcome: unknown;
   private readonly failure: string;
+  private readonly failureCode: ActionErrorCode;
   private readonly tick: number;
 
   constructor(private readonly inv: Invocation) {
     this.state = inv.state;
     this.outcome = inv.outcome;
     this.failure = inv.failure;
+    this.failureCode = inv.failureCode;
     this.tick = inv.tick;
   }
 
@@ -33,6 +39,7 @@ class LiveInvocation {
     inv.state = this.state;
     inv.outcome = this.outcome;
     inv.failure = this.failure;
+    inv.failureCode = this.failureCode;
     inv.tick = this.tick;
     return inv;
   }
@@ -40,11 +47,13 @@ class LiveInvocation {
 
 const NO_ARGS: Readonly<Record<string, unknown>> = Object.freeze({});
 const STATE_NAMES = ['call', 'pending', 'resolved', 'rejected'] as const;
+const STATUSES: ReadonlySet<unknown> = new Set(['SUCCESS', 'FAILURE', 'RUNNING']);
 
 /**
  * Calls a registered action. A Promise makes the node RUNNING and its outcome is applied on the
  * first tick after it settles, never mid-tick, so a tick's records depend only on what had
- * settled before the tick began.
+ * settled before the tick began. An outcome `{status, output}` writes `output` to `:into` in
+ * that tick.
  */
 export class ActionNode extends BtNode {
   private inv: Invocation | null = null;
@@ -55,6 +64,9 @@ export class ActionNode extends BtNode {
     private readonly name: string,
     private readonly argNames: readonly string[],
     private readonly argValues: readonly Evaluator[],
+    /** `:into`: where an outcome's `output` goes. */
+    private readonly into: KeyRef | null = null,
+    private readonly scope: LocalScope | null = null,
   ) {
     super(id, rt);
   }
@@ -83,7 +95,7 @@ export class ActionNode extends BtNode {
       case RESOLVED:
         return this.apply(inv, inv.outcome, true);
       case REJECTED:
-        return this.fail('ACTION_FAILED', inv.failure);
+        return this.fail(inv.failureCode, inv.failure);
       default:
         return this.call(inv);
     }
@@ -98,18 +110,23 @@ export class ActionNode extends BtNode {
     try {
       out = fn(inv.args, inv);
     } catch (e) {
-      return this.fail('ACTION_FAILED', `action '${this.name}' threw: ${messageOf(e)}`);
+      const failure = failureOf(e, this.name, 'threw');
+      return this.fail(failure.code, failure.message);
     }
     if (!isPromiseLike(out)) return this.apply(inv, out, false);
     inv.state = PENDING;
     out.then(
       (v) => this.settle(inv, RESOLVED, v),
-      (e: unknown) => this.settle(inv, REJECTED, `action '${this.name}' failed: ${messageOf(e)}`),
+      (e: unknown) => this.settle(inv, REJECTED, failureOf(e, this.name, 'failed')),
     );
     return RUNNING;
   }
 
-  private settle(inv: Invocation, state: typeof RESOLVED | typeof REJECTED, v: unknown): void {
+  private settle(
+    inv: Invocation,
+    state: typeof RESOLVED | typeof REJECTED,
+    v: unknown,
+  ): void {
     const held = this.rt.held;
     if (held !== null) {
       held.push(() => this.settle(inv, state, v));
@@ -119,11 +136,21 @@ export class ActionNode extends BtNode {
     if (this.inv !== inv || inv.state !== PENDING) return;
     inv.state = state;
     if (state === RESOLVED) inv.outcome = v;
-    else inv.failure = v as string;
+    else {
+      const { code, message } = v as { code: ActionErrorCode; message: string };
+      inv.failure = message;
+      inv.failureCode = code;
+    }
     this.rt.onWake?.();
   }
 
-  private apply(inv: Invocation, out: unknown, settled: boolean): TickStatus {
+  private apply(inv: Invocation, result: unknown, settled: boolean): TickStatus {
+    let out = result;
+    if (typeof out === 'object' && out !== null && STATUSES.has((out as { status?: unknown }).status)) {
+      const { status, output } = out as { status: unknown; output?: unknown };
+      if (output !== undefined && this.into !== null) writeRef(this.rt.store, this.rt.rec, this.scope, this.into, output);
+      out = status;
+    }
     if (out === undefined || out === true || out === 'SUCCESS') return this.finish(SUCCESS);
     if (out === false || out === 'FAILURE') return this.finish(FAILURE);
     if (out === 'RUNNING') {
@@ -134,11 +161,11 @@ export class ActionNode extends BtNode {
     }
     return this.fail(
       'ACTION_FAILED',
-      `action '${this.name}' returned an invalid outcome: ${String(out)}`,
+      `action '${this.name}' returned an invalid outcome: ${describe(result)}`,
     );
   }
 
-  private fail(code: 'ACTION_FAILED' | 'UNKNOWN_ACTION', message: string): TickStatus {
+  private fail(code: ActionErrorCode | 'UNKNOWN_ACTION', message: string): TickStatus {
     this.report(code, message);
     return this.finish(FAILURE);
   }
@@ -179,7 +206,10 @@ export class ActionNode extends BtNode {
       call: STATE_NAMES[inv.state],
     };
     if (inv.state === RESOLVED) out.outcome = inv.outcome;
-    if (inv.state === REJECTED) out.failure = inv.failure;
+    if (inv.state === REJECTED) {
+      out.failure = inv.failure;
+      out.failureCode = inv.failureCode;
+    }
     return out;
   }
 
@@ -195,7 +225,17 @@ export class ActionNode extends BtNode {
     } else if (state === REJECTED) {
       inv.state = REJECTED;
       inv.failure = stringIn(s, 'failure', '');
+      inv.failureCode = stringIn(s, 'failureCode', 'ACTION_FAILED') as ActionErrorCode;
     }
     this.inv = inv;
+  }
+}
+
+function describe(v: unknown): string {
+  if (typeof v !== 'object' || v === null) return String(v);
+  try {
+    return JSON.stringify(v).slice(0, 200);
+  } catch {
+    return Object.prototype.toString.call(v);
   }
 }

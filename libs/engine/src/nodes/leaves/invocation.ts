@@ -1,4 +1,4 @@
-import type { ActionContext } from '../../model/runtime';
+import { ActionError, type ActionContext, type ActionErrorCode } from '../../model/runtime';
 
 /** Where an invocation stands between ticks. */
 export const CALL = 0;
@@ -16,6 +16,8 @@ export class Invocation implements ActionContext {
   state: InvocationState = CALL;
   outcome: unknown = undefined;
   failure = '';
+  /** The code the failure is recorded with: an `ActionError`'s own, else ACTION_FAILED. */
+  failureCode: ActionErrorCode = 'ACTION_FAILED';
   /** The tick of the latest call (a sync RUNNING action is called again each tick). */
   tick: number;
   private controller: AbortController | null = null;
@@ -58,4 +60,10 @@ export function isPromiseLike(v: unknown): v is PromiseLike<unknown> {
 
 export function messageOf(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
+}
+
+/** An action's thrown or rejected value as the code and message its node records. */
+export function failureOf(e: unknown, action: string, verb: string): { code: ActionErrorCode; message: string } {
+  if (e instanceof ActionError) return { code: e.code, message: `action '${action}': ${e.message}` };
+  return { code: 'ACTION_FAILED', message: `action '${action}' ${verb}: ${messageOf(e)}` };
 }
