@@ -7,6 +7,7 @@ import {
   ManualClock,
   MemoryBlackboard,
 } from '@canopy/engine';
+import { llmConfigFromEnv, providerFromEnv } from '@canopy/llm';
 import { UsageError } from './args';
 import { Io } from './io';
 import { compileFiles, reportErrors } from './load';
@@ -47,6 +48,7 @@ export async function embed(
     clock,
     blackboard,
     actions: await loadActions(options.actions, options.freshActions),
+    llm: llmProvider(),
   });
   return { tree, clock, blackboard };
 }
@@ -88,4 +90,13 @@ export async function loadActions(modulePath: string | undefined, fresh = false)
     if (typeof fn === 'function') registry.register(name, fn as ActionFn);
   }
   return registry;
+}
+
+/** `(llm-call ...)` through the provider the environment names (CANOPY_LLM_PROVIDER...), if any. */
+function llmProvider() {
+  try {
+    return providerFromEnv(llmConfigFromEnv());
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
 }

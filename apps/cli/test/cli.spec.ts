@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { startFakeLlm } from '@canopy/testing';
 import { main } from '../src/main';
 import type { Io } from '../src/io';
 
@@ -150,6 +151,30 @@ describe('canopy run', () => {
     expect(ticks.map((t) => t.status)).toEqual(['RUNNING', 'SUCCESS']);
     expect(ticks[1].writes).toEqual([{ key: 'found', scope: 'exec', new: { at: 'door' } }]);
     expect(ticks[1].logs).toEqual([expect.objectContaining({ message: 'found', values: [{ at: 'door' }] })]);
+  });
+
+  it('llm-call streams from the provider the environment names (a server speaking the OpenAI wire format)', async () => {
+    const server = await startFakeLlm('openai');
+    server.reply = ['Blue', ' sky'];
+    const saved = { ...process.env };
+    Object.assign(process.env, { CANOPY_LLM_PROVIDER: 'openai', CANOPY_LLM_MODEL: 'tiny', OPENAI_BASE_URL: server.url, OPENAI_API_KEY: 'sk-test' });
+    try {
+      const file = tempFile('l.lisp', '(tree "t" (llm-call :prompt "Sky colour?" :into "answer"))');
+      const h = harness();
+      expect(await main(['run', file, '--format', 'json'], h.io)).toBe(0);
+      const last = JSON.parse(h.out().trim().split('\n').pop() ?? '{}');
+      expect(last.status).toBe('SUCCESS');
+      expect(last.blackboard.answer).toBe('Blue sky');
+      expect(server.requests[0]).toMatchObject({ model: 'tiny', messages: [{ role: 'user', content: 'Sky colour?' }] });
+      // A provider the CLI does not know is a usage error naming the variable.
+      process.env.CANOPY_LLM_PROVIDER = 'gemini';
+      const bad = harness();
+      expect(await main(['run', file], bad.io)).toBe(2);
+      expect(bad.err()).toContain('CANOPY_LLM_PROVIDER must be openai or anthropic, not "gemini"');
+    } finally {
+      process.env = saved;
+      await server.close();
+    }
   });
 
   it('draws the tree with statuses in pretty format', async () => {

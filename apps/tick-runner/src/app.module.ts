@@ -1,3 +1,4 @@
+import { createProvider } from '@canopy/llm';
 import { TracedNats, type Logger } from '@canopy/telemetry';
 import { HealthRegistry, LOGGER, ShutdownDeadline } from '@canopy/service-kit';
 import {
@@ -75,7 +76,12 @@ class MetricsController {
             actionTimeoutMs: cfg.ACTION_TIMEOUT_MS,
             eventQueueMax: cfg.EVENT_QUEUE_MAX,
           },
-          { nats, redis, log: logger },
+          {
+            nats,
+            redis,
+            log: logger,
+            llm: cfg.CANOPY_LLM_PROVIDER ? createProvider({ provider: cfg.CANOPY_LLM_PROVIDER, model: cfg.CANOPY_LLM_MODEL }) : undefined,
+          },
         ),
     },
     RunnerLifecycle,

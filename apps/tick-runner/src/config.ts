@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { DEFAULT_SHARD_COUNT, EVENT_QUEUE_MAX_DEFAULT, ID_PATTERN } from '@canopy/contracts';
+import { PROVIDERS } from '@canopy/llm';
 import { commonEnv, envInt, envPort } from '@canopy/service-kit';
 import { z } from 'zod';
 
@@ -23,6 +24,14 @@ export const RunnerConfigSchema = z.object({
   ACTION_TIMEOUT_MS: envInt(30_000, { min: 1, max: 86_400_000 }),
   /** External events an execution may have waiting; one more is refused with EVENT_QUEUE_FULL (429). */
   EVENT_QUEUE_MAX: envInt(EVENT_QUEUE_MAX_DEFAULT, { min: 1, max: 100_000 }),
+  /**
+   * The language-model provider of `(llm-call ...)`: `openai` (OpenAI-compatible chat completions:
+   * also Ollama, vLLM, llama.cpp) or `anthropic`; endpoint and key from each SDK's own variables
+   * (OPENAI_BASE_URL, OPENAI_API_KEY, ANTHROPIC_BASE_URL, ANTHROPIC_API_KEY). Unset: llm-call fails.
+   */
+  CANOPY_LLM_PROVIDER: z.enum(PROVIDERS).optional(),
+  /** The default model; a node's `:model` overrides it. */
+  CANOPY_LLM_MODEL: z.string().trim().min(1).optional(),
   /** Unique per process; defaults to hostname-pid-random. */
   RUNNER_ID: z.string().trim().regex(ID_PATTERN, { error: 'must be 1-128 characters of A-Z a-z 0-9 _ -' }).optional(),
 });

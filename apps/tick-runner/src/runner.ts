@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { EVENT_QUEUE_MAX_DEFAULT, Subjects, type RunnersChanged } from '@canopy/contracts';
-import type { ActionFn } from '@canopy/engine';
+import type { ActionFn, LlmProvider } from '@canopy/engine';
 import type { TracedNats } from '@canopy/telemetry';
 import type { Subscription } from '@nats-io/nats-core';
 import { RemoteActions } from './actions/remote-actions';
@@ -48,6 +48,8 @@ export interface TickRunnerDeps {
   log: Log;
   /** Actions served in-process; every other name goes to action workers over NATS. */
   localActions?: Record<string, ActionFn>;
+  /** The provider of `(llm-call ...)` (CANOPY_LLM_PROVIDER); without one the node fails. */
+  llm?: LlmProvider;
 }
 
 export interface RunnerStatus {
@@ -112,6 +114,7 @@ export class TickRunner {
       scheduler,
       remoteActions,
       localActions: deps.localActions,
+      llm: deps.llm,
       log,
     });
     const committer = new Committer(redis, cache, publisher, this.host, log, this.metrics);

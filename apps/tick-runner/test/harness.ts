@@ -13,7 +13,7 @@ import {
   type Execution,
   type TickRecordMessage,
 } from '@canopy/contracts';
-import type { ActionFn } from '@canopy/engine';
+import type { ActionFn, LlmProvider } from '@canopy/engine';
 import { TracedNats, createLogger, startTelemetry } from '@canopy/telemetry';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { startTestInfra, type TestInfra, waitFor } from '@canopy/testing';
@@ -55,6 +55,7 @@ export async function startRunner(
     actionTimeoutMs?: number;
     localActions?: Record<string, ActionFn>;
     eventQueueMax?: number;
+    llm?: LlmProvider;
   },
 ): Promise<TestRunner> {
   const log = createLogger(`tick-runner:${opts.runnerId}`, { level: LOG_LEVEL });
@@ -82,7 +83,7 @@ export async function startRunner(
       actionTimeoutMs: opts.actionTimeoutMs ?? 5000,
       eventQueueMax: opts.eventQueueMax,
     },
-    { nats: bus, redis, log, localActions: opts.localActions },
+    { nats: bus, redis, log, localActions: opts.localActions, llm: opts.llm },
   );
   await runner.start();
   let closed = false;

@@ -39,3 +39,4 @@ export {
   type SigtermWithBrokersDownOptions,
   type SpawnedService,
 } from './lib/spawned-service';
+export { startFakeLlm, type FakeLlm } from './lib/fake-llm';

@@ -1,5 +1,5 @@
 import type { BlackboardChanged, TickRecordMessage } from '@canopy/contracts';
-import { ActionRegistry, buildTree, systemClock, type ActionFn, type ActionResolver, type Clock, type TreeDocument } from '@canopy/engine';
+import { ActionRegistry, buildTree, systemClock, type ActionFn, type ActionResolver, type Clock, type LlmProvider, type TreeDocument } from '@canopy/engine';
 import type { ExecMeta } from '../executions/execution-meta';
 import { prepareSwap } from '../reload/tree-swap';
 import { AppError } from '@canopy/service-kit';
@@ -33,6 +33,7 @@ export interface ExecutionHostDeps {
   remoteActions: ActionResolver;
   /** Actions served in-process (tests, embedding); they win over remote ones. */
   localActions?: Record<string, ActionFn>;
+  llm?: LlmProvider;
   log: Log;
   clock?: Clock;
   /** How long a clean handover waits for the shard's undelivered records before letting go. */
@@ -198,6 +199,7 @@ export class ExecutionHost implements ShardListener, CommitHost {
         clock: this.deps.clock ?? systemClock,
         blackboard: view,
         actions: this.actions,
+        llm: this.deps.llm,
         onWake: () => this.wake(id),
         record: { nodes: true, writes: true, logs: true, progress: true, errors: true },
         // Before the restore: the checkpoint carries the watched nodes' episodes.

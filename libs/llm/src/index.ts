@@ -1,0 +1,7 @@
+/**
+ * @canopy/llm: language-model providers for `(llm-call ...)`: OpenAI-compatible chat completions
+ * (the official `openai` package, so Ollama, vLLM and llama.cpp servers too) and Anthropic
+ * (`@anthropic-ai/sdk`), streamed, configured by environment.
+ */
+export { llmConfigFromEnv, PROVIDERS, type LlmConfig } from './config';
+export { createProvider, DEFAULT_MAX_TOKENS, providerFromEnv } from './providers';

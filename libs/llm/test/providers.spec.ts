@@ -1,0 +1,110 @@
+import Anthropic from '@anthropic-ai/sdk';
+import { ActionRegistry, buildTree, ManualClock, MemoryBlackboard, type LlmProvider, type TickRecord } from '@canopy/engine';
+import OpenAI from 'openai';
+import { createProvider, llmConfigFromEnv } from '../src';
+import { startFakeLlm, type FakeLlm } from '@canopy/testing';
+
+const TREE = {
+  format: 'canopy/1' as const,
+  trees: [
+    {
+      name: 'ask',
+      root: {
+        type: 'llm-call',
+        id: 'ask',
+        kwargs: { prompt: { $: 'question' }, into: 'answer', system: 'Be brief.', 'max-tokens': 50 },
+      },
+    },
+  ],
+};
+
+/** Ticks until the root finishes, letting the stream run between ticks (as a host does). */
+async function run(llm: LlmProvider, question: string): Promise<{ records: TickRecord[]; bb: MemoryBlackboard }> {
+  const bb = new MemoryBlackboard({ exec: { question } });
+  const tree = buildTree(TREE, { blackboard: bb, clock: new ManualClock(0), actions: new ActionRegistry(), llm });
+  const records: TickRecord[] = [];
+  let woke: () => void = () => undefined;
+  for (;;) {
+    const r = tree.tick();
+    records.push(r);
+    if (r.status !== 'RUNNING') return { records, bb };
+    await new Promise<void>((resolve) => {
+      woke = resolve;
+      setImmediate(resolve);
+    });
+    woke();
+  }
+}
+
+describe.each(['openai', 'anthropic'] as const)('the %s provider against a server speaking its wire format', (kind) => {
+  let server: FakeLlm;
+  let provider: LlmProvider;
+  beforeAll(async () => {
+    server = await startFakeLlm(kind);
+    provider = createProvider(
+      { provider: kind, model: 'test-model' },
+      kind === 'openai'
+        ? { openai: new OpenAI({ baseURL: server.url, apiKey: 'sk-test', maxRetries: 0 }) }
+        : { anthropic: new Anthropic({ baseURL: server.url, apiKey: 'sk-test', maxRetries: 0 }) },
+    );
+  });
+  afterAll(() => server.close());
+  beforeEach(() => {
+    server.requests.length = 0;
+    server.reply = ['Hel', 'lo', ' there'];
+  });
+
+  it('streams the answer into the key and finishes with SUCCESS; the request carries model, system, prompt and limit', async () => {
+    const { records, bb } = await run(provider, 'Say hello');
+    expect(records[records.length - 1].status).toBe('SUCCESS');
+    expect(bb.get('exec', 'answer')).toBe('Hello there');
+    expect(server.requests).toHaveLength(1);
+    const req = server.requests[0];
+    expect(req).toMatchObject({ model: 'test-model', stream: true, max_tokens: 50 });
+    if (kind === 'openai')
+      expect(req.messages).toEqual([
+        { role: 'system', content: 'Be brief.' },
+        { role: 'user', content: 'Say hello' },
+      ]);
+    else {
+      expect(req.system).toBe('Be brief.');
+      expect(req.messages).toEqual([{ role: 'user', content: 'Say hello' }]);
+    }
+  });
+
+  it('answers the tokens the call used, as the server counted them', async () => {
+    let seen = '';
+    const result = await provider({ prompt: 'x' }, { signal: new AbortController().signal, onToken: (t) => (seen += t) });
+    expect(result).toEqual({ text: 'Hello there', tokens: 7 + 3 });
+    expect(seen).toBe('Hello there');
+  });
+
+  it('an error status from the server fails the call with its message', async () => {
+    server.failNext = { status: kind === 'anthropic' ? 529 : 503, count: 1 };
+    await expect(provider({ prompt: 'x' }, { signal: new AbortController().signal, onToken: () => undefined })).rejects.toThrow(/overloaded/);
+  });
+
+  it('an abort (the node halted) ends the call at once, while the model is still streaming', async () => {
+    let release!: () => void;
+    server.hold = new Promise((resolve) => (release = resolve));
+    const controller = new AbortController();
+    const call = provider({ prompt: 'x' }, { signal: controller.signal, onToken: () => controller.abort() });
+    // The server holds the stream after its first piece: only the abort can end the call now.
+    await expect(call).rejects.toThrow(/abort/i);
+    release();
+    server.hold = undefined;
+  });
+});
+
+describe(llmConfigFromEnv.name, () => {
+  it('reads the provider and model; none set is undefined; an unknown provider names the variable', () => {
+    expect(llmConfigFromEnv({ CANOPY_LLM_PROVIDER: 'openai', CANOPY_LLM_MODEL: 'llama3' })).toEqual({ provider: 'openai', model: 'llama3' });
+    expect(llmConfigFromEnv({})).toBeUndefined();
+    expect(() => llmConfigFromEnv({ CANOPY_LLM_PROVIDER: 'gemini' })).toThrow('CANOPY_LLM_PROVIDER must be openai or anthropic, not "gemini"');
+  });
+
+  it('a call without any model says how to set one', async () => {
+    const p = createProvider({ provider: 'openai' });
+    await expect(p({ prompt: 'x' }, { signal: new AbortController().signal, onToken: () => undefined })).rejects.toThrow("no model: set CANOPY_LLM_MODEL or the node's :model");
+  });
+});

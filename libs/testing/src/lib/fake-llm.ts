@@ -1,0 +1,111 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/** What a fake model server was asked, and how it answers. */
+export interface FakeLlm {
+  /** OpenAI: the base URL with `/v1`; Anthropic: the bare base URL (as each SDK expects). */
+  url: string;
+  requests: Record<string, unknown>[];
+  /** The text the next calls stream, in these pieces. */
+  reply: string[];
+  /** Answer the next N requests with this HTTP status (a 429 or 5xx) instead of a stream. */
+  failNext: { status: number; count: number };
+  /** Hold each stream after its first piece until this resolves (a slow model). */
+  hold?: Promise<void>;
+  /** Requests whose client went away before the stream ended. */
+  aborted: number;
+  close(): Promise<void>;
+}
+
+type Kind = 'openai' | 'anthropic';
+
+/**
+ * A model server speaking the real wire format of the OpenAI chat completions API or the
+ * Anthropic messages API with streaming (server-sent events), for tests: the providers under
+ * test use the official SDKs against it, as they would against the real services.
+ */
+export async function startFakeLlm(kind: Kind): Promise<FakeLlm> {
+  const state: FakeLlm = {
+    url: '',
+    requests: [],
+    reply: ['Hel', 'lo'],
+    failNext: { status: 0, count: 0 },
+    aborted: 0,
+    close: async () => undefined,
+  };
+  const server: Server = createServer((req, res) => void handle(kind, state, req, res));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  state.url = kind === 'openai' ? `http://127.0.0.1:${port}/v1` : `http://127.0.0.1:${port}`;
+  state.close = () =>
+    new Promise((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
+  return state;
+}
+
+async function handle(kind: Kind, state: FakeLlm, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  let body = '';
+  for await (const chunk of req) body += chunk;
+  const path = kind === 'openai' ? '/v1/chat/completions' : '/v1/messages';
+  if (req.method !== 'POST' || req.url !== path) {
+    res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":{"message":"not found"}}');
+    return;
+  }
+  const request = JSON.parse(body) as Record<string, unknown>;
+  state.requests.push(request);
+  if (state.failNext.count > 0) {
+    state.failNext.count--;
+    res
+      .writeHead(state.failNext.status, { 'content-type': 'application/json' })
+      .end(JSON.stringify(kind === 'openai' ? { error: { message: 'overloaded', type: 'server_error' } } : { type: 'error', error: { type: 'overloaded_error', message: 'overloaded' } }));
+    return;
+  }
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+  let closed = false;
+  res.on('close', () => {
+    if (!res.writableEnded) {
+      closed = true;
+      state.aborted++;
+    }
+  });
+  const pieces = [...state.reply];
+  const send = (event: string | undefined, data: unknown) =>
+    res.write(`${event ? `event: ${event}\n` : ''}data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`);
+  const model = String(request.model);
+  const outputTokens = pieces.length;
+  if (kind === 'openai') {
+    const chunk = (delta: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
+      id: 'chatcmpl-1',
+      object: 'chat.completion.chunk',
+      created: 1_796_000_000,
+      model,
+      choices: [{ index: 0, delta, finish_reason: null, ...extra }],
+    });
+    send(undefined, chunk({ role: 'assistant', content: '' }));
+    for (const [i, piece] of pieces.entries()) {
+      send(undefined, chunk({ content: piece }));
+      if (i === 0 && state.hold) await state.hold;
+      if (closed) return;
+    }
+    send(undefined, chunk({}, { finish_reason: 'stop' }));
+    send(undefined, { id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1_796_000_000, model, choices: [], usage: { prompt_tokens: 7, completion_tokens: outputTokens, total_tokens: 7 + outputTokens } });
+    send(undefined, '[DONE]');
+  } else {
+    send('message_start', {
+      type: 'message_start',
+      message: { id: 'msg_1', type: 'message', role: 'assistant', content: [], model, stop_reason: null, stop_sequence: null, usage: { input_tokens: 7, output_tokens: 1 } },
+    });
+    send('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } });
+    for (const [i, piece] of pieces.entries()) {
+      send('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: piece } });
+      if (i === 0 && state.hold) await state.hold;
+      if (closed) return;
+    }
+    send('content_block_stop', { type: 'content_block_stop', index: 0 });
+    send('message_delta', { type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: outputTokens } });
+    send('message_stop', { type: 'message_stop' });
+  }
+  res.end();
+}
