@@ -240,3 +240,44 @@ export function redisAclRules(
     ...REDIS_SERVICE_COMMANDS,
   ]);
 }
+
+/**
+ * The variable that holds a service's password for a broker in the shipped deployments
+ * (docker-compose.yml, deploy/k8s): `CANOPY_NATS_PASSWORD_TICK_RUNNER`. The broker reads it (the
+ * NATS config refers to it as `$CANOPY_…`; Redis gets it on its command line) and the service gets
+ * it as NATS_PASSWORD / REDIS_PASSWORD.
+ */
+export function brokerPasswordVariable(broker: 'nats' | 'redis', service: string): string {
+  return `CANOPY_${broker.toUpperCase()}_PASSWORD_${service.toUpperCase().replace(/-/g, '_')}`;
+}
+
+/**
+ * The NATS configuration the deployments ship (deploy/nats/auth.conf, the k8s ConfigMap
+ * `nats-config`): every service user, passwords read from the server's environment.
+ */
+export function deployedNatsConfig(): string {
+  return renderNatsAuthorization(
+    NATS_SERVICES.map((user) => ({
+      user,
+      password: `$${brokerPasswordVariable('nats', user)}`,
+      permissions: NatsPermissionsOf[user],
+    })),
+  );
+}
+
+/**
+ * redis-server's ACL arguments in the deployments: `--user <rules>` for the `default` user and
+ * each service, the password written by `password(variable)` (compose `${VAR}`, k8s `$(VAR)`).
+ */
+export function deployedRedisAclArgs(password: (variable: string) => string): string[] {
+  return [
+    [...REDIS_DEFAULT_USER_RULES],
+    ...redisAclRules(
+      REDIS_SERVICES.map((user) => ({
+        user,
+        password: password(brokerPasswordVariable('redis', user)),
+        keys: RedisKeyPatternsOf[user],
+      })),
+    ),
+  ].flatMap((rules) => ['--user', ...rules]);
+}

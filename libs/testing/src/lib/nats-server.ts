@@ -14,6 +14,8 @@ export interface NatsServerOptions {
    * `natsAuthorizationOf`), passed with `-c`; the flags still set ports and JetStream.
    */
   config?: string;
+  /** Variables for the server's environment, e.g. passwords a config refers to as `$NAME`. */
+  env?: Record<string, string>;
 }
 
 export interface NatsHandle extends ServerHandle {
@@ -35,6 +37,7 @@ export async function startNats(opts: NatsServerOptions = {}): Promise<NatsHandl
       ...(opts.config === undefined ? [] : ['-c', writeConfig(dir, opts.config)]),
       ...['-js', '-a', '127.0.0.1', '-p', String(port), '-m', String(monitorPort), '-sd', dir],
     ],
+    env: opts.env,
     isReady: () => httpOk(monitorPort, '/healthz'),
     startTimeoutMs: opts.startTimeoutMs ?? 10_000,
   }));
