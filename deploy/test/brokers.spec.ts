@@ -18,7 +18,8 @@ import {
   Subjects,
 } from '@canopy/contracts';
 import { type NatsHandle, type RedisHandle, startNats, startRedis } from '@canopy/testing';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { connect } from '@nats-io/transport-node';
 import Redis from 'ioredis';
 import { parse, parseAllDocuments } from 'yaml';
 import { z } from 'zod';

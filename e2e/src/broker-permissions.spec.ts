@@ -9,7 +9,8 @@ import {
   Subjects,
 } from '@canopy/contracts';
 import { type Credentials, GatewayApi, type Stack } from '@canopy/testing';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { connect } from '@nats-io/transport-node';
 import Redis from 'ioredis';
 import { startE2eStack } from './support/e2e-stack';
 
@@ -101,11 +102,13 @@ describe('broker permissions', () => {
     expect(await seen(exec.id)).toBe(1);
 
     // What reaches subscribers of the subject (the tests' unrestricted client listens too).
-    const tap = await connect({ servers: stack.infra.nats.url });
+    const tap: NatsConnection = await connect({ servers: stack.infra.nats.url });
     connections.push(tap);
     const delivered: unknown[] = [];
     tap.subscribe(Subjects.bbChanged('global'), {
-      callback: (_error, msg) => delivered.push((msg.json() as BlackboardChanged).value),
+      callback: (_error, msg) => {
+        delivered.push((msg.json() as BlackboardChanged).value);
+      },
     });
     await tap.flush();
 
@@ -168,7 +171,9 @@ describe('broker permissions', () => {
   it('lets an action worker serve its own actions only', async () => {
     const worker = await natsAs(users().workers[WORKER]);
     const own = worker.subscribe(Subjects.action(OWN_ACTION), {
-      callback: (_error, msg) => msg.respond('"ok"'),
+      callback: (_error, msg) => {
+        msg.respond('"ok"');
+      },
     });
     await worker.flush();
     const caller = await natsAs(users().nats['tick-runner']);
