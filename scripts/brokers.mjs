@@ -36,7 +36,13 @@ export async function startBrokers({ root, log, start, reachable, waitUntil }) {
   if (!given.nats || !given.redis) {
     const output = execFileSync(
       process.execPath,
-      ['-r', '@swc-node/register', join(root, 'scripts/brokers-config.ts'), join(data, 'brokers'), process.env.CANOPY_ACTION_WORKERS ?? ''],
+      [
+        '-r',
+        '@swc-node/register',
+        join(root, 'scripts/brokers-config.ts'),
+        join(data, 'brokers'),
+        process.env.CANOPY_ACTION_WORKERS ?? '',
+      ],
       { cwd: root, encoding: 'utf8' },
     );
     credentials = JSON.parse(output);
@@ -49,7 +55,17 @@ export async function startBrokers({ root, log, start, reachable, waitUntil }) {
     natsUrl = `nats://127.0.0.1:${port}`;
     mkdirSync(join(data, 'nats'), { recursive: true });
     log(`starting nats-server on ${natsUrl} with per-service users (.data/brokers/nats.conf)`);
-    start('nats', 'nats-server', ['-c', join(data, 'brokers', 'nats.conf'), '-js', '-a', '127.0.0.1', '-p', String(port), '-sd', join(data, 'nats')]);
+    start('nats', 'nats-server', [
+      '-c',
+      join(data, 'brokers', 'nats.conf'),
+      '-js',
+      '-a',
+      '127.0.0.1',
+      '-p',
+      String(port),
+      '-sd',
+      join(data, 'nats'),
+    ]);
     await waitUntil(() => reachable(natsUrl), 'nats');
   }
 
@@ -59,8 +75,23 @@ export async function startBrokers({ root, log, start, reachable, waitUntil }) {
     const port = await portFor(6379);
     redisUrl = `redis://127.0.0.1:${port}`;
     mkdirSync(join(data, 'redis'), { recursive: true });
-    log(`starting redis-server on ${redisUrl} with per-service ACL users (.data/brokers/users.acl)`);
-    start('redis', 'redis-server', ['--bind', '127.0.0.1', '--port', String(port), '--aclfile', join(data, 'brokers', 'users.acl'), '--appendonly', 'yes', '--appendfsync', 'everysec', '--dir', join(data, 'redis')]);
+    log(
+      `starting redis-server on ${redisUrl} with per-service ACL users (.data/brokers/users.acl)`,
+    );
+    start('redis', 'redis-server', [
+      '--bind',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--aclfile',
+      join(data, 'brokers', 'users.acl'),
+      '--appendonly',
+      'yes',
+      '--appendfsync',
+      'everysec',
+      '--dir',
+      join(data, 'redis'),
+    ]);
     await waitUntil(() => reachable(redisUrl), 'redis');
   }
   if (credentials) log('credentials (services, action workers): .data/brokers/credentials.json');
@@ -70,7 +101,8 @@ export async function startBrokers({ root, log, start, reachable, waitUntil }) {
     redisUrl,
     envOf(service) {
       const env = {};
-      if (!given.nats) Object.assign(env, { NATS_USER: service, NATS_PASSWORD: credentials.nats[service] });
+      if (!given.nats)
+        Object.assign(env, { NATS_USER: service, NATS_PASSWORD: credentials.nats[service] });
       if (!given.redis && credentials.redis[service]) {
         Object.assign(env, { REDIS_USERNAME: service, REDIS_PASSWORD: credentials.redis[service] });
       }

@@ -60,9 +60,7 @@ const Container = z.looseObject({
   name: z.string(),
   args: z.array(z.string()).default([]),
   env: z.array(EnvVar).default([]),
-  volumeMounts: z
-    .array(z.looseObject({ name: z.string(), mountPath: z.string() }))
-    .default([]),
+  volumeMounts: z.array(z.looseObject({ name: z.string(), mountPath: z.string() })).default([]),
 });
 const k8s = ['nats', 'redis', ...NATS_SERVICES, 'configmap'].flatMap((file) =>
   parseAllDocuments(readText(`deploy/k8s/${file}.yaml`)).map(
@@ -175,7 +173,10 @@ describe('NATS users', () => {
     beforeAll(async () => {
       // The server reads the passwords from its environment, as in the containers.
       const env = Object.fromEntries(
-        NATS_SERVICES.map((service) => [brokerPasswordVariable('nats', service), password(service)]),
+        NATS_SERVICES.map((service) => [
+          brokerPasswordVariable('nats', service),
+          password(service),
+        ]),
       );
       nats = await startNats({ config: readText(NATS_CONF), env });
     });
@@ -204,7 +205,9 @@ describe('NATS users', () => {
         return 'closed';
       })();
       gateway.publish(Subjects.bbChanged('global'), '{}');
-      expect(await refused).toMatch(/Permissions Violation for Publish to "canopy\.bb\.global\.changed"/i);
+      expect(await refused).toMatch(
+        /Permissions Violation for Publish to "canopy\.bb\.global\.changed"/i,
+      );
     });
 
     it('refuses a client without credentials', async () => {
@@ -270,7 +273,9 @@ describe('Redis users', () => {
 
     const client = (user?: string) => {
       const c = new Redis(redis.url, {
-        ...(user ? { username: user, password: password(brokerPasswordVariable('redis', user)) } : {}),
+        ...(user
+          ? { username: user, password: password(brokerPasswordVariable('redis', user)) }
+          : {}),
         maxRetriesPerRequest: 0,
         // A client without login may not run INFO, the ready check's command.
         enableReadyCheck: false,

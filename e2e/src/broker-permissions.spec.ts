@@ -1,3 +1,5 @@
+import { createConnection } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import {
   type BlackboardChanged,
   type Command,
@@ -153,7 +155,9 @@ describe('broker permissions', () => {
     // On the peer subject the gateway user may not publish at all.
     const violation = nextViolation(gateway);
     await expect(
-      gateway.request(Subjects.peerCommand(shard, exec.id), JSON.stringify(unload), { timeout: 1000 }),
+      gateway.request(Subjects.peerCommand(shard, exec.id), JSON.stringify(unload), {
+        timeout: 1000,
+      }),
     ).rejects.toThrow();
     expect(await violation).toMatch(/Publish to "canopy\.cmd\.\d+\.[^.]+\.peer"/);
 
@@ -177,7 +181,9 @@ describe('broker permissions', () => {
     });
     await worker.flush();
     const caller = await natsAs(users().nats['tick-runner']);
-    expect((await caller.request(Subjects.action(OWN_ACTION), '{}', { timeout: 5000 })).string()).toBe('"ok"');
+    expect(
+      (await caller.request(Subjects.action(OWN_ACTION), '{}', { timeout: 5000 })).string(),
+    ).toBe('"ok"');
     own.unsubscribe();
 
     const violation = nextViolation(worker);
@@ -214,5 +220,19 @@ describe('broker permissions', () => {
     await expect(
       connect({ servers: stack.infra.nats.url, user: 'gateway', pass: 'wrong', reconnect: false }),
     ).rejects.toThrow(/Authorization/i);
+  });
+
+  it('services listen on loopback by default (HOST unset)', async () => {
+    expect(stack.gateway.log()).toContain(`"url":"http://127.0.0.1:${stack.gateway.spec.port}"`);
+    const external = Object.values(networkInterfaces())
+      .flat()
+      .find((i) => i && i.family === 'IPv4' && !i.internal);
+    if (!external) return; // no other interface on this machine: the log line above says it all
+    const reached = await new Promise<boolean>((done) => {
+      const socket = createConnection({ host: external.address, port: stack.gateway.spec.port });
+      socket.once('connect', () => (socket.destroy(), done(true)));
+      socket.once('error', () => done(false));
+    });
+    expect(reached).toBe(false);
   });
 });

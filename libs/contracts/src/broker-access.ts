@@ -219,7 +219,14 @@ export const REDIS_SERVICE_COMMANDS = ['+@all', '-@admin', '-@dangerous', '+info
  * The `default` user (clients that do not log in) may only PING (and log in), so a health probe
  * works without credentials and nothing else does.
  */
-export const REDIS_DEFAULT_USER_RULES = ['default', 'reset', 'on', 'nopass', '-@all', '+ping'] as const;
+export const REDIS_DEFAULT_USER_RULES = [
+  'default',
+  'reset',
+  'on',
+  'nopass',
+  '-@all',
+  '+ping',
+] as const;
 
 /**
  * One Redis ACL rule list per service user: the words after `ACL SETUSER`, after `user` in an ACL

@@ -43,7 +43,10 @@ export function makeBrokerUsers(workers: Record<string, string[]> = {}): BrokerU
     nats: forEach(NATS_SERVICES),
     redis: forEach(REDIS_SERVICES),
     workers: Object.fromEntries(
-      Object.entries(workers).map(([user, actions]) => [user, { user, password: secret(), actions }]),
+      Object.entries(workers).map(([user, actions]) => [
+        user,
+        { user, password: secret(), actions },
+      ]),
     ),
   };
 }

@@ -4,7 +4,14 @@ import type { HttpServiceOptions } from './bootstrap';
 
 type Extras = Omit<
   HttpServiceOptions,
-  'serviceName' | 'port' | 'host' | 'nats' | 'redis' | 'logger' | 'retryAfterSeconds' | 'shutdownTimeoutMs'
+  | 'serviceName'
+  | 'port'
+  | 'host'
+  | 'nats'
+  | 'redis'
+  | 'logger'
+  | 'retryAfterSeconds'
+  | 'shutdownTimeoutMs'
 >;
 
 /**
