@@ -1,5 +1,6 @@
 import { createConnection } from 'node:net';
 import { networkInterfaces } from 'node:os';
+import { ActionWorker } from '@canopy/client';
 import {
   type BlackboardChanged,
   type Command,
@@ -25,6 +26,11 @@ import { startE2eStack } from './support/e2e-stack';
 const READER_TREE = `(tree "perm-reader"
   (sequence :id "read"
     (set "seen" (get "global:flag" 0))))
+`;
+/** Calls the worker's action (RUNNING until the reply is applied, then SUCCESS). */
+const CALLER_TREE = `(tree "perm-caller"
+  (sequence :id "call"
+    (action action-a)))
 `;
 const WORKER = 'worker-a';
 const OWN_ACTION = 'action-a';
@@ -170,6 +176,27 @@ describe('broker permissions', () => {
 
     // The execution is still loaded and answers.
     expect((await api.tick(exec.id, 1)).tick).toBe(1);
+  });
+
+  it("serves a tree's action from an ActionWorker logged in as its worker user", async () => {
+    const worker = new ActionWorker({
+      natsUrl: stack.infra.nats.url,
+      user: WORKER,
+      password: users().workers[WORKER].password,
+    });
+    try {
+      await worker.register(OWN_ACTION, () => 'SUCCESS');
+      await api.registerTree(CALLER_TREE);
+      const exec = await api.createExecution({ tree: 'perm-caller' });
+      const deadline = Date.now() + 10_000;
+      let status = '';
+      while (status !== 'SUCCESS' && Date.now() < deadline) {
+        status = (await api.tick(exec.id, 1)).status;
+      }
+      expect(status).toBe('SUCCESS');
+    } finally {
+      await worker.close();
+    }
   });
 
   it('lets an action worker serve its own actions only', async () => {
