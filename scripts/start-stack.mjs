@@ -1,17 +1,17 @@
 #!/usr/bin/env node
-// `npm start`: the whole stack on this machine. Uses NATS and Redis at NATS_URL / REDIS_URL when
-// they answer, otherwise starts nats-server (JetStream) and redis-server (AOF) with data under
-// .data/; then the services; registers the examples; prints the gateway URL. Ctrl-C stops it all.
+// `npm start`: the whole stack on this machine. Starts nats-server (JetStream) and redis-server
+// (AOF) with per-service users and data under .data/, or uses NATS_URL / REDIS_URL when given
+// (scripts/brokers.mjs); then the services; registers the examples; prints the gateway URL.
+// Ctrl-C stops it all.
 import { spawn } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startBrokers } from './brokers.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const env = {
-  NATS_URL: process.env.NATS_URL ?? 'nats://127.0.0.1:4222',
-  REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
   GATEWAY_PORT: process.env.GATEWAY_PORT ?? '3000',
   RUNNER_PORT: process.env.RUNNER_PORT ?? '3001',
   BLACKBOARD_PORT: process.env.BLACKBOARD_PORT ?? '3002',
@@ -68,16 +68,6 @@ function start(name, command, args, extraEnv = {}) {
   return child;
 }
 
-async function ensureBroker(name, url, binary, args) {
-  if (await reachable(url)) {
-    log(`using ${name} at ${url}`);
-    return;
-  }
-  log(`${name} not reachable at ${url}; starting ${binary}`);
-  start(name, binary, args);
-  await waitUntil(() => reachable(url), name);
-}
-
 async function ready(port) {
   try {
     const res = await fetch(`http://127.0.0.1:${port}/readyz`);
@@ -129,15 +119,8 @@ process.on('SIGINT', () => shutdown(0));
 process.on('SIGTERM', () => shutdown(0));
 
 async function main() {
-  const data = join(root, '.data');
-  mkdirSync(join(data, 'nats'), { recursive: true });
-  mkdirSync(join(data, 'redis'), { recursive: true });
-  const nats = new URL(env.NATS_URL);
-  const redis = new URL(env.REDIS_URL);
-  await ensureBroker('nats', env.NATS_URL, 'nats-server', ['-js', '-a', nats.hostname, '-p', nats.port || '4222', '-sd', join(data, 'nats')]);
-  await ensureBroker('redis', env.REDIS_URL, 'redis-server', ['--bind', redis.hostname, '--port', redis.port || '6379', '--appendonly', 'yes', '--appendfsync', 'everysec', '--dir', join(data, 'redis')]);
-
-  const common = { NATS_URL: env.NATS_URL, REDIS_URL: env.REDIS_URL };
+  const brokers = await startBrokers({ root, log, start, reachable, waitUntil });
+  const common = { NATS_URL: brokers.natsUrl, REDIS_URL: brokers.redisUrl };
   const services = [
     ['blackboard', env.BLACKBOARD_PORT],
     ['tick-runner', env.RUNNER_PORT],
@@ -145,7 +128,7 @@ async function main() {
     ['gateway', env.GATEWAY_PORT],
   ];
   for (const [name, port] of services) {
-    start(name, process.execPath, ['-r', '@swc-node/register', `apps/${name}/src/main.ts`], { ...common, PORT: port });
+    start(name, process.execPath, ['-r', '@swc-node/register', `apps/${name}/src/main.ts`], { ...common, ...brokers.envOf(name), PORT: port });
   }
   for (const [name, port] of services) await waitUntil(() => ready(port), name, 60_000);
 

@@ -225,6 +225,7 @@ const EnvVar = z.looseObject({
   valueFrom: z
     .looseObject({
       configMapKeyRef: z.looseObject({ name: z.string(), key: z.string() }).optional(),
+      secretKeyRef: z.looseObject({ name: z.string(), key: z.string() }).optional(),
       fieldRef: z.looseObject({ fieldPath: z.string() }).optional(),
     })
     .optional(),
@@ -375,7 +376,7 @@ function k8sEnv(pod: string, container: Container): Record<string, string> {
     Object.assign(env, data);
   }
   for (const variable of container.env) {
-    const { configMapKeyRef, fieldRef } = variable.valueFrom ?? {};
+    const { configMapKeyRef, secretKeyRef, fieldRef } = variable.valueFrom ?? {};
     if (variable.value !== undefined) {
       env[variable.name] = variable.value;
     } else if (configMapKeyRef) {
@@ -385,6 +386,9 @@ function k8sEnv(pod: string, container: Container): Record<string, string> {
           `${pod}: ${variable.name} refers to a missing ConfigMap key ${configMapKeyRef.name}/${configMapKeyRef.key}`,
         );
       env[variable.name] = value;
+    } else if (secretKeyRef) {
+      // Secrets are created at install time (README.md, "Deployment"): any non-empty value.
+      env[variable.name] = `<${secretKeyRef.name}/${secretKeyRef.key}>`;
     } else if (fieldRef && FIELD_SAMPLES[fieldRef.fieldPath]) {
       env[variable.name] = FIELD_SAMPLES[fieldRef.fieldPath](pod);
     } else {

@@ -14,7 +14,18 @@ import { connect } from '@nats-io/transport-node';
 import { type ActionHandler, failureOf, replyOf } from './action-handler';
 import { DEFAULT_FINISHED_INVOCATIONS, Invocations } from './invocations';
 
-export type ActionWorkerOptions = ({ natsUrl: string } | { connection: NatsConnection }) & {
+export type ActionWorkerOptions = (
+  | {
+      natsUrl: string;
+      /**
+       * The worker's NATS user, when the server has users (docs/security.md, "NATS and Redis"):
+       * it may serve only its own actions' subjects.
+       */
+      user?: string;
+      password?: string;
+    }
+  | { connection: NatsConnection }
+) & {
   logger?: Logger;
   /**
    * How many finished invocations the worker remembers to answer their repeats without running
@@ -53,7 +64,12 @@ export class ActionWorker {
     this.ownsConnection = 'natsUrl' in opts;
     this.invocations = new Invocations(opts.finishedInvocations ?? DEFAULT_FINISHED_INVOCATIONS);
     const connection =
-      'natsUrl' in opts ? connect({ servers: opts.natsUrl }) : Promise.resolve(opts.connection);
+      'natsUrl' in opts
+        ? connect({
+            servers: opts.natsUrl,
+            ...(opts.user === undefined ? {} : { user: opts.user, pass: opts.password }),
+          })
+        : Promise.resolve(opts.connection);
     this.nats = connection.then((nc) => new TracedNats(nc, undefined, { logger: this.logger }));
     // Surfaced by register()/close(); without this a failed connect would be an unhandled rejection.
     this.nats.catch(() => undefined);

@@ -21,7 +21,15 @@ export const Subjects = {
   bbChangedAll: 'canopy.bb.*.changed',
   /** Commands to the runner that owns the execution's shard (request/reply). */
   command: (shard: number, execId: string) => `canopy.cmd.${shard}.${execId}`,
-  commandsOfShard: (shard: number) => `canopy.cmd.${shard}.*`,
+  commandsAll: 'canopy.cmd.*.*',
+  /**
+   * `load` and `unload` between runners, on their own subject so NATS permissions let only
+   * runners send them (the owner refuses them on `command`).
+   */
+  peerCommand: (shard: number, execId: string) => `canopy.cmd.${shard}.${execId}.peer`,
+  peerCommandsAll: 'canopy.cmd.*.*.peer',
+  /** What the owner of a shard subscribes to: `command` and `peerCommand` of its executions. */
+  commandsOfShard: (shard: number) => `canopy.cmd.${shard}.>`,
   /**
    * External events for an execution (`TriggerRequest`): any runner takes it (queue group) and
    * hands it to the owner, which stores it; a request gets `TriggerResponse` once it is stored.

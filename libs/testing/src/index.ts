@@ -1,6 +1,15 @@
 export { startNats, type NatsHandle, type NatsServerOptions } from './lib/nats-server';
 export { startRedis, type RedisHandle, type RedisServerOptions } from './lib/redis-server';
-export { startTestInfra, type TestInfra } from './lib/test-infra';
+export { startTestInfra, type TestInfra, type TestInfraOptions } from './lib/test-infra';
+export {
+  credentialsEnv,
+  makeBrokerUsers,
+  natsAuthorizationOf,
+  redisAclOf,
+  TEST_ADMIN_USER,
+  type BrokerUsers,
+  type Credentials,
+} from './lib/broker-users';
 export type { ServerHandle } from './lib/start-server';
 export { getFreePort } from './lib/free-port';
 export { pollUntil, waitFor, type PollOptions } from './lib/poll';

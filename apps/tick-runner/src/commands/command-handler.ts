@@ -8,8 +8,12 @@ import type { ReloadExecution } from '../reload/reload-execution.use-case';
 import type { DebugCommands } from './debug-commands';
 import type { ExecutionCommands } from './execution-commands';
 
+/** Commands only runners send each other, on `canopy.cmd.<shard>.<execId>.peer`. */
+const PEER_ONLY: ReadonlySet<Command['type']> = new Set(['load', 'unload']);
+
 /**
- * Owner commands of one shard on `canopy.cmd.<shard>.<execId>`: TracedNats validates each with
+ * Owner commands of one shard on `canopy.cmd.<shard>.<execId>` (and the peer commands `load` and
+ * `unload` on `canopy.cmd.<shard>.<execId>.peer`): TracedNats validates each with
  * `CommandSchema` (a bad one is answered VALIDATION_FAILED) and answers a thrown AppError as its
  * error body; a reply is `CommandReplies[type]`. A `command <type>` span (under the message's)
  * parents the ticks the command causes.
@@ -25,9 +29,18 @@ export function subscribeCommands(
   return nats.subscribe<Command>(
     Subjects.commandsOfShard(shard),
     async (command, msg) => {
-      const execId = msg.subject.split('.').slice(3).join('.');
-      if (!ID_PATTERN.test(execId) || shardOf(execId, shardCount) !== shard) {
+      // canopy.cmd.<shard>.<execId>, or canopy.cmd.<shard>.<execId>.peer (Subjects.peerCommand).
+      const [, , , execId = '', peer, ...rest] = msg.subject.split('.');
+      const isPeer = peer === 'peer' && rest.length === 0;
+      if (!ID_PATTERN.test(execId) || shardOf(execId, shardCount) !== shard || (peer !== undefined && !isPeer)) {
         throw new AppError('EXECUTION_NOT_FOUND', `no execution ${execId} on shard ${shard}`);
+      }
+      // NATS permissions let only runners publish peer subjects: load and unload must come there.
+      if (PEER_ONLY.has(command.type) !== isPeer) {
+        throw new AppError(
+          'VALIDATION_FAILED',
+          isPeer ? `${command.type} is not a peer command` : `${command.type} is a peer command (Subjects.peerCommand)`,
+        );
       }
       const span = tracer.startSpan(`command ${command.type}`, {
         attributes: { [SpanAttrs.execId]: execId, [SpanAttrs.shard]: shard },

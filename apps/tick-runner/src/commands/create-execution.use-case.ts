@@ -76,7 +76,7 @@ export class CreateExecution {
     }
     if (meta.state === 'running') this.publisher.event(id, 0, 0, 'execution_started', { mode: meta.mode });
     try {
-      return await this.nats.request<Execution>(Subjects.command(shard, id), { type: 'load' }, { timeoutMs: OWNER_TIMEOUT_MS });
+      return await this.nats.request<Execution>(Subjects.peerCommand(shard, id), { type: 'load' }, { timeoutMs: OWNER_TIMEOUT_MS });
     } catch {
       // No owner right now (starting up, handing over): it loads the execution when it takes the shard.
     }

@@ -63,7 +63,7 @@ export class ExecutionQueries {
     if (!meta) throw new AppError('EXECUTION_NOT_FOUND', `no execution ${id}`);
     const shard = shardOf(id, this.shardCount);
     try {
-      await this.nats.request(Subjects.command(shard, id), { type: 'unload' }, { timeoutMs: OWNER_TIMEOUT_MS });
+      await this.nats.request(Subjects.peerCommand(shard, id), { type: 'unload' }, { timeoutMs: OWNER_TIMEOUT_MS });
     } catch {
       // No owner: nothing is loaded; the keys go below and a later load finds nothing.
     }

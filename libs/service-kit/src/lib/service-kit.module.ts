@@ -13,8 +13,8 @@ import { DiscoveryModule } from '@nestjs/core';
 import Redis from 'ioredis';
 import type { Logger } from 'pino';
 import { closeNats, closeRedis, MIN_STEP_MS } from './connections/close';
-import { connectNats } from './connections/nats';
-import { connectRedis } from './connections/redis';
+import { connectNats, type NatsEndpoint } from './connections/nats';
+import { connectRedis, type RedisEndpoint } from './connections/redis';
 import { HealthController } from './health/health.controller';
 import { HealthRegistry } from './health/health-registry';
 import { LifecycleWatch } from './shutdown/lifecycle-watch';
@@ -32,9 +32,9 @@ export interface ServiceKitOptions {
   serviceName: string;
   logger: Logger;
   /** Omit for a service that does not use NATS. */
-  nats?: { url: string };
+  nats?: NatsEndpoint;
   /** Omit for a service that does not use Redis. */
-  redis?: { url: string };
+  redis?: RedisEndpoint;
   /** Per-check deadline of /readyz. Default 1000 ms. */
   readinessTimeoutMs?: number;
   /** How long a stop may take (ShutdownDeadline). Default 10 s. */
@@ -104,14 +104,14 @@ export class ServiceKitModule {
       providers.push({
         provide: TracedNats,
         useFactory: () =>
-          connectNats({ url: nats.url, name: opts.serviceName, logger: opts.logger }),
+          connectNats({ ...nats, name: opts.serviceName, logger: opts.logger }),
       });
     }
     if (redis) {
       providers.push({
         provide: Redis,
         useFactory: () =>
-          connectRedis({ url: redis.url, name: opts.serviceName, logger: opts.logger }),
+          connectRedis({ ...redis, name: opts.serviceName, logger: opts.logger }),
       });
     }
     providers.push({

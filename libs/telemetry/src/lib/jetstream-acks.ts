@@ -64,8 +64,9 @@ export class JetStreamAcks {
   constructor(
     private readonly nc: NatsConnection,
     private readonly timeoutMs = 5000,
+    inboxPrefix?: string,
   ) {
-    this.prefix = `${createInbox()}.`;
+    this.prefix = `${createInbox(inboxPrefix)}.`;
     this.sub = nc.subscribe(`${this.prefix}*`, {
       callback: (error, msg) => {
         if (!error) this.onAck(msg);

@@ -68,12 +68,15 @@ export class TracedNats {
   private readonly reconnectListeners = new Set<() => void>();
   private acks: JetStreamAcks | undefined;
   private readonly ackTimeoutMs: number;
+  /** The connection's `inboxPrefix`: a user's permissions allow only its own inboxes. */
+  private readonly inboxPrefix: string | undefined;
 
   constructor(
     readonly connection: NatsConnection,
     private readonly js?: JetStreamClient,
-    opts: { logger?: Logger; ackTimeoutMs?: number } = {},
+    opts: { logger?: Logger; ackTimeoutMs?: number; inboxPrefix?: string } = {},
   ) {
+    this.inboxPrefix = opts.inboxPrefix;
     this.logger = opts.logger ?? createLogger('traced-nats');
     this.ackTimeoutMs = opts.ackTimeoutMs ?? 5000;
     void this.watchStatus();
@@ -212,7 +215,7 @@ export class TracedNats {
   }
 
   private jetStreamAcks(): JetStreamAcks {
-    return (this.acks ??= new JetStreamAcks(this.connection, this.ackTimeoutMs));
+    return (this.acks ??= new JetStreamAcks(this.connection, this.ackTimeoutMs, this.inboxPrefix));
   }
 
   private async watchStatus(): Promise<void> {

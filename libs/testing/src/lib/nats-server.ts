@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { resolveBinary } from './binary';
 import { httpOk } from './probes';
 import { handleFor, launchServer, type ServerHandle } from './start-server';
@@ -7,6 +9,13 @@ export interface NatsServerOptions {
   binary?: string;
   /** Deadline for the server to report healthy. Default 10 s. */
   startTimeoutMs?: number;
+  /**
+   * A configuration file's text (e.g. `authorization { users = [...] }` from
+   * `natsAuthorizationOf`), passed with `-c`; the flags still set ports and JetStream.
+   */
+  config?: string;
+  /** Variables for the server's environment, e.g. passwords a config refers to as `$NAME`. */
+  env?: Record<string, string>;
 }
 
 export interface NatsHandle extends ServerHandle {
@@ -24,9 +33,19 @@ export async function startNats(opts: NatsServerOptions = {}): Promise<NatsHandl
   const launch = await launchServer('nats-server', 2, ([port, monitorPort], dir) => ({
     label: 'nats-server',
     binary,
-    args: ['-js', '-a', '127.0.0.1', '-p', String(port), '-m', String(monitorPort), '-sd', dir],
+    args: [
+      ...(opts.config === undefined ? [] : ['-c', writeConfig(dir, opts.config)]),
+      ...['-js', '-a', '127.0.0.1', '-p', String(port), '-m', String(monitorPort), '-sd', dir],
+    ],
+    env: opts.env,
     isReady: () => httpOk(monitorPort, '/healthz'),
     startTimeoutMs: opts.startTimeoutMs ?? 10_000,
   }));
   return handleFor(`nats://127.0.0.1:${launch.port}`, launch, { dataDir: launch.dir });
+}
+
+function writeConfig(dir: string, text: string): string {
+  const file = join(dir, 'nats.conf');
+  writeFileSync(file, text, { mode: 0o600 });
+  return file;
 }

@@ -9,6 +9,8 @@ export interface RedisServerOptions {
   binary?: string;
   /** Deadline for PING to answer PONG. Default 10 s. */
   startTimeoutMs?: number;
+  /** ACL users, one rule list each (`redisAclOf`), given to redis-server as `--user` lines. */
+  acl?: string[][];
 }
 
 export interface RedisHandle extends ServerHandle {
@@ -32,7 +34,9 @@ export async function startRedis(opts: RedisServerOptions = {}): Promise<RedisHa
       save: '',
       appendonly: opts.appendonly ? 'yes' : 'no',
       dir,
-    }).flatMap(([name, value]) => [`--${name}`, value]),
+    })
+      .flatMap(([name, value]) => [`--${name}`, value])
+      .concat((opts.acl ?? []).flatMap((rules) => ['--user', ...rules])),
     isReady: () => redisPong(port),
     startTimeoutMs: opts.startTimeoutMs ?? 10_000,
   }));

@@ -9,6 +9,8 @@ export interface ServerSpec {
   label: string;
   binary: string;
   args: string[];
+  /** Variables added to the server's environment. */
+  env?: Record<string, string>;
   /** Private temp dir: holds the pid file and the log, and is removed on dispose. */
   dir: string;
   /** Resolves true once the server serves requests. */
@@ -59,7 +61,8 @@ export class ServerProcess {
     if (this.child) return;
     const { label, binary, args } = this.spec;
     const log = openSync(this.logFile, 'a');
-    const child = spawn(binary, args, { stdio: ['ignore', log, log] });
+    const env = this.spec.env ? { ...process.env, ...this.spec.env } : undefined;
+    const child = spawn(binary, args, { stdio: ['ignore', log, log], env });
     closeSync(log);
     // Tests that forget to stop a server must not keep Jest alive; the watchdog cleans up.
     child.unref();

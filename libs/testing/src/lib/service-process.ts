@@ -36,6 +36,11 @@ const SCRUBBED_ENV = [
   'PORT',
   'RUNNER_ID',
   'NODE_OPTIONS',
+  'HOST',
+  'NATS_USER',
+  'NATS_PASSWORD',
+  'REDIS_USERNAME',
+  'REDIS_PASSWORD',
 ];
 
 /**

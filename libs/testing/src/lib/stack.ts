@@ -1,3 +1,4 @@
+import { credentialsEnv } from './broker-users';
 import { getFreePort } from './free-port';
 import type { NatsServerOptions } from './nats-server';
 import type { RedisServerOptions } from './redis-server';
@@ -19,6 +20,12 @@ export interface StackOptions {
   logLevel?: string;
   /** NATS and Redis options, e.g. `{ redis: { appendonly: true } }`. */
   infra?: { nats?: NatsServerOptions; redis?: RedisServerOptions };
+  /**
+   * Each service logs in as its own NATS and Redis user with the permissions of libs/contracts
+   * (broker-access.ts), so every stack test also proves those permissions suffice. Default true;
+   * `{ workers }` adds action worker users (`stack.infra.users.workers`).
+   */
+  users?: boolean | { workers?: Record<string, string[]> };
   /** Per service, for `/readyz`. Default 90 s. */
   readyTimeoutMs?: number;
   /** Prefix of the log dir's name. */
@@ -43,7 +50,7 @@ export interface Stack {
  * port, each awaited on `/readyz`. On any failure everything started so far is stopped.
  */
 export async function startStack(opts: StackOptions = {}): Promise<Stack> {
-  const infra = await startTestInfra(opts.infra);
+  const infra = await startTestInfra({ ...opts.infra, users: opts.users ?? true });
   const logs = makeLogDir(`${opts.label ?? 'stack'}-logs`);
   const services: ServiceProcess[] = [];
   let disposed: Promise<void> | undefined;
@@ -64,7 +71,17 @@ export async function startStack(opts: StackOptions = {}): Promise<Stack> {
     const add = async (name: string, app: ServiceApp, env: Record<string, string> = {}) => {
       const port = await getFreePort();
       const service = new ServiceProcess(
-        { name, app, port, env: { ...common, ...opts.env?.[app], ...env } },
+        {
+          name,
+          app,
+          port,
+          env: {
+            ...common,
+            ...(infra.users ? credentialsEnv(infra.users, app) : {}),
+            ...opts.env?.[app],
+            ...env,
+          },
+        },
         logs.dir,
       );
       services.push(service);

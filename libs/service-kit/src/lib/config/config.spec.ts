@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { commonEnv, envBool, envInt, envPort } from './env-vars';
+import { httpServiceOptions } from '../http/service-options';
 import { ConfigError, loadConfig, loadConfigOrExit } from './load-config';
 
 const schema = z.object({
@@ -16,6 +17,7 @@ describe(loadConfig.name, () => {
       NATS_URL: 'nats://127.0.0.1:4222',
       REDIS_URL: 'redis://127.0.0.1:6379',
       LOG_LEVEL: 'info',
+      HOST: '127.0.0.1',
       RETRY_AFTER_SECONDS: 5,
       SHUTDOWN_TIMEOUT_MS: 10_000,
       PORT: 3002,
@@ -66,6 +68,37 @@ describe(loadConfig.name, () => {
   it('says "is required" for a variable without a default', () => {
     const strict = z.object({ API_TOKEN: z.string() });
     expect(() => loadConfig(strict, {})).toThrow('Invalid configuration: API_TOKEN: is required');
+  });
+});
+
+describe(httpServiceOptions.name, () => {
+  it('listens on loopback and connects without credentials unless told otherwise', () => {
+    const opts = httpServiceOptions(loadConfig(schema, {}), { nats: true, redis: true });
+    expect(opts.host).toBe('127.0.0.1');
+    expect(opts.nats).toEqual({ url: 'nats://127.0.0.1:4222' });
+    expect(opts.redis).toEqual({ url: 'redis://127.0.0.1:6379' });
+  });
+
+  it("passes HOST and the service's NATS and Redis users to the kit", () => {
+    const config = loadConfig(schema, {
+      HOST: '0.0.0.0',
+      NATS_USER: 'blackboard',
+      NATS_PASSWORD: 'n-secret',
+      REDIS_USERNAME: 'blackboard',
+      REDIS_PASSWORD: 'r-secret',
+    });
+    const opts = httpServiceOptions(config, { nats: true, redis: true });
+    expect(opts.host).toBe('0.0.0.0');
+    expect(opts.nats).toEqual({
+      url: 'nats://127.0.0.1:4222',
+      user: 'blackboard',
+      password: 'n-secret',
+    });
+    expect(opts.redis).toEqual({
+      url: 'redis://127.0.0.1:6379',
+      username: 'blackboard',
+      password: 'r-secret',
+    });
   });
 });
 

@@ -71,6 +71,17 @@ export function commonEnv(serviceName: string) {
     SERVICE_NAME: z.string().trim().min(1).default(serviceName),
     NATS_URL: envNatsUrl('nats://127.0.0.1:4222'),
     REDIS_URL: envRedisUrl('redis://127.0.0.1:6379'),
+    /**
+     * This service's NATS user (its subject permissions: libs/contracts broker-access.ts). Unset,
+     * the service connects without credentials, as to an unauthenticated NATS.
+     */
+    NATS_USER: z.string().trim().min(1).optional(),
+    NATS_PASSWORD: z.string().min(1).optional(),
+    /** This service's Redis ACL user. Unset, it connects as Redis' `default` user. */
+    REDIS_USERNAME: z.string().trim().min(1).optional(),
+    REDIS_PASSWORD: z.string().min(1).optional(),
+    /** The address the HTTP server listens on: loopback by default; `0.0.0.0` in containers. */
+    HOST: z.string().trim().min(1).default('127.0.0.1'),
     LOG_LEVEL: z
       .enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` })
       .default('info'),

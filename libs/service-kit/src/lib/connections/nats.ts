@@ -1,12 +1,24 @@
+import { inboxPrefixOf } from '@canopy/contracts';
 import { TracedNats } from '@canopy/telemetry';
 import { jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 
-export interface NatsConnectOptions {
+/** Where NATS is and who this service is there. */
+export interface NatsEndpoint {
   /** One URL or a comma-separated list. */
   url: string;
+  /**
+   * This service's NATS user (NATS_USER/NATS_PASSWORD). Its inboxes are then `_INBOX.<user>.…`
+   * (`inboxPrefixOf`), the only reply subjects its permissions let it subscribe to. Unset: no
+   * credentials and the client's default inboxes, as against an unauthenticated server.
+   */
+  user?: string;
+  password?: string;
+}
+
+export interface NatsConnectOptions extends NatsEndpoint {
   /** Connection name, shown by the server's monitoring (`/connz`). */
   name: string;
   logger: Logger;
@@ -23,6 +35,9 @@ export async function connectNats(opts: NatsConnectOptions): Promise<TracedNats>
   const nc = await connect({
     servers: opts.url.split(',').map((url) => url.trim()),
     name: opts.name,
+    ...(opts.user === undefined
+      ? {}
+      : { user: opts.user, pass: opts.password, inboxPrefix: inboxPrefixOf(opts.user) }),
     timeout: opts.connectTimeoutMs ?? 5000,
     maxReconnectAttempts: -1,
     reconnectTimeWait: 1000,
@@ -30,9 +45,12 @@ export async function connectNats(opts: NatsConnectOptions): Promise<TracedNats>
     pingInterval: 10_000,
     maxPingOut: 3,
   });
-  opts.logger.info({ server: nc.getServer() }, 'connected to NATS');
+  opts.logger.info({ server: nc.getServer(), user: opts.user }, 'connected to NATS');
   void logStatus(nc, opts.logger);
-  return new TracedNats(nc, jetstream(nc), { logger: opts.logger });
+  return new TracedNats(nc, jetstream(nc), {
+    logger: opts.logger,
+    ...(opts.user === undefined ? {} : { inboxPrefix: inboxPrefixOf(opts.user) }),
+  });
 }
 
 async function logStatus(nc: NatsConnection, logger: Logger): Promise<void> {

@@ -1,8 +1,18 @@
 import Redis from 'ioredis';
 import type { Logger } from 'pino';
 
-export interface RedisConnectOptions {
+/** Where Redis is and who this service is there. */
+export interface RedisEndpoint {
   url: string;
+  /**
+   * This service's ACL user (REDIS_USERNAME/REDIS_PASSWORD); they win over any in the URL.
+   * Unset: Redis' `default` user, as against a Redis without ACLs.
+   */
+  username?: string;
+  password?: string;
+}
+
+export interface RedisConnectOptions extends RedisEndpoint {
   /** Client name (CLIENT SETNAME), shown by CLIENT LIST. */
   name: string;
   logger: Logger;
@@ -24,6 +34,8 @@ export async function connectRedis(opts: RedisConnectOptions): Promise<Redis> {
   const connectTimeout = opts.connectTimeoutMs ?? 5000;
   const redis = new Redis(opts.url, {
     connectionName: opts.name,
+    ...(opts.username === undefined ? {} : { username: opts.username }),
+    ...(opts.password === undefined ? {} : { password: opts.password }),
     lazyConnect: false,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,

@@ -9,6 +9,8 @@ import { type DynamicModule, Module, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppExceptionFilter } from '../errors/exception-filter';
+import type { NatsEndpoint } from '../connections/nats';
+import type { RedisEndpoint } from '../connections/redis';
 import { ServiceKitModule } from '../service-kit.module';
 import { StopSignals } from '../shutdown/stop-signals';
 import { installRequestHooks } from './request-hooks';
@@ -18,12 +20,12 @@ export interface HttpServiceOptions {
   serviceName: string;
   /** 0 picks a free port. */
   port: number;
-  /** Default 0.0.0.0 (reachable in a container). */
+  /** The address to listen on (HOST). Default 127.0.0.1: containers set 0.0.0.0. */
   host?: string;
   /** Connect NATS (TracedNats becomes injectable and is checked by /readyz). */
-  nats?: { url: string };
+  nats?: NatsEndpoint;
   /** Connect Redis (ioredis' Redis becomes injectable and is checked by /readyz). */
-  redis?: { url: string };
+  redis?: RedisEndpoint;
   /** Largest request body accepted; beyond it 413 PAYLOAD_TOO_LARGE. Default 1 MiB. */
   bodyLimitBytes?: number;
   /** Per-dependency deadline of /readyz. Default 1000 ms. */
@@ -94,7 +96,7 @@ export async function bootstrapHttpService(
   const logger = opts.logger ?? createLogger(opts.serviceName);
   try {
     const app = await createHttpService(appModule, { ...opts, logger });
-    await app.listen({ port: opts.port, host: opts.host ?? '0.0.0.0' });
+    await app.listen({ port: opts.port, host: opts.host ?? '127.0.0.1' });
     logger.info({ url: await app.getUrl() }, `${opts.serviceName} listening`);
     return app;
   } catch (error) {

@@ -4,12 +4,19 @@ import type { HttpServiceOptions } from './bootstrap';
 
 type Extras = Omit<
   HttpServiceOptions,
-  'serviceName' | 'port' | 'nats' | 'redis' | 'logger' | 'retryAfterSeconds' | 'shutdownTimeoutMs'
+  | 'serviceName'
+  | 'port'
+  | 'host'
+  | 'nats'
+  | 'redis'
+  | 'logger'
+  | 'retryAfterSeconds'
+  | 'shutdownTimeoutMs'
 >;
 
 /**
- * The one mapping from a service's validated config to the kit's options: name, port, the
- * connections it uses, logger, Retry-After and the shutdown deadline.
+ * The one mapping from a service's validated config to the kit's options: name, address, the
+ * connections it uses (with their credentials), logger, Retry-After and the shutdown deadline.
  *
  * ```ts
  * httpServiceOptions(config, { nats: true, redis: true })
@@ -24,8 +31,19 @@ export function httpServiceOptions(
     ...extras,
     serviceName: config.SERVICE_NAME,
     port: config.PORT,
-    ...(nats ? { nats: { url: config.NATS_URL } } : {}),
-    ...(redis ? { redis: { url: config.REDIS_URL } } : {}),
+    host: config.HOST,
+    ...(nats
+      ? { nats: { url: config.NATS_URL, user: config.NATS_USER, password: config.NATS_PASSWORD } }
+      : {}),
+    ...(redis
+      ? {
+          redis: {
+            url: config.REDIS_URL,
+            username: config.REDIS_USERNAME,
+            password: config.REDIS_PASSWORD,
+          },
+        }
+      : {}),
     logger: logger ?? createLogger(config.SERVICE_NAME, { level: config.LOG_LEVEL }),
     retryAfterSeconds: config.RETRY_AFTER_SECONDS,
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
