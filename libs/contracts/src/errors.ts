@@ -25,6 +25,21 @@ export const ErrorCodes = {
   EXECUTION_EXISTS: 409,
   VERSION_CONFLICT: 409,
   PAYLOAD_TOO_LARGE: 413,
+  /**
+   * A JSON value (a request body, a blackboard value, a NATS payload) nested deeper than
+   * JSON_MAX_DEPTH, or a tree deeper than TREE_MAX_DEPTH once its subtrees are expanded.
+   */
+  NESTING_TOO_DEEP: 400,
+  /** A tree with more than TREE_MAX_NODES nodes once its subtrees are expanded. */
+  TREE_TOO_LARGE: 413,
+  /** One expression with more than EXPRESSION_MAX_TERMS terms (calls, literals, variables). */
+  EXPRESSION_TOO_LARGE: 413,
+  /** `POST /executions/:id/tick` with a `count` above TICKS_PER_REQUEST_MAX. */
+  TOO_MANY_TICKS: 400,
+  /** The team has TEAM_MAX_EXECUTIONS executions: delete one first. */
+  TEAM_EXECUTION_LIMIT: 429,
+  /** The execution has STREAM_MAX_CLIENTS live streams (WebSocket and SSE) on this gateway. */
+  TOO_MANY_STREAM_CLIENTS: 429,
   /** The execution's queue of external events is full (EVENT_QUEUE_MAX): retry once its ticks took some. */
   EVENT_QUEUE_FULL: 429,
   OWNER_UNAVAILABLE: 503,

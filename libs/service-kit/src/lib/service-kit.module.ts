@@ -31,8 +31,8 @@ const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
 export interface ServiceKitOptions {
   serviceName: string;
   logger: Logger;
-  /** Omit for a service that does not use NATS. */
-  nats?: { url: string };
+  /** Omit for a service that does not use NATS. `jsonMaxDepth`: see TracedNats. */
+  nats?: { url: string; jsonMaxDepth?: number };
   /** Omit for a service that does not use Redis. */
   redis?: { url: string };
   /** Per-check deadline of /readyz. Default 1000 ms. */
@@ -104,7 +104,12 @@ export class ServiceKitModule {
       providers.push({
         provide: TracedNats,
         useFactory: () =>
-          connectNats({ url: nats.url, name: opts.serviceName, logger: opts.logger }),
+          connectNats({
+            url: nats.url,
+            name: opts.serviceName,
+            logger: opts.logger,
+            jsonMaxDepth: nats.jsonMaxDepth,
+          }),
       });
     }
     if (redis) {

@@ -1,4 +1,4 @@
-import { isErrorBody, parseWith } from '@canopy/contracts';
+import { isErrorBody, JSON_MAX_DEPTH_DEFAULT, jsonTooDeep, nestingTooDeep, parseWith } from '@canopy/contracts';
 import type { JetStreamClient } from '@nats-io/jetstream';
 import {
   headers as createHeaders,
@@ -68,14 +68,17 @@ export class TracedNats {
   private readonly reconnectListeners = new Set<() => void>();
   private acks: JetStreamAcks | undefined;
   private readonly ackTimeoutMs: number;
+  private readonly jsonMaxDepth: number;
 
   constructor(
     readonly connection: NatsConnection,
     private readonly js?: JetStreamClient,
-    opts: { logger?: Logger; ackTimeoutMs?: number } = {},
+    /** `jsonMaxDepth`: deeper handled payloads are answered NESTING_TOO_DEEP (JSON_MAX_DEPTH). */
+    opts: { logger?: Logger; ackTimeoutMs?: number; jsonMaxDepth?: number } = {},
   ) {
     this.logger = opts.logger ?? createLogger('traced-nats');
     this.ackTimeoutMs = opts.ackTimeoutMs ?? 5000;
+    this.jsonMaxDepth = opts.jsonMaxDepth ?? JSON_MAX_DEPTH_DEFAULT;
     void this.watchStatus();
   }
 
@@ -252,7 +255,7 @@ export class TracedNats {
     );
     await context.with(trace.setSpan(parent, span), async () => {
       try {
-        const result = await handler(decodePayload(msg, schema), msg);
+        const result = await handler(decodePayload(msg, schema, this.jsonMaxDepth), msg);
         if (isRequest) this.reply(msg, result);
       } catch (error) {
         this.fail(span, msg, error);
@@ -284,7 +287,7 @@ export class TracedNats {
   }
 }
 
-function decodePayload<T>(msg: Msg, schema: z.ZodType<T> | undefined): T {
+function decodePayload<T>(msg: Msg, schema: z.ZodType<T> | undefined, maxDepth: number): T {
   let payload: unknown;
   try {
     payload = decodeJson<unknown>(msg.data);
@@ -292,6 +295,10 @@ function decodePayload<T>(msg: Msg, schema: z.ZodType<T> | undefined): T {
     throw new InvalidPayloadError({
       error: { code: 'BAD_JSON', message: `payload on ${msg.subject} is not valid JSON` },
     });
+  }
+  // Before anything recursive (the schema, JSON.stringify when it is stored or sent on) sees it.
+  if (jsonTooDeep(payload, maxDepth)) {
+    throw new InvalidPayloadError(nestingTooDeep(maxDepth, `payload on ${msg.subject}`));
   }
   if (!schema) return payload as T;
   const parsed = parseWith(schema, payload);

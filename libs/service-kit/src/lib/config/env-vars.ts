@@ -1,3 +1,4 @@
+import { JSON_MAX_DEPTH_DEFAULT } from '@canopy/contracts';
 import { z } from 'zod';
 
 // Building blocks for a service's env schema. Each reads the raw string (loadConfig treats unset
@@ -83,6 +84,12 @@ export function commonEnv(serviceName: string) {
      * logs what was stuck.
      */
     SHUTDOWN_TIMEOUT_MS: envInt(10_000, { min: 100, max: 600_000 }),
+    /**
+     * Deepest JSON value accepted in an HTTP body or a handled NATS payload; deeper is 400
+     * NESTING_TOO_DEEP before anything recursive touches it. The upper bound stays well inside what
+     * `JSON.stringify` handles on Node's default stack.
+     */
+    JSON_MAX_DEPTH: envInt(JSON_MAX_DEPTH_DEFAULT, { min: 8, max: 2000 }),
   };
 }
 

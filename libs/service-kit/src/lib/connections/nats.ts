@@ -12,6 +12,8 @@ export interface NatsConnectOptions {
   logger: Logger;
   /** How long the first connection may take before boot fails. Default 5 s. */
   connectTimeoutMs?: number;
+  /** Handled payloads nested deeper are answered NESTING_TOO_DEEP (JSON_MAX_DEPTH). */
+  jsonMaxDepth?: number;
 }
 
 /**
@@ -32,7 +34,10 @@ export async function connectNats(opts: NatsConnectOptions): Promise<TracedNats>
   });
   opts.logger.info({ server: nc.getServer() }, 'connected to NATS');
   void logStatus(nc, opts.logger);
-  return new TracedNats(nc, jetstream(nc), { logger: opts.logger });
+  return new TracedNats(nc, jetstream(nc), {
+    logger: opts.logger,
+    jsonMaxDepth: opts.jsonMaxDepth,
+  });
 }
 
 async function logStatus(nc: NatsConnection, logger: Logger): Promise<void> {

@@ -5,12 +5,14 @@ import {
   startTelemetry,
   type TelemetryOptions,
 } from '@canopy/telemetry';
+import { JSON_MAX_DEPTH_DEFAULT } from '@canopy/contracts';
 import { type DynamicModule, Module, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { AppExceptionFilter } from '../errors/exception-filter';
 import { ServiceKitModule } from '../service-kit.module';
 import { StopSignals } from '../shutdown/stop-signals';
+import { installJsonDepthLimit } from './json-depth-limit';
 import { installRequestHooks } from './request-hooks';
 import { DEFAULT_RETRY_AFTER_SECONDS, installRetryAfter } from './retry-after';
 
@@ -20,12 +22,17 @@ export interface HttpServiceOptions {
   port: number;
   /** Default 0.0.0.0 (reachable in a container). */
   host?: string;
-  /** Connect NATS (TracedNats becomes injectable and is checked by /readyz). */
-  nats?: { url: string };
+  /**
+   * Connect NATS (TracedNats becomes injectable and is checked by /readyz); handled payloads
+   * deeper than `jsonMaxDepth` are answered NESTING_TOO_DEEP.
+   */
+  nats?: { url: string; jsonMaxDepth?: number };
   /** Connect Redis (ioredis' Redis becomes injectable and is checked by /readyz). */
   redis?: { url: string };
   /** Largest request body accepted; beyond it 413 PAYLOAD_TOO_LARGE. Default 1 MiB. */
   bodyLimitBytes?: number;
+  /** Deepest JSON body accepted (JSON_MAX_DEPTH); deeper is 400 NESTING_TOO_DEEP. Default 512. */
+  jsonMaxDepth?: number;
   /** Per-dependency deadline of /readyz. Default 1000 ms. */
   readinessTimeoutMs?: number;
   /** `Retry-After` of every 503 (RETRY_AFTER_SECONDS). Default 5. */
@@ -76,6 +83,7 @@ export async function createHttpService(
   const fastify = app.getHttpAdapter().getInstance();
   installRequestHooks(fastify, logger);
   installRetryAfter(fastify, opts.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS);
+  installJsonDepthLimit(fastify, opts.jsonMaxDepth ?? JSON_MAX_DEPTH_DEFAULT);
   // Before init: a stop signalled while the app starts waits for the start, then closes it.
   app.get(StopSignals).listen(() => app.close());
   await app.init();

@@ -4,7 +4,14 @@ import type { HttpServiceOptions } from './bootstrap';
 
 type Extras = Omit<
   HttpServiceOptions,
-  'serviceName' | 'port' | 'nats' | 'redis' | 'logger' | 'retryAfterSeconds' | 'shutdownTimeoutMs'
+  | 'serviceName'
+  | 'port'
+  | 'nats'
+  | 'redis'
+  | 'logger'
+  | 'retryAfterSeconds'
+  | 'shutdownTimeoutMs'
+  | 'jsonMaxDepth'
 >;
 
 /**
@@ -24,10 +31,11 @@ export function httpServiceOptions(
     ...extras,
     serviceName: config.SERVICE_NAME,
     port: config.PORT,
-    ...(nats ? { nats: { url: config.NATS_URL } } : {}),
+    ...(nats ? { nats: { url: config.NATS_URL, jsonMaxDepth: config.JSON_MAX_DEPTH } } : {}),
     ...(redis ? { redis: { url: config.REDIS_URL } } : {}),
     logger: logger ?? createLogger(config.SERVICE_NAME, { level: config.LOG_LEVEL }),
     retryAfterSeconds: config.RETRY_AFTER_SECONDS,
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    jsonMaxDepth: config.JSON_MAX_DEPTH,
   };
 }
