@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { DEFAULT_SHARD_COUNT, EVENT_QUEUE_MAX_DEFAULT, ID_PATTERN } from '@canopy/contracts';
-import { commonEnv, envInt, envPort } from '@canopy/service-kit';
+import { commonEnv, envInt, envPort, treeLimitsEnv } from '@canopy/service-kit';
 import { z } from 'zod';
 
 /**
@@ -23,6 +23,13 @@ export const RunnerConfigSchema = z.object({
   ACTION_TIMEOUT_MS: envInt(30_000, { min: 1, max: 86_400_000 }),
   /** External events an execution may have waiting; one more is refused with EVENT_QUEUE_FULL (429). */
   EVENT_QUEUE_MAX: envInt(EVENT_QUEUE_MAX_DEFAULT, { min: 1, max: 100_000 }),
+  /** Tree size, depth and expression limits, checked when a tree is registered and built. */
+  ...treeLimitsEnv(),
+  /**
+   * Executions one team may have (any state, until deleted); one more is refused with
+   * TEAM_EXECUTION_LIMIT (429). Counted in Redis, so it holds across runners.
+   */
+  TEAM_MAX_EXECUTIONS: envInt(1000, { min: 1, max: 10_000_000 }),
   /** Unique per process; defaults to hostname-pid-random. */
   RUNNER_ID: z.string().trim().regex(ID_PATTERN, { error: 'must be 1-128 characters of A-Z a-z 0-9 _ -' }).optional(),
 });

@@ -1,5 +1,5 @@
 import type { BlackboardChanged, TickRecordMessage } from '@canopy/contracts';
-import { ActionRegistry, buildTree, systemClock, type ActionFn, type ActionResolver, type Clock, type TreeDocument } from '@canopy/engine';
+import { ActionRegistry, buildTree, systemClock, type ActionFn, type ActionResolver, type Clock, type TreeDocument, type TreeLimits } from '@canopy/engine';
 import type { ExecMeta } from '../executions/execution-meta';
 import { prepareSwap } from '../reload/tree-swap';
 import { AppError } from '@canopy/service-kit';
@@ -33,6 +33,8 @@ export interface ExecutionHostDeps {
   remoteActions: ActionResolver;
   /** Actions served in-process (tests, embedding); they win over remote ones. */
   localActions?: Record<string, ActionFn>;
+  /** Trees are built with these (default DEFAULT_TREE_LIMITS); a hot reload keeps them. */
+  treeLimits?: TreeLimits;
   log: Log;
   clock?: Clock;
   /** How long a clean handover waits for the shard's undelivered records before letting go. */
@@ -203,6 +205,7 @@ export class ExecutionHost implements ShardListener, CommitHost {
         // Before the restore: the checkpoint carries the watched nodes' episodes.
         watchdog: watchdogOf(meta),
         library,
+        limits: this.deps.treeLimits,
       });
       if (checkpoint) {
         try {

@@ -18,6 +18,7 @@ describe(loadConfig.name, () => {
       LOG_LEVEL: 'info',
       RETRY_AFTER_SECONDS: 5,
       SHUTDOWN_TIMEOUT_MS: 10_000,
+      JSON_MAX_DEPTH: 512,
       PORT: 3002,
       SHARD_COUNT: 64,
       HISTORY_ENABLED: true,
