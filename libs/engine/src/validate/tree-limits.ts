@@ -14,8 +14,12 @@ export interface TreeLimits {
   maxExpressionTerms: number;
 }
 
+/**
+ * maxNodes: a tick record names every node that changed, about 130 bytes each; 5,000 keeps the
+ * record of a tick that changes them all inside NATS' default 1 MB max_payload.
+ */
 export const DEFAULT_TREE_LIMITS: Readonly<TreeLimits> = {
-  maxNodes: 10_000,
+  maxNodes: 5_000,
   maxDepth: 200,
   maxExpressionTerms: 1_000,
 };
