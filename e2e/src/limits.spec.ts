@@ -1,6 +1,7 @@
 import { type ErrorBody, JSON_MAX_DEPTH_DEFAULT, Subjects } from '@canopy/contracts';
 import { GatewayApi, type Stack, waitFor } from '@canopy/testing';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import type { NatsConnection } from '@nats-io/nats-core';
+import { connect } from '@nats-io/transport-node';
 import { WebSocket } from 'ws';
 import { startE2eStack } from './support/e2e-stack';
 
