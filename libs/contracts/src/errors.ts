@@ -25,6 +25,14 @@ export const ErrorCodes = {
   EXECUTION_EXISTS: 409,
   VERSION_CONFLICT: 409,
   PAYLOAD_TOO_LARGE: 413,
+  /** A body of a content type the route does not read (it takes `application/json`). */
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  /** A path parameter longer than the router takes. */
+  URI_TOO_LONG: 414,
+  /** The request line and headers are larger than the server reads (Node's 16 KiB). */
+  HEADERS_TOO_LARGE: 431,
+  /** The client did not send its whole request in time. */
+  REQUEST_TIMEOUT: 408,
   /**
    * A JSON value (a request body, a blackboard value, a NATS payload) nested deeper than
    * JSON_MAX_DEPTH, or a tree deeper than TREE_MAX_DEPTH once its subtrees are expanded.

@@ -12,6 +12,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { AppExceptionFilter } from '../errors/exception-filter';
 import { ServiceKitModule } from '../service-kit.module';
 import { StopSignals } from '../shutdown/stop-signals';
+import { frameworkErrorOptions } from './framework-errors';
 import { installJsonDepthLimit } from './json-depth-limit';
 import { installRequestHooks } from './request-hooks';
 import { DEFAULT_RETRY_AFTER_SECONDS, installRetryAfter } from './retry-after';
@@ -74,7 +75,7 @@ export async function createHttpService(
   });
   const app = await NestFactory.create<NestFastifyApplication>(
     { module: HttpServiceRoot, imports: [appModule, kit] },
-    new FastifyAdapter({ bodyLimit: opts.bodyLimitBytes ?? 1024 * 1024 }),
+    new FastifyAdapter({ bodyLimit: opts.bodyLimitBytes ?? 1024 * 1024, ...frameworkErrorOptions() }),
     // abortOnError false: a failed boot rejects (and is logged by the caller) instead of
     // Nest calling process.abort(), which would also kill a test runner.
     { logger: new PinoNestLogger(logger), abortOnError: false },
