@@ -177,6 +177,19 @@ describe('limits', () => {
     });
   });
 
+  describe('body size (BODY_LIMIT_BYTES, 1 MiB, also NATS max_payload)', () => {
+    it('answers 413 PAYLOAD_TOO_LARGE for a body just under the limit that NATS cannot carry', async () => {
+      // The body fits the gateway's limit; with the request's other fields and headers it does
+      // not fit one NATS message of 1 MiB.
+      const raw = JSON.stringify({ value: 'x'.repeat(1024 * 1024 - 1 - '{"value":""}'.length) });
+      expect(raw.length).toBe(1024 * 1024 - 1);
+      const res = await api.request<ErrorBody>('PUT', '/blackboard/global/keys/big', undefined, raw);
+      expectError(res, 413, 'PAYLOAD_TOO_LARGE');
+      const over = JSON.stringify({ value: 'x'.repeat(1024 * 1024) });
+      expectError(await api.request<ErrorBody>('PUT', '/blackboard/global/keys/big', undefined, over), 413, 'PAYLOAD_TOO_LARGE');
+    });
+  });
+
   describe('ticks per request (TICKS_PER_REQUEST_MAX)', () => {
     it('ticks the maximum and refuses one more with 400 TOO_MANY_TICKS', async () => {
       const exec = await api.createExecution({ tree: 'limits-steps' });

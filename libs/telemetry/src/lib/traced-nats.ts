@@ -2,6 +2,7 @@ import { isErrorBody, JSON_MAX_DEPTH_DEFAULT, jsonTooDeep, nestingTooDeep, parse
 import type { JetStreamClient } from '@nats-io/jetstream';
 import {
   headers as createHeaders,
+  InvalidArgumentError,
   type Msg,
   type MsgHdrs,
   type NatsConnection,
@@ -109,8 +110,14 @@ export class TracedNats {
       `${opts.pattern ?? subject} request`,
       async () => {
         const headers = injectTraceHeaders(opts.headers);
-        const reply = await this.connection
-          .request(subject, encodeJson(payload), { timeout: opts.timeoutMs, headers })
+        // A payload over the server's max_payload throws before anything is sent, synchronously.
+        const reply = await Promise.resolve()
+          .then(() =>
+            this.connection.request(subject, encodeJson(payload), {
+              timeout: opts.timeoutMs,
+              headers,
+            }),
+          )
           .catch((error: unknown) => {
             throw transportFailure(subject, opts.timeoutMs, error);
           });
@@ -277,11 +284,16 @@ export class TracedNats {
     if (msg.reply) this.reply(msg, body);
   }
 
-  /** A reply can fail (connection closing); that must not become an unhandled rejection. */
+  /**
+   * A reply can fail (connection closing); that must not become an unhandled rejection. A reply
+   * too large for one NATS message is answered PAYLOAD_TOO_LARGE, so the requester gets a 413
+   * instead of waiting for a timeout.
+   */
   private reply(msg: Msg, payload: unknown): void {
     try {
       msg.respond(encodeJson(payload), { headers: injectTraceHeaders() });
     } catch (error) {
+      if (isTooLarge(error)) return this.reply(msg, tooLarge(`the reply on ${msg.subject}`).toBody());
       this.logger.warn({ err: error, subject: msg.subject }, 'could not send reply');
     }
   }
@@ -317,7 +329,23 @@ function messagingAttributes(
   };
 }
 
+/** nats.js refuses a message larger than the server's max_payload (1 MB by default) this way. */
+function isTooLarge(error: unknown): boolean {
+  return error instanceof InvalidArgumentError && error.message.includes('max_payload');
+}
+
+function tooLarge(what: string): InvalidPayloadError {
+  return new InvalidPayloadError({
+    error: {
+      code: 'PAYLOAD_TOO_LARGE',
+      message: `${what} is larger than a NATS message may be (the server's max_payload)`,
+    },
+  });
+}
+
 function transportFailure(subject: string, timeoutMs: number, error: unknown): Error {
+  // Never sent: the caller's request is too large, which no retry changes (a 413, not a 5xx).
+  if (isTooLarge(error)) return tooLarge(`the request on ${subject}`);
   if (error instanceof TimeoutError) {
     return new NatsRequestError(
       subject,
