@@ -91,7 +91,7 @@ describe('tree limits', () => {
 
   it('counts subtrees from library documents', () => {
     const bomb = doublingBomb(20);
-    const main: TreeDocument = { trees: [{ name: 'main', root: { type: 'subtree', args: ['t0'] } }] };
+    const main: TreeDocument = { format: 'canopy/1', trees: [{ name: 'main', root: { type: 'subtree', args: ['t0'] } }] };
     expect(() => buildTree(main, { library: [bomb] })).toThrow(
       expect.objectContaining({ code: 'TREE_TOO_LARGE' }),
     );
@@ -111,7 +111,7 @@ describe('tree limits', () => {
       type: 'condition',
       args: [{ call: '<', args: [{ call: '+', args: Array.from({ length: 1000 }, () => 1) }, 5] }],
     };
-    const expr = validateTrees({ trees: [{ name: 'e', root: { type: 'sequence', children: [sum] } }] });
+    const expr = validateTrees({ format: 'canopy/1', trees: [{ name: 'e', root: { type: 'sequence', children: [sum] } }] });
     expect(expr).toEqual([
       expect.objectContaining({ code: 'EXPRESSION_TOO_LARGE', path: '/trees/0/root/children/0/args/0' }),
     ]);
@@ -120,7 +120,7 @@ describe('tree limits', () => {
       type: 'condition',
       args: [{ call: '<', args: [{ call: '+', args: Array.from({ length: 997 }, () => 1) }, 5] }],
     };
-    expect(validateTrees({ trees: [{ name: 'e', root: small }] })).toEqual([]);
+    expect(validateTrees({ format: 'canopy/1', trees: [{ name: 'e', root: small }] })).toEqual([]);
   });
 
   it('measures without recursion: 100,000 chained trees do not overflow the stack', () => {

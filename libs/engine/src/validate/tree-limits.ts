@@ -49,17 +49,10 @@ interface SubtreeRef {
 /** One tree on its own: subtree nodes count as one node each. */
 interface Local extends Size {
   refs: SubtreeRef[];
-  /** The first expression over the limit, when expressions are counted. */
-  expression?: { path: string; terms: number };
+  /** Pointer (inside the tree) of the first expression over the limit, when they are counted. */
+  expression?: { path: string };
 }
 
-interface Visit {
-  node: NodeJson;
-  depth: number;
-  up: Visit | undefined;
-  /** Pointer step from `up` to here, only turned into a path when something is over. */
-  step: string;
-}
 
 /**
  * Measures trees of `doc` with their subtrees expanded (the same document first, then `library`,
@@ -180,29 +173,41 @@ class Sizer {
     return this.sizes.get(root) as Size;
   }
 
-  /** One walk over the tree's own nodes (and, if asked, its expressions). */
+  /**
+   * One walk over the tree's own nodes (and, if asked, its expressions). Parallel stacks and no
+   * paths: builds run this on every tree, so it allocates nothing per node; the pointer of an
+   * expression over the limit is found again only then.
+   */
   local(tree: TreeJson): Local {
     const known = this.locals.get(tree);
     if (known) return known;
     const local: Local = { nodes: 0, depth: 0, refs: [] };
-    const stack: Visit[] = [];
-    if (isNode(tree.root)) stack.push({ node: tree.root, depth: 1, up: undefined, step: '/root' });
-    while (stack.length > 0) {
-      const visit = stack.pop() as Visit;
-      const { node, depth } = visit;
+    const nodes: NodeJson[] = [];
+    const depths: number[] = [];
+    if (isNode(tree.root)) {
+      nodes.push(tree.root);
+      depths.push(1);
+    }
+    while (nodes.length > 0) {
+      const node = nodes.pop() as NodeJson;
+      const depth = depths.pop() as number;
       local.nodes++;
       if (depth > local.depth) local.depth = depth;
       if (node.type === 'subtree') {
         const name = subtreeName(node);
         if (name !== undefined) local.refs.push({ name, depth });
       }
-      if (this.expressions && !local.expression) this.countExpressions(node, visit, local);
+      if (this.expressions && !local.expression) {
+        const at = this.largeExpression(node);
+        if (at !== undefined) local.expression = { path: `${pathTo(tree.root, node)}${at}` };
+      }
       const children = node.children;
       if (!Array.isArray(children)) continue;
       for (let i = children.length - 1; i >= 0; i--) {
         const child = children[i];
         if (isNode(child)) {
-          stack.push({ node: child, depth: depth + 1, up: visit, step: `/children/${i}` });
+          nodes.push(child);
+          depths.push(depth + 1);
         }
       }
     }
@@ -210,24 +215,21 @@ class Sizer {
     return local;
   }
 
-  private countExpressions(node: NodeJson, visit: Visit, local: Local): void {
+  /** The pointer step (`/args/1`, `/kwargs/when`) of the node's first expression over the limit. */
+  private largeExpression(node: NodeJson): string | undefined {
     const max = this.limits.maxExpressionTerms;
     const args = Array.isArray(node.args) ? node.args : [];
     for (let i = 0; i < args.length; i++) {
-      if (countTerms(args[i], max) > max) {
-        local.expression = { path: `${pathOf(visit)}/args/${i}`, terms: max + 1 };
-        return;
-      }
+      if (countTerms(args[i], max) > max) return `/args/${i}`;
     }
     const kwargs = node.kwargs;
-    if (typeof kwargs !== 'object' || kwargs === null) return;
+    if (typeof kwargs !== 'object' || kwargs === null) return undefined;
     for (const key of Object.keys(kwargs)) {
       if (countTerms(kwargs[key], max) > max) {
-        const step = key.replace(/~/g, '~0').replace(/\//g, '~1');
-        local.expression = { path: `${pathOf(visit)}/kwargs/${step}`, terms: max + 1 };
-        return;
+        return `/kwargs/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`;
       }
     }
+    return undefined;
   }
 
   private resolve(name: string, from: TreeJson): TreeJson | undefined {
@@ -257,26 +259,37 @@ class Sizer {
   }
 }
 
-function pathOf(visit: Visit): string {
-  const steps: string[] = [];
-  for (let v: Visit | undefined = visit; v; v = v.up) steps.push(v.step);
-  return steps.reverse().join('');
+/** JSON pointer of `target` below `root` (`/root/children/2/...`), searched without recursion. */
+function pathTo(root: NodeJson, target: NodeJson): string {
+  const stack: { node: NodeJson; path: string }[] = [{ node: root, path: '/root' }];
+  while (stack.length > 0) {
+    const { node, path } = stack.pop() as { node: NodeJson; path: string };
+    if (node === target) return path;
+    const children = Array.isArray(node.children) ? node.children : [];
+    children.forEach((child, i) => {
+      if (isNode(child)) stack.push({ node: child, path: `${path}/children/${i}` });
+    });
+  }
+  return '/root';
 }
 
 /** Terms of one expression; counting stops just past `max`, so a hostile one costs no more. */
 export function countTerms(expr: ExprJson, max: number): number {
+  if (typeof expr !== 'object' || expr === null) return 1;
   let seen = 1;
   const stack: unknown[] = [expr];
-  const add = (items: readonly unknown[]): void => {
-    for (let i = 0; i < items.length && seen <= max; i++, seen++) stack.push(items[i]);
-  };
   while (stack.length > 0 && seen <= max) {
-    const e = stack.pop();
+    const e = stack.pop() as Record<string, unknown> | null;
     if (typeof e !== 'object' || e === null) continue;
-    const obj = e as Record<string, unknown>;
-    if (Array.isArray(obj.args)) add(obj.args);
-    else if (Array.isArray(obj.list)) add(obj.list);
-    else if (typeof obj.map === 'object' && obj.map !== null) add(Object.values(obj.map));
+    const items = Array.isArray(e.args)
+      ? e.args
+      : Array.isArray(e.list)
+        ? e.list
+        : typeof e.map === 'object' && e.map !== null
+          ? Object.values(e.map)
+          : undefined;
+    if (items === undefined) continue;
+    for (let i = 0; i < items.length && seen <= max; i++, seen++) stack.push(items[i]);
   }
   return seen;
 }
