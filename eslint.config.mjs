@@ -6,6 +6,8 @@ import prettier from 'eslint-config-prettier';
 const depConstraints = [
   { sourceTag: 'type:engine', onlyDependOnLibsWithTags: [] },
   { sourceTag: 'type:dsl', onlyDependOnLibsWithTags: ['type:engine'] },
+  // Other libraries' tree formats, converted to and from the tree language.
+  { sourceTag: 'type:formats', onlyDependOnLibsWithTags: ['type:engine', 'type:dsl'] },
   { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: ['type:engine'] },
   { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:contracts', 'type:engine', 'type:util'] },
   {
@@ -14,7 +16,7 @@ const depConstraints = [
   },
   {
     sourceTag: 'type:app',
-    onlyDependOnLibsWithTags: ['type:engine', 'type:dsl', 'type:contracts', 'type:util', 'type:testing'],
+    onlyDependOnLibsWithTags: ['type:engine', 'type:dsl', 'type:formats', 'type:contracts', 'type:util', 'type:testing'],
   },
   { sourceTag: 'scope:core', onlyDependOnLibsWithTags: ['scope:core'] },
   { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:core', 'scope:shared'] },

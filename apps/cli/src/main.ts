@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { UsageError } from './args';
 import { checkCommand } from './commands/check';
+import { exportCommand, importCommand } from './commands/convert';
 import { debugCommand } from './commands/debug';
 import { devCommand } from './commands/dev';
 import { fmtCommand } from './commands/fmt';
@@ -28,6 +29,11 @@ commands:
                                      (commands from stdin, or from FILE; 'help' lists them)
   viz FILE [--tree NAME] [--format dot|svg|png] [--out PATH]
                                      draw the tree (format from --out's extension, else svg)
+  import FILE [--from btcpp|mdsl] [--out PATH]
+                                     a BehaviorTree.CPP XML or mistreevous MDSL file as
+                                     Canopy source (format from the .xml/.mdsl extension)
+  export FILE --to btcpp [--out PATH]
+                                     a Canopy file as BehaviorTree.CPP v4 XML
 
 against a running stack (--gateway URL, else $CANOPY_GATEWAY_URL, else http://127.0.0.1:3000):
   push FILE... [--gateway URL]       register the files' trees; prints name and version
@@ -61,6 +67,10 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
         return await debugCommand(rest, io);
       case 'viz':
         return await vizCommand(rest, io);
+      case 'import':
+        return importCommand(rest, io);
+      case 'export':
+        return exportCommand(rest, io);
       case 'push':
         return await pushCommand(rest, io);
       case 'tail':

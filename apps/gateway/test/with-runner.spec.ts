@@ -75,6 +75,39 @@ describe('pictures and streams with a real tick runner', () => {
     expect(missing.json().error.code).toBe('TREE_NOT_FOUND');
   });
 
+  it('registers BehaviorTree.CPP XML and MDSL (format), runs it, and refuses what cannot map at its line and column', async () => {
+    const xml = `<root BTCPP_format="4" main_tree_to_execute="Door">
+  <BehaviorTree ID="Door">
+    <Sequence>
+      <Script code="opened:=true"/>
+      <RunOnce><AlwaysSuccess/></RunOnce>
+    </Sequence>
+  </BehaviorTree>
+</root>`;
+    const registered = await call('POST', '/trees', { source: xml, format: 'btcpp' });
+    expect(registered.statusCode).toBe(201);
+    expect(registered.json()).toMatchObject({ name: 'Door', version: 1, nodeCount: 4 });
+    expect(registered.json().notes).toEqual([expect.stringMatching(/^tree\.xml:5:7: note: RunOnce: after its run BT\.CPP skips/)]);
+    const stored = await call('GET', '/trees/Door');
+    expect(stored.json().source).toBe('(tree "Door"\n  (sequence\n    (set "opened" true)\n    (run-once\n      (success))))\n');
+    expect((await call('POST', '/executions', { tree: 'Door', id: 'door-1' })).statusCode).toBe(201);
+    expect((await call('POST', '/executions/door-1/tick', { count: 1 })).json()).toMatchObject({ tick: 1, status: 'SUCCESS' });
+
+    const mdsl = await call('POST', '/trees', { source: 'root { sequence { wait [5] } }', format: 'mdsl', file: 'walk.mdsl' });
+    expect(mdsl.statusCode).toBe(201);
+    expect(mdsl.json()).toMatchObject({ name: 'main', nodeCount: 2 });
+
+    const refused = await call('POST', '/trees', { source: '<root>\n<BehaviorTree ID="X">\n  <IfThenElse><A/><B/><C/></IfThenElse>\n</BehaviorTree>\n</root>', format: 'btcpp' });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json().error).toMatchObject({ code: 'COMPILE_FAILED', line: 3, column: 3 });
+    expect(refused.json().error.message).toMatch(/^tree\.xml:3:3: IfThenElse has no Canopy equivalent/);
+    const include = await call('POST', '/trees', { source: '<root><include path="a.xml"/><BehaviorTree ID="Y"><AlwaysSuccess/></BehaviorTree></root>', format: 'btcpp' });
+    expect(include.json().error.message).toContain('includes can only be read from files');
+    const noSource = await call('POST', '/trees', { definition: { format: 'canopy/1', trees: [] }, format: 'btcpp' });
+    expect(noSource.statusCode).toBe(400);
+    expect(noSource.json().error.fields).toEqual([expect.objectContaining({ field: 'format' })]);
+  });
+
   it('streams the real ticks, overlays them on pictures, and snapshots them for late joiners', async () => {
     expect((await call('POST', '/executions', { tree: 'patrol', id: 'p1' })).statusCode).toBe(201);
     const early = await openWs(`${base.replace(/^http/, 'ws')}/executions/p1/ws`);

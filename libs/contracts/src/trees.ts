@@ -5,12 +5,21 @@ export const RegisterTreeRequestSchema = z
   .object({
     source: z.string().min(1).max(1_000_000).optional(),
     definition: z.record(z.string(), z.unknown()).optional(),
-    /** File name used in error positions; default `<name>.lisp`. */
+    /** File name used in error positions; default `<name>.lisp` (`.xml`, `.mdsl` by format). */
     file: z.string().max(256).optional(),
+    /**
+     * The language of `source`: Canopy's (default), BehaviorTree.CPP XML (`btcpp`, without
+     * includes) or mistreevous MDSL (`mdsl`), converted as `canopy import` does.
+     */
+    format: z.enum(['canopy', 'btcpp', 'mdsl']).optional(),
   })
   .refine((b) => (b.source === undefined) !== (b.definition === undefined), {
     message: 'exactly one of source or definition is required',
     path: ['source'],
+  })
+  .refine((b) => b.format === undefined || b.format === 'canopy' || b.source !== undefined, {
+    message: 'a format other than canopy needs source',
+    path: ['format'],
   });
 export type RegisterTreeRequest = z.infer<typeof RegisterTreeRequestSchema>;
 
@@ -21,6 +30,8 @@ export const TreeSummarySchema = z.object({
   createdAt: z.string(),
   /** Every tree the document defines (the main one first). */
   trees: z.array(z.string()),
+  /** Differences an import from another format carried over (`file:line:column: note`). */
+  notes: z.array(z.string()).optional(),
 });
 export type TreeSummary = z.infer<typeof TreeSummarySchema>;
 

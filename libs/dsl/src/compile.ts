@@ -125,6 +125,17 @@ export function validateDocument(json: unknown, options: CompileOptions = {}): C
 }
 
 /** The position of a JSON pointer, or of its nearest ancestor that has one. */
+/**
+ * Where the node or value at a JSON pointer into the compiled document was written in `source`
+ * (the nearest enclosing form when the pointer names something without a position of its own):
+ * for tools that find problems in a document, such as an export, and report them in the source.
+ */
+export function sourcePosition(source: string, path: string): { line: number; column: number } {
+  const { file: ast } = read(source);
+  const { line, column } = locate(toDocument(ast.forms, ast.comments, true), path, false);
+  return { line, column };
+}
+
 function locate(conversion: Conversion, path: string, atKey: boolean | undefined): Pos {
   const exact = (atKey ? conversion.keyPositions : conversion.positions).get(path);
   if (exact) return exact;

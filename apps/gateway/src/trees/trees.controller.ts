@@ -24,7 +24,8 @@ export class TreesController {
 
   @Post()
   @ApiOperation({
-    summary: 'Register a tree from DSL source or a JSON definition; a new version each time',
+    summary:
+      'Register a tree from DSL source, a JSON definition, or BehaviorTree.CPP XML / mistreevous MDSL source (format); a new version each time',
   })
   @ZodResponse(201, TreeSummarySchema, 'Registered')
   @ApiErrors('VALIDATION_FAILED', 'COMPILE_FAILED', 'PAYLOAD_TOO_LARGE', 'DEPENDENCY_UNAVAILABLE')

@@ -1,6 +1,7 @@
 import { type ErrorCode, ID_PATTERN, type RegisterTreeRequest, type TreeRecord, type TreeSummary } from '@canopy/contracts';
 import { compile, DslErrorCode, print, validateDocument, type DslError } from '@canopy/dsl';
 import { checkTreeLimits, DEFAULT_TREE_LIMITS, type NodeJson, type TreeDocument, type TreeLimits } from '@canopy/engine';
+import { formatIssue, importBtcpp, importMdsl } from '@canopy/formats';
 import { AppError, externalSubtrees, subtreeLibrary } from '@canopy/service-kit';
 import type { TreeStore } from './tree-store';
 
@@ -15,6 +16,9 @@ function countNodes(node: NodeJson): number {
   return 1 + (node.children ?? []).reduce((n, child) => n + countNodes(child), 0);
 }
 
+/** A positioned problem in a tree's source: the DSL's, or an import's (its own codes). */
+type SourceError = Omit<DslError, 'code'> & { code: string };
+
 /** A limit's DSL code and its stable error code: a document over a limit is not a typo to fix. */
 const LIMIT_CODES: ReadonlyMap<string, ErrorCode> = new Map<string, ErrorCode>([
   [DslErrorCode.TreeTooLarge, 'TREE_TOO_LARGE'],
@@ -24,7 +28,7 @@ const LIMIT_CODES: ReadonlyMap<string, ErrorCode> = new Map<string, ErrorCode>([
 ]);
 
 /** COMPILE_FAILED at the first error, or the limit's own code at the first error over a limit. */
-function compileFailed(errors: DslError[]): AppError {
+function compileFailed(errors: SourceError[]): AppError {
   const overLimit = errors.find((e) => LIMIT_CODES.has(e.code));
   const first = overLimit ?? errors[0];
   const code = overLimit ? (LIMIT_CODES.get(overLimit.code) as ErrorCode) : 'COMPILE_FAILED';
@@ -33,7 +37,27 @@ function compileFailed(errors: DslError[]): AppError {
 }
 
 /**
- * Registers trees from DSL text or canonical JSON, lists them and reads a version. Each
+ * A BT.CPP or MDSL source converted (errors at their line and column, in the DSL's error shape),
+ * then checked as any Canopy document is.
+ */
+function imported(
+  format: 'btcpp' | 'mdsl',
+  source: string,
+  file: string,
+  knownTrees: readonly string[],
+  notes: string[] | undefined,
+  limits: TreeLimits,
+): { document?: TreeDocument; errors: SourceError[] } {
+  const result = format === 'btcpp' ? importBtcpp(source, { file }) : importMdsl(source, { file });
+  const errors = result.issues.filter((i) => i.severity === 'error');
+  notes?.push(...result.issues.filter((i) => i.severity === 'note').map(formatIssue));
+  if (!result.document || errors.length > 0)
+    return { errors: errors.map(({ file: f, line, column, message, code }) => ({ file: f, line, column, message, code })) };
+  return validateDocument(result.document, { file, knownTrees, limits });
+}
+
+/**
+ * Registers trees from DSL text or canonical JSON (or another library's format), lists them and reads a version. Each
  * registration of a main-tree name adds a version; subtrees may reference registered trees.
  */
 export class TreeRegistry {
@@ -45,17 +69,25 @@ export class TreeRegistry {
   ) {}
 
   async register(cmd: RegisterTreeCommand): Promise<TreeSummary> {
-    return this.add(await this.compile(cmd));
+    const notes: string[] = [];
+    const summary = await this.add(await this.compile(cmd, notes));
+    return notes.length ? { ...summary, notes } : summary;
   }
 
-  /** The checked canonical document of a source or definition; COMPILE_FAILED with `file:line:column`. */
-  async compile(cmd: RegisterTreeCommand): Promise<TreeDocument> {
+  /**
+   * The checked canonical document of a source (Canopy's, or BT.CPP XML / MDSL by `format`) or
+   * definition; COMPILE_FAILED with `file:line:column`. `notes`, when given, collects what an
+   * import carried over with a difference.
+   */
+  async compile(cmd: RegisterTreeCommand, notes?: string[]): Promise<TreeDocument> {
     const knownTrees = await this.store.names();
     const { limits } = this;
     const result =
-      cmd.source !== undefined
-        ? compile(cmd.source, { file: cmd.file ?? `${cmd.name ?? 'tree'}.lisp`, knownTrees, limits })
-        : validateDocument(cmd.definition, { file: cmd.file ?? `${cmd.name ?? 'tree'}.json`, knownTrees, limits });
+      cmd.source === undefined
+        ? validateDocument(cmd.definition, { file: cmd.file ?? `${cmd.name ?? 'tree'}.json`, knownTrees, limits })
+        : cmd.format === 'btcpp' || cmd.format === 'mdsl'
+          ? imported(cmd.format, cmd.source, cmd.file ?? `${cmd.name ?? 'tree'}.${cmd.format === 'btcpp' ? 'xml' : 'mdsl'}`, knownTrees, notes, limits)
+          : compile(cmd.source, { file: cmd.file ?? `${cmd.name ?? 'tree'}.lisp`, knownTrees, limits });
     if (result.errors.length > 0 || !result.document) throw compileFailed(result.errors);
     const doc = result.document;
     await this.checkWithLibrary(doc);
