@@ -1,5 +1,5 @@
-import { commonEnv, envInt, envPort } from '@canopy/service-kit';
-import { DEFAULT_SHARD_COUNT } from '@canopy/contracts';
+import { commonEnv, envInt, envPort, treeLimitsEnv } from '@canopy/service-kit';
+import { DEFAULT_SHARD_COUNT, TICKS_PER_REQUEST_LIMIT } from '@canopy/contracts';
 import { z } from 'zod';
 
 /**
@@ -25,6 +25,15 @@ export const GatewayConfigSchema = z.object({
   STREAM_BUFFER_BYTES: envInt(1024 * 1024, { min: 1024, max: 256 * 1024 * 1024 }),
   /** WebSocket ping (a peer that misses a pong is dropped) and SSE comment interval. */
   STREAM_HEARTBEAT_MS: envInt(15_000, { min: 100, max: 600_000 }),
+  /**
+   * Live streams (WebSocket and SSE together) one execution may have on this gateway; one more is
+   * refused with 429 TOO_MANY_STREAM_CLIENTS before the upgrade.
+   */
+  STREAM_MAX_CLIENTS: envInt(100, { min: 1, max: 100_000 }),
+  /** Largest `count` of `POST /executions/:id/tick`; more is 400 TOO_MANY_TICKS. */
+  TICKS_PER_REQUEST_MAX: envInt(TICKS_PER_REQUEST_LIMIT, { min: 1, max: TICKS_PER_REQUEST_LIMIT }),
+  /** The runners' tree limits: the gateway builds registered trees for its views with them. */
+  ...treeLimitsEnv(),
 });
 export type GatewayConfig = z.infer<typeof GatewayConfigSchema>;
 

@@ -1,4 +1,4 @@
-import { commonEnv, envBool, envInt, envPort } from '@canopy/service-kit';
+import { commonEnv, envBool, envInt, envPort, treeLimitsEnv } from '@canopy/service-kit';
 import { z } from 'zod';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -31,6 +31,8 @@ export const HistoryConfigSchema = z.object({
   HISTORY_CACHE_EXECUTIONS: envInt(1000, { min: 1, max: 1_000_000 }),
   /** Deadline of requests to the runners (tree reads, the fork's create). */
   REQUEST_TIMEOUT_MS: envInt(5000, { min: 50, max: 600_000 }),
+  /** The runners' tree limits: history builds registered trees (to replay ticks) with them. */
+  ...treeLimitsEnv(),
 });
 export type HistoryConfig = z.infer<typeof HistoryConfigSchema>;
 

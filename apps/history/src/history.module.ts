@@ -1,4 +1,5 @@
 import { TracedNats } from '@canopy/telemetry';
+import { treeLimitsOf } from '@canopy/service-kit';
 import { type DynamicModule, Module } from '@nestjs/common';
 import Redis from 'ioredis';
 import { HISTORY_CONFIG, type HistoryConfig } from './config';
@@ -33,7 +34,7 @@ import { ForkExecutionUseCase } from './use-cases/fork-execution.use-case';
       provide: TreeCatalog,
       inject: [TracedNats, HISTORY_CONFIG],
       useFactory: (nats: TracedNats, config: HistoryConfig) =>
-        new TreeCatalog(nats, config.REQUEST_TIMEOUT_MS),
+        new TreeCatalog(nats, config.REQUEST_TIMEOUT_MS, treeLimitsOf(config)),
     },
     {
       provide: HistoryWriter,

@@ -1,6 +1,6 @@
 import { createProvider } from '@canopy/llm';
 import { TracedNats, type Logger } from '@canopy/telemetry';
-import { HealthRegistry, LOGGER, ShutdownDeadline } from '@canopy/service-kit';
+import { HealthRegistry, LOGGER, ShutdownDeadline, treeLimitsOf } from '@canopy/service-kit';
 import {
   Controller,
   Get,
@@ -75,6 +75,8 @@ class MetricsController {
             leaseTtlMs: cfg.LEASE_TTL_MS,
             actionTimeoutMs: cfg.ACTION_TIMEOUT_MS,
             eventQueueMax: cfg.EVENT_QUEUE_MAX,
+            treeLimits: treeLimitsOf(cfg),
+            teamMaxExecutions: cfg.TEAM_MAX_EXECUTIONS,
           },
           {
             nats,

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { DEFAULT_SHARD_COUNT, EVENT_QUEUE_MAX_DEFAULT, ID_PATTERN } from '@canopy/contracts';
 import { PROVIDERS } from '@canopy/llm';
-import { commonEnv, envInt, envPort } from '@canopy/service-kit';
+import { commonEnv, envInt, envPort, treeLimitsEnv } from '@canopy/service-kit';
 import { z } from 'zod';
 
 /**
@@ -32,6 +32,13 @@ export const RunnerConfigSchema = z.object({
   CANOPY_LLM_PROVIDER: z.enum(PROVIDERS).optional(),
   /** The default model; a node's `:model` overrides it. */
   CANOPY_LLM_MODEL: z.string().trim().min(1).optional(),
+  /** Tree size, depth and expression limits, checked when a tree is registered and built. */
+  ...treeLimitsEnv(),
+  /**
+   * Executions one team may have (any state, until deleted); one more is refused with
+   * TEAM_EXECUTION_LIMIT (429). Counted in Redis, so it holds across runners.
+   */
+  TEAM_MAX_EXECUTIONS: envInt(1000, { min: 1, max: 10_000_000 }),
   /** Unique per process; defaults to hostname-pid-random. */
   RUNNER_ID: z.string().trim().regex(ID_PATTERN, { error: 'must be 1-128 characters of A-Z a-z 0-9 _ -' }).optional(),
 });

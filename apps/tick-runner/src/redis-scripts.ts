@@ -3,6 +3,7 @@ import { COMMIT_LUA } from './commit/commit.lua';
 import { APPEND_EVENT_LUA, LOAD_EVENTS_LUA } from './executions/event-store';
 import { CREATE_EXEC_LUA, RELEASE_HOLDERS_LUA } from './executions/execution-store';
 import { ACQUIRE_LUA, HEARTBEAT_LUA, RELEASE_LUA, RENEW_LUA } from './ownership/leases.lua';
+import { RESERVE_TEAM_EXEC_LUA } from './executions/team-quota';
 import { REGISTER_TREE_LUA } from './registry/tree-store';
 
 /** Script arguments; Buffers go out as they are (the tick record's JSON bytes, not encoded again). */
@@ -20,6 +21,7 @@ declare module 'ioredis' {
     canopyRegisterTree(treeKey: string, record: string): Result<number, Context>;
     canopyAppendEvent(lease: string, meta: string, events: string, runner: string, epoch: number, bound: number, name: string, payload: string): Result<unknown[], Context>;
     canopyLoadEvents(events: string): Result<string[], Context>;
+    canopyReserveTeamExec(teamExecs: string, execId: string, max: number): Result<number, Context>;
   }
 }
 
@@ -41,6 +43,7 @@ export function defineScripts(redis: Redis): Redis {
   redis.defineCommand('canopyRegisterTree', { lua: REGISTER_TREE_LUA, numberOfKeys: 1 });
   redis.defineCommand('canopyAppendEvent', { lua: APPEND_EVENT_LUA, numberOfKeys: 3 });
   redis.defineCommand('canopyLoadEvents', { lua: LOAD_EVENTS_LUA, numberOfKeys: 1 });
+  redis.defineCommand('canopyReserveTeamExec', { lua: RESERVE_TEAM_EXEC_LUA, numberOfKeys: 1 });
   defined.add(redis);
   return redis;
 }

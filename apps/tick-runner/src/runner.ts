@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import { EVENT_QUEUE_MAX_DEFAULT, Subjects, type RunnersChanged } from '@canopy/contracts';
-import type { ActionFn, LlmProvider } from '@canopy/engine';
+import { DEFAULT_TREE_LIMITS, type ActionFn, type LlmProvider, type TreeLimits } from '@canopy/engine';
 import type { TracedNats } from '@canopy/telemetry';
 import type { Subscription } from '@nats-io/nats-core';
 import { RemoteActions } from './actions/remote-actions';
@@ -18,6 +18,7 @@ import { ensureStreams } from './delivery/streams';
 import { EventStore } from './executions/event-store';
 import { ExecutionStore } from './executions/execution-store';
 import { ScopeCache } from './executions/scope-cache';
+import { TEAM_MAX_EXECUTIONS_DEFAULT, TeamQuota } from './executions/team-quota';
 import type { Log } from './log';
 import { RunnerMetrics } from './metrics';
 import { Leases } from './ownership/leases';
@@ -40,6 +41,10 @@ export interface TickRunnerOptions {
   actionTimeoutMs: number;
   /** Bound of each execution's queue of external events (default EVENT_QUEUE_MAX_DEFAULT). */
   eventQueueMax?: number;
+  /** Trees larger are refused when registered and when built (default DEFAULT_TREE_LIMITS). */
+  treeLimits?: TreeLimits;
+  /** Executions one team may have (default TEAM_MAX_EXECUTIONS_DEFAULT). */
+  teamMaxExecutions?: number;
 }
 
 export interface TickRunnerDeps {
@@ -81,6 +86,7 @@ export class TickRunner {
     private readonly deps: TickRunnerDeps,
   ) {
     const { nats, redis, log } = deps;
+    const treeLimits = options.treeLimits ?? DEFAULT_TREE_LIMITS;
     defineScripts(redis);
     const trees = new TreeStore(redis);
     const documents = new TreeDocuments(trees);
@@ -115,6 +121,7 @@ export class TickRunner {
       remoteActions,
       localActions: deps.localActions,
       llm: deps.llm,
+      treeLimits,
       log,
     });
     const committer = new Committer(redis, cache, publisher, this.host, log, this.metrics);
@@ -138,13 +145,27 @@ export class TickRunner {
       max: options.eventQueueMax ?? EVENT_QUEUE_MAX_DEFAULT,
     });
     const debugCommands = new DebugCommands(this.host, commands);
-    this.registry = new TreeRegistry(trees, (name, version) => announceRegistered(nats, name, version));
+    this.registry = new TreeRegistry(
+      trees,
+      (name, version) => announceRegistered(nats, name, version),
+      treeLimits,
+    );
     this.reloads = new ReloadExecution(this.host, commands, this.registry, trees, documents);
     this.host.attach(this.shards, (shard) =>
       subscribeCommands(nats, commands, debugCommands, options.shardCount, shard, this.reloads),
     );
-    this.queries = new ExecutionQueries(store, leases, nats, publisher, options.shardCount);
-    const createExecution = new CreateExecution(trees, documents, store, nats, publisher, options.shardCount);
+    const quota = new TeamQuota(redis, options.teamMaxExecutions ?? TEAM_MAX_EXECUTIONS_DEFAULT);
+    this.queries = new ExecutionQueries(store, leases, nats, publisher, options.shardCount, quota);
+    const createExecution = new CreateExecution(
+      trees,
+      documents,
+      store,
+      nats,
+      publisher,
+      options.shardCount,
+      quota,
+      treeLimits,
+    );
     this.subscriptions.push(...subscribeServiceHandlers({ nats, registry: this.registry, createExecution, queries: this.queries }));
     // Longer than a crashed owner's shards take to move (lease TTL, then a rebalance).
     const inbound = new InboundEvents(nats, options.shardCount, Math.max(5000, 3 * options.leaseTtlMs));

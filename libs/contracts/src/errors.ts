@@ -25,6 +25,29 @@ export const ErrorCodes = {
   EXECUTION_EXISTS: 409,
   VERSION_CONFLICT: 409,
   PAYLOAD_TOO_LARGE: 413,
+  /** A body of a content type the route does not read (it takes `application/json`). */
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  /** A path parameter longer than the router takes. */
+  URI_TOO_LONG: 414,
+  /** The request line and headers are larger than the server reads (Node's 16 KiB). */
+  HEADERS_TOO_LARGE: 431,
+  /** The client did not send its whole request in time. */
+  REQUEST_TIMEOUT: 408,
+  /**
+   * A JSON value (a request body, a blackboard value, a NATS payload) nested deeper than
+   * JSON_MAX_DEPTH, or a tree deeper than TREE_MAX_DEPTH once its subtrees are expanded.
+   */
+  NESTING_TOO_DEEP: 400,
+  /** A tree with more than TREE_MAX_NODES nodes once its subtrees are expanded. */
+  TREE_TOO_LARGE: 413,
+  /** One expression with more than EXPRESSION_MAX_TERMS terms (calls, literals, variables). */
+  EXPRESSION_TOO_LARGE: 413,
+  /** `POST /executions/:id/tick` with a `count` above TICKS_PER_REQUEST_MAX. */
+  TOO_MANY_TICKS: 400,
+  /** The team has TEAM_MAX_EXECUTIONS executions: delete one first. */
+  TEAM_EXECUTION_LIMIT: 429,
+  /** The execution has STREAM_MAX_CLIENTS live streams (WebSocket and SSE) on this gateway. */
+  TOO_MANY_STREAM_CLIENTS: 429,
   /** The execution's queue of external events is full (EVENT_QUEUE_MAX): retry once its ticks took some. */
   EVENT_QUEUE_FULL: 429,
   OWNER_UNAVAILABLE: 503,

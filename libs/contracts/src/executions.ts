@@ -85,7 +85,16 @@ export const ExecutionSchema = z.object({
 });
 export type Execution = z.infer<typeof ExecutionSchema>;
 
-export const TickRequestSchema = z.object({ count: z.number().int().min(1).max(10_000).default(1) });
+/**
+ * Most ticks one command may ask a runner for; the gateway's TICKS_PER_REQUEST_MAX (at most this)
+ * refuses more with TOO_MANY_TICKS.
+ */
+export const TICKS_PER_REQUEST_LIMIT = 10_000;
+
+/** `count` is bounded by the gateway's TICKS_PER_REQUEST_MAX, not here: more is TOO_MANY_TICKS. */
+export const TickRequestSchema = z.object({
+  count: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER).default(1),
+});
 export type TickRequest = z.infer<typeof TickRequestSchema>;
 export const TickResponseSchema = z.object({
   tick: z.number().int(),
@@ -116,7 +125,7 @@ export type StartRequest = z.infer<typeof StartRequestSchema>;
 
 /** Commands sent to the owning runner on `canopy.cmd.<shard>.<execId>`. */
 export const CommandSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('tick'), count: z.number().int().min(1).max(10_000) }),
+  z.object({ type: z.literal('tick'), count: z.number().int().min(1).max(TICKS_PER_REQUEST_LIMIT) }),
   z.object({
     type: z.literal('start'),
     mode: StartRequestSchema.shape.mode,

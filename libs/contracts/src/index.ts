@@ -15,3 +15,4 @@ export * from './rest';
 export * from './reload';
 export * from './reload-reply';
 export * from './broker-access';
+export * from './json-depth';

@@ -125,6 +125,8 @@ export const RedisKeys = {
   execEvents: (execId: string) => `canopy:events:{exec:${execId}}`,
   execIndex: 'canopy:execs',
   shardExecs: (shard: number) => `canopy:shard:${shard}:execs`,
+  /** Ids of a team's executions (a set): TEAM_MAX_EXECUTIONS is checked against its size. */
+  teamExecs: (team: string) => `canopy:team-execs:{team:${team}}`,
   tree: (name: string) => `canopy:tree:${name}`,
   treeIndex: 'canopy:trees',
   lease: (shard: number) => `canopy:lease:${shard}`,

@@ -1,4 +1,4 @@
-import { validateTrees, type TreeDocument } from '@canopy/engine';
+import { validateTrees, type TreeDocument, type TreeLimits } from '@canopy/engine';
 import type { Pos, SourceFile } from './ast';
 import {
   DEFAULT_FILE,
@@ -23,6 +23,8 @@ export interface CompileOptions {
    * `knownTrees`: for a first pass over several files that only collects their tree names.
    */
   lenientSubtrees?: boolean;
+  /** Node count, depth and expression size limits; default the engine's DEFAULT_TREE_LIMITS. */
+  limits?: TreeLimits;
 }
 
 export interface CompileResult {
@@ -65,6 +67,7 @@ export function compile(source: string, options: CompileOptions = {}): CompileRe
     const issues = validateTrees(conversion.document, {
       knownTrees: options.knownTrees,
       lenientSubtrees: options.lenientSubtrees,
+      limits: options.limits,
       broken: conversion.broken,
       where: (path) => {
         const pos = place(path, false);
@@ -105,6 +108,7 @@ export function validateDocument(json: unknown, options: CompileOptions = {}): C
       ...validateTrees(structure.document, {
         knownTrees: options.knownTrees,
         lenientSubtrees: options.lenientSubtrees,
+        limits: options.limits,
         broken: structure.broken,
       }).map(fromTreeIssue),
     ];

@@ -39,6 +39,10 @@ export const DslErrorCode = {
   MultipleMain: 'DSL_MULTIPLE_MAIN',
   UnknownFunction: 'DSL_UNKNOWN_FUNCTION',
   ExprArity: 'DSL_EXPR_ARITY',
+  // Limits (TREE_MAX_NODES, TREE_MAX_DEPTH, EXPRESSION_MAX_TERMS)
+  TreeTooLarge: 'DSL_TREE_TOO_LARGE',
+  TreeTooDeep: 'DSL_TREE_TOO_DEEP',
+  ExpressionTooLarge: 'DSL_EXPRESSION_TOO_LARGE',
   // JSON documents
   BadJson: 'DSL_BAD_JSON',
   // A bug in this library, reported instead of thrown.
@@ -87,6 +91,9 @@ const FROM_TREE_ISSUE: Readonly<Record<TreeIssueCode, DslErrorCode>> = {
   DUPLICATE_ID: DslErrorCode.DuplicateId,
   UNKNOWN_SUBTREE: DslErrorCode.UnknownSubtree,
   RECURSIVE_SUBTREE: DslErrorCode.RecursiveSubtree,
+  TREE_TOO_LARGE: DslErrorCode.TreeTooLarge,
+  NESTING_TOO_DEEP: DslErrorCode.TreeTooDeep,
+  EXPRESSION_TOO_LARGE: DslErrorCode.ExpressionTooLarge,
 };
 
 /** A problem found in a document, before it is given a place in a file. */

@@ -3,6 +3,12 @@ export * from './model/catalog';
 export * from './model/runtime';
 export { buildTree } from './tree/build';
 export { validateTrees, type ValidateOptions } from './validate/validate-trees';
+export {
+  checkTreeLimits,
+  DEFAULT_TREE_LIMITS,
+  type LimitBreach,
+  type TreeLimits,
+} from './validate/tree-limits';
 export { jsonPointer, type TreeIssue, type TreeIssueCode } from './validate/issue';
 export { describeExpr, quoteString } from './validate/describe';
 export { suggest } from './validate/suggest';

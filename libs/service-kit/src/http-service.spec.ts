@@ -1,6 +1,6 @@
 import { RecordingSpanExporter } from '@canopy/testing';
 import { NatsRequestError } from '@canopy/telemetry';
-import { Body, Controller, Get, Module, Post, Res } from '@nestjs/common';
+import { Body, Controller, Get, Module, Param, Post, Res } from '@nestjs/common';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { trace } from '@opentelemetry/api';
 import type { FastifyReply } from 'fastify';
@@ -48,6 +48,11 @@ class ProbeController {
     return body;
   }
 
+  @Get('item/:id')
+  item(@Param('id') id: string): { id: string } {
+    return { id };
+  }
+
   @Post('counted')
   counted(@Body(new ZodValidationPipe(Counted)) body: z.infer<typeof Counted>): unknown {
     return body;
@@ -81,6 +86,7 @@ describe(createHttpService.name, () => {
       serviceName: 'probe',
       port: 0,
       bodyLimitBytes: 1024,
+      jsonMaxDepth: 8,
       retryAfterSeconds: 9,
       logger: logs.logger,
       telemetry: { exporter },
@@ -149,6 +155,46 @@ describe(createHttpService.name, () => {
       });
       expect(res.statusCode).toBe(413);
       expect(res.json()).toMatchObject({ error: { code: 'PAYLOAD_TOO_LARGE' } });
+    });
+
+    it('answers a body nested deeper than jsonMaxDepth with 400 NESTING_TOO_DEEP, before the handler', async () => {
+      const nested = (depth: number) => `${'['.repeat(depth)}${']'.repeat(depth)}`;
+      const post = (payload: string) =>
+        app.inject({ method: 'POST', url: '/probe/echo', headers: { 'content-type': 'application/json' }, payload });
+      const deep = await post(`{"a":${nested(8)}}`);
+      expect(deep.statusCode).toBe(400);
+      expect(deep.json()).toEqual({
+        error: {
+          code: 'NESTING_TOO_DEEP',
+          message: 'request body is nested deeper than 8 levels (JSON_MAX_DEPTH)',
+          details: { maxDepth: 8 },
+        },
+      });
+      const atLimit = await post(`{"a":${nested(7)}}`);
+      expect(atLimit.statusCode).toBe(201);
+      expect(atLimit.body).toBe(`{"a":${nested(7)}}`);
+    });
+
+    it('answers a body of another content type with 415 UNSUPPORTED_MEDIA_TYPE', async () => {
+      const res = await app.inject({
+        method: 'POST',
+        url: '/probe/echo',
+        headers: { 'content-type': 'application/octet-stream' },
+        payload: 'hello',
+      });
+      expect(res.statusCode).toBe(415);
+      expect(res.json()).toMatchObject({ error: { code: 'UNSUPPORTED_MEDIA_TYPE' } });
+    });
+
+    it('answers what the router refuses in the error shape: a bad URL (400), a long parameter (414)', async () => {
+      const bad = await app.inject({ method: 'GET', url: '/probe/item/%zz' });
+      expect(bad.statusCode).toBe(400);
+      expect(bad.json()).toMatchObject({ error: { code: 'VALIDATION_FAILED' } });
+      const long = await app.inject({ method: 'GET', url: `/probe/item/${'a'.repeat(101)}` });
+      expect(long.statusCode).toBe(414);
+      expect(long.json()).toMatchObject({ error: { code: 'URI_TOO_LONG' } });
+      const fine = await app.inject({ method: 'GET', url: `/probe/item/${'a'.repeat(100)}` });
+      expect(fine.json()).toEqual({ id: 'a'.repeat(100) });
     });
 
     it('answers malformed JSON with 400 BAD_JSON', async () => {

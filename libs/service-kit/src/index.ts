@@ -10,6 +10,8 @@ export {
   envHttpUrl,
   envInt,
   envPort,
+  treeLimitsEnv,
+  treeLimitsOf,
   type CommonConfig,
 } from './lib/config/env-vars';
 export { AppError, type ErrorExtras } from './lib/errors/app-error';

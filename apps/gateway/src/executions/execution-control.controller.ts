@@ -13,9 +13,11 @@ import {
   type TriggerResponse,
   TriggerResponseSchema,
 } from '@canopy/contracts';
-import { Controller, Param, Post } from '@nestjs/common';
+import { AppError } from '@canopy/service-kit';
+import { Controller, Inject, Param, Post } from '@nestjs/common';
 import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { z } from 'zod';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../config';
 import { valid, ZodBody } from '../http/validated';
 import { OWNER_COMMAND_ERRORS, OwnerClient } from '../nats/owner-client';
 import { ApiErrors, ZodResponse } from '../openapi/zod-schema';
@@ -27,7 +29,10 @@ type IdParams = z.infer<typeof ExecIdParamsSchema>;
 @ApiParam({ name: 'id', type: String })
 @Controller('executions/:id')
 export class ExecutionControlController {
-  constructor(private readonly owner: OwnerClient) {}
+  constructor(
+    private readonly owner: OwnerClient,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+  ) {}
 
   @Post('tick')
   @ApiOperation({
@@ -35,11 +40,17 @@ export class ExecutionControlController {
       'Tick `count` times (default 1); answers after the ticks completed, or at once with `pausedAt` when a tick stops at a breakpoint, watch or step',
   })
   @ZodResponse(200, TickResponseSchema, 'State after the last tick, or where it paused')
-  @ApiErrors(...OWNER_COMMAND_ERRORS, 'EXECUTION_STOPPED')
+  @ApiErrors(...OWNER_COMMAND_ERRORS, 'EXECUTION_STOPPED', 'TOO_MANY_TICKS')
   tick(
     @Param(valid(ExecIdParamsSchema)) { id }: IdParams,
     @ZodBody(TickRequestSchema, { required: false }) { count }: TickRequest,
   ): Promise<TickResponse> {
+    const max = this.config.TICKS_PER_REQUEST_MAX;
+    if (count > max) {
+      throw new AppError('TOO_MANY_TICKS', `count ${count} is more than ${max} ticks per request (TICKS_PER_REQUEST_MAX)`, { max }, {
+        fields: [{ field: 'count', message: `must be at most ${max}` }],
+      });
+    }
     return this.owner.send(id, { type: 'tick', count });
   }
 

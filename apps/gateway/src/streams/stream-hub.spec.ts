@@ -295,4 +295,26 @@ describe(StreamHubCore.name, () => {
     expect(hub.watched()).toEqual({});
     expect(feed.watches.every((w) => w.stopped)).toBe(true);
   });
+
+  it('refuses one client more than maxClientsPerExecution with TOO_MANY_STREAM_CLIENTS, per execution', async () => {
+    const limited = new StreamHubCore(
+      feed,
+      snapshots.source,
+      { limits: { queue: 100, bufferBytes: 1 << 20 }, heartbeatMs: 1000, maxClientsPerExecution: 2 },
+      createLogger('stream-hub-spec', { level: 'silent' }),
+    );
+    const joins = [limited.join('a', {}), limited.join('a', {}), limited.join('b', {})];
+    for (const w of feed.watches) w.ready.resolve();
+    await snapshots.requested(3);
+    for (const r of snapshots.requests) r.answer.resolve({ execution: execution(r.execId, 0) });
+    const [first] = await Promise.all(joins);
+    await expect(limited.join('a', {})).rejects.toMatchObject({ code: 'TOO_MANY_STREAM_CLIENTS', httpStatus: 429 });
+    expect(limited.watched()).toEqual({ a: 2, b: 1 });
+    first.close();
+    const again = limited.join('a', {});
+    await snapshots.requested(4);
+    snapshots.requests[3].answer.resolve({ execution: execution('a', 0) });
+    await expect(again).resolves.toBeDefined();
+    expect(limited.watched()).toEqual({ a: 2, b: 1 });
+  });
 });

@@ -1,5 +1,5 @@
 import { type EventEnvelope, Subjects } from '@canopy/contracts';
-import { LOGGER } from '@canopy/service-kit';
+import { AppError, LOGGER } from '@canopy/service-kit';
 import { TracedNats } from '@canopy/telemetry';
 import { type BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
 import type { Logger } from 'pino';
@@ -26,6 +26,8 @@ export type SnapshotSource = (execId: string) => Promise<ExecutionSnapshot>;
 export interface StreamHubOptions {
   limits: StreamLimits;
   heartbeatMs: number;
+  /** Clients one execution may have at once (STREAM_MAX_CLIENTS); default unbounded. */
+  maxClientsPerExecution?: number;
 }
 
 /** Every client watching one execution, fed by one watch of the feed. */
@@ -69,6 +71,14 @@ export class StreamHubCore {
    * execution cannot be read; the client is gone then.
    */
   async join(execId: string, filter: StreamFilter): Promise<StreamClient> {
+    const max = this.options.maxClientsPerExecution ?? Number.POSITIVE_INFINITY;
+    if ((this.topics.get(execId)?.clients.size ?? 0) >= max) {
+      throw new AppError(
+        'TOO_MANY_STREAM_CLIENTS',
+        `execution ${execId} has ${max} live streams on this gateway (STREAM_MAX_CLIENTS)`,
+        { max },
+      );
+    }
     const client = new StreamClient(execId, filter, this.options.limits, (c) => this.leave(c));
     const topic = this.topicOf(execId);
     topic.clients.add(client);
@@ -172,6 +182,7 @@ export class StreamHub extends StreamHubCore implements BeforeApplicationShutdow
       {
         limits: { queue: config.STREAM_QUEUE_LIMIT, bufferBytes: config.STREAM_BUFFER_BYTES },
         heartbeatMs: config.STREAM_HEARTBEAT_MS,
+        maxClientsPerExecution: config.STREAM_MAX_CLIENTS,
       },
       logger,
     );

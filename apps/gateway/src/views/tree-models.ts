@@ -1,7 +1,8 @@
 import { Subjects, type TreeRecord } from '@canopy/contracts';
-import { type BehaviorTree, buildTree, type TreeDocument } from '@canopy/engine';
-import { subtreeLibrary } from '@canopy/service-kit';
-import { Injectable } from '@nestjs/common';
+import { type BehaviorTree, buildTree, type TreeDocument, type TreeLimits } from '@canopy/engine';
+import { subtreeLibrary, treeLimitsOf } from '@canopy/service-kit';
+import { Inject, Injectable } from '@nestjs/common';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../config';
 import { LRUCache } from 'lru-cache';
 import { ServiceClient } from '../nats/service-client';
 
@@ -16,7 +17,14 @@ const MAX_CACHED_RECORDS = 256;
 export class TreeModels {
   private readonly records = new LRUCache<string, Promise<TreeRecord>>({ max: MAX_CACHED_RECORDS });
 
-  constructor(private readonly services: ServiceClient) {}
+  private readonly limits: TreeLimits;
+
+  constructor(
+    private readonly services: ServiceClient,
+    @Inject(GATEWAY_CONFIG) config: GatewayConfig,
+  ) {
+    this.limits = treeLimitsOf(config);
+  }
 
   /** A registered tree; the latest version when `version` is left out. */
   async record(name: string, version?: number): Promise<TreeRecord> {
@@ -42,6 +50,7 @@ export class TreeModels {
   async build(record: TreeRecord): Promise<BehaviorTree> {
     const document = record.definition as unknown as TreeDocument;
     return buildTree(document, {
+      limits: this.limits,
       library: await subtreeLibrary(
         document,
         async (name) => (await this.record(name)).definition as unknown as TreeDocument,

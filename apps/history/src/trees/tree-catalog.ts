@@ -1,5 +1,5 @@
 import { Subjects, type TreeRecord } from '@canopy/contracts';
-import { buildTree, type NodeInfo, type TreeDocument } from '@canopy/engine';
+import { buildTree, type NodeInfo, type TreeDocument, type TreeLimits } from '@canopy/engine';
 import { subtreeLibrary } from '@canopy/service-kit';
 import { TracedNats } from '@canopy/telemetry';
 import { LRUCache } from 'lru-cache';
@@ -30,6 +30,8 @@ export class TreeCatalog {
   constructor(
     private readonly nats: TracedNats,
     private readonly timeoutMs: number,
+    /** The runners' TREE_MAX_* (default the engine's). */
+    private readonly limits?: TreeLimits,
   ) {}
 
   /** The tree, if it can be read and is the one `fingerprint` was taken from. */
@@ -68,7 +70,7 @@ export class TreeCatalog {
       doc,
       async (name) => (await this.fetch(name)).definition as unknown as TreeDocument,
     );
-    const tree = buildTree(doc, { library });
+    const tree = buildTree(doc, { library, limits: this.limits });
     return { fingerprint: tree.fingerprint, nodes: tree.nodes };
   }
 

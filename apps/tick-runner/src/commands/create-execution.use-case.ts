@@ -6,12 +6,13 @@ import {
   type CreateExecutionRequest,
   type Execution,
 } from '@canopy/contracts';
-import { buildTree, type Checkpoint, type TreeDocument } from '@canopy/engine';
+import { buildTree, type Checkpoint, type TreeDocument, type TreeLimits } from '@canopy/engine';
 import { AppError } from '@canopy/service-kit';
 import type { TracedNats } from '@canopy/telemetry';
 import type { Publisher } from '../delivery/publisher';
 import { toExecution, type ExecMeta } from '../executions/execution-meta';
 import type { ExecutionStore } from '../executions/execution-store';
+import type { TeamQuota } from '../executions/team-quota';
 import type { TreeDocuments } from '../registry/tree-documents';
 import type { TreeStore } from '../registry/tree-store';
 
@@ -31,6 +32,8 @@ export class CreateExecution {
     private readonly nats: TracedNats,
     private readonly publisher: Publisher,
     private readonly shardCount: number,
+    private readonly quota: TeamQuota,
+    private readonly treeLimits: TreeLimits,
   ) {}
 
   async execute(req: CreateExecutionRequest): Promise<Execution> {
@@ -71,9 +74,22 @@ export class CreateExecution {
       followPolicy: req.follow ? req.followPolicy : undefined,
     };
     const shard = shardOf(id, this.shardCount);
-    if (!(await this.store.create(meta, shard, req.blackboard, req.fork?.checkpoint))) {
-      throw new AppError('EXECUTION_EXISTS', `execution ${id} exists`);
+    const place = req.team === undefined ? 'held' : await this.quota.reserve(req.team, id);
+    if (place === 'full') {
+      throw new AppError(
+        'TEAM_EXECUTION_LIMIT',
+        `team "${req.team}" has ${this.quota.max} executions (TEAM_MAX_EXECUTIONS): delete one first`,
+        { team: req.team, max: this.quota.max },
+      );
     }
+    let created = false;
+    try {
+      created = await this.store.create(meta, shard, req.blackboard, req.fork?.checkpoint);
+    } finally {
+      // A place taken for this create and not used goes back (one held by an existing id stays).
+      if (!created && place === 'taken' && req.team !== undefined) await this.quota.release(req.team, id);
+    }
+    if (!created) throw new AppError('EXECUTION_EXISTS', `execution ${id} exists`);
     if (meta.state === 'running') this.publisher.event(id, 0, 0, 'execution_started', { mode: meta.mode });
     try {
       return await this.nats.request<Execution>(Subjects.peerCommand(shard, id), { type: 'load' }, { timeoutMs: OWNER_TIMEOUT_MS });
@@ -90,7 +106,8 @@ export class CreateExecution {
     pins: Record<string, number>,
   ): Promise<void> {
     try {
-      const tree = buildTree(doc, { library: await this.documents.library(pins) });
+      const library = await this.documents.library(pins);
+      const tree = buildTree(doc, { library, limits: this.treeLimits });
       tree.restore(fork.checkpoint as Checkpoint);
     } catch (error) {
       throw new AppError('VALIDATION_FAILED', `fork checkpoint does not fit the tree: ${(error as Error).message}`, undefined, {

@@ -4,6 +4,7 @@ import { NatsRequestError, type TracedNats } from '@canopy/telemetry';
 import type { Publisher } from '../delivery/publisher';
 import { toExecution } from '../executions/execution-meta';
 import type { ExecutionStore } from '../executions/execution-store';
+import type { TeamQuota } from '../executions/team-quota';
 import type { Leases } from '../ownership/leases';
 import { OWNER_TIMEOUT_MS } from './create-execution.use-case';
 
@@ -21,6 +22,7 @@ export class ExecutionQueries {
     private readonly nats: TracedNats,
     private readonly publisher: Publisher,
     private readonly shardCount: number,
+    private readonly quota: TeamQuota,
   ) {}
 
   /** From Redis (the committed state), with each execution's current owner. */
@@ -68,6 +70,8 @@ export class ExecutionQueries {
       // No owner: nothing is loaded; the keys go below and a later load finds nothing.
     }
     const released = await this.store.delete(id, shard, meta.team);
+    // After its keys: a place freed first could let a create past the limit while it still exists.
+    if (meta.team !== undefined) await this.quota.release(meta.team, id);
     this.publisher.sharedChanges(id, released);
     return { deleted: true };
   }

@@ -1,8 +1,8 @@
-import { ID_PATTERN, type RegisterTreeRequest, type TreeRecord, type TreeSummary } from '@canopy/contracts';
-import { compile, print, validateDocument, type DslError } from '@canopy/dsl';
-import type { NodeJson, TreeDocument } from '@canopy/engine';
+import { type ErrorCode, ID_PATTERN, type RegisterTreeRequest, type TreeRecord, type TreeSummary } from '@canopy/contracts';
+import { compile, DslErrorCode, print, validateDocument, type DslError } from '@canopy/dsl';
+import { checkTreeLimits, DEFAULT_TREE_LIMITS, type NodeJson, type TreeDocument, type TreeLimits } from '@canopy/engine';
 import { formatIssue, importBtcpp, importMdsl } from '@canopy/formats';
-import { AppError } from '@canopy/service-kit';
+import { AppError, externalSubtrees, subtreeLibrary } from '@canopy/service-kit';
 import type { TreeStore } from './tree-store';
 
 export type RegisterTreeCommand = RegisterTreeRequest & { name?: string };
@@ -19,10 +19,21 @@ function countNodes(node: NodeJson): number {
 /** A positioned problem in a tree's source: the DSL's, or an import's (its own codes). */
 type SourceError = Omit<DslError, 'code'> & { code: string };
 
+/** A limit's DSL code and its stable error code: a document over a limit is not a typo to fix. */
+const LIMIT_CODES: ReadonlyMap<string, ErrorCode> = new Map<string, ErrorCode>([
+  [DslErrorCode.TreeTooLarge, 'TREE_TOO_LARGE'],
+  [DslErrorCode.TreeTooDeep, 'NESTING_TOO_DEEP'],
+  [DslErrorCode.TooDeep, 'NESTING_TOO_DEEP'],
+  [DslErrorCode.ExpressionTooLarge, 'EXPRESSION_TOO_LARGE'],
+]);
+
+/** COMPILE_FAILED at the first error, or the limit's own code at the first error over a limit. */
 function compileFailed(errors: SourceError[]): AppError {
-  const first = errors[0];
+  const overLimit = errors.find((e) => LIMIT_CODES.has(e.code));
+  const first = overLimit ?? errors[0];
+  const code = overLimit ? (LIMIT_CODES.get(overLimit.code) as ErrorCode) : 'COMPILE_FAILED';
   const where = first.path ? `${first.file}:${first.path}` : `${first.file}:${first.line}:${first.column}`;
-  return new AppError('COMPILE_FAILED', `${where}: ${first.message}`, { errors }, { line: first.line, column: first.column });
+  return new AppError(code, `${where}: ${first.message}`, { errors }, { line: first.line, column: first.column });
 }
 
 /**
@@ -35,13 +46,14 @@ function imported(
   file: string,
   knownTrees: readonly string[],
   notes: string[] | undefined,
+  limits: TreeLimits,
 ): { document?: TreeDocument; errors: SourceError[] } {
   const result = format === 'btcpp' ? importBtcpp(source, { file }) : importMdsl(source, { file });
   const errors = result.issues.filter((i) => i.severity === 'error');
   notes?.push(...result.issues.filter((i) => i.severity === 'note').map(formatIssue));
   if (!result.document || errors.length > 0)
     return { errors: errors.map(({ file: f, line, column, message, code }) => ({ file: f, line, column, message, code })) };
-  return validateDocument(result.document, { file, knownTrees });
+  return validateDocument(result.document, { file, knownTrees, limits });
 }
 
 /**
@@ -53,6 +65,7 @@ export class TreeRegistry {
     private readonly store: TreeStore,
     /** Told of each new version once stored (runners announce it: `follow` executions move). */
     private readonly onRegistered: (name: string, version: number) => void = () => undefined,
+    private readonly limits: TreeLimits = DEFAULT_TREE_LIMITS,
   ) {}
 
   async register(cmd: RegisterTreeCommand): Promise<TreeSummary> {
@@ -68,14 +81,16 @@ export class TreeRegistry {
    */
   async compile(cmd: RegisterTreeCommand, notes?: string[]): Promise<TreeDocument> {
     const knownTrees = await this.store.names();
+    const { limits } = this;
     const result =
       cmd.source === undefined
-        ? validateDocument(cmd.definition, { file: cmd.file ?? `${cmd.name ?? 'tree'}.json`, knownTrees })
+        ? validateDocument(cmd.definition, { file: cmd.file ?? `${cmd.name ?? 'tree'}.json`, knownTrees, limits })
         : cmd.format === 'btcpp' || cmd.format === 'mdsl'
-          ? imported(cmd.format, cmd.source, cmd.file ?? `${cmd.name ?? 'tree'}.${cmd.format === 'btcpp' ? 'xml' : 'mdsl'}`, knownTrees, notes)
-          : compile(cmd.source, { file: cmd.file ?? `${cmd.name ?? 'tree'}.lisp`, knownTrees });
+          ? imported(cmd.format, cmd.source, cmd.file ?? `${cmd.name ?? 'tree'}.${cmd.format === 'btcpp' ? 'xml' : 'mdsl'}`, knownTrees, notes, limits)
+          : compile(cmd.source, { file: cmd.file ?? `${cmd.name ?? 'tree'}.lisp`, knownTrees, limits });
     if (result.errors.length > 0 || !result.document) throw compileFailed(result.errors);
     const doc = result.document;
+    await this.checkWithLibrary(doc);
     const name = mainTreeName(doc);
     if (!ID_PATTERN.test(name)) {
       throw new AppError('VALIDATION_FAILED', `tree name "${name}" must be 1-128 characters of A-Z a-z 0-9 _ -`, undefined, {
@@ -88,6 +103,21 @@ export class TreeRegistry {
       });
     }
     return doc;
+  }
+
+  /**
+   * The document's own subtrees were counted by the compiler; with subtrees of registered trees
+   * (latest versions, as a new execution pins them) a tree may still be over a limit.
+   */
+  private async checkWithLibrary(doc: TreeDocument): Promise<void> {
+    if (externalSubtrees(doc).length === 0) return;
+    const library = await subtreeLibrary(doc, async (name) => {
+      const record = await this.store.get(name);
+      if (!record) throw new AppError('TREE_NOT_FOUND', `subtree "${name}" is not a registered tree`);
+      return record.definition as unknown as TreeDocument;
+    });
+    const [breach] = checkTreeLimits(doc, this.limits, { library });
+    if (breach) throw new AppError(breach.code, `${breach.message}, with registered subtrees`);
   }
 
   /** Stores a compiled document as the next version of its main tree. */

@@ -1,5 +1,5 @@
 import type { BlackboardChanged, TickRecordMessage } from '@canopy/contracts';
-import { ActionRegistry, buildTree, systemClock, type ActionFn, type ActionResolver, type Clock, type LlmProvider, type TreeDocument } from '@canopy/engine';
+import { ActionRegistry, buildTree, systemClock, type ActionFn, type ActionResolver, type Clock, type LlmProvider, type TreeDocument, type TreeLimits } from '@canopy/engine';
 import type { ExecMeta } from '../executions/execution-meta';
 import { prepareSwap } from '../reload/tree-swap';
 import { AppError } from '@canopy/service-kit';
@@ -34,6 +34,8 @@ export interface ExecutionHostDeps {
   /** Actions served in-process (tests, embedding); they win over remote ones. */
   localActions?: Record<string, ActionFn>;
   llm?: LlmProvider;
+  /** Trees are built with these (default DEFAULT_TREE_LIMITS); a hot reload keeps them. */
+  treeLimits?: TreeLimits;
   log: Log;
   clock?: Clock;
   /** How long a clean handover waits for the shard's undelivered records before letting go. */
@@ -205,6 +207,7 @@ export class ExecutionHost implements ShardListener, CommitHost {
         // Before the restore: the checkpoint carries the watched nodes' episodes.
         watchdog: watchdogOf(meta),
         library,
+        limits: this.deps.treeLimits,
       });
       if (checkpoint) {
         try {

@@ -273,6 +273,8 @@ export interface BuildOptions {
   watchdog?: WatchdogOptions;
   /** Other documents whose trees `(subtree "name")` may reference. */
   library?: readonly import('./json').TreeDocument[];
+  /** Node count and depth with subtrees expanded; default DEFAULT_TREE_LIMITS. */
+  limits?: import('../validate/tree-limits').TreeLimits;
 }
 
 /** A node as seen from outside (visualisation, breakpoints, history). */

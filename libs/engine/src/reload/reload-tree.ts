@@ -65,7 +65,8 @@ export class TreeReload implements NodeDiff {
     readonly options: ReloadOptions,
   ) {
     const o = old.internals();
-    this.next = buildOn(o.rt, doc, options.tree, options.library ?? [], o.clock, o.watchdog);
+    const library = options.library ?? [];
+    this.next = buildOn(o.rt, doc, options.tree, library, o.clock, o.watchdog, o.limits);
     const n = this.next.internals();
     const byId = new Map<string, number>();
     o.nodes.forEach((node, i) => byId.set(node.id, i));

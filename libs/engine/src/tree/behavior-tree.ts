@@ -1,3 +1,4 @@
+import { DEFAULT_TREE_LIMITS, type TreeLimits } from '../validate/tree-limits';
 import { BuildError } from '../errors';
 import type {
   Checkpoint,
@@ -37,6 +38,8 @@ export interface TreeInternals {
   jsons: readonly NodeJson[];
   clock: Clock;
   watchdog: WatchdogOptions;
+  /** What the tree was built with: a hot reload builds its successor with the same. */
+  limits: TreeLimits;
   /** Drops a tick paused in the debugger: the tree is at the state before it. */
   abandonPaused(): void;
   /** The recorder's parts so far, against this tree's node ids. */
@@ -68,6 +71,7 @@ export class BehaviorTree {
     private readonly clock: Clock,
     watchdog: WatchdogOptions = {},
     budgeted = true,
+    private readonly limits: TreeLimits = DEFAULT_TREE_LIMITS,
   ) {
     const ids: string[] = [];
     for (let i = 0; i < all.length; i++) ids.push(all[i].id);
@@ -239,6 +243,7 @@ export class BehaviorTree {
       jsons: this.jsons,
       clock: this.clock,
       watchdog: this.watchdog.options,
+      limits: this.limits,
       abandonPaused: () => this.dbg?.abandon(),
       take: () => this.rt.rec.take(this.ids),
       setTickCount: (n) => {

@@ -13,6 +13,7 @@ import { Recorder } from '../record/recorder';
 import type { TreeIssue, TreeIssueCode } from '../validate/issue';
 import { NodeChecker, type IssueSink } from '../validate/node-checker';
 import { instanceId } from '../validate/prefixed-ids';
+import { checkTreeLimits, DEFAULT_TREE_LIMITS, type TreeLimits } from '../validate/tree-limits';
 import type { NodeRule } from '../validate/rules';
 import { BehaviorTree } from './behavior-tree';
 import { BUILD_SPEC_BY_TYPE } from './build-spec';
@@ -132,6 +133,9 @@ const BUILD_CODES: Readonly<Record<TreeIssueCode, BuildErrorCode>> = {
   DUPLICATE_ID: 'DUPLICATE_ID',
   UNKNOWN_SUBTREE: 'UNKNOWN_SUBTREE',
   RECURSIVE_SUBTREE: 'RECURSIVE_SUBTREE',
+  TREE_TOO_LARGE: 'TREE_TOO_LARGE',
+  NESTING_TOO_DEEP: 'NESTING_TOO_DEEP',
+  EXPRESSION_TOO_LARGE: 'EXPRESSION_TOO_LARGE',
 };
 
 /**
@@ -344,7 +348,15 @@ export function buildTree(doc: TreeDocument, options: BuildOptions = {}): Behavi
     options.onWake,
     rec,
   );
-  return buildOn(rt, doc, options.tree, library, options.clock ?? systemClock, options.watchdog);
+  return buildOn(
+    rt,
+    doc,
+    options.tree,
+    library,
+    options.clock ?? systemClock,
+    options.watchdog,
+    options.limits,
+  );
 }
 
 /**
@@ -358,10 +370,24 @@ export function buildOn(
   library: readonly TreeDocument[],
   clock: Clock,
   watchdog: WatchdogOptions = {},
+  limits: TreeLimits = DEFAULT_TREE_LIMITS,
 ): BehaviorTree {
   const tree = pickTree(doc, name);
+  // Counted on the JSON first: a subtree bomb is refused before a single node is made.
+  const [breach] = checkTreeLimits(doc, limits, { library, trees: [tree] });
+  if (breach) throw new BuildError(breach.code, breach.message);
   const b = new Builder(rt, library);
   const frame: Frame = { doc, tree, base: 1, prefix: null, stack: [tree] };
   const root = b.build(tree.root, frame, '0', null, undefined);
-  return new BehaviorTree(tree.name, rt, root, b.nodes, b.jsons, clock, watchdog, b.budgeted);
+  return new BehaviorTree(
+    tree.name,
+    rt,
+    root,
+    b.nodes,
+    b.jsons,
+    clock,
+    watchdog,
+    b.budgeted,
+    limits,
+  );
 }

@@ -19,7 +19,10 @@ export type TreeIssueCode =
   | 'MULTIPLE_MAIN'
   | 'DUPLICATE_ID'
   | 'UNKNOWN_SUBTREE'
-  | 'RECURSIVE_SUBTREE';
+  | 'RECURSIVE_SUBTREE'
+  | 'TREE_TOO_LARGE'
+  | 'NESTING_TOO_DEEP'
+  | 'EXPRESSION_TOO_LARGE';
 
 export interface TreeIssue {
   code: TreeIssueCode;

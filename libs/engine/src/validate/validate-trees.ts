@@ -5,6 +5,7 @@ import { NodeChecker, type IssueSink } from './node-checker';
 import { prefixedIdCollisions } from './prefixed-ids';
 import { RULE_BY_TYPE, type NodeRule } from './rules';
 import { suggest } from './suggest';
+import { checkTreeLimits, DEFAULT_TREE_LIMITS, type TreeLimits } from './tree-limits';
 
 export interface ValidateOptions {
   /** Trees of other documents that `(subtree "name")` may reference. */
@@ -15,6 +16,8 @@ export interface ValidateOptions {
   broken?: WeakSet<object>;
   /** How to name another place of the document in a message (default: its JSON pointer). */
   where?: (path: string) => string;
+  /** Size, depth and expression limits (subtrees of this document expanded); default DEFAULT_TREE_LIMITS. */
+  limits?: TreeLimits;
 }
 
 /**
@@ -87,6 +90,7 @@ class TreeValidator implements IssueSink {
     this.check.depth = 0;
     if (!this.options.lenientSubtrees) this.checkSubtrees(local);
     this.checkRecursion(document, local);
+    this.checkLimits(document);
     if (this.slashIds) this.checkPrefixedIds(document, local);
     return this.issues;
   }
@@ -176,6 +180,15 @@ class TreeValidator implements IssueSink {
           stack.push({ tree: target, next: 0 });
         }
       }
+    }
+  }
+
+  /** Trees too large or too deep once this document's subtrees are expanded; huge expressions. */
+  private checkLimits(document: TreeDocument): void {
+    const limits = this.options.limits ?? DEFAULT_TREE_LIMITS;
+    for (const breach of checkTreeLimits(document, limits, { expressions: true })) {
+      const path = `${jsonPointer('/trees', document.trees.indexOf(breach.tree))}${breach.path}`;
+      this.issueAt(breach.code, breach.message, path);
     }
   }
 

@@ -31,8 +31,8 @@ const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
 export interface ServiceKitOptions {
   serviceName: string;
   logger: Logger;
-  /** Omit for a service that does not use NATS. */
-  nats?: NatsEndpoint;
+  /** Omit for a service that does not use NATS. `jsonMaxDepth`: see TracedNats. */
+  nats?: NatsEndpoint & { jsonMaxDepth?: number };
   /** Omit for a service that does not use Redis. */
   redis?: RedisEndpoint;
   /** Per-check deadline of /readyz. Default 1000 ms. */

@@ -1,7 +1,8 @@
-import { isErrorBody, parseWith } from '@canopy/contracts';
+import { isErrorBody, JSON_MAX_DEPTH_DEFAULT, jsonTooDeep, nestingTooDeep, parseWith } from '@canopy/contracts';
 import type { JetStreamClient } from '@nats-io/jetstream';
 import {
   headers as createHeaders,
+  InvalidArgumentError,
   type Msg,
   type MsgHdrs,
   type NatsConnection,
@@ -70,15 +71,18 @@ export class TracedNats {
   private readonly ackTimeoutMs: number;
   /** The connection's `inboxPrefix`: a user's permissions allow only its own inboxes. */
   private readonly inboxPrefix: string | undefined;
+  private readonly jsonMaxDepth: number;
 
   constructor(
     readonly connection: NatsConnection,
     private readonly js?: JetStreamClient,
-    opts: { logger?: Logger; ackTimeoutMs?: number; inboxPrefix?: string } = {},
+    /** `jsonMaxDepth`: deeper handled payloads are answered NESTING_TOO_DEEP (JSON_MAX_DEPTH). */
+    opts: { logger?: Logger; ackTimeoutMs?: number; inboxPrefix?: string; jsonMaxDepth?: number } = {},
   ) {
     this.inboxPrefix = opts.inboxPrefix;
     this.logger = opts.logger ?? createLogger('traced-nats');
     this.ackTimeoutMs = opts.ackTimeoutMs ?? 5000;
+    this.jsonMaxDepth = opts.jsonMaxDepth ?? JSON_MAX_DEPTH_DEFAULT;
     void this.watchStatus();
   }
 
@@ -109,8 +113,14 @@ export class TracedNats {
       `${opts.pattern ?? subject} request`,
       async () => {
         const headers = injectTraceHeaders(opts.headers);
-        const reply = await this.connection
-          .request(subject, encodeJson(payload), { timeout: opts.timeoutMs, headers })
+        // A payload over the server's max_payload throws before anything is sent, synchronously.
+        const reply = await Promise.resolve()
+          .then(() =>
+            this.connection.request(subject, encodeJson(payload), {
+              timeout: opts.timeoutMs,
+              headers,
+            }),
+          )
           .catch((error: unknown) => {
             throw transportFailure(subject, opts.timeoutMs, error);
           });
@@ -255,7 +265,7 @@ export class TracedNats {
     );
     await context.with(trace.setSpan(parent, span), async () => {
       try {
-        const result = await handler(decodePayload(msg, schema), msg);
+        const result = await handler(decodePayload(msg, schema, this.jsonMaxDepth), msg);
         if (isRequest) this.reply(msg, result);
       } catch (error) {
         this.fail(span, msg, error);
@@ -277,17 +287,22 @@ export class TracedNats {
     if (msg.reply) this.reply(msg, body);
   }
 
-  /** A reply can fail (connection closing); that must not become an unhandled rejection. */
+  /**
+   * A reply can fail (connection closing); that must not become an unhandled rejection. A reply
+   * too large for one NATS message is answered PAYLOAD_TOO_LARGE, so the requester gets a 413
+   * instead of waiting for a timeout.
+   */
   private reply(msg: Msg, payload: unknown): void {
     try {
       msg.respond(encodeJson(payload), { headers: injectTraceHeaders() });
     } catch (error) {
+      if (isTooLarge(error)) return this.reply(msg, tooLarge(`the reply on ${msg.subject}`).toBody());
       this.logger.warn({ err: error, subject: msg.subject }, 'could not send reply');
     }
   }
 }
 
-function decodePayload<T>(msg: Msg, schema: z.ZodType<T> | undefined): T {
+function decodePayload<T>(msg: Msg, schema: z.ZodType<T> | undefined, maxDepth: number): T {
   let payload: unknown;
   try {
     payload = decodeJson<unknown>(msg.data);
@@ -295,6 +310,10 @@ function decodePayload<T>(msg: Msg, schema: z.ZodType<T> | undefined): T {
     throw new InvalidPayloadError({
       error: { code: 'BAD_JSON', message: `payload on ${msg.subject} is not valid JSON` },
     });
+  }
+  // Before anything recursive (the schema, JSON.stringify when it is stored or sent on) sees it.
+  if (jsonTooDeep(payload, maxDepth)) {
+    throw new InvalidPayloadError(nestingTooDeep(maxDepth, `payload on ${msg.subject}`));
   }
   if (!schema) return payload as T;
   const parsed = parseWith(schema, payload);
@@ -313,7 +332,23 @@ function messagingAttributes(
   };
 }
 
+/** nats.js refuses a message larger than the server's max_payload (1 MB by default) this way. */
+function isTooLarge(error: unknown): boolean {
+  return error instanceof InvalidArgumentError && error.message.includes('max_payload');
+}
+
+function tooLarge(what: string): InvalidPayloadError {
+  return new InvalidPayloadError({
+    error: {
+      code: 'PAYLOAD_TOO_LARGE',
+      message: `${what} is larger than a NATS message may be (the server's max_payload)`,
+    },
+  });
+}
+
 function transportFailure(subject: string, timeoutMs: number, error: unknown): Error {
+  // Never sent: the caller's request is too large, which no retry changes (a 413, not a 5xx).
+  if (isTooLarge(error)) return tooLarge(`the request on ${subject}`);
   if (error instanceof TimeoutError) {
     return new NatsRequestError(
       subject,

@@ -20,6 +20,7 @@ describe(loadConfig.name, () => {
       HOST: '127.0.0.1',
       RETRY_AFTER_SECONDS: 5,
       SHUTDOWN_TIMEOUT_MS: 10_000,
+      JSON_MAX_DEPTH: 512,
       PORT: 3002,
       SHARD_COUNT: 64,
       HISTORY_ENABLED: true,

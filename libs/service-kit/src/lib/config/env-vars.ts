@@ -1,3 +1,5 @@
+import { JSON_MAX_DEPTH_DEFAULT } from '@canopy/contracts';
+import { DEFAULT_TREE_LIMITS, type TreeLimits } from '@canopy/engine';
 import { z } from 'zod';
 
 // Building blocks for a service's env schema. Each reads the raw string (loadConfig treats unset
@@ -94,8 +96,46 @@ export function commonEnv(serviceName: string) {
      * logs what was stuck.
      */
     SHUTDOWN_TIMEOUT_MS: envInt(10_000, { min: 100, max: 600_000 }),
+    /**
+     * Deepest JSON value accepted in an HTTP body or a handled NATS payload; deeper is 400
+     * NESTING_TOO_DEEP before anything recursive touches it. The upper bound stays well inside what
+     * `JSON.stringify` handles on Node's default stack.
+     */
+    JSON_MAX_DEPTH: envInt(JSON_MAX_DEPTH_DEFAULT, { min: 8, max: 2000 }),
   };
 }
 
 /** The validated values of `commonEnv`, which every service's config contains. */
 export type CommonConfig = z.output<z.ZodObject<ReturnType<typeof commonEnv>>>;
+
+/**
+ * How big a tree may get (docs/security.md, Limits). The runners refuse larger trees when they
+ * are registered and built; the gateway and history build registered trees for their views, so
+ * set the same values on every runner, gateway and history process (like SHARD_COUNT).
+ */
+export function treeLimitsEnv() {
+  return {
+    /** Nodes of one tree with its subtrees expanded; more is 413 TREE_TOO_LARGE. */
+    TREE_MAX_NODES: envInt(DEFAULT_TREE_LIMITS.maxNodes, { min: 1, max: 10_000_000 }),
+    /**
+     * Levels of one tree with its subtrees expanded; deeper is 400 NESTING_TOO_DEEP. Bounded so
+     * that building and ticking (recursive over the tree) stay far from the stack's end.
+     */
+    TREE_MAX_DEPTH: envInt(DEFAULT_TREE_LIMITS.maxDepth, { min: 1, max: 1000 }),
+    /** Terms of one expression; more is 413 EXPRESSION_TOO_LARGE. */
+    EXPRESSION_MAX_TERMS: envInt(DEFAULT_TREE_LIMITS.maxExpressionTerms, { min: 1, max: 1_000_000 }),
+  };
+}
+
+/** The engine's TreeLimits from a config that spreads `treeLimitsEnv()`. */
+export function treeLimitsOf(config: {
+  TREE_MAX_NODES: number;
+  TREE_MAX_DEPTH: number;
+  EXPRESSION_MAX_TERMS: number;
+}): TreeLimits {
+  return {
+    maxNodes: config.TREE_MAX_NODES,
+    maxDepth: config.TREE_MAX_DEPTH,
+    maxExpressionTerms: config.EXPRESSION_MAX_TERMS,
+  };
+}

@@ -24,6 +24,8 @@ export interface NatsConnectOptions extends NatsEndpoint {
   logger: Logger;
   /** How long the first connection may take before boot fails. Default 5 s. */
   connectTimeoutMs?: number;
+  /** Handled payloads nested deeper are answered NESTING_TOO_DEEP (JSON_MAX_DEPTH). */
+  jsonMaxDepth?: number;
 }
 
 /**
@@ -50,6 +52,7 @@ export async function connectNats(opts: NatsConnectOptions): Promise<TracedNats>
   return new TracedNats(nc, jetstream(nc), {
     logger: opts.logger,
     ...(opts.user === undefined ? {} : { inboxPrefix: inboxPrefixOf(opts.user) }),
+    jsonMaxDepth: opts.jsonMaxDepth,
   });
 }
 

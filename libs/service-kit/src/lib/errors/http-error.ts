@@ -12,11 +12,13 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_BODY_TOO_LARGE: 'PAYLOAD_TOO_LARGE',
   FST_ERR_CTP_INVALID_JSON_BODY: 'BAD_JSON',
   FST_ERR_CTP_EMPTY_JSON_BODY: 'BAD_JSON',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
 };
 
 const STATUS_CODES: Record<number, ErrorCode> = {
   404: 'NOT_FOUND',
   413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
   503: 'DEPENDENCY_UNAVAILABLE',
 };
 
@@ -42,9 +44,10 @@ function fromHttpException(exception: HttpException): HttpError {
   const code =
     (typeof cause === 'string' ? FASTIFY_CODES[cause] : undefined) ??
     STATUS_CODES[status] ??
-    // Any other 4xx that Nest or Fastify raises (pipes, media type) is a request to fix.
+    // Any other 4xx that Nest or Fastify raises (pipes, headers) is a request to fix.
     'VALIDATION_FAILED';
-  return { status, body: { error: { code, message: messageOf(exception) } } };
+  // The status is always the code's, so a client can go by either.
+  return { status: httpStatusOf(code), body: { error: { code, message: messageOf(exception) } } };
 }
 
 /** Nest's built-in exceptions put the text in `response.message`, sometimes as a list. */

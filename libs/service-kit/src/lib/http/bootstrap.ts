@@ -5,6 +5,7 @@ import {
   startTelemetry,
   type TelemetryOptions,
 } from '@canopy/telemetry';
+import { JSON_MAX_DEPTH_DEFAULT } from '@canopy/contracts';
 import { type DynamicModule, Module, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -13,6 +14,8 @@ import type { NatsEndpoint } from '../connections/nats';
 import type { RedisEndpoint } from '../connections/redis';
 import { ServiceKitModule } from '../service-kit.module';
 import { StopSignals } from '../shutdown/stop-signals';
+import { frameworkErrorOptions } from './framework-errors';
+import { installJsonDepthLimit } from './json-depth-limit';
 import { installRequestHooks } from './request-hooks';
 import { DEFAULT_RETRY_AFTER_SECONDS, installRetryAfter } from './retry-after';
 
@@ -22,12 +25,17 @@ export interface HttpServiceOptions {
   port: number;
   /** The address to listen on (HOST). Default 127.0.0.1: containers set 0.0.0.0. */
   host?: string;
-  /** Connect NATS (TracedNats becomes injectable and is checked by /readyz). */
-  nats?: NatsEndpoint;
+  /**
+   * Connect NATS (TracedNats becomes injectable and is checked by /readyz); handled payloads
+   * deeper than `jsonMaxDepth` are answered NESTING_TOO_DEEP.
+   */
+  nats?: NatsEndpoint & { jsonMaxDepth?: number };
   /** Connect Redis (ioredis' Redis becomes injectable and is checked by /readyz). */
   redis?: RedisEndpoint;
   /** Largest request body accepted; beyond it 413 PAYLOAD_TOO_LARGE. Default 1 MiB. */
   bodyLimitBytes?: number;
+  /** Deepest JSON body accepted (JSON_MAX_DEPTH); deeper is 400 NESTING_TOO_DEEP. Default 512. */
+  jsonMaxDepth?: number;
   /** Per-dependency deadline of /readyz. Default 1000 ms. */
   readinessTimeoutMs?: number;
   /** `Retry-After` of every 503 (RETRY_AFTER_SECONDS). Default 5. */
@@ -69,7 +77,7 @@ export async function createHttpService(
   });
   const app = await NestFactory.create<NestFastifyApplication>(
     { module: HttpServiceRoot, imports: [appModule, kit] },
-    new FastifyAdapter({ bodyLimit: opts.bodyLimitBytes ?? 1024 * 1024 }),
+    new FastifyAdapter({ bodyLimit: opts.bodyLimitBytes ?? 1024 * 1024, ...frameworkErrorOptions() }),
     // abortOnError false: a failed boot rejects (and is logged by the caller) instead of
     // Nest calling process.abort(), which would also kill a test runner.
     { logger: new PinoNestLogger(logger), abortOnError: false },
@@ -78,6 +86,7 @@ export async function createHttpService(
   const fastify = app.getHttpAdapter().getInstance();
   installRequestHooks(fastify, logger);
   installRetryAfter(fastify, opts.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS);
+  installJsonDepthLimit(fastify, opts.jsonMaxDepth ?? JSON_MAX_DEPTH_DEFAULT);
   // Before init: a stop signalled while the app starts waits for the start, then closes it.
   app.get(StopSignals).listen(() => app.close());
   await app.init();

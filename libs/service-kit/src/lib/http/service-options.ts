@@ -12,6 +12,7 @@ type Extras = Omit<
   | 'logger'
   | 'retryAfterSeconds'
   | 'shutdownTimeoutMs'
+  | 'jsonMaxDepth'
 >;
 
 /**
@@ -33,7 +34,14 @@ export function httpServiceOptions(
     port: config.PORT,
     host: config.HOST,
     ...(nats
-      ? { nats: { url: config.NATS_URL, user: config.NATS_USER, password: config.NATS_PASSWORD } }
+      ? {
+          nats: {
+            url: config.NATS_URL,
+            user: config.NATS_USER,
+            password: config.NATS_PASSWORD,
+            jsonMaxDepth: config.JSON_MAX_DEPTH,
+          },
+        }
       : {}),
     ...(redis
       ? {
@@ -47,5 +55,6 @@ export function httpServiceOptions(
     logger: logger ?? createLogger(config.SERVICE_NAME, { level: config.LOG_LEVEL }),
     retryAfterSeconds: config.RETRY_AFTER_SECONDS,
     shutdownTimeoutMs: config.SHUTDOWN_TIMEOUT_MS,
+    jsonMaxDepth: config.JSON_MAX_DEPTH,
   };
 }
