@@ -76,7 +76,7 @@ describe(httpServiceOptions.name, () => {
   it('listens on loopback and connects without credentials unless told otherwise', () => {
     const opts = httpServiceOptions(loadConfig(schema, {}), { nats: true, redis: true });
     expect(opts.host).toBe('127.0.0.1');
-    expect(opts.nats).toEqual({ url: 'nats://127.0.0.1:4222' });
+    expect(opts.nats).toEqual({ url: 'nats://127.0.0.1:4222', jsonMaxDepth: 512 });
     expect(opts.redis).toEqual({ url: 'redis://127.0.0.1:6379' });
   });
 
@@ -92,6 +92,7 @@ describe(httpServiceOptions.name, () => {
     expect(opts.host).toBe('0.0.0.0');
     expect(opts.nats).toEqual({
       url: 'nats://127.0.0.1:4222',
+      jsonMaxDepth: 512,
       user: 'blackboard',
       password: 'n-secret',
     });
