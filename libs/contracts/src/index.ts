@@ -14,3 +14,4 @@ export * from './validate';
 export * from './rest';
 export * from './reload';
 export * from './reload-reply';
+export * from './auth';

@@ -39,3 +39,4 @@ export {
   type SigtermWithBrokersDownOptions,
   type SpawnedService,
 } from './lib/spawned-service';
+export { authHeaders, GATEWAY_AUTH_ENV, TEST_ADMIN_KEY } from './lib/auth';

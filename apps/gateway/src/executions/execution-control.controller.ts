@@ -19,6 +19,7 @@ import type { z } from 'zod';
 import { valid, ZodBody } from '../http/validated';
 import { OWNER_COMMAND_ERRORS, OwnerClient } from '../nats/owner-client';
 import { ApiErrors, ZodResponse } from '../openapi/zod-schema';
+import { Access } from '../auth/access';
 
 type IdParams = z.infer<typeof ExecIdParamsSchema>;
 
@@ -30,6 +31,7 @@ export class ExecutionControlController {
   constructor(private readonly owner: OwnerClient) {}
 
   @Post('tick')
+  @Access('operator', { execution: true })
   @ApiOperation({
     summary:
       'Tick `count` times (default 1); answers after the ticks completed, or at once with `pausedAt` when a tick stops at a breakpoint, watch or step',
@@ -44,6 +46,7 @@ export class ExecutionControlController {
   }
 
   @Post('start')
+  @Access('operator', { execution: true })
   @ApiOperation({
     summary: 'Run on its own: auto (until done), interval (every intervalMs) or event',
   })
@@ -57,6 +60,7 @@ export class ExecutionControlController {
   }
 
   @Post('pause')
+  @Access('operator', { execution: true })
   @ApiOperation({ summary: 'Pause a running execution (the tick in flight completes)' })
   @ZodResponse(200, ExecutionSchema, 'The paused execution')
   @ApiErrors(...OWNER_COMMAND_ERRORS, 'EXECUTION_STOPPED')
@@ -65,6 +69,7 @@ export class ExecutionControlController {
   }
 
   @Post('resume')
+  @Access('operator', { execution: true })
   @ApiOperation({ summary: 'Resume a paused execution in its mode' })
   @ZodResponse(200, ExecutionSchema, 'The running execution')
   @ApiErrors(...OWNER_COMMAND_ERRORS, 'EXECUTION_STOPPED')
@@ -73,6 +78,7 @@ export class ExecutionControlController {
   }
 
   @Post('trigger')
+  @Access('operator', { execution: true })
   @ApiOperation({
     summary:
       'Queue an external event for the execution (any mode but stopped): stored before the answer, taken in order by its next ticks, at most 100 per tick, kept while paused; in event mode it causes a tick',
@@ -87,6 +93,7 @@ export class ExecutionControlController {
   }
 
   @Post('stop')
+  @Access('operator', { execution: true })
   @ApiOperation({ summary: 'Stop for good: running nodes are halted, no more ticks' })
   @ZodResponse(200, ExecutionSchema, 'The stopped execution')
   @ApiErrors(...OWNER_COMMAND_ERRORS)

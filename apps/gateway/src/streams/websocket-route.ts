@@ -5,6 +5,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { RawData, WebSocket } from 'ws';
+import { accessConfig } from '../auth/access';
 import { CLOSE_POLICY_VIOLATION, type StreamClient, type StreamSink } from './stream-client';
 import { type ClientMessage, ClientMessageSchema, StreamQuerySchema } from './stream-filter';
 import { StreamHub } from './stream-hub';
@@ -38,6 +39,8 @@ export async function registerWebSocketRoute(app: NestFastifyApplication): Promi
   fastify.route({
     method: 'GET',
     url: WS_PATH,
+    // Auth (auth-hooks.ts) runs before this route's preValidation: nobody joins unauthenticated.
+    config: accessConfig('viewer', { execution: true, streamToken: true }),
     preValidation: async (req: FastifyRequest, reply: FastifyReply) => {
       const params = parseWith(ExecIdParamsSchema, req.params);
       if (!params.ok) return reply.code(400).send(params.error);
