@@ -60,14 +60,20 @@ export async function createTestGateway(
   loggerName = 'gateway-spec',
 ): Promise<NestFastifyApplication> {
   const gateway = await createGateway(
-    loadConfig(GatewayConfigSchema, { PORT: '0', LOG_LEVEL: 'silent', ...GATEWAY_AUTH_ENV, ...env }),
+    loadConfig(GatewayConfigSchema, {
+      PORT: '0',
+      LOG_LEVEL: 'silent',
+      ...GATEWAY_AUTH_ENV,
+      ...env,
+    }),
     createLogger(loggerName, { level: 'silent' }),
   );
   const inject = gateway.inject.bind(gateway);
   const withKey = (opts: InjectOptions): InjectOptions => {
     if (typeof opts !== 'object') return { url: opts, headers: authHeaders() };
     const headers = { ...(opts.headers ?? {}) } as Record<string, string>;
-    if (!('authorization' in headers) && !('x-api-key' in headers)) Object.assign(headers, authHeaders());
+    if (!('authorization' in headers) && !('x-api-key' in headers))
+      Object.assign(headers, authHeaders());
     if (headers.authorization === '') delete headers.authorization;
     return { ...opts, headers };
   };

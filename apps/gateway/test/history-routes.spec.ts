@@ -1,6 +1,11 @@
 import { type ServiceProcess, startService } from '@canopy/testing';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { createTestGateway, type Harness, SERVICE_LOG_LEVEL, startHarness } from './gateway-harness';
+import {
+  createTestGateway,
+  type Harness,
+  SERVICE_LOG_LEVEL,
+  startHarness,
+} from './gateway-harness';
 import { type RunnerProcess, startRunner } from './runner-process';
 
 type InjectOptions = Parameters<NestFastifyApplication['inject']>[0];
@@ -158,7 +163,10 @@ describe('history routes, served by the real history service', () => {
 
   it('answers the same progress after a gateway restart (it is stored, not held by the gateway)', async () => {
     const before = await get('/executions/h1/progress');
-    expect(before).toMatchObject({ status: 200, body: { execId: 'h1', step: 'done', percent: 100 } });
+    expect(before).toMatchObject({
+      status: 200,
+      body: { execId: 'h1', step: 'done', percent: 100 },
+    });
     await harness.gateway.close();
     harness.gateway = await createTestGateway(
       {

@@ -89,11 +89,17 @@ describe('gateway: owner commands while shards change hands', () => {
     const answer = { accepted: true, queued: 2, at: 1_700_000_000_000 };
     const sent = { type: 'trigger', event: { name: 'door', payload: { open: true } } };
     const owner = runners.owner('ev-moving', [ownerGone(), { reply: answer }]);
-    const full = runners.owner('ev-full', [{ error: { code: 'EVENT_QUEUE_FULL', message: 'full' } }]);
+    const full = runners.owner('ev-full', [
+      { error: { code: 'EVENT_QUEUE_FULL', message: 'full' } },
+    ]);
     const slow = runners.owner('ev-slow', ['silent', { reply: answer }]);
     await runners.ready();
     const body = { event: 'door', payload: { open: true } };
-    expect(await post('/executions/ev-moving/trigger', body)).toEqual({ status: 202, retryAfter: undefined, body: answer });
+    expect(await post('/executions/ev-moving/trigger', body)).toEqual({
+      status: 202,
+      retryAfter: undefined,
+      body: answer,
+    });
     expect(owner.seen).toEqual([sent, sent]);
     expect(await post('/executions/ev-full/trigger', body)).toMatchObject({
       status: 429,

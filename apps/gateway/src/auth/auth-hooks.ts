@@ -47,7 +47,9 @@ export async function installAuth(app: NestFastifyApplication): Promise<void> {
   if (!authOn) {
     logger.warn('CANOPY_AUTH=off: authentication is OFF, anyone who reaches the gateway is admin');
   } else if (!config.CANOPY_ADMIN_KEY && !authenticator.jwt.enabled) {
-    logger.warn('no CANOPY_ADMIN_KEY and no JWT_SECRET/JWT_JWKS_URL: only stored API keys are accepted');
+    logger.warn(
+      'no CANOPY_ADMIN_KEY and no JWT_SECRET/JWT_JWKS_URL: only stored API keys are accepted',
+    );
   }
 
   if (config.CORS_ORIGINS.length > 0) {
@@ -103,10 +105,19 @@ export async function installAuth(app: NestFastifyApplication): Promise<void> {
     const principal = req.canopyPrincipal;
     if (!rule) return fail(reply, new AppError('FORBIDDEN', 'this route declares no access rule'));
     if (!roleAllows(principal.role, rule.role)) {
-      return fail(reply, new AppError('FORBIDDEN', `needs role ${rule.role}, the credentials have ${principal.role}`));
+      return fail(
+        reply,
+        new AppError(
+          'FORBIDDEN',
+          `needs role ${rule.role}, the credentials have ${principal.role}`,
+        ),
+      );
     }
     if (rule.unrestricted && principal.teams) {
-      return fail(reply, new AppError('FORBIDDEN', 'a key limited to teams cannot change what all teams share'));
+      return fail(
+        reply,
+        new AppError('FORBIDDEN', 'a key limited to teams cannot change what all teams share'),
+      );
     }
     if (config.RATE_LIMIT_MAX > 0) {
       const result = await limit(req);
@@ -114,7 +125,10 @@ export async function installAuth(app: NestFastifyApplication): Promise<void> {
         void reply.header('retry-after', String(Math.max(1, result.ttlInSeconds)));
         return fail(
           reply,
-          new AppError('RATE_LIMITED', `more than ${result.max} requests in ${result.timeWindow} ms for these credentials`),
+          new AppError(
+            'RATE_LIMITED',
+            `more than ${result.max} requests in ${result.timeWindow} ms for these credentials`,
+          ),
         );
       }
     }
@@ -135,7 +149,10 @@ export async function installAuth(app: NestFastifyApplication): Promise<void> {
       if (rule.bodyTeam && principal.teams) {
         const team = (req.body as { team?: unknown } | undefined)?.team;
         if (typeof team !== 'string' || !seesTeam(principal, team)) {
-          throw new AppError('FORBIDDEN', `a key limited to teams must set "team" to one of: ${principal.teams.join(', ')}`);
+          throw new AppError(
+            'FORBIDDEN',
+            `a key limited to teams must set "team" to one of: ${principal.teams.join(', ')}`,
+          );
         }
       }
     } catch (error) {
@@ -159,8 +176,10 @@ export async function installAuth(app: NestFastifyApplication): Promise<void> {
       team = (await services.call(Subjects.execGet, { id })).team;
     } catch (error) {
       // The route itself answers 404 for a missing execution (or 503 when nobody answers).
-      if (denied === 'EXECUTION_NOT_FOUND' && error instanceof AppError && error.httpStatus === 404) return;
-      if (error instanceof AppError && error.httpStatus === 404) throw new AppError(denied, `execution ${id} is not in the key's teams`);
+      if (denied === 'EXECUTION_NOT_FOUND' && error instanceof AppError && error.httpStatus === 404)
+        return;
+      if (error instanceof AppError && error.httpStatus === 404)
+        throw new AppError(denied, `execution ${id} is not in the key's teams`);
       throw error;
     }
     if (!seesTeam(principal, team)) {
@@ -171,10 +190,17 @@ export async function installAuth(app: NestFastifyApplication): Promise<void> {
   }
 
   /** `global` is written by unrestricted admins only; `team:` and `exec:` scopes follow the teams. */
-  async function requireScope(principal: Principal, scope: string, access: 'read' | 'write'): Promise<void> {
+  async function requireScope(
+    principal: Principal,
+    scope: string,
+    access: 'read' | 'write',
+  ): Promise<void> {
     if (scope === 'global') {
       if (access === 'write' && (principal.role !== 'admin' || principal.teams)) {
-        throw new AppError('FORBIDDEN', 'writing the global scope needs an admin key without teams');
+        throw new AppError(
+          'FORBIDDEN',
+          'writing the global scope needs an admin key without teams',
+        );
       }
       return;
     }
@@ -184,7 +210,8 @@ export async function installAuth(app: NestFastifyApplication): Promise<void> {
       }
       return;
     }
-    if (scope.startsWith('exec:')) await requireExecution(principal, scope.slice('exec:'.length), 'FORBIDDEN');
+    if (scope.startsWith('exec:'))
+      await requireExecution(principal, scope.slice('exec:'.length), 'FORBIDDEN');
   }
 }
 

@@ -58,7 +58,8 @@ export class Authenticator {
       );
     }
     const principal = await this.resolve(token);
-    if (!principal) throw new AppError('UNAUTHENTICATED', 'invalid, expired or revoked credentials');
+    if (!principal)
+      throw new AppError('UNAUTHENTICATED', 'invalid, expired or revoked credentials');
     return principal;
   }
 
@@ -70,7 +71,13 @@ export class Authenticator {
     }
     if (token.startsWith(API_KEY_PREFIX)) {
       const record = await this.keys.lookup(token);
-      return record && { id: `key:${record.id}`, role: record.role, ...(record.teams ? { teams: record.teams } : {}) };
+      return (
+        record && {
+          id: `key:${record.id}`,
+          role: record.role,
+          ...(record.teams ? { teams: record.teams } : {}),
+        }
+      );
     }
     return this.jwt.enabled ? this.jwt.verify(token) : undefined;
   }
