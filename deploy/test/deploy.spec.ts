@@ -176,6 +176,24 @@ const composeApps = Object.entries(compose.services).filter(
   ([, service]) => service.build !== undefined,
 );
 
+/**
+ * Secrets are never in the files: compose takes them from the shell or `.env`
+ * (`${CANOPY_ADMIN_KEY:?...}`), k8s from a Secret (`secretKeyRef`). These stand in for them.
+ */
+const SECRET_SAMPLES: Record<string, string> = {
+  CANOPY_ADMIN_KEY: `cnpy_${'k'.repeat(43)}`,
+  JWT_SECRET: 's'.repeat(48),
+};
+
+/** A compose value that is only `${NAME}` or `${NAME:?message}` takes NAME from SECRET_SAMPLES. */
+function interpolate(value: string): string {
+  const match = /^\$\{(\w+)(?::\?[^}]*)?\}$/.exec(value);
+  if (!match) return value;
+  const sample = SECRET_SAMPLES[match[1]];
+  if (sample === undefined) throw new Error(`\${${match[1]}} is not a known secret`);
+  return sample;
+}
+
 function composeEnv(service: ComposeService): Record<string, string> {
   const { environment } = service;
   if (environment === undefined) return {};
@@ -188,7 +206,10 @@ function composeEnv(service: ComposeService): Record<string, string> {
     );
   }
   return Object.fromEntries(
-    Object.entries(environment).map(([name, value]) => [name, value === null ? '' : String(value)]),
+    Object.entries(environment).map(([name, value]) => [
+      name,
+      value === null ? '' : interpolate(String(value)),
+    ]),
   );
 }
 
@@ -225,6 +246,7 @@ const EnvVar = z.looseObject({
   valueFrom: z
     .looseObject({
       configMapKeyRef: z.looseObject({ name: z.string(), key: z.string() }).optional(),
+      secretKeyRef: z.looseObject({ name: z.string(), key: z.string() }).optional(),
       fieldRef: z.looseObject({ fieldPath: z.string() }).optional(),
     })
     .optional(),
@@ -375,7 +397,7 @@ function k8sEnv(pod: string, container: Container): Record<string, string> {
     Object.assign(env, data);
   }
   for (const variable of container.env) {
-    const { configMapKeyRef, fieldRef } = variable.valueFrom ?? {};
+    const { configMapKeyRef, secretKeyRef, fieldRef } = variable.valueFrom ?? {};
     if (variable.value !== undefined) {
       env[variable.name] = variable.value;
     } else if (configMapKeyRef) {
@@ -385,6 +407,8 @@ function k8sEnv(pod: string, container: Container): Record<string, string> {
           `${pod}: ${variable.name} refers to a missing ConfigMap key ${configMapKeyRef.name}/${configMapKeyRef.key}`,
         );
       env[variable.name] = value;
+    } else if (secretKeyRef && SECRET_SAMPLES[secretKeyRef.key] !== undefined) {
+      env[variable.name] = SECRET_SAMPLES[secretKeyRef.key];
     } else if (fieldRef && FIELD_SAMPLES[fieldRef.fieldPath]) {
       env[variable.name] = FIELD_SAMPLES[fieldRef.fieldPath](pod);
     } else {

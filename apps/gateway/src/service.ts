@@ -9,7 +9,7 @@ import type { GatewayConfig } from './config';
 import { installAuth } from './auth/auth-hooks';
 import { GatewayModule } from './gateway.module';
 import { setupOpenApi } from './openapi/openapi';
-import { registerWebSocketRoute } from './streams/websocket-route';
+import { registerWebSocketPlugin, registerWebSocketRoute } from './streams/websocket-route';
 
 /**
  * NATS, and Redis for API keys and rate-limit counters; plus what lives on Fastify directly: the
@@ -22,6 +22,7 @@ export function gatewayServiceOptions(config: GatewayConfig, logger?: Logger): H
     logger,
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
     configure: async (app) => {
+      await registerWebSocketPlugin(app);
       await installAuth(app);
       setupOpenApi(app);
       await registerWebSocketRoute(app);

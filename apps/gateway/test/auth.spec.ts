@@ -16,6 +16,14 @@ const SOURCE = `(tree "guarded" (sequence (set "n" 1) (wait :ms 600000)))`;
 const JWT_SECRET = 'a-test-secret-that-is-long-enough-for-hs256!';
 const NONE = { authorization: '' };
 
+/** The status a refused WebSocket upgrade got; the response is consumed so its socket closes. */
+function refusedStatus(error: unknown): unknown {
+  if (!(error instanceof RefusedError)) return error;
+  error.response.resume();
+  error.response.socket?.destroy();
+  return error.status;
+}
+
 type Res = Awaited<ReturnType<NestFastifyApplication['inject']>>;
 const json = (res: Res) => res.json<{ error?: { code: string } } & Record<string, unknown>>();
 
@@ -327,7 +335,7 @@ describe('gateway authentication and authorization', () => {
     it('refuses a WebSocket and an SSE stream without a token', async () => {
       const ws = await openWs(`${base.replace('http', 'ws')}/executions/e-red/ws`, {}).then(
         () => 'open',
-        (error: unknown) => (error instanceof RefusedError ? error.status : error),
+        refusedStatus,
       );
       expect(ws).toBe(401);
       const sse = await openSse(`${base}/executions/e-red/events`, {});
@@ -364,7 +372,7 @@ describe('gateway authentication and authorization', () => {
         as('red'),
       ).then(
         () => 'open',
-        (error: unknown) => (error instanceof RefusedError ? error.status : error),
+        refusedStatus,
       );
       expect(refused).toBe(404);
     });
