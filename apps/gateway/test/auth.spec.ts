@@ -3,7 +3,7 @@ import { createLogger } from '@canopy/telemetry';
 import { authHeaders, TEST_ADMIN_KEY } from '@canopy/testing';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import Redis from 'ioredis';
-import { exportJWK, generateKeyPair, type JWK, SignJWT } from 'jose';
+import { exportJWK, generateKeyPair, type JWK, type KeyLike, SignJWT } from 'jose';
 import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -31,14 +31,14 @@ describe('gateway authentication and authorization', () => {
   let harness: Harness;
   let runner: RunnerProcess;
   let jwks: Server;
-  let jwksKey: CryptoKey;
+  let jwksKey: KeyLike;
   let base: string;
   const keys: Record<string, { key: string; id: string }> = {};
 
   beforeAll(async () => {
     // A JWKS served by a local HTTP server, the way an identity provider serves one.
     const pair = await generateKeyPair('RS256', { extractable: true });
-    jwksKey = pair.privateKey as CryptoKey;
+    jwksKey = pair.privateKey;
     const jwk: JWK = { ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'RS256', use: 'sig' };
     jwks = createServer((_req, res) => {
       res.setHeader('content-type', 'application/json');
@@ -370,10 +370,7 @@ describe('gateway authentication and authorization', () => {
       const refused = await openWs(
         `${base.replace('http', 'ws')}/executions/e-blue/ws`,
         as('red'),
-      ).then(
-        () => 'open',
-        refusedStatus,
-      );
+      ).then(() => 'open', refusedStatus);
       expect(refused).toBe(404);
     });
   });
@@ -421,7 +418,7 @@ describe('gateway authentication and authorization', () => {
     });
 
     it('accepts a token signed by a key of the JWKS, and refuses one signed by another key', async () => {
-      const sign = (key: CryptoKey, kid: string) =>
+      const sign = (key: KeyLike, kid: string) =>
         new SignJWT({ role: 'viewer' })
           .setProtectedHeader({ alg: 'RS256', kid })
           .setSubject('bob')
@@ -432,14 +429,8 @@ describe('gateway authentication and authorization', () => {
       ).toBe(200);
       const stranger = await generateKeyPair('RS256');
       expect(
-        (
-          await call(
-            'GET',
-            '/trees',
-            undefined,
-            bearer(await sign(stranger.privateKey as CryptoKey, 'k1')),
-          )
-        ).statusCode,
+        (await call('GET', '/trees', undefined, bearer(await sign(stranger.privateKey, 'k1'))))
+          .statusCode,
       ).toBe(401);
     });
   });

@@ -83,7 +83,11 @@ export class ExecutionControlController {
     summary:
       'Queue an external event for the execution (any mode but stopped): stored before the answer, taken in order by its next ticks, at most 100 per tick, kept while paused; in event mode it causes a tick',
   })
-  @ZodResponse(202, TriggerResponseSchema, 'Stored: `queued` events now wait for ticks, `at` is the time the tree reads')
+  @ZodResponse(
+    202,
+    TriggerResponseSchema,
+    'Stored: `queued` events now wait for ticks, `at` is the time the tree reads',
+  )
   @ApiErrors(...OWNER_COMMAND_ERRORS, 'EXECUTION_STOPPED', 'EVENT_QUEUE_FULL', 'PAYLOAD_TOO_LARGE')
   trigger(
     @Param(valid(ExecIdParamsSchema)) { id }: IdParams,

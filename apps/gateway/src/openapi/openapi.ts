@@ -32,8 +32,10 @@ const AUTH_ERRORS: Record<string, string> = {
 function withAuthErrors(document: OpenAPIObject): OpenAPIObject {
   for (const item of Object.values(document.paths)) {
     for (const operation of Object.values(item)) {
-      if (typeof operation !== 'object' || operation === null || !(ROLE_EXTENSION in operation)) continue;
-      const responses = (operation as { responses: Record<string, { description: string }> }).responses;
+      if (typeof operation !== 'object' || operation === null || !(ROLE_EXTENSION in operation))
+        continue;
+      const responses = (operation as { responses: Record<string, { description: string }> })
+        .responses;
       for (const [status, code] of Object.entries(AUTH_ERRORS)) {
         const existing = responses[status];
         responses[status] = existing
@@ -48,7 +50,11 @@ function withAuthErrors(document: OpenAPIObject): OpenAPIObject {
 /** The error body schema, taken from an error response the operation already documents. */
 function errorContent(responses: Record<string, unknown>): Record<string, unknown> {
   const withContent = Object.entries(responses).find(
-    ([status, response]) => Number(status) >= 400 && typeof response === 'object' && response !== null && 'content' in response,
+    ([status, response]) =>
+      Number(status) >= 400 &&
+      typeof response === 'object' &&
+      response !== null &&
+      'content' in response,
   );
   return withContent ? { content: (withContent[1] as { content: unknown }).content } : {};
 }
