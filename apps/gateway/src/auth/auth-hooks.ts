@@ -1,4 +1,4 @@
-import { Subjects } from '@canopy/contracts';
+import { RedisKeys, roleAllows, Subjects } from '@canopy/contracts';
 import { AppError, LOGGER } from '@canopy/service-kit';
 import cors from '@fastify/cors';
 import helmet from '@fastify/helmet';
@@ -7,7 +7,6 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import Redis from 'ioredis';
 import type { Logger } from 'pino';
-import { RedisKeys, roleAllows } from '@canopy/contracts';
 import { GATEWAY_CONFIG, type GatewayConfig } from '../config';
 import { ServiceClient } from '../nats/service-client';
 import { ACCESS_CONFIG, type AccessRule } from './access';
