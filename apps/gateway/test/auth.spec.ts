@@ -1,4 +1,5 @@
 import { RedisKeys } from '@canopy/contracts';
+import { loadConfig } from '@canopy/service-kit';
 import { createLogger } from '@canopy/telemetry';
 import { authHeaders, TEST_ADMIN_KEY } from '@canopy/testing';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -8,6 +9,8 @@ import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
+import { GatewayConfigSchema } from '../src/config';
+import { createGateway } from '../src/service';
 import { createTestGateway, type Harness, startHarness } from './gateway-harness';
 import { type RunnerProcess, startRunner } from './runner-process';
 import { openSse, openWs, RefusedError } from './stream-clients';
@@ -98,7 +101,12 @@ describe('gateway authentication and authorization', () => {
       ...(payload === undefined ? {} : { payload: JSON.stringify(payload) }),
     });
   }
-  const as = (name: string) => authHeaders(keys[name]?.key);
+  const keyOf = (name: string): string => {
+    const entry = keys[name];
+    if (!entry) throw new Error(`no key ${name}`);
+    return entry.key;
+  };
+  const as = (name: string) => authHeaders(keyOf(name));
 
   describe('every route', () => {
     it('refuses every documented route without credentials (401 UNAUTHENTICATED), but the probes', async () => {
@@ -167,7 +175,7 @@ describe('gateway authentication and authorization', () => {
 
     it('accepts a key as X-API-Key as well as a bearer token', async () => {
       expect(
-        (await call('GET', '/trees', undefined, { 'x-api-key': keys.viewer!.key })).statusCode,
+        (await call('GET', '/trees', undefined, { 'x-api-key': keyOf('viewer') })).statusCode,
       ).toBe(200);
     });
 
@@ -345,16 +353,16 @@ describe('gateway authentication and authorization', () => {
 
     it('takes the token from access_token or the WebSocket subprotocol', async () => {
       const wsUrl = `${base.replace('http', 'ws')}/executions/e-red/ws`;
-      const byQuery = await openWs(`${wsUrl}?access_token=${keys.viewer!.key}`, {});
+      const byQuery = await openWs(`${wsUrl}?access_token=${keyOf('viewer')}`, {});
       await byQuery.inbox.first('snapshot', (m) => m.type === 'snapshot');
       await byQuery.close();
-      const byProtocol = await openWs(wsUrl, {}, ['canopy', `canopy.bearer.${keys.viewer!.key}`]);
+      const byProtocol = await openWs(wsUrl, {}, ['canopy', `canopy.bearer.${keyOf('viewer')}`]);
       // The server picks the plain `canopy` protocol: the token is not echoed back.
       expect(byProtocol.ws.protocol).toBe('canopy');
       await byProtocol.inbox.first('snapshot', (m) => m.type === 'snapshot');
       await byProtocol.close();
       const sse = await openSse(
-        `${base}/executions/e-red/events?access_token=${keys.viewer!.key}`,
+        `${base}/executions/e-red/events?access_token=${keyOf('viewer')}`,
         {},
       );
       expect(sse.status).toBe(200);
@@ -362,7 +370,7 @@ describe('gateway authentication and authorization', () => {
       sse.close();
       // Outside the stream routes a token in the URL is not accepted.
       expect(
-        (await call('GET', `/trees?access_token=${keys.viewer!.key}`, undefined, NONE)).statusCode,
+        (await call('GET', `/trees?access_token=${keyOf('viewer')}`, undefined, NONE)).statusCode,
       ).toBe(401);
     });
 
@@ -490,14 +498,15 @@ describe('gateway authentication and authorization', () => {
     });
 
     it('limits each key: 429 RATE_LIMITED with Retry-After, other keys unaffected', async () => {
-      other = await createTestGateway({
+      const limited3 = await createTestGateway({
         NATS_URL: harness.nats.url,
         REDIS_URL: harness.redis.url,
         RATE_LIMIT_MAX: '3',
         RATE_LIMIT_WINDOW_MS: '60000',
       });
+      other = limited3;
       const get = (headers: Record<string, string>) =>
-        other!.inject({ method: 'GET', url: '/trees', headers });
+        limited3.inject({ method: 'GET', url: '/trees', headers });
       // Fresh keys: the counters are per key in Redis, shared by every gateway replica.
       const [one, two] = await Promise.all(
         [1, 2].map(async () => json(await call('POST', '/keys', { role: 'viewer' })).key as string),
@@ -548,9 +557,6 @@ describe('gateway authentication and authorization', () => {
           done();
         },
       });
-      const { createGateway } = await import('../src/service');
-      const { GatewayConfigSchema } = await import('../src/config');
-      const { loadConfig } = await import('@canopy/service-kit');
       const config = { NATS_URL: harness.nats.url, REDIS_URL: harness.redis.url, PORT: '0' };
       expect(() => loadConfig(GatewayConfigSchema, { ...config, CANOPY_AUTH: 'of' })).toThrow(
         /CANOPY_AUTH/,
@@ -578,9 +584,6 @@ describe('gateway authentication and authorization', () => {
           done();
         },
       });
-      const { createGateway } = await import('../src/service');
-      const { GatewayConfigSchema } = await import('../src/config');
-      const { loadConfig } = await import('@canopy/service-kit');
       other = await createGateway(
         loadConfig(GatewayConfigSchema, {
           NATS_URL: harness.nats.url,
@@ -592,14 +595,14 @@ describe('gateway authentication and authorization', () => {
       );
       const res = await other.inject({
         method: 'GET',
-        url: `/executions/nope/events?access_token=${keys.viewer!.key}`,
+        url: `/executions/nope/events?access_token=${keyOf('viewer')}`,
       });
       expect(res.statusCode).toBe(404);
       const logged = lines.find(
         (line) => line.includes('request completed') && line.includes('/events'),
       );
       expect(logged).toContain('access_token=[REDACTED]');
-      expect(lines.join('\n')).not.toContain(keys.viewer!.key);
+      expect(lines.join('\n')).not.toContain(keyOf('viewer'));
     });
   });
 });

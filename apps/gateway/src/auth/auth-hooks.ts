@@ -79,6 +79,9 @@ export async function installAuth(app: NestFastifyApplication): Promise<void> {
     nameSpace: RedisKeys.rateLimitPrefix,
     max: config.RATE_LIMIT_MAX,
     timeWindow: config.RATE_LIMIT_WINDOW_MS,
+    // Redis away: requests go on uncounted rather than all failing (the limit protects capacity;
+    // it is not what keeps anyone out).
+    skipOnError: true,
   });
   const limit = fastify.createRateLimit({
     keyGenerator: (req) => req.canopyPrincipal?.id ?? `ip:${req.ip}`,

@@ -47,9 +47,23 @@ export class KeyStore {
     return { ...record, key };
   }
 
-  /** The key's record, or undefined for a key never made or revoked. */
+  /**
+   * The key's record, or undefined for a key never made or revoked. Redis away: 503
+   * DEPENDENCY_UNAVAILABLE (with Retry-After), never a 401 that would look like a revoked key.
+   */
   async lookup(key: string): Promise<ApiKey | undefined> {
-    const fields = await this.redis.hgetall(RedisKeys.apiKey(hashKey(key)));
+    let fields: Record<string, string>;
+    try {
+      fields = await this.redis.hgetall(RedisKeys.apiKey(hashKey(key)));
+    } catch (error) {
+      throw new AppError(
+        'DEPENDENCY_UNAVAILABLE',
+        'cannot check the API key: Redis is unavailable',
+        undefined,
+        {},
+        { cause: error },
+      );
+    }
     return fromHash(fields);
   }
 
