@@ -1,7 +1,7 @@
 import { RedisKeys } from '@canopy/contracts';
 import { loadConfig } from '@canopy/service-kit';
 import { createLogger } from '@canopy/telemetry';
-import { authHeaders, TEST_ADMIN_KEY } from '@canopy/testing';
+import { authHeaders, startRedis, TEST_ADMIN_KEY } from '@canopy/testing';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import Redis from 'ioredis';
 import { exportJWK, generateKeyPair, type JWK, type KeyLike, SignJWT } from 'jose';
@@ -521,6 +521,68 @@ describe('gateway authentication and authorization', () => {
       expect(retryAfter).toBeGreaterThan(0);
       expect(retryAfter).toBeLessThanOrEqual(60);
       expect((await get(authHeaders(two))).statusCode).toBe(200);
+    });
+
+    it('refuses a route that declares no access rule, even to an admin (default deny)', async () => {
+      const gateway = await createTestGateway({
+        NATS_URL: harness.nats.url,
+        REDIS_URL: harness.redis.url,
+      });
+      other = gateway;
+      // A route added the way a careless change would: no @Access.
+      gateway
+        .getHttpAdapter()
+        .getInstance()
+        .get('/undeclared', () => ({ open: true }));
+      const res = await gateway.inject({ method: 'GET', url: '/undeclared' });
+      expect({ status: res.statusCode, code: json(res).error?.code }).toEqual({
+        status: 403,
+        code: 'FORBIDDEN',
+      });
+      expect(
+        (await gateway.inject({ method: 'GET', url: '/undeclared', headers: NONE })).statusCode,
+      ).toBe(401);
+    });
+
+    it('while Redis is away: stored keys answer 503, the admin key goes on uncounted', async () => {
+      const redis = await startRedis();
+      try {
+        const gateway = await createTestGateway({
+          NATS_URL: harness.nats.url,
+          REDIS_URL: redis.url,
+          RATE_LIMIT_MAX: '1000',
+        });
+        other = gateway;
+        const created = await gateway.inject({
+          method: 'POST',
+          url: '/keys',
+          payload: { role: 'viewer' },
+        });
+        const stored = json(created).key as string;
+        expect(
+          (
+            await gateway.inject({
+              method: 'GET',
+              url: '/executions',
+              headers: authHeaders(stored),
+            })
+          ).statusCode,
+        ).toBe(200);
+        await redis.stop();
+        const refused = await gateway.inject({
+          method: 'GET',
+          url: '/executions',
+          headers: authHeaders(stored),
+        });
+        expect({ status: refused.statusCode, code: json(refused).error?.code }).toEqual({
+          status: 503,
+          code: 'DEPENDENCY_UNAVAILABLE',
+        });
+        expect(refused.headers['retry-after']).toBeDefined();
+        expect((await gateway.inject({ method: 'GET', url: '/executions' })).statusCode).toBe(200);
+      } finally {
+        await redis.dispose();
+      }
     });
 
     it('allows the configured CORS origins only', async () => {

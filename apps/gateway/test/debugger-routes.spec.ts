@@ -539,7 +539,10 @@ describe('gateway: the debugger routes, against a stand-in owner', () => {
       expect(codes(add)).toEqual({
         '201': 'The breakpoint, with its id',
         '400': ['BAD_CONDITION', 'UNKNOWN_NODE', 'VALIDATION_FAILED'],
+        '401': ['UNAUTHENTICATED'],
+        '403': ['FORBIDDEN'],
         '404': owner,
+        '429': ['RATE_LIMITED'],
         '503': unavailable,
       });
       expect(body(add, '201').required).toEqual(
