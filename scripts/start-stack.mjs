@@ -9,6 +9,7 @@ import { connect } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startBrokers } from './brokers.mjs';
+import { announcement, authHeaders, KEY_FILE, localAuth } from './local-auth.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const env = {
@@ -77,12 +78,12 @@ async function ready(port) {
   }
 }
 
-async function registerExamples(gateway) {
+async function registerExamples(gateway, auth) {
   const dir = join(root, 'examples');
   for (const file of readdirSync(dir).filter((f) => f.endsWith('.lisp'))) {
     const res = await fetch(`${gateway}/trees`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', ...authHeaders(auth) },
       body: JSON.stringify({ source: readFileSync(join(dir, file), 'utf8'), file }),
     });
     const body = await res.json();
@@ -127,14 +128,18 @@ async function main() {
     ['history', env.HISTORY_PORT],
     ['gateway', env.GATEWAY_PORT],
   ];
+  const auth = localAuth(join(data, KEY_FILE));
   for (const [name, port] of services) {
-    start(name, process.execPath, ['-r', '@swc-node/register', `apps/${name}/src/main.ts`], { ...common, ...brokers.envOf(name), PORT: port });
+    const extra = name === 'gateway' ? auth.gatewayEnv : {};
+    start(name, process.execPath, ['-r', '@swc-node/register', `apps/${name}/src/main.ts`], { ...common, ...brokers.envOf(name), ...extra, PORT: port });
   }
   for (const [name, port] of services) await waitUntil(() => ready(port), name, 60_000);
 
   const gateway = `http://127.0.0.1:${env.GATEWAY_PORT}`;
-  await registerExamples(gateway);
+  await registerExamples(gateway, auth);
   log(`gateway: ${gateway}  (OpenAPI: ${gateway}/docs)  — Ctrl-C to stop`);
+  // Its own lines, unprefixed: `eval "$(npm start | grep ^CANOPY_API_KEY=)"`-friendly.
+  for (const line of announcement(auth, gateway)) process.stdout.write(`${line}\n`);
 }
 
 main().catch((error) => {

@@ -43,6 +43,8 @@ import {
   type RedisHandle,
   startNats,
   startRedis,
+  authHeaders,
+  GATEWAY_AUTH_ENV,
 } from '@canopy/testing';
 
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 2000);
@@ -52,11 +54,14 @@ const INTERVAL_MS = 100;
 const WINDOW_S = Number(process.env.BENCH_WINDOW_S ?? 20);
 const SETTLE_S = 5;
 
-
 const agent = new Agent({ keepAlive: true, maxSockets: 32 });
 
 /** A lean HTTP client (node:http, keep-alive): the round trip should be the stack's, not fetch's. */
-function http(method: string, url: string, body?: unknown): Promise<{ status: number; body: unknown }> {
+function http(
+  method: string,
+  url: string,
+  body?: unknown,
+): Promise<{ status: number; body: unknown }> {
   const payload = body === undefined ? undefined : JSON.stringify(body);
   return new Promise((resolve, reject) => {
     const req = request(
@@ -64,14 +69,22 @@ function http(method: string, url: string, body?: unknown): Promise<{ status: nu
       {
         method,
         agent,
-        headers: payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
+        headers: {
+          ...authHeaders(),
+          ...(payload === undefined
+            ? {}
+            : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }),
+        },
       },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
-          resolve({ status: res.statusCode ?? 0, body: text && text[0] !== '#' ? JSON.parse(text) : text });
+          resolve({
+            status: res.statusCode ?? 0,
+            body: text && text[0] !== '#' ? JSON.parse(text) : text,
+          });
         });
         res.on('error', reject);
       },
@@ -82,9 +95,15 @@ function http(method: string, url: string, body?: unknown): Promise<{ status: nu
   });
 }
 
-async function ok(method: string, url: string, body: unknown, status: number): Promise<Record<string, unknown>> {
+async function ok(
+  method: string,
+  url: string,
+  body: unknown,
+  status: number,
+): Promise<Record<string, unknown>> {
   const res = await http(method, url, body);
-  if (res.status !== status) throw new Error(`${method} ${url}: HTTP ${res.status} ${JSON.stringify(res.body)}`);
+  if (res.status !== status)
+    throw new Error(`${method} ${url}: HTTP ${res.status} ${JSON.stringify(res.body)}`);
   return res.body as Record<string, unknown>;
 }
 
@@ -97,7 +116,8 @@ function percentile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 }
 
-const round = (n: number, digits = 3) => (Number.isFinite(n) ? Math.round(n * 10 ** digits) / 10 ** digits : n);
+const round = (n: number, digits = 3) =>
+  Number.isFinite(n) ? Math.round(n * 10 ** digits) / 10 ** digits : n;
 
 /** Runs `fn` over `items` with at most `limit` in flight. */
 async function pool<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
@@ -125,24 +145,47 @@ interface Running {
   services: ServiceProcess[];
   logs: { dir: string; remove(): void };
   /** Starts one more service process on the stack's NATS and Redis (not yet ready). */
-  start?: (name: string, env?: Record<string, string>, nodeArgs?: string[]) => Promise<ServiceProcess>;
+  start?: (
+    name: string,
+    env?: Record<string, string>,
+    nodeArgs?: string[],
+  ) => Promise<ServiceProcess>;
 }
 
-async function startStack(run: Running): Promise<{ gateway: ServiceProcess; runner: ServiceProcess }> {
-  [run.nats, run.redis] = await Promise.all([startNats(), startRedis({ appendonly: process.env.BENCH_REDIS_AOF !== '0' })]);
-  const common = { NATS_URL: run.nats.url, REDIS_URL: run.redis.url, LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info' };
-  const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${join(REPO_ROOT, '.data', 'bench-profiles')}`] : [];
+async function startStack(
+  run: Running,
+): Promise<{ gateway: ServiceProcess; runner: ServiceProcess }> {
+  [run.nats, run.redis] = await Promise.all([
+    startNats(),
+    startRedis({ appendonly: process.env.BENCH_REDIS_AOF !== '0' }),
+  ]);
+  const common = {
+    NATS_URL: run.nats.url,
+    REDIS_URL: run.redis.url,
+    LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'info',
+  };
+  const profile = process.env.BENCH_CPU_PROF
+    ? ['--cpu-prof', `--cpu-prof-dir=${join(REPO_ROOT, '.data', 'bench-profiles')}`]
+    : [];
   // Extra Node flags for the runner only (e.g. BENCH_RUNNER_NODE_ARGS=--max-semi-space-size=32).
   profile.push(...(process.env.BENCH_RUNNER_NODE_ARGS ?? '').split(' ').filter(Boolean));
   const start = async (name: string, env: Record<string, string> = {}, nodeArgs: string[] = []) => {
-    const service = new ServiceProcess(name, name, await getFreePort(), { ...common, ...env }, join(run.logs.dir, `${name}.log`), nodeArgs);
+    const service = new ServiceProcess(
+      name,
+      name,
+      await getFreePort(),
+      { ...common, ...env },
+      join(run.logs.dir, `${name}.log`),
+      nodeArgs,
+    );
     run.services.push(service);
     return service;
   };
   run.start = start;
   await start('blackboard');
   const runner = await start('tick-runner', { RUNNER_ID: 'bench-runner' }, profile);
-  const gateway = await start('gateway');
+  // Auth on, as deployed: every request is authenticated and counted (limit out of reach).
+  const gateway = await start('gateway', { ...GATEWAY_AUTH_ENV });
   await Promise.all(run.services.map((s) => s.waitReady(120_000)));
   return { gateway, runner };
 }
@@ -189,10 +232,13 @@ async function bench(run: Running): Promise<Record<string, unknown>> {
   const api = gateway.url;
   const natsPid = findPid(['nats-server', `-p ${run.nats?.port} `]);
   const redisPid = findPid(['redis-server', `127.0.0.1:${run.redis?.port} `]);
-  console.log(`stack up in ${((Date.now() - started) / 1000).toFixed(1)} s (services as processes, one runner)\n`);
+  console.log(
+    `stack up in ${((Date.now() - started) / 1000).toFixed(1)} s (services as processes, one runner)\n`,
+  );
 
   const tree = await ok('POST', `${api}/trees`, { source: TREE }, 201);
-  if (tree.nodeCount !== 20) throw new Error(`bench tree has ${String(tree.nodeCount)} nodes, not 20`);
+  if (tree.nodeCount !== 20)
+    throw new Error(`bench tree has ${String(tree.nodeCount)} nodes, not 20`);
 
   // 1. REST tick round trip.
   await ok('POST', `${api}/executions`, { tree: 'bench-20', id: 'rt' }, 201);
@@ -220,7 +266,8 @@ async function bench(run: Running): Promise<Record<string, unknown>> {
     for (let attempt = 1; ; attempt++) {
       const res = await http('POST', `${api}/executions`, body);
       if (res.status === 201 || (res.status === 409 && attempt > 1)) return;
-      if (res.status !== 503 || attempt === 5) throw new Error(`create ${id}: HTTP ${res.status} ${JSON.stringify(res.body)}`);
+      if (res.status !== 503 || attempt === 5)
+        throw new Error(`create ${id}: HTTP ${res.status} ${JSON.stringify(res.body)}`);
     }
   });
   const createS = (Date.now() - createStart) / 1000;
@@ -228,14 +275,23 @@ async function bench(run: Running): Promise<Record<string, unknown>> {
   await new Promise((r) => setTimeout(r, SETTLE_S * 1000));
   const before = await scrape(runner);
   const storedBefore = await storedTicks(run.nats?.url ?? '');
-  const cpuBefore = { runner: cpuMs(runner.pid), nats: natsPid ? cpuMs(natsPid) : 0, redis: redisPid ? cpuMs(redisPid) : 0 };
+  const cpuBefore = {
+    runner: cpuMs(runner.pid),
+    nats: natsPid ? cpuMs(natsPid) : 0,
+    redis: redisPid ? cpuMs(redisPid) : 0,
+  };
   const windowStart = performance.now();
   await new Promise((r) => setTimeout(r, WINDOW_S * 1000));
   const elapsedS = (performance.now() - windowStart) / 1000;
   const after = await scrape(runner);
   const storedAfter = await storedTicks(run.nats?.url ?? '');
-  const cpu = (pid: number | undefined, was: number) => (pid ? ((cpuMs(pid) - was) / (elapsedS * 1000)) * 100 : Number.NaN);
-  const cpuPct = { runner: cpu(runner.pid, cpuBefore.runner), nats: cpu(natsPid, cpuBefore.nats), redis: cpu(redisPid, cpuBefore.redis) };
+  const cpu = (pid: number | undefined, was: number) =>
+    pid ? ((cpuMs(pid) - was) / (elapsedS * 1000)) * 100 : Number.NaN;
+  const cpuPct = {
+    runner: cpu(runner.pid, cpuBefore.runner),
+    nats: cpu(natsPid, cpuBefore.nats),
+    redis: cpu(redisPid, cpuBefore.redis),
+  };
 
   const ticks = delta(before, after, 'canopy_runner_ticks_total');
   const ticksPerSec = ticks / elapsedS;
@@ -246,7 +302,8 @@ async function bench(run: Running): Promise<Record<string, unknown>> {
   const slotTicks = delta(before, after, 'canopy_runner_slot_ticks_total');
   const slots = delta(before, after, 'canopy_runner_slots_total');
   const failures =
-    delta(before, after, 'canopy_runner_commit_failures_total') + delta(before, after, 'canopy_runner_publish_failures_total');
+    delta(before, after, 'canopy_runner_commit_failures_total') +
+    delta(before, after, 'canopy_runner_publish_failures_total');
 
   const loadAvgWindowEnd = loadavg()[0];
 
@@ -256,7 +313,8 @@ async function bench(run: Running): Promise<Record<string, unknown>> {
     for (let attempt = 1; ; attempt++) {
       const res = await http('POST', `${api}/executions/${id}/stop`, {});
       if (res.status === 200) return;
-      if (res.status !== 503 || attempt === 5) throw new Error(`stop ${id}: HTTP ${res.status} ${JSON.stringify(res.body)}`);
+      if (res.status !== 503 || attempt === 5)
+        throw new Error(`stop ${id}: HTTP ${res.status} ${JSON.stringify(res.body)}`);
     }
   });
   const stopIntervalS = (Date.now() - stopStart) / 1000;
@@ -267,8 +325,17 @@ async function bench(run: Running): Promise<Record<string, unknown>> {
   await historyService.waitReady(120_000);
   const historyUpS = (Date.now() - historyStart) / 1000;
   const loadAvgHistoryStart = loadavg()[0];
-  const { historyLagMaxMsgs, historyLagP99Msgs, historyDrainMs, rebuild999P50Ms, rebuild999P99Ms, ...historyMore } =
-    await benchHistory(api, run.nats?.url ?? '', http, { runner: runner.pid, history: historyService.pid });
+  const {
+    historyLagMaxMsgs,
+    historyLagP99Msgs,
+    historyDrainMs,
+    rebuild999P50Ms,
+    rebuild999P99Ms,
+    ...historyMore
+  } = await benchHistory(api, run.nats?.url ?? '', http, {
+    runner: runner.pid,
+    history: historyService.pid,
+  });
 
   const result = {
     tickRoundTripP50Ms: round(percentile(rt, 0.5)),
@@ -320,25 +387,53 @@ async function bench(run: Running): Promise<Record<string, unknown>> {
 
   const rows: Array<[string, string, string]> = [
     ['REST tick round trip p50 (20 nodes)', `${result.tickRoundTripP50Ms} ms`, 'goal <= 2 ms'],
-    ['REST tick round trip p99 / mean / max', `${result.tickRoundTripP99Ms} / ${result.tickRoundTripMeanMs} / ${result.tickRoundTripMaxMs} ms`, `${rt.length} samples`],
-    ['  of which commit (1 tick/slot)', `${result.roundTripCommitPerTickMs} ms`, `commit p50 ${result.roundTripCommitP50Ms}, delivery p50 ${result.roundTripDeliveryP50Ms}`],
-    [`interval ticks/s (${EXECUTIONS} x ${1000 / INTERVAL_MS} Hz)`, `${result.intervalTicksPerSec}`, `target ${result.targetTicksPerSec}; stream ${result.storedTicksPerSec}`],
+    [
+      'REST tick round trip p99 / mean / max',
+      `${result.tickRoundTripP99Ms} / ${result.tickRoundTripMeanMs} / ${result.tickRoundTripMaxMs} ms`,
+      `${rt.length} samples`,
+    ],
+    [
+      '  of which commit (1 tick/slot)',
+      `${result.roundTripCommitPerTickMs} ms`,
+      `commit p50 ${result.roundTripCommitP50Ms}, delivery p50 ${result.roundTripDeliveryP50Ms}`,
+    ],
+    [
+      `interval ticks/s (${EXECUTIONS} x ${1000 / INTERVAL_MS} Hz)`,
+      `${result.intervalTicksPerSec}`,
+      `target ${result.targetTicksPerSec}; stream ${result.storedTicksPerSec}`,
+    ],
     ['tick lag p50 / p99', `${result.lagP50Ms} / ${result.lagP99Ms} ms`, 'goal p99 <= 20 ms'],
     ['ticks per slot', `${result.ticksPerSlot}`, `${slots} slots in ${result.windowS} s`],
     ['commit per tick (amortized)', `${result.commitPerTickMs} ms`, ''],
     ['slot commit p50 / p99', `${result.slotCommitP50Ms} / ${result.slotCommitP99Ms} ms`, ''],
-    ['record delivery p50 / p99 (commit to stream ack)', `${result.deliveryP50Ms} / ${result.deliveryP99Ms} ms`, ''],
-    ['CPU runner / nats / redis', `${result.runnerCpuPct} / ${result.natsCpuPct} / ${result.redisCpuPct} %`, `of one core, ${cpus().length} cores`],
+    [
+      'record delivery p50 / p99 (commit to stream ack)',
+      `${result.deliveryP50Ms} / ${result.deliveryP99Ms} ms`,
+      '',
+    ],
+    [
+      'CPU runner / nats / redis',
+      `${result.runnerCpuPct} / ${result.natsCpuPct} / ${result.redisCpuPct} %`,
+      `of one core, ${cpus().length} cores`,
+    ],
     ['runner CPU per interval tick', `${result.runnerCpuUsPerTick} µs`, ''],
     ['commit/publish failures', `${failures}`, ''],
-    ['machine load average (1 min)', `${result.loadAvgStart} -> ${result.loadAvgWindowEnd}`, `on ${cpus().length} cores`],
+    [
+      'machine load average (1 min)',
+      `${result.loadAvgStart} -> ${result.loadAvgWindowEnd}`,
+      `on ${cpus().length} cores`,
+    ],
     [
       `history: auto load (${result.historyAutoExecutions} executions)`,
       `${result.historyLoadTicksPerSec} ticks/s`,
       `${result.historyLoadS} s; history ingested ${result.historyIngestPerSec}/s on average until drained`,
     ],
     ['  lag at each second from the load start', result.historyLagBySecond.join(' '), ''],
-    ['  CPU runner / history during the load', `${result.historyLoadRunnerCpuPct} / ${result.historyLoadHistoryCpuPct} %`, 'of one core'],
+    [
+      '  CPU runner / history during the load',
+      `${result.historyLoadRunnerCpuPct} / ${result.historyLoadHistoryCpuPct} %`,
+      'of one core',
+    ],
     [
       'history consumer lag max / p50 / p99',
       `${result.historyLagMaxMsgs} / ${result.historyLagP50Msgs} / ${result.historyLagP99Msgs} msgs`,
@@ -354,13 +449,28 @@ async function bench(run: Running): Promise<Record<string, unknown>> {
       `${result.rebuild999P50Ms} / ${result.rebuild999P99Ms} ms`,
       `goal < 10 ms; tick ${result.rebuild999Tick}, keyframe ${result.rebuild999KeyframeTick}`,
     ],
-    ['  same, NATS canopy.svc.history.get p50 / p99', `${result.rebuild999NatsP50Ms} / ${result.rebuild999NatsP99Ms} ms`, `${result.rebuildSamples} samples each`],
-    ['  49 deltas after a keyframe (NATS) p50 / p99', `${result.rebuild49DeltasNatsP50Ms} / ${result.rebuild49DeltasNatsP99Ms} ms`, 'the most a rebuild applies'],
-    ['machine load average at history start / end', `${result.loadAvgHistoryStart} -> ${result.loadAvgEnd}`, ''],
+    [
+      '  same, NATS canopy.svc.history.get p50 / p99',
+      `${result.rebuild999NatsP50Ms} / ${result.rebuild999NatsP99Ms} ms`,
+      `${result.rebuildSamples} samples each`,
+    ],
+    [
+      '  49 deltas after a keyframe (NATS) p50 / p99',
+      `${result.rebuild49DeltasNatsP50Ms} / ${result.rebuild49DeltasNatsP99Ms} ms`,
+      'the most a rebuild applies',
+    ],
+    [
+      'machine load average at history start / end',
+      `${result.loadAvgHistoryStart} -> ${result.loadAvgEnd}`,
+      '',
+    ],
   ];
   const width = Math.max(...rows.map((r) => r[0].length));
-  for (const [name, value, note] of rows) console.log(`${name.padEnd(width)}  ${value.padEnd(28)}  ${note}`);
-  console.log(`\ntotal ${result.totalS} s (creating ${EXECUTIONS} executions took ${result.createExecutionsS} s)`);
+  for (const [name, value, note] of rows)
+    console.log(`${name.padEnd(width)}  ${value.padEnd(28)}  ${note}`);
+  console.log(
+    `\ntotal ${result.totalS} s (creating ${EXECUTIONS} executions took ${result.createExecutionsS} s)`,
+  );
   return result;
 }
 

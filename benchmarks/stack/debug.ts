@@ -14,7 +14,7 @@
  */
 import { cpus, loadavg } from 'node:os';
 import type { Breakpoint, EventEnvelope } from '@canopy/contracts';
-import { GatewayApi, startStack } from '@canopy/testing';
+import { authHeaders, GatewayApi, startStack } from '@canopy/testing';
 import { WebSocket } from 'ws';
 
 const SAMPLES = Number(process.env.BENCH_DEBUG_SAMPLES ?? 300);
@@ -37,7 +37,9 @@ async function main(): Promise<void> {
     await api.createExecution({ tree: 'bench-debug', id: 'dbg' });
     await api.ok(api.post<Breakpoint>('/executions/dbg/breakpoints', { nodeId: '0.1' }), 201);
 
-    const ws = new WebSocket(`${stack.gateway.url.replace('http', 'ws')}/executions/dbg/ws`);
+    const ws = new WebSocket(`${stack.gateway.url.replace('http', 'ws')}/executions/dbg/ws`, {
+      headers: authHeaders(),
+    });
     let waiting: ((e: EventEnvelope, receivedAt: number) => void) | undefined;
     ws.on('message', (raw) => {
       const receivedAt = Date.now();
@@ -79,9 +81,15 @@ async function main(): Promise<void> {
       loadAvg: round(loadavg()[0]),
       node: process.version,
     };
-    console.log(`breakpoint hit -> WebSocket, ${SAMPLES} samples (one runner, load avg ${result.loadAvg}):`);
-    console.log(`  tick request sent -> breakpoint_hit received   p50 ${result.tickToWsP50Ms} ms, p99 ${result.tickToWsP99Ms} ms`);
-    console.log(`  event published (its at) -> received          p50 ${result.publishToWsP50Ms} ms, p99 ${result.publishToWsP99Ms} ms`);
+    console.log(
+      `breakpoint hit -> WebSocket, ${SAMPLES} samples (one runner, load avg ${result.loadAvg}):`,
+    );
+    console.log(
+      `  tick request sent -> breakpoint_hit received   p50 ${result.tickToWsP50Ms} ms, p99 ${result.tickToWsP99Ms} ms`,
+    );
+    console.log(
+      `  event published (its at) -> received          p50 ${result.publishToWsP50Ms} ms, p99 ${result.publishToWsP99Ms} ms`,
+    );
     console.log(JSON.stringify(result));
   } finally {
     await stack.dispose();

@@ -17,7 +17,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TickRecordMessage } from '@canopy/contracts';
 import { Subjects } from '@canopy/contracts';
-import { startStack } from '@canopy/testing';
+import { startStack, TEST_ADMIN_KEY } from '@canopy/testing';
 import { connect } from '@nats-io/transport-node';
 
 const SAMPLES = Number(process.env.BENCH_DEV_SAMPLES ?? 60);
@@ -68,7 +68,8 @@ export async function benchDev(): Promise<BenchDevResult> {
       '--events',
       'tree_reloaded',
     ],
-    { stdio: ['ignore', 'pipe', 'inherit'] },
+    // The CLI's credentials, as a user exports them after `npm start`.
+    { stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, CANOPY_API_KEY: TEST_ADMIN_KEY } },
   );
   try {
     // Versions by when their first record arrived; `v1` first, then one per save.

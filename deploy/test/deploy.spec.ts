@@ -176,6 +176,24 @@ const composeApps = Object.entries(compose.services).filter(
   ([, service]) => service.build !== undefined,
 );
 
+/**
+ * Secrets are never in the files: compose takes them from the shell or `.env`
+ * (`${CANOPY_ADMIN_KEY:?...}`), k8s from a Secret (`secretKeyRef`). These stand in for them.
+ */
+const SECRET_SAMPLES: Record<string, string> = {
+  CANOPY_ADMIN_KEY: `cnpy_${'k'.repeat(43)}`,
+  JWT_SECRET: 's'.repeat(48),
+};
+
+/** A compose value that is only `${NAME}` or `${NAME:?message}` takes NAME from SECRET_SAMPLES. */
+function interpolate(value: string): string {
+  const match = /^\$\{(\w+)(?::\?[^}]*)?\}$/.exec(value);
+  if (!match) return value;
+  const sample = SECRET_SAMPLES[match[1]];
+  if (sample === undefined) throw new Error(`\${${match[1]}} is not a known secret`);
+  return sample;
+}
+
 function composeEnv(service: ComposeService): Record<string, string> {
   const { environment } = service;
   if (environment === undefined) return {};
@@ -188,7 +206,10 @@ function composeEnv(service: ComposeService): Record<string, string> {
     );
   }
   return Object.fromEntries(
-    Object.entries(environment).map(([name, value]) => [name, value === null ? '' : String(value)]),
+    Object.entries(environment).map(([name, value]) => [
+      name,
+      value === null ? '' : interpolate(String(value)),
+    ]),
   );
 }
 
@@ -386,6 +407,8 @@ function k8sEnv(pod: string, container: Container): Record<string, string> {
           `${pod}: ${variable.name} refers to a missing ConfigMap key ${configMapKeyRef.name}/${configMapKeyRef.key}`,
         );
       env[variable.name] = value;
+    } else if (secretKeyRef && SECRET_SAMPLES[secretKeyRef.key] !== undefined) {
+      env[variable.name] = SECRET_SAMPLES[secretKeyRef.key];
     } else if (secretKeyRef) {
       // Secrets are created at install time (README.md, "Deployment"): any non-empty value.
       env[variable.name] = `<${secretKeyRef.name}/${secretKeyRef.key}>`;

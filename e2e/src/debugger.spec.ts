@@ -8,7 +8,7 @@ import type {
 } from '@canopy/contracts';
 import { compile } from '@canopy/dsl';
 import { buildTree, type TreeDocument } from '@canopy/engine';
-import { GatewayApi, type Stack } from '@canopy/testing';
+import { authHeaders, GatewayApi, type Stack } from '@canopy/testing';
 import { WebSocket } from 'ws';
 import { startE2eStack } from './support/e2e-stack';
 import { storedTicks, NatsTap } from './support/tap';
@@ -22,7 +22,7 @@ const [, SET_COUNT, LOG] = IDS;
 async function watchEvents(
   url: string,
 ): Promise<{ next(type: string): Promise<EventEnvelope>; close(): void }> {
-  const ws = new WebSocket(url);
+  const ws = new WebSocket(url, { headers: authHeaders() });
   const seen: EventEnvelope[] = [];
   const waiting: { type: string; resolve(e: EventEnvelope): void }[] = [];
   ws.on('message', (raw) => {

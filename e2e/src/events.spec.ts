@@ -34,7 +34,8 @@ describe('external events over REST', () => {
     await stack?.dispose();
   }, 60_000);
 
-  const trigger = (id: string, body: unknown) => api.post<TriggerResponse>(`/executions/${id}/trigger`, body);
+  const trigger = (id: string, body: unknown) =>
+    api.post<TriggerResponse>(`/executions/${id}/trigger`, body);
 
   it('ticks an event execution on a trigger, with the payload in (event "open")', async () => {
     await api.createExecution({ tree: 'e2e-door', id: 'door-rest', mode: 'event' });

@@ -30,7 +30,11 @@ describe('two runners', () => {
   }, 60_000);
 
   /** Until the runners at these indexes hold every shard between them, each its own. */
-  const untilShardsSettled = (alive: number[]) => waitForShards(alive.map((i) => stack.runners[i]), SHARDS);
+  const untilShardsSettled = (alive: number[]) =>
+    waitForShards(
+      alive.map((i) => stack.runners[i]),
+      SHARDS,
+    );
 
   it('split the executions, and the survivor continues those of a runner that got SIGTERM', async () => {
     await untilShardsSettled([0, 1]);
@@ -38,10 +42,19 @@ describe('two runners', () => {
     // Interval executions, created until each runner owns at least three (ids hash onto shards).
     const owners = new Map<string, string>();
     const count = (runner: string) => [...owners.values()].filter((o) => o === runner).length;
-    for (let i = 0; i < 60 && (owners.size < 16 || count(runnerId(1)) < 3 || count(runnerId(2)) < 3); i++) {
+    for (
+      let i = 0;
+      i < 60 && (owners.size < 16 || count(runnerId(1)) < 3 || count(runnerId(2)) < 3);
+      i++
+    ) {
       const id = `handover-${i}`;
       await tap.watch(id);
-      await api.createExecution({ tree: 'e2e-steps', id, mode: 'interval', intervalMs: INTERVAL_MS });
+      await api.createExecution({
+        tree: 'e2e-steps',
+        id,
+        mode: 'interval',
+        intervalMs: INTERVAL_MS,
+      });
       owners.set(id, (await api.execution(id)).owner ?? '(none)');
     }
     expect(count(runnerId(1))).toBeGreaterThanOrEqual(3);
@@ -53,7 +66,10 @@ describe('two runners', () => {
     await Promise.all(ids.map((id) => tap.untilTick(id, 4, 60_000)));
     for (const id of ids) {
       const ticks = tap.feed(id).ticks.map((t) => t.data);
-      expect({ id, runners: [...new Set(ticks.map((t) => t.runner))] }).toEqual({ id, runners: [owners.get(id)] });
+      expect({ id, runners: [...new Set(ticks.map((t) => t.runner))] }).toEqual({
+        id,
+        runners: [owners.get(id)],
+      });
     }
 
     // SIGTERM to runner 1: it hands its shards over and exits cleanly (Nest re-raises the signal
@@ -61,7 +77,10 @@ describe('two runners', () => {
     const ticksBeforeStop = new Map(ids.map((id) => [id, lastTick(tap.feed(id))]));
     const leaving = stack.runners[0];
     const exit = await leaving.stop('SIGTERM');
-    expect([describeExit({ code: 0, signal: null }), describeExit({ code: null, signal: 'SIGTERM' })]).toContain(describeExit(exit));
+    expect([
+      describeExit({ code: 0, signal: null }),
+      describeExit({ code: null, signal: 'SIGTERM' }),
+    ]).toContain(describeExit(exit));
     expect(leaving.log()).toContain('"msg":"runner stopped"');
     await untilShardsSettled([1]);
 
@@ -105,11 +124,14 @@ describe('two runners', () => {
       // The durable stream holds every tick exactly once, in order (replays deduplicated).
       const stored = await storedTicks(tap.nc, id);
       const storedTickNumbers = stored.map((r: TickRecordMessage) => r.tick);
-      expect(storedTickNumbers).toEqual([...Array(storedTickNumbers.length).keys()].map((i) => i + 1));
+      expect(storedTickNumbers).toEqual(
+        [...Array(storedTickNumbers.length).keys()].map((i) => i + 1),
+      );
       const common = Math.min(stored.length, report.records.length);
       expect(stored.slice(0, common)).toEqual(report.records.slice(0, common));
     }
 
-    for (const id of moved) expect(await api.execution(id)).toMatchObject({ owner: runnerId(2), state: 'running' });
+    for (const id of moved)
+      expect(await api.execution(id)).toMatchObject({ owner: runnerId(2), state: 'running' });
   }, 240_000);
 });

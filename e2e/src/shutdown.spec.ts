@@ -9,7 +9,8 @@ const SERVICES = [
   { app: 'blackboard', ready: 'blackboard listening', redis: true },
   // Consuming: its pull is in flight when the brokers go.
   { app: 'history', ready: 'consuming tick records', redis: true },
-  { app: 'gateway', ready: 'gateway listening', redis: false },
+  // Redis holds its API keys and rate-limit counters.
+  { app: 'gateway', ready: 'gateway listening', redis: true },
 ] as const;
 
 /**

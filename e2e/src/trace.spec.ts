@@ -1,5 +1,11 @@
 import { DEFAULT_SHARD_COUNT, shardOf, Subjects } from '@canopy/contracts';
-import { GatewayApi, OtlpTraceReceiver, type ReceivedSpan, type Stack, waitForShards } from '@canopy/testing';
+import {
+  GatewayApi,
+  OtlpTraceReceiver,
+  type ReceivedSpan,
+  type Stack,
+  waitForShards,
+} from '@canopy/testing';
 import { startE2eStack } from './support/e2e-stack';
 import { NatsTap } from './support/tap';
 import { STEPS_TREE } from './support/trees';
@@ -76,10 +82,16 @@ describe('one trace from a gateway request to the published tick record', () => 
       expect({ what, parent: span.parentSpanId }).toEqual({ what, parent: parent?.spanId });
     }
     expect([request.service, natsRequest.service]).toEqual(['gateway', 'gateway']);
-    expect(new Set([handling, command, tick, commit, publish].map((s) => s.service))).toEqual(new Set(['tick-runner']));
+    expect(new Set([handling, command, tick, commit, publish].map((s) => s.service))).toEqual(
+      new Set(['tick-runner']),
+    );
     expect(request.kind).toBe('SERVER');
     expect(handling.kind).toBe('SERVER');
-    expect(tick.attributes).toMatchObject({ 'canopy.exec.id': id, 'canopy.tick': 1, 'canopy.status': 'RUNNING' });
+    expect(tick.attributes).toMatchObject({
+      'canopy.exec.id': id,
+      'canopy.tick': 1,
+      'canopy.status': 'RUNNING',
+    });
 
     // The record on canopy.ticks.<id> (JetStream) carries that trace in its headers, as a child of
     // the tick's publish span, and so do the tick's events.

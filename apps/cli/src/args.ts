@@ -53,6 +53,7 @@ export function positiveInt(args: ParsedArgs, name: string, fallback: number, mi
   const raw = single(args, name);
   if (raw === undefined) return fallback;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < min) throw new UsageError(`--${name} must be an integer >= ${min}, got '${raw}'`);
+  if (!Number.isInteger(n) || n < min)
+    throw new UsageError(`--${name} must be an integer >= ${min}, got '${raw}'`);
   return n;
 }

@@ -72,7 +72,10 @@ export function parseSets(values: readonly string[]): Record<string, unknown> {
 }
 
 /** `--actions MODULE`: a CommonJS/TS module exporting `{ name: fn }` (or a default export of it). */
-export async function loadActions(modulePath: string | undefined, fresh = false): Promise<ActionRegistry> {
+export async function loadActions(
+  modulePath: string | undefined,
+  fresh = false,
+): Promise<ActionRegistry> {
   const registry = new ActionRegistry();
   if (modulePath === undefined) return registry;
   let loaded: Record<string, unknown>;

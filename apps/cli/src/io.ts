@@ -27,7 +27,8 @@ export function readSource(io: Io, file: string): string {
     return io.readFile(file);
   } catch (error) {
     // Jest and vm contexts have their own Error class, so check the shape, not instanceof.
-    const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+    const code =
+      typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
     const reason = typeof code === 'string' ? code : String(error);
     throw new FileReadError(`${file}: cannot read file (${reason})`);
   }

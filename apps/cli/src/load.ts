@@ -22,7 +22,8 @@ export function compileFiles(io: Io, files: readonly string[]): Compiled {
   for (const { file, source } of sources) {
     const result = compile(source, { file, knownTrees: [...known] });
     errors.push(...result.errors);
-    if (result.document && result.errors.length === 0) documents.push({ file, document: result.document });
+    if (result.document && result.errors.length === 0)
+      documents.push({ file, document: result.document });
   }
   return { documents, errors };
 }

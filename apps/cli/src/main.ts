@@ -5,6 +5,7 @@ import { exportCommand, importCommand } from './commands/convert';
 import { debugCommand } from './commands/debug';
 import { devCommand } from './commands/dev';
 import { fmtCommand } from './commands/fmt';
+import { keysCommand } from './commands/keys';
 import { pushCommand } from './commands/push';
 import { runCommand } from './commands/run';
 import { tailCommand } from './commands/tail';
@@ -44,6 +45,11 @@ against a running stack (--gateway URL, else $CANOPY_GATEWAY_URL, else http://12
            [--events TYPE,...] [--format json|pretty]
                                      register, run (every 1000 ms by default) and show the
                                      tree's execution, hot-reloading it at each save of FILE
+  keys create --role viewer|operator|admin [--teams A,B] [--name TEXT] [--gateway URL]
+  keys list [--format json|pretty] [--gateway URL]
+  keys revoke ID [--gateway URL]     manage the gateway's API keys (needs an admin key)
+
+every gateway command sends $CANOPY_API_KEY (an API key or a JWT) as its credentials
 
 exit codes: 0 ok; 1 a run-time failure (a tree's runtime errors, an unreachable gateway,
 a gateway 5xx); 2 bad usage or input (a file that does not compile, a gateway 4xx)
@@ -77,6 +83,8 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
         return await tailCommand(rest, io);
       case 'dev':
         return await devCommand(rest, io);
+      case 'keys':
+        return await keysCommand(rest, io);
       case undefined:
       case 'help':
       case '--help':

@@ -29,7 +29,9 @@ export function renderTree(tree: BehaviorTree, color: boolean, marks?: TreeMarks
     // The gutter is there whenever marks are asked for, so the outline does not shift as the mark moves.
     const gutter = marks === undefined ? '' : here ? '=> ' : '   ';
     const note = here ? `  (${marks?.marked?.note})` : '';
-    lines.push(gutter + prefix + branch + (color ? `${COLORS[status]}${label}${RESET}` : label) + note);
+    lines.push(
+      gutter + prefix + branch + (color ? `${COLORS[status]}${label}${RESET}` : label) + note,
+    );
     const childPrefix = root ? '' : prefix + (last ? '   ' : '│  ');
     node.childIds.forEach((id, i) => {
       const child = byId.get(id);
@@ -49,11 +51,16 @@ export function nodeLabel(node: NodeInfo): string {
 /** A tick's logs, progress, errors and stuck nodes (`:stuck-after`), one indented line each. */
 export function renderTickEvents(record: TickRecord): string[] {
   const lines: string[] = [];
-  for (const log of record.logs) lines.push(`  log [${log.nodeId}] ${log.message} ${log.values.map((v) => JSON.stringify(v)).join(' ')}`.trimEnd());
+  for (const log of record.logs)
+    lines.push(
+      `  log [${log.nodeId}] ${log.message} ${log.values.map((v) => JSON.stringify(v)).join(' ')}`.trimEnd(),
+    );
   for (const p of record.progress) lines.push(`  progress [${p.nodeId}] ${p.step} ${p.percent}%`);
   for (const e of record.errors) lines.push(`  error [${e.nodeId}] ${e.code}: ${e.message}`);
   for (const s of record.stuck ?? []) {
-    lines.push(`  stuck [${s.nodeId}] running ${s.runningForMs} ms since tick ${s.runningSinceTick} (budget ${s.budgetMs} ms)`);
+    lines.push(
+      `  stuck [${s.nodeId}] running ${s.runningForMs} ms since tick ${s.runningSinceTick} (budget ${s.budgetMs} ms)`,
+    );
   }
   return lines;
 }

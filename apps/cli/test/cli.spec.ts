@@ -19,7 +19,12 @@ function harness() {
     writeFile: (p, t) => writeFileSync(p, t),
     color: false,
   };
-  return { io, out: () => out.join(''), err: () => err.join(''), bytes: () => Buffer.concat(bytes) };
+  return {
+    io,
+    out: () => out.join(''),
+    err: () => err.join(''),
+    bytes: () => Buffer.concat(bytes),
+  };
 }
 
 function tempFile(name: string, text: string): string {
@@ -31,7 +36,9 @@ function tempFile(name: string, text: string): string {
 describe('canopy check', () => {
   it('accepts every example', async () => {
     const h = harness();
-    const files = ['robot-patrol.lisp', 'research-agent.lisp', 'team-players.lisp'].map((f) => join(examples, f));
+    const files = ['robot-patrol.lisp', 'research-agent.lisp', 'team-players.lisp'].map((f) =>
+      join(examples, f),
+    );
     expect(await main(['check', ...files], h.io)).toBe(0);
     expect(h.err()).toBe('');
   });
@@ -73,10 +80,17 @@ describe('canopy fmt', () => {
 
 describe('canopy run', () => {
   it('prints one JSON line per tick on the virtual clock', async () => {
-    const file = tempFile('w.lisp', '(tree "t" (sequence (set "n" (+ (get "n" 0) 1)) (wait :ms 250) (set "done" true)))');
+    const file = tempFile(
+      'w.lisp',
+      '(tree "t" (sequence (set "n" (+ (get "n" 0) 1)) (wait :ms 250) (set "done" true)))',
+    );
     const h = harness();
     expect(await main(['run', file, '--format', 'json', '--set', 'n=10'], h.io)).toBe(0);
-    const lines = h.out().trim().split('\n').map((l) => JSON.parse(l));
+    const lines = h
+      .out()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines.map((l) => [l.tick, l.status, l.time])).toEqual([
       [1, 'RUNNING', 0],
       [2, 'RUNNING', 100],
@@ -88,14 +102,37 @@ describe('canopy run', () => {
   });
 
   it('gives external events to the ticks --event names, in order', async () => {
-    const file = tempFile('ev.lisp', '(tree "t" (sequence (set "got" (events)) (on-event "go" (set "go" (event "go")))))');
+    const file = tempFile(
+      'ev.lisp',
+      '(tree "t" (sequence (set "got" (events)) (on-event "go" (set "go" (event "go")))))',
+    );
     const h = harness();
-    const argv = ['run', file, '--ticks', '3', '--format', 'json', '--event', '2:go={"n":1}', '--event', '2:note=hi', '--event', '3:other'];
+    const argv = [
+      'run',
+      file,
+      '--ticks',
+      '3',
+      '--format',
+      'json',
+      '--event',
+      '2:go={"n":1}',
+      '--event',
+      '2:note=hi',
+      '--event',
+      '3:other',
+    ];
     expect(await main(argv, h.io)).toBe(0);
-    const lines = h.out().trim().split('\n').map((l) => JSON.parse(l));
+    const lines = h
+      .out()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines.map((l) => l.events)).toEqual([
       undefined,
-      [{ name: 'go', payload: { n: 1 }, at: 100 }, { name: 'note', payload: 'hi', at: 100 }],
+      [
+        { name: 'go', payload: { n: 1 }, at: 100 },
+        { name: 'note', payload: 'hi', at: 100 },
+      ],
       [{ name: 'other', payload: null, at: 200 }],
     ]);
     expect(lines[1].blackboard).toEqual({ got: lines[1].events, go: { n: 1 } });
@@ -107,15 +144,30 @@ describe('canopy run', () => {
   it('runs a fixed number of ticks with --ticks and --tick-ms', async () => {
     const file = tempFile('r.lisp', '(tree "t" (running))');
     const h = harness();
-    expect(await main(['run', file, '--ticks', '3', '--tick-ms', '50', '--format', 'json'], h.io)).toBe(0);
-    expect(h.out().trim().split('\n').map((l) => JSON.parse(l).time)).toEqual([0, 50, 100]);
+    expect(
+      await main(['run', file, '--ticks', '3', '--tick-ms', '50', '--format', 'json'], h.io),
+    ).toBe(0);
+    expect(
+      h
+        .out()
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).time),
+    ).toEqual([0, 50, 100]);
   });
 
   it('shows nodes stuck past their :stuck-after, once per episode, on the virtual clock', async () => {
-    const file = tempFile('s.lisp', '(tree "t" (selector (wait :ms 100000 :id "w" :stuck-after 250) (success)))');
+    const file = tempFile(
+      's.lisp',
+      '(tree "t" (selector (wait :ms 100000 :id "w" :stuck-after 250) (success)))',
+    );
     const json = harness();
     expect(await main(['run', file, '--ticks', '6', '--format', 'json'], json.io)).toBe(0);
-    const lines = json.out().trim().split('\n').map((l) => JSON.parse(l));
+    const lines = json
+      .out()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     // Ticks at 0, 100, ... ms: the wait started at tick 1 and is 300 ms old at tick 4.
     expect(lines.map((l) => l.stuck)).toEqual([
       undefined,
@@ -127,13 +179,22 @@ describe('canopy run', () => {
     ]);
     const pretty = harness();
     expect(await main(['run', file, '--ticks', '6'], pretty.io)).toBe(0);
-    expect(pretty.out()).toContain('tick 4  RUNNING  t=300ms\n  stuck [w] running 300 ms since tick 1 (budget 250 ms)\n');
+    expect(pretty.out()).toContain(
+      'tick 4  RUNNING  t=300ms\n  stuck [w] running 300 ms since tick 1 (budget 250 ms)\n',
+    );
   });
 
   it('loads async actions from a module', async () => {
     const h = harness();
     const code = await main(
-      ['run', join(examples, 'research-agent.lisp'), '--actions', join(examples, 'actions.js'), '--format', 'json'],
+      [
+        'run',
+        join(examples, 'research-agent.lisp'),
+        '--actions',
+        join(examples, 'actions.js'),
+        '--format',
+        'json',
+      ],
       h.io,
     );
     expect(code).toBe(0);
@@ -215,7 +276,8 @@ describe('canopy run', () => {
 
 describe('canopy viz', () => {
   const PNG = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-  const source = '(tree "main" (sequence :name "go" (subtree "helper")))\n(tree "helper" (wait :ms 5))\n';
+  const source =
+    '(tree "main" (sequence :name "go" (subtree "helper")))\n(tree "helper" (wait :ms 5))\n';
 
   it('prints DOT with one box per node of the main tree, or of --tree', async () => {
     const file = tempFile('v.lisp', source);
@@ -272,13 +334,21 @@ describe('canopy push / tail / dev usage', () => {
       [['tail'], 'tail takes exactly one execution ID'],
       [['tail', 'x', '--events', 'node_update,bogus'], "--events: unknown event type 'bogus'"],
       [['tail', 'x', '--format', 'xml'], "--format must be json or pretty, got 'xml'"],
-      [['dev', file, '--policy', 'later'], '--policy must be one of let-finish-then-swap, cancel-and-restart, swap-now'],
+      [
+        ['dev', file, '--policy', 'later'],
+        '--policy must be one of let-finish-then-swap, cancel-and-restart, swap-now',
+      ],
       [['dev', file, '--mode', 'sometimes'], '--mode must be one of manual, auto, interval, event'],
-      [['dev', file, '--mode', 'manual', '--interval-ms', '5'], '--interval-ms goes with --mode interval'],
+      [
+        ['dev', file, '--mode', 'manual', '--interval-ms', '5'],
+        '--interval-ms goes with --mode interval',
+      ],
     ] as const) {
       const h = harness();
       expect(await main([...argv], h.io)).toBe(2);
-      expect(h.err()).toMatch(new RegExp(`^canopy: ${message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+      expect(h.err()).toMatch(
+        new RegExp(`^canopy: ${message.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`),
+      );
     }
   });
 });

@@ -259,8 +259,62 @@ describe('canopy push / tail / dev against a stack', () => {
       expect(await cli.stop()).toBe(0);
     });
   });
-});
 
-function escape(text: string): string {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
+  describe('keys', () => {
+    it('creates, lists and revokes keys; a revoked key is refused at once', async () => {
+      const create = startCli([
+        'keys',
+        'create',
+        '--role',
+        'operator',
+        '--teams',
+        'red,blue',
+        '--name',
+        'ci',
+        '--gateway',
+        gateway,
+      ]);
+      expect(await create.exit).toBe(0);
+      const key = /^CANOPY_API_KEY=(cnpy_\S+)\n$/.exec(create.out())?.[1];
+      expect(key).toBeDefined();
+      const id = /^key ([a-f0-9]{16}): operator teams=red,blue "ci"/.exec(create.err())?.[1];
+      expect(id).toBeDefined();
+      // The new key works against the gateway, with its role.
+      expect((await api.as(key!).get('/executions')).status).toBe(200);
+      expect((await api.as(key!).get('/keys')).status).toBe(403);
+
+      const list = startCli(['keys', 'list', '--format', 'json', '--gateway', gateway]);
+      expect(await list.exit).toBe(0);
+      expect(JSON.parse(list.out())).toContainEqual(
+        expect.objectContaining({ id, role: 'operator', teams: ['red', 'blue'], name: 'ci' }),
+      );
+      expect(list.out()).not.toContain(key);
+
+      const revoke = startCli(['keys', 'revoke', id!, '--gateway', gateway]);
+      expect(await revoke.exit).toBe(0);
+      expect(revoke.out()).toBe(`revoked ${id}\n`);
+      expect((await api.as(key!).get('/executions')).status).toBe(401);
+    });
+
+    it('refuses a bad role, and says what to do without a key', async () => {
+      const bad = startCli(['keys', 'create', '--role', 'root', '--gateway', gateway]);
+      expect(await bad.exit).toBe(2);
+      expect(bad.err()).toContain('--role must be one of viewer, operator, admin');
+      const saved = process.env.CANOPY_API_KEY;
+      delete process.env.CANOPY_API_KEY;
+      try {
+        const anonymous = startCli([
+          'push',
+          write('anon.lisp', counter('cli-anon')),
+          '--gateway',
+          gateway,
+        ]);
+        expect(await anonymous.exit).toBe(2);
+        expect(anonymous.err()).toContain('401 UNAUTHENTICATED');
+        expect(anonymous.err()).toContain('set CANOPY_API_KEY');
+      } finally {
+        process.env.CANOPY_API_KEY = saved;
+      }
+    });
+  });
+});

@@ -3,9 +3,13 @@ import { once } from 'node:events';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { waitFor } from '@canopy/testing';
+import { TEST_ADMIN_KEY, waitFor } from '@canopy/testing';
 import { main } from '../src/main';
 import type { Io } from '../src/io';
+
+// The CLI reads its credentials from CANOPY_API_KEY, as a user's shell would give them: the stacks
+// the tests start accept TEST_ADMIN_KEY (spawned CLIs inherit it too).
+process.env.CANOPY_API_KEY = TEST_ADMIN_KEY;
 
 /**
  * `main()` with its output captured and a stop button: the long-running commands (`run --watch`,

@@ -1,10 +1,22 @@
-import { commonEnv, envInt, envPort, treeLimitsEnv } from '@canopy/service-kit';
+import { commonEnv, envHttpUrl, envInt, envPort, treeLimitsEnv } from '@canopy/service-kit';
 import { DEFAULT_SHARD_COUNT, TICKS_PER_REQUEST_LIMIT } from '@canopy/contracts';
 import { z } from 'zod';
 
+/** A comma-separated list, empty or absent meaning none. */
+const envList = () =>
+  z
+    .string()
+    .default('')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((item) => item.trim())
+        .filter((item) => item.length > 0),
+    );
+
 /**
- * The gateway's environment. It keeps nothing in Redis and does not connect to it: commonEnv's
- * REDIS_URL is accepted (the deployments' shared environment sets it for every service) and unused.
+ * The gateway's environment. Its Redis (REDIS_URL) holds API keys and rate-limit counters only;
+ * executions, trees and the blackboard are reached over NATS. Auth: docs/security.md.
  */
 export const GatewayConfigSchema = z.object({
   ...commonEnv('gateway'),
@@ -34,6 +46,27 @@ export const GatewayConfigSchema = z.object({
   TICKS_PER_REQUEST_MAX: envInt(TICKS_PER_REQUEST_LIMIT, { min: 1, max: TICKS_PER_REQUEST_LIMIT }),
   /** The runners' tree limits: the gateway builds registered trees for its views with them. */
   ...treeLimitsEnv(),
+  /**
+   * `off` serves every request as an anonymous admin (and logs a warning at start): only for a
+   * gateway nobody else can reach. Anything but the exact word `off` is refused, so a typo cannot
+   * switch auth off.
+   */
+  CANOPY_AUTH: z.enum(['on', 'off']).default('on'),
+  /** A key that is always accepted as an unrestricted admin (bootstrap; create the others with it). */
+  CANOPY_ADMIN_KEY: z.string().min(24, 'must be at least 24 characters').optional(),
+  /** HS256 secret of JWT bearer tokens. */
+  JWT_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** JWKS URL whose keys verify JWT bearer tokens (RS256, ES256, EdDSA, ...). */
+  JWT_JWKS_URL: envHttpUrl().optional(),
+  /** When set, a token's `iss` must equal it. */
+  JWT_ISSUER: z.string().min(1).optional(),
+  /** When set, a token's `aud` must include it. */
+  JWT_AUDIENCE: z.string().min(1).optional(),
+  /** Requests one key (or token subject) may make per RATE_LIMIT_WINDOW_MS; 0 turns limits off. */
+  RATE_LIMIT_MAX: envInt(6000, { min: 0, max: 100_000_000 }),
+  RATE_LIMIT_WINDOW_MS: envInt(60_000, { min: 100, max: 86_400_000 }),
+  /** Origins allowed to call the gateway from a browser (CORS), comma-separated; empty: CORS off. */
+  CORS_ORIGINS: envList(),
 });
 export type GatewayConfig = z.infer<typeof GatewayConfigSchema>;
 

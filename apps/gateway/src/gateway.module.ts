@@ -1,4 +1,6 @@
 import { type DynamicModule, Module } from '@nestjs/common';
+import { KeysController } from './auth/keys.controller';
+import { KeyStore } from './auth/key-store';
 import { BlackboardController } from './blackboard/blackboard.controller';
 import { GATEWAY_CONFIG, type GatewayConfig } from './config';
 import { DebuggerController } from './debugger/debugger.controller';
@@ -15,7 +17,10 @@ import { ExecutionViews } from './views/execution-views';
 import { TreeModels } from './views/tree-models';
 import { VisualizeController } from './views/visualize.controller';
 
-/** Controllers translate REST to NATS requests; TracedNats and LOGGER come from ServiceKitModule. */
+/**
+ * Controllers translate REST to NATS requests; TracedNats, Redis (API keys, rate limits) and LOGGER
+ * come from ServiceKitModule.
+ */
 @Module({
   controllers: [
     TreesController,
@@ -27,8 +32,9 @@ import { VisualizeController } from './views/visualize.controller';
     VisualizeController,
     EventsController,
     HistoryController,
+    KeysController,
   ],
-  providers: [ServiceClient, OwnerClient, TreeModels, ExecutionViews, StreamHub],
+  providers: [KeyStore, ServiceClient, OwnerClient, TreeModels, ExecutionViews, StreamHub],
 })
 export class GatewayModule {
   /** The gateway with its validated config injectable as GATEWAY_CONFIG. */

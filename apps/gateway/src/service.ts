@@ -6,17 +6,24 @@ import {
 import type { Logger } from '@canopy/telemetry';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { GatewayConfig } from './config';
+import { installAuth } from './auth/auth-hooks';
 import { GatewayModule } from './gateway.module';
 import { setupOpenApi } from './openapi/openapi';
-import { registerWebSocketRoute } from './streams/websocket-route';
+import { registerWebSocketPlugin, registerWebSocketRoute } from './streams/websocket-route';
 
-/** NATS only (the gateway keeps no state), plus what lives on Fastify directly: OpenAPI, /ws. */
+/**
+ * NATS, and Redis for API keys and rate-limit counters; plus what lives on Fastify directly: the
+ * auth hooks (first, so they cover every route), OpenAPI, /ws.
+ */
 export function gatewayServiceOptions(config: GatewayConfig, logger?: Logger): HttpServiceOptions {
   return httpServiceOptions(config, {
     nats: true,
+    redis: true,
     logger,
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
     configure: async (app) => {
+      await registerWebSocketPlugin(app);
+      await installAuth(app);
       setupOpenApi(app);
       await registerWebSocketRoute(app);
     },

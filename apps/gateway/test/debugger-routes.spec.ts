@@ -6,14 +6,11 @@ import {
   type PausedAt,
   Subjects,
 } from '@canopy/contracts';
-import { loadConfig } from '@canopy/service-kit';
-import { createLogger } from '@canopy/telemetry';
-import { type NatsHandle, startNats } from '@canopy/testing';
+import { type NatsHandle, type RedisHandle, startNats, startRedis } from '@canopy/testing';
+import { createTestGateway } from './gateway-harness';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { GatewayConfigSchema } from '../src/config';
-import { createGateway } from '../src/service';
 import { StandInDebugger } from './stand-in-debugger';
 import { execution, ownerGone, StandInRunners, type Step, storageDown } from './stand-in-runners';
 import { openSse, openWs, type StreamMessage } from './stream-clients';
@@ -50,25 +47,26 @@ const breakpointOf = (
 
 describe('gateway: the debugger routes, against a stand-in owner', () => {
   let nats: NatsHandle;
+  let redis: RedisHandle;
   let nc: NatsConnection;
   let runners: StandInRunners;
   let gateway: NestFastifyApplication;
 
   beforeAll(async () => {
     nats = await startNats();
+    redis = await startRedis();
     nc = await connect({ servers: nats.url });
     runners = new StandInRunners(nc, SHARDS);
-    gateway = await createGateway(
-      loadConfig(GatewayConfigSchema, {
+    gateway = await createTestGateway(
+      {
         NATS_URL: nats.url,
-        PORT: '0',
-        LOG_LEVEL: 'silent',
+        REDIS_URL: redis.url,
         SHARD_COUNT: String(SHARDS),
         OWNER_RETRY_BUDGET_MS: '1500',
         REQUEST_TIMEOUT_MS: '1000',
         RETRY_AFTER_SECONDS: RETRY_AFTER,
-      }),
-      createLogger('gateway-spec', { level: 'silent' }),
+      },
+      'gateway-spec',
     );
     await gateway.listen({ port: 0, host: '127.0.0.1' });
   });
@@ -77,6 +75,7 @@ describe('gateway: the debugger routes, against a stand-in owner', () => {
     await gateway?.close();
     await nc?.close();
     await nats?.dispose();
+    await redis?.dispose();
   });
 
   /** An owner of `execId` that is the stand-in debugger after the scripted `steps`. */
@@ -540,7 +539,10 @@ describe('gateway: the debugger routes, against a stand-in owner', () => {
       expect(codes(add)).toEqual({
         '201': 'The breakpoint, with its id',
         '400': ['BAD_CONDITION', 'UNKNOWN_NODE', 'VALIDATION_FAILED'],
+        '401': ['UNAUTHENTICATED'],
+        '403': ['FORBIDDEN'],
         '404': owner,
+        '429': ['RATE_LIMITED'],
         '503': unavailable,
       });
       expect(body(add, '201').required).toEqual(

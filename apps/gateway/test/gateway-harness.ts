@@ -1,6 +1,8 @@
 import { loadConfig } from '@canopy/service-kit';
 import { createLogger } from '@canopy/telemetry';
 import {
+  authHeaders,
+  GATEWAY_AUTH_ENV,
   type NatsHandle,
   type RedisHandle,
   type ServiceProcess,
@@ -33,10 +35,7 @@ export async function startHarness(gatewayEnv: Record<string, string> = {}): Pro
     env: { ...env, LOG_LEVEL: SERVICE_LOG_LEVEL },
   });
   const blackboard = Object.assign(service, { close: async () => void (await service.stop()) });
-  const gateway = await createGateway(
-    loadConfig(GatewayConfigSchema, { ...env, PORT: '0', LOG_LEVEL: 'silent', ...gatewayEnv }),
-    createLogger('gateway-spec', { level: 'silent' }),
-  );
+  const gateway = await createTestGateway({ ...env, ...gatewayEnv });
   const harness: Harness = {
     nats,
     redis,
@@ -50,3 +49,40 @@ export async function startHarness(gatewayEnv: Record<string, string> = {}): Pro
   };
   return harness;
 }
+
+/**
+ * The gateway in this process with auth on: it accepts TEST_ADMIN_KEY, and `inject()` sends that
+ * key unless the request sets its own `authorization` or `x-api-key` (auth tests send other
+ * credentials or none: `headers: { authorization: '' }` sends none).
+ */
+export async function createTestGateway(
+  env: Record<string, string>,
+  loggerName = 'gateway-spec',
+): Promise<NestFastifyApplication> {
+  const gateway = await createGateway(
+    loadConfig(GatewayConfigSchema, {
+      PORT: '0',
+      LOG_LEVEL: 'silent',
+      ...GATEWAY_AUTH_ENV,
+      ...env,
+    }),
+    createLogger(loggerName, { level: 'silent' }),
+  );
+  const inject = gateway.inject.bind(gateway);
+  const withKey = (opts: InjectOptions): InjectOptions => {
+    if (typeof opts !== 'object') return { url: opts, headers: authHeaders() };
+    const headers = { ...(opts.headers ?? {}) } as Record<string, string>;
+    if (!('authorization' in headers) && !('x-api-key' in headers))
+      Object.assign(headers, authHeaders());
+    if (headers.authorization === '') delete headers.authorization;
+    return { ...opts, headers };
+  };
+  const injectWithKey = (opts: InjectOptions) => inject(withKey(opts));
+  // Nest's app is itself a Proxy that refuses new properties: wrap it instead.
+  return new Proxy(gateway, {
+    get: (target, prop, receiver) =>
+      prop === 'inject' ? injectWithKey : Reflect.get(target, prop, receiver),
+  });
+}
+
+type InjectOptions = Exclude<Parameters<NestFastifyApplication['inject']>[0], undefined>;

@@ -1,10 +1,11 @@
-import { loadConfig } from '@canopy/service-kit';
-import { createLogger } from '@canopy/telemetry';
 import { type ServiceProcess, startService } from '@canopy/testing';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { GatewayConfigSchema } from '../src/config';
-import { createGateway } from '../src/service';
-import { type Harness, SERVICE_LOG_LEVEL, startHarness } from './gateway-harness';
+import {
+  createTestGateway,
+  type Harness,
+  SERVICE_LOG_LEVEL,
+  startHarness,
+} from './gateway-harness';
 import { type RunnerProcess, startRunner } from './runner-process';
 
 type InjectOptions = Parameters<NestFastifyApplication['inject']>[0];
@@ -162,17 +163,18 @@ describe('history routes, served by the real history service', () => {
 
   it('answers the same progress after a gateway restart (it is stored, not held by the gateway)', async () => {
     const before = await get('/executions/h1/progress');
-    expect(before).toMatchObject({ status: 200, body: { execId: 'h1', step: 'done', percent: 100 } });
+    expect(before).toMatchObject({
+      status: 200,
+      body: { execId: 'h1', step: 'done', percent: 100 },
+    });
     await harness.gateway.close();
-    harness.gateway = await createGateway(
-      loadConfig(GatewayConfigSchema, {
+    harness.gateway = await createTestGateway(
+      {
         NATS_URL: harness.nats.url,
         REDIS_URL: harness.redis.url,
-        PORT: '0',
-        LOG_LEVEL: 'silent',
         RETRY_AFTER_SECONDS: '3',
-      }),
-      createLogger('gateway-restarted', { level: 'silent' }),
+      },
+      'gateway-restarted',
     );
     const after = await get('/executions/h1/progress');
     expect(after.status).toBe(200);

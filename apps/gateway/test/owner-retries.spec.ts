@@ -1,11 +1,8 @@
-import { loadConfig } from '@canopy/service-kit';
-import { createLogger } from '@canopy/telemetry';
-import { type NatsHandle, startNats } from '@canopy/testing';
+import { type NatsHandle, type RedisHandle, startNats, startRedis } from '@canopy/testing';
+import { createTestGateway } from './gateway-harness';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { GatewayConfigSchema } from '../src/config';
-import { createGateway } from '../src/service';
 import { execution, ownerGone, StandInRunners, type Step, storageDown } from './stand-in-runners';
 import { openSse, openWs, RefusedError } from './stream-clients';
 
@@ -14,6 +11,7 @@ const RETRY_AFTER = '3';
 
 describe('gateway: owner commands while shards change hands', () => {
   let nats: NatsHandle;
+  let redis: RedisHandle;
   let nc: NatsConnection;
   let runners: StandInRunners;
   let gateway: NestFastifyApplication;
@@ -21,19 +19,19 @@ describe('gateway: owner commands while shards change hands', () => {
 
   beforeAll(async () => {
     nats = await startNats();
+    redis = await startRedis();
     nc = await connect({ servers: nats.url });
     runners = new StandInRunners(nc, SHARDS);
-    gateway = await createGateway(
-      loadConfig(GatewayConfigSchema, {
+    gateway = await createTestGateway(
+      {
         NATS_URL: nats.url,
-        PORT: '0',
-        LOG_LEVEL: 'silent',
+        REDIS_URL: redis.url,
         SHARD_COUNT: String(SHARDS),
         OWNER_RETRY_BUDGET_MS: '1500',
         REQUEST_TIMEOUT_MS: '1000',
         RETRY_AFTER_SECONDS: RETRY_AFTER,
-      }),
-      createLogger('gateway-spec', { level: 'silent' }),
+      },
+      'gateway-spec',
     );
     await gateway.listen({ port: 0, host: '127.0.0.1' });
     url = await gateway.getUrl();
@@ -43,6 +41,7 @@ describe('gateway: owner commands while shards change hands', () => {
     await gateway?.close();
     await nc?.close();
     await nats?.dispose();
+    await redis?.dispose();
   });
 
   const post = async (path: string, payload?: unknown) => {
@@ -90,11 +89,17 @@ describe('gateway: owner commands while shards change hands', () => {
     const answer = { accepted: true, queued: 2, at: 1_700_000_000_000 };
     const sent = { type: 'trigger', event: { name: 'door', payload: { open: true } } };
     const owner = runners.owner('ev-moving', [ownerGone(), { reply: answer }]);
-    const full = runners.owner('ev-full', [{ error: { code: 'EVENT_QUEUE_FULL', message: 'full' } }]);
+    const full = runners.owner('ev-full', [
+      { error: { code: 'EVENT_QUEUE_FULL', message: 'full' } },
+    ]);
     const slow = runners.owner('ev-slow', ['silent', { reply: answer }]);
     await runners.ready();
     const body = { event: 'door', payload: { open: true } };
-    expect(await post('/executions/ev-moving/trigger', body)).toEqual({ status: 202, retryAfter: undefined, body: answer });
+    expect(await post('/executions/ev-moving/trigger', body)).toEqual({
+      status: 202,
+      retryAfter: undefined,
+      body: answer,
+    });
     expect(owner.seen).toEqual([sent, sent]);
     expect(await post('/executions/ev-full/trigger', body)).toMatchObject({
       status: 429,

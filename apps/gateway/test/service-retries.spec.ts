@@ -1,12 +1,9 @@
 import { Queues, Subjects } from '@canopy/contracts';
-import { loadConfig } from '@canopy/service-kit';
-import { createLogger } from '@canopy/telemetry';
-import { type NatsHandle, startNats } from '@canopy/testing';
+import { type NatsHandle, type RedisHandle, startNats, startRedis } from '@canopy/testing';
+import { createTestGateway } from './gateway-harness';
 import type { Msg, NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { GatewayConfigSchema } from '../src/config';
-import { createGateway } from '../src/service';
 
 /**
  * A replica of the runners' queue group on real NATS that loses the first `lose` requests of a
@@ -27,21 +24,22 @@ function replica(nc: NatsConnection, subject: string, lose: number, reply: (msg:
 
 describe('gateway: requests to the services that a lost message must not fail', () => {
   let nats: NatsHandle;
+  let redis: RedisHandle;
   let nc: NatsConnection;
   let gateway: NestFastifyApplication;
 
   beforeAll(async () => {
     nats = await startNats();
+    redis = await startRedis();
     nc = await connect({ servers: nats.url });
-    gateway = await createGateway(
-      loadConfig(GatewayConfigSchema, {
+    gateway = await createTestGateway(
+      {
         NATS_URL: nats.url,
-        PORT: '0',
-        LOG_LEVEL: 'silent',
+        REDIS_URL: redis.url,
         REQUEST_TIMEOUT_MS: '1000',
         RETRY_AFTER_SECONDS: '2',
-      }),
-      createLogger('gateway-spec', { level: 'silent' }),
+      },
+      'gateway-spec',
     );
   });
 
@@ -49,6 +47,7 @@ describe('gateway: requests to the services that a lost message must not fail', 
     await gateway?.close();
     await nc?.close();
     await nats?.dispose();
+    await redis?.dispose();
   });
 
   it('sends a read again after silence and answers the reply', async () => {

@@ -1,5 +1,6 @@
 import { get, type IncomingMessage } from 'node:http';
 import { WebSocket } from 'ws';
+import { authHeaders } from '@canopy/testing';
 
 /** A message of a live stream: an EventEnvelope or a gateway message (snapshot, dropped, ...). */
 export interface StreamMessage {
@@ -68,8 +69,12 @@ export interface WsClient {
 }
 
 /** Opens a WebSocket and collects its JSON messages; rejects with the HTTP status if refused. */
-export function openWs(url: string): Promise<WsClient> {
-  const ws = new WebSocket(url, { maxPayload: 256 * 1024 * 1024 });
+export function openWs(
+  url: string,
+  headers: Record<string, string> = authHeaders(),
+  protocols: string[] = [],
+): Promise<WsClient> {
+  const ws = new WebSocket(url, protocols, { maxPayload: 256 * 1024 * 1024, headers });
   const inbox = new Inbox();
   ws.on('message', (data) => inbox.push(JSON.parse(String(data)) as StreamMessage));
   return new Promise((resolve, reject) => {
@@ -119,9 +124,12 @@ export interface SseClient {
  * A Server-Sent Events client on plain node:http: frames end at a blank line, `data:` lines hold
  * the JSON, `id:` the frame id, lines starting with `:` are comments.
  */
-export function openSse(url: string): Promise<SseClient> {
+export function openSse(
+  url: string,
+  headers: Record<string, string> = authHeaders(),
+): Promise<SseClient> {
   return new Promise((resolve, reject) => {
-    const req = get(url, { headers: { accept: 'text/event-stream' } }, (res) => {
+    const req = get(url, { headers: { accept: 'text/event-stream', ...headers } }, (res) => {
       const inbox = new Inbox();
       const ended = new Promise<void>((done) => res.once('end', done));
       if (res.statusCode === 200) {

@@ -1,14 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { Streams, Subjects, type TickRecordMessage } from '@canopy/contracts';
-import { loadConfig } from '@canopy/service-kit';
-import { createLogger, TracedNats } from '@canopy/telemetry';
+import { TracedNats } from '@canopy/telemetry';
 import { jetstream } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
-import { GatewayConfigSchema } from '../src/config';
-import { createGateway } from '../src/service';
 import { StreamHub } from '../src/streams/stream-hub';
-import { type Harness, startHarness } from './gateway-harness';
+import { createTestGateway, type Harness, startHarness } from './gateway-harness';
 import { type RunnerProcess, startRunner } from './runner-process';
 import { openSse, openWs, RefusedError, type StreamMessage } from './stream-clients';
 
@@ -557,13 +554,8 @@ describe('live streams with the real tick runner', () => {
     const env = {
       NATS_URL: harness.nats.url,
       REDIS_URL: harness.redis.url,
-      PORT: '0',
-      LOG_LEVEL: 'silent',
     };
-    const gateway = await createGateway(
-      loadConfig(GatewayConfigSchema, env),
-      createLogger('gateway-spec', { level: 'silent' }),
-    );
+    const gateway = await createTestGateway(env);
     await gateway.listen({ port: 0, host: '127.0.0.1' });
     const url = (await gateway.getUrl()).replace('[::1]', '127.0.0.1');
     const id = 'shutdown';

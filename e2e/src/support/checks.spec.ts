@@ -29,10 +29,22 @@ function events(r: TickRecordMessage): EventEnvelope[] {
     out.push({ execId: ID, type, tick: r.tick, seq: out.length, at: '', data } as EventEnvelope);
   add('tick_start', { startedAt: r.startedAt });
   for (const n of r.nodes) add('node_update', { nodeId: n.id, from: n.from, to: n.to });
-  for (const w of r.writes) add('blackboard_update', { key: w.key, scope: `exec:${ID}`, value: w.new, ...('old' in w ? { old: w.old } : {}) });
+  for (const w of r.writes)
+    add('blackboard_update', {
+      key: w.key,
+      scope: `exec:${ID}`,
+      value: w.new,
+      ...('old' in w ? { old: w.old } : {}),
+    });
   for (const l of r.logs) add('log', { nodeId: l.nodeId, message: l.message, values: l.values });
-  for (const p of r.progress) add('progress', { nodeId: p.nodeId, step: p.step, percent: p.percent });
-  add('tick_complete', { status: r.status, durationMs: r.durationMs, changes: r.nodes.length, writes: r.writes.length });
+  for (const p of r.progress)
+    add('progress', { nodeId: p.nodeId, step: p.step, percent: p.percent });
+  add('tick_complete', {
+    status: r.status,
+    durationMs: r.durationMs,
+    changes: r.nodes.length,
+    writes: r.writes.length,
+  });
   return out;
 }
 
@@ -43,7 +55,8 @@ function feedOf(records: TickRecordMessage[]): ExecutionFeed {
   };
 }
 
-const check = (feed: ExecutionFeed) => checkFeed(feed, { execId: ID, tree: 'e2e-steps', rootId: 'main' }).problems;
+const check = (feed: ExecutionFeed) =>
+  checkFeed(feed, { execId: ID, tree: 'e2e-steps', rootId: 'main' }).problems;
 
 describe('checkFeed', () => {
   const good = () => [1, 2, 3, 4, 5].map(record);
@@ -52,7 +65,10 @@ describe('checkFeed', () => {
     expect(check(feedOf(good()))).toEqual([]);
     const feed = feedOf(good());
     feed.ticks.push({ data: record(5) });
-    expect(checkFeed(feed, { execId: ID, tree: 'e2e-steps', rootId: 'main' })).toMatchObject({ problems: [], replays: 1 });
+    expect(checkFeed(feed, { execId: ID, tree: 'e2e-steps', rootId: 'main' })).toMatchObject({
+      problems: [],
+      replays: 1,
+    });
   });
 
   it('finds gaps, different duplicates and records out of order', () => {
@@ -69,7 +85,10 @@ describe('checkFeed', () => {
 
   it('finds writes whose old value is not what the key held, and node changes from the wrong status', () => {
     const records = good();
-    records[2] = { ...records[2], writes: [{ key: 'count', scope: 'exec', old: 7, new: 2 }, records[2].writes[1]] };
+    records[2] = {
+      ...records[2],
+      writes: [{ key: 'count', scope: 'exec', old: 7, new: 2 }, records[2].writes[1]],
+    };
     records[3] = { ...records[3], nodes: [{ id: 'main', from: 'IDLE', to: 'SUCCESS' }] };
     const problems = check(feedOf(records));
     expect(problems).toEqual(
@@ -84,12 +103,18 @@ describe('checkFeed', () => {
     const feed = feedOf(good());
     const tick2 = feed.events.filter((e) => e.data.tick === 2);
     feed.events = feed.events.filter((e) => e.data.tick !== 2 || e.data.type !== 'tick_start');
-    expect(check(feed)).toEqual(expect.arrayContaining([expect.stringContaining('tick 2 events: first is node_update')]));
+    expect(check(feed)).toEqual(
+      expect.arrayContaining([expect.stringContaining('tick 2 events: first is node_update')]),
+    );
 
     const reordered = feedOf(good());
-    const i = reordered.events.findIndex((e) => e.data.tick === 1 && e.data.type === 'tick_complete');
+    const i = reordered.events.findIndex(
+      (e) => e.data.tick === 1 && e.data.type === 'tick_complete',
+    );
     reordered.events.splice(i - 1, 2, reordered.events[i], reordered.events[i - 1]);
-    expect(check(reordered).join('\n')).toMatch(/tick 1 events: .*last of the tick's own is progress/);
+    expect(check(reordered).join('\n')).toMatch(
+      /tick 1 events: .*last of the tick's own is progress/,
+    );
 
     const missing = feedOf(good());
     missing.events = missing.events.filter((e) => e.data.tick !== 4);

@@ -22,7 +22,15 @@ export interface FeedReport {
   problems: string[];
 }
 
-const TICK_EVENT_ORDER: EventType[] = ['tick_start', 'node_update', 'blackboard_update', 'log', 'progress', 'error', 'tick_complete'];
+const TICK_EVENT_ORDER: EventType[] = [
+  'tick_start',
+  'node_update',
+  'blackboard_update',
+  'log',
+  'progress',
+  'error',
+  'tick_complete',
+];
 const LIFECYCLE = new Set<EventType>([
   'execution_started',
   'execution_paused',
@@ -55,7 +63,8 @@ export function checkFeed(feed: ExecutionFeed, exp: FeedExpectations): FeedRepor
       else problems.push(`tick ${data.tick}: two different records`);
       continue;
     }
-    if (data.tick < lastArrived) problems.push(`tick ${data.tick} arrived after tick ${lastArrived}`);
+    if (data.tick < lastArrived)
+      problems.push(`tick ${data.tick} arrived after tick ${lastArrived}`);
     lastArrived = data.tick;
     byTick.set(data.tick, data);
   }
@@ -64,31 +73,40 @@ export function checkFeed(feed: ExecutionFeed, exp: FeedExpectations): FeedRepor
     if (r.tick !== i + 1) problems.push(`expected tick ${i + 1}, found ${r.tick} (gap)`);
   });
 
-  const values = new Map<string, unknown>(Object.entries(exp.initial ?? {}).map(([k, v]) => [`exec/${k}`, v]));
+  const values = new Map<string, unknown>(
+    Object.entries(exp.initial ?? {}).map(([k, v]) => [`exec/${k}`, v]),
+  );
   const statuses = new Map<string, string>();
   const events = eventsByTick(feed.events);
 
   for (const r of records) {
     const at = `tick ${r.tick}`;
-    if (r.execId !== exp.execId || r.tree !== exp.tree) problems.push(`${at}: record of ${r.execId}/${r.tree}`);
-    if (r.checkpoint?.tick !== r.tick) problems.push(`${at}: checkpoint is of tick ${r.checkpoint?.tick}`);
-    for (const [key, value] of Object.entries(exp.outside?.[r.tick] ?? {})) values.set(`exec/${key}`, value);
+    if (r.execId !== exp.execId || r.tree !== exp.tree)
+      problems.push(`${at}: record of ${r.execId}/${r.tree}`);
+    if (r.checkpoint?.tick !== r.tick)
+      problems.push(`${at}: checkpoint is of tick ${r.checkpoint?.tick}`);
+    for (const [key, value] of Object.entries(exp.outside?.[r.tick] ?? {}))
+      values.set(`exec/${key}`, value);
     for (const w of r.writes) {
       const slot = `${w.scope}/${w.key}`;
       const had = values.has(slot);
       if ('old' in w ? !had || !isDeepStrictEqual(values.get(slot), w.old) : had) {
-        problems.push(`${at}: write ${slot} says old ${show(w, 'old')}, the key held ${had ? JSON.stringify(values.get(slot)) : '(absent)'}`);
+        problems.push(
+          `${at}: write ${slot} says old ${show(w, 'old')}, the key held ${had ? JSON.stringify(values.get(slot)) : '(absent)'}`,
+        );
       }
       if ('new' in w) values.set(slot, w.new);
       else values.delete(slot);
     }
     for (const change of r.nodes) {
       const before = statuses.get(change.id) ?? 'IDLE';
-      if (change.from !== before) problems.push(`${at}: node ${change.id} changed from ${change.from}, but was ${before}`);
+      if (change.from !== before)
+        problems.push(`${at}: node ${change.id} changed from ${change.from}, but was ${before}`);
       statuses.set(change.id, change.to);
     }
     const root = statuses.get(exp.rootId) ?? 'IDLE';
-    if (r.status !== root) problems.push(`${at}: status ${r.status}, root ${exp.rootId} is ${root}`);
+    if (r.status !== root)
+      problems.push(`${at}: status ${r.status}, root ${exp.rootId} is ${root}`);
     problems.push(...checkTickEvents(r, events.get(r.tick) ?? []));
   }
   const extra = [...events.keys()].filter((t) => t > 0 && !byTick.has(t));
@@ -107,20 +125,28 @@ function checkTickEvents(r: TickRecordMessage, events: EventEnvelope[]): string[
   const own = events.filter((e) => !LIFECYCLE.has(e.type));
   const completeAt = events.findIndex((e) => e.type === 'tick_complete');
   if (events[0].type !== 'tick_start') problems.push(`${at}: first is ${events[0].type}`);
-  if (own[own.length - 1]?.type !== 'tick_complete') problems.push(`${at}: last of the tick's own is ${own[own.length - 1]?.type}`);
-  if (events.slice(0, completeAt).some((e) => LIFECYCLE.has(e.type))) problems.push(`${at}: lifecycle event before tick_complete`);
+  if (own[own.length - 1]?.type !== 'tick_complete')
+    problems.push(`${at}: last of the tick's own is ${own[own.length - 1]?.type}`);
+  if (events.slice(0, completeAt).some((e) => LIFECYCLE.has(e.type)))
+    problems.push(`${at}: lifecycle event before tick_complete`);
   const ranks = own.map((e) => TICK_EVENT_ORDER.indexOf(e.type));
-  if (ranks.some((rank, i) => i > 0 && rank < ranks[i - 1])) problems.push(`${at}: out of order: ${own.map((e) => e.type).join(',')}`);
+  if (ranks.some((rank, i) => i > 0 && rank < ranks[i - 1]))
+    problems.push(`${at}: out of order: ${own.map((e) => e.type).join(',')}`);
   if (own.filter((e) => e.type === 'tick_start' || e.type === 'tick_complete').length !== 2) {
     problems.push(`${at}: not exactly one tick_start and one tick_complete`);
   }
 
   const data = (type: EventType) => own.filter((e) => e.type === type).map((e) => e.data);
   const expect = (what: string, actual: unknown, wanted: unknown) => {
-    if (!isDeepStrictEqual(actual, wanted)) problems.push(`${at}: ${what} ${JSON.stringify(actual)} != ${JSON.stringify(wanted)}`);
+    if (!isDeepStrictEqual(actual, wanted))
+      problems.push(`${at}: ${what} ${JSON.stringify(actual)} != ${JSON.stringify(wanted)}`);
   };
   expect('tick_start', data('tick_start'), [{ startedAt: r.startedAt }]);
-  expect('node_update', data('node_update'), r.nodes.map((n) => ({ nodeId: n.id, from: n.from, to: n.to })));
+  expect(
+    'node_update',
+    data('node_update'),
+    r.nodes.map((n) => ({ nodeId: n.id, from: n.from, to: n.to })),
+  );
   expect(
     'blackboard_update keys',
     data('blackboard_update').map((d) => {
@@ -129,9 +155,18 @@ function checkTickEvents(r: TickRecordMessage, events: EventEnvelope[]): string[
     }),
     r.writes.map((w) => ({ key: w.key, value: w.new, old: w.old })),
   );
-  expect('log', data('log'), r.logs.map((l) => ({ nodeId: l.nodeId, message: l.message, values: l.values })));
-  expect('progress', data('progress'), r.progress.map((p) => ({ nodeId: p.nodeId, step: p.step, percent: p.percent })));
-  const complete = data('tick_complete')[0] as { status: string; changes: number; writes: number } | undefined;
+  expect(
+    'log',
+    data('log'),
+    r.logs.map((l) => ({ nodeId: l.nodeId, message: l.message, values: l.values })),
+  );
+  expect(
+    'progress',
+    data('progress'),
+    r.progress.map((p) => ({ nodeId: p.nodeId, step: p.step, percent: p.percent })),
+  );
+  const complete = data('tick_complete')[0] as
+    { status: string; changes: number; writes: number } | undefined;
   expect(
     'tick_complete',
     complete && { status: complete.status, changes: complete.changes, writes: complete.writes },
@@ -146,8 +181,14 @@ function checkTickEvents(r: TickRecordMessage, events: EventEnvelope[]): string[
  * records (and events) up to the last tick whose `tick_complete` arrived.
  */
 export function settledFeed(feed: ExecutionFeed): ExecutionFeed {
-  const done = Math.max(0, ...feed.events.filter((e) => e.data.type === 'tick_complete').map((e) => e.data.tick));
-  return { ticks: feed.ticks.filter((t) => t.data.tick <= done), events: feed.events.filter((e) => e.data.tick <= done) };
+  const done = Math.max(
+    0,
+    ...feed.events.filter((e) => e.data.type === 'tick_complete').map((e) => e.data.tick),
+  );
+  return {
+    ticks: feed.ticks.filter((t) => t.data.tick <= done),
+    events: feed.events.filter((e) => e.data.tick <= done),
+  };
 }
 
 /** Events grouped by tick, in arrival order. */

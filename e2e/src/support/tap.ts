@@ -35,8 +35,12 @@ export class NatsTap {
     const feed: ExecutionFeed = { ticks: [], events: [] };
     this.feeds.set(id, feed);
     this.subs.push(
-      this.nc.subscribe(Subjects.ticks(id), { callback: (err, msg) => void (err || this.push(feed.ticks, msg)) }),
-      this.nc.subscribe(Subjects.eventsOf(id), { callback: (err, msg) => void (err || this.push(feed.events, msg)) }),
+      this.nc.subscribe(Subjects.ticks(id), {
+        callback: (err, msg) => void (err || this.push(feed.ticks, msg)),
+      }),
+      this.nc.subscribe(Subjects.eventsOf(id), {
+        callback: (err, msg) => void (err || this.push(feed.events, msg)),
+      }),
     );
     await this.nc.flush();
     return feed;
@@ -111,15 +115,22 @@ export function lastTick(feed: ExecutionFeed): number {
 }
 
 /** Every tick record the `CANOPY_TICKS` stream holds for an execution, in stream order. */
-export async function storedTicks(nc: NatsConnection, id: string, timeoutMs = 30_000): Promise<TickRecordMessage[]> {
+export async function storedTicks(
+  nc: NatsConnection,
+  id: string,
+  timeoutMs = 30_000,
+): Promise<TickRecordMessage[]> {
   const jsm = await jetstreamManager(nc);
   const info = await jsm.streams.info(Streams.ticks.name, { subjects_filter: Subjects.ticks(id) });
   const count = Object.values(info.state.subjects ?? {}).reduce((a, b) => a + b, 0);
-  const consumer = await jetstream(nc).consumers.get(Streams.ticks.name, { filter_subjects: Subjects.ticks(id) });
+  const consumer = await jetstream(nc).consumers.get(Streams.ticks.name, {
+    filter_subjects: Subjects.ticks(id),
+  });
   const out: TickRecordMessage[] = [];
   const deadline = Date.now() + timeoutMs;
   while (out.length < count) {
-    if (Date.now() > deadline) throw new Error(`read ${out.length} of ${count} stored ticks of ${id}`);
+    if (Date.now() > deadline)
+      throw new Error(`read ${out.length} of ${count} stored ticks of ${id}`);
     const batch = await consumer.fetch({ max_messages: count - out.length, expires: 2000 });
     for await (const m of batch) out.push(m.json<TickRecordMessage>());
   }

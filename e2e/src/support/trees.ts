@@ -40,7 +40,10 @@ type Fields = Pick<TickRecordMessage, 'status' | 'nodes' | 'writes' | 'logs' | '
 /** What tick `k` (from 1) of a fresh `e2e-steps` execution records; `count` is the value before the tick. */
 export function expectedSteps(k: number, countBefore: number): Fields {
   const lapsOld = k - 1;
-  const laps = k === 1 ? { key: 'laps', scope: 'exec', new: 1 } : { key: 'laps', scope: 'exec', old: lapsOld, new: k };
+  const laps =
+    k === 1
+      ? { key: 'laps', scope: 'exec', new: 1 }
+      : { key: 'laps', scope: 'exec', old: lapsOld, new: k };
   if (k % 2 === 1) {
     const count =
       k === 1 && countBefore === 0

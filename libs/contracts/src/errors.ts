@@ -50,6 +50,12 @@ export const ErrorCodes = {
   TOO_MANY_STREAM_CLIENTS: 429,
   /** The execution's queue of external events is full (EVENT_QUEUE_MAX): retry once its ticks took some. */
   EVENT_QUEUE_FULL: 429,
+  /** No credentials, or credentials the gateway does not accept (unknown, revoked, expired key or token). */
+  UNAUTHENTICATED: 401,
+  /** Valid credentials whose role or teams do not allow the request. */
+  FORBIDDEN: 403,
+  /** The key (or token subject) made too many requests in the window: `Retry-After` says when to retry. */
+  RATE_LIMITED: 429,
   OWNER_UNAVAILABLE: 503,
   DEPENDENCY_UNAVAILABLE: 503,
   FENCED: 503,

@@ -16,3 +16,4 @@ export * from './reload';
 export * from './reload-reply';
 export * from './broker-access';
 export * from './json-depth';
+export * from './auth';

@@ -132,6 +132,15 @@ export const RedisKeys = {
   lease: (shard: number) => `canopy:lease:${shard}`,
   leaseEpoch: (shard: number) => `canopy:lease-epoch:${shard}`,
   runners: 'canopy:runners',
+  /**
+   * Gateway API keys: hash of the record (`id`, `role`, `teams` JSON, `name`, `createdAt`) keyed by
+   * the SHA-256 of the key, so the plaintext key is never stored.
+   */
+  apiKey: (sha256Hex: string) => `canopy:apikey:${sha256Hex}`,
+  /** Hash key id -> SHA-256 of the key: what `GET /keys` lists and `DELETE /keys/:id` finds. */
+  apiKeyIndex: 'canopy:apikeys',
+  /** Prefix of @fastify/rate-limit's per-key counters (its Redis store's `nameSpace`). */
+  rateLimitPrefix: 'canopy:ratelimit:',
 
   /**
    * History of one execution (apps/history, docs/history.md), all under `{exec:<id>}`. Hashes are

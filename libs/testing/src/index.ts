@@ -49,3 +49,4 @@ export {
   type SpawnedService,
 } from './lib/spawned-service';
 export { startFakeLlm, type FakeLlm } from './lib/fake-llm';
+export { authHeaders, GATEWAY_AUTH_ENV, TEST_ADMIN_KEY } from './lib/auth';

@@ -5,7 +5,17 @@ import { Io } from '../io';
 import { renderTickEvents, renderTree } from '../render';
 import { watchRuns } from './run-watch';
 
-const OPTIONS = ['tree', 'ticks', 'until-done', 'tick-ms', 'set', 'event', 'actions', 'format', 'watch'];
+const OPTIONS = [
+  'tree',
+  'ticks',
+  'until-done',
+  'tick-ms',
+  'set',
+  'event',
+  'actions',
+  'format',
+  'watch',
+];
 /** `--until-done` (the default) stops here so a tree that never finishes still ends. */
 export const UNTIL_DONE_LIMIT = 10_000;
 
@@ -37,7 +47,8 @@ export async function runCommand(argv: readonly string[], io: Io): Promise<numbe
     throw new UsageError('--ticks and --until-done exclude each other');
   }
   const format = single(args, 'format') ?? 'pretty';
-  if (format !== 'json' && format !== 'pretty') throw new UsageError(`--format must be json or pretty, got '${format}'`);
+  if (format !== 'json' && format !== 'pretty')
+    throw new UsageError(`--format must be json or pretty, got '${format}'`);
   const tickMs = positiveInt(args, 'tick-ms', 100, 0);
   const options: RunOptions = {
     file: args.positionals[0],
@@ -55,7 +66,11 @@ export async function runCommand(argv: readonly string[], io: Io): Promise<numbe
 }
 
 /** One embedded run of the file; `cancel` stops it between ticks. */
-export async function runOnce(options: RunOptions, io: Io, cancel?: AbortSignal): Promise<RunOutcome> {
+export async function runOnce(
+  options: RunOptions,
+  io: Io,
+  cancel?: AbortSignal,
+): Promise<RunOutcome> {
   const embedded = await embed(io, options.file, options);
   if (embedded === undefined) return { code: 2 };
   const { tree, clock, blackboard } = embedded;
@@ -76,19 +91,28 @@ export async function runOnce(options: RunOptions, io: Io, cancel?: AbortSignal)
     await new Promise((r) => setImmediate(r));
   }
   tree.halt();
-  return { code: failed ? 1 : 0, tick: last?.tick, status: last?.status, cancelled: cancel?.aborted };
+  return {
+    code: failed ? 1 : 0,
+    tick: last?.tick,
+    status: last?.status,
+    cancelled: cancel?.aborted,
+  };
 }
 
 /**
  * `--event TICK:NAME[=JSON]` (repeatable): external events given to tick TICK, in the order
  * written, stamped with that tick's virtual time. A payload that is not JSON is a string.
  */
-export function parseEvents(values: readonly string[], tickMs: number): Map<number, ExternalEvent[]> {
+export function parseEvents(
+  values: readonly string[],
+  tickMs: number,
+): Map<number, ExternalEvent[]> {
   const out = new Map<number, ExternalEvent[]>();
   for (const item of values) {
     const match = /^(\d+):([^=]+)(?:=(.*))?$/s.exec(item);
     const tick = match ? Number(match[1]) : 0;
-    if (!match || tick < 1) throw new UsageError(`--event expects TICK:NAME[=JSON] with TICK from 1, got '${item}'`);
+    if (!match || tick < 1)
+      throw new UsageError(`--event expects TICK:NAME[=JSON] with TICK from 1, got '${item}'`);
     let payload: unknown = null;
     if (match[3] !== undefined) {
       try {
@@ -121,5 +145,7 @@ function jsonLine(record: TickRecord, blackboard: MemoryBlackboard) {
 }
 
 function renderTick(record: TickRecord, now: number): string {
-  return [`tick ${record.tick}  ${record.status}  t=${now}ms`, ...renderTickEvents(record)].join('\n');
+  return [`tick ${record.tick}  ${record.status}  t=${now}ms`, ...renderTickEvents(record)].join(
+    '\n',
+  );
 }

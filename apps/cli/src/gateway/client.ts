@@ -8,6 +8,9 @@ import {
   type ReloadReply,
   type TreeRecord,
   type TreeSummary,
+  type ApiKey,
+  type CreatedKey,
+  type CreateKeyRequest,
 } from '@canopy/contracts';
 import { UsageError } from '../args';
 
@@ -28,6 +31,12 @@ export function gatewayUrl(flag: string | undefined, env: NodeJS.ProcessEnv = pr
     throw new UsageError(`--gateway must be an http(s) URL, got '${raw}'`);
   }
   return raw.replace(/\/+$/, '');
+}
+
+/** The gateway's credentials: `CANOPY_API_KEY` (an API key or a JWT; `npm start` prints one). */
+export function apiKey(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const key = env['CANOPY_API_KEY']?.trim();
+  return key ? key : undefined;
 }
 
 /** The gateway answered with an error: its `{error:{code,message,...}}` when it sent one. */
@@ -61,7 +70,27 @@ export const RELOAD_POLICIES: readonly ReloadPolicy[] = ReloadPolicySchema.optio
 
 /** The gateway's REST routes the CLI uses, over the global fetch. */
 export class GatewayClient {
-  constructor(readonly baseUrl: string) {}
+  constructor(
+    readonly baseUrl: string,
+    private readonly key: string | undefined = apiKey(),
+  ) {}
+
+  /** What authenticates a request (the WebSocket too: Node's client can set headers). */
+  authHeaders(): Record<string, string> {
+    return this.key ? { authorization: `Bearer ${this.key}` } : {};
+  }
+
+  createKey(body: CreateKeyRequest): Promise<CreatedKey> {
+    return this.request('POST', '/keys', body);
+  }
+
+  listKeys(): Promise<ApiKey[]> {
+    return this.request('GET', '/keys');
+  }
+
+  revokeKey(id: string): Promise<{ revoked: true }> {
+    return this.request('DELETE', `/keys/${encodeURIComponent(id)}`);
+  }
 
   registerTree(source: string, file: string): Promise<TreeSummary> {
     return this.request('POST', '/trees', { source, file });
@@ -103,7 +132,10 @@ export class GatewayClient {
     try {
       res = await fetch(`${this.baseUrl}${path}`, {
         method,
-        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        headers: {
+          ...this.authHeaders(),
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
       });

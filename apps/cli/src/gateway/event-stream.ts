@@ -41,7 +41,7 @@ export async function followEvents(opts: FollowOptions): Promise<FollowEnd> {
     let socket: WebSocket;
     let early: RawData[];
     try {
-      ({ socket, early } = await open(url, opts.client.baseUrl));
+      ({ socket, early } = await open(url, opts.client.baseUrl, opts.client.authHeaders()));
     } catch (error) {
       const lasting = error instanceof GatewayError && error.status < 500;
       if (!connected || lasting) throw error;
@@ -128,9 +128,13 @@ export async function followEvents(opts: FollowOptions): Promise<FollowEnd> {
  * emits it during the 'open' event's turn, before the caller (awaiting this promise) could listen,
  * so messages are kept from the start and handed over with the socket.
  */
-function open(url: string, baseUrl: string): Promise<{ socket: WebSocket; early: RawData[] }> {
+function open(
+  url: string,
+  baseUrl: string,
+  headers: Record<string, string>,
+): Promise<{ socket: WebSocket; early: RawData[] }> {
   return new Promise((resolve, reject) => {
-    const socket = new WebSocket(url, { handshakeTimeout: 15_000 });
+    const socket = new WebSocket(url, { handshakeTimeout: 15_000, headers });
     const early: RawData[] = [];
     socket.on('message', (data) => early.push(data));
     socket.once('open', () => resolve({ socket, early }));

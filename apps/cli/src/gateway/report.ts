@@ -19,6 +19,12 @@ export function reportGatewayError(io: Io, error: GatewayError | GatewayUnreacha
     for (const line of positions) io.err(`${line}\n`);
     return 2;
   }
+  if (error.status === 401) {
+    io.err(
+      `canopy: gateway: 401 UNAUTHENTICATED: ${error.message}; set CANOPY_API_KEY (npm start prints one)\n`,
+    );
+    return 2;
+  }
   const code = error.code ? ` ${error.code}` : '';
   io.err(`canopy: gateway: ${error.status}${code}: ${error.message}\n`);
   for (const f of error.body?.fields ?? []) io.err(`  ${f.field}: ${f.message}\n`);

@@ -15,6 +15,7 @@ import { z } from 'zod';
 import { PathWithRest, valid, ZodBody } from '../http/validated';
 import { ServiceClient } from '../nats/service-client';
 import { ApiErrors, ZodResponse } from '../openapi/zod-schema';
+import { Access } from '../auth/access';
 
 type KeyParams = z.infer<typeof BlackboardKeyParamsSchema>;
 
@@ -33,6 +34,7 @@ export class BlackboardController {
   constructor(private readonly services: ServiceClient) {}
 
   @Get()
+  @Access('viewer', { scope: 'read' })
   @ApiOperation({
     summary: 'Every key of a scope, sorted, optionally only those starting with `prefix`',
   })
@@ -47,6 +49,7 @@ export class BlackboardController {
   }
 
   @Get('keys/*')
+  @Access('viewer', { scope: 'read' })
   @ApiOperation({ summary: 'One key with its version' })
   @ApiParam(KEY_DOC)
   @ZodResponse(200, BlackboardEntrySchema, 'The entry')
@@ -58,6 +61,7 @@ export class BlackboardController {
   }
 
   @Put('keys/*')
+  @Access('operator', { scope: 'write' })
   @ApiOperation({
     summary:
       'Write a key; with `version` a compare-and-set (0 = create only), 409 with the current version on mismatch',
@@ -73,6 +77,7 @@ export class BlackboardController {
   }
 
   @Delete('keys/*')
+  @Access('operator', { scope: 'write' })
   @ApiOperation({ summary: 'Delete a key; with `?version=n` only if it is at version n' })
   @ApiParam(KEY_DOC)
   @ApiQuery({ name: 'version', required: false, type: Number })

@@ -25,6 +25,7 @@ import { z } from 'zod';
 import { PathWithRest, valid, ZodBody } from '../http/validated';
 import { OWNER_COMMAND_ERRORS, OwnerClient } from '../nats/owner-client';
 import { ApiErrors, ZodResponse } from '../openapi/zod-schema';
+import { Access } from '../auth/access';
 
 type IdParams = z.infer<typeof ExecIdParamsSchema>;
 
@@ -39,6 +40,7 @@ export class DebuggerController {
   constructor(private readonly owner: OwnerClient) {}
 
   @Get('debug')
+  @Access('viewer', { execution: true })
   @ApiOperation({
     summary:
       'Whether it is paused and where, the statuses and blackboard as seen there, breakpoints and watches',
@@ -50,6 +52,7 @@ export class DebuggerController {
   }
 
   @Post('step')
+  @Access('operator', { execution: true })
   @ApiOperation({
     summary:
       'From a pause: `into` the next node boundary, `over` the paused node, `out` of its parent, or `continue` to the next hit',
@@ -64,6 +67,7 @@ export class DebuggerController {
   }
 
   @Get('breakpoints')
+  @Access('viewer', { execution: true })
   @ApiOperation({ summary: 'The breakpoints, in the order they were set' })
   @ZodResponse(200, z.array(BreakpointSchema), 'Breakpoints')
   @ApiErrors(...OWNER_COMMAND_ERRORS)
@@ -72,6 +76,7 @@ export class DebuggerController {
   }
 
   @Post('breakpoints')
+  @Access('operator', { execution: true })
   @ApiOperation({
     summary:
       'Hook a node: stop `before` it is ticked or `after` it returned (`break`), or return `status` instead of ticking it (`replace`)',
@@ -86,6 +91,7 @@ export class DebuggerController {
   }
 
   @Delete('breakpoints/*')
+  @Access('operator', { execution: true })
   @ApiOperation({ summary: 'Remove every hook on the node (`removed: []` when it had none)' })
   @ApiParam({
     name: 'nodeId',
@@ -102,6 +108,7 @@ export class DebuggerController {
   }
 
   @Get('watches')
+  @Access('viewer', { execution: true })
   @ApiOperation({ summary: 'The watches, in the order they were set' })
   @ZodResponse(200, z.array(WatchSchema), 'Watches')
   @ApiErrors(...OWNER_COMMAND_ERRORS)
@@ -110,6 +117,7 @@ export class DebuggerController {
   }
 
   @Post('watches')
+  @Access('operator', { execution: true })
   @ApiOperation({
     summary:
       'Stop right after the node whose write changed `key`, or made `condition` true where it was false',
@@ -124,6 +132,7 @@ export class DebuggerController {
   }
 
   @Delete('watches/:watchId')
+  @Access('operator', { execution: true })
   @ApiOperation({ summary: 'Remove a watch' })
   @ApiParam({ name: 'watchId', type: String })
   @ZodResponse(200, RemovedWatchSchema, 'The watch that was removed')

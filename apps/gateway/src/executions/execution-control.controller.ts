@@ -21,6 +21,7 @@ import { GATEWAY_CONFIG, type GatewayConfig } from '../config';
 import { valid, ZodBody } from '../http/validated';
 import { OWNER_COMMAND_ERRORS, OwnerClient } from '../nats/owner-client';
 import { ApiErrors, ZodResponse } from '../openapi/zod-schema';
+import { Access } from '../auth/access';
 
 type IdParams = z.infer<typeof ExecIdParamsSchema>;
 
@@ -35,6 +36,7 @@ export class ExecutionControlController {
   ) {}
 
   @Post('tick')
+  @Access('operator', { execution: true })
   @ApiOperation({
     summary:
       'Tick `count` times (default 1); answers after the ticks completed, or at once with `pausedAt` when a tick stops at a breakpoint, watch or step',
@@ -55,6 +57,7 @@ export class ExecutionControlController {
   }
 
   @Post('start')
+  @Access('operator', { execution: true })
   @ApiOperation({
     summary: 'Run on its own: auto (until done), interval (every intervalMs) or event',
   })
@@ -68,6 +71,7 @@ export class ExecutionControlController {
   }
 
   @Post('pause')
+  @Access('operator', { execution: true })
   @ApiOperation({ summary: 'Pause a running execution (the tick in flight completes)' })
   @ZodResponse(200, ExecutionSchema, 'The paused execution')
   @ApiErrors(...OWNER_COMMAND_ERRORS, 'EXECUTION_STOPPED')
@@ -76,6 +80,7 @@ export class ExecutionControlController {
   }
 
   @Post('resume')
+  @Access('operator', { execution: true })
   @ApiOperation({ summary: 'Resume a paused execution in its mode' })
   @ZodResponse(200, ExecutionSchema, 'The running execution')
   @ApiErrors(...OWNER_COMMAND_ERRORS, 'EXECUTION_STOPPED')
@@ -84,11 +89,16 @@ export class ExecutionControlController {
   }
 
   @Post('trigger')
+  @Access('operator', { execution: true })
   @ApiOperation({
     summary:
       'Queue an external event for the execution (any mode but stopped): stored before the answer, taken in order by its next ticks, at most 100 per tick, kept while paused; in event mode it causes a tick',
   })
-  @ZodResponse(202, TriggerResponseSchema, 'Stored: `queued` events now wait for ticks, `at` is the time the tree reads')
+  @ZodResponse(
+    202,
+    TriggerResponseSchema,
+    'Stored: `queued` events now wait for ticks, `at` is the time the tree reads',
+  )
   @ApiErrors(...OWNER_COMMAND_ERRORS, 'EXECUTION_STOPPED', 'EVENT_QUEUE_FULL', 'PAYLOAD_TOO_LARGE')
   trigger(
     @Param(valid(ExecIdParamsSchema)) { id }: IdParams,
@@ -98,6 +108,7 @@ export class ExecutionControlController {
   }
 
   @Post('stop')
+  @Access('operator', { execution: true })
   @ApiOperation({ summary: 'Stop for good: running nodes are halted, no more ticks' })
   @ZodResponse(200, ExecutionSchema, 'The stopped execution')
   @ApiErrors(...OWNER_COMMAND_ERRORS)

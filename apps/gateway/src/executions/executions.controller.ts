@@ -14,6 +14,8 @@ import { z } from 'zod';
 import { valid, ZodBody } from '../http/validated';
 import { ServiceClient } from '../nats/service-client';
 import { ApiErrors, ZodResponse } from '../openapi/zod-schema';
+import { Access } from '../auth/access';
+import { CurrentPrincipal, type Principal, seesTeam } from '../auth/principal';
 
 /** Execution lifecycle, served by any runner (queue group) from the shared store. */
 @ApiTags('executions')
@@ -22,6 +24,7 @@ export class ExecutionsController {
   constructor(private readonly services: ServiceClient) {}
 
   @Post()
+  @Access('operator', { bodyTeam: true })
   @ApiOperation({
     summary: 'Create an execution of a tree (latest version unless `version` is given)',
   })
@@ -32,19 +35,24 @@ export class ExecutionsController {
   }
 
   @Get()
+  @Access('viewer')
   @ApiOperation({ summary: 'List executions' })
   @ApiQuery({ name: 'tree', required: false, type: String })
   @ApiQuery({ name: 'state', required: false, enum: ExecutionSchema.shape.state.options })
   @ApiQuery({ name: 'limit', required: false, type: Number, description: '1-1000, default 100' })
   @ZodResponse(200, z.array(ExecutionSchema), 'Executions')
   @ApiErrors('VALIDATION_FAILED', 'DEPENDENCY_UNAVAILABLE')
-  list(
+  async list(
     @Query(valid(ListExecutionsQuerySchema)) query: z.infer<typeof ListExecutionsQuerySchema>,
+    @CurrentPrincipal() principal: Principal,
   ): Promise<Execution[]> {
-    return this.services.call(Subjects.execList, query);
+    const executions = await this.services.call(Subjects.execList, query);
+    // A key limited to teams lists its teams' executions only (so a page may hold fewer than `limit`).
+    return executions.filter((execution) => seesTeam(principal, execution.team));
   }
 
   @Get(':id')
+  @Access('viewer', { execution: true })
   @ApiOperation({ summary: 'One execution' })
   @ApiParam({ name: 'id', type: String })
   @ZodResponse(200, ExecutionSchema, 'The execution')
@@ -56,6 +64,7 @@ export class ExecutionsController {
   }
 
   @Delete(':id')
+  @Access('operator', { execution: true })
   @ApiOperation({ summary: 'Stop and delete an execution with its state' })
   @ApiParam({ name: 'id', type: String })
   @ZodResponse(200, DeletedExecutionSchema, 'Deleted')

@@ -11,6 +11,7 @@ import type { z } from 'zod';
 import { valid, ZodBody } from '../http/validated';
 import { OWNER_COMMAND_ERRORS, OwnerClient } from '../nats/owner-client';
 import { ApiErrors, ZodResponse } from '../openapi/zod-schema';
+import { Access } from '../auth/access';
 
 type IdParams = z.infer<typeof ExecIdParamsSchema>;
 
@@ -22,6 +23,7 @@ export class ReloadController {
   constructor(private readonly owner: OwnerClient) {}
 
   @Put('tree')
+  @Access('admin', { execution: true, unrestricted: true })
   @HttpCode(200)
   @ApiOperation({
     summary:

@@ -34,6 +34,7 @@ import { GATEWAY_CONFIG, type GatewayConfig } from '../config';
 import { valid, ZodBody } from '../http/validated';
 import { ServiceClient } from '../nats/service-client';
 import { ApiErrors, ZodResponse } from '../openapi/zod-schema';
+import { Access } from '../auth/access';
 
 type IdParams = z.infer<typeof ExecIdParamsSchema>;
 
@@ -53,6 +54,7 @@ export class HistoryController {
   ) {}
 
   @Get('history')
+  @Access('viewer', { execution: true })
   @ApiOperation({ summary: 'Summaries of the retained ticks, oldest first' })
   @ApiQuery({ name: 'from', required: false, type: Number, description: 'first tick' })
   @ApiQuery({ name: 'to', required: false, type: Number, description: 'last tick' })
@@ -67,6 +69,7 @@ export class HistoryController {
   }
 
   @Get('history/diff')
+  @Access('viewer', { execution: true })
   @ApiOperation({
     summary: 'Node status and blackboard changes between the states after two ticks',
   })
@@ -82,6 +85,7 @@ export class HistoryController {
   }
 
   @Get('history/:tick')
+  @Access('viewer', { execution: true })
   @ApiOperation({
     summary: 'The full state after a tick: every node status, blackboard, checkpoint, the record',
   })
@@ -95,6 +99,7 @@ export class HistoryController {
   }
 
   @Delete('history')
+  @Access('operator', { execution: true })
   @ApiOperation({ summary: 'Delete the history of an execution (not the execution)' })
   @ZodResponse(200, HistoryDeletedSchema, 'Deleted; `ticks` is how many were held')
   @ApiErrors(...READ_ERRORS)
@@ -103,6 +108,7 @@ export class HistoryController {
   }
 
   @Post('fork')
+  @Access('operator', { execution: true, bodyTeam: true })
   @ApiOperation({
     summary:
       'A new execution from the state after `fromTick` (tree version, exec blackboard, node state)',
@@ -122,6 +128,7 @@ export class HistoryController {
   }
 
   @Get('stats')
+  @Access('viewer', { execution: true })
   @ApiOperation({ summary: 'Ticks, tick duration p50/p95/p99, success and failure counts' })
   @ZodResponse(200, ExecutionStatsSchema, 'Over the retained ticks')
   @ApiErrors(...READ_ERRORS, 'EXECUTION_NOT_FOUND')
@@ -130,6 +137,7 @@ export class HistoryController {
   }
 
   @Get('stats/nodes')
+  @Access('viewer', { execution: true })
   @ApiOperation({ summary: 'Per node: visits, time spent, status counts, success rate' })
   @ZodResponse(200, NodeStatsReplySchema, 'Over the retained ticks')
   @ApiErrors(...READ_ERRORS, 'EXECUTION_NOT_FOUND')
@@ -138,6 +146,7 @@ export class HistoryController {
   }
 
   @Get('stats/timeline')
+  @Access('viewer', { execution: true })
   @ApiOperation({ summary: 'Per tick: start time, root status, duration' })
   @ApiQuery({ name: 'from', required: false, type: Number })
   @ApiQuery({ name: 'to', required: false, type: Number })
@@ -152,6 +161,7 @@ export class HistoryController {
   }
 
   @Get('stats/blackboard')
+  @Access('viewer', { execution: true })
   @ApiOperation({ summary: 'Writes per blackboard key (reads are not recorded)' })
   @ZodResponse(200, BlackboardStatsSchema, 'Over the retained ticks')
   @ApiErrors(...READ_ERRORS, 'EXECUTION_NOT_FOUND')
@@ -160,6 +170,7 @@ export class HistoryController {
   }
 
   @Get('progress')
+  @Access('viewer', { execution: true })
   @ApiOperation({ summary: 'Step, percent done, elapsed time and ETA of the current run' })
   @ZodResponse(200, ProgressSchema, 'Progress after the latest tick')
   @ApiErrors(...READ_ERRORS, 'EXECUTION_NOT_FOUND')

@@ -16,6 +16,7 @@ import { ApiErrors } from '../openapi/zod-schema';
 import type { StreamItem, StreamSink } from './stream-client';
 import { StreamQuerySchema } from './stream-filter';
 import { StreamHub } from './stream-hub';
+import { Access } from '../auth/access';
 
 const SSE_HEADERS = {
   'content-type': 'text/event-stream; charset=utf-8',
@@ -44,6 +45,7 @@ export class EventsController {
   constructor(private readonly hub: StreamHub) {}
 
   @Get('events')
+  @Access('viewer', { execution: true, streamToken: true })
   @ApiOperation({
     summary:
       "Server-Sent Events: a `snapshot`, then the execution's events as JSON `{type, execId, tick, seq, at, data}` (see docs/streams.md)",

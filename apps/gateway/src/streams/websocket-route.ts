@@ -5,6 +5,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import type { RawData, WebSocket } from 'ws';
+import { accessConfig } from '../auth/access';
 import { CLOSE_POLICY_VIOLATION, type StreamClient, type StreamSink } from './stream-client';
 import { type ClientMessage, ClientMessageSchema, StreamQuerySchema } from './stream-filter';
 import { StreamHub } from './stream-hub';
@@ -22,6 +23,18 @@ function wsSink(socket: WebSocket): StreamSink {
 }
 
 /**
+ * @fastify/websocket, before any other hook: its onRequest hook marks upgrade requests so that its
+ * onResponse hook closes the socket of an upgrade answered with an error, even one answered by an
+ * earlier hook (401 from auth): registered later, such a socket would stay open.
+ */
+export async function registerWebSocketPlugin(app: NestFastifyApplication): Promise<void> {
+  await app
+    .getHttpAdapter()
+    .getInstance()
+    .register(websocket, { options: { maxPayload: MAX_CLIENT_MESSAGE_BYTES } });
+}
+
+/**
  * `GET /executions/:id/ws`: the live stream over WebSocket, on Fastify directly (Nest's routing
  * knows no upgrades). The path and the optional filter in the query are checked, and the client
  * joins the hub (snapshot fetched), **before** the upgrade: an unknown execution is an ordinary
@@ -31,13 +44,14 @@ export async function registerWebSocketRoute(app: NestFastifyApplication): Promi
   const fastify = app.getHttpAdapter().getInstance();
   const hub = app.get(StreamHub);
   const logger = app.get<Logger>(LOGGER);
-  await fastify.register(websocket, { options: { maxPayload: MAX_CLIENT_MESSAGE_BYTES } });
 
   const joined = new WeakMap<FastifyRequest, StreamClient>();
 
   fastify.route({
     method: 'GET',
     url: WS_PATH,
+    // Auth (auth-hooks.ts) runs before this route's preValidation: nobody joins unauthenticated.
+    config: accessConfig('viewer', { execution: true, streamToken: true }),
     preValidation: async (req: FastifyRequest, reply: FastifyReply) => {
       const params = parseWith(ExecIdParamsSchema, req.params);
       if (!params.ok) return reply.code(400).send(params.error);

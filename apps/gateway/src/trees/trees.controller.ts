@@ -15,6 +15,7 @@ import { z } from 'zod';
 import { valid, ZodBody } from '../http/validated';
 import { ServiceClient } from '../nats/service-client';
 import { ApiErrors, ZodResponse } from '../openapi/zod-schema';
+import { Access } from '../auth/access';
 
 /** The tree registry, served by any runner. Compile errors come back from the runner as they are. */
 @ApiTags('trees')
@@ -23,6 +24,7 @@ export class TreesController {
   constructor(private readonly services: ServiceClient) {}
 
   @Post()
+  @Access('admin', { unrestricted: true })
   @ApiOperation({
     summary:
       'Register a tree from DSL source, a JSON definition, or BehaviorTree.CPP XML / mistreevous MDSL source (format); a new version each time',
@@ -34,6 +36,7 @@ export class TreesController {
   }
 
   @Get()
+  @Access('viewer')
   @ApiOperation({ summary: 'List trees (latest version of each)' })
   @ZodResponse(200, z.array(TreeSummarySchema), 'Trees')
   @ApiErrors('DEPENDENCY_UNAVAILABLE')
@@ -42,6 +45,7 @@ export class TreesController {
   }
 
   @Get(':name')
+  @Access('viewer')
   @ApiOperation({ summary: 'The latest version of a tree' })
   @ApiParam({ name: 'name', type: String })
   @ZodResponse(200, TreeRecordSchema, 'The tree')
@@ -53,6 +57,7 @@ export class TreesController {
   }
 
   @Get(':name/versions/:v')
+  @Access('viewer')
   @ApiOperation({ summary: 'One version of a tree' })
   @ApiParam({ name: 'name', type: String })
   @ApiParam({ name: 'v', type: Number })

@@ -15,6 +15,7 @@ import { valid } from '../http/validated';
 import { ApiErrors } from '../openapi/zod-schema';
 import { ExecutionViews } from './execution-views';
 import { TreeModels } from './tree-models';
+import { Access } from '../auth/access';
 
 const FORMATS = ['dot', 'svg', 'png'] as const;
 type Format = (typeof FORMATS)[number];
@@ -55,6 +56,7 @@ export class VisualizeController {
   ) {}
 
   @Get('trees/:name/visualize')
+  @Access('viewer')
   @HttpCode(200)
   @ApiOperation({ summary: "A registered tree's structure as DOT, SVG or PNG" })
   @ApiParam({ name: 'name', type: String })
@@ -78,6 +80,7 @@ export class VisualizeController {
   }
 
   @Get('executions/:id/visualize')
+  @Access('viewer', { execution: true })
   @HttpCode(200)
   @ApiOperation({
     summary:

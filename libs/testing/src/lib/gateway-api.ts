@@ -1,4 +1,5 @@
 import type { Execution, TickResponse, TreeSummary } from '@canopy/contracts';
+import { authHeaders, TEST_ADMIN_KEY } from './auth';
 
 export interface ApiResponse<T = unknown> {
   status: number;
@@ -7,12 +8,18 @@ export interface ApiResponse<T = unknown> {
   body: T;
 }
 
-/** The gateway over real HTTP (fetch), nothing else. */
+/** The gateway over real HTTP (fetch), nothing else; authenticated with `key` (null: no credentials). */
 export class GatewayApi {
   constructor(
     readonly baseUrl: string,
     private readonly timeoutMs = 30_000,
+    readonly key: string | null = TEST_ADMIN_KEY,
   ) {}
+
+  /** The same gateway with other credentials. */
+  as(key: string | null): GatewayApi {
+    return new GatewayApi(this.baseUrl, this.timeoutMs, key);
+  }
 
   async request<T = unknown>(
     method: string,
@@ -23,7 +30,10 @@ export class GatewayApi {
     const payload = raw ?? (body === undefined ? undefined : JSON.stringify(body));
     const res = await fetch(`${this.baseUrl}${path}`, {
       method,
-      headers: payload === undefined ? {} : { 'content-type': 'application/json' },
+      headers: {
+        ...(this.key === null ? {} : authHeaders(this.key)),
+        ...(payload === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       body: payload,
       signal: AbortSignal.timeout(this.timeoutMs),
     });

@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { appendFileSync, closeSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { join, resolve } from 'node:path';
+import { GATEWAY_AUTH_ENV } from './auth';
 
 /**
  * The repository root: services are started from here, the way `npm start` starts them. This lib
@@ -41,6 +42,8 @@ const SCRUBBED_ENV = [
   'NATS_PASSWORD',
   'REDIS_USERNAME',
   'REDIS_PASSWORD',
+  'CANOPY_AUTH',
+  'CANOPY_ADMIN_KEY',
 ];
 
 /**
@@ -105,7 +108,13 @@ export class ServiceProcess {
       ['-r', '@swc-node/register', `apps/${this.spec.app}/src/main.ts`],
       {
         cwd: REPO_ROOT,
-        env: { ...env, ...this.spec.env, PORT: String(this.spec.port) },
+        // A gateway runs with auth on and accepts TEST_ADMIN_KEY unless the spec says otherwise.
+        env: {
+          ...env,
+          ...(this.spec.app === 'gateway' ? GATEWAY_AUTH_ENV : {}),
+          ...this.spec.env,
+          PORT: String(this.spec.port),
+        },
         stdio: ['ignore', log, log],
       },
     );

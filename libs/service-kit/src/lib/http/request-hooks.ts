@@ -60,7 +60,7 @@ export function installRequestHooks(fastify: FastifyInstance, logger: Logger): v
       logger.info(
         {
           method: req.method,
-          url: req.url,
+          url: withoutTokens(req.url),
           statusCode: reply.statusCode,
           durationMs: Math.round(reply.elapsedTime),
         },
@@ -70,6 +70,14 @@ export function installRequestHooks(fastify: FastifyInstance, logger: Logger): v
     span.end();
     done();
   });
+}
+
+// A browser's WebSocket or EventSource can only send its token in the URL (the gateway's
+// `access_token`): it must not reach the log.
+const TOKEN_IN_QUERY = /([?&]access_token=)[^&#]*/gi;
+
+function withoutTokens(url: string): string {
+  return url.replace(TOKEN_IN_QUERY, '$1[REDACTED]');
 }
 
 function pathOf(url: string): string {
