@@ -189,7 +189,8 @@ const SECRET_SAMPLES: Record<string, string> = {
 function interpolate(value: string): string {
   const match = /^\$\{(\w+)(?::\?[^}]*)?\}$/.exec(value);
   if (!match) return value;
-  const sample = SECRET_SAMPLES[match[1]];
+  // The brokers' per-service passwords (docs/security.md, "NATS and Redis"): any non-empty value.
+  const sample = SECRET_SAMPLES[match[1]] ?? (/^CANOPY_(NATS|REDIS)_PASSWORD_[A-Z_]+$/.test(match[1]) ? `<${match[1]}>` : undefined);
   if (sample === undefined) throw new Error(`\${${match[1]}} is not a known secret`);
   return sample;
 }

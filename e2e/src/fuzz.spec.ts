@@ -1,5 +1,5 @@
 import { ErrorCodes } from '@canopy/contracts';
-import { GatewayApi, type Stack } from '@canopy/testing';
+import { authHeaders, GatewayApi, type Stack } from '@canopy/testing';
 import fc from 'fast-check';
 import { type FuzzRequest, requestArb, type Route, routesOf, sample } from './support/fuzz-requests';
 import { startE2eStack } from './support/e2e-stack';
@@ -13,12 +13,11 @@ const BUDGET_MS = Number(process.env.FUZZ_BUDGET_MS ?? 45_000);
 /** A request that takes longer is a failure (a tick of 10,000 is the slowest thing asked). */
 const REQUEST_TIMEOUT_MS = 15_000;
 
-/**
- * Headers of every request, in this one place: an auth header goes here once the gateway
- * authenticates (a route answering 401/403 is a fine 4xx for the fuzz).
- */
+/** Headers of every request, in this one place (a route answering 401/403 is a fine 4xx for the fuzz). */
 function baseHeaders(): Record<string, string> {
-  return {};
+  // The admin key: every route is reached past authentication (its own 401/403 are tested in the
+  // gateway's auth spec); a fuzzed header may still replace it.
+  return authHeaders();
 }
 
 /** Valid bodies where a schema's sample would not reach the handler (a real tree, a real key). */

@@ -12,8 +12,11 @@ import { Consumers, Streams, Subjects } from './names';
 export const NATS_SERVICES = ['tick-runner', 'blackboard', 'history', 'gateway'] as const;
 export type NatsService = (typeof NATS_SERVICES)[number];
 
-/** The services that connect to Redis (the gateway keeps nothing there). Each is its own ACL user. */
-export const REDIS_SERVICES = ['tick-runner', 'blackboard', 'history'] as const;
+/**
+ * The services that connect to Redis. Each is its own ACL user. The gateway keeps API keys and
+ * rate-limit counters there (docs/security.md, "Gateway authentication").
+ */
+export const REDIS_SERVICES = ['tick-runner', 'blackboard', 'history', 'gateway'] as const;
 export type RedisService = (typeof REDIS_SERVICES)[number];
 
 export interface NatsPermissions {
@@ -198,6 +201,7 @@ export const RedisKeyPatternsOf: Record<RedisService, string[]> = {
     'canopy:debug:*',
     'canopy:events:*',
     'canopy:execs',
+    'canopy:team-execs:*',
     'canopy:shard:*',
     'canopy:tree:*',
     'canopy:trees',
@@ -207,6 +211,7 @@ export const RedisKeyPatternsOf: Record<RedisService, string[]> = {
   ],
   blackboard: ['canopy:bb:*', 'canopy:bbv:*'],
   history: ['canopy:hist:*'],
+  gateway: ['canopy:apikey:*', 'canopy:apikeys', 'canopy:ratelimit:*'],
 };
 
 /**
