@@ -1,5 +1,5 @@
 import { type ErrorBody, JSON_MAX_DEPTH_DEFAULT, Subjects } from '@canopy/contracts';
-import { GatewayApi, type Stack, waitFor } from '@canopy/testing';
+import { authHeaders, GatewayApi, type Stack, waitFor } from '@canopy/testing';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import { WebSocket } from 'ws';
@@ -156,7 +156,7 @@ describe('limits', () => {
     it('stores and reads back a value just at the limit (the body object is one level)', async () => {
       const raw = `{"value":${nested(JSON_MAX_DEPTH_DEFAULT - 1)}}`;
       expect((await api.request('PUT', '/blackboard/global/keys/at-limit', undefined, raw)).status).toBe(200);
-      const read = await fetch(`${stack.gateway.url}/blackboard/global/keys/at-limit`);
+      const read = await fetch(`${stack.gateway.url}/blackboard/global/keys/at-limit`, { headers: authHeaders() });
       expect(read.status).toBe(200);
       expect(await read.text()).toContain(nested(JSON_MAX_DEPTH_DEFAULT - 1));
       const over = `{"value":${nested(JSON_MAX_DEPTH_DEFAULT)}}`;
@@ -231,7 +231,7 @@ describe('limits', () => {
   describe('live streams per execution (STREAM_MAX_CLIENTS)', () => {
     const open = (id: string) =>
       new Promise<{ ws?: WebSocket; status?: number; body?: ErrorBody }>((resolve, reject) => {
-        const ws = new WebSocket(`${stack.gateway.url.replace('http', 'ws')}/executions/${id}/ws`);
+        const ws = new WebSocket(`${stack.gateway.url.replace('http', 'ws')}/executions/${id}/ws`, { headers: authHeaders() });
         ws.once('open', () => resolve({ ws }));
         ws.once('unexpected-response', (_req, res) => {
           let text = '';
@@ -249,7 +249,7 @@ describe('limits', () => {
       const third = await open(exec.id);
       expect({ status: third.status, code: third.body?.error.code }).toEqual({ status: 429, code: 'TOO_MANY_STREAM_CLIENTS' });
       // SSE shares the count.
-      const sse = await fetch(`${stack.gateway.url}/executions/${exec.id}/events`);
+      const sse = await fetch(`${stack.gateway.url}/executions/${exec.id}/events`, { headers: authHeaders() });
       expect(sse.status).toBe(429);
       expect(((await sse.json()) as ErrorBody).error.code).toBe('TOO_MANY_STREAM_CLIENTS');
       first.ws?.close();
