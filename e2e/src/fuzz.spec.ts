@@ -129,15 +129,39 @@ async function check(baseUrl: string, req: FuzzRequest): Promise<Problem | undef
   const described = `${req.method} ${req.path.slice(0, 300)} (${req.note}; headers ${JSON.stringify(req.headers).slice(0, 300)}; body ${String(req.body).slice(0, 200)})`;
   let res: Response;
   try {
-    res = await fetch(`${baseUrl}${req.path}`, {
-      method: req.method,
-      headers: req.headers,
-      body: req.body,
-      signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-    });
+    res = await send(baseUrl, req);
   } catch (error) {
-    return { request: described, status: 0, body: '', why: `no answer: ${(error as Error).message}` };
+    const failure: Problem = { request: described, status: 0, body: '', why: `no answer: ${(error as Error).message}` };
+    // A request line or headers over the server's limit are answered 414/431 at once and the
+    // connection closed, as HTTP servers do: a client still writing a large body then sees the
+    // close, not the answer. The same request without its body must get that answer, well formed.
+    if (req.body === undefined) return failure;
+    const { 'content-type': _type, ...headers } = req.headers;
+    try {
+      const again = await send(baseUrl, { ...req, headers, body: undefined });
+      if (again.status !== 414 && again.status !== 431) {
+        await again.body?.cancel();
+        return failure;
+      }
+      return judge(described, again);
+    } catch {
+      return failure;
+    }
   }
+  return judge(described, res);
+}
+
+function send(baseUrl: string, req: FuzzRequest): Promise<Response> {
+  return fetch(`${baseUrl}${req.path}`, {
+    method: req.method,
+    headers: req.headers,
+    body: req.body,
+    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+  });
+}
+
+/** A success, or a 4xx in the one error shape with a known code and its status. */
+async function judge(described: string, res: Response): Promise<Problem | undefined> {
   if (res.status < 400) {
     // A stream (SSE) would never end: the status is all that is checked of a success.
     await res.body?.cancel();
