@@ -128,7 +128,7 @@ async function main() {
     ['history', env.HISTORY_PORT],
     ['gateway', env.GATEWAY_PORT],
   ];
-  const auth = localAuth(join(data, KEY_FILE));
+  const auth = localAuth(join(root, '.data', KEY_FILE));
   for (const [name, port] of services) {
     const extra = name === 'gateway' ? auth.gatewayEnv : {};
     start(name, process.execPath, ['-r', '@swc-node/register', `apps/${name}/src/main.ts`], { ...common, ...brokers.envOf(name), ...extra, PORT: port });

@@ -1,0 +1,52 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { getFreePort, REPO_ROOT, waitFor } from '@canopy/testing';
+
+jest.setTimeout(120_000);
+
+/**
+ * `npm start` as a user runs it (scripts/start-stack.mjs, its own nats-server and redis-server
+ * with per-service users, every service, the examples registered): the key line it prints lets
+ * a client in, nothing else does, and Ctrl-C stops it all.
+ */
+describe('npm start', () => {
+  it('prints CANOPY_API_KEY, serves the examples to that key only, runs a tick, and stops on SIGINT', async () => {
+    const ports = { GATEWAY_PORT: await getFreePort(), RUNNER_PORT: await getFreePort(), BLACKBOARD_PORT: await getFreePort(), HISTORY_PORT: await getFreePort() };
+    const env: NodeJS.ProcessEnv = { ...process.env, ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])) };
+    // Its own brokers, as on a fresh machine; no key given, so it makes (or reuses) the local one.
+    for (const name of ['NATS_URL', 'REDIS_URL', 'CANOPY_ADMIN_KEY', 'CANOPY_AUTH', 'HOST']) delete env[name];
+    const child = spawn(process.execPath, ['scripts/start-stack.mjs'], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    const exited = once(child, 'exit');
+    try {
+      const key = await waitFor('the key line', () => /^CANOPY_API_KEY=(cnpy_\S+)$/m.exec(out)?.[1], 90_000);
+      expect(out).toMatch(new RegExp(`^Studio: http://127\\.0\\.0\\.1:${ports.GATEWAY_PORT}/studio#key=${key}$`, 'm'));
+      const gateway = `http://127.0.0.1:${ports.GATEWAY_PORT}`;
+      const auth = { authorization: `Bearer ${key}` };
+      expect((await fetch(`${gateway}/trees`)).status).toBe(401);
+      const trees = (await (await fetch(`${gateway}/trees`, { headers: auth })).json()) as { name: string }[];
+      expect(trees.map((t) => t.name)).toEqual(expect.arrayContaining(['robot-patrol', 'research-agent', 'player']));
+      const created = await fetch(`${gateway}/executions`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body: JSON.stringify({ tree: 'robot-patrol', blackboard: { battery: 30 } }),
+      });
+      expect(created.status).toBe(201);
+      const { id } = (await created.json()) as { id: string };
+      const tick = await fetch(`${gateway}/executions/${id}/tick`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body: JSON.stringify({ count: 3 }),
+      });
+      expect(await tick.json()).toMatchObject({ tick: 3 });
+    } finally {
+      child.kill('SIGINT');
+      await exited;
+    }
+    expect(out).not.toMatch(/is not defined|TypeError|ReferenceError/);
+    // Everything it started is gone: the gateway's port no longer answers.
+    await expect(fetch(`http://127.0.0.1:${ports.GATEWAY_PORT}/healthz`)).rejects.toThrow();
+  });
+});
