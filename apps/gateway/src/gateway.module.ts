@@ -10,7 +10,7 @@ import { ReloadController } from './executions/reload.controller';
 import { HistoryController } from './history/history.controller';
 import { OwnerClient } from './nats/owner-client';
 import { ServiceClient } from './nats/service-client';
-import { EventsController } from './streams/events.controller';
+import { AllEventsController, EventsController } from './streams/events.controller';
 import { StreamHub } from './streams/stream-hub';
 import { TreesController } from './trees/trees.controller';
 import { ExecutionViews } from './views/execution-views';
@@ -31,6 +31,7 @@ import { VisualizeController } from './views/visualize.controller';
     BlackboardController,
     VisualizeController,
     EventsController,
+    AllEventsController,
     HistoryController,
     KeysController,
   ],

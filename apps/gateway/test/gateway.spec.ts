@@ -277,6 +277,7 @@ describe('gateway', () => {
           'GET /trees/{name}/visualize',
           'GET /executions/{id}/visualize',
           'GET /executions/{id}/events',
+          'GET /events',
           'POST /keys',
           'GET /keys',
           'DELETE /keys/{id}',

@@ -29,6 +29,11 @@ export const HistoryConfigSchema = z.object({
   HISTORY_SWEEP_MS: envInt(60_000, { min: 100, max: DAY_MS }),
   /** Executions whose latest state is kept in memory, so a tick needs no read from Redis. */
   HISTORY_CACHE_EXECUTIONS: envInt(1000, { min: 1, max: 1_000_000 }),
+  /**
+   * `execution_progress` events go out at every change of percent, step or status, and otherwise
+   * (elapsed and ETA only) at most this often per execution.
+   */
+  HISTORY_PROGRESS_EVENT_MS: envInt(1000, { min: 50, max: 600_000 }),
   /** Deadline of requests to the runners (tree reads, the fork's create). */
   REQUEST_TIMEOUT_MS: envInt(5000, { min: 50, max: 600_000 }),
   /** The runners' tree limits: history builds registered trees (to replay ticks) with them. */

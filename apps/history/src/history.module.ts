@@ -1,9 +1,11 @@
 import { TracedNats } from '@canopy/telemetry';
-import { treeLimitsOf } from '@canopy/service-kit';
+import { LOGGER, treeLimitsOf } from '@canopy/service-kit';
+import type { Logger } from 'pino';
 import { type DynamicModule, Module } from '@nestjs/common';
 import Redis from 'ioredis';
 import { HISTORY_CONFIG, type HistoryConfig } from './config';
 import { HistoryWriter } from './ingest/history-writer';
+import { natsProgressEvents } from './ingest/progress-events';
 import { RetentionSweeper } from './ingest/retention-sweeper';
 import { TickConsumer } from './ingest/tick-consumer';
 import { HistoryQueries } from './use-cases/history-queries.use-case';
@@ -38,19 +40,32 @@ import { ForkExecutionUseCase } from './use-cases/fork-execution.use-case';
     },
     {
       provide: HistoryWriter,
-      inject: [HistoryStore, FrameReader, TreeCatalog, HISTORY_CONFIG],
+      inject: [HistoryStore, FrameReader, TreeCatalog, TracedNats, HISTORY_CONFIG, LOGGER],
       useFactory: (
         store: HistoryStore,
         reader: FrameReader,
         catalog: TreeCatalog,
+        nats: TracedNats,
         config: HistoryConfig,
-      ) =>
-        new HistoryWriter(store, reader, catalog, {
+        logger: Logger,
+      ) => {
+        const events = natsProgressEvents(
+          nats,
+          {
+            minIntervalMs: config.HISTORY_PROGRESS_EVENT_MS,
+            cachedExecutions: config.HISTORY_CACHE_EXECUTIONS,
+          },
+          logger,
+        );
+        return new HistoryWriter(store, reader, catalog, {
           keyframeEvery: config.HISTORY_KEYFRAME_EVERY,
           retainTicks: config.HISTORY_RETAIN_TICKS,
           retainMs: config.HISTORY_RETAIN_MS,
           cachedExecutions: config.HISTORY_CACHE_EXECUTIONS,
-        }),
+          onProgress: (execId, progress) => events.stored(execId, progress),
+          onDelete: (execId) => events.forget(execId),
+        });
+      },
     },
     {
       provide: HistoryQueries,

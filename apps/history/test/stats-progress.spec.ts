@@ -1,11 +1,21 @@
-import { Subjects, type TickRecordMessage } from '@canopy/contracts';
-import { call, consumerIdle, EngineRun, errorOf, publish, startHistory, useStack } from './harness';
+import { type EventEnvelope, Subjects, type TickRecordMessage } from '@canopy/contracts';
+import {
+  call,
+  consumerIdle,
+  EngineRun,
+  errorOf,
+  publish,
+  startHistory,
+  useStack,
+  waitFor,
+} from './harness';
 import { PATROL, STEPS } from './trees';
 
 jest.setTimeout(60_000);
 
 describe('history: stats and progress', () => {
-  const fx = useStack({ trees: [PATROL, STEPS] });
+  // Progress events only on real changes here (the elapsed-only refresh is a unit test's).
+  const fx = useStack({ trees: [PATROL, STEPS], history: { HISTORY_PROGRESS_EVENT_MS: '600000' } });
 
   describe('on a known trace (PATROL, 20 ticks of 10 ms, tick n took n ms)', () => {
     const run = new EngineRun('stats', PATROL, { exec: { count: 0 } });
@@ -163,6 +173,32 @@ describe('history: stats and progress', () => {
         elapsedMs: 21,
         etaMs: 63,
       });
+    });
+
+    it('publishes execution_progress events when percent, step or status change', async () => {
+      const run = new EngineRun('pushed', PATROL, { exec: { count: 0 } });
+      const received: EventEnvelope<'execution_progress'>[] = [];
+      const sub = fx.stack.client.connection.subscribe(
+        Subjects.event(run.execId, 'execution_progress'),
+        { callback: (_e, msg) => void received.push(msg.json()) },
+      );
+      await fx.stack.client.connection.flush();
+      const fixed = (m: TickRecordMessage) => (m.durationMs = 1);
+      // Ticks 1-3: "counted" 25 while waiting; tick 4: "done" 100, SUCCESS; tick 5 starts a new
+      // run at "counted" 25; tick 6 changes nothing but elapsed and ETA.
+      await publish(fx.stack, run.run(6, fixed));
+      await consumerIdle(fx.stack);
+      await waitFor('three progress events', () => received.length >= 3);
+      await fx.stack.client.connection.flush();
+      sub.unsubscribe();
+      expect(
+        received.map((e) => [e.type, e.execId, e.tick, e.data.step, e.data.percent, e.data.status]),
+      ).toEqual([
+        ['execution_progress', run.execId, 1, 'counted', 25, 'RUNNING'],
+        ['execution_progress', run.execId, 4, 'done', 100, 'SUCCESS'],
+        ['execution_progress', run.execId, 5, 'counted', 25, 'RUNNING'],
+      ]);
+      expect(received[1].data).toMatchObject({ etaMs: 0, elapsedMs: 31, source: 'marks' });
     });
 
     it('without marks, counts the root sequence`s finished children', async () => {

@@ -117,6 +117,7 @@ export const NatsPermissionsOf: Record<NatsService, NatsPermissions> = {
     publish: [
       Subjects.execCreate,
       Subjects.treesGet,
+      Subjects.executionProgressAll,
       JsApi.info,
       JsApi.streamInfo(Streams.ticks.name),
       JsApi.consumerInfo(Streams.ticks.name, Consumers.history),

@@ -1,6 +1,7 @@
 import type { Checkpoint, Status, TickRecord } from '@canopy/engine';
 import { z } from 'zod';
 import type { PausedAt } from './debug';
+import type { Progress } from './history';
 
 /** What goes out on `canopy.ticks.<execId>`: the engine's record plus where it came from. */
 export interface TickRecordMessage extends TickRecord {
@@ -29,6 +30,7 @@ export const EVENT_TYPES = [
   'node_stuck',
   'tick_overrun',
   'progress',
+  'execution_progress',
   'tree_reloaded',
   'log',
   'error',
@@ -62,7 +64,14 @@ export interface EventPayloads {
   };
   /** The engine time of tick `tick` exceeded the execution's `tickBudgetMs`. */
   tick_overrun: { tick: number; durationMs: number; budgetMs: number };
+  /** A `(progress ...)` mark reached in the tick (the runner). */
   progress: { step: string; percent: number; nodeId: string };
+  /**
+   * The execution's progress as history computed it after storing the tick (docs/history.md,
+   * "Progress and ETA"), published by history when percent, step or status change, and otherwise
+   * at most every HISTORY_PROGRESS_EVENT_MS while ticks arrive (elapsed and ETA move every tick).
+   */
+  execution_progress: Omit<Progress, 'execId' | 'tick'>;
   /** `tick`: the last tick of the old tree (the new one runs from `tick + 1`). */
   tree_reloaded: {
     fromVersion: number;
@@ -87,6 +96,22 @@ export interface EventEnvelope<T extends EventType = EventType> {
   at: string;
   data: EventPayloads[T];
 }
+
+/**
+ * The event types of the all-executions stream (`GET /ws`, `GET /events`): what a list of
+ * executions needs, a few per execution and run, never the per-node or per-tick firehose.
+ */
+export const ALL_EXECUTIONS_EVENT_TYPES = [
+  'execution_started',
+  'execution_paused',
+  'execution_resumed',
+  'execution_stopped',
+  'execution_completed',
+  'execution_progress',
+  'tree_reloaded',
+  'node_stuck',
+  'breakpoint_hit',
+] as const satisfies readonly EventType[];
 
 /** `canopy.action.<name>` request. */
 export const ActionRequestSchema = z.object({

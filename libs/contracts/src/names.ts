@@ -16,6 +16,8 @@ export const Subjects = {
   event: (execId: string, type: string) => `canopy.events.${execId}.${type}`,
   eventsOf: (execId: string) => `canopy.events.${execId}.>`,
   eventsAll: 'canopy.events.>',
+  /** History's `execution_progress` events, of every execution. */
+  executionProgressAll: 'canopy.events.*.execution_progress',
   /** Blackboard changes made outside a tick. `scope` is `global`, `team:<id>` or `exec:<id>`. */
   bbChanged: (scope: string) => `canopy.bb.${scope}.changed`,
   bbChangedAll: 'canopy.bb.*.changed',

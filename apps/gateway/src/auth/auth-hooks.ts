@@ -118,7 +118,10 @@ export async function installAuth(app: NestFastifyApplication): Promise<void> {
     if (rule.unrestricted && principal.teams) {
       return fail(
         reply,
-        new AppError('FORBIDDEN', 'a key limited to teams cannot change what all teams share'),
+        new AppError(
+          'FORBIDDEN',
+          'a key limited to teams cannot use a route that covers every team',
+        ),
       );
     }
     if (config.RATE_LIMIT_MAX > 0) {

@@ -1,4 +1,4 @@
-import { ExecIdParamsSchema } from '@canopy/contracts';
+import { ALL_EXECUTIONS_EVENT_TYPES, ExecIdParamsSchema } from '@canopy/contracts';
 import { Controller, Get, Param, Query, Res } from '@nestjs/common';
 import {
   ApiOperation,
@@ -13,8 +13,8 @@ import type { OutgoingHttpHeaders, ServerResponse } from 'node:http';
 import type { z } from 'zod';
 import { valid } from '../http/validated';
 import { ApiErrors } from '../openapi/zod-schema';
-import type { StreamItem, StreamSink } from './stream-client';
-import { StreamQuerySchema } from './stream-filter';
+import type { StreamClient, StreamItem, StreamSink } from './stream-client';
+import { AllStreamQuerySchema, StreamQuerySchema } from './stream-filter';
 import { StreamHub } from './stream-hub';
 import { Access } from '../auth/access';
 
@@ -78,23 +78,56 @@ export class EventsController {
     @Res() reply: FastifyReply,
   ): Promise<void> {
     // Errors up to here are ordinary JSON error responses; from here on it is a stream.
-    const client = await this.hub.join(id, filter);
-    reply.hijack();
-    const raw = reply.raw;
-    raw.writeHead(200, { ...(reply.getHeaders() as OutgoingHttpHeaders), ...SSE_HEADERS });
-    // A comment, so the client sees the response (and its headers) before the first event.
-    raw.write(': canopy events\n\n');
-    const heartbeat = setInterval(() => {
-      if (raw.writableLength === 0) raw.write(': ping\n\n');
-    }, this.hub.heartbeatMs);
-    heartbeat.unref();
-    const done = (): void => {
-      clearInterval(heartbeat);
-      client.close();
-    };
-    raw.on('close', done);
-    // The client may have gone while the snapshot was fetched.
-    if (raw.destroyed || !raw.socket || raw.socket.destroyed) return done();
-    client.attach(sseSink(raw));
+    serveSse(await this.hub.join(id, filter), reply, this.hub.heartbeatMs);
   }
+}
+
+/** Every execution's lifecycle and progress events as Server-Sent Events (twin of `GET /ws`). */
+@ApiTags('streams')
+@Controller()
+export class AllEventsController {
+  constructor(private readonly hub: StreamHub) {}
+
+  @Get('events')
+  // Every team's executions: a key limited to teams watches its executions one by one.
+  @Access('viewer', { unrestricted: true, streamToken: true })
+  @ApiOperation({
+    summary:
+      'Server-Sent Events of every execution: `subscribed`, then lifecycle and `execution_progress` events (see docs/streams.md)',
+  })
+  @ApiQuery({
+    name: 'events',
+    required: false,
+    type: String,
+    description: `event types, comma-separated, among: ${ALL_EXECUTIONS_EVENT_TYPES.join(', ')}`,
+  })
+  @ApiProduces('text/event-stream')
+  @ApiResponse({ status: 200, description: 'The stream, until the client disconnects' })
+  @ApiErrors('VALIDATION_FAILED', 'TOO_MANY_STREAM_CLIENTS')
+  async events(
+    @Query(valid(AllStreamQuerySchema)) filter: z.infer<typeof AllStreamQuerySchema>,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    serveSse(await this.hub.joinAll(filter), reply, this.hub.heartbeatMs);
+  }
+}
+
+function serveSse(client: StreamClient, reply: FastifyReply, heartbeatMs: number): void {
+  reply.hijack();
+  const raw = reply.raw;
+  raw.writeHead(200, { ...(reply.getHeaders() as OutgoingHttpHeaders), ...SSE_HEADERS });
+  // A comment, so the client sees the response (and its headers) before the first event.
+  raw.write(': canopy events\n\n');
+  const heartbeat = setInterval(() => {
+    if (raw.writableLength === 0) raw.write(': ping\n\n');
+  }, heartbeatMs);
+  heartbeat.unref();
+  const done = (): void => {
+    clearInterval(heartbeat);
+    client.close();
+  };
+  raw.on('close', done);
+  // The client may have gone while the snapshot was fetched.
+  if (raw.destroyed || !raw.socket || raw.socket.destroyed) return done();
+  client.attach(sseSink(raw));
 }

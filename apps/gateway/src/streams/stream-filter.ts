@@ -1,4 +1,5 @@
 import {
+  ALL_EXECUTIONS_EVENT_TYPES,
   EVENT_TYPES,
   type EventEnvelope,
   type EventPayloads,
@@ -43,6 +44,14 @@ export const StreamQuerySchema = z.object({
   nodeIds: csv(NodeIdsSchema),
   statuses: csv(StatusesSchema),
 });
+
+export const AllEventsSchema = z.array(z.enum(ALL_EXECUTIONS_EVENT_TYPES)).min(1);
+
+/**
+ * The all-executions stream's query (`GET /ws`, `GET /events`): `events` among its types only
+ * (all of them when absent); node and status filters do not apply to those events.
+ */
+export const AllStreamQuerySchema = z.object({ events: csv(AllEventsSchema) });
 
 /** Messages a WebSocket client may send. */
 export const ClientMessageSchema = z.discriminatedUnion('action', [

@@ -50,6 +50,11 @@ class ManualFeed implements EventFeed {
     return { ready: entry.ready.promise, stop: () => (entry.stopped = true) };
   }
 
+  /** The all-executions watch is the one of execId `*` here. */
+  watchAll(deliver: (text: string, subject: string) => void): EventWatch {
+    return this.watch('*', deliver);
+  }
+
   active(execId: string) {
     return this.watches.filter((w) => w.execId === execId && !w.stopped);
   }

@@ -1,4 +1,4 @@
-import { type EventEnvelope, Subjects } from '@canopy/contracts';
+import { ALL_EXECUTIONS_EVENT_TYPES, type EventEnvelope, Subjects } from '@canopy/contracts';
 import { AppError, LOGGER } from '@canopy/service-kit';
 import { TracedNats } from '@canopy/telemetry';
 import { type BeforeApplicationShutdown, Inject, Injectable } from '@nestjs/common';
@@ -18,7 +18,12 @@ export interface EventWatch {
 /** Where a hub's live events come from: each event's JSON text, as the runner published it. */
 export interface EventFeed {
   watch(execId: string, deliver: (text: string, subject: string) => void): EventWatch;
+  /** Every execution's events of the all-executions stream's types. */
+  watchAll(deliver: (text: string, subject: string) => void): EventWatch;
 }
+
+/** The topic (and `execId` of control messages) of the all-executions stream. */
+export const ALL_EXECUTIONS = '*';
 
 /** What a joining client gets first: the execution as it stands. */
 export type SnapshotSource = (execId: string) => Promise<ExecutionSnapshot>;
@@ -92,8 +97,44 @@ export class StreamHubCore {
     }
   }
 
+  /**
+   * A new client of the all-executions stream. There is no snapshot of every execution: the
+   * first message is `subscribed` with the filter; events that arrive from then on are delivered,
+   * so a client that lists executions (REST) after it misses no change.
+   */
+  async joinAll(filter: StreamFilter): Promise<StreamClient> {
+    const max = this.options.maxClientsPerExecution ?? Number.POSITIVE_INFINITY;
+    if ((this.topics.get(ALL_EXECUTIONS)?.clients.size ?? 0) >= max) {
+      throw new AppError(
+        'TOO_MANY_STREAM_CLIENTS',
+        `the all-executions stream has ${max} clients on this gateway (STREAM_MAX_CLIENTS)`,
+        { max },
+      );
+    }
+    const client = new StreamClient(ALL_EXECUTIONS, filter, this.options.limits, (c) =>
+      this.leave(c),
+    );
+    const topic = this.topicOf(ALL_EXECUTIONS);
+    topic.clients.add(client);
+    try {
+      await topic.watch.ready;
+      client.start(controlItem('subscribed', ALL_EXECUTIONS, 0, filter));
+      return client;
+    } catch (error) {
+      client.close();
+      throw error;
+    }
+  }
+
   /** A fresh snapshot, queued after what the client has not received yet. */
   async resync(client: StreamClient): Promise<void> {
+    if (client.execId === ALL_EXECUTIONS) {
+      client.control('error', {
+        code: 'VALIDATION_FAILED',
+        message: 'the all-executions stream has no snapshot: list executions with GET /executions',
+      });
+      return;
+    }
     const snapshot = await this.snapshotOf(client.execId);
     client.control('snapshot', snapshot);
   }
@@ -114,7 +155,9 @@ export class StreamHubCore {
     const existing = this.topics.get(execId);
     if (existing) return existing;
     const clients = new Set<StreamClient>();
-    const watch = this.feed.watch(execId, (text, subject) => this.fanOut(clients, text, subject));
+    const deliver = (text: string, subject: string): void => this.fanOut(clients, text, subject);
+    const watch =
+      execId === ALL_EXECUTIONS ? this.feed.watchAll(deliver) : this.feed.watch(execId, deliver);
     const topic: Topic = { execId, watch, clients };
     // A failed start is the join's to report; do not leave an unhandled rejection.
     topic.watch.ready.catch(() => undefined);
@@ -149,11 +192,15 @@ export class StreamHubCore {
  * CANOPY_EVENTS stream also captures); ready once the server has the subscription.
  */
 export function natsEventFeed(nats: TracedNats, logger: Logger): EventFeed {
-  return {
-    watch: (execId, deliver) => {
-      // Core NATS directly, not TracedNats.subscribe: a span per event and watcher would cost
-      // more than the fan-out; the runner's publish spans already trace each event.
-      const subscription = nats.connection.subscribe(Subjects.eventsOf(execId), {
+  // Core NATS directly, not TracedNats.subscribe: a span per event and watcher would cost
+  // more than the fan-out; the runner's publish spans already trace each event.
+  const watchSubjects = (
+    subjects: string[],
+    execId: string,
+    deliver: (text: string, subject: string) => void,
+  ): EventWatch => {
+    const subscriptions = subjects.map((subject) =>
+      nats.connection.subscribe(subject, {
         callback: (error, msg) => {
           if (error) {
             logger.error({ err: error, execId }, 'event subscription failed');
@@ -161,9 +208,22 @@ export function natsEventFeed(nats: TracedNats, logger: Logger): EventFeed {
           }
           deliver(msg.string(), msg.subject);
         },
-      });
-      return { ready: nats.connection.flush(), stop: () => subscription.unsubscribe() };
-    },
+      }),
+    );
+    return {
+      ready: nats.connection.flush(),
+      stop: () => subscriptions.forEach((s) => s.unsubscribe()),
+    };
+  };
+  return {
+    watch: (execId, deliver) => watchSubjects([Subjects.eventsOf(execId)], execId, deliver),
+    // One subscription per type, so the gateway never receives the per-node firehose.
+    watchAll: (deliver) =>
+      watchSubjects(
+        ALL_EXECUTIONS_EVENT_TYPES.map((type) => Subjects.event('*', type)),
+        ALL_EXECUTIONS,
+        deliver,
+      ),
   };
 }
 

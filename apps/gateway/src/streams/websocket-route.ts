@@ -7,10 +7,17 @@ import type { Logger } from 'pino';
 import type { RawData, WebSocket } from 'ws';
 import { accessConfig } from '../auth/access';
 import { CLOSE_POLICY_VIOLATION, type StreamClient, type StreamSink } from './stream-client';
-import { type ClientMessage, ClientMessageSchema, StreamQuerySchema } from './stream-filter';
-import { StreamHub } from './stream-hub';
+import {
+  AllEventsSchema,
+  AllStreamQuerySchema,
+  type ClientMessage,
+  ClientMessageSchema,
+  StreamQuerySchema,
+} from './stream-filter';
+import { ALL_EXECUTIONS, StreamHub } from './stream-hub';
 
 export const WS_PATH = '/executions/:id/ws';
+export const ALL_WS_PATH = '/ws';
 /** Largest message a client may send (subscribe requests are small). */
 const MAX_CLIENT_MESSAGE_BYTES = 64 * 1024;
 
@@ -34,40 +41,71 @@ export async function registerWebSocketPlugin(app: NestFastifyApplication): Prom
     .register(websocket, { options: { maxPayload: MAX_CLIENT_MESSAGE_BYTES } });
 }
 
+/** How one WebSocket route reads its request and joins the hub (or answers why not). */
+type Joiner = (req: FastifyRequest) => { error: ErrorBody } | { join: () => Promise<StreamClient> };
+
 /**
- * `GET /executions/:id/ws`: the live stream over WebSocket, on Fastify directly (Nest's routing
- * knows no upgrades). The path and the optional filter in the query are checked, and the client
- * joins the hub (snapshot fetched), **before** the upgrade: an unknown execution is an ordinary
- * 404 JSON response, not an accepted socket closed at once. A plain GET is answered 400.
+ * `GET /executions/:id/ws` (one execution: a snapshot, then its events) and `GET /ws` (every
+ * execution's lifecycle and progress events), on Fastify directly (Nest's routing knows no
+ * upgrades). The path and the optional filter in the query are checked, and the client joins
+ * the hub (snapshot fetched), **before** the upgrade: an unknown execution is an ordinary 404
+ * JSON response, not an accepted socket closed at once. A plain GET is answered 400.
  */
 export async function registerWebSocketRoute(app: NestFastifyApplication): Promise<void> {
+  const hub = app.get(StreamHub);
+  const one: Joiner = (req) => {
+    const params = parseWith(ExecIdParamsSchema, req.params);
+    if (!params.ok) return { error: params.error };
+    const filter = parseWith(StreamQuerySchema, req.query);
+    if (!filter.ok) return { error: filter.error };
+    return { join: () => hub.join(params.value.id, filter.value) };
+  };
+  const all: Joiner = (req) => {
+    const filter = parseWith(AllStreamQuerySchema, req.query);
+    if (!filter.ok) return { error: filter.error };
+    return { join: () => hub.joinAll(filter.value) };
+  };
+  registerStreamRoute(app, WS_PATH, one, {
+    access: accessConfig('viewer', { execution: true, streamToken: true }),
+    sse: 'GET /executions/:id/events',
+  });
+  // Every team's executions: a key limited to teams watches its executions one by one.
+  registerStreamRoute(app, ALL_WS_PATH, all, {
+    access: accessConfig('viewer', { unrestricted: true, streamToken: true }),
+    sse: 'GET /events',
+  });
+}
+
+function registerStreamRoute(
+  app: NestFastifyApplication,
+  url: string,
+  joiner: Joiner,
+  opts: { access: ReturnType<typeof accessConfig>; sse: string },
+): void {
   const fastify = app.getHttpAdapter().getInstance();
   const hub = app.get(StreamHub);
   const logger = app.get<Logger>(LOGGER);
-
   const joined = new WeakMap<FastifyRequest, StreamClient>();
 
   fastify.route({
     method: 'GET',
-    url: WS_PATH,
+    url,
     // Auth (auth-hooks.ts) runs before this route's preValidation: nobody joins unauthenticated.
-    config: accessConfig('viewer', { execution: true, streamToken: true }),
+    config: opts.access,
     preValidation: async (req: FastifyRequest, reply: FastifyReply) => {
-      const params = parseWith(ExecIdParamsSchema, req.params);
-      if (!params.ok) return reply.code(400).send(params.error);
-      const filter = parseWith(StreamQuerySchema, req.query);
-      if (!filter.ok) return reply.code(400).send(filter.error);
+      const request = joiner(req);
+      if ('error' in request) return reply.code(400).send(request.error);
       if (!req.ws) {
         return reply
           .code(400)
           .send(
             errorBody(
-              `${WS_PATH} needs a WebSocket upgrade; GET /executions/:id/events is the same stream as Server-Sent Events`,
+              `${url} needs a WebSocket upgrade; ${opts.sse} is the same stream as Server-Sent Events`,
             ),
           );
       }
       try {
-        const client = await hub.join(params.value.id, filter.value);
+        const client = await request.join();
         joined.set(req, client);
         // The upgrade may never complete (the peer left): do not keep the client then.
         req.raw.socket.once('close', () => client.close());
@@ -107,6 +145,10 @@ function serve(socket: WebSocket, client: StreamClient, hub: StreamHub, logger: 
     if (message.action === 'snapshot') {
       hub.resync(client).catch((error: unknown) => client.control('error', toBody(error).error));
       return;
+    }
+    if (client.execId === ALL_EXECUTIONS && message.events) {
+      const events = parseWith(AllEventsSchema, message.events);
+      if (!events.ok) return client.control('error', events.error.error);
     }
     const filter = {
       events: message.events,

@@ -22,6 +22,10 @@ export interface WriterOptions {
   retainMs: number;
   cachedExecutions: number;
   now?: () => number;
+  /** After a tick's progress was stored (in stream order per execution); must not throw. */
+  onProgress?: (execId: string, progress: ProgressState) => void;
+  /** After an execution's history was deleted. */
+  onDelete?: (execId: string) => void;
 }
 
 /** The latest stored state of an execution, kept so the next tick needs no read from Redis. */
@@ -74,7 +78,9 @@ export class HistoryWriter {
   delete(execId: string): Promise<number> {
     return this.serial.run(execId, async () => {
       this.heads.delete(execId);
-      return this.store.delete(execId);
+      const removed = await this.store.delete(execId);
+      this.options.onDelete?.(execId);
+      return removed;
     });
   }
 
@@ -155,6 +161,7 @@ export class HistoryWriter {
       this.heads.delete(id);
     } else {
       this.heads.set(id, { frame, known, progress });
+      if (progress) this.options.onProgress?.(id, progress);
     }
     await this.retain(id, result);
     return 'stored';
