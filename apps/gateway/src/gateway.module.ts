@@ -8,6 +8,7 @@ import { ExecutionControlController } from './executions/execution-control.contr
 import { ExecutionsController } from './executions/executions.controller';
 import { ReloadController } from './executions/reload.controller';
 import { HistoryController } from './history/history.controller';
+import { GatewayMetricsController } from './metrics/metrics.controller';
 import { OwnerClient } from './nats/owner-client';
 import { ServiceClient } from './nats/service-client';
 import { AllEventsController, EventsController } from './streams/events.controller';
@@ -34,6 +35,7 @@ import { VisualizeController } from './views/visualize.controller';
     AllEventsController,
     HistoryController,
     KeysController,
+    GatewayMetricsController,
   ],
   providers: [KeyStore, ServiceClient, OwnerClient, TreeModels, ExecutionViews, StreamHub],
 })

@@ -21,6 +21,8 @@ export function gatewayServiceOptions(config: GatewayConfig, logger?: Logger): H
     redis: true,
     logger,
     bodyLimitBytes: config.BODY_LIMIT_BYTES,
+    // Served by GatewayMetricsController, behind auth.
+    serveMetrics: false,
     configure: async (app) => {
       await registerWebSocketPlugin(app);
       await installAuth(app);

@@ -5,6 +5,7 @@ import { type DynamicModule, Module } from '@nestjs/common';
 import Redis from 'ioredis';
 import { HISTORY_CONFIG, type HistoryConfig } from './config';
 import { HistoryWriter } from './ingest/history-writer';
+import { HistoryMetrics } from './ingest/history-metrics';
 import { natsProgressEvents } from './ingest/progress-events';
 import { RetentionSweeper } from './ingest/retention-sweeper';
 import { TickConsumer } from './ingest/tick-consumer';
@@ -84,6 +85,7 @@ import { ForkExecutionUseCase } from './use-cases/fork-execution.use-case';
       useFactory: (queries: HistoryQueries, nats: TracedNats, config: HistoryConfig) =>
         new ForkExecutionUseCase(queries, nats, config.REQUEST_TIMEOUT_MS),
     },
+    HistoryMetrics,
     TickConsumer,
     RetentionSweeper,
     HistoryHandlers,

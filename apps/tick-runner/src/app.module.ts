@@ -1,10 +1,16 @@
 import { createProvider } from '@canopy/llm';
 import { TracedNats, type Logger } from '@canopy/telemetry';
-import { HealthRegistry, LOGGER, ShutdownDeadline, treeLimitsOf } from '@canopy/service-kit';
+import {
+  HealthRegistry,
+  LOGGER,
+  METRICS,
+  type Metrics,
+  ShutdownDeadline,
+  treeLimitsOf,
+} from '@canopy/service-kit';
 import {
   Controller,
   Get,
-  Header,
   Injectable,
   Module,
   type BeforeApplicationShutdown,
@@ -41,14 +47,8 @@ class RunnerLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdo
 }
 
 @Controller()
-class MetricsController {
+class StatusController {
   constructor(private readonly runner: TickRunner) {}
-
-  @Get('metrics')
-  @Header('Content-Type', 'text/plain; version=0.0.4')
-  metrics(): string {
-    return this.runner.renderMetrics();
-  }
 
   /** Which shards and how many executions this runner holds (operators, e2e tests). */
   @Get('status')
@@ -62,12 +62,18 @@ class MetricsController {
  * deadline come from service-kit; everything else is the plain TickRunner composition.
  */
 @Module({
-  controllers: [MetricsController],
+  controllers: [StatusController],
   providers: [
     {
       provide: TickRunner,
-      inject: [RUNNER_CONFIG, TracedNats, Redis, LOGGER],
-      useFactory: (cfg: RunnerConfig, nats: TracedNats, redis: Redis, logger: Logger) =>
+      inject: [RUNNER_CONFIG, TracedNats, Redis, LOGGER, METRICS],
+      useFactory: (
+        cfg: RunnerConfig,
+        nats: TracedNats,
+        redis: Redis,
+        logger: Logger,
+        metrics: Metrics,
+      ) =>
         new TickRunner(
           {
             runnerId: cfg.RUNNER_ID ?? defaultRunnerId(),
@@ -82,6 +88,7 @@ class MetricsController {
             nats,
             redis,
             log: logger,
+            metrics,
             llm: cfg.CANOPY_LLM_PROVIDER ? createProvider({ provider: cfg.CANOPY_LLM_PROVIDER, model: cfg.CANOPY_LLM_MODEL }) : undefined,
           },
         ),

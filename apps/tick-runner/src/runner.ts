@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { EVENT_QUEUE_MAX_DEFAULT, Subjects, type RunnersChanged } from '@canopy/contracts';
 import { DEFAULT_TREE_LIMITS, type ActionFn, type LlmProvider, type TreeLimits } from '@canopy/engine';
 import type { TracedNats } from '@canopy/telemetry';
+import { Metrics } from '@canopy/service-kit';
 import type { Subscription } from '@nats-io/nats-core';
 import { RemoteActions } from './actions/remote-actions';
 import { subscribeCommands } from './commands/command-handler';
@@ -20,7 +21,7 @@ import { ExecutionStore } from './executions/execution-store';
 import { ScopeCache } from './executions/scope-cache';
 import { TEAM_MAX_EXECUTIONS_DEFAULT, TeamQuota } from './executions/team-quota';
 import type { Log } from './log';
-import { RunnerMetrics } from './metrics';
+import { type RunnerGauges, RunnerMetrics } from './metrics';
 import { Leases } from './ownership/leases';
 import { Membership } from './ownership/membership';
 import { ShardManager } from './ownership/shard-manager';
@@ -55,6 +56,8 @@ export interface TickRunnerDeps {
   localActions?: Record<string, ActionFn>;
   /** The provider of `(llm-call ...)` (CANOPY_LLM_PROVIDER); without one the node fails. */
   llm?: LlmProvider;
+  /** The service's metrics registry (METRICS); a private one when omitted (tests). */
+  metrics?: Metrics;
 }
 
 export interface RunnerStatus {
@@ -75,7 +78,7 @@ export class TickRunner {
   readonly registry: TreeRegistry;
   readonly queries: ExecutionQueries;
   readonly reloads: ReloadExecution;
-  readonly metrics = new RunnerMetrics();
+  readonly metrics: RunnerMetrics;
   private readonly outbox: Outbox;
   private readonly subscriptions: Subscription[] = [];
   private started = false;
@@ -86,6 +89,7 @@ export class TickRunner {
     private readonly deps: TickRunnerDeps,
   ) {
     const { nats, redis, log } = deps;
+    this.metrics = new RunnerMetrics(deps.metrics ?? new Metrics(), () => this.gauges());
     const treeLimits = options.treeLimits ?? DEFAULT_TREE_LIMITS;
     defineScripts(redis);
     const trees = new TreeStore(redis);
@@ -227,17 +231,17 @@ export class TickRunner {
     await this.host.close();
   }
 
-  /** Prometheus text for GET /metrics. */
-  renderMetrics(): string {
+  /** What the metrics read at scrape time. */
+  private gauges(): RunnerGauges {
     const stats = this.host.scheduler.readStats();
-    return this.metrics.render({
+    return {
       shards: this.shards.heldShards().length,
       executions: this.host.loadedIds().length,
       members: this.shards.liveMembers().length,
       lagMs: stats.maxLagMs,
       slots: stats.slots,
       backlog: this.outbox.backlog(),
-    });
+    };
   }
 
   /** Ready once the streams exist and it joined the membership and took its shards. */

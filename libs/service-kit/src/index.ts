@@ -35,3 +35,5 @@ export {
   type HttpServiceOptions,
 } from './lib/http/bootstrap';
 export { httpServiceOptions } from './lib/http/service-options';
+export { Metrics, METRICS } from './lib/metrics/metrics';
+export { FastHistogram } from './lib/metrics/fast-histogram';

@@ -28,6 +28,7 @@ import { SpanKind } from '@opentelemetry/api';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { HISTORY_CONFIG, type HistoryConfig } from '../config';
+import { HistoryMetrics } from './history-metrics';
 import { HistoryWriter } from './history-writer';
 import { KeyedSerializer } from './keyed-serializer';
 
@@ -70,6 +71,7 @@ export class TickConsumer implements OnApplicationBootstrap, BeforeApplicationSh
   constructor(
     private readonly nats: TracedNats,
     private readonly writer: HistoryWriter,
+    private readonly metrics: HistoryMetrics,
     private readonly health: HealthRegistry,
     @Inject(HISTORY_CONFIG) private readonly config: HistoryConfig,
     @Inject(LOGGER) private readonly logger: Logger,
@@ -220,6 +222,7 @@ export class TickConsumer implements OnApplicationBootstrap, BeforeApplicationSh
         for (let attempt = 1; ; attempt++) {
           try {
             const outcome = await this.writer.ingest(record);
+            this.metrics.ingested(record, outcome);
             span.setAttribute('canopy.history', outcome);
             msg.ack();
             return;

@@ -1,4 +1,5 @@
 import { TimerHeap } from './timer-heap';
+import { WindowedMax } from './windowed-max';
 
 /** Time and timers, injectable so tests can drive the scheduler deterministically. */
 export interface SchedulerClock {
@@ -21,7 +22,7 @@ export type SlotRunner<K> = (batch: K[]) => Promise<void>;
 
 export interface SchedulerStats {
   slots: number;
-  /** Worst lag (ms) of a timer entry behind its due time, since the last read. */
+  /** Worst lag (ms) of a timer entry behind its due time over the last 10 s. */
   maxLagMs: number;
 }
 
@@ -43,7 +44,9 @@ export class Scheduler<K> {
   private slotInFlight: Promise<void> | undefined;
   private kickPending = false;
   private stopped = false;
-  private readonly stats: SchedulerStats = { slots: 0, maxLagMs: 0 };
+  private slots = 0;
+  /** Timer lag over a sliding window: reading it resets nothing (several scrapers, one answer). */
+  private readonly lag = new WindowedMax(1000, 10);
 
   constructor(
     private readonly runSlot: SlotRunner<K>,
@@ -76,9 +79,7 @@ export class Scheduler<K> {
   }
 
   readStats(): SchedulerStats {
-    const copy = { ...this.stats };
-    this.stats.maxLagMs = 0;
-    return copy;
+    return { slots: this.slots, maxLagMs: this.lag.max(this.clock.now()) };
   }
 
   /** Resolves once no slot is in flight (the current one, if any, has finished). */
@@ -109,7 +110,7 @@ export class Scheduler<K> {
     if (this.slotInFlight || this.stopped || this.ready.size === 0) return;
     const batch = [...this.ready];
     this.ready = new Set();
-    this.stats.slots++;
+    this.slots++;
     this.slotInFlight = this.runSlot(batch)
       .catch((error: unknown) => this.onSlotError(error))
       .finally(() => {
@@ -135,7 +136,7 @@ export class Scheduler<K> {
     this.timerDue = Number.POSITIVE_INFINITY;
     const now = this.clock.now();
     const first = this.heap.peekDue();
-    if (first !== undefined) this.stats.maxLagMs = Math.max(this.stats.maxLagMs, now - first);
+    if (first !== undefined) this.lag.record(now - first, now);
     for (const key of this.heap.popDue(now)) this.ready.add(key);
     this.arm();
     if (this.ready.size > 0) this.kick();

@@ -17,6 +17,8 @@ import { connectNats, type NatsEndpoint } from './connections/nats';
 import { connectRedis, type RedisEndpoint } from './connections/redis';
 import { HealthController } from './health/health.controller';
 import { HealthRegistry } from './health/health-registry';
+import { METRICS, Metrics } from './metrics/metrics';
+import { MetricsController } from './metrics/metrics.controller';
 import { LifecycleWatch } from './shutdown/lifecycle-watch';
 import { settlesWithin, ShutdownDeadline } from './shutdown/shutdown-deadline';
 import { StopSignals } from './shutdown/stop-signals';
@@ -41,6 +43,12 @@ export interface ServiceKitOptions {
   shutdownTimeoutMs?: number;
   /** Shut down after the connections close, so their last spans are exported. */
   telemetry?: Telemetry;
+  /** The service's metrics (METRICS); a new registry when omitted. */
+  metrics?: Metrics;
+  /**
+   * Serve them on `GET /metrics` (default). The gateway serves them itself, behind its auth.
+   */
+  serveMetrics?: boolean;
 }
 
 /**
@@ -93,6 +101,7 @@ export class ServiceKitModule {
     const deadline = new ShutdownDeadline(opts.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS);
     const providers: Provider[] = [
       { provide: LOGGER, useValue: opts.logger },
+      { provide: METRICS, useValue: opts.metrics ?? new Metrics() },
       { provide: TELEMETRY, useValue: opts.telemetry },
       { provide: ShutdownDeadline, useValue: deadline },
       { provide: StopSignals, useValue: new StopSignals(deadline, opts.logger) },
@@ -130,10 +139,11 @@ export class ServiceKitModule {
     return {
       module: ServiceKitModule,
       imports: [DiscoveryModule],
-      controllers: [HealthController],
+      controllers: [HealthController, ...(opts.serveMetrics === false ? [] : [MetricsController])],
       providers,
       exports: [
         LOGGER,
+        METRICS,
         HealthRegistry,
         ShutdownDeadline,
         ...(nats ? [TracedNats] : []),

@@ -17,6 +17,8 @@ import { StopSignals } from '../shutdown/stop-signals';
 import { frameworkErrorOptions } from './framework-errors';
 import { installJsonDepthLimit } from './json-depth-limit';
 import { installRequestHooks } from './request-hooks';
+import { installHttpMetrics } from '../metrics/http-metrics';
+import { Metrics } from '../metrics/metrics';
 import { DEFAULT_RETRY_AFTER_SECONDS, installRetryAfter } from './retry-after';
 
 export interface HttpServiceOptions {
@@ -48,6 +50,8 @@ export interface HttpServiceOptions {
   logger?: Logger;
   /** Tests pass an in-memory exporter here; OTLP comes from OTEL_EXPORTER_OTLP_ENDPOINT. */
   telemetry?: Omit<TelemetryOptions, 'serviceName'>;
+  /** Serve `GET /metrics` without credentials (default); the gateway serves it behind its auth. */
+  serveMetrics?: boolean;
 }
 
 /** Root of every service: its own AppModule plus the kit. */
@@ -66,7 +70,10 @@ export async function createHttpService(
 ): Promise<NestFastifyApplication> {
   const telemetry = startTelemetry({ serviceName: opts.serviceName, ...opts.telemetry });
   const logger = opts.logger ?? createLogger(opts.serviceName);
+  const metrics = new Metrics();
   const kit = ServiceKitModule.forRoot({
+    metrics,
+    serveMetrics: opts.serveMetrics,
     serviceName: opts.serviceName,
     logger,
     nats: opts.nats,
@@ -85,6 +92,7 @@ export async function createHttpService(
   app.useGlobalFilters(new AppExceptionFilter(logger));
   const fastify = app.getHttpAdapter().getInstance();
   installRequestHooks(fastify, logger);
+  installHttpMetrics(fastify, metrics);
   installRetryAfter(fastify, opts.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS);
   installJsonDepthLimit(fastify, opts.jsonMaxDepth ?? JSON_MAX_DEPTH_DEFAULT);
   // Before init: a stop signalled while the app starts waits for the start, then closes it.
