@@ -1,5 +1,6 @@
 /**
- * Engine benchmark, side by side with mistreevous on equivalent trees, in one process.
+ * Engine benchmark, side by side with mistreevous on equivalent trees and with a hand-written walk
+ * of the same tree (the floor), in one process.
  *   npm run bench:engine
  * The last line printed is JSON for machines; docs/performance.md records the results.
  */
@@ -7,6 +8,7 @@ import { cpus } from 'node:os';
 import { compile } from '@canopy/dsl';
 import { ActionRegistry, buildTree, MemoryBlackboard, TreeDocument } from '@canopy/engine';
 import { BehaviourTree, State } from 'mistreevous';
+import { handWrittenTree } from './hand-walk';
 
 /** A root sequence of `selectors` selectors, each of 8 failing conditions and one succeeding action. */
 function canopySource(selectors: number): string {
@@ -61,9 +63,21 @@ function tickBench(selectors: number, iterations: number) {
   const mt = new BehaviourTree(mdslSource(selectors), mistreevousAgent());
   mt.step();
   if (mt.getState() !== State.SUCCEEDED) throw new Error('mistreevous tree did not succeed');
+  const hand = handWrittenTree(selectors);
+  if (hand.nodes !== canopy.nodes.length || hand.tick() !== 1) {
+    throw new Error('the hand-written tree is not the benchmark tree');
+  }
   const canopyUs = timeUs(() => canopy.tick(), iterations);
   const mistreevousUs = timeUs(() => mt.step(), iterations);
-  return { nodes: canopy.nodes.length, canopyUs, mistreevousUs, speedup: mistreevousUs / canopyUs };
+  const handUs = timeUs(() => hand.tick(), iterations);
+  return {
+    nodes: canopy.nodes.length,
+    canopyUs,
+    mistreevousUs,
+    handUs,
+    speedup: mistreevousUs / canopyUs,
+    handRatio: canopyUs / handUs,
+  };
 }
 
 function parseBench(selectors: number, iterations: number) {
@@ -80,9 +94,9 @@ function main() {
   console.log('TickRecord collection: on (engine defaults)\n');
   const t101 = tickBench(10, 20_000);
   const t1000 = tickBench(100, 2_000);
-  console.log('tick                     nodes  canopy µs  mistreevous µs  speedup');
+  console.log('tick                     nodes  canopy µs  mistreevous µs  speedup  hand-written µs  canopy/hand');
   for (const [label, r] of [['(a) 10 selectors x 9', t101], ['(b) 1,000-node tree', t1000]] as const) {
-    console.log(`${label.padEnd(24)} ${String(r.nodes).padStart(5)}  ${r.canopyUs.toFixed(3).padStart(9)}  ${r.mistreevousUs.toFixed(3).padStart(14)}  ${r.speedup.toFixed(1).padStart(6)}x`);
+    console.log(`${label.padEnd(24)} ${String(r.nodes).padStart(5)}  ${r.canopyUs.toFixed(3).padStart(9)}  ${r.mistreevousUs.toFixed(3).padStart(14)}  ${r.speedup.toFixed(1).padStart(6)}x  ${r.handUs.toFixed(3).padStart(15)}  ${r.handRatio.toFixed(1).padStart(10)}x`);
   }
   // root + N selectors of 9 leaves: 101 and 1,001 nodes.
   const p100 = parseBench(10, 2_000);
@@ -101,6 +115,9 @@ function main() {
       mistreevousTickUs101: round(t101.mistreevousUs),
       mistreevousTickUs1000: round(t1000.mistreevousUs),
       mistreevousParseMs100: round(p100.mistreevousMs, 4),
+      handWrittenRatio101: round(t101.handRatio, 2),
+      handWrittenRatio1000: round(t1000.handRatio, 2),
+      handWrittenTickUs101: round(t101.handUs, 4),
     }),
   );
 }
