@@ -8,12 +8,13 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { GatewayConfig } from './config';
 import { installAuth } from './auth/auth-hooks';
 import { GatewayModule } from './gateway.module';
+import { registerMcpRoute } from './mcp/mcp-route';
 import { setupOpenApi } from './openapi/openapi';
 import { registerWebSocketPlugin, registerWebSocketRoute } from './streams/websocket-route';
 
 /**
  * NATS, and Redis for API keys and rate-limit counters; plus what lives on Fastify directly: the
- * auth hooks (first, so they cover every route), OpenAPI, /ws.
+ * auth hooks (first, so they cover every route), OpenAPI, the WebSockets, the MCP endpoint.
  */
 export function gatewayServiceOptions(config: GatewayConfig, logger?: Logger): HttpServiceOptions {
   return httpServiceOptions(config, {
@@ -28,6 +29,7 @@ export function gatewayServiceOptions(config: GatewayConfig, logger?: Logger): H
       await installAuth(app);
       setupOpenApi(app);
       await registerWebSocketRoute(app);
+      registerMcpRoute(app);
     },
   });
 }

@@ -56,6 +56,8 @@ export const ErrorCodes = {
   FORBIDDEN: 403,
   /** The key (or token subject) made too many requests in the window: `Retry-After` says when to retry. */
   RATE_LIMITED: 429,
+  /** The path exists, but not for this method (`Allow` lists the ones it takes). */
+  METHOD_NOT_ALLOWED: 405,
   OWNER_UNAVAILABLE: 503,
   DEPENDENCY_UNAVAILABLE: 503,
   FENCED: 503,
