@@ -46,10 +46,14 @@ export function subscribeTicks(
   opts: TickSubscriptionOptions = {},
 ): Subscription {
   const subject = opts.execId ? Subjects.ticks(opts.execId) : Subjects.ticksAll;
-  return traced(nats).subscribe(subject, (record) => onRecord(record as unknown as TickRecordMessage), {
-    ordered: true,
-    schema: TickRecordMessageSchema as z.ZodType<z.infer<typeof TickRecordMessageSchema>>,
-  });
+  return traced(nats).subscribe(
+    subject,
+    (record) => onRecord(record as unknown as TickRecordMessage),
+    {
+      ordered: true,
+      schema: TickRecordMessageSchema as z.ZodType<z.infer<typeof TickRecordMessageSchema>>,
+    },
+  );
 }
 
 export interface EventSubscriptionOptions {

@@ -52,7 +52,10 @@ export type FollowEnd = 'terminal' | 'interrupted';
  * (unreachable, 401, 404) is thrown; afterwards only an answer that will not change (a 4xx: the
  * execution was deleted) ends the following, thrown as a CanopyError.
  */
-export async function followExecution(client: CanopyClient, opts: FollowOptions): Promise<FollowEnd> {
+export async function followExecution(
+  client: CanopyClient,
+  opts: FollowOptions,
+): Promise<FollowEnd> {
   const signal = opts.signal ?? new AbortController().signal;
   const query: Record<string, string> = {};
   if (opts.events) query['events'] = [...new Set([...opts.events, ...TERMINAL_EVENTS])].join(',');
@@ -169,11 +172,15 @@ class Connection {
     const { state } = this;
     if (message.seq >= 0) {
       const last = state.last;
-      if (last && (message.tick < last.tick || (message.tick === last.tick && message.seq <= last.seq)))
+      if (
+        last &&
+        (message.tick < last.tick || (message.tick === last.tick && message.seq <= last.seq))
+      )
         return;
       if (TICK_EVENT_TYPES.has(message.type) && message.tick <= state.coveredUpTo) return;
       state.last = { tick: message.tick, seq: message.seq };
-      if (message.type === 'tick_complete') state.delivered = Math.max(state.delivered ?? 0, message.tick);
+      if (message.type === 'tick_complete')
+        state.delivered = Math.max(state.delivered ?? 0, message.tick);
     }
     this.opts.onMessage(message, raw);
     if (this.opts.untilTerminal && (TERMINAL_EVENTS as readonly string[]).includes(message.type))
@@ -182,14 +189,16 @@ class Connection {
 
   private async snapshot(message: StreamMessage, raw: string): Promise<void> {
     const { state, opts } = this;
-    const execution = (message.data as { execution?: { state?: string; tick?: number } }).execution ?? {};
+    const execution =
+      (message.data as { execution?: { state?: string; tick?: number } }).execution ?? {};
     const tick = execution.tick ?? 0;
     // Ticks after the last one delivered, up to the snapshot's: missed while disconnected (or
     // before this process, with `afterTick`). The first connection otherwise starts at the snapshot.
     const from = (state.delivered ?? tick) + 1;
     const missed = from <= tick ? { from, to: tick } : undefined;
     if (this.reconnected) {
-      const fill = opts.fillGaps === false ? '(GET /executions/:id/history has them)' : '(from history)';
+      const fill =
+        opts.fillGaps === false ? '(GET /executions/:id/history has them)' : '(from history)';
       opts.onNotice?.({
         kind: 'reconnected',
         missed,

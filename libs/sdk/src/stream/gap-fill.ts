@@ -42,7 +42,13 @@ export async function fillFromHistory(
   let next = from;
   const gap = (end: number) => {
     if (end >= next)
-      out.push({ type: 'gap', execId, tick: end, seq: -1, data: { from: next, to: end, reason: failure } });
+      out.push({
+        type: 'gap',
+        execId,
+        tick: end,
+        seq: -1,
+        data: { from: next, to: end, reason: failure },
+      });
   };
   for (const entry of entries) {
     gap(entry.tick - 1);
@@ -61,7 +67,7 @@ async function readRange(
   signal: AbortSignal,
 ): Promise<TickSummary[]> {
   const all: TickSummary[] = [];
-  for (let start = from; start <= to; ) {
+  for (let start = from; start <= to;) {
     const page = await unwrap(
       client.rest.GET('/executions/{id}/history', {
         params: { path: { id: execId }, query: { from: start, to, limit: PAGE } },

@@ -5,11 +5,7 @@ import type { EventEnvelope, EventType, TickSummary } from '@canopy/contracts';
  * (`snapshot`, `dropped`, `subscribed`, `error`, `seq: -1`), or one the SDK adds when it fills a
  * disconnection from history (`history_tick`, `gap`, `seq: -1`; docs/sdk.md).
  */
-export type StreamMessage =
-  | EventEnvelope
-  | GatewayMessage
-  | HistoryTickMessage
-  | GapMessage;
+export type StreamMessage = EventEnvelope | GatewayMessage | HistoryTickMessage | GapMessage;
 
 export interface GatewayMessage {
   type: 'snapshot' | 'dropped' | 'subscribed' | 'error';

@@ -19,7 +19,10 @@ async function main(): Promise<void> {
     // The document only needs the gateway; the runner makes it ready, history is not needed.
     const stack = await startStack({ history: false, label: 'sdk-generate' });
     try {
-      writeFileSync(GENERATED_TYPES, await typesFromLiveOpenApi(`${stack.gateway.url}/openapi.json`));
+      writeFileSync(
+        GENERATED_TYPES,
+        await typesFromLiveOpenApi(`${stack.gateway.url}/openapi.json`),
+      );
     } finally {
       await stack.dispose();
     }
