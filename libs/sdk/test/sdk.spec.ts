@@ -245,7 +245,7 @@ describe('@canopy/sdk against a real stack', () => {
     it('throws the gateway answer for an unknown execution', async () => {
       const error = await followExecution(client, {
         execId: 'sdk-nope',
-        onMessage: () => {},
+        onMessage: () => undefined,
       }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(CanopyError);
       expect(error).toMatchObject({ status: 404, code: 'EXECUTION_NOT_FOUND' });

@@ -146,7 +146,7 @@ class Connection {
   }
 
   private socket!: WebSocket;
-  private cleanup = () => {};
+  private cleanup: () => void = () => undefined;
 
   private finish(how: FollowEnd | 'closed'): void {
     if (this.finished) return;
