@@ -23,6 +23,7 @@ export {
   type GapMessage,
   type GatewayMessage,
   type HistoryTickMessage,
+  type RunnerEvent,
   type StreamMessage,
 } from './stream/messages';
 // NATS: tick records and events.

@@ -242,6 +242,46 @@ describe('@canopy/sdk against a real stack', () => {
       ]);
     });
 
+    it('says which ticks history could not give (a gap), then goes on', async () => {
+      const id = 'sdk-gap';
+      await unwrap(client.rest.POST('/executions', { body: { tree: 'sdk-counter', id } }));
+      await unwrap(
+        client.rest.POST('/executions/{id}/tick', { params: { path: { id } }, body: { count: 3 } }),
+      );
+      await pollUntil(
+        'history of tick 3',
+        async () =>
+          (await unwrap(client.rest.GET('/executions/{id}/history', { params: { path: { id } } })))
+            .length === 3,
+        { timeoutMs: 15_000, intervalMs: 100 },
+      );
+      await unwrap(client.rest.DELETE('/executions/{id}/history', { params: { path: { id } } }));
+      const messages: StreamMessage[] = [];
+      const controller = new AbortController();
+      const done = followExecution(client, {
+        execId: id,
+        afterTick: 0,
+        gapWaitMs: 300,
+        events: ['tick_complete'],
+        signal: controller.signal,
+        onMessage: (m) => {
+          messages.push(m);
+          if (m.type === 'tick_complete') controller.abort();
+        },
+      });
+      await pollUntil('the gap', async () => messages.some((m) => m.type === 'gap'), {
+        timeoutMs: 10_000,
+      });
+      await unwrap(client.rest.POST('/executions/{id}/tick', { params: { path: { id } } }));
+      expect(await done).toBe('interrupted');
+      expect(messages.map((m) => `${m.type}:${m.tick}`)).toEqual([
+        'snapshot:3',
+        'gap:3',
+        'tick_complete:4',
+      ]);
+      expect(messages[1].data).toMatchObject({ from: 1, to: 3 });
+    });
+
     it('throws the gateway answer for an unknown execution', async () => {
       const error = await followExecution(client, {
         execId: 'sdk-nope',

@@ -1,5 +1,4 @@
 import {
-  type EventEnvelope,
   EventEnvelopeSchema,
   type EventType,
   Subjects,
@@ -10,6 +9,7 @@ import { TracedNats } from '@canopy/telemetry';
 import type { NatsConnection, Subscription } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import type { z } from 'zod';
+import type { RunnerEvent } from '../stream/messages';
 
 export interface CanopyNatsOptions {
   /** e.g. `nats://127.0.0.1:4222` */
@@ -69,7 +69,7 @@ export interface EventSubscriptionOptions {
  */
 export function subscribeEvents(
   nats: TracedNats | NatsConnection,
-  onEvent: (event: EventEnvelope) => void | Promise<void>,
+  onEvent: (event: RunnerEvent) => void | Promise<void>,
   opts: EventSubscriptionOptions = {},
 ): Subscription {
   const subject = opts.execId ? Subjects.eventsOf(opts.execId) : Subjects.eventsAll;
@@ -78,7 +78,7 @@ export function subscribeEvents(
     subject,
     (event) => {
       if (types && !types.has(event.type)) return;
-      return onEvent(event as unknown as EventEnvelope);
+      return onEvent(event as unknown as RunnerEvent);
     },
     { ordered: true, schema: EventEnvelopeSchema },
   );

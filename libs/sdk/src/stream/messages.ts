@@ -5,7 +5,10 @@ import type { EventEnvelope, EventType, TickSummary } from '@canopy/contracts';
  * (`snapshot`, `dropped`, `subscribed`, `error`, `seq: -1`), or one the SDK adds when it fills a
  * disconnection from history (`history_tick`, `gap`, `seq: -1`; docs/sdk.md).
  */
-export type StreamMessage = EventEnvelope | GatewayMessage | HistoryTickMessage | GapMessage;
+export type StreamMessage = RunnerEvent | GatewayMessage | HistoryTickMessage | GapMessage;
+
+/** A runner event, discriminated by `type` (so `data` narrows with it). */
+export type RunnerEvent = { [T in EventType]: EventEnvelope<T> }[EventType];
 
 export interface GatewayMessage {
   type: 'snapshot' | 'dropped' | 'subscribed' | 'error';
@@ -51,6 +54,6 @@ export const TICK_EVENT_TYPES: ReadonlySet<string> = new Set<EventType>([
   'tick_complete',
 ]);
 
-export function isRunnerEvent(message: StreamMessage): message is EventEnvelope {
+export function isRunnerEvent(message: StreamMessage): message is RunnerEvent {
   return message.seq >= 0;
 }
