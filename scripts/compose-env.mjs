@@ -13,7 +13,9 @@ const SERVICES = ['TICK_RUNNER', 'BLACKBOARD', 'HISTORY', 'GATEWAY'];
 
 /** Every variable the compose file requires, with a fresh value. */
 export function freshComposeSecrets() {
-  const secret = () => randomBytes(24).toString('hex');
+  // A letter first: nats-server parses a `$VAR` in its config as a value, so a password such as
+  // `8e31…` would be read as a number (and fail); `p` + hex is always a string to it and to Redis.
+  const secret = () => `p${randomBytes(24).toString('hex')}`;
   return {
     CANOPY_ADMIN_KEY: `cnpy_${randomBytes(32).toString('base64url')}`,
     ...Object.fromEntries(
