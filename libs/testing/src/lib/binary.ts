@@ -59,8 +59,12 @@ export async function resolveBinary(
 
 function dockerAnswers(): Promise<boolean> {
   return new Promise((resolve) => {
-    execFile('docker', ['version', '--format', '{{.Server.Version}}'], { timeout: 3000 }, (error) =>
-      resolve(error === null),
+    // `env` given explicitly: the PATH this module sees (Jest gives test files their own copy).
+    execFile(
+      'docker',
+      ['version', '--format', '{{.Server.Version}}'],
+      { timeout: 3000, env: process.env },
+      (error) => resolve(error === null),
     );
   });
 }
