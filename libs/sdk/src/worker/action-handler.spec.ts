@@ -7,14 +7,8 @@ describe(replyOf.name, () => {
     ['SUCCESS', { status: 'SUCCESS' }],
     [false, { status: 'FAILURE' }],
     ['FAILURE', { status: 'FAILURE' }],
-    [
-      { status: 'SUCCESS', output: { hits: 3 } },
-      { status: 'SUCCESS', output: { hits: 3 } },
-    ],
-    [
-      { status: 'FAILURE', output: 'partial' },
-      { status: 'FAILURE', output: 'partial' },
-    ],
+    [{ status: 'SUCCESS', output: { hits: 3 } }, { status: 'SUCCESS', output: { hits: 3 } }],
+    [{ status: 'FAILURE', output: 'partial' }, { status: 'FAILURE', output: 'partial' }],
     [{ status: 'SUCCESS' }, { status: 'SUCCESS' }],
   ] as const)('maps %p to %p', (outcome, reply) => {
     expect(replyOf(outcome)).toEqual(reply);

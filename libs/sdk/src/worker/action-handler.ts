@@ -34,14 +34,8 @@ export type ActionHandler = (
 ) => ActionOutcome | Promise<ActionOutcome>;
 
 export function replyOf(outcome: ActionOutcome): ActionReply {
-  if (
-    typeof outcome === 'object' &&
-    outcome !== null &&
-    (outcome.status === 'SUCCESS' || outcome.status === 'FAILURE')
-  )
-    return outcome.output === undefined
-      ? { status: outcome.status }
-      : { status: outcome.status, output: outcome.output };
+  if (typeof outcome === 'object' && outcome !== null && (outcome.status === 'SUCCESS' || outcome.status === 'FAILURE'))
+    return outcome.output === undefined ? { status: outcome.status } : { status: outcome.status, output: outcome.output };
   if (outcome === undefined || outcome === true || outcome === 'SUCCESS')
     return { status: 'SUCCESS' };
   if (outcome === false || outcome === 'FAILURE') return { status: 'FAILURE' };

@@ -45,19 +45,12 @@ export async function startFakeLlm(kind: Kind): Promise<FakeLlm> {
   return state;
 }
 
-async function handle(
-  kind: Kind,
-  state: FakeLlm,
-  req: IncomingMessage,
-  res: ServerResponse,
-): Promise<void> {
+async function handle(kind: Kind, state: FakeLlm, req: IncomingMessage, res: ServerResponse): Promise<void> {
   let body = '';
   for await (const chunk of req) body += chunk;
   const path = kind === 'openai' ? '/v1/chat/completions' : '/v1/messages';
   if (req.method !== 'POST' || req.url !== path) {
-    res
-      .writeHead(404, { 'content-type': 'application/json' })
-      .end('{"error":{"message":"not found"}}');
+    res.writeHead(404, { 'content-type': 'application/json' }).end('{"error":{"message":"not found"}}');
     return;
   }
   const request = JSON.parse(body) as Record<string, unknown>;
@@ -66,20 +59,10 @@ async function handle(
     state.failNext.count--;
     res
       .writeHead(state.failNext.status, { 'content-type': 'application/json' })
-      .end(
-        JSON.stringify(
-          kind === 'openai'
-            ? { error: { message: 'overloaded', type: 'server_error' } }
-            : { type: 'error', error: { type: 'overloaded_error', message: 'overloaded' } },
-        ),
-      );
+      .end(JSON.stringify(kind === 'openai' ? { error: { message: 'overloaded', type: 'server_error' } } : { type: 'error', error: { type: 'overloaded_error', message: 'overloaded' } }));
     return;
   }
-  res.writeHead(200, {
-    'content-type': 'text/event-stream',
-    'cache-control': 'no-cache',
-    connection: 'keep-alive',
-  });
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
   let closed = false;
   res.on('close', () => {
     if (!res.writableEnded) {
@@ -89,9 +72,7 @@ async function handle(
   });
   const pieces = [...state.reply];
   const send = (event: string | undefined, data: unknown) =>
-    res.write(
-      `${event ? `event: ${event}\n` : ''}data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`,
-    );
+    res.write(`${event ? `event: ${event}\n` : ''}data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`);
   const model = String(request.model);
   const outputTokens = pieces.length;
   if (kind === 'openai') {
@@ -109,49 +90,21 @@ async function handle(
       if (closed) return;
     }
     send(undefined, chunk({}, { finish_reason: 'stop' }));
-    send(undefined, {
-      id: 'chatcmpl-1',
-      object: 'chat.completion.chunk',
-      created: 1_796_000_000,
-      model,
-      choices: [],
-      usage: { prompt_tokens: 7, completion_tokens: outputTokens, total_tokens: 7 + outputTokens },
-    });
+    send(undefined, { id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1_796_000_000, model, choices: [], usage: { prompt_tokens: 7, completion_tokens: outputTokens, total_tokens: 7 + outputTokens } });
     send(undefined, '[DONE]');
   } else {
     send('message_start', {
       type: 'message_start',
-      message: {
-        id: 'msg_1',
-        type: 'message',
-        role: 'assistant',
-        content: [],
-        model,
-        stop_reason: null,
-        stop_sequence: null,
-        usage: { input_tokens: 7, output_tokens: 1 },
-      },
+      message: { id: 'msg_1', type: 'message', role: 'assistant', content: [], model, stop_reason: null, stop_sequence: null, usage: { input_tokens: 7, output_tokens: 1 } },
     });
-    send('content_block_start', {
-      type: 'content_block_start',
-      index: 0,
-      content_block: { type: 'text', text: '' },
-    });
+    send('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } });
     for (const [i, piece] of pieces.entries()) {
-      send('content_block_delta', {
-        type: 'content_block_delta',
-        index: 0,
-        delta: { type: 'text_delta', text: piece },
-      });
+      send('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: piece } });
       if (i === 0 && state.hold) await state.hold;
       if (closed) return;
     }
     send('content_block_stop', { type: 'content_block_stop', index: 0 });
-    send('message_delta', {
-      type: 'message_delta',
-      delta: { stop_reason: 'end_turn', stop_sequence: null },
-      usage: { output_tokens: outputTokens },
-    });
+    send('message_delta', { type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: outputTokens } });
     send('message_stop', { type: 'message_stop' });
   }
   res.end();
