@@ -10,13 +10,23 @@ const depConstraints = [
   { sourceTag: 'type:formats', onlyDependOnLibsWithTags: ['type:engine', 'type:dsl'] },
   { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: ['type:engine'] },
   { sourceTag: 'type:util', onlyDependOnLibsWithTags: ['type:contracts', 'type:engine', 'type:util'] },
+  // The SDK users' code imports: names and schemas, the NATS wrapper; never the services.
+  { sourceTag: 'type:sdk', onlyDependOnLibsWithTags: ['type:contracts', 'type:engine', 'type:util'] },
   {
     sourceTag: 'type:testing',
     onlyDependOnLibsWithTags: ['type:contracts', 'type:util', 'type:engine', 'type:dsl'],
   },
   {
     sourceTag: 'type:app',
-    onlyDependOnLibsWithTags: ['type:engine', 'type:dsl', 'type:formats', 'type:contracts', 'type:util', 'type:testing'],
+    onlyDependOnLibsWithTags: [
+      'type:engine',
+      'type:dsl',
+      'type:formats',
+      'type:contracts',
+      'type:util',
+      'type:sdk',
+      'type:testing',
+    ],
   },
   { sourceTag: 'scope:core', onlyDependOnLibsWithTags: ['scope:core'] },
   { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:core', 'scope:shared'] },

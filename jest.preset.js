@@ -21,4 +21,7 @@ module.exports = {
   },
   transformIgnorePatterns: ['/node_modules/(?!(@nestjs|cookie|set-cookie-parser|content-disposition)/)'],
   moduleFileExtensions: ['ts', 'js', 'json'],
+  // A built package (libs/sdk) points its exports at dist/; in the workspace its sources are
+  // wanted, under the `canopy-source` condition.
+  testEnvironmentOptions: { customExportConditions: ['canopy-source', 'node', 'node-addons'] },
 };

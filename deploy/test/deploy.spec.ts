@@ -815,11 +815,15 @@ describe(DOCKERFILE, () => {
         .map((i) => i.args.split('=') as [string, string?])
         .map(([name, value]) => [name, value ?? '']),
     );
-    const images = dockerfile
-      .filter((i) => i.keyword === 'FROM')
-      .map((i) =>
-        i.args.split(/\s+/)[0].replace(/^\$\{(\w+)\}$/, (_, name: string) => args.get(name) ?? ''),
-      );
+    const froms = dockerfile.filter((i) => i.keyword === 'FROM').map((i) => i.args.split(/\s+/));
+    const stages = new Set(froms.map((words) => words[2]));
+    // A stage built on another stage (`FROM ${DEPS}` = deps) is not a base image; the host-deps
+    // stage's default `scratch` is a placeholder for an image the builder names (DEPS=host-deps).
+    const images = froms
+      .map((words) =>
+        words[0].replace(/^\$\{(\w+)\}$/, (_, name: string) => args.get(name) ?? ''),
+      )
+      .filter((image) => !stages.has(image) && image !== 'scratch');
     const engines = z
       .looseObject({ engines: z.looseObject({ node: z.string() }) })
       .parse(JSON.parse(readText('package.json')));

@@ -1,6 +1,6 @@
 import { createConnection } from 'node:net';
 import { networkInterfaces } from 'node:os';
-import { ActionWorker } from '@canopy/client';
+import { ActionWorker } from '@canopy/sdk';
 import {
   type BlackboardChanged,
   type Command,

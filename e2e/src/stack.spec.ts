@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ActionWorker } from '@canopy/client';
+import { ActionWorker } from '@canopy/sdk';
 import {
   DEFAULT_SHARD_COUNT,
   type BlackboardEntry,

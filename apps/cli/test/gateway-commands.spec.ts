@@ -17,7 +17,8 @@ describe('canopy push / tail / dev against a stack', () => {
   const dir = tempDir();
 
   beforeAll(async () => {
-    stack = await startStack({ label: 'cli', history: false });
+    // With history: `tail` fills the ticks it missed while reconnecting from it.
+    stack = await startStack({ label: 'cli' });
     api = new GatewayApi(stack.gateway.url);
     gateway = stack.gateway.url;
   }, 180_000);
@@ -158,6 +159,9 @@ describe('canopy push / tail / dev against a stack', () => {
       const keys = events.filter((e) => e.seq >= 0).map((e) => `${e.tick}:${e.seq}`);
       expect(new Set(keys).size).toBe(keys.length);
       expect(events.filter((e) => e.type === 'snapshot')).toHaveLength(2);
+      // Each tick once: live, or (tick 2, when it beat the reconnect) from history.
+      const ticks = events.filter((e) => e.type === 'tick_complete' || e.type === 'history_tick');
+      expect(ticks.map((e) => e.tick)).toEqual([1, 2, 3]);
     }, 120_000);
 
     it("exits 2 with the gateway's error for an unknown execution", async () => {

@@ -1,4 +1,4 @@
-import { ActionWorker } from '@canopy/client';
+import { ActionWorker } from '@canopy/sdk';
 import {
   type Breakpoint,
   type DebugView,

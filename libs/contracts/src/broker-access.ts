@@ -144,7 +144,7 @@ export const NatsPermissionsOf: Record<NatsService, NatsPermissions> = {
 };
 
 /**
- * An action worker's permissions (libs/client ActionWorker): it serves its own actions' subjects
+ * An action worker's permissions (libs/sdk ActionWorker): it serves its own actions' subjects
  * (requests and cancellations) and replies to them; nothing else.
  */
 export function actionWorkerPermissions(actions: readonly string[]): NatsPermissions {

@@ -86,6 +86,16 @@ export interface EventPayloads {
   error: { nodeId: string; code: string; message: string };
 }
 
+/** An event as published on `canopy.events.<execId>.<type>`, as a subscriber checks it. */
+export const EventEnvelopeSchema = z.looseObject({
+  execId: z.string(),
+  type: z.enum(EVENT_TYPES),
+  tick: z.number().int().min(0),
+  seq: z.number().int().min(0),
+  at: z.string(),
+  data: z.record(z.string(), z.unknown()),
+});
+
 export interface EventEnvelope<T extends EventType = EventType> {
   execId: string;
   type: T;

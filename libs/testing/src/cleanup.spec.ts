@@ -1,12 +1,24 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { resolveBinary } from './lib/binary';
+import { CONTAINER, resolveBinary } from './lib/binary';
 import { pollUntil } from './lib/poll';
 import { startTestInfra } from './index';
+
+function dockerAnswers(): boolean {
+  try {
+    execFileSync('docker', ['version', '--format', '{{.Server.Version}}'], {
+      stdio: 'ignore',
+      timeout: 3000,
+    });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 const FIXTURE = join(__dirname, '..', 'test', 'fixtures', 'hold-infra.ts');
 
@@ -47,16 +59,31 @@ describe(startTestInfra.name, () => {
 });
 
 describe(resolveBinary.name, () => {
-  it('names the apt package when the binary is missing', async () => {
-    const spec = {
-      name: 'canopy-no-such-server',
-      envVar: 'CANOPY_NO_SUCH_BIN',
-      aptPackage: 'no-such-server',
-    };
-    await expect(resolveBinary(spec)).rejects.toThrow(
-      /canopy-no-such-server was not found on PATH.*apt-get install no-such-server/,
-    );
+  const missing = {
+    name: 'canopy-no-such-server',
+    envVar: 'CANOPY_NO_SUCH_BIN',
+    aptPackage: 'no-such-server',
+  };
+
+  it('names the apt package when the binary is missing and no Docker engine answers', async () => {
+    // No `docker` on PATH: nothing answers, so there is no container fallback either.
+    const path = process.env.PATH;
+    process.env.PATH = '/nonexistent';
+    try {
+      await expect(resolveBinary(missing)).rejects.toThrow(
+        /canopy-no-such-server was not found on PATH and no Docker engine answered.*apt-get install no-such-server/,
+      );
+    } finally {
+      process.env.PATH = path;
+    }
   });
+
+  (dockerAnswers() ? it : it.skip)(
+    'falls back to a container when the binary is missing and a Docker engine answers',
+    async () => {
+      expect(await resolveBinary(missing)).toBe(CONTAINER);
+    },
+  );
 
   it('rejects an explicit path that is not executable', async () => {
     const spec = { name: 'nats-server', envVar: 'NATS_SERVER_BIN', aptPackage: 'nats-server' };

@@ -72,6 +72,24 @@ export function formatMessage(m: StreamMessage, ctx: FormatContext): string | un
         `tick ${status(d['status'])} ${paint(c, 'dim', `${ms(d['durationMs'])} ms, ${counts}`)}`,
       );
     }
+    case 'history_tick': {
+      // A tick that happened while the connection was down, from history (docs/sdk.md).
+      const counts = (d['counts'] ?? {}) as Record<string, unknown>;
+      const summary = `${plural(counts['nodes'], 'change')}, ${plural(counts['writes'], 'write')}`;
+      return line(
+        paint(c, 'bold', '●'),
+        `tick ${status(d['status'])} ${paint(c, 'dim', `${ms(d['durationMs'])} ms, ${summary} (from history)`)}`,
+      );
+    }
+    case 'gap':
+      return line(
+        paint(c, 'yellow', '…'),
+        paint(
+          c,
+          'yellow',
+          `ticks ${String(d['from'])}-${String(d['to'])} missed: ${String(d['reason'])}`,
+        ),
+      );
     case 'breakpoint_hit':
       return line(
         paint(c, 'red', '◆'),

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import { containersForced } from './containers';
 
 export interface BinarySpec {
   /** Executable name, e.g. `nats-server`. */
@@ -23,8 +24,19 @@ function isExecutable(path: string): boolean {
   }
 }
 
-/** Finds the executable (explicit path, env override, PATH, sbin dirs) or explains how to get it. */
-export async function resolveBinary(spec: BinarySpec, explicit?: string): Promise<string> {
+/** Run the server in a container (libs/testing containers.ts) instead of from a binary. */
+export const CONTAINER = Symbol('container');
+
+/**
+ * Finds the executable (explicit path, env override, PATH, sbin dirs); without one, CONTAINER
+ * when a Docker engine answers (or always with CANOPY_TEST_INFRA=containers); otherwise explains
+ * how to get it.
+ */
+export async function resolveBinary(
+  spec: BinarySpec,
+  explicit?: string,
+): Promise<string | typeof CONTAINER> {
+  if (containersForced() && !explicit) return CONTAINER;
   const override = explicit ?? process.env[spec.envVar];
   if (override) {
     if (isExecutable(override)) return override;
@@ -37,25 +49,22 @@ export async function resolveBinary(spec: BinarySpec, explicit?: string): Promis
     const candidate = join(dir, spec.name);
     if (isExecutable(candidate)) return candidate;
   }
-  throw new Error(await missingBinaryMessage(spec));
-}
-
-async function missingBinaryMessage(spec: BinarySpec): Promise<string> {
+  if (await dockerAnswers()) return CONTAINER;
   const install = `install it (apt-get install ${spec.aptPackage}) or set ${spec.envVar} to its path`;
-  if (await dockerAnswers()) {
-    // A container fallback would need testcontainers, which the workspace does not ship.
-    return (
-      `${spec.name} was not found on PATH. A Docker engine is available, but the testcontainers ` +
-      `fallback is not implemented (testcontainers is not installed); ${install}.`
-    );
-  }
-  return `${spec.name} was not found on PATH and no Docker engine answered; ${install}.`;
+  throw new Error(
+    `${spec.name} was not found on PATH and no Docker engine answered (for the container ` +
+      `fallback, see libs/testing/README.md); ${install}.`,
+  );
 }
 
 function dockerAnswers(): Promise<boolean> {
   return new Promise((resolve) => {
-    execFile('docker', ['version', '--format', '{{.Server.Version}}'], { timeout: 3000 }, (error) =>
-      resolve(error === null),
+    // `env` given explicitly: the PATH this module sees (Jest gives test files their own copy).
+    execFile(
+      'docker',
+      ['version', '--format', '{{.Server.Version}}'],
+      { timeout: 3000, env: process.env },
+      (error) => resolve(error === null),
     );
   });
 }

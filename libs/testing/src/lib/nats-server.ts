@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { resolveBinary } from './binary';
+import { CONTAINER, resolveBinary } from './binary';
+import { containerImages, launchContainer } from './containers';
 import { httpOk } from './probes';
 import { handleFor, launchServer, type ServerHandle } from './start-server';
 
@@ -29,6 +30,7 @@ export async function startNats(opts: NatsServerOptions = {}): Promise<NatsHandl
     { name: 'nats-server', envVar: 'NATS_SERVER_BIN', aptPackage: 'nats-server' },
     opts.binary,
   );
+  if (binary === CONTAINER) return startNatsContainer(opts);
   // The monitoring port serves /healthz, which answers 200 only once JetStream is ready.
   const launch = await launchServer('nats-server', 2, ([port, monitorPort], dir) => ({
     label: 'nats-server',
@@ -48,4 +50,22 @@ function writeConfig(dir: string, text: string): string {
   const file = join(dir, 'nats.conf');
   writeFileSync(file, text, { mode: 0o600 });
   return file;
+}
+
+/** The same server in a container (no nats-server here, or CANOPY_TEST_INFRA=containers). */
+async function startNatsContainer(opts: NatsServerOptions): Promise<NatsHandle> {
+  const launch = await launchContainer({
+    label: 'nats-server',
+    image: containerImages().nats,
+    ports: [4222, 8222],
+    dataPath: '/data',
+    files: opts.config === undefined ? {} : { 'nats.conf': opts.config },
+    command: [
+      ...(opts.config === undefined ? [] : ['-c', '/data/nats.conf']),
+      ...['-js', '-p', '4222', '-m', '8222', '-sd', '/data/jetstream'],
+    ],
+    env: opts.env,
+    ready: ([, monitorPort]) => httpOk(monitorPort, '/healthz'),
+  });
+  return { ...launch.handle, url: `nats://127.0.0.1:${launch.port}`, dataDir: launch.dir };
 }

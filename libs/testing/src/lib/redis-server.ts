@@ -1,4 +1,5 @@
-import { resolveBinary } from './binary';
+import { CONTAINER, resolveBinary } from './binary';
+import { containerImages, launchContainer } from './containers';
 import { redisPong } from './probes';
 import { handleFor, launchServer, type ServerHandle } from './start-server';
 
@@ -24,6 +25,7 @@ export async function startRedis(opts: RedisServerOptions = {}): Promise<RedisHa
     { name: 'redis-server', envVar: 'REDIS_SERVER_BIN', aptPackage: 'redis-server' },
     opts.binary,
   );
+  if (binary === CONTAINER) return startRedisContainer(opts);
   const launch = await launchServer('redis-server', 1, ([port], dir) => ({
     label: 'redis-server',
     binary,
@@ -41,4 +43,19 @@ export async function startRedis(opts: RedisServerOptions = {}): Promise<RedisHa
     startTimeoutMs: opts.startTimeoutMs ?? 10_000,
   }));
   return handleFor(`redis://127.0.0.1:${launch.port}`, launch, { dir: launch.dir });
+}
+
+/** The same server in a container (no redis-server here, or CANOPY_TEST_INFRA=containers). */
+async function startRedisContainer(opts: RedisServerOptions): Promise<RedisHandle> {
+  const launch = await launchContainer({
+    label: 'redis-server',
+    image: containerImages().redis,
+    ports: [6379],
+    dataPath: '/data',
+    command: ['redis-server', '--port', '6379', '--save', '', '--dir', '/data']
+      .concat(['--appendonly', opts.appendonly ? 'yes' : 'no'])
+      .concat((opts.acl ?? []).flatMap((rules) => ['--user', ...rules])),
+    ready: ([port]) => redisPong(port),
+  });
+  return { ...launch.handle, url: `redis://127.0.0.1:${launch.port}`, dir: launch.dir };
 }

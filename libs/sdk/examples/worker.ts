@@ -2,9 +2,9 @@
  * A tiny action worker for the robot examples: `move-to` and `charge` take a while and stop as
  * soon as the runner cancels them (the node was halted, e.g. by a reactive sequence).
  *
- *   NATS_URL=nats://127.0.0.1:4222 node -r @swc-node/register libs/client/examples/worker.ts
+ *   NATS_URL=nats://127.0.0.1:4222 node -r @swc-node/register libs/sdk/examples/worker.ts
  */
-// Outside this repository: import { ActionWorker } from '@canopy/client';
+// Outside this repository: import { ActionWorker } from '@canopy/sdk';
 import { ActionWorker } from '../src';
 
 /** Resolves after `ms`, or rejects with the abort reason as soon as `signal` aborts. */

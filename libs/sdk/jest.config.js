@@ -1,8 +1,8 @@
 module.exports = {
   ...require('../../jest.preset.js'),
-  displayName: 'client',
+  displayName: 'sdk',
   rootDir: __dirname,
   testMatch: ['<rootDir>/src/**/*.spec.ts', '<rootDir>/test/**/*.spec.ts'],
-  // Integration tests spawn nats-server and redis-server; give them room to start.
-  testTimeout: 30_000,
+  // Integration tests start a whole stack (NATS, Redis, every service) and restart the gateway.
+  testTimeout: 120_000,
 };

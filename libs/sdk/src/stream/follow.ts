@@ -1,0 +1,267 @@
+import type { EventType } from '@canopy/contracts';
+import { type RawData, WebSocket } from 'ws';
+import type { CanopyClient } from '../rest/client';
+import { CanopyError, CanopyUnreachable, errorOf, reasonOf } from '../rest/errors';
+import { fillFromHistory } from './gap-fill';
+import { type StreamMessage, TICK_EVENT_TYPES } from './messages';
+
+export const TERMINAL_EVENTS = ['execution_stopped', 'execution_completed'] as const;
+const TERMINAL_STATES = new Set(['stopped', 'completed']);
+const BACKOFF_MS = { first: 250, max: 5_000 };
+
+/** Connection news: `lost` (reconnecting), `reconnected` (with the ticks missed meanwhile). */
+export type StreamNotice =
+  | { kind: 'lost'; code: number; text: string }
+  | { kind: 'reconnected'; missed?: { from: number; to: number }; text: string };
+
+export interface FollowOptions {
+  execId: string;
+  /** Event types asked of the gateway (`events=`); all when absent. */
+  events?: readonly EventType[];
+  signal?: AbortSignal;
+  /** Return once the execution is stopped or completed; otherwise follow until `signal`. */
+  untilTerminal?: boolean;
+  /**
+   * After a reconnect, deliver the ticks that happened while disconnected from history
+   * (`history_tick`, or `gap` for what history cannot give). Default true; false only says so in
+   * the `reconnected` notice.
+   */
+  fillGaps?: boolean;
+  /**
+   * Resume a follow that an earlier process did: the last tick it had (its `tick_complete` or
+   * `history_tick`). Ticks after it up to the first snapshot come from history, as after a
+   * reconnect.
+   */
+  afterTick?: number;
+  /** How long history may take to store the last missed tick. Default 10 s. */
+  gapWaitMs?: number;
+  /** Every message, in order; each runner event once; `raw` is the text the gateway sent. */
+  onMessage(message: StreamMessage, raw: string): void;
+  onNotice?(notice: StreamNotice): void;
+}
+
+export type FollowEnd = 'terminal' | 'interrupted';
+
+/**
+ * Follows an execution's live stream over the gateway's WebSocket (docs/streams.md, docs/sdk.md).
+ * When the connection drops it connects again, with backoff, for as long as it takes. The gateway
+ * has no replay: a new connection starts with a snapshot at the execution's tick S, so the ticks
+ * after the last one this stream delivered, up to S, are read from history and delivered first
+ * (`history_tick`), and live events of those ticks are then skipped; runner events are never
+ * delivered twice (`(tick, seq)` orders an execution's events). The first connection's failure
+ * (unreachable, 401, 404) is thrown; afterwards only an answer that will not change (a 4xx: the
+ * execution was deleted) ends the following, thrown as a CanopyError.
+ */
+export async function followExecution(
+  client: CanopyClient,
+  opts: FollowOptions,
+): Promise<FollowEnd> {
+  const signal = opts.signal ?? new AbortController().signal;
+  const query: Record<string, string> = {};
+  if (opts.events) query['events'] = [...new Set([...opts.events, ...TERMINAL_EVENTS])].join(',');
+  const url = client.streamUrl(opts.execId, query);
+  const state: ResumeState = {
+    last: undefined,
+    delivered: opts.afterTick,
+    coveredUpTo: 0,
+  };
+  let connected = false;
+  let failures = 0;
+  while (!signal.aborted) {
+    let socket: WebSocket;
+    let early: RawData[];
+    try {
+      ({ socket, early } = await open(url, client.baseUrl, client.authHeaders()));
+    } catch (error) {
+      const lasting = error instanceof CanopyError && error.status < 500;
+      if (!connected || lasting) throw error;
+      await sleep(Math.min(BACKOFF_MS.first * 2 ** failures++, BACKOFF_MS.max), signal);
+      continue;
+    }
+    const reconnected = connected;
+    connected = true;
+    failures = 0;
+    const end = await new Connection(client, opts, signal, state, reconnected).run(socket, early);
+    if (end !== 'closed') return end;
+  }
+  return 'interrupted';
+}
+
+interface ResumeState {
+  /** The last runner event delivered. */
+  last: { tick: number; seq: number } | undefined;
+  /** The last tick delivered whole (its tick_complete, or history's entry); undefined: none yet. */
+  delivered: number | undefined;
+  /** Live tick events up to this tick are skipped: history's entries stood for them. */
+  coveredUpTo: number;
+}
+
+/** One WebSocket connection: messages handled one after another, the snapshot's gap fill first. */
+class Connection {
+  private finished = false;
+  private queue: Promise<void> = Promise.resolve();
+  private resolve!: (how: FollowEnd | 'closed') => void;
+
+  constructor(
+    private readonly client: CanopyClient,
+    private readonly opts: FollowOptions,
+    private readonly signal: AbortSignal,
+    private readonly state: ResumeState,
+    private readonly reconnected: boolean,
+  ) {}
+
+  run(socket: WebSocket, early: RawData[]): Promise<FollowEnd | 'closed'> {
+    return new Promise((resolve) => {
+      this.resolve = resolve;
+      const interrupt = () => {
+        socket.close(1000);
+        this.finish('interrupted');
+      };
+      if (this.signal.aborted) return interrupt();
+      this.signal.addEventListener('abort', interrupt, { once: true });
+      this.cleanup = () => this.signal.removeEventListener('abort', interrupt);
+      this.socket = socket;
+      const onData = (data: RawData) => {
+        const raw = data.toString();
+        this.queue = this.queue.then(() => this.handle(raw)).catch(() => undefined);
+      };
+      // What arrived with the upgrade, before this listener existed, comes first.
+      socket.removeAllListeners('message');
+      for (const data of early) onData(data);
+      socket.on('message', onData);
+      socket.on('close', (code) => {
+        // Messages already received are still handled, then the connection counts as closed.
+        void this.queue.then(() => {
+          if (this.finished) return;
+          if (this.signal.aborted) return this.finish('interrupted');
+          this.opts.onNotice?.({
+            kind: 'lost',
+            code,
+            text: `connection to the gateway lost (${code === 1001 ? 'gateway shutting down' : `code ${code}`}); reconnecting…`,
+          });
+          this.finish('closed');
+        });
+      });
+    });
+  }
+
+  private socket!: WebSocket;
+  private cleanup: () => void = () => undefined;
+
+  private finish(how: FollowEnd | 'closed'): void {
+    if (this.finished) return;
+    this.finished = true;
+    this.cleanup();
+    this.resolve(how);
+  }
+
+  private terminal(): void {
+    this.socket.close(1000);
+    this.finish('terminal');
+  }
+
+  private async handle(raw: string): Promise<void> {
+    if (this.finished) return;
+    let message: StreamMessage;
+    try {
+      message = JSON.parse(raw) as StreamMessage;
+    } catch {
+      return;
+    }
+    if (message.type === 'snapshot') return this.snapshot(message, raw);
+    const { state } = this;
+    if (message.seq >= 0) {
+      const last = state.last;
+      if (
+        last &&
+        (message.tick < last.tick || (message.tick === last.tick && message.seq <= last.seq))
+      )
+        return;
+      if (TICK_EVENT_TYPES.has(message.type) && message.tick <= state.coveredUpTo) return;
+      state.last = { tick: message.tick, seq: message.seq };
+      if (message.type === 'tick_complete')
+        state.delivered = Math.max(state.delivered ?? 0, message.tick);
+    }
+    this.opts.onMessage(message, raw);
+    if (this.opts.untilTerminal && (TERMINAL_EVENTS as readonly string[]).includes(message.type))
+      this.terminal();
+  }
+
+  private async snapshot(message: StreamMessage, raw: string): Promise<void> {
+    const { state, opts } = this;
+    const execution =
+      (message.data as { execution?: { state?: string; tick?: number } }).execution ?? {};
+    const tick = execution.tick ?? 0;
+    // Ticks after the last one delivered, up to the snapshot's: missed while disconnected (or
+    // before this process, with `afterTick`). The first connection otherwise starts at the snapshot.
+    const from = (state.delivered ?? tick) + 1;
+    const missed = from <= tick ? { from, to: tick } : undefined;
+    if (this.reconnected) {
+      const fill =
+        opts.fillGaps === false ? '(GET /executions/:id/history has them)' : '(from history)';
+      opts.onNotice?.({
+        kind: 'reconnected',
+        missed,
+        text: missed
+          ? `reconnected at tick ${tick}: ticks ${missed.from}-${missed.to} happened while disconnected ${fill}`
+          : 'reconnected',
+      });
+    }
+    opts.onMessage(message, raw);
+    if (missed && opts.fillGaps !== false) {
+      const filled = await fillFromHistory(this.client, opts.execId, missed.from, missed.to, {
+        waitMs: opts.gapWaitMs ?? 10_000,
+        signal: this.signal,
+      });
+      for (const m of filled) {
+        if (this.finished) return;
+        opts.onMessage(m, JSON.stringify(m));
+      }
+      state.coveredUpTo = tick;
+    }
+    if (state.delivered === undefined || state.delivered < tick) state.delivered = tick;
+    if (opts.untilTerminal && TERMINAL_STATES.has(execution.state ?? '')) this.terminal();
+  }
+}
+
+/**
+ * Opens the socket; an HTTP answer instead of the upgrade (400, 401, 404, 503) is a CanopyError.
+ * The gateway sends the snapshot right after the upgrade, often in the same packet: `ws` then
+ * emits it during the 'open' event's turn, before the caller (awaiting this promise) could listen,
+ * so messages are kept from the start and handed over with the socket.
+ */
+function open(
+  url: string,
+  baseUrl: string,
+  headers: Record<string, string>,
+): Promise<{ socket: WebSocket; early: RawData[] }> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(url, { handshakeTimeout: 15_000, headers });
+    const early: RawData[] = [];
+    socket.on('message', (data) => early.push(data));
+    socket.once('open', () => resolve({ socket, early }));
+    socket.once('unexpected-response', (req, res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => {
+        req.destroy();
+        reject(errorOf(res.statusCode ?? 0, res.statusMessage ?? '', body));
+      });
+    });
+    // Settles nothing once open; the connection's close handler takes over from there.
+    socket.on('error', (error) => reject(new CanopyUnreachable(baseUrl, reasonOf(error))));
+  });
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done);
+  });
+}
