@@ -9,11 +9,12 @@ import type { GatewayConfig } from './config';
 import { installAuth } from './auth/auth-hooks';
 import { GatewayModule } from './gateway.module';
 import { setupOpenApi } from './openapi/openapi';
+import { registerStudio } from './studio/studio-static';
 import { registerWebSocketPlugin, registerWebSocketRoute } from './streams/websocket-route';
 
 /**
  * NATS, and Redis for API keys and rate-limit counters; plus what lives on Fastify directly: the
- * auth hooks (first, so they cover every route), OpenAPI, /ws.
+ * auth hooks (first, so they cover every route), OpenAPI, /ws, Studio's static files (/studio).
  */
 export function gatewayServiceOptions(config: GatewayConfig, logger?: Logger): HttpServiceOptions {
   return httpServiceOptions(config, {
@@ -26,6 +27,7 @@ export function gatewayServiceOptions(config: GatewayConfig, logger?: Logger): H
       await installAuth(app);
       setupOpenApi(app);
       await registerWebSocketRoute(app);
+      await registerStudio(app.getHttpAdapter().getInstance(), config.STUDIO_DIR);
     },
   });
 }
