@@ -102,7 +102,13 @@ export interface TreeCanvasProps {
 
 export function TreeCanvas(props: TreeCanvasProps) {
   const { nodes, statuses, collapsed, onToggleCollapse, onNodeClick, pausedNodeId, breakpoints, selectedId, stats } = props;
-  const layout = useMemo(() => layoutTree(nodes, collapsed), [nodes, collapsed]);
+  const layout = useMemo(() => {
+    const t0 = performance.now();
+    const result = layoutTree(nodes, collapsed);
+    // Read by the browser test (docs/performance.md, "Studio").
+    performance.measure('studio:layout', { start: t0, end: performance.now() });
+    return result;
+  }, [nodes, collapsed]);
   const path = useMemo(() => runningPath(nodes, statuses), [nodes, statuses]);
   const flowNodes = useMemo<BtFlowNode[]>(
     () =>
@@ -139,6 +145,7 @@ export function TreeCanvas(props: TreeCanvasProps) {
   // Fit the view when the tree itself changes (not on every status change).
   const flow = useRef<ReactFlowInstance<BtFlowNode> | null>(null);
   useEffect(() => {
+    performance.mark('studio:tree-rendered');
     void flow.current?.fitView({ padding: 0.1, maxZoom: 1 });
   }, [layout]);
   return (
