@@ -54,7 +54,14 @@ export function App() {
   // Remounts the pages once a new key is in, so they fetch again.
   const [generation, setGeneration] = useState(0);
   useEffect(
-    () => onUnauthorized(() => setPrompt('The gateway did not accept the key (401). Enter another one.')),
+    () =>
+      onUnauthorized(() =>
+        setPrompt(
+          storedKey(sessionStorage)
+            ? 'The gateway did not accept the key (401). Enter another one.'
+            : 'Studio needs an API key to talk to the gateway.',
+        ),
+      ),
     [],
   );
   return (

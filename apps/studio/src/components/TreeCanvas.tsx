@@ -6,13 +6,14 @@ import {
   MiniMap,
   type Node,
   type NodeProps,
+  Panel,
   Position,
   ReactFlow,
   type ReactFlowInstance,
 } from '@xyflow/react';
-import { memo, useEffect, useMemo, useRef } from 'react';
+import { memo, useCallback, useEffect, useMemo, useRef } from 'react';
 import type { Status, TreeNode } from '../api/types';
-import { layoutTree } from '../lib/layout';
+import { layoutTree, NODE_HEIGHT, NODE_WIDTH } from '../lib/layout';
 import { runningPath } from '../lib/running-path';
 
 export interface NodeOverlay {
@@ -80,6 +81,10 @@ const BtNode = memo(function BtNode({ data }: NodeProps<BtFlowNode>) {
 
 const nodeTypes = { bt: BtNode };
 
+/** Below this zoom a node's text cannot be read. */
+const MIN_READABLE_ZOOM = 0.35;
+const READABLE_ZOOM = 0.75;
+
 /** The same fills as the gateway's pictures (libs/viz STATUS_FILL). */
 export const STATUS_FILL: Readonly<Record<Status, string>> = {
   IDLE: '#e5e7eb',
@@ -93,6 +98,8 @@ export interface TreeCanvasProps {
   statuses: Readonly<Record<string, Status>>;
   collapsed: ReadonlySet<string>;
   onToggleCollapse: (id: string) => void;
+  /** Expand every subtree (`all`) or go back to the default collapse for the tree's size. */
+  onCollapseAll?: (how: 'expand' | 'default') => void;
   onNodeClick?: (id: string) => void;
   pausedNodeId?: string;
   breakpoints?: ReadonlySet<string>;
@@ -101,7 +108,7 @@ export interface TreeCanvasProps {
 }
 
 export function TreeCanvas(props: TreeCanvasProps) {
-  const { nodes, statuses, collapsed, onToggleCollapse, onNodeClick, pausedNodeId, breakpoints, selectedId, stats } = props;
+  const { nodes, statuses, collapsed, onToggleCollapse, onCollapseAll, onNodeClick, pausedNodeId, breakpoints, selectedId, stats } = props;
   const layout = useMemo(() => {
     const t0 = performance.now();
     const result = layoutTree(nodes, collapsed);
@@ -116,6 +123,9 @@ export function TreeCanvas(props: TreeCanvasProps) {
         id: p.node.id,
         type: 'bt',
         position: { x: p.x, y: p.y },
+        // Fixed size: React Flow shows a node at once instead of hiding it until measured.
+        width: NODE_WIDTH,
+        height: NODE_HEIGHT,
         draggable: false,
         connectable: false,
         data: {
@@ -144,10 +154,22 @@ export function TreeCanvas(props: TreeCanvasProps) {
   );
   // Fit the view when the tree itself changes (not on every status change).
   const flow = useRef<ReactFlowInstance<BtFlowNode> | null>(null);
+  const root = layout.nodes[0];
+  const frame = useCallback(
+    async (instance: ReactFlowInstance<BtFlowNode> | null, fitAll: boolean) => {
+      if (!instance) return;
+      await instance.fitView({ padding: 0.1, maxZoom: 1, duration: 0 });
+      // Too wide to read when fitted: start at the root, readable, and let the reader pan.
+      if (!fitAll && instance.getZoom() < MIN_READABLE_ZOOM && root) {
+        await instance.setCenter(root.x + NODE_WIDTH / 2, root.y + 260, { zoom: READABLE_ZOOM, duration: 0 });
+      }
+    },
+    [root],
+  );
   useEffect(() => {
     performance.mark('studio:tree-rendered');
-    void flow.current?.fitView({ padding: 0.1, maxZoom: 1 });
-  }, [layout]);
+    void frame(flow.current, false);
+  }, [layout, frame]);
   return (
     <div className="canvas" data-testid="tree-canvas">
       <ReactFlow
@@ -156,7 +178,7 @@ export function TreeCanvas(props: TreeCanvasProps) {
         nodeTypes={nodeTypes}
         onInit={(instance) => {
           flow.current = instance;
-          void instance.fitView({ padding: 0.1, maxZoom: 1 });
+          void frame(instance, false);
         }}
         onNodeClick={(_, n) => onNodeClick?.(n.id)}
         nodesDraggable={false}
@@ -167,8 +189,20 @@ export function TreeCanvas(props: TreeCanvasProps) {
         maxZoom={2}
         proOptions={{ hideAttribution: true }}
       >
+        <Panel position="top-left" className="canvas-tools">
+          {onCollapseAll && (
+            <>
+              <button onClick={() => onCollapseAll('expand')}>Expand all</button>
+              <button onClick={() => onCollapseAll('default')}>Collapse</button>
+            </>
+          )}
+          <button onClick={() => void frame(flow.current, true)}>Fit all</button>
+          <span className="muted small">
+            {layout.nodes.length} of {nodes.length} nodes shown
+          </span>
+        </Panel>
         <Background gap={24} />
-        <Controls showInteractive={false} />
+        <Controls showInteractive={false} showFitView={false} />
         {layout.nodes.length <= 400 && <MiniMap pannable zoomable nodeColor={(n) => STATUS_FILL[(n.data as BtNodeData).status]} />}
       </ReactFlow>
     </div>

@@ -215,6 +215,7 @@ export function ExecutionPage({ id }: { id: string }) {
             statuses={past?.statuses ?? live.statuses}
             collapsed={collapsed}
             onToggleCollapse={toggleCollapse}
+            onCollapseAll={(how) => setCollapsed(how === 'expand' ? new Set() : defaultCollapsed(past?.nodes ?? structure.nodes))}
             onNodeClick={toggleBreakpoint}
             pausedNodeId={past ? undefined : pausedAt?.nodeId}
             breakpoints={breakpointNodes}
