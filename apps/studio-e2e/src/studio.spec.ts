@@ -121,10 +121,12 @@ describe('Studio in a browser', () => {
     await page.locator('.frozen .bb-scope').first().locator('tr[data-key="count"] td.value').filter({ hasText: /^2$/ }).waitFor();
     await shoot('paused');
 
+    await page.locator('.bt-node[data-node-id="work"][data-paused="before"]').waitFor();
+    // Into the sequence: before its first child; over the log: after it.
     await page.getByRole('button', { name: 'Step into' }).click();
-    await page.locator('.bt-node.paused[data-node-id="0.1.0"]').waitFor();
+    await page.locator('.bt-node[data-node-id="0.1.0"][data-paused="before"]').waitFor();
     await page.getByRole('button', { name: 'Step over' }).click();
-    await page.locator('.bt-node.paused[data-node-id="0.1.0"]').waitFor({ state: 'detached' });
+    await page.locator('.bt-node[data-node-id="0.1.0"][data-paused="after"]').waitFor();
     await page.getByRole('button', { name: 'Continue' }).click();
     await tickShown(2).waitFor();
     await node('work', 'SUCCESS').waitFor();
@@ -218,7 +220,12 @@ describe('Studio in a browser', () => {
     expect(big.sinceNavigationMs).toBeLessThan(5000);
 
     await page.goto(`${base}/studio/executions/flip-200`);
-    await node('g49').waitFor();
+    await node('root').waitFor();
+    // All 202 nodes on screen (the default view collapses a tree this wide).
+    await page.getByRole('button', { name: 'Expand all' }).click();
+    await page.getByRole('button', { name: 'Fit all' }).click();
+    await node('0.50.0.0').waitFor();
+    expect(await page.locator('.bt-node').count()).toBe(202);
     await page.evaluate(() => {
       const w = window as unknown as { longTasks: number[] };
       w.longTasks = [];

@@ -1,7 +1,10 @@
 import {
   Background,
+  BaseEdge,
   Controls,
   type Edge,
+  type EdgeProps,
+  getSmoothStepPath,
   Handle,
   MiniMap,
   type Node,
@@ -11,55 +14,51 @@ import {
   ReactFlow,
   type ReactFlowInstance,
 } from '@xyflow/react';
-import { memo, useCallback, useEffect, useMemo, useRef } from 'react';
+import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import type { Status, TreeNode } from '../api/types';
 import { layoutTree, NODE_HEIGHT, NODE_WIDTH } from '../lib/layout';
 import { runningPath } from '../lib/running-path';
+import { CanvasStore, type NodeOverlay } from '../lib/canvas-store';
 
-export interface NodeOverlay {
-  visits: number;
-  timeMs: number;
-  failures: number;
-}
+export type { NodeOverlay };
 
 interface BtNodeData extends Record<string, unknown> {
   node: TreeNode;
-  status: Status;
-  onPath: boolean;
-  paused: boolean;
-  breakpoint: boolean;
-  selected: boolean;
   hidden: number;
   collapsed: boolean;
-  stats?: NodeOverlay;
+  store: CanvasStore;
   onToggleCollapse: (id: string) => void;
 }
 
 type BtFlowNode = Node<BtNodeData, 'bt'>;
 
 const BtNode = memo(function BtNode({ data }: NodeProps<BtFlowNode>) {
-  const { node, status } = data;
+  const { node, store } = data;
+  const view = useSyncExternalStore(store.subscribe, () => store.view(node.id));
+  const { status } = view;
   const classes = ['bt-node', `st-${status}`];
-  if (data.onPath) classes.push('on-path');
-  if (data.paused) classes.push('paused');
-  if (data.selected) classes.push('selected');
+  if (view.onPath) classes.push('on-path');
+  if (view.paused) classes.push('paused');
+  if (view.selected) classes.push('selected');
   return (
     <div
       className={classes.join(' ')}
       data-node-id={node.id}
       data-status={status}
-      data-breakpoint={data.breakpoint ? 'on' : 'off'}
+      data-breakpoint={view.breakpoint ? 'on' : 'off'}
+      data-paused={view.paused}
       title={`${node.type}${node.name ? ` ${node.name}` : ''} [${node.id}]: ${status} — click to toggle a breakpoint`}
     >
       <Handle type="target" position={Position.Top} isConnectable={false} />
-      {data.breakpoint && <span className="bp-dot" aria-label="breakpoint" />}
+      {view.breakpoint && <span className="bp-dot" aria-label="breakpoint" />}
+      {view.paused && <span className="paused-tag">{view.paused}</span>}
       <div className="bt-type">{node.type}</div>
       {node.name && <div className="bt-name">{node.name}</div>}
       <div className="bt-id">{node.id}</div>
-      {data.stats && (
+      {view.stats && (
         <div className="bt-stats">
-          {data.stats.visits}× · {data.stats.timeMs.toFixed(1)} ms
-          {data.stats.failures > 0 && <span className="fail"> · {data.stats.failures} ✗</span>}
+          {view.stats.visits}× · {view.stats.timeMs.toFixed(1)} ms
+          {view.stats.failures > 0 && <span className="fail"> · {view.stats.failures} ✗</span>}
         </div>
       )}
       {node.childIds.length > 0 && (
@@ -79,7 +78,22 @@ const BtNode = memo(function BtNode({ data }: NodeProps<BtFlowNode>) {
   );
 });
 
+type HotEdgeData = Edge<{ store: CanvasStore }, 'hot'>;
+
+/** An edge drawn bold on the running path (both ends on it), from the store like the nodes. */
+const HotEdge = memo(function HotEdge(props: EdgeProps<HotEdgeData>) {
+  const store = props.data?.store;
+  const hot = useSyncExternalStore(
+    store?.subscribe ?? noSubscribe,
+    () => (store ? store.view(props.source).onPath && store.view(props.target).onPath : false),
+  );
+  const [path] = getSmoothStepPath(props);
+  return <BaseEdge path={path} className={hot ? 'edge-hot' : undefined} />;
+});
+const noSubscribe = () => () => undefined;
+
 const nodeTypes = { bt: BtNode };
+const edgeTypes = { hot: HotEdge };
 
 /** Below this zoom a node's text cannot be read. */
 const MIN_READABLE_ZOOM = 0.35;
@@ -102,13 +116,16 @@ export interface TreeCanvasProps {
   onCollapseAll?: (how: 'expand' | 'default') => void;
   onNodeClick?: (id: string) => void;
   pausedNodeId?: string;
+  pausedWhen?: 'before' | 'after';
   breakpoints?: ReadonlySet<string>;
   selectedId?: string;
   stats?: ReadonlyMap<string, NodeOverlay>;
 }
 
 export function TreeCanvas(props: TreeCanvasProps) {
-  const { nodes, statuses, collapsed, onToggleCollapse, onCollapseAll, onNodeClick, pausedNodeId, breakpoints, selectedId, stats } = props;
+  const { nodes, statuses, collapsed, onToggleCollapse, onCollapseAll, onNodeClick, pausedNodeId, pausedWhen, breakpoints, selectedId, stats } =
+    props;
+  const [store] = useState(() => new CanvasStore());
   const layout = useMemo(() => {
     const t0 = performance.now();
     const result = layoutTree(nodes, collapsed);
@@ -117,6 +134,20 @@ export function TreeCanvas(props: TreeCanvasProps) {
     return result;
   }, [nodes, collapsed]);
   const path = useMemo(() => runningPath(nodes, statuses), [nodes, statuses]);
+  // The boxes' looks go through the store: a status change re-renders only the boxes it changes.
+  useLayoutEffect(() => {
+    store.update(
+      nodes.map((n) => n.id),
+      (id) => ({
+        status: statuses[id] ?? 'IDLE',
+        onPath: path.has(id),
+        paused: id === pausedNodeId ? (pausedWhen ?? 'before') : undefined,
+        breakpoint: breakpoints?.has(id) ?? false,
+        selected: id === selectedId,
+        stats: stats?.get(id),
+      }),
+    );
+  }, [store, nodes, statuses, path, pausedNodeId, pausedWhen, breakpoints, selectedId, stats]);
   const flowNodes = useMemo<BtFlowNode[]>(
     () =>
       layout.nodes.map((p) => ({
@@ -128,35 +159,19 @@ export function TreeCanvas(props: TreeCanvasProps) {
         height: NODE_HEIGHT,
         draggable: false,
         connectable: false,
-        data: {
-          node: p.node,
-          status: statuses[p.node.id] ?? 'IDLE',
-          onPath: path.has(p.node.id),
-          paused: p.node.id === pausedNodeId,
-          breakpoint: breakpoints?.has(p.node.id) ?? false,
-          selected: p.node.id === selectedId,
-          hidden: p.hidden,
-          collapsed: collapsed.has(p.node.id),
-          stats: stats?.get(p.node.id),
-          onToggleCollapse,
-        },
+        data: { node: p.node, hidden: p.hidden, collapsed: collapsed.has(p.node.id), store, onToggleCollapse },
       })),
-    [layout, statuses, path, pausedNodeId, breakpoints, selectedId, stats, collapsed, onToggleCollapse],
+    [layout, collapsed, store, onToggleCollapse],
   );
-  const flowEdges = useMemo<Edge[]>(
-    () =>
-      layout.edges.map((e) => ({
-        ...e,
-        type: 'smoothstep',
-        className: path.has(e.source) && path.has(e.target) ? 'edge-hot' : undefined,
-      })),
-    [layout, path],
+  const flowEdges = useMemo<HotEdgeData[]>(
+    () => layout.edges.map((e) => ({ ...e, type: 'hot', data: { store } })),
+    [layout, store],
   );
   // Fit the view when the tree itself changes (not on every status change).
-  const flow = useRef<ReactFlowInstance<BtFlowNode> | null>(null);
+  const flow = useRef<ReactFlowInstance<BtFlowNode, HotEdgeData> | null>(null);
   const root = layout.nodes[0];
   const frame = useCallback(
-    async (instance: ReactFlowInstance<BtFlowNode> | null, fitAll: boolean) => {
+    async (instance: ReactFlowInstance<BtFlowNode, HotEdgeData> | null, fitAll: boolean) => {
       if (!instance) return;
       await instance.fitView({ padding: 0.1, maxZoom: 1, duration: 0 });
       // Too wide to read when fitted: start at the root, readable, and let the reader pan.
@@ -176,6 +191,7 @@ export function TreeCanvas(props: TreeCanvasProps) {
         nodes={flowNodes}
         edges={flowEdges}
         nodeTypes={nodeTypes}
+        edgeTypes={edgeTypes}
         onInit={(instance) => {
           flow.current = instance;
           void frame(instance, false);
@@ -185,7 +201,7 @@ export function TreeCanvas(props: TreeCanvasProps) {
         nodesConnectable={false}
         elementsSelectable={false}
         onlyRenderVisibleElements
-        minZoom={0.05}
+        minZoom={0.02}
         maxZoom={2}
         proOptions={{ hideAttribution: true }}
       >
@@ -203,7 +219,7 @@ export function TreeCanvas(props: TreeCanvasProps) {
         </Panel>
         <Background gap={24} />
         <Controls showInteractive={false} showFitView={false} />
-        {layout.nodes.length <= 400 && <MiniMap pannable zoomable nodeColor={(n) => STATUS_FILL[(n.data as BtNodeData).status]} />}
+        {layout.nodes.length <= 400 && <MiniMap pannable zoomable nodeColor={(n) => STATUS_FILL[store.view(n.id).status]} />}
       </ReactFlow>
     </div>
   );

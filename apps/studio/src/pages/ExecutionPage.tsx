@@ -13,6 +13,8 @@ import { type NodeOverlay, TreeCanvas } from '../components/TreeCanvas';
 import { defaultCollapsed } from '../lib/layout';
 import { useLiveExecution } from './useLiveExecution';
 
+const BB_REFRESH_MS = 1000;
+
 type Tab = 'blackboard' | 'debug' | 'events' | 'time' | 'editor';
 const TABS: [Tab, string][] = [
   ['blackboard', 'Blackboard'],
@@ -41,6 +43,8 @@ export function ExecutionPage({ id }: { id: string }) {
   const [bbRefresh, setBbRefresh] = useState(0);
   const [error, setError] = useState<unknown>();
   const lastBbRefresh = useRef(0);
+  const bbTimer = useRef<ReturnType<typeof setTimeout>>(undefined);
+  useEffect(() => () => clearTimeout(bbTimer.current), []);
 
   const refreshDebug = useCallback(async () => {
     try {
@@ -58,10 +62,15 @@ export function ExecutionPage({ id }: { id: string }) {
       const types = new Set(events.map((e) => e.type));
       if (['execution_paused', 'execution_resumed', 'breakpoint_hit', 'watch_hit', 'tree_reloaded'].some((t) => types.has(t)))
         void refreshDebug();
-      // The stored blackboard moves with ticks; re-read it at most once a second.
-      if ((types.has('tick_complete') || types.has('snapshot')) && Date.now() - lastBbRefresh.current > 1000) {
-        lastBbRefresh.current = Date.now();
-        setBbRefresh((n) => n + 1);
+      // The stored blackboard moves with ticks; re-read it at most once a second, and always after
+      // the last tick of a burst (a trailing refresh).
+      if ((types.has('tick_complete') || types.has('snapshot')) && bbTimer.current === undefined) {
+        const wait = Math.max(0, lastBbRefresh.current + BB_REFRESH_MS - Date.now());
+        bbTimer.current = setTimeout(() => {
+          bbTimer.current = undefined;
+          lastBbRefresh.current = Date.now();
+          setBbRefresh((n) => n + 1);
+        }, wait);
       }
     },
     [refreshDebug],
@@ -69,14 +78,15 @@ export function ExecutionPage({ id }: { id: string }) {
   const [live, dispatch, connected] = useLiveExecution(id, onEvents);
   const execution = live.execution;
 
-  // The tree's structure: again whenever a reload moves the execution to another version.
+  // The tree's structure (the version the execution runs): again whenever a reload moves it.
+  const treeName = live.execution?.tree;
   useEffect(() => {
-    if (live.version === undefined || structure?.version === live.version) return;
-    api.executionStructure(id).then((s) => {
+    if (live.version === undefined || !treeName || structure?.version === live.version) return;
+    api.treeStructure(treeName, live.version).then((s) => {
       setStructure(s);
       setCollapsed((c) => (structure ? c : defaultCollapsed(s.nodes)));
     }, setError);
-  }, [id, live.version, structure]);
+  }, [treeName, live.version, structure]);
   useEffect(() => {
     void refreshDebug();
   }, [refreshDebug]);
@@ -218,6 +228,7 @@ export function ExecutionPage({ id }: { id: string }) {
             onCollapseAll={(how) => setCollapsed(how === 'expand' ? new Set() : defaultCollapsed(past?.nodes ?? structure.nodes))}
             onNodeClick={toggleBreakpoint}
             pausedNodeId={past ? undefined : pausedAt?.nodeId}
+            pausedWhen={pausedAt?.when}
             breakpoints={breakpointNodes}
             selectedId={selected}
             stats={stats}
