@@ -122,7 +122,9 @@ export const api = {
   setKey: (scope: string, key: string, value: unknown, version: number) =>
     request<BlackboardEntry>('PUT', `/blackboard/${scope}/keys/${pathOf(key)}`, { value, version }),
 
-  history: (id: string) => request<HistoryEntry[]>('GET', `${exec(id)}/history?limit=1000&from=0`),
+  /** The last 1,000 ticks up to `lastTick` (the route answers oldest first). */
+  history: (id: string, lastTick: number) =>
+    request<HistoryEntry[]>('GET', `${exec(id)}/history?limit=1000&from=${Math.max(1, lastTick - 999)}`),
   tickState: (id: string, tick: number) => request<TickState>('GET', `${exec(id)}/history/${tick}`),
   diff: (id: string, from: number, to: number) =>
     request<TickDiff>('GET', `${exec(id)}/history/diff?from=${from}&to=${to}`),

@@ -118,7 +118,8 @@ export interface TickReply {
 
 export interface HistoryEntry {
   tick: number;
-  startedAt: string;
+  /** ms since the epoch */
+  startedAt: number;
   durationMs: number;
   status: Status;
 }

@@ -21,7 +21,7 @@ export function TimeTravel({ execId, lastTick, viewing, onView }: TimeTravelProp
   const [diff, setDiff] = useState<TickDiff>();
   const [error, setError] = useState<unknown>();
   useEffect(() => {
-    api.history(execId).then(setTicks, setError);
+    api.history(execId, lastTick).then(setTicks, setError);
   }, [execId, lastTick]);
   const first = ticks[0]?.tick ?? 0;
   const last = ticks[ticks.length - 1]?.tick ?? 0;

@@ -39,7 +39,7 @@ function applyEvent(s: LiveState, e: StreamEvent): LiveState {
         ...s,
         execution,
         version: execution.version,
-        statuses: (d.statuses as Record<string, Status> | undefined) ?? s.statuses,
+        statuses: { ...((d.statuses as Record<string, Status> | undefined) ?? s.statuses) },
         pausedAt: execution.state === 'paused' ? s.pausedAt : undefined,
         last: { tick: execution.tick, seq: -1 },
       };
@@ -55,7 +55,8 @@ function applyEvent(s: LiveState, e: StreamEvent): LiveState {
   const next: LiveState = { ...s, last: { tick: e.tick, seq: e.seq } };
   switch (e.type) {
     case 'node_update':
-      next.statuses = { ...s.statuses, [String(d.nodeId)]: d.to as Status };
+      // `statuses` is the batch's own copy (liveReducer), so writing into it is safe.
+      next.statuses[String(d.nodeId)] = d.to as Status;
       break;
     case 'tick_complete':
       if (exec) next.execution = { ...exec, tick: e.tick, status: d.status as Status };
@@ -87,7 +88,9 @@ function applyEvent(s: LiveState, e: StreamEvent): LiveState {
 export function liveReducer(state: LiveState, action: LiveAction): LiveState {
   switch (action.kind) {
     case 'events': {
-      let s = state;
+      // One copy of the statuses per batch, not per event: a tick of a big tree is hundreds of
+      // node_update events in one animation frame.
+      let s: LiveState = { ...state, statuses: { ...state.statuses } };
       for (const e of action.events) s = applyEvent(s, e);
       const log = [...state.log, ...action.events.filter((e) => e.type !== 'subscribed')];
       return { ...s, log: log.length > LOG_LIMIT ? log.slice(log.length - LOG_LIMIT) : log };
