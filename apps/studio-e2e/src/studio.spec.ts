@@ -117,7 +117,9 @@ describe('Studio in a browser', () => {
     await page.locator('.bt-node[data-node-id="work"][data-breakpoint="on"]').waitFor();
     await page.getByRole('button', { name: 'Tick', exact: true }).click();
     await page.locator('.bt-node.paused[data-node-id="work"]').waitFor();
-    // The mid-tick blackboard: this tick's own write (count 2) is visible before it commits.
+    // The store follows the ticks (tick 1 wrote count 1) ...
+    await page.locator('.bb-scope[data-scope="exec:studio-1"] tr[data-key="count"] .value-button').filter({ hasText: /^1$/ }).waitFor();
+    // ... and the mid-tick blackboard: this tick's own write (count 2) is visible before it commits.
     await page.locator('.frozen .bb-scope').first().locator('tr[data-key="count"] td.value').filter({ hasText: /^2$/ }).waitFor();
     await shoot('paused');
 

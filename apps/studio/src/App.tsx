@@ -68,7 +68,7 @@ export function App() {
     <div className="app">
       <header className="topbar">
         <Link route={{ page: 'executions' }} className="brand">
-          <span className="logo">🌳</span> Canopy Studio
+          <span className="logo" aria-hidden="true" /> Canopy Studio
         </Link>
         <nav>
           <Link route={{ page: 'executions' }}>Executions</Link>

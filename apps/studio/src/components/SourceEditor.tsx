@@ -14,7 +14,10 @@ export function diagnosticsOf(doc: EditorState['doc'], errors: readonly SourceEr
   return errors.map((e) => {
     const line = doc.line(Math.min(Math.max(1, e.line), doc.lines));
     const from = Math.min(line.from + Math.max(0, e.column - 1), line.to);
-    return { from, to: Math.min(from + 1, line.to), severity: 'error', message: e.message };
+    // Underline the token that starts there (to the next blank or bracket), at least one character.
+    const rest = line.text.slice(from - line.from);
+    const token = /^[^\s()[\]{}]+/.exec(rest)?.[0] ?? '';
+    return { from, to: Math.min(from + Math.max(1, token.length), line.to), severity: 'error', message: e.message };
   });
 }
 

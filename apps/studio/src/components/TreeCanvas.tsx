@@ -185,8 +185,14 @@ export function TreeCanvas(props: TreeCanvasProps) {
     performance.mark('studio:tree-rendered');
     void frame(flow.current, false);
   }, [layout, frame]);
-  return (
-    <div className="canvas" data-testid="tree-canvas">
+  // Callbacks through refs: the parent re-renders on every tick, React Flow must not.
+  const handlers = useRef({ onNodeClick, onCollapseAll });
+  handlers.current = { onNodeClick, onCollapseAll };
+  const canCollapse = onCollapseAll !== undefined;
+  const shown = layout.nodes.length;
+  const total = nodes.length;
+  const canvas = useMemo(
+    () => (
       <ReactFlow
         nodes={flowNodes}
         edges={flowEdges}
@@ -196,7 +202,7 @@ export function TreeCanvas(props: TreeCanvasProps) {
           flow.current = instance;
           void frame(instance, false);
         }}
-        onNodeClick={(_, n) => onNodeClick?.(n.id)}
+        onNodeClick={(_, n) => handlers.current.onNodeClick?.(n.id)}
         nodesDraggable={false}
         nodesConnectable={false}
         elementsSelectable={false}
@@ -206,21 +212,27 @@ export function TreeCanvas(props: TreeCanvasProps) {
         proOptions={{ hideAttribution: true }}
       >
         <Panel position="top-left" className="canvas-tools">
-          {onCollapseAll && (
+          {canCollapse && (
             <>
-              <button onClick={() => onCollapseAll('expand')}>Expand all</button>
-              <button onClick={() => onCollapseAll('default')}>Collapse</button>
+              <button onClick={() => handlers.current.onCollapseAll?.('expand')}>Expand all</button>
+              <button onClick={() => handlers.current.onCollapseAll?.('default')}>Collapse</button>
             </>
           )}
           <button onClick={() => void frame(flow.current, true)}>Fit all</button>
           <span className="muted small">
-            {layout.nodes.length} of {nodes.length} nodes shown
+            {shown} of {total} nodes shown
           </span>
         </Panel>
         <Background gap={24} />
         <Controls showInteractive={false} showFitView={false} />
-        {layout.nodes.length <= 400 && <MiniMap pannable zoomable nodeColor={(n) => STATUS_FILL[store.view(n.id).status]} />}
+        {shown <= 400 && <MiniMap pannable zoomable nodeColor={(n) => STATUS_FILL[store.view(n.id).status]} />}
       </ReactFlow>
+    ),
+    [flowNodes, flowEdges, frame, canCollapse, shown, total, store],
+  );
+  return (
+    <div className="canvas" data-testid="tree-canvas">
+      {canvas}
     </div>
   );
 }

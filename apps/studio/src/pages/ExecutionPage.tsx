@@ -13,7 +13,7 @@ import { type NodeOverlay, TreeCanvas } from '../components/TreeCanvas';
 import { defaultCollapsed } from '../lib/layout';
 import { useLiveExecution } from './useLiveExecution';
 
-const BB_REFRESH_MS = 1000;
+const BB_REFRESH_MS = 500;
 
 type Tab = 'blackboard' | 'debug' | 'events' | 'time' | 'editor';
 const TABS: [Tab, string][] = [
@@ -62,9 +62,9 @@ export function ExecutionPage({ id }: { id: string }) {
       const types = new Set(events.map((e) => e.type));
       if (['execution_paused', 'execution_resumed', 'breakpoint_hit', 'watch_hit', 'tree_reloaded'].some((t) => types.has(t)))
         void refreshDebug();
-      // The stored blackboard moves with ticks; re-read it at most once a second, and always after
+      // The stored blackboard moves with ticks; re-read it at most twice a second, and always after
       // the last tick of a burst (a trailing refresh).
-      if ((types.has('tick_complete') || types.has('snapshot')) && bbTimer.current === undefined) {
+      if (['tick_complete', 'snapshot', 'execution_paused', 'tree_reloaded'].some((t) => types.has(t)) && bbTimer.current === undefined) {
         const wait = Math.max(0, lastBbRefresh.current + BB_REFRESH_MS - Date.now());
         bbTimer.current = setTimeout(() => {
           bbTimer.current = undefined;
