@@ -85,6 +85,25 @@ describe('Studio in a browser', () => {
     await page.getByLabel('Filter executions').fill('');
     await page.locator('tr[data-exec-id="patrol-red"]').waitFor();
     await shoot('executions');
+
+    // Create one from the form: it shows up in the list, and on the gateway.
+    await page.getByRole('button', { name: 'New execution' }).click();
+    const form = page.getByRole('form', { name: 'New execution' });
+    await form.getByLabel('Tree').selectOption('studio-demo');
+    await form.getByLabel('Id').fill('made-in-studio');
+    await form.getByLabel('Team').fill('red');
+    await form.getByLabel('Initial blackboard (JSON)').fill('{"count": 5}');
+    await form.getByRole('button', { name: 'Create' }).click();
+    await page.locator('tr[data-exec-id="made-in-studio"]').waitFor();
+    expect((await api.get<{ value: unknown }>('/blackboard/exec:made-in-studio/keys/count')).body.value).toBe(5);
+
+    // The team view: the team's executions side by side.
+    await page.locator('tr[data-exec-id="patrol-red"]').getByRole('link', { name: 'red', exact: true }).click();
+    await page.waitForURL(`${base}/studio/teams/red`);
+    await page.locator('.exec-card').filter({ hasText: 'patrol-red' }).waitFor();
+    await page.locator('.exec-card').filter({ hasText: 'made-in-studio' }).waitFor();
+    await page.goBack();
+    await page.locator('tr[data-exec-id="studio-1"]').waitFor();
   });
 
   it('asks for a key when it has none', async () => {
@@ -170,6 +189,13 @@ describe('Studio in a browser', () => {
     await shoot('time-travel');
     await page.locator('.past-banner').getByRole('button', { name: 'Back to live' }).click();
     await node('work', 'SUCCESS').waitFor();
+
+    // Per-node stats from the history, as an overlay with heat.
+    await page.getByLabel('Stats').check();
+    await node('main').locator('.bt-stats').filter({ hasText: '×' }).waitFor();
+    await node('main').locator('.heat[data-heat]').waitFor({ state: 'attached' });
+    await page.getByLabel('Stats').uncheck();
+    await node('main').locator('.bt-stats').waitFor({ state: 'detached' });
   });
 
   it('shows compile errors inline as you type, refuses a broken reload, applies a good one', async () => {

@@ -61,6 +61,7 @@ const BtNode = memo(function BtNode({ data }: NodeProps<BtFlowNode>) {
           {view.stats.failures > 0 && <span className="fail"> · {view.stats.failures} ✗</span>}
         </div>
       )}
+      {view.stats && <div className="heat" style={{ width: `${Math.round(view.stats.heat * 100)}%` }} data-heat={view.stats.heat.toFixed(2)} />}
       {node.childIds.length > 0 && (
         <button
           className="collapse"

@@ -7,6 +7,8 @@ export interface NodeOverlay {
   visits: number;
   timeMs: number;
   failures: number;
+  /** This node's time over the busiest node's, 0..1: the heat shown on the box. */
+  heat: number;
 }
 
 export interface NodeView {
@@ -29,7 +31,8 @@ function same(a: NodeView, b: NodeView): boolean {
     a.selected === b.selected &&
     a.stats?.visits === b.stats?.visits &&
     a.stats?.timeMs === b.stats?.timeMs &&
-    a.stats?.failures === b.stats?.failures
+    a.stats?.failures === b.stats?.failures &&
+    a.stats?.heat === b.stats?.heat
   );
 }
 

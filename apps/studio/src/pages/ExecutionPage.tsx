@@ -96,10 +96,17 @@ export function ExecutionPage({ id }: { id: string }) {
   useEffect(() => {
     if (!showStats) return setStats(undefined);
     api.nodeStats(id).then(
-      (s) =>
+      (s) => {
+        const busiest = Math.max(0, ...s.nodes.map((n) => n.timeMs));
         setStats(
-          new Map(s.nodes.map((n) => [n.id, { visits: n.visits, timeMs: n.timeMs, failures: n.statuses.FAILURE ?? 0 }])),
-        ),
+          new Map(
+            s.nodes.map((n) => [
+              n.id,
+              { visits: n.visits, timeMs: n.timeMs, failures: n.statuses.FAILURE ?? 0, heat: busiest > 0 ? n.timeMs / busiest : 0 },
+            ]),
+          ),
+        );
+      },
       () => setStats(new Map()),
     );
   }, [id, showStats, tick]);
