@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { api } from '../api/client';
 import type { DebugView, Status, StreamEvent, TreeNode, TreeStructure } from '../api/types';
 import { BlackboardPanel } from '../components/BlackboardPanel';
@@ -6,7 +6,6 @@ import { DebugPanel } from '../components/DebugPanel';
 import { ErrorLine } from '../components/ErrorLine';
 import { EventLog } from '../components/EventLog';
 import { Link } from '../components/Link';
-import { SourceEditor } from '../components/SourceEditor';
 import { StateBadge, StatusBadge } from '../components/StateBadge';
 import { TimeTravel } from '../components/TimeTravel';
 import { type NodeOverlay, TreeCanvas } from '../components/TreeCanvas';
@@ -14,6 +13,10 @@ import { defaultCollapsed } from '../lib/layout';
 import { useLiveExecution } from './useLiveExecution';
 
 const BB_REFRESH_MS = 500;
+
+// CodeMirror is half of Studio's code: loaded when the Source tab is first opened, so the tree
+// shows sooner.
+const SourceEditor = lazy(() => import('../components/SourceEditor').then((m) => ({ default: m.SourceEditor })));
 
 type Tab = 'blackboard' | 'debug' | 'events' | 'time' | 'editor';
 const TABS: [Tab, string][] = [
@@ -83,6 +86,7 @@ export function ExecutionPage({ id }: { id: string }) {
   useEffect(() => {
     if (live.version === undefined || !treeName || structure?.version === live.version) return;
     api.treeStructure(treeName, live.version).then((s) => {
+      performance.mark('studio:structure-loaded');
       setStructure(s);
       setCollapsed((c) => (structure ? c : defaultCollapsed(s.nodes)));
     }, setError);
@@ -266,7 +270,11 @@ export function ExecutionPage({ id }: { id: string }) {
           )}
           {tab === 'events' && <EventLog log={live.log} />}
           {tab === 'time' && <TimeTravel execId={id} lastTick={tick} viewing={past?.tick} onView={(t) => void viewTick(t)} />}
-          {tab === 'editor' && execution && <SourceEditor execId={id} tree={execution.tree} version={live.version ?? execution.version} />}
+          {tab === 'editor' && execution && (
+            <Suspense fallback={<div className="panel-body muted">Loading the editor…</div>}>
+              <SourceEditor execId={id} tree={execution.tree} version={live.version ?? execution.version} />
+            </Suspense>
+          )}
         </aside>
       </div>
     </div>
