@@ -4,7 +4,7 @@
 // output is missing or older than a source file, so a fresh clone needs no extra step.
 // `node scripts/build-studio.mjs [--force]` (`nx build studio` runs it with --force).
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -27,15 +27,31 @@ export function studioStale() {
   return inputs.some((p) => existsSync(p) && newestMtime(p) > built);
 }
 
+/**
+ * Builds into a fresh folder next to dist/apps/studio and swaps it in, so a gateway serving the
+ * old build (or a second build running at the same time, as `npm start` and the browser test
+ * may) never sees a half-written one.
+ */
 export function buildStudio() {
+  const tmp = `${STUDIO_DIST}.build-${process.pid}-${Date.now()}`;
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '-c', join(STUDIO_SRC, 'vite.config.mts'), '--logLevel', 'warn'], {
+    const vite = join(root, 'node_modules', 'vite', 'bin', 'vite.js');
+    const args = [vite, 'build', '-c', join(STUDIO_SRC, 'vite.config.mts'), '--outDir', tmp, '--emptyOutDir', '--logLevel', 'warn'];
+    const child = spawn(process.execPath, args, {
       cwd: root,
       stdio: ['ignore', 'inherit', 'inherit'],
       env: { ...process.env, VITE_CONFIG_NATIVE_IGNORE_WARNING: 'true' },
     });
     child.on('error', fail);
-    child.on('exit', (code) => (code === 0 ? done() : fail(new Error(`studio build exited with ${code}`))));
+    child.on('exit', (code) => {
+      if (code !== 0) {
+        rmSync(tmp, { recursive: true, force: true });
+        return fail(new Error(`studio build exited with ${code}`));
+      }
+      rmSync(STUDIO_DIST, { recursive: true, force: true });
+      renameSync(tmp, STUDIO_DIST);
+      done();
+    });
   });
 }
 
