@@ -174,6 +174,40 @@ describe('Studio in a browser', () => {
     await conflict.filter({ hasText: 'Version conflict on count' }).filter({ hasText: '11' }).waitFor();
     await conflict.getByRole('button', { name: 'Keep theirs' }).click();
     expect((await api.get<{ value: unknown }>('/blackboard/exec:studio-1/keys/count')).body.value).toBe(11);
+
+    // The small form: a conditional fault-injection breakpoint and a watch, set and removed.
+    await page.getByRole('tab', { name: 'Breakpoints & watches' }).click();
+    const bpForm = page.getByRole('form', { name: 'New breakpoint' });
+    await bpForm.getByLabel('Breakpoint node').fill('0.1.1');
+    await bpForm.getByLabel('Breakpoint mode').selectOption('replace');
+    await bpForm.getByLabel('Replace status').selectOption('FAILURE');
+    await bpForm.getByLabel('Condition').fill('(> $count 100)');
+    await bpForm.getByRole('button', { name: 'Add breakpoint' }).click();
+    const listed = page.locator('li[data-breakpoint-node="0.1.1"]');
+    await listed.filter({ hasText: 'replace → FAILURE' }).filter({ hasText: '(> $count 100)' }).waitFor();
+    const stored = (await api.get<{ nodeId: string; mode: string; status: string; condition: string }[]>('/executions/studio-1/breakpoints')).body;
+    expect(stored).toEqual([expect.objectContaining({ nodeId: '0.1.1', mode: 'replace', status: 'FAILURE', condition: '(> $count 100)' })]);
+    const watchForm = page.getByRole('form', { name: 'New watch' });
+    await watchForm.getByLabel('Watch key').fill('count');
+    await watchForm.getByRole('button', { name: 'Add watch' }).click();
+    await page.locator('li[data-watch-key="count"]').getByRole('button', { name: 'remove' }).waitFor();
+    expect((await api.get<{ key: string }[]>('/executions/studio-1/watches')).body.map((w) => w.key)).toEqual(['count']);
+    await page.locator('li[data-watch-key="count"]').getByRole('button', { name: 'remove' }).click();
+    await listed.getByRole('button', { name: 'remove' }).click();
+    await listed.waitFor({ state: 'detached' });
+    await page.locator('.bt-node[data-node-id="0.1.1"][data-breakpoint="off"]').waitFor();
+    expect((await api.get<unknown[]>('/executions/studio-1/watches')).body).toEqual([]);
+
+    // The event log, filtered by type and by node.
+    await page.getByRole('tab', { name: 'Events' }).click();
+    await page.getByLabel('Event type').selectOption('tick_complete');
+    await page.locator('.event-list li').first().waitFor();
+    expect(new Set(await page.locator('.event-list .ev-type').allTextContents())).toEqual(new Set(['tick_complete']));
+    await page.getByLabel('Event type').selectOption('');
+    await page.getByLabel('Event node').fill('0.1.1');
+    await page.locator('.event-list li').first().waitFor();
+    for (const text of await page.locator('.event-list li').allTextContents()) expect(text).toContain('0.1.1');
+    await page.getByRole('tab', { name: 'Blackboard' }).click();
   });
 
   it('scrubs the timeline to a past tick, diffs two ticks', async () => {

@@ -125,7 +125,7 @@ export function DebugPanel({ execId, selectedNode, breakpoints, watches, pausedA
       <h4>Watches</h4>
       <ul className="list">
         {watches.map((w) => (
-          <li key={w.id}>
+          <li key={w.id} data-watch-key={w.key}>
             <code>{w.key}</code>
             {w.condition && (
               <>
