@@ -283,7 +283,7 @@ describe('Studio in a browser', () => {
     console.log(`studio perf: 1,000-node tree first render ${JSON.stringify(big)}`);
     expect(big.sinceNavigationMs).toBeGreaterThan(0);
     // A generous bound (the goal is 1 s, reported in docs/performance.md): a 2-core CI machine runs other tests too.
-    expect(big.sinceNavigationMs).toBeLessThan(5000);
+    expect(big.sinceNavigationMs).toBeLessThan(8000);
 
     await page.goto(`${base}/studio/executions/flip-200`);
     await node('root').waitFor();
@@ -316,7 +316,7 @@ describe('Studio in a browser', () => {
     console.log(
       `studio perf: 202-node tree at 10 Hz for ${Math.round(run.windowMs)} ms: ${run.longTasks.length} tasks over 50 ms, longest ${Math.round(max)} ms`,
     );
-    expect(max).toBeLessThan(1000);
+    expect(max).toBeLessThan(2000);
     expect(pageErrors).toEqual([]);
   });
 });
