@@ -230,6 +230,19 @@ describe('Studio in a browser', () => {
     await node('main').locator('.heat[data-heat]').waitFor({ state: 'attached' });
     await page.getByLabel('Stats').uncheck();
     await node('main').locator('.bt-stats').waitFor({ state: 'detached' });
+
+    // Fork from a past tick: a new execution that continues from there, opened at once.
+    await page.getByRole('tab', { name: 'Time travel' }).click();
+    await page.getByLabel('Timeline').fill('1');
+    await page.getByRole('button', { name: 'Fork from tick 1' }).click();
+    await page.waitForURL((url) => url.pathname.startsWith('/studio/executions/') && !url.pathname.endsWith('/studio-1'));
+    const forkId = decodeURIComponent(new URL(page.url()).pathname.split('/').pop() ?? '');
+    await tickShown(1).waitFor();
+    await node('work').waitFor();
+    expect((await api.execution(forkId)).tick).toBe(1);
+    await page.goBack();
+    await page.waitForURL(`${base}/studio/executions/studio-1`);
+    await tickShown(2).waitFor();
   });
 
   it('shows compile errors inline as you type, refuses a broken reload, applies a good one', async () => {
