@@ -100,13 +100,6 @@ const edgeTypes = { hot: HotEdge };
 const MIN_READABLE_ZOOM = 0.35;
 const READABLE_ZOOM = 0.75;
 
-/** The same fills as the gateway's pictures (libs/viz STATUS_FILL). */
-export const STATUS_FILL: Readonly<Record<Status, string>> = {
-  IDLE: '#e5e7eb',
-  RUNNING: '#fde047',
-  SUCCESS: '#86efac',
-  FAILURE: '#fca5a5',
-};
 
 export interface TreeCanvasProps {
   nodes: readonly TreeNode[];
@@ -226,7 +219,7 @@ export function TreeCanvas(props: TreeCanvasProps) {
         </Panel>
         <Background gap={24} />
         <Controls showInteractive={false} showFitView={false} />
-        {shown <= 400 && <MiniMap pannable zoomable nodeColor={(n) => STATUS_FILL[store.view(n.id).status]} />}
+        {shown <= 400 && <MiniMap pannable zoomable nodeColor="#cbd5e1" />}
       </ReactFlow>
     ),
     [flowNodes, flowEdges, frame, canCollapse, shown, total, store],
