@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import { api, ApiError } from '../api/client';
 import type { BlackboardEntry } from '../api/types';
 import { parseValue, preview } from '../lib/format';
@@ -16,12 +16,17 @@ function StoredScope({ scope, title, refreshKey }: { scope: string; title: strin
   const [editing, setEditing] = useState<{ key: string; text: string; version: number }>();
   const [conflict, setConflict] = useState<Conflict>();
   const [error, setError] = useState<unknown>();
+  // Loads overlap (ticks, saves): only the latest request's answer is shown.
+  const requests = useRef(0);
   const load = useCallback(async () => {
+    const request = ++requests.current;
     try {
-      setEntries(await api.blackboard(scope));
+      const list = await api.blackboard(scope);
+      if (request !== requests.current) return;
+      setEntries(list);
       setError(undefined);
     } catch (err) {
-      setError(err);
+      if (request === requests.current) setError(err);
     }
   }, [scope]);
   useEffect(() => {

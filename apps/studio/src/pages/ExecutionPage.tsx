@@ -49,13 +49,18 @@ export function ExecutionPage({ id }: { id: string }) {
   const bbTimer = useRef<ReturnType<typeof setTimeout>>(undefined);
   useEffect(() => () => clearTimeout(bbTimer.current), []);
 
+  // Refreshes overlap (an action's, a pause event's); answers can come back out of order, and
+  // only the latest request's may be applied, or an older "not paused" would undo a pause.
+  const debugRequests = useRef(0);
   const refreshDebug = useCallback(async () => {
+    const request = ++debugRequests.current;
     try {
       const view = await api.debug(id);
+      if (request !== debugRequests.current) return;
       setDebug(view);
       dispatch({ kind: 'debug', view });
     } catch (err) {
-      setError(err);
+      if (request === debugRequests.current) setError(err);
     }
     // dispatch (below, from useReducer) is stable.
   }, [id]);
@@ -115,8 +120,10 @@ export function ExecutionPage({ id }: { id: string }) {
     );
   }, [id, showStats, tick]);
 
+  const tickRequests = useRef(0);
   const viewTick = useCallback(
     async (t: number | undefined) => {
+      const request = ++tickRequests.current;
       if (t === undefined) return setPast(undefined);
       try {
         const state = await api.tickState(id, t);
@@ -124,7 +131,8 @@ export function ExecutionPage({ id }: { id: string }) {
           structure && state.version === structure.version
             ? structure.nodes
             : (await api.treeStructure(state.tree, state.version)).nodes;
-        setPast({ tick: t, statuses: state.statuses, blackboard: state.blackboard, nodes });
+        // Scrubbing sends a request per step: only the last one shown is the one to show.
+        if (request === tickRequests.current) setPast({ tick: t, statuses: state.statuses, blackboard: state.blackboard, nodes });
       } catch (err) {
         setError(err);
       }
