@@ -233,7 +233,7 @@ export function ExecutionPage({ id }: { id: string }) {
       <ErrorLine error={error} />
       {past && (
         <div className="past-banner">
-          Viewing tick {past.tick} from the history. <button onClick={() => setPast(undefined)}>Back to live</button>
+          Viewing tick {past.tick} from the history. <button onClick={() => void viewTick(undefined)}>Back to live</button>
         </div>
       )}
       {live.dropped > 0 && <div className="note">{live.dropped} events skipped by the gateway (this page fell behind).</div>}
