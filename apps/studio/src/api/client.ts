@@ -92,7 +92,6 @@ export const api = {
     return request<Execution[]>('GET', `/executions?${q}`);
   },
   execution: (id: string) => request<Execution>('GET', exec(id)),
-  executionStructure: (id: string) => request<TreeStructure>('GET', `${exec(id)}/visualize?format=json`),
   create: (body: CreateExecution) => request<Execution>('POST', '/executions', body),
   remove: (id: string) => request<{ deleted: true }>('DELETE', exec(id)),
   tick: (id: string, count = 1) => request<TickReply>('POST', `${exec(id)}/tick`, { count }),
