@@ -195,6 +195,17 @@ describe('pictures and streams with a real tick runner', () => {
       expect(picture.body).toContain('patrol v1 · p1 · tick 1 · running');
       const dot = await call('GET', '/executions/p1/visualize?format=dot');
       expect(dot.body).not.toContain('blackboard');
+      // The same as data: nodes, statuses after tick 1, and the blackboard on request.
+      const data = await call('GET', '/executions/p1/visualize?format=json&blackboard=true');
+      expect(data.statusCode).toBe(200);
+      expect(data.json()).toMatchObject({
+        name: 'patrol',
+        version: 1,
+        tick: 1,
+        statuses: { root: 'RUNNING', '0.0': 'SUCCESS', '0.1': 'SUCCESS', slow: 'RUNNING' },
+        blackboard: { battery: 30 },
+      });
+      expect((data.json() as { nodes: { id: string }[] }).nodes.map((n) => n.id)).toEqual(['root', '0.0', '0.1', 'slow']);
 
       const late = await openWs(
         `${base.replace(/^http/, 'ws')}/executions/p1/ws?events=execution_stopped`,
