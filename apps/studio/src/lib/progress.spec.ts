@@ -22,6 +22,8 @@ describe('progress', () => {
       progressFromEvent({ type: 'progress', execId: 'a', tick: 4, seq: 3, data: { percent: 40, step: 'hall', elapsedMs: 800, etaMs: 1200, status: 'RUNNING' } }),
     ).toEqual({ execId: 'a', tick: 4, percent: 40, step: 'hall', elapsedMs: 800, etaMs: 1200, status: 'RUNNING' });
     expect(progressFromEvent({ type: 'tick_complete', execId: 'a', tick: 4, seq: 9, data: {} })).toBeUndefined();
+    // A tree's own (progress ...) node event: a node's mark, not the execution's progress.
+    expect(progressFromEvent({ type: 'progress', execId: 'a', tick: 4, seq: 5, data: { nodeId: '0.2', step: 'patrol done', percent: 100 } })).toBeUndefined();
   });
 
   it('polls ticked executions unless progress was pushed recently or they are finished', () => {

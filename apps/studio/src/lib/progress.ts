@@ -10,16 +10,20 @@ export interface ProgressEntry {
   pushedAt?: number;
 }
 
-/** A `progress` event in the lead's contract: `{percent, step, elapsedMs, etaMs, status}`. */
+/**
+ * An execution's pushed progress: a `progress` event with `{percent, step, elapsedMs, etaMs,
+ * status}`. A tree's own `(progress ...)` node event is also called `progress`, but carries
+ * `{nodeId, step, percent}` of that node: not the execution's progress, so it is not taken.
+ */
 export function progressFromEvent(e: StreamEvent): Progress | undefined {
-  if (e.type !== 'progress' || typeof e.data.percent !== 'number') return undefined;
+  if (e.type !== 'progress' || typeof e.data.percent !== 'number' || typeof e.data.elapsedMs !== 'number') return undefined;
   const d = e.data;
   return {
     execId: e.execId,
     tick: e.tick,
     percent: d.percent as number,
     step: d.step as string | undefined,
-    elapsedMs: typeof d.elapsedMs === 'number' ? d.elapsedMs : 0,
+    elapsedMs: d.elapsedMs as number,
     etaMs: typeof d.etaMs === 'number' ? d.etaMs : null,
     status: d.status as string | undefined,
   };

@@ -6,7 +6,10 @@ import { DebugPanel } from '../components/DebugPanel';
 import { ErrorLine } from '../components/ErrorLine';
 import { EventLog } from '../components/EventLog';
 import { Link } from '../components/Link';
-import { StateBadge, StatusBadge } from '../components/StateBadge';
+import { ProgressBar, StateBadge, StatusBadge } from '../components/StateBadge';
+import { formatDuration } from '../lib/format';
+import { POLL_MS, progressFromEvent } from '../lib/progress';
+import type { Progress } from '../api/types';
 import { TimeTravel } from '../components/TimeTravel';
 import { type NodeOverlay, TreeCanvas } from '../components/TreeCanvas';
 import { defaultCollapsed } from '../lib/layout';
@@ -65,9 +68,19 @@ export function ExecutionPage({ id }: { id: string }) {
     // dispatch (below, from useReducer) is stable.
   }, [id]);
 
+  const [progress, setProgress] = useState<Progress>();
+  const progressPushedAt = useRef(0);
   const onEvents = useCallback(
     (events: StreamEvent[]) => {
       const types = new Set(events.map((e) => e.type));
+      // Pushed progress (the gateway's `progress` event with percent, step, elapsed and ETA).
+      for (const e of events) {
+        const pushed = progressFromEvent(e);
+        if (pushed) {
+          progressPushedAt.current = Date.now();
+          setProgress(pushed);
+        }
+      }
       if (['execution_paused', 'execution_resumed', 'breakpoint_hit', 'watch_hit', 'tree_reloaded'].some((t) => types.has(t)))
         void refreshDebug();
       // The stored blackboard moves with ticks; re-read it at most twice a second, and always after
@@ -102,6 +115,19 @@ export function ExecutionPage({ id }: { id: string }) {
 
   // Per-node stats overlay, refreshed with the ticks while shown.
   const tick = execution?.tick ?? 0;
+
+  // Progress polled every 2 s while nothing pushes it (a gateway without pushed progress).
+  const ticked = tick > 0;
+  useEffect(() => {
+    if (!ticked) return;
+    const poll = () => {
+      if (Date.now() - progressPushedAt.current < POLL_MS * 1.5) return;
+      api.progress(id).then(setProgress, () => undefined);
+    };
+    poll();
+    const timer = setInterval(poll, POLL_MS);
+    return () => clearInterval(timer);
+  }, [id, ticked]);
   useEffect(() => {
     if (!showStats) return setStats(undefined);
     api.nodeStats(id).then(
@@ -195,6 +221,12 @@ export function ExecutionPage({ id }: { id: string }) {
             <span className="mono" data-testid="exec-tick">
               tick {execution.tick}
             </span>
+            {progress && (
+              <span className="head-progress" title={progress.step}>
+                <ProgressBar percent={progress.percent} label={progress.step} />
+                {execution.state === 'running' && progress.etaMs ? <span className="muted small">ETA {formatDuration(progress.etaMs)}</span> : null}
+              </span>
+            )}
           </>
         )}
         <span className={connected ? 'live-dot on' : 'live-dot'} title={connected ? 'live' : 'disconnected'} />
