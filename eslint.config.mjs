@@ -32,6 +32,9 @@ const depConstraints = [
   { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:core', 'scope:shared'] },
   { sourceTag: 'scope:cli', onlyDependOnLibsWithTags: ['scope:core', 'scope:shared'] },
   { sourceTag: 'scope:service', onlyDependOnLibsWithTags: ['scope:core', 'scope:shared'] },
+  // Studio runs in the browser and talks to the gateway over HTTP only: no workspace lib (they are
+  // Node code); its API module is the one place that knows the gateway's shapes.
+  { sourceTag: 'scope:studio', onlyDependOnLibsWithTags: [] },
 ];
 
 // Tests of any project may use the real-infrastructure helpers of libs/testing.
@@ -47,7 +50,7 @@ export default [
   prettier,
   { ignores: ['**/dist', '**/node_modules', '**/.nx', '**/.data', '**/tmp', '**/coverage'] },
   {
-    files: ['**/*.ts', '**/*.js', '**/*.mjs'],
+    files: ['**/*.ts', '**/*.tsx', '**/*.js', '**/*.mjs', '**/*.mts'],
     rules: {
       '@nx/enforce-module-boundaries': [
         'error',
@@ -68,7 +71,7 @@ export default [
     },
   },
   {
-    files: ['**/*.spec.ts', '**/test/**/*.ts'],
+    files: ['**/*.spec.ts', '**/*.spec.tsx', '**/test/**/*.ts'],
     rules: {
       '@nx/enforce-module-boundaries': [
         'error',

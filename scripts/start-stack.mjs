@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm start`: the whole stack on this machine. Starts nats-server (JetStream) and redis-server
 // (AOF) with per-service users and data under .data/, or uses NATS_URL / REDIS_URL when given
-// (scripts/brokers.mjs); then the services; registers the examples; prints the gateway URL.
+// (scripts/brokers.mjs); builds Studio when its dist is missing or stale; then the services; registers the examples; prints the gateway URL.
 // Ctrl-C stops it all.
 import { spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -9,6 +9,7 @@ import { connect } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startBrokers } from './brokers.mjs';
+import { ensureStudioBuilt } from './build-studio.mjs';
 import { announcement, authHeaders, KEY_FILE, localAuth } from './local-auth.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -120,6 +121,8 @@ process.on('SIGINT', () => shutdown(0));
 process.on('SIGTERM', () => shutdown(0));
 
 async function main() {
+  // Studio is static files the gateway serves: built here when missing or out of date.
+  await ensureStudioBuilt(log);
   const brokers = await startBrokers({ root, log, start, reachable, waitUntil });
   const common = { NATS_URL: brokers.natsUrl, REDIS_URL: brokers.redisUrl };
   const services = [

@@ -26,6 +26,10 @@ describe('npm start', () => {
       const gateway = `http://127.0.0.1:${ports.GATEWAY_PORT}`;
       const auth = { authorization: `Bearer ${key}` };
       expect((await fetch(`${gateway}/trees`)).status).toBe(401);
+      // Studio is there with no extra step (npm start builds it when missing or stale).
+      const studio = await fetch(`${gateway}/studio`);
+      expect(studio.status).toBe(200);
+      expect(await studio.text()).toContain('/studio/assets/');
       const trees = (await (await fetch(`${gateway}/trees`, { headers: auth })).json()) as { name: string }[];
       expect(trees.map((t) => t.name)).toEqual(expect.arrayContaining(['robot-patrol', 'research-agent', 'player']));
       const created = await fetch(`${gateway}/executions`, {

@@ -1,5 +1,6 @@
 import { commonEnv, envHttpUrl, envInt, envPort, treeLimitsEnv } from '@canopy/service-kit';
 import { DEFAULT_SHARD_COUNT, TICKS_PER_REQUEST_LIMIT } from '@canopy/contracts';
+import { resolve } from 'node:path';
 import { z } from 'zod';
 
 /** A comma-separated list, empty or absent meaning none. */
@@ -46,6 +47,8 @@ export const GatewayConfigSchema = z.object({
   TICKS_PER_REQUEST_MAX: envInt(TICKS_PER_REQUEST_LIMIT, { min: 1, max: TICKS_PER_REQUEST_LIMIT }),
   /** The runners' tree limits: the gateway builds registered trees for its views with them. */
   ...treeLimitsEnv(),
+  /** Studio's built files (`nx build studio`), served at /studio. */
+  STUDIO_DIR: z.string().min(1).default(resolve(process.cwd(), 'dist/apps/studio')),
   /**
    * `off` serves every request as an anonymous admin (and logs a warning at start): only for a
    * gateway nobody else can reach. Anything but the exact word `off` is refused, so a typo cannot

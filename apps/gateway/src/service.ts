@@ -10,11 +10,13 @@ import { installAuth } from './auth/auth-hooks';
 import { GatewayModule } from './gateway.module';
 import { registerMcpRoute } from './mcp/mcp-route';
 import { setupOpenApi } from './openapi/openapi';
+import { registerStudio } from './studio/studio-static';
 import { registerWebSocketPlugin, registerWebSocketRoute } from './streams/websocket-route';
 
 /**
  * NATS, and Redis for API keys and rate-limit counters; plus what lives on Fastify directly: the
- * auth hooks (first, so they cover every route), OpenAPI, the WebSockets, the MCP endpoint.
+ * auth hooks (first, so they cover every route), OpenAPI, the WebSockets, the MCP endpoint,
+ * Studio's static files (/studio).
  */
 export function gatewayServiceOptions(config: GatewayConfig, logger?: Logger): HttpServiceOptions {
   return httpServiceOptions(config, {
@@ -30,6 +32,7 @@ export function gatewayServiceOptions(config: GatewayConfig, logger?: Logger): H
       setupOpenApi(app);
       await registerWebSocketRoute(app);
       registerMcpRoute(app);
+      await registerStudio(app.getHttpAdapter().getInstance(), config.STUDIO_DIR);
     },
   });
 }

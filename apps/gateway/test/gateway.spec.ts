@@ -248,6 +248,7 @@ describe('gateway', () => {
           'GET /healthz',
           'GET /readyz',
           'POST /trees',
+          'POST /trees/check',
           'GET /trees',
           'GET /trees/{name}',
           'GET /trees/{name}/versions/{v}',

@@ -47,6 +47,46 @@ describe('pictures and streams with a real tick runner', () => {
     return res;
   };
 
+  it('answers a tree as data (format=json): nodes with ids, types, parents and children', async () => {
+    const source = SOURCE.replace('"patrol"', '"patrol-json"');
+    expect((await call('POST', '/trees', { source })).statusCode).toBe(201);
+    const res = await call('GET', '/trees/patrol-json/visualize?format=json');
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+    const body = res.json() as { name: string; nodes: { id: string; type: string; parentId?: string; childIds: string[]; depth: number }[] };
+    expect(body.name).toBe('patrol-json');
+    expect(body.nodes.map((n) => [n.id, n.type, n.parentId ?? null, n.depth])).toEqual([
+      ['root', 'sequence', null, 0],
+      ['0.0', 'set', 'root', 1],
+      ['0.1', 'log', 'root', 1],
+      ['slow', 'wait', 'root', 1],
+    ]);
+    expect(body.nodes[0].childIds).toEqual(['0.0', '0.1', 'slow']);
+  });
+
+  it('checks source without registering it: 200, or COMPILE_FAILED with every positioned error', async () => {
+    const ok = await call('POST', '/trees/check', { source: SOURCE.replace('"patrol"', '"checked-only"') });
+    expect(ok.statusCode).toBe(200);
+    expect(ok.json()).toEqual({ ok: true, trees: ['checked-only'], nodeCount: 4 });
+    // Nothing was registered.
+    expect((await call('GET', '/trees/checked-only')).statusCode).toBe(404);
+
+    const bad = await call('POST', '/trees/check', { source: '(tree "t"\n  (sequence\n    (no-such-node)\n    (log)))', file: 'edit.lisp' });
+    expect(bad.statusCode).toBe(400);
+    const error = bad.json().error;
+    expect(error).toMatchObject({ code: 'COMPILE_FAILED', line: 3, column: 6 });
+    expect(error.message).toMatch(/^edit\.lisp:3:6: /);
+    expect(error.details.errors.length).toBeGreaterThanOrEqual(1);
+    expect(error.details.errors[0]).toMatchObject({ line: 3, column: 6 });
+
+    // A subtree naming a registered tree compiles; an unknown one does not.
+    const sub = await call('POST', '/trees/check', { source: '(tree "uses" (subtree "patrol-json"))' });
+    expect(sub.statusCode).toBe(200);
+    const unknown = await call('POST', '/trees/check', { source: '(tree "uses" (subtree "nope"))' });
+    expect(unknown.statusCode).toBe(400);
+    expect((await call('POST', '/trees/check', {})).json().error.code).toBe('VALIDATION_FAILED');
+  });
+
   it('draws a registered tree as DOT, SVG and PNG, and validates the format', async () => {
     expect((await call('POST', '/trees', { source: SOURCE })).statusCode).toBe(201);
 
@@ -155,6 +195,17 @@ describe('pictures and streams with a real tick runner', () => {
       expect(picture.body).toContain('patrol v1 · p1 · tick 1 · running');
       const dot = await call('GET', '/executions/p1/visualize?format=dot');
       expect(dot.body).not.toContain('blackboard');
+      // The same as data: nodes, statuses after tick 1, and the blackboard on request.
+      const data = await call('GET', '/executions/p1/visualize?format=json&blackboard=true');
+      expect(data.statusCode).toBe(200);
+      expect(data.json()).toMatchObject({
+        name: 'patrol',
+        version: 1,
+        tick: 1,
+        statuses: { root: 'RUNNING', '0.0': 'SUCCESS', '0.1': 'SUCCESS', slow: 'RUNNING' },
+        blackboard: { battery: 30 },
+      });
+      expect((data.json() as { nodes: { id: string }[] }).nodes.map((n) => n.id)).toEqual(['root', '0.0', '0.1', 'slow']);
 
       const late = await openWs(
         `${base.replace(/^http/, 'ws')}/executions/p1/ws?events=execution_stopped`,

@@ -15,13 +15,16 @@ import { KeyStore } from './key-store';
 import { type Principal, seesTeam } from './principal';
 
 /**
- * Routes anyone may call: the probes (an orchestrator has no key) and the API's description
- * (`/docs`, `/openapi.json`: the shape of the API, no data; it says how to authenticate).
+ * Routes anyone may call: the probes (an orchestrator has no key), the API's description
+ * (`/docs`, `/openapi.json`: the shape of the API, no data; it says how to authenticate) and
+ * Studio's static files (`/studio`).
  */
 export function isPublicRoute(url: string | undefined, method: string): boolean {
   if (url === undefined) return false;
   if (url === '/healthz' || url === '/readyz' || url === '/openapi.json') return true;
   if (url === '/docs' || url.startsWith('/docs/')) return true;
+  // Studio's static files: the page holds no data; every API call it makes carries the key.
+  if (url === '/studio' || url.startsWith('/studio/')) return true;
   // @fastify/cors answers preflights on its own `OPTIONS *` route (only registered with CORS on).
   return method === 'OPTIONS' && url === '*';
 }

@@ -9,19 +9,38 @@ import {
   TreeNameParamsSchema,
   TreeVersionParamsSchema,
 } from '@canopy/contracts';
-import { Controller, Get, Param, Post } from '@nestjs/common';
+import { Controller, Get, HttpCode, Inject, Param, Post } from '@nestjs/common';
 import { ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { z } from 'zod';
 import { valid, ZodBody } from '../http/validated';
 import { ServiceClient } from '../nats/service-client';
 import { ApiErrors, ZodResponse } from '../openapi/zod-schema';
 import { Access } from '../auth/access';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../config';
+import { checkSource, type CheckTreeReply, CheckTreeReplySchema, CheckTreeRequestSchema } from './check-tree';
 
 /** The tree registry, served by any runner. Compile errors come back from the runner as they are. */
 @ApiTags('trees')
 @Controller('trees')
 export class TreesController {
-  constructor(private readonly services: ServiceClient) {}
+  constructor(
+    private readonly services: ServiceClient,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+  ) {}
+
+  @Post('check')
+  @Access('viewer')
+  @HttpCode(200)
+  @ApiOperation({
+    summary:
+      'Compile tree-language source without registering it (editors check as you type): 200 when it compiles, 400 COMPILE_FAILED with every positioned error',
+  })
+  @ZodResponse(200, CheckTreeReplySchema, 'It compiles')
+  @ApiErrors('VALIDATION_FAILED', 'COMPILE_FAILED', 'PAYLOAD_TOO_LARGE', 'DEPENDENCY_UNAVAILABLE')
+  async check(@ZodBody(CheckTreeRequestSchema) body: z.infer<typeof CheckTreeRequestSchema>): Promise<CheckTreeReply> {
+    const known = await this.services.call(Subjects.treesList, {});
+    return checkSource(body, known.map((t) => t.name), this.config);
+  }
 
   @Post()
   @Access('admin', { unrestricted: true })

@@ -1,4 +1,5 @@
 import { ExecIdParamsSchema, TreeNameParamsSchema } from '@canopy/contracts';
+import type { NodeInfo } from '@canopy/engine';
 import { renderPng, renderSvg, toDot } from '@canopy/viz';
 import { Controller, Get, HttpCode, Param, Query, Res } from '@nestjs/common';
 import {
@@ -17,14 +18,23 @@ import { ExecutionViews } from './execution-views';
 import { TreeModels } from './tree-models';
 import { Access } from '../auth/access';
 
-const FORMATS = ['dot', 'svg', 'png'] as const;
+const FORMATS = ['dot', 'svg', 'png', 'json'] as const;
 type Format = (typeof FORMATS)[number];
 
 const CONTENT_TYPES: Readonly<Record<Format, string>> = {
   dot: 'text/vnd.graphviz; charset=utf-8',
   svg: 'image/svg+xml; charset=utf-8',
   png: 'image/png',
+  json: 'application/json; charset=utf-8',
 };
+
+/**
+ * `format=json`: the built tree as data, for clients that lay it out themselves (Studio):
+ * `{name, version, nodes: [{id, type, name?, parentId?, childIds, depth}], statuses?, tick?}`.
+ */
+function nodesOf(nodes: readonly NodeInfo[]): NodeInfo[] {
+  return nodes.map(({ id, type, name, parentId, childIds, depth }) => ({ id, type, name, parentId, childIds, depth }));
+}
 
 const FormatSchema = z.enum(FORMATS).default('svg');
 export const TreeVisualizeQuerySchema = z.object({
@@ -43,7 +53,7 @@ const FORMAT_QUERY = {
   name: 'format',
   required: false,
   enum: FORMATS,
-  description: 'default svg',
+  description: 'default svg; json: the nodes as data (id, type, name, parentId, childIds, depth)',
 } as const;
 
 /** Pictures of trees and executions (Graphviz in WASM and resvg, in-process). */
@@ -72,6 +82,10 @@ export class VisualizeController {
   ): Promise<string | Buffer> {
     const record = await this.trees.record(name, query.version);
     const tree = await this.trees.build(record);
+    if (query.format === 'json') {
+      void reply.type(CONTENT_TYPES.json);
+      return JSON.stringify({ name: record.name, version: record.version, nodes: nodesOf(tree.nodes) });
+    }
     return picture(
       reply,
       toDot(tree.nodes, { title: `${record.name} v${record.version}` }),
@@ -103,6 +117,17 @@ export class VisualizeController {
       this.executions.tree(execution),
       query.blackboard ? this.executions.blackboard(id) : undefined,
     ]);
+    if (query.format === 'json') {
+      void reply.type(CONTENT_TYPES.json);
+      return JSON.stringify({
+        name: state.name,
+        version: state.version,
+        tick: state.tick,
+        nodes: nodesOf(state.tree.nodes),
+        statuses: state.restored ? state.tree.statuses() : undefined,
+        blackboard,
+      });
+    }
     const title =
       `${state.name} v${state.version} · ${id} · tick ${state.tick} · ${execution.state}` +
       (state.restored ? '' : ' (statuses unavailable)');
@@ -115,7 +140,7 @@ export class VisualizeController {
   }
 }
 
-async function picture(reply: FastifyReply, dot: string, format: Format): Promise<string | Buffer> {
+async function picture(reply: FastifyReply, dot: string, format: Exclude<Format, 'json'>): Promise<string | Buffer> {
   void reply.type(CONTENT_TYPES[format]);
   if (format === 'dot') return dot;
   return format === 'svg' ? renderSvg(dot) : renderPng(dot);

@@ -1,0 +1,91 @@
+import type { Execution, StreamEvent } from '../api/types';
+import { filterLog, initialLive, liveReducer, LOG_LIMIT, type LiveState } from './live';
+
+const execution: Execution = {
+  id: 'x',
+  tree: 't',
+  version: 1,
+  mode: 'manual',
+  state: 'created',
+  status: 'IDLE',
+  tick: 3,
+  createdAt: '2026-01-01T00:00:00Z',
+};
+const ev = (type: string, tick: number, seq: number, data: Record<string, unknown> = {}): StreamEvent => ({ type, execId: 'x', tick, seq, data });
+const fold = (events: StreamEvent[], from: LiveState = initialLive) => liveReducer(from, { kind: 'events', events });
+
+describe('liveReducer', () => {
+  it('starts from the snapshot, then applies node updates and tick completions', () => {
+    const s = fold([
+      ev('snapshot', 3, -1, { execution, statuses: { a: 'SUCCESS', b: 'IDLE' } }),
+      ev('tick_start', 4, 0),
+      ev('node_update', 4, 1, { nodeId: 'b', from: 'IDLE', to: 'RUNNING' }),
+      ev('tick_complete', 4, 2, { status: 'RUNNING' }),
+    ]);
+    expect(s.statuses).toEqual({ a: 'SUCCESS', b: 'RUNNING' });
+    expect(s.execution?.tick).toBe(4);
+    expect(s.execution?.status).toBe('RUNNING');
+    expect(s.log.map((e) => e.type)).toEqual(['snapshot', 'tick_start', 'node_update', 'tick_complete']);
+  });
+
+  it('skips events of ticks the snapshot already reflects', () => {
+    const s = fold([
+      ev('snapshot', 3, -1, { execution, statuses: { a: 'SUCCESS' } }),
+      ev('node_update', 2, 1, { nodeId: 'a', from: 'IDLE', to: 'FAILURE' }),
+    ]);
+    expect(s.statuses.a).toBe('SUCCESS');
+  });
+
+  it('follows pauses, resumes, stops and reloads', () => {
+    let s = fold([ev('snapshot', 3, -1, { execution })]);
+    s = fold([ev('execution_paused', 3, 5, { pausedAt: { tick: 4, reason: 'breakpoint', nodeId: 'b', when: 'before' } })], s);
+    expect(s.execution?.state).toBe('paused');
+    expect(s.pausedAt?.nodeId).toBe('b');
+    s = fold([ev('execution_resumed', 3, 6, { mode: 'manual' })], s);
+    expect(s.pausedAt).toBeUndefined();
+    expect(s.execution?.state).toBe('running');
+    s = fold([ev('tree_reloaded', 3, 7, { fromVersion: 1, toVersion: 2 })], s);
+    expect(s.version).toBe(2);
+    s = fold([ev('execution_stopped', 3, 8)], s);
+    expect(s.execution?.state).toBe('stopped');
+  });
+
+  it('takes the debugger view as the truth while paused mid-tick', () => {
+    const s0 = fold([ev('snapshot', 3, -1, { execution, statuses: { a: 'SUCCESS', b: 'IDLE' } })]);
+    const view = {
+      paused: true,
+      pausedAt: { tick: 4, reason: 'step' as const, nodeId: 'b', when: 'after' as const },
+      statuses: { b: 'FAILURE' as const },
+      blackboard: { global: {}, team: {}, exec: {} },
+      breakpoints: [],
+      watches: [],
+    };
+    const s = liveReducer(s0, { kind: 'debug', view });
+    expect(s.statuses).toEqual({ a: 'SUCCESS', b: 'FAILURE' });
+    expect(s.pausedAt?.nodeId).toBe('b');
+    expect(liveReducer(s, { kind: 'debug', view: { ...view, paused: false } }).pausedAt).toBeUndefined();
+  });
+
+  it('counts skipped events and keeps the log bounded', () => {
+    let s = fold([ev('snapshot', 0, -1, { execution: { ...execution, tick: 0 } }), ev('dropped', 9, 3, { count: 7 })]);
+    expect(s.dropped).toBe(7);
+    const many = Array.from({ length: LOG_LIMIT + 50 }, (_, i) => ev('log', 10 + i, 0, { nodeId: 'n', message: String(i) }));
+    s = fold(many, s);
+    expect(s.log).toHaveLength(LOG_LIMIT);
+    expect(s.log[s.log.length - 1].data.message).toBe(String(LOG_LIMIT + 49));
+  });
+});
+
+describe('filterLog', () => {
+  const log = [
+    ev('node_update', 1, 1, { nodeId: 'charge/dock', to: 'RUNNING' }),
+    ev('node_update', 1, 2, { nodeId: 'patrol', to: 'SUCCESS' }),
+    ev('tick_complete', 1, 3, { status: 'SUCCESS' }),
+  ];
+  it('filters by type and by node id', () => {
+    expect(filterLog(log, new Set(), '')).toHaveLength(3);
+    expect(filterLog(log, new Set(['tick_complete']), '')).toEqual([log[2]]);
+    expect(filterLog(log, new Set(), 'dock')).toEqual([log[0]]);
+    expect(filterLog(log, new Set(['node_update']), 'patrol')).toEqual([log[1]]);
+  });
+});

@@ -1,0 +1,123 @@
+// What the execution view knows, folded from the live stream (docs/streams.md) and debugger
+// replies. Pure: the WebSocket hook batches messages per animation frame into one `events` action.
+import type { DebugView, Execution, PausedAt, Status, StreamEvent } from '../api/types';
+
+/** Events kept for the log; older ones fall off (the history API has the past). */
+export const LOG_LIMIT = 500;
+
+export interface LiveState {
+  execution?: Execution;
+  statuses: Record<string, Status>;
+  pausedAt?: PausedAt;
+  /** The tree version the statuses belong to; a reload moves it (the view refetches the tree). */
+  version?: number;
+  log: StreamEvent[];
+  /** Last runner event applied, to skip one the snapshot already reflects. */
+  last?: { tick: number; seq: number };
+  /** Events skipped by the gateway for this slow client (`dropped` markers). */
+  dropped: number;
+}
+
+export type LiveAction =
+  | { kind: 'events'; events: StreamEvent[] }
+  | { kind: 'debug'; view: DebugView }
+  | { kind: 'execution'; execution: Execution };
+
+export const initialLive: LiveState = { statuses: {}, log: [], dropped: 0 };
+
+function isAfter(e: StreamEvent, last?: { tick: number; seq: number }): boolean {
+  return !last || e.tick > last.tick || (e.tick === last.tick && e.seq > last.seq);
+}
+
+function applyEvent(s: LiveState, e: StreamEvent): LiveState {
+  const exec = s.execution;
+  const d = e.data;
+  switch (e.type) {
+    case 'snapshot': {
+      const execution = d.execution as Execution;
+      return {
+        ...s,
+        execution,
+        version: execution.version,
+        statuses: { ...((d.statuses as Record<string, Status> | undefined) ?? s.statuses) },
+        pausedAt: execution.state === 'paused' ? s.pausedAt : undefined,
+        last: { tick: execution.tick, seq: -1 },
+      };
+    }
+    case 'dropped':
+      return { ...s, dropped: s.dropped + Number(d.count ?? 0) };
+    case 'subscribed':
+    case 'error':
+      return s;
+  }
+  // Gateway messages have seq -1; a runner event the snapshot already covers is skipped.
+  if (!isAfter(e, s.last)) return s;
+  const next: LiveState = { ...s, last: { tick: e.tick, seq: e.seq } };
+  switch (e.type) {
+    case 'node_update':
+      // `statuses` is the batch's own copy (liveReducer), so writing into it is safe.
+      next.statuses[String(d.nodeId)] = d.to as Status;
+      break;
+    case 'tick_complete':
+      if (exec) next.execution = { ...exec, tick: e.tick, status: d.status as Status };
+      break;
+    case 'execution_paused':
+      next.pausedAt = d.pausedAt as PausedAt | undefined;
+      if (exec) next.execution = { ...exec, state: 'paused' };
+      break;
+    case 'execution_resumed':
+    case 'execution_started':
+      next.pausedAt = undefined;
+      if (exec) next.execution = { ...exec, state: 'running', mode: (d.mode as Execution['mode']) ?? exec.mode };
+      break;
+    case 'execution_stopped':
+      next.pausedAt = undefined;
+      if (exec) next.execution = { ...exec, state: 'stopped' };
+      break;
+    case 'execution_completed':
+      if (exec) next.execution = { ...exec, state: 'completed', status: d.status as Status };
+      break;
+    case 'tree_reloaded':
+      next.version = Number(d.toVersion);
+      if (exec) next.execution = { ...exec, version: Number(d.toVersion) };
+      break;
+  }
+  return next;
+}
+
+export function liveReducer(state: LiveState, action: LiveAction): LiveState {
+  switch (action.kind) {
+    case 'events': {
+      // One copy of the statuses per batch, not per event: a tick of a big tree is hundreds of
+      // node_update events in one animation frame.
+      let s: LiveState = { ...state, statuses: { ...state.statuses } };
+      for (const e of action.events) s = applyEvent(s, e);
+      const log = [...state.log, ...action.events.filter((e) => e.type !== 'subscribed')];
+      return { ...s, log: log.length > LOG_LIMIT ? log.slice(log.length - LOG_LIMIT) : log };
+    }
+    case 'debug': {
+      const { view } = action;
+      // Paused mid-tick, no node_update has been published yet: the debugger's statuses are the truth.
+      if (!view.paused) return { ...state, pausedAt: undefined };
+      return {
+        ...state,
+        pausedAt: view.pausedAt,
+        statuses: { ...state.statuses, ...view.statuses },
+        execution: state.execution ? { ...state.execution, state: 'paused' } : state.execution,
+      };
+    }
+    case 'execution':
+      return { ...state, execution: action.execution, version: state.version ?? action.execution.version };
+  }
+}
+
+/** Event-log filter: by type (empty = all) and node id substring (events naming a node). */
+export function filterLog(log: readonly StreamEvent[], types: ReadonlySet<string>, node: string): StreamEvent[] {
+  const needle = node.trim();
+  return log.filter((e) => {
+    if (types.size > 0 && !types.has(e.type)) return false;
+    if (!needle) return true;
+    const id = e.data?.nodeId;
+    return typeof id === 'string' && id.includes(needle);
+  });
+}

@@ -1,0 +1,44 @@
+// Progress per execution: pushed `progress` events (GET /ws) when the gateway has them, else
+// polled from GET /executions/:id/progress. Pure bookkeeping here, the hook does the I/O.
+import type { Execution, Progress, StreamEvent } from '../api/types';
+
+export const POLL_MS = 2000;
+
+export interface ProgressEntry {
+  progress: Progress;
+  /** When it was last pushed (ms, page clock); undefined when it came from polling. */
+  pushedAt?: number;
+}
+
+/**
+ * An execution's pushed progress: a `progress` event with `{percent, step, elapsedMs, etaMs,
+ * status}`. A tree's own `(progress ...)` node event is also called `progress`, but carries
+ * `{nodeId, step, percent}` of that node: not the execution's progress, so it is not taken.
+ */
+export function progressFromEvent(e: StreamEvent): Progress | undefined {
+  if (e.type !== 'progress' || typeof e.data.percent !== 'number' || typeof e.data.elapsedMs !== 'number') return undefined;
+  const d = e.data;
+  return {
+    execId: e.execId,
+    tick: e.tick,
+    percent: d.percent as number,
+    step: d.step as string | undefined,
+    elapsedMs: d.elapsedMs as number,
+    etaMs: typeof d.etaMs === 'number' ? d.etaMs : null,
+    status: d.status as string | undefined,
+  };
+}
+
+/** Executions to poll now: ticked ones whose progress was not pushed within the last poll period. */
+export function needsPoll(executions: readonly Execution[], entries: ReadonlyMap<string, ProgressEntry>, now: number): string[] {
+  return executions
+    .filter((x) => x.tick > 0)
+    .filter((x) => {
+      const entry = entries.get(x.id);
+      if (entry?.pushedAt !== undefined && now - entry.pushedAt < POLL_MS * 1.5) return false;
+      // Finished executions do not move: one answer is enough.
+      if (entry && (x.state === 'stopped' || x.state === 'completed') && entry.progress.tick === x.tick) return false;
+      return true;
+    })
+    .map((x) => x.id);
+}
