@@ -44,7 +44,13 @@ export class Publisher {
    * it in the outbox and the outbox sends the same bytes. The checkpoint (the last field) is a view
    * into them, which the commit stores as the checkpoint: no second copy or encoding.
    */
-  encodeTick(meta: ExecMeta, record: TickRecord, epoch: number, checkpoint: Checkpoint): EncodedTick {
+  encodeTick(
+    meta: ExecMeta,
+    record: TickRecord,
+    epoch: number,
+    checkpoint: Checkpoint,
+    initialBlackboard?: Record<string, unknown>,
+  ): EncodedTick {
     const head = JSON.stringify({
       ...record,
       execId: meta.id,
@@ -52,6 +58,8 @@ export class Publisher {
       version: meta.version,
       runner: this.runnerId,
       epoch,
+      createdAt: meta.createdAt,
+      ...(initialBlackboard === undefined ? {} : { initialBlackboard }),
     } satisfies Omit<TickRecordMessage, 'checkpoint'>);
     const checkpointJson = JSON.stringify(checkpoint);
     const bytes = Buffer.from(`${head.slice(0, -1)},"checkpoint":${checkpointJson}}`);

@@ -166,6 +166,12 @@ export class TickSlot {
       const mayStick = exec.meta.watchdog?.action === 'pause' && Number.isFinite(exec.tree.stuckDeadline);
       const debug = mayStick ? exec.debugSession() : exec.debug;
       // The oldest queued events; a paused tick goes on with the batch it has (the same ones).
+      // The blackboard the execution was created with goes into its first tick's record: history
+      // knows the keys ticks write, and forks need the others too. Not on a tick resumed mid-way.
+      const initial =
+        exec.meta.tick === 0 && debug?.dbg.paused === undefined
+          ? this.cache.entries(exec.view.scopes.exec)
+          : undefined;
       const taken = exec.eventsForTick();
       const batch = debug?.dbg.paused !== undefined ? undefined : exec.events.events(taken);
       const options = batch === undefined ? undefined : { events: batch };
@@ -201,7 +207,7 @@ export class TickSlot {
       span.setAttributes({ [SpanAttrs.tick]: record.tick, [SpanAttrs.status]: record.status });
       const next: ExecMeta = { ...base, ...swapped?.meta, tick: record.tick, status: record.status, state };
       const writes = persistentWrites(record.writes, exec.view.scopes);
-      const encoded = this.publisher.encodeTick(next, record, epoch, exec.tree.checkpoint());
+      const encoded = this.publisher.encodeTick(next, record, epoch, exec.tree.checkpoint(), initial);
       return {
         exec,
         epoch,

@@ -1,4 +1,4 @@
-import { isErrorBody, JSON_MAX_DEPTH_DEFAULT, jsonTooDeep, nestingTooDeep, parseWith } from '@canopy/contracts';
+import { type ErrorCode, ErrorCodes, httpStatusOf, isErrorBody, JSON_MAX_DEPTH_DEFAULT, jsonTooDeep, nestingTooDeep, parseWith } from '@canopy/contracts';
 import type { JetStreamClient } from '@nats-io/jetstream';
 import {
   headers as createHeaders,
@@ -278,12 +278,17 @@ export class TracedNats {
   private fail(span: Span, msg: Msg, error: unknown): void {
     recordError(span, error);
     const body = errorBodyOf(error);
-    // Coded failures are expected outcomes (not found, conflict); anything else is a bug here.
-    const expected = isCodedError(error) || hasErrorBody(error);
-    this.logger[expected ? 'warn' : 'error'](
-      { err: error, subject: msg.subject, code: body.error.code },
-      'message handler failed',
-    );
+    const { code, message } = body.error;
+    // Coded failures are expected outcomes. A 4xx one (not found, conflict, bad input) is the
+    // requester's to fix: debug, without a stack (a stack per bad request buried real faults). A
+    // coded 5xx (a dependency away) is a warning; anything else is a bug here, with its stack.
+    if (!(isCodedError(error) || hasErrorBody(error))) {
+      this.logger.error({ err: error, subject: msg.subject, code }, 'message handler failed');
+    } else if (isClientError(code)) {
+      this.logger.debug({ subject: msg.subject, code, reason: message }, 'request refused');
+    } else {
+      this.logger.warn({ subject: msg.subject, code, reason: message }, 'message handler failed');
+    }
     if (msg.reply) this.reply(msg, body);
   }
 
@@ -371,4 +376,9 @@ function transportFailure(subject: string, timeoutMs: number, error: unknown): E
     );
   }
   return error instanceof Error ? error : new Error(String(error));
+}
+
+/** A code the contract answers with a 4xx. */
+function isClientError(code: string): boolean {
+  return Object.hasOwn(ErrorCodes, code) && httpStatusOf(code as ErrorCode) < 500;
 }
