@@ -102,6 +102,12 @@ export const TickResponseSchema = z.object({
   state: ExecutionStateSchema,
   /** Set when the ticks stopped at a breakpoint, a watch or a step: the reply comes at once. */
   pausedAt: PausedAtSchema.optional(),
+  /**
+   * Set when the request was cut short before all its ticks: `ticksDone` of the requested ticks
+   * were done, and `interrupted` says why (`stopped`: the execution was stopped meanwhile).
+   */
+  ticksDone: z.number().int().min(0).optional(),
+  interrupted: z.enum(['stopped']).optional(),
 });
 export type TickResponse = z.infer<typeof TickResponseSchema>;
 

@@ -162,7 +162,10 @@ export class Execution {
 
   /** Answers every waiting request with the current state (the execution stopped mid-way). */
   finishManual(): void {
-    for (const request of this.manual.splice(0)) request.resolve(this.tickResponse());
+    // The reply says the request was cut short and how far it got, not just the state.
+    for (const request of this.manual.splice(0)) {
+      request.resolve({ ...this.tickResponse(), ticksDone: request.done, interrupted: 'stopped' });
+    }
   }
 
   tickResponse(): TickResponse {
