@@ -25,6 +25,19 @@ export const ScopedKeySchema = z.string().superRefine((key, ctx) => {
   }
 });
 
+/**
+ * Values by key, as an initial blackboard: every key must be one a tree can address (each bad key
+ * is an issue at its own path, with the reason).
+ */
+export const ScopedValuesSchema = z.record(z.string(), z.unknown()).superRefine((values, ctx) => {
+  for (const key of Object.keys(values)) {
+    const problem = keyProblem(key, false);
+    if (problem !== undefined) {
+      ctx.addIssue({ code: 'custom', path: [key], message: `blackboard key ${JSON.stringify(key.slice(0, 64))} ${problem}` });
+    }
+  }
+});
+
 export const BlackboardKeySchema = z
   .string()
   .min(1)

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { IdSchema, ScopedKeySchema, StatusSchema } from './common';
+import { IdSchema, ScopedValuesSchema, StatusSchema } from './common';
 import { ReloadPolicySchema, ReloadTreeRequestSchema } from './reload';
 import { CreateBreakpointRequestSchema, CreateWatchRequestSchema, PausedAtSchema, StepModeSchema } from './debug';
 import { CommandEventSchema } from './events';
@@ -49,7 +49,7 @@ export const CreateExecutionRequestSchema = z.object({
   tree: IdSchema,
   version: z.number().int().positive().optional(),
   id: IdSchema.optional(),
-  blackboard: z.record(ScopedKeySchema, z.unknown()).optional(),
+  blackboard: ScopedValuesSchema.optional(),
   team: IdSchema.optional(),
   mode: ExecutionModeSchema.default('manual'),
   intervalMs: IntervalMs.optional(),

@@ -160,11 +160,11 @@ export class Execution {
     return view;
   }
 
-  /** Answers every waiting request with the current state (the execution stopped mid-way). */
+  /** Answers every waiting request: the execution is being stopped mid-way. */
   finishManual(): void {
-    // The reply says the request was cut short and how far it got, not just the state.
+    // The reply says the request was cut short by the stop and how far it got.
     for (const request of this.manual.splice(0)) {
-      request.resolve({ ...this.tickResponse(), ticksDone: request.done, interrupted: 'stopped' });
+      request.resolve({ ...this.tickResponse(), state: 'stopped', ticksDone: request.done, interrupted: 'stopped' });
     }
   }
 

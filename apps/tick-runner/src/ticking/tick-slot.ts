@@ -1,5 +1,5 @@
 import { ROOT_CONTEXT, SpanStatusCode, context, trace, type Context, type Span } from '@opentelemetry/api';
-import type { EventPayloads, PausedAt } from '@canopy/contracts';
+import { tickMsgId, type EventPayloads, type PausedAt } from '@canopy/contracts';
 import { applySwap, type AppliedSwap } from '../reload/tree-swap';
 import type { DebugHit, TickRecord } from '@canopy/engine';
 import { AppError } from '@canopy/service-kit';
@@ -361,7 +361,7 @@ export class TickSlot {
       if (resumed) this.publisher.event(exec.id, tickRecord.tick, n++, 'execution_resumed', { mode: next.mode }, headers);
       if (completed) this.publisher.event(exec.id, tickRecord.tick, n++, 'execution_completed', { status: tickRecord.status }, headers);
       return n;
-    });
+    }, tickMsgId(exec.id, tickRecord.tick, next.createdAt));
     delivered.then(
       () => {
         publish.end();
