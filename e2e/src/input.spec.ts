@@ -1,5 +1,5 @@
 import type { ErrorBody, Execution, TickResponse } from '@canopy/contracts';
-import { GatewayApi, pollUntil, type Stack } from '@canopy/testing';
+import { authHeaders, GatewayApi, pollUntil, type Stack } from '@canopy/testing';
 import { startE2eStack } from './support/e2e-stack';
 
 /**
@@ -51,9 +51,9 @@ describe('issue 10: bad input answered well, no data lost', () => {
       const stats = await api.ok(api.get<Stats>('/executions/again/stats'));
       expect(stats).toMatchObject({ ticks: 4, totalTicks: 4, firstTick: 1, lastTick: 4 });
       expect((await api.ok(api.get<Progress>('/executions/again/progress'))).tick).toBe(4);
-      // The counter the tree keeps restarted too: the blackboard of tick 4 says 4.
-      const state = await api.ok(api.get<{ blackboard: { exec: Record<string, unknown> } }>('/executions/again/history/4'));
-      expect(state.blackboard.exec.n).toBe(4);
+      // Its tick 1 is its own: the counter started from nothing, not from the old execution's.
+      const first = await api.ok(api.get<{ record: { writes: unknown[] } }>('/executions/again/history/1'));
+      expect(first.record.writes).toEqual([{ key: 'n', scope: 'exec', new: 1 }]);
     });
 
     it('deletes the history with the execution', async () => {
@@ -79,7 +79,6 @@ describe('issue 10: bad input answered well, no data lost', () => {
       ['m/__proto__/x'],
       ['a//b'],
       ['../../x'],
-      ['a\u0001b'],
     ])('a tree writing %j does not compile', async (key) => {
       const res = await api.post('/trees', { source: `(tree "bad-key" (set ${JSON.stringify(key)} 1))` });
       expectError(res, 400, 'COMPILE_FAILED');
@@ -103,6 +102,34 @@ describe('issue 10: bad input answered well, no data lost', () => {
 
     it.each([['a%2F%2Fb'], ['..%2F..%2Fx'], ['__proto__'], ['%01x']])('PUT of key %s is 400', async (key) => {
       expectError(await api.put(`/blackboard/global/keys/${key}`, { value: 1 }), 400, 'VALIDATION_FAILED');
+    });
+  });
+
+  describe('every refusal in the one error shape', () => {
+    it.each([
+      ['a 100,000-character key', 'GET', `/blackboard/global/keys/${'k'.repeat(100_000)}`, 431, 'HEADERS_TOO_LARGE'],
+      ['an undecodable URL', 'GET', '/executions/%', 400, 'VALIDATION_FAILED'],
+      ['an unknown HTTP method', 'PROPFIND', '/executions', 404, 'NOT_FOUND'],
+    ])('%s', async (_what, method, path, status, code) => {
+      expectError(await api.request(method, path), status, code);
+    });
+
+    it('a form-encoded body is 415, not read as fields', async () => {
+      const res = await fetch(`${stack.gateway.url}/trees`, {
+        method: 'POST',
+        headers: { ...authHeaders(), 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'source=(tree "form" (success))',
+      });
+      expectError({ status: res.status, body: await res.json() }, 415, 'UNSUPPORTED_MEDIA_TYPE');
+      expect((await api.get('/trees/form')).status).toBe(404);
+    });
+
+    it('serves /docs with and without a trailing slash', async () => {
+      for (const path of ['/docs', '/docs/']) {
+        const res = await fetch(`${stack.gateway.url}${path}`);
+        expect({ path, status: res.status }).toEqual({ path, status: 200 });
+        expect(await res.text()).toContain('swagger-ui');
+      }
     });
   });
 
