@@ -10,6 +10,9 @@ jest.setTimeout(120_000);
  * a client in, nothing else does, and Ctrl-C stops it all.
  */
 describe('npm start', () => {
+  /** The examples' versions the first start left registered (the second must not add any). */
+  let versions: Record<string, number | undefined> = {};
+
   it('prints CANOPY_API_KEY, serves the examples to that key only, runs a tick, and stops on SIGINT', async () => {
     const ports = { GATEWAY_PORT: await getFreePort(), RUNNER_PORT: await getFreePort(), BLACKBOARD_PORT: await getFreePort(), HISTORY_PORT: await getFreePort() };
     const env: NodeJS.ProcessEnv = { ...process.env, ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])) };
@@ -27,7 +30,7 @@ describe('npm start', () => {
       const auth = { authorization: `Bearer ${key}` };
       expect((await fetch(`${gateway}/trees`)).status).toBe(401);
       const trees = (await (await fetch(`${gateway}/trees`, { headers: auth })).json()) as { name: string }[];
-      expect(trees.map((t) => t.name)).toEqual(expect.arrayContaining(['robot-patrol', 'research-agent', 'player']));
+      expect(trees.map((t) => t.name)).toEqual(expect.arrayContaining(['robot-patrol', 'research-agent', 'team-players']));
       const created = await fetch(`${gateway}/executions`, {
         method: 'POST',
         headers: { ...auth, 'content-type': 'application/json' },
@@ -41,6 +44,7 @@ describe('npm start', () => {
         body: JSON.stringify({ count: 3 }),
       });
       expect(await tick.json()).toMatchObject({ tick: 3 });
+      versions = Object.fromEntries(trees.map((t) => [t.name, (t as { version?: number }).version]));
     } finally {
       child.kill('SIGINT');
       await exited;
@@ -48,5 +52,42 @@ describe('npm start', () => {
     expect(out).not.toMatch(/is not defined|TypeError|ReferenceError/);
     // Everything it started is gone: the gateway's port no longer answers.
     await expect(fetch(`http://127.0.0.1:${ports.GATEWAY_PORT}/healthz`)).rejects.toThrow();
+    // Not a terminal (a pipe, as here): the services' JSON lines as they are.
+    expect(out.split('\n').filter((l) => l.startsWith('{"level":')).length).toBeGreaterThan(10);
+  });
+
+  it('in pretty mode: a quiet start with service prefixes and one ready line; a restart registers no example again', async () => {
+    const ports = { GATEWAY_PORT: await getFreePort(), RUNNER_PORT: await getFreePort(), BLACKBOARD_PORT: await getFreePort(), HISTORY_PORT: await getFreePort() };
+    const env: NodeJS.ProcessEnv = { ...process.env, LOG_FORMAT: 'pretty', ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])) };
+    for (const name of ['NATS_URL', 'REDIS_URL', 'CANOPY_ADMIN_KEY', 'CANOPY_AUTH', 'HOST']) delete env[name];
+    const child = spawn(process.execPath, ['scripts/start-stack.mjs'], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    const exited = once(child, 'exit');
+    try {
+      const key = await waitFor('the key line', () => /^CANOPY_API_KEY=(cnpy_\S+)$/m.exec(out)?.[1], 90_000);
+      const gateway = `http://127.0.0.1:${ports.GATEWAY_PORT}`;
+      const lines = out.trimEnd().split('\n');
+      // No JSON lines; a handful of the script's own, the ready line with the URL, /docs and /studio.
+      expect(lines.filter((l) => l.startsWith('{'))).toEqual([]);
+      expect(lines.length).toBeLessThan(20);
+      expect(lines.filter((l) => l.includes('ready: '))).toEqual([
+        `canopy     │ ready: ${gateway}  (OpenAPI: ${gateway}/docs, Studio: ${gateway}/studio)  — Ctrl-C to stop`,
+      ]);
+      // The examples the first test registered, unchanged since: none registered again.
+      expect(out).toMatch(/examples: .*robot-patrol v\d+(?! \(new\))/);
+      expect(out).not.toMatch(/\(new\)/);
+      const trees = (await (await fetch(`${gateway}/trees`, { headers: { authorization: `Bearer ${key}` } })).json()) as { name: string; version: number }[];
+      for (const name of ['robot-patrol', 'research-agent', 'team-players']) {
+        expect({ name, version: trees.find((t) => t.name === name)?.version }).toEqual({ name, version: versions[name] });
+      }
+      // After the ready line, services' lines show, prefixed with their name.
+      await fetch(`${gateway}/trees/nope`, { headers: { authorization: `Bearer ${key}` } });
+      await waitFor('a gateway request line', () => /^gateway +│ \d\d:\d\d:\d\d INFO  request completed .*url=\/trees\/nope/m.test(out), 10_000);
+    } finally {
+      child.kill('SIGINT');
+      await exited;
+    }
   });
 });
