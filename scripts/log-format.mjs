@@ -1,6 +1,7 @@
 // How `npm start` shows what its children print. In a terminal (or LOG_FORMAT=pretty): one line per
 // log line, prefixed with the child's name, level-coloured, without the fields a person does not
-// read (trace ids, pid, version); quiet while starting (warnings and errors only), so the first
+// read (trace ids, pid, version); quiet while starting (services' warnings and errors only; the
+// brokers' lines only if one exits), so the first
 // screen ends with the ready line. Otherwise (piped, or LOG_FORMAT=json): the children's JSON lines
 // as they are, for a log collector.
 import { createInterface } from 'node:readline';
@@ -44,8 +45,8 @@ export function createLogSink(format, out = process.stdout) {
       entry = undefined;
     }
     if (typeof entry !== 'object' || entry === null || typeof entry.level !== 'string') {
-      // Brokers' own lines: only their warnings and errors while starting.
-      if (quiet && !/\[(ERR|FTL|WRN)\]|WARNING|error|fatal/i.test(line)) return undefined;
+      // Brokers' own lines: none while starting (their last lines show if one exits).
+      if (quiet) return undefined;
       return `${prefix} ${line}`;
     }
     const level = entry.level;

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { getFreePort, REPO_ROOT, waitFor } from '@canopy/testing';
+import { getFreePort, REPO_ROOT, startTestInfra, waitFor } from '@canopy/testing';
 
 jest.setTimeout(120_000);
 
@@ -10,9 +10,6 @@ jest.setTimeout(120_000);
  * a client in, nothing else does, and Ctrl-C stops it all.
  */
 describe('npm start', () => {
-  /** The examples' versions the first start left registered (the second must not add any). */
-  let versions: Record<string, number | undefined> = {};
-
   it('prints CANOPY_API_KEY, serves the examples to that key only, runs a tick, and stops on SIGINT', async () => {
     const ports = { GATEWAY_PORT: await getFreePort(), RUNNER_PORT: await getFreePort(), BLACKBOARD_PORT: await getFreePort(), HISTORY_PORT: await getFreePort() };
     const env: NodeJS.ProcessEnv = { ...process.env, ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])) };
@@ -44,7 +41,6 @@ describe('npm start', () => {
         body: JSON.stringify({ count: 3 }),
       });
       expect(await tick.json()).toMatchObject({ tick: 3 });
-      versions = Object.fromEntries(trees.map((t) => [t.name, (t as { version?: number }).version]));
     } finally {
       child.kill('SIGINT');
       await exited;
@@ -57,37 +53,55 @@ describe('npm start', () => {
   });
 
   it('in pretty mode: a quiet start with service prefixes and one ready line; a restart registers no example again', async () => {
-    const ports = { GATEWAY_PORT: await getFreePort(), RUNNER_PORT: await getFreePort(), BLACKBOARD_PORT: await getFreePort(), HISTORY_PORT: await getFreePort() };
-    const env: NodeJS.ProcessEnv = { ...process.env, LOG_FORMAT: 'pretty', ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])) };
-    for (const name of ['NATS_URL', 'REDIS_URL', 'CANOPY_ADMIN_KEY', 'CANOPY_AUTH', 'HOST']) delete env[name];
-    const child = spawn(process.execPath, ['scripts/start-stack.mjs'], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    const exited = once(child, 'exit');
-    try {
-      const key = await waitFor('the key line', () => /^CANOPY_API_KEY=(cnpy_\S+)$/m.exec(out)?.[1], 90_000);
-      const gateway = `http://127.0.0.1:${ports.GATEWAY_PORT}`;
-      const lines = out.trimEnd().split('\n');
-      // No JSON lines; a handful of the script's own, the ready line with the URL, /docs and /studio.
-      expect(lines.filter((l) => l.startsWith('{'))).toEqual([]);
-      expect(lines.length).toBeLessThan(20);
-      expect(lines.filter((l) => l.includes('ready: '))).toEqual([
-        `canopy     │ ready: ${gateway}  (OpenAPI: ${gateway}/docs, Studio: ${gateway}/studio)  — Ctrl-C to stop`,
-      ]);
-      // The examples the first test registered, unchanged since: none registered again.
-      expect(out).toMatch(/examples: .*robot-patrol v\d+(?! \(new\))/);
-      expect(out).not.toMatch(/\(new\)/);
+    // Brokers that outlive both starts (NATS_URL/REDIS_URL): what a restart of `npm start` sees.
+    const infra = await startTestInfra();
+    const run = async () => {
+      const ports = { GATEWAY_PORT: await getFreePort(), RUNNER_PORT: await getFreePort(), BLACKBOARD_PORT: await getFreePort(), HISTORY_PORT: await getFreePort() };
+      const env: NodeJS.ProcessEnv = { ...process.env, ...infra.env, LOG_FORMAT: 'pretty', ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])) };
+      for (const name of ['CANOPY_ADMIN_KEY', 'CANOPY_AUTH', 'HOST']) delete env[name];
+      const child = spawn(process.execPath, ['scripts/start-stack.mjs'], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const state = { out: '', gateway: `http://127.0.0.1:${ports.GATEWAY_PORT}`, key: '' };
+      child.stdout.on('data', (chunk: Buffer) => (state.out += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (state.out += chunk.toString()));
+      const exited = once(child, 'exit');
+      state.key = await waitFor('the key line', () => /^CANOPY_API_KEY=(cnpy_\S+)$/m.exec(state.out)?.[1], 90_000);
+      const stop = async () => {
+        child.kill('SIGINT');
+        await exited;
+      };
+      return { ...state, get out() { return state.out; }, stop };
+    };
+    const versionsOf = async (gateway: string, key: string) => {
       const trees = (await (await fetch(`${gateway}/trees`, { headers: { authorization: `Bearer ${key}` } })).json()) as { name: string; version: number }[];
-      for (const name of ['robot-patrol', 'research-agent', 'team-players']) {
-        expect({ name, version: trees.find((t) => t.name === name)?.version }).toEqual({ name, version: versions[name] });
+      return Object.fromEntries(trees.map((t) => [t.name, t.version]));
+    };
+    try {
+      const first = await run();
+      const before = await versionsOf(first.gateway, first.key);
+      await first.stop();
+      expect(Object.keys(before)).toEqual(expect.arrayContaining(['robot-patrol', 'research-agent', 'team-players']));
+
+      const second = await run();
+      try {
+        const lines = second.out.trimEnd().split('\n');
+        // No JSON lines; a handful of the script's own, the ready line with the URL, /docs and /studio.
+        expect(lines.filter((l) => l.startsWith('{'))).toEqual([]);
+        expect(lines.length).toBeLessThan(12);
+        expect(lines.filter((l) => l.includes('ready: '))).toEqual([
+          `canopy     │ ready: ${second.gateway}  (OpenAPI: ${second.gateway}/docs, Studio: ${second.gateway}/studio)  — Ctrl-C to stop`,
+        ]);
+        // Unchanged examples are not registered again.
+        expect(second.out).toMatch(/^canopy +│ examples: .*robot-patrol v\d+/m);
+        expect(second.out).not.toMatch(/\(new\)/);
+        expect(await versionsOf(second.gateway, second.key)).toEqual(before);
+        // After the ready line, services' lines show, prefixed with their name.
+        await fetch(`${second.gateway}/trees/nope`, { headers: { authorization: `Bearer ${second.key}` } });
+        await waitFor('a gateway request line', () => /^gateway +│ \d\d:\d\d:\d\d INFO  request completed .*url=\/trees\/nope/m.test(second.out), 10_000);
+      } finally {
+        await second.stop();
       }
-      // After the ready line, services' lines show, prefixed with their name.
-      await fetch(`${gateway}/trees/nope`, { headers: { authorization: `Bearer ${key}` } });
-      await waitFor('a gateway request line', () => /^gateway +│ \d\d:\d\d:\d\d INFO  request completed .*url=\/trees\/nope/m.test(out), 10_000);
     } finally {
-      child.kill('SIGINT');
-      await exited;
+      await infra.dispose();
     }
   });
 });
