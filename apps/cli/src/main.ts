@@ -64,6 +64,8 @@ a gateway 5xx); 2 bad usage or input (a file that does not compile, a gateway 4x
 export async function main(argv: readonly string[], io: Io = processIo()): Promise<number> {
   const [command, ...rest] = argv;
   try {
+    // `keys --help` has no option parser in front of it: every command's --help is caught here too.
+    if (command !== undefined && (rest[0] === '--help' || rest[0] === '-h')) throw new HelpRequested();
     switch (command) {
       case 'check':
         return checkCommand(rest, io);
