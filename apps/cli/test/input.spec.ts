@@ -104,3 +104,12 @@ describe('canopy run, pretty', () => {
     );
   });
 });
+
+describe('README', () => {
+  it('shows examples/robot-patrol.lisp as it is (after its comment lines)', () => {
+    const readme = readFileSync(resolve(__dirname, '../../../README.md'), 'utf8');
+    const shown = /```lisp\n([\s\S]*?)```/.exec(readme)?.[1];
+    const file = readFileSync(resolve(__dirname, '../../../examples/robot-patrol.lisp'), 'utf8');
+    expect(shown).toBe(`${file.slice(file.indexOf('(tree')).trimEnd()}\n`);
+  });
+});
