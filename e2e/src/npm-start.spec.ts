@@ -96,7 +96,7 @@ describe('npm start', () => {
         expect(await versionsOf(second.gateway, second.key)).toEqual(before);
         // After the ready line, services' lines show, prefixed with their name.
         await fetch(`${second.gateway}/trees/nope`, { headers: { authorization: `Bearer ${second.key}` } });
-        await waitFor('a gateway request line', () => /^gateway +│ \d\d:\d\d:\d\d INFO  request completed .*url=\/trees\/nope/m.test(second.out), 10_000);
+        await waitFor('a gateway request line', () => /^gateway +│ \d\d:\d\d:\d\d INFO {2}request completed .*url=\/trees\/nope/m.test(second.out), 10_000);
       } finally {
         await second.stop();
       }
