@@ -114,6 +114,12 @@ describe('issue 10: bad input answered well, no data lost', () => {
       expectError(await api.request(method, path), status, code);
     });
 
+    it('a tree definition 10,000 inverts deep is 400 NESTING_TOO_DEEP, not a stack overflow', async () => {
+      const deep = `${'{"type":"invert","children":['.repeat(10_000)}{"type":"success"}${']}'.repeat(10_000)}`;
+      const body = `{"definition":{"format":"canopy/1","trees":[{"name":"deep","root":${deep}}]}}`;
+      expectError(await api.request('POST', '/trees', undefined, body), 400, 'NESTING_TOO_DEEP');
+    });
+
     it('a form-encoded body is 415, not read as fields', async () => {
       const res = await fetch(`${stack.gateway.url}/trees`, {
         method: 'POST',

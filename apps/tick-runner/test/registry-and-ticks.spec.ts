@@ -2,6 +2,7 @@ import {
   RedisKeys,
   Subjects,
   shardOf,
+  tickMsgId,
   type Execution,
   type TickResponse,
   type TreeRecord,
@@ -157,9 +158,10 @@ describe('tick-runner: registry, executions and manual ticks over NATS', () => {
     });
     expect(ticks[2].data.epoch).toBeGreaterThan(0);
 
-    // A replayed record (same dedup id) is dropped by the stream.
+    // A replayed record (same dedup id: execution, its incarnation, tick) is dropped by the stream.
+    expect(ticks[0].msgId).toBe(tickMsgId('exec-1', 1, created.createdAt));
     const ack = await fx.gateway.bus.jsPublish(Subjects.ticks('exec-1'), ticks[0].data, {
-      msgID: 'exec-1:1',
+      msgID: tickMsgId('exec-1', 1, created.createdAt),
     });
     expect(ack.duplicate).toBe(true);
 
