@@ -278,7 +278,9 @@ export class TracedNats {
   private fail(span: Span, msg: Msg, error: unknown): void {
     recordError(span, error);
     const body = errorBodyOf(error);
-    const { code, message } = body.error;
+    const { code } = body.error;
+    // A refusal's message may quote the input (a huge key): the log keeps its start.
+    const message = body.error.message.length > REASON_MAX_CHARS ? `${body.error.message.slice(0, REASON_MAX_CHARS)}…` : body.error.message;
     // Coded failures are expected outcomes. A 4xx one (not found, conflict, bad input) is the
     // requester's to fix: debug, without a stack (a stack per bad request buried real faults). A
     // coded 5xx (a dependency away) is a warning; anything else is a bug here, with its stack.
@@ -377,6 +379,8 @@ function transportFailure(subject: string, timeoutMs: number, error: unknown): E
   }
   return error instanceof Error ? error : new Error(String(error));
 }
+
+const REASON_MAX_CHARS = 500;
 
 /** A code the contract answers with a 4xx. */
 function isClientError(code: string): boolean {
