@@ -144,7 +144,7 @@ describe('tick-runner: registry, executions and manual ticks over NATS', () => {
 
     // One record per tick on JetStream, with its dedup id and where it came from.
     const ticks = await readTicks(fx.gateway.nc, 'exec-1');
-    expect(ticks.map((t) => t.msgId)).toEqual(['exec-1:1', 'exec-1:2', 'exec-1:3']);
+    expect(ticks.map((t) => t.msgId)).toEqual([1, 2, 3].map((n) => tickMsgId('exec-1', n, created.createdAt)));
     expect(ticks[2].data).toMatchObject({
       execId: 'exec-1',
       tree: 'counter',

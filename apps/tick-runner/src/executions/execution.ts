@@ -34,6 +34,11 @@ export class Execution {
    * last commit before it ticks again.
    */
   needsReload = false;
+  /**
+   * The exec scope as it was when tick 1 began (taken at its first step, so a tick 1 stepped
+   * through by the debugger has it too): the first record carries it for history.
+   */
+  initialBlackboard?: Record<string, unknown>;
   closed = false;
   /** Interval executions: when the current tick was due, so the next is due one interval later (no drift). */
   nextDue: number | undefined;

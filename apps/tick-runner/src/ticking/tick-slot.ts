@@ -167,11 +167,11 @@ export class TickSlot {
       const debug = mayStick ? exec.debugSession() : exec.debug;
       // The oldest queued events; a paused tick goes on with the batch it has (the same ones).
       // The blackboard the execution was created with goes into its first tick's record: history
-      // knows the keys ticks write, and forks need the others too. Not on a tick resumed mid-way.
-      const initial =
-        exec.meta.tick === 0 && debug?.dbg.paused === undefined
-          ? this.cache.entries(exec.view.scopes.exec)
-          : undefined;
+      // knows the keys ticks write, and forks need the others too. Taken before tick 1's first step.
+      if (exec.meta.tick === 0 && debug?.dbg.paused === undefined) {
+        exec.initialBlackboard ??= this.cache.entries(exec.view.scopes.exec);
+      }
+      const initial = exec.meta.tick === 0 ? exec.initialBlackboard : undefined;
       const taken = exec.eventsForTick();
       const batch = debug?.dbg.paused !== undefined ? undefined : exec.events.events(taken);
       const options = batch === undefined ? undefined : { events: batch };
