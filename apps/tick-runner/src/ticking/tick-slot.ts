@@ -165,13 +165,13 @@ export class TickSlot {
       // (and ticks plainly when none is stuck by then). Other executions keep the plain path.
       const mayStick = exec.meta.watchdog?.action === 'pause' && Number.isFinite(exec.tree.stuckDeadline);
       const debug = mayStick ? exec.debugSession() : exec.debug;
-      // The oldest queued events; a paused tick goes on with the batch it has (the same ones).
       // The blackboard the execution was created with goes into its first tick's record: history
       // knows the keys ticks write, and forks need the others too. Taken before tick 1's first step.
       if (exec.meta.tick === 0 && debug?.dbg.paused === undefined) {
         exec.initialBlackboard ??= this.cache.entries(exec.view.scopes.exec);
       }
       const initial = exec.meta.tick === 0 ? exec.initialBlackboard : undefined;
+      // The oldest queued events; a paused tick goes on with the batch it has (the same ones).
       const taken = exec.eventsForTick();
       const batch = debug?.dbg.paused !== undefined ? undefined : exec.events.events(taken);
       const options = batch === undefined ? undefined : { events: batch };
