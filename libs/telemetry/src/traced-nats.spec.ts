@@ -156,6 +156,20 @@ describe(TracedNats.name, () => {
     expect(away).not.toHaveProperty('err');
   });
 
+  it('refuses a request with a __proto__ key (FORBIDDEN_KEY), as the HTTP body parser does', async () => {
+    let handled = 0;
+    sut.subscribe('spec.keys', () => {
+      handled += 1;
+      return { ok: true };
+    });
+    const raw = new TextEncoder().encode('{"blackboard":{"__proto__":{"x":1}}}');
+    const reply = await nc.request('spec.keys', raw, { timeout: 2000 });
+    expect(reply.json()).toMatchObject({
+      error: { code: 'FORBIDDEN_KEY', details: { path: 'blackboard.__proto__' } },
+    });
+    expect(handled).toBe(0);
+  });
+
   it('validates payloads against a schema before the handler runs', async () => {
     const handler = jest.fn();
     sut.subscribe('spec.validated', handler, { schema: z.object({ count: z.number().int() }) });

@@ -1,4 +1,4 @@
-import { type ErrorCode, ErrorCodes, httpStatusOf, isErrorBody, JSON_MAX_DEPTH_DEFAULT, jsonTooDeep, nestingTooDeep, parseWith } from '@canopy/contracts';
+import { type ErrorCode, ErrorCodes, forbiddenJsonKey, forbiddenKey, httpStatusOf, isErrorBody, JSON_MAX_DEPTH_DEFAULT, jsonTooDeep, nestingTooDeep, parseWith } from '@canopy/contracts';
 import type { JetStreamClient } from '@nats-io/jetstream';
 import {
   headers as createHeaders,
@@ -321,6 +321,12 @@ function decodePayload<T>(msg: Msg, schema: z.ZodType<T> | undefined, maxDepth: 
   // Before anything recursive (the schema, JSON.stringify when it is stored or sent on) sees it.
   if (jsonTooDeep(payload, maxDepth)) {
     throw new InvalidPayloadError(nestingTooDeep(maxDepth, `payload on ${msg.subject}`));
+  }
+  // A request is data entering a service, refused as over HTTP; published changes and events are
+  // what services already accepted (a tree's map may hold such a key), so they pass.
+  const forbidden = msg.reply ? forbiddenJsonKey(payload) : undefined;
+  if (forbidden !== undefined) {
+    throw new InvalidPayloadError(forbiddenKey(forbidden, `the request on ${msg.subject}`));
   }
   if (!schema) return payload as T;
   const parsed = parseWith(schema, payload);
