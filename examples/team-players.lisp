@@ -2,7 +2,7 @@
 ; with a scoring-selector whose hysteresis keeps it from flip-flopping between options.
 ;   npx canopy run examples/team-players.lisp --ticks 30 --set energy=80 --set distance=12
 
-(tree "player"
+(tree "team-players"
   (repeat :times -1
     (sequence
       (set "energy" (- (get "energy" 100) 3))

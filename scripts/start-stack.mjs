@@ -4,13 +4,15 @@
 // (scripts/brokers.mjs); builds Studio when its dist is missing or stale; then the services; registers the examples; prints the gateway URL.
 // Ctrl-C stops it all.
 import { spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startBrokers } from './brokers.mjs';
 import { ensureStudioBuilt } from './build-studio.mjs';
 import { announcement, authHeaders, KEY_FILE, localAuth } from './local-auth.mjs';
+import { createLogSink, logFormat } from './log-format.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const env = {
@@ -22,8 +24,12 @@ const env = {
 const children = [];
 let stopping = false;
 
+// A terminal gets readable lines (per-service prefixes, a quiet start); a pipe or LOG_FORMAT=json
+// gets the services' JSON lines as they are (scripts/log-format.mjs).
+const sink = createLogSink(logFormat());
+
 function log(message) {
-  process.stdout.write(`[canopy] ${message}\n`);
+  sink.own(message);
 }
 
 function reachable(url, timeoutMs = 500) {
@@ -54,10 +60,13 @@ function start(name, command, args, extraEnv = {}) {
   const child = spawn(command, args, {
     cwd: root,
     env: { ...process.env, ...extraEnv },
-    stdio: ['ignore', 'inherit', 'inherit'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
+  sink.attach(name, child);
   child.on('exit', (code, signal) => {
     if (!stopping) {
+      // A quiet start may have hidden why: its last lines.
+      if (sink.format === 'pretty') for (const line of sink.lastLines(name)) log(`${name}: ${line}`);
       log(`${name} exited (${signal ?? code}); stopping the stack`);
       shutdown(1);
     }
@@ -79,18 +88,49 @@ async function ready(port) {
   }
 }
 
+// What each example file was last registered as ({file: {sha256, name, version}}): a restart
+// registers only the files that changed (or whose tree the gateway no longer has).
+const EXAMPLES_FILE = join(root, '.data', 'examples.json');
+
+function readRegistered() {
+  try {
+    return JSON.parse(readFileSync(EXAMPLES_FILE, 'utf8'));
+  } catch {
+    return {};
+  }
+}
+
 async function registerExamples(gateway, auth) {
   const dir = join(root, 'examples');
+  const registered = readRegistered();
+  const done = [];
   for (const file of readdirSync(dir).filter((f) => f.endsWith('.lisp'))) {
+    const source = readFileSync(join(dir, file), 'utf8');
+    const sha256 = createHash('sha256').update(source).digest('hex');
+    const known = registered[file];
+    if (known?.sha256 === sha256) {
+      const res = await fetch(`${gateway}/trees/${known.name}/versions/${known.version}`, { headers: authHeaders(auth) });
+      if (res.ok) {
+        done.push(`${known.name} v${known.version}`);
+        continue;
+      }
+    }
     const res = await fetch(`${gateway}/trees`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...authHeaders(auth) },
-      body: JSON.stringify({ source: readFileSync(join(dir, file), 'utf8'), file }),
+      body: JSON.stringify({ source, file }),
     });
     const body = await res.json();
-    if (res.ok) log(`registered ${body.name} v${body.version} (${file})`);
-    else log(`could not register ${file}: ${JSON.stringify(body)}`);
+    if (!res.ok) {
+      log(`could not register ${file}: ${JSON.stringify(body)}`);
+      continue;
+    }
+    registered[file] = { sha256, name: body.name, version: body.version };
+    done.push(`${body.name} v${body.version} (new)`);
   }
+  if (!existsSync(dirname(EXAMPLES_FILE))) mkdirSync(dirname(EXAMPLES_FILE), { recursive: true });
+  writeFileSync(EXAMPLES_FILE, `${JSON.stringify(registered, null, 2)}\n`);
+  log(`examples: ${done.join(', ')}`);
 }
 
 function shutdown(code = 0) {
@@ -140,7 +180,8 @@ async function main() {
 
   const gateway = `http://127.0.0.1:${env.GATEWAY_PORT}`;
   await registerExamples(gateway, auth);
-  log(`gateway: ${gateway}  (OpenAPI: ${gateway}/docs)  — Ctrl-C to stop`);
+  sink.started();
+  log(`ready: ${gateway}  (OpenAPI: ${gateway}/docs, Studio: ${gateway}/studio)  — Ctrl-C to stop`);
   // Its own lines, unprefixed: `eval "$(npm start | grep ^CANOPY_API_KEY=)"`-friendly.
   for (const line of announcement(auth, gateway)) process.stdout.write(`${line}\n`);
 }

@@ -1,6 +1,9 @@
 /** A small argv parser: the CLI has five commands and a dozen flags, not worth a dependency. */
 export class UsageError extends Error {}
 
+/** `--help` (or `-h`) anywhere in a command's arguments: print the usage, exit 0. */
+export class HelpRequested extends Error {}
+
 export interface ParsedArgs {
   positionals: string[];
   flags: Map<string, string[]>;
@@ -12,6 +15,8 @@ export function parseArgs(argv: readonly string[], booleans: ReadonlySet<string>
   const flags = new Map<string, string[]>();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
+    // Before any option parsing: `run --help` must not read as "--help needs a value".
+    if (arg === '--help' || arg === '-h') throw new HelpRequested();
     if (!arg.startsWith('--') || arg === '--') {
       positionals.push(arg);
       continue;

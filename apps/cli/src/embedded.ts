@@ -3,7 +3,9 @@ import {
   ActionFn,
   ActionRegistry,
   BehaviorTree,
+  BuildError,
   buildTree,
+  keyProblem,
   ManualClock,
   MemoryBlackboard,
 } from '@canopy/engine';
@@ -42,15 +44,23 @@ export async function embed(
   }
   const clock = new ManualClock(0);
   const blackboard = new MemoryBlackboard({ exec: options.initial });
-  const tree = buildTree(compiled.documents[0].document, {
-    tree: options.tree,
-    execId: 'cli',
-    clock,
-    blackboard,
-    actions: await loadActions(options.actions, options.freshActions),
-    llm: llmProvider(),
-  });
-  return { tree, clock, blackboard };
+  const actions = await loadActions(options.actions, options.freshActions);
+  try {
+    const tree = buildTree(compiled.documents[0].document, {
+      tree: options.tree,
+      execId: 'cli',
+      clock,
+      blackboard,
+      actions,
+      llm: llmProvider(),
+    });
+    return { tree, clock, blackboard };
+  } catch (error) {
+    // `--tree nope`, an action the module does not have: bad input, exit 2 like a compile error.
+    if (!(error instanceof BuildError)) throw error;
+    io.err(`${file}: ${error.message}\n`);
+    return undefined;
+  }
 }
 
 /** `--set key=JSON`; a value that is not JSON is taken as a string, as a shell user expects. */
@@ -59,6 +69,10 @@ export function parseSets(values: readonly string[]): Record<string, unknown> {
   for (const item of values) {
     const eq = item.indexOf('=');
     if (eq <= 0) throw new UsageError(`--set expects KEY=JSON, got '${item}'`);
+    const key = item.slice(0, eq);
+    // The rule the stack applies to initial blackboards: a key no tree could read is refused.
+    const problem = keyProblem(key, false);
+    if (problem !== undefined) throw new UsageError(`--set: the key '${key}' ${problem}`);
     const raw = item.slice(eq + 1);
     let value: unknown;
     try {
@@ -66,7 +80,7 @@ export function parseSets(values: readonly string[]): Record<string, unknown> {
     } catch {
       value = raw;
     }
-    out[item.slice(0, eq)] = value;
+    out[key] = value;
   }
   return out;
 }

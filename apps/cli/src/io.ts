@@ -22,6 +22,27 @@ export interface Io {
 
 export class FileReadError extends Error {}
 
+/** An output file that cannot be written (`--out /no/dir/x.png`): bad usage, exit 2. */
+export class FileWriteError extends Error {}
+
+/** `io.writeFile`, with a failure said in words (`no such directory`), not a raw ENOENT. */
+export function writeOutput(io: Io, path: string, data: string | Uint8Array): void {
+  try {
+    io.writeFile(path, data);
+  } catch (error) {
+    const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined;
+    const reason =
+      code === 'ENOENT'
+        ? 'its directory does not exist'
+        : code === 'EACCES' || code === 'EPERM'
+          ? 'permission denied'
+          : code === 'EISDIR'
+            ? 'it is a directory'
+            : String(code ?? error);
+    throw new FileWriteError(`cannot write ${path}: ${reason}`);
+  }
+}
+
 export function readSource(io: Io, file: string): string {
   try {
     return io.readFile(file);
@@ -34,7 +55,8 @@ export function readSource(io: Io, file: string): string {
   }
 }
 
-export const readUtf8 = (path: string): string => readFileSync(path, 'utf8');
+/** A file's text; `-` is stdin (fd 0), read to its end. */
+export const readUtf8 = (path: string): string => readFileSync(path === '-' ? 0 : path, 'utf8');
 
 /**
  * The signal that ends a long-running command: `io.signal` when given, else Ctrl-C or SIGTERM.

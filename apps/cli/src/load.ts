@@ -33,6 +33,20 @@ function treeNames(source: string, file: string): string[] {
   return document ? document.trees.map((t) => t.name) : [];
 }
 
+/** Errors shown per run: a binary file would otherwise print thousands of lines. */
+export const MAX_REPORTED_ERRORS = 20;
+
 export function reportErrors(io: Io, errors: readonly DslError[]): void {
-  for (const e of errors) io.err(`${e.file}:${e.line}:${e.column}: ${e.message}\n`);
+  for (const e of errors.slice(0, MAX_REPORTED_ERRORS)) {
+    io.err(`${printable(e.file)}:${e.line}:${e.column}: ${printable(e.message)}\n`);
+  }
+  const more = errors.length - MAX_REPORTED_ERRORS;
+  if (more > 0) io.err(`... and ${more} more error${more === 1 ? '' : 's'} (is it a tree file?)\n`);
+}
+
+/** Control characters (a binary file's bytes) as `\xNN`, so they cannot drive the terminal. */
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+export function printable(text: string): string {
+  return text.replace(CONTROL, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }

@@ -1,5 +1,6 @@
-import { writeFileSync } from 'node:fs';
-import { UsageError } from './args';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { HelpRequested, UsageError } from './args';
 import { checkCommand } from './commands/check';
 import { exportCommand, importCommand } from './commands/convert';
 import { debugCommand } from './commands/debug';
@@ -12,9 +13,9 @@ import { tailCommand } from './commands/tail';
 import { vizCommand } from './commands/viz';
 import { GatewayError, GatewayUnreachable } from './gateway/client';
 import { reportGatewayError } from './gateway/report';
-import { FileReadError, Io, readUtf8 } from './io';
+import { FileReadError, FileWriteError, Io, readUtf8 } from './io';
 
-export const USAGE = `usage: canopy <command> [options]
+export const USAGE = `usage: canopy <command> [options]    (canopy --version; FILE may be - for stdin)
 
 commands:
   check FILE...                      validate tree files (exit 2 on errors)
@@ -23,7 +24,8 @@ commands:
            [--set KEY=JSON]... [--event TICK:NAME[=JSON]]... [--actions MODULE]
            [--format json|pretty] [--watch]
                                      run a tree embedded, on a virtual clock
-                                     (--watch: again at each save of FILE or MODULE)
+                                     (--watch: again at each save of FILE or MODULE;
+                                     --set KEY=text: a value that is not JSON is a string)
   debug FILE [--tree NAME] [--set KEY=JSON]... [--actions MODULE] [--tick-ms MS]
              [--commands FILE]
                                      step through ticks with breakpoints and watches
@@ -62,6 +64,8 @@ a gateway 5xx); 2 bad usage or input (a file that does not compile, a gateway 4x
 export async function main(argv: readonly string[], io: Io = processIo()): Promise<number> {
   const [command, ...rest] = argv;
   try {
+    // `keys --help` has no option parser in front of it: every command's --help is caught here too.
+    if (command !== undefined && (rest[0] === '--help' || rest[0] === '-h')) throw new HelpRequested();
     switch (command) {
       case 'check':
         return checkCommand(rest, io);
@@ -91,10 +95,23 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
       case '-h':
         io.out(USAGE);
         return command === undefined ? 2 : 0;
+      case '--version':
+      case '-V':
+      case 'version':
+        io.out(`canopy ${version()}\n`);
+        return 0;
       default:
         throw new UsageError(`unknown command '${command}'`);
     }
   } catch (error) {
+    if (error instanceof HelpRequested) {
+      io.out(USAGE);
+      return 0;
+    }
+    if (error instanceof FileWriteError) {
+      io.err(`canopy: ${error.message}\n`);
+      return 2;
+    }
     if (error instanceof UsageError) {
       io.err(`canopy: ${error.message}\n${USAGE}`);
       return 2;
@@ -121,4 +138,10 @@ function processIo(): Io {
     tty: Boolean(process.stdout.isTTY),
     input: process.stdin,
   };
+}
+
+/** The CLI's package version (apps/cli/package.json). */
+function version(): string {
+  const pkg = JSON.parse(readFileSync(join(__dirname, '..', 'package.json'), 'utf8')) as { version: string };
+  return pkg.version;
 }

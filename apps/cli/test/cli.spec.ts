@@ -180,7 +180,7 @@ describe('canopy run', () => {
     const pretty = harness();
     expect(await main(['run', file, '--ticks', '6'], pretty.io)).toBe(0);
     expect(pretty.out()).toContain(
-      'tick 4  RUNNING  t=300ms\n  stuck [w] running 300 ms since tick 1 (budget 250 ms)\n',
+      'tick 4  RUNNING  t=300ms  (no node changed)\n  stuck [w] running 300 ms since tick 1 (budget 250 ms)\n',
     );
   });
 
@@ -243,7 +243,8 @@ describe('canopy run', () => {
     const h = harness();
     expect(await main(['run', file, '--ticks', '1'], h.io)).toBe(0);
     expect(h.out()).toBe(
-      'tick 1  RUNNING  t=0ms\n' +
+      'blackboard {}\n' +
+        'tick 1  RUNNING  t=0ms\n' +
         '▶ sequence "main" [0] RUNNING\n' +
         '├─ ✓ success [0.0] SUCCESS\n' +
         '└─ ▶ running [0.1] RUNNING\n',

@@ -26,6 +26,11 @@ export const GatewayConfigSchema = z.object({
   SHARD_COUNT: envInt(DEFAULT_SHARD_COUNT, { min: 1, max: 4096 }),
   /** How long one NATS request may take (a tick command waits for its ticks). */
   REQUEST_TIMEOUT_MS: envInt(5000, { min: 50, max: 600_000 }),
+  /**
+   * A `tick {count}` waits REQUEST_TIMEOUT_MS plus this per tick for its reply: a request for the
+   * most ticks runs for seconds, and must not be answered 503 while its ticks are still applied.
+   */
+  TICK_REPLY_MS_PER_TICK: envInt(5, { min: 0, max: 10_000 }),
   BODY_LIMIT_BYTES: envInt(1024 * 1024, { min: 1024, max: 64 * 1024 * 1024 }),
   /**
    * How long owner commands are retried while the owner is away: no runner answers, or the runner

@@ -350,6 +350,12 @@ describe('live streams with the real tick runner', () => {
       expect(start).toEqual(derived[0]);
       const { id: _frame2, ...completed } = sse.inbox.messages[2];
       expect(completed).toEqual(complete);
+      // A stopped execution has nothing more to say: the server ends the stream (curl returns).
+      await sse.ended;
+      // Joining it afterwards gives its snapshot, then the end.
+      const late = await openSse(sseUrl(id));
+      await late.ended;
+      expect(late.inbox.messages.map((m) => m.type)).toEqual(['snapshot']);
     } finally {
       sse.close();
     }

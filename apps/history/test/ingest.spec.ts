@@ -194,5 +194,28 @@ describe('history: ingest and rebuild', () => {
       expect(state.statuses).toEqual(run.states[11].statuses);
       expect(state.keyframeTick).toBe(11);
     });
+
+    it('fences incarnations: a newer execution under the same id replaces the old history, an older one is dropped', async () => {
+      const old = '2026-01-01T00:00:00.000Z';
+      const young = '2026-01-01T00:00:05.000Z';
+      const first = new EngineRun('reborn', PATROL);
+      const incarnation = (createdAt: string) => (m: TickRecordMessage) => ({ ...m, createdAt });
+      const byIncarnation = (m: TickRecordMessage) => `${m.execId}:${Date.parse(m.createdAt ?? '')}:${m.tick}`;
+      await publish(fx.stack, first.run(8).map(incarnation(old)), byIncarnation);
+      await waitFor('8 ticks', async () => (await stored('reborn')) === 8);
+
+      // Deleted and created again: history was not told, its first record arrives.
+      const second = new EngineRun('reborn', PATROL);
+      await publish(fx.stack, second.run(3).map(incarnation(young)), byIncarnation);
+      await waitFor('the new incarnation alone', async () => (await stored('reborn')) === 3);
+      const list = await call(fx.stack, Subjects.historyList, { id: 'reborn', limit: 100 });
+      expect(list.map((s) => s.tick)).toEqual([1, 2, 3]);
+      expect((await call(fx.stack, Subjects.historyGet, { id: 'reborn', tick: 3 })).statuses).toEqual(second.states[3].statuses);
+
+      // A late record of the old incarnation is acknowledged and not stored.
+      await publish(fx.stack, first.run(1).map(incarnation(old)), byIncarnation);
+      await consumerIdle(fx.stack);
+      expect((await call(fx.stack, Subjects.historyList, { id: 'reborn', limit: 100 })).map((s) => s.tick)).toEqual([1, 2, 3]);
+    });
   });
 });

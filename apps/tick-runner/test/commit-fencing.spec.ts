@@ -2,6 +2,7 @@ import {
   RedisKeys,
   Subjects,
   shardOf,
+  tickMsgId,
   type BlackboardChanged,
   type TickResponse,
 } from '@canopy/contracts';
@@ -11,6 +12,7 @@ import { metaFromHash } from '../src/executions/execution-meta';
 import {
   command,
   createExecution,
+  getExecution,
   errorOf,
   outsideWrite,
   readTicks,
@@ -147,12 +149,13 @@ describe('tick-runner: commits are atomic and fenced; outside writes land betwee
     expect(next.tick).toBe(2);
     expect(await fx.runner.redis.hget(RedisKeys.scopeValues('exec:f-1'), 'x')).toBe('2');
     const ticks = await readTicks(fx.gateway.nc, 'f-1');
-    expect(ticks.map((t) => t.msgId)).toEqual(['f-1:1', 'f-1:2']);
+    const { createdAt } = await getExecution(fx.gateway, 'f-1');
+    expect(ticks.map((t) => t.msgId)).toEqual([tickMsgId('f-1', 1, createdAt), tickMsgId('f-1', 2, createdAt)]);
     expect(ticks[1].data.epoch).toBeGreaterThan(ticks[0].data.epoch);
   });
 
   it('a tick committed but never published is republished by the next owner (outbox), without a duplicate', async () => {
-    await createExecution(fx.gateway, { tree: 'writer', id: 'ob-1', team: 'blue' });
+    const ob = await createExecution(fx.gateway, { tree: 'writer', id: 'ob-1', team: 'blue' });
     await command<TickResponse>(fx.gateway, 'ob-1', { type: 'tick', count: 1 });
     const [first] = await readTicks(fx.gateway.nc, 'ob-1');
     const shard = shardOf('ob-1', SHARDS);
@@ -188,7 +191,7 @@ describe('tick-runner: commits are atomic and fenced; outside writes land betwee
     );
     expect(third.tick).toBe(3);
     const ticks = await readTicks(fx.gateway.nc, 'ob-1');
-    expect(ticks.map((t) => t.msgId)).toEqual(['ob-1:1', 'ob-1:2', 'ob-1:3']);
+    expect(ticks.map((t) => t.msgId)).toEqual([1, 2, 3].map((n) => tickMsgId('ob-1', n, ob.createdAt)));
   });
 
   it('a refused commit leaves no value Redis never received in the cache: the next reader sees what Redis has', async () => {

@@ -37,14 +37,14 @@ describe('tick-runner: breakpoints, steps and watches on a running execution', (
     await createExecution(fx.gateway, { tree: 'steps', id });
     await command<TickResponse>(fx.gateway, id, { type: 'tick', count: n });
     return (await records(id)).map(
-      ({ durationMs: _d, startedAt: _s, checkpoint, execId: _e, epoch: _p, ...rest }) => ({
+      ({ durationMs: _d, startedAt: _s, checkpoint, execId: _e, epoch: _p, createdAt: _c, ...rest }) => ({
         ...rest,
         checkpoint: { ...checkpoint, fingerprint: undefined },
       }),
     );
   };
   const comparable = (rs: Awaited<ReturnType<typeof records>>) =>
-    rs.map(({ durationMs: _d, startedAt: _s, checkpoint, execId: _e, epoch: _p, ...rest }) => ({
+    rs.map(({ durationMs: _d, startedAt: _s, checkpoint, execId: _e, epoch: _p, createdAt: _c, ...rest }) => ({
       ...rest,
       checkpoint: { ...checkpoint, fingerprint: undefined },
     }));

@@ -2,6 +2,7 @@ import {
   RedisKeys,
   Subjects,
   shardOf,
+  tickMsgId,
   type Execution,
   type TickResponse,
   type TreeRecord,
@@ -143,7 +144,7 @@ describe('tick-runner: registry, executions and manual ticks over NATS', () => {
 
     // One record per tick on JetStream, with its dedup id and where it came from.
     const ticks = await readTicks(fx.gateway.nc, 'exec-1');
-    expect(ticks.map((t) => t.msgId)).toEqual(['exec-1:1', 'exec-1:2', 'exec-1:3']);
+    expect(ticks.map((t) => t.msgId)).toEqual([1, 2, 3].map((n) => tickMsgId('exec-1', n, created.createdAt)));
     expect(ticks[2].data).toMatchObject({
       execId: 'exec-1',
       tree: 'counter',
@@ -157,9 +158,10 @@ describe('tick-runner: registry, executions and manual ticks over NATS', () => {
     });
     expect(ticks[2].data.epoch).toBeGreaterThan(0);
 
-    // A replayed record (same dedup id) is dropped by the stream.
+    // A replayed record (same dedup id: execution, its incarnation, tick) is dropped by the stream.
+    expect(ticks[0].msgId).toBe(tickMsgId('exec-1', 1, created.createdAt));
     const ack = await fx.gateway.bus.jsPublish(Subjects.ticks('exec-1'), ticks[0].data, {
-      msgID: 'exec-1:1',
+      msgID: tickMsgId('exec-1', 1, created.createdAt),
     });
     expect(ack.duplicate).toBe(true);
 

@@ -337,7 +337,7 @@ export class ChaosRun {
     }
     if (this.stream.unidentified > 0)
       report.problems.push(
-        `stream: ${this.stream.unidentified} records without a <execId>:<tick> Nats-Msg-Id`,
+        `stream: ${this.stream.unidentified} records without a <execId>:[<createdAt ms>:]<tick> Nats-Msg-Id`,
       );
     report.problems.push(...(await this.fixedGlobalProblems()));
     for (const [id, [, to]] of ranges) this.checkedUpTo.set(id, to);

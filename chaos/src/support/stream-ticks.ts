@@ -4,7 +4,7 @@ import type { NatsConnection } from '@nats-io/nats-core';
 
 /**
  * What the `CANOPY_TICKS` stream holds, per execution: how many records of each tick. Read with a
- * JetStream consumer delivering headers only (the dedup id `Nats-Msg-Id: <execId>:<tick>` names
+ * JetStream consumer delivering headers only (the dedup id `Nats-Msg-Id: <execId>:<createdAt ms>:<tick>` names
  * the tick), incrementally: each `sync()` reads what was appended since the last one.
  */
 export class StreamTicks {
@@ -73,9 +73,9 @@ export class StreamTicks {
   }
 
   private add(msgId: string): void {
-    // `<execId>:<tick>`; ids have no colon (ID_PATTERN).
+    // `<execId>:<createdAt ms>:<tick>` (or `<execId>:<tick>`): ids have no colon.
     const at = msgId.lastIndexOf(':');
-    const execId = msgId.slice(0, at);
+    const execId = msgId.slice(0, msgId.indexOf(':'));
     const tick = Number(msgId.slice(at + 1));
     if (at <= 0 || !Number.isInteger(tick)) {
       this.unidentified++;

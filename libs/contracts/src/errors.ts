@@ -38,6 +38,8 @@ export const ErrorCodes = {
    * JSON_MAX_DEPTH, or a tree deeper than TREE_MAX_DEPTH once its subtrees are expanded.
    */
   NESTING_TOO_DEEP: 400,
+  /** JSON (HTTP body, NATS payload) with a `__proto__` key, or `prototype` inside `constructor`. */
+  FORBIDDEN_KEY: 400,
   /** A tree with more than TREE_MAX_NODES nodes once its subtrees are expanded. */
   TREE_TOO_LARGE: 413,
   /** One expression with more than EXPRESSION_MAX_TERMS terms (calls, literals, variables). */

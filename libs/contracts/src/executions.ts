@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { IdSchema, StatusSchema } from './common';
+import { IdSchema, ScopedValuesSchema, StatusSchema } from './common';
 import { ReloadPolicySchema, ReloadTreeRequestSchema } from './reload';
 import { CreateBreakpointRequestSchema, CreateWatchRequestSchema, PausedAtSchema, StepModeSchema } from './debug';
 import { CommandEventSchema } from './events';
@@ -49,7 +49,7 @@ export const CreateExecutionRequestSchema = z.object({
   tree: IdSchema,
   version: z.number().int().positive().optional(),
   id: IdSchema.optional(),
-  blackboard: z.record(z.string(), z.unknown()).optional(),
+  blackboard: ScopedValuesSchema.optional(),
   team: IdSchema.optional(),
   mode: ExecutionModeSchema.default('manual'),
   intervalMs: IntervalMs.optional(),
@@ -102,6 +102,12 @@ export const TickResponseSchema = z.object({
   state: ExecutionStateSchema,
   /** Set when the ticks stopped at a breakpoint, a watch or a step: the reply comes at once. */
   pausedAt: PausedAtSchema.optional(),
+  /**
+   * Set when the request was cut short before all its ticks: `ticksDone` of the requested ticks
+   * were done, and `interrupted` says why (`stopped`: the execution was stopped meanwhile).
+   */
+  ticksDone: z.number().int().min(0).optional(),
+  interrupted: z.enum(['stopped']).optional(),
 });
 export type TickResponse = z.infer<typeof TickResponseSchema>;
 

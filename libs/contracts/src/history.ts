@@ -28,6 +28,8 @@ export const TickRecordMessageSchema = z.looseObject({
   version: z.number().int(),
   runner: z.string(),
   epoch: z.number(),
+  createdAt: z.string().optional(),
+  initialBlackboard: z.record(z.string(), z.unknown()).optional(),
   tick: Tick,
   startedAt: z.number(),
   durationMs: z.number(),

@@ -16,4 +16,5 @@ export * from './reload';
 export * from './reload-reply';
 export * from './broker-access';
 export * from './json-depth';
+export * from './json-keys';
 export * from './auth';

@@ -11,6 +11,16 @@ export interface TickRecordMessage extends TickRecord {
   /** Runner id and the fencing epoch it committed under. */
   runner: string;
   epoch: number;
+  /**
+   * The execution's `createdAt`: names its incarnation, so that records of an execution deleted and
+   * created again under the same id are never mixed with the new one's (history, pictures).
+   */
+  createdAt?: string;
+  /**
+   * On an execution's first tick only: its exec scope before that tick (the blackboard it was
+   * created with, and what was written over REST before), which no write of a tick records.
+   */
+  initialBlackboard?: Record<string, unknown>;
   /** Engine checkpoint after the tick: history keeps it for time travel and forks. */
   checkpoint: Checkpoint;
 }

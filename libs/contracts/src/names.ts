@@ -93,7 +93,13 @@ export const Queues = {
 
 /** Message header carrying JetStream's dedup id. */
 export const MSG_ID_HEADER = 'Nats-Msg-Id';
-export const tickMsgId = (execId: string, tick: number) => `${execId}:${tick}`;
+/**
+ * The stream's dedup id of a tick record. With the execution's `createdAt` (its incarnation) an
+ * execution deleted and created again under the same id within the dedup window is not taken for a
+ * replay of the old one (whose records with the same ticks the stream would drop).
+ */
+export const tickMsgId = (execId: string, tick: number, createdAt?: string) =>
+  createdAt === undefined ? `${execId}:${tick}` : `${execId}:${Date.parse(createdAt)}:${tick}`;
 
 /**
  * Redis keys. Per-execution keys share the hash tag `{exec:<id>}`, so everything of one execution

@@ -14,6 +14,7 @@ export { describeExpr, quoteString } from './validate/describe';
 export { suggest } from './validate/suggest';
 export { BehaviorTree, type HaltRecord } from './tree/behavior-tree';
 export { BuildError, type BuildErrorCode } from './errors';
+export { keyProblem } from './blackboard/keys';
 export { MemoryBlackboard, type BlackboardInit } from './blackboard/memory-blackboard';
 export { ActionRegistry } from './actions/action-registry';
 export { ManualClock, systemClock } from './clock';

@@ -128,7 +128,7 @@ describe('Debugger hooks', () => {
         ],
         ['(and\n  (> $x 1)\n  "open)', `unterminated string (expected a closing '"')`, 3, 3],
         ['(= $x 1) 2', 'expected one expression, found more text after it', 1, 10],
-        ['(get "a//b")', `expected a name before and after each '/' in key 'a//b'`, 1, 6],
+        ['(get "a//b")', `key 'a//b' has an empty segment (leading, trailing or double /): no tree can address it`, 1, 6],
       ];
       for (const [condition, message, line, column] of cases) {
         const e = errorOf(() => dbg.setBreakpoint(bp('b', 'go', { condition })));

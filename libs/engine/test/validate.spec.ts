@@ -56,13 +56,13 @@ describe(validateTrees.name, () => {
     expect(validateTrees(d).map((i) => [i.code, i.message, i.path])).toEqual([
       [
         'BAD_KEY',
-        "expected a name before and after each '/' in '$a//b'",
+        "'$a//b' has an empty segment (leading, trailing or double /): no tree can address it",
         '/trees/0/root/children/0/args/0',
       ],
       ['BAD_KEY', "expected a key after '$'", '/trees/0/root/children/1/args/0'],
       [
         'BAD_KEY',
-        "expected a name before and after each '/' in key 'x/'",
+        "key 'x/' has an empty segment (leading, trailing or double /): no tree can address it",
         '/trees/0/root/children/2/args/0/args/0',
       ],
     ]);

@@ -184,6 +184,15 @@ describe(createHttpService.name, () => {
       });
       expect(res.statusCode).toBe(415);
       expect(res.json()).toMatchObject({ error: { code: 'UNSUPPORTED_MEDIA_TYPE' } });
+      // Nor is a form read as fields (Nest's default form parser is off).
+      const form = await app.inject({
+        method: 'POST',
+        url: '/probe/counted',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        payload: 'count=1',
+      });
+      expect(form.statusCode).toBe(415);
+      expect(form.json()).toMatchObject({ error: { code: 'UNSUPPORTED_MEDIA_TYPE' } });
     });
 
     it('answers what the router refuses in the error shape: a bad URL (400), a long parameter (414)', async () => {
@@ -206,6 +215,31 @@ describe(createHttpService.name, () => {
       });
       expect(res.statusCode).toBe(400);
       expect(res.json()).toMatchObject({ error: { code: 'BAD_JSON' } });
+    });
+
+    it('answers valid JSON with a __proto__ or constructor.prototype key 400 FORBIDDEN_KEY, naming the key', async () => {
+      for (const [payload, path] of [
+        ['{"a":{"__proto__":{"x":1}}}', 'a.__proto__'],
+        ['{"constructor":{"prototype":{"x":1}}}', 'constructor.prototype'],
+        ['[{"__proto__":1}]', '[0].__proto__'],
+      ]) {
+        const res = await app.inject({
+          method: 'POST',
+          url: '/probe/echo',
+          headers: { 'content-type': 'application/json' },
+          payload,
+        });
+        expect(res.statusCode).toBe(400);
+        expect(res.json()).toMatchObject({ error: { code: 'FORBIDDEN_KEY', details: { path } } });
+        expect(res.json().error.message).toContain('__proto__');
+      }
+      const fine = await app.inject({
+        method: 'POST',
+        url: '/probe/echo',
+        headers: { 'content-type': 'application/json' },
+        payload: '{"constructor":1,"proto":{"prototype":2}}',
+      });
+      expect(fine.json()).toEqual({ constructor: 1, proto: { prototype: 2 } });
     });
 
     it('answers an unknown route with 404 NOT_FOUND', async () => {

@@ -34,6 +34,7 @@ describe(TracedNats.name, () => {
     nc = await connect({ servers: nats.url });
     await (await jetstreamManager(nc)).streams.add({ name: 'SPEC', subjects: ['spec.stream.>'] });
     const logger = createLogger('telemetry-spec', {
+      level: 'debug',
       destination: new Writable({
         write: (chunk: Buffer, _enc, done) => {
           logLines.push(chunk.toString());
@@ -131,6 +132,42 @@ describe(TracedNats.name, () => {
     expect((failure as NatsRequestError).toBody()).toEqual({
       error: { code: 'KEY_NOT_FOUND', message: 'key k not found', details: { key: 'k' } },
     });
+  });
+
+  it('logs a refused request (4xx code) at debug without a stack, a coded 5xx as a warning', async () => {
+    class Refused extends Error {
+      constructor(readonly code: string) {
+        super(`refused with ${code}`);
+      }
+    }
+    sut.subscribe<{ code: string }>('spec.refuse', ({ code }) => {
+      throw new Refused(code);
+    });
+    for (const code of ['EXECUTION_NOT_FOUND', 'DEPENDENCY_UNAVAILABLE']) {
+      await sut.request('spec.refuse', { code }, { timeoutMs: 2000 }).catch(() => undefined);
+    }
+    const lineOf = (code: string) =>
+      logLines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.code === code);
+    const refused = lineOf('EXECUTION_NOT_FOUND');
+    expect(refused).toMatchObject({ level: 'debug', reason: 'refused with EXECUTION_NOT_FOUND' });
+    expect(refused).not.toHaveProperty('err');
+    const away = lineOf('DEPENDENCY_UNAVAILABLE');
+    expect(away).toMatchObject({ level: 'warn' });
+    expect(away).not.toHaveProperty('err');
+  });
+
+  it('refuses a request with a __proto__ key (FORBIDDEN_KEY), as the HTTP body parser does', async () => {
+    let handled = 0;
+    sut.subscribe('spec.keys', () => {
+      handled += 1;
+      return { ok: true };
+    });
+    const raw = new TextEncoder().encode('{"blackboard":{"__proto__":{"x":1}}}');
+    const reply = await nc.request('spec.keys', raw, { timeout: 2000 });
+    expect(reply.json()).toMatchObject({
+      error: { code: 'FORBIDDEN_KEY', details: { path: 'blackboard.__proto__' } },
+    });
+    expect(handled).toBe(0);
   });
 
   it('validates payloads against a schema before the handler runs', async () => {

@@ -2,7 +2,7 @@ import { dirname, extname, join } from 'node:path';
 import { print, sourcePosition } from '@canopy/dsl';
 import { exportBtcpp, formatIssue, importBtcpp, importMdsl, type FormatIssue } from '@canopy/formats';
 import { parseArgs, rejectUnknown, single, UsageError } from '../args';
-import { FileReadError, Io, readSource } from '../io';
+import { FileReadError, Io, readSource, writeOutput } from '../io';
 import { compileFiles, reportErrors } from '../load';
 
 const FROM = ['btcpp', 'mdsl'] as const;
@@ -40,7 +40,7 @@ export function importCommand(argv: readonly string[], io: Io): number {
   if (!result.document) return 2;
   const source = print(result.document);
   const out = single(args, 'out');
-  if (out !== undefined) io.writeFile(out, source);
+  if (out !== undefined) writeOutput(io, out, source);
   else io.out(source);
   return 0;
 }
@@ -67,7 +67,7 @@ export function exportCommand(argv: readonly string[], io: Io): number {
     return 2;
   }
   const out = single(args, 'out');
-  if (out !== undefined) io.writeFile(out, result.xml);
+  if (out !== undefined) writeOutput(io, out, result.xml);
   else io.out(result.xml);
   return 0;
 }

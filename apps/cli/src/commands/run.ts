@@ -77,6 +77,7 @@ export async function runOnce(
 
   let failed = false;
   let last: TickRecord | undefined;
+  if (options.format === 'pretty') io.out(`blackboard ${JSON.stringify(blackboard.snapshot('exec'))}\n`);
   for (let tick = 1; tick <= options.ticks; tick++) {
     if (cancel?.aborted) break;
     clock.set((tick - 1) * options.tickMs);
@@ -85,7 +86,7 @@ export async function runOnce(
     last = record;
     failed ||= record.errors.length > 0;
     if (options.format === 'json') io.out(`${JSON.stringify(jsonLine(record, blackboard))}\n`);
-    else io.out(`${renderTick(record, clock.now())}\n${renderTree(tree, io.color)}\n`);
+    else io.out(prettyTick(record, clock.now(), () => renderTree(tree, io.color)));
     if (options.untilDone && record.status !== 'RUNNING') break;
     // Async actions settle on the event loop between ticks, as they would in a runner.
     await new Promise((r) => setImmediate(r));
@@ -144,8 +145,20 @@ function jsonLine(record: TickRecord, blackboard: MemoryBlackboard) {
   };
 }
 
-function renderTick(record: TickRecord, now: number): string {
-  return [`tick ${record.tick}  ${record.status}  t=${now}ms`, ...renderTickEvents(record)].join(
-    '\n',
-  );
+/**
+ * One tick in `pretty`: its line, what it wrote to the blackboard (`set key old -> new`), its logs
+ * and errors, and the tree only when a node's status changed (a long run is not the same tree
+ * drawn over and over).
+ */
+export function prettyTick(record: TickRecord, now: number, tree: () => string): string {
+  const changed = record.nodes.length;
+  const lines = [
+    `tick ${record.tick}  ${record.status}  t=${now}ms${changed === 0 ? '  (no node changed)' : ''}`,
+    ...record.writes.map((w) => `  set ${w.scope === 'exec' ? '' : `${w.scope}:`}${w.key} ${show(w.old)} -> ${show(w.new)}`),
+    ...renderTickEvents(record),
+  ];
+  if (changed > 0) lines.push(tree());
+  return `${lines.join('\n')}\n`;
 }
+
+const show = (value: unknown) => (value === undefined ? '(none)' : JSON.stringify(value));

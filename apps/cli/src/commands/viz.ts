@@ -2,7 +2,7 @@ import { BuildError, buildTree } from '@canopy/engine';
 import { renderPng, renderSvg, toDot } from '@canopy/viz';
 import { extname } from 'node:path';
 import { parseArgs, rejectUnknown, single, UsageError } from '../args';
-import { Io } from '../io';
+import { Io, writeOutput } from '../io';
 import { compileFiles, reportErrors } from '../load';
 
 const FORMATS = ['dot', 'svg', 'png'] as const;
@@ -45,7 +45,7 @@ export async function vizCommand(argv: readonly string[], io: Io): Promise<numbe
   }
   const data =
     format === 'dot' ? dot : format === 'svg' ? await renderSvg(dot) : await renderPng(dot);
-  if (out !== undefined) io.writeFile(out, data);
+  if (out !== undefined) writeOutput(io, out, data);
   else if (typeof data === 'string') io.out(data);
   else io.outBytes(data);
   return 0;
@@ -58,5 +58,11 @@ function formatOf(flag: string | undefined, out: string | undefined): Format {
     }
     return flag as Format;
   }
-  return (out !== undefined && BY_EXTENSION[extname(out).toLowerCase()]) || 'svg';
+  if (out === undefined) return 'svg';
+  const byExtension = BY_EXTENSION[extname(out).toLowerCase()];
+  // `--out x.bmp` must not quietly write SVG into a file named .bmp.
+  if (byExtension === undefined) {
+    throw new UsageError(`--out ${out}: cannot tell the format from '${extname(out) || 'no extension'}'; use .dot, .gv, .svg or .png, or --format`);
+  }
+  return byExtension;
 }

@@ -17,6 +17,9 @@ import { ApiErrors, ZodResponse } from '../openapi/zod-schema';
 import { Access } from '../auth/access';
 import { CurrentPrincipal, type Principal, seesTeam } from '../auth/principal';
 
+/** A history service that does not answer must not hold a delete up long (the fence covers it). */
+const HISTORY_DELETE_TIMEOUT_MS = 2000;
+
 /** Execution lifecycle, served by any runner (queue group) from the shared store. */
 @ApiTags('executions')
 @Controller('executions')
@@ -69,9 +72,15 @@ export class ExecutionsController {
   @ApiParam({ name: 'id', type: String })
   @ZodResponse(200, DeletedExecutionSchema, 'Deleted')
   @ApiErrors('VALIDATION_FAILED', 'EXECUTION_NOT_FOUND', 'DEPENDENCY_UNAVAILABLE')
-  delete(
+  async delete(
     @Param(valid(ExecIdParamsSchema)) { id }: z.infer<typeof ExecIdParamsSchema>,
   ): Promise<{ deleted: true }> {
-    return this.services.call(Subjects.execDelete, { id });
+    const reply = await this.services.call(Subjects.execDelete, { id });
+    // Its history, progress and stats go too. Should history not answer, they go at the first tick
+    // of an execution created again under this id: records carry their incarnation (history.md).
+    await this.services
+      .call(Subjects.historyDelete, { id }, HISTORY_DELETE_TIMEOUT_MS)
+      .catch(() => undefined);
+    return reply;
   }
 }

@@ -79,10 +79,11 @@ export class OwnerClient {
     let lastFailure: NatsRequestError;
     for (;;) {
       try {
-        return await this.nats.request<CommandReply<C>>(subject, pending, {
-          timeoutMs: this.config.REQUEST_TIMEOUT_MS,
+        const reply = await this.nats.request<CommandReply<C>>(subject, pending, {
+          timeoutMs: this.replyDeadlineMs(pending),
           pattern: 'canopy.cmd.*.*',
         });
+        return pending.type === 'tick' ? (withEarlierTicks(reply as TickResponse, ticksDone) as CommandReply<C>) : reply;
       } catch (error) {
         if (!(error instanceof NatsRequestError)) throw error;
         lastFailure = error;
@@ -104,6 +105,12 @@ export class OwnerClient {
       }
     }
     throw await this.unavailable(execId, command, lastFailure, ticksDone);
+  }
+
+  /** A tick command's reply comes after its ticks: its deadline grows with their number. */
+  private replyDeadlineMs(command: Command): number {
+    const base = this.config.REQUEST_TIMEOUT_MS;
+    return command.type === 'tick' ? base + command.count * this.config.TICK_REPLY_MS_PER_TICK : base;
   }
 
   /** The answer to a tick whose every tick was done, though not all in the attempt that replied. */
@@ -148,4 +155,11 @@ export class OwnerClient {
 function ticksDoneOf(body: ErrorBody): number {
   const details = TickInterruptedDetailsSchema.safeParse(body.error.details);
   return details.success ? details.data.ticksDone : 0;
+}
+
+/** A reply cut short (`ticksDone`) after earlier attempts did some ticks counts those too. */
+function withEarlierTicks(reply: TickResponse, earlier: number): TickResponse {
+  return reply.ticksDone === undefined || earlier === 0
+    ? reply
+    : { ...reply, ticksDone: reply.ticksDone + earlier };
 }

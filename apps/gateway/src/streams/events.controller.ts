@@ -26,12 +26,30 @@ const SSE_HEADERS = {
   'x-accel-buffering': 'no',
 };
 
+/**
+ * Whether the stream ends after this item: a stopped execution never has another event, so a
+ * plain `curl -N` must not hang on it forever (a completed one may be started again).
+ */
+function endsStream(item: StreamItem): boolean {
+  if (item.type === 'execution_stopped') return true;
+  if (item.type !== 'snapshot') return false;
+  try {
+    return (JSON.parse(item.text) as { data?: { execution?: { state?: string } } }).data?.execution?.state === 'stopped';
+  } catch {
+    return false;
+  }
+}
+
 /** Unnamed SSE messages (EventSource `onmessage`); events carry `id: <tick>-<seq>`. */
 function sseSink(raw: ServerResponse): StreamSink {
   return {
     send: (item: StreamItem, written) => {
       const id = item.control ? '' : `id: ${item.tick}-${item.seq}\n`;
-      raw.write(`${id}data: ${item.text}\n\n`, () => written());
+      const last = endsStream(item);
+      raw.write(`${id}data: ${item.text}\n\n`, () => {
+        written();
+        if (last) raw.end();
+      });
     },
     buffered: () => raw.writableLength,
     close: () => raw.end(),
@@ -70,7 +88,10 @@ export class EventsController {
     description: 'node_update.to / tick_complete.status, comma-separated',
   })
   @ApiProduces('text/event-stream')
-  @ApiResponse({ status: 200, description: 'The stream, until the client disconnects' })
+  @ApiResponse({
+    status: 200,
+    description: 'The stream, until the client disconnects or the execution is stopped',
+  })
   @ApiErrors('VALIDATION_FAILED', 'EXECUTION_NOT_FOUND', 'OWNER_UNAVAILABLE')
   async events(
     @Param(valid(ExecIdParamsSchema)) { id }: z.infer<typeof ExecIdParamsSchema>,

@@ -69,7 +69,12 @@ export class ExecutionViews {
 
   /** The execution's tree at its last published tick. */
   async tree(execution: Execution): Promise<ExecutionTree> {
-    const last = await this.lastTick(execution.id);
+    const found = await this.lastTick(execution.id);
+    // A record of an earlier execution with this id (deleted, then created again) is not its state.
+    const last =
+      found && (found.createdAt === undefined || found.createdAt === execution.createdAt)
+        ? found
+        : undefined;
     const record = await this.trees.record(
       last?.tree ?? execution.tree,
       last?.version ?? execution.version,

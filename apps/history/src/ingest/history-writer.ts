@@ -34,6 +34,8 @@ interface Head {
   /** Keys the execution wrote -> the first tick history saw write them. */
   known: Map<string, number>;
   progress?: ProgressState;
+  /** The incarnation (execution `createdAt`) the stored ticks belong to. */
+  createdAt?: string;
 }
 
 export type IngestOutcome = 'stored' | 'duplicate';
@@ -92,7 +94,16 @@ export class HistoryWriter {
   private async ingestNow(record: TickRecordMessage): Promise<IngestOutcome> {
     const id = record.execId;
     const { tick } = record;
-    const head = await this.head(id);
+    let head = await this.head(id);
+    if (head?.createdAt && record.createdAt && head.createdAt !== record.createdAt) {
+      // Another incarnation of this id (deleted, then created again): a record of the older one
+      // arriving late is dropped; the first record of a newer one replaces the old history.
+      if (Date.parse(record.createdAt) < Date.parse(head.createdAt)) return 'duplicate';
+      this.heads.delete(id);
+      await this.store.delete(id);
+      this.options.onDelete?.(id);
+      head = undefined;
+    }
     const lastTick = head?.frame.tick ?? 0;
     if (tick <= lastTick && (await this.store.hasTick(id, tick))) return 'duplicate';
     const late = tick < lastTick;
@@ -112,6 +123,11 @@ export class HistoryWriter {
       forced = before === undefined;
     }
 
+    // The first tick's record carries the blackboard the execution was created with: every state
+    // from then on has it, until a tick writes a key (which the writes below and deltas apply).
+    for (const [key, value] of Object.entries(record.initialBlackboard ?? {})) {
+      setValue(prev.blackboard, 'exec', key, value);
+    }
     const known = head?.known ?? new Map<string, number>();
     const newKeys: [string, number][] = [];
     const backfilled = new Map<number, Frame>();
@@ -160,7 +176,7 @@ export class HistoryWriter {
       await this.rebuildKeyframesAfter(id, tick);
       this.heads.delete(id);
     } else {
-      this.heads.set(id, { frame, known, progress });
+      this.heads.set(id, { frame, known, progress, createdAt: record.createdAt ?? head?.createdAt });
       if (progress) this.options.onProgress?.(id, progress);
     }
     await this.retain(id, result);
@@ -178,7 +194,7 @@ export class HistoryWriter {
       this.store.knownKeys(id),
       this.store.progress(id),
     ]);
-    const head: Head = { frame, known, progress };
+    const head: Head = { frame, known, progress, createdAt: meta.createdAt };
     this.heads.set(id, head);
     return head;
   }

@@ -34,6 +34,8 @@ export interface HistoryMeta {
   lastTick: number;
   /** Ticks ever stored (retained or not). */
   total: number;
+  /** The execution's `createdAt` (its incarnation) the stored ticks belong to; unknown for old records. */
+  createdAt?: string;
 }
 
 export interface AppendEntry {
@@ -76,6 +78,7 @@ export class HistoryStore {
       firstTick: Number(hash.firstTick),
       lastTick: Number(hash.lastTick),
       total: Number(hash.total ?? 0),
+      createdAt: hash.createdAt || undefined,
     };
   }
 
@@ -96,6 +99,7 @@ export class HistoryStore {
       record.tree,
       record.version,
       record.checkpoint.fingerprint,
+      record.createdAt ?? '',
       entry.backfilled.length,
       ...entry.backfilled.flatMap((f) => [f.tick, JSON.stringify(f)]),
       ...entry.newKeys.flat(),

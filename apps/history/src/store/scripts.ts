@@ -10,14 +10,15 @@
  *  6 keyframes  hash  tick -> Frame JSON
  *  7 kfTicks    zset  keyframe tick scored by tick
  *  8 keys       hash  [scope,key] -> first tick that wrote it
- *  9 meta       hash  tree, version, fingerprint (of the latest tick), firstTick, lastTick, total
+ *  9 meta       hash  tree, version, fingerprint (of the latest tick), firstTick, lastTick, total,
+ *                   createdAt (the incarnation the ticks belong to)
  * 10 progress   string ProgressState JSON
  */
 
 /**
  * Stores one tick unless it is stored already (the idempotence that makes redelivered and
  * republished records harmless). ARGV: tick, startedAt, record, summary, delta ('' none),
- * keyframe ('' none), progress ('' none), tree, version, fingerprint, n, then n (tick, keyframe) pairs that
+ * keyframe ('' none), progress ('' none), tree, version, fingerprint, createdAt ('' unknown), n, then n (tick, keyframe) pairs that
  * replace existing keyframes (backfilled values), then (field, firstTick) pairs of new keys.
  * Replies {0} for a duplicate, else {1, retained count, oldest tick, oldest startedAt}.
  */
@@ -33,8 +34,8 @@ if ARGV[6] ~= '' then
   redis.call('HSET', KEYS[6], ARGV[1], ARGV[6])
   redis.call('ZADD', KEYS[7], tick, ARGV[1])
 end
-local n = tonumber(ARGV[11])
-local i = 12
+local n = tonumber(ARGV[12])
+local i = 13
 for _ = 1, n do
   if redis.call('ZSCORE', KEYS[7], ARGV[i]) then redis.call('HSET', KEYS[6], ARGV[i], ARGV[i + 1]) end
   i = i + 2
@@ -47,6 +48,7 @@ end
 local last = tonumber(redis.call('HGET', KEYS[9], 'lastTick') or '0')
 if tick >= last then
   redis.call('HSET', KEYS[9], 'lastTick', ARGV[1], 'tree', ARGV[8], 'version', ARGV[9], 'fingerprint', ARGV[10])
+  if ARGV[11] ~= '' then redis.call('HSET', KEYS[9], 'createdAt', ARGV[11]) end
   if ARGV[7] ~= '' then redis.call('SET', KEYS[10], ARGV[7]) end
 end
 local first = tonumber(redis.call('HGET', KEYS[9], 'firstTick') or '0')

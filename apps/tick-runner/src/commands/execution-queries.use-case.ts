@@ -69,7 +69,9 @@ export class ExecutionQueries {
     } catch {
       // No owner: nothing is loaded; the keys go below and a later load finds nothing.
     }
-    const released = await this.store.delete(id, shard, meta.team);
+    const { released, deleted } = await this.store.delete(id, shard, meta.team);
+    // Of concurrent deletes, only the one whose delete removed the meta deleted it.
+    if (!deleted) throw new AppError('EXECUTION_NOT_FOUND', `no execution ${id}`);
     // After its keys: a place freed first could let a create past the limit while it still exists.
     if (meta.team !== undefined) await this.quota.release(meta.team, id);
     this.publisher.sharedChanges(id, released);

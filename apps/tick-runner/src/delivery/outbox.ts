@@ -40,6 +40,8 @@ interface Entry {
   stored: boolean;
   /** When it entered the outbox (performance.now()), for the delivery histogram. */
   since: number;
+  /** The stream's dedup id of the record (contracts' `tickMsgId`). */
+  msgId?: string;
   delivered?: { promise: Promise<void>; resolve(): void; reject(error: unknown): void };
 }
 
@@ -130,8 +132,15 @@ export class Outbox {
    * A committed tick's record; resolves once the stream has it. `then` publishes its events with
    * `seq` as the first event number and returns the next one.
    */
-  add(execId: string, tick: number, record: string | Uint8Array, headers: MsgHdrs, then: (seq: number) => number): Promise<void> {
-    const entry: Entry = { tick, record, headers, then, replayed: false, stored: false, since: performance.now() };
+  add(
+    execId: string,
+    tick: number,
+    record: string | Uint8Array,
+    headers: MsgHdrs,
+    then: (seq: number) => number,
+    msgId = tickMsgId(execId, tick),
+  ): Promise<void> {
+    const entry: Entry = { tick, record, headers, then, replayed: false, stored: false, since: performance.now(), msgId };
     let resolve!: () => void;
     let reject!: (error: unknown) => void;
     const promise = new Promise<void>((res, rej) => {
@@ -152,11 +161,11 @@ export class Outbox {
    * Records a previous owner committed and maybe never delivered, oldest first, queued before any
    * new tick. `then` publishes a record's events, only if the stream did not have the record yet.
    */
-  replay(execId: string, records: { tick: number; record: string; then: (seq: number) => number }[]): void {
+  replay(execId: string, records: { tick: number; record: string; then: (seq: number) => number; msgId?: string }[]): void {
     const q = this.queue(execId);
-    for (const { tick, record, then } of records) {
+    for (const { tick, record, then, msgId } of records) {
       if (tick <= q.ackedThrough || q.entries.some((e) => e.record !== undefined && e.tick === tick)) continue;
-      this.push(execId, { tick, record, then, replayed: true, stored: false, since: performance.now() });
+      this.push(execId, { tick, record, then, replayed: true, stored: false, since: performance.now(), msgId });
     }
   }
 
@@ -268,7 +277,7 @@ export class Outbox {
       }
       q.sending = true;
       const headers = head.headers ?? this.deps.nats.traceHeaders();
-      this.deps.nats.sendAcked(Subjects.ticks(execId), head.record, tickMsgId(execId, head.tick), headers).then(
+      this.deps.nats.sendAcked(Subjects.ticks(execId), head.record, head.msgId ?? tickMsgId(execId, head.tick), headers).then(
         (ack) => this.acked(execId, q, head, ack),
         (error: JetStreamPublishError) => this.failed(execId, q, head, error),
       );

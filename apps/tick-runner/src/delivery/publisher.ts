@@ -12,6 +12,9 @@ import type { MsgHdrs } from '@nats-io/nats-core';
 import type { Context } from '@opentelemetry/api';
 import type { ExecMeta } from '../executions/execution-meta';
 
+const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
+const HEADER_ROOM_BYTES = 4096;
+
 /** A tick record message as UTF-8 JSON, and its checkpoint field's JSON (a view into the same bytes). */
 export interface EncodedTick {
   record: Buffer;
@@ -44,7 +47,13 @@ export class Publisher {
    * it in the outbox and the outbox sends the same bytes. The checkpoint (the last field) is a view
    * into them, which the commit stores as the checkpoint: no second copy or encoding.
    */
-  encodeTick(meta: ExecMeta, record: TickRecord, epoch: number, checkpoint: Checkpoint): EncodedTick {
+  encodeTick(
+    meta: ExecMeta,
+    record: TickRecord,
+    epoch: number,
+    checkpoint: Checkpoint,
+    initialBlackboard?: Record<string, unknown>,
+  ): EncodedTick {
     const head = JSON.stringify({
       ...record,
       execId: meta.id,
@@ -52,11 +61,21 @@ export class Publisher {
       version: meta.version,
       runner: this.runnerId,
       epoch,
+      createdAt: meta.createdAt,
+      ...(initialBlackboard === undefined ? {} : { initialBlackboard }),
     } satisfies Omit<TickRecordMessage, 'checkpoint'>);
     const checkpointJson = JSON.stringify(checkpoint);
     const bytes = Buffer.from(`${head.slice(0, -1)},"checkpoint":${checkpointJson}}`);
     const end = bytes.length - 1;
     return { record: bytes, checkpoint: bytes.subarray(end - Buffer.byteLength(checkpointJson), end) };
+  }
+
+  /**
+   * The largest record the stream can take: the server's max_payload (1 MB by default), less room
+   * for the headers the record travels with.
+   */
+  recordMaxBytes(): number {
+    return (this.nats.connection.info?.max_payload ?? DEFAULT_MAX_PAYLOAD) - HEADER_ROOM_BYTES;
   }
 
   /** Trace headers for the messages of one tick or command (default: the active context). */

@@ -161,7 +161,11 @@ export class ExecutionStore {
    * Removes everything of an execution (its private team scope too), after freeing the semaphore
    * slots it holds in a shared team scope. Returns those releases, to be announced.
    */
-  async delete(id: string, shard: number, team: string | undefined): Promise<CommittedWrite[]> {
+  async delete(
+    id: string,
+    shard: number,
+    team: string | undefined,
+  ): Promise<{ released: CommittedWrite[]; deleted: boolean }> {
     const released: CommittedWrite[] = [];
     if (team !== undefined) {
       const scope = teamScope(team, id);
@@ -191,8 +195,10 @@ export class ExecutionStore {
     }
     pipeline.zrem(RedisKeys.execIndex, id);
     pipeline.srem(RedisKeys.shardExecs(shard), id);
-    await reachRedis(() => pipeline.exec());
-    return released;
+    const replies = await reachRedis(() => pipeline.exec());
+    // The meta's DEL (the first command) says whether this call or a concurrent one deleted it.
+    const [metaError, metaDeleted] = replies?.[0] ?? [null, 0];
+    return { released, deleted: !metaError && Number(metaDeleted) === 1 };
   }
 }
 

@@ -34,6 +34,11 @@ export class Execution {
    * last commit before it ticks again.
    */
   needsReload = false;
+  /**
+   * The exec scope as it was when tick 1 began (taken at its first step, so a tick 1 stepped
+   * through by the debugger has it too): the first record carries it for history.
+   */
+  initialBlackboard?: Record<string, unknown>;
   closed = false;
   /** Interval executions: when the current tick was due, so the next is due one interval later (no drift). */
   nextDue: number | undefined;
@@ -160,9 +165,12 @@ export class Execution {
     return view;
   }
 
-  /** Answers every waiting request with the current state (the execution stopped mid-way). */
+  /** Answers every waiting request: the execution is being stopped mid-way. */
   finishManual(): void {
-    for (const request of this.manual.splice(0)) request.resolve(this.tickResponse());
+    // The reply says the request was cut short by the stop and how far it got.
+    for (const request of this.manual.splice(0)) {
+      request.resolve({ ...this.tickResponse(), state: 'stopped', ticksDone: request.done, interrupted: 'stopped' });
+    }
   }
 
   tickResponse(): TickResponse {

@@ -56,6 +56,9 @@ function imported(
   return validateDocument(result.document, { file, knownTrees, limits });
 }
 
+/** NATS' default max_payload (1 MiB) less room for the reply's envelope and headers. */
+export const TREE_RECORD_MAX_BYTES = 1024 * 1024 - 16 * 1024;
+
 /**
  * Registers trees from DSL text or canonical JSON (or another library's format), lists them and reads a version. Each
  * registration of a main-tree name adds a version; subtrees may reference registered trees.
@@ -131,6 +134,16 @@ export class TreeRegistry {
       source: print(doc),
       definition: doc as unknown as Record<string, unknown>,
     };
+    // GET /trees/:name (and every runner and gateway that builds it) reads the version back in one
+    // NATS message: a tree stored larger could never be read.
+    const bytes = Buffer.byteLength(JSON.stringify(stored));
+    if (bytes > TREE_RECORD_MAX_BYTES) {
+      throw new AppError(
+        'PAYLOAD_TOO_LARGE',
+        `tree "${name}" would be stored as ${bytes} bytes (source and definition), more than one NATS message can carry back (${TREE_RECORD_MAX_BYTES}); split it into subtrees registered apart`,
+        { bytes, max: TREE_RECORD_MAX_BYTES },
+      );
+    }
     const version = await this.store.add(stored);
     this.onRegistered(name, version);
     return { name, version, nodeCount: stored.nodeCount, createdAt: stored.createdAt, trees: stored.trees };

@@ -1,4 +1,4 @@
-import type { BlackboardChanged, TickRecordMessage } from '@canopy/contracts';
+import { tickMsgId, type BlackboardChanged, type TickRecordMessage } from '@canopy/contracts';
 import { ActionRegistry, buildTree, systemClock, type ActionFn, type ActionResolver, type Clock, type LlmProvider, type TreeDocument, type TreeLimits } from '@canopy/engine';
 import type { ExecMeta } from '../executions/execution-meta';
 import { prepareSwap } from '../reload/tree-swap';
@@ -238,7 +238,15 @@ export class ExecutionHost implements ShardListener, CommitHost {
       }
       this.executions.set(id, exec);
       // Records the previous owner committed and may not have delivered go out before any new tick.
-      this.deps.outbox.replay(id, outbox.map(({ tick, record }) => ({ tick, record, then: this.replayedEvents(id, record) })));
+      this.deps.outbox.replay(
+        id,
+        outbox.map(({ tick, record }) => ({
+          tick,
+          record,
+          then: this.replayedEvents(id, record),
+          msgId: tickMsgId(id, tick, exec.meta.createdAt),
+        })),
+      );
       this.resumeLoaded(exec);
       return exec;
     } catch (error) {

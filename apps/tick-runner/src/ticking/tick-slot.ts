@@ -1,5 +1,5 @@
 import { ROOT_CONTEXT, SpanStatusCode, context, trace, type Context, type Span } from '@opentelemetry/api';
-import type { EventPayloads, PausedAt } from '@canopy/contracts';
+import { tickMsgId, type EventPayloads, type PausedAt } from '@canopy/contracts';
 import { applySwap, type AppliedSwap } from '../reload/tree-swap';
 import type { DebugHit, TickRecord } from '@canopy/engine';
 import { AppError } from '@canopy/service-kit';
@@ -165,6 +165,12 @@ export class TickSlot {
       // (and ticks plainly when none is stuck by then). Other executions keep the plain path.
       const mayStick = exec.meta.watchdog?.action === 'pause' && Number.isFinite(exec.tree.stuckDeadline);
       const debug = mayStick ? exec.debugSession() : exec.debug;
+      // The blackboard the execution was created with goes into its first tick's record: history
+      // knows the keys ticks write, and forks need the others too. Taken before tick 1's first step.
+      if (exec.meta.tick === 0 && debug?.dbg.paused === undefined) {
+        exec.initialBlackboard ??= this.cache.entries(exec.view.scopes.exec);
+      }
+      const initial = exec.meta.tick === 0 ? exec.initialBlackboard : undefined;
       // The oldest queued events; a paused tick goes on with the batch it has (the same ones).
       const taken = exec.eventsForTick();
       const batch = debug?.dbg.paused !== undefined ? undefined : exec.events.events(taken);
@@ -201,7 +207,17 @@ export class TickSlot {
       span.setAttributes({ [SpanAttrs.tick]: record.tick, [SpanAttrs.status]: record.status });
       const next: ExecMeta = { ...base, ...swapped?.meta, tick: record.tick, status: record.status, state };
       const writes = persistentWrites(record.writes, exec.view.scopes);
-      const encoded = this.publisher.encodeTick(next, record, epoch, exec.tree.checkpoint());
+      const checkpoint = exec.tree.checkpoint();
+      let encoded = this.publisher.encodeTick(next, record, epoch, checkpoint, initial);
+      if (initial !== undefined && encoded.record.length > this.publisher.recordMaxBytes()) {
+        // The initial blackboard is for history's forks; the tick itself must not fail for it.
+        encoded = this.publisher.encodeTick(next, record, epoch, checkpoint);
+      }
+      if (encoded.record.length > this.publisher.recordMaxBytes()) {
+        // A record the stream cannot take would be committed and then never published: history
+        // would miss the tick for good. The tick is not committed; the request says why.
+        return this.tooLarge(exec, span, record.tick, encoded.record.length);
+      }
       return {
         exec,
         epoch,
@@ -234,6 +250,24 @@ export class TickSlot {
     }
   }
 
+
+  private tooLarge(exec: Execution, span: Span, tick: number, bytes: number): undefined {
+    const max = this.publisher.recordMaxBytes();
+    const error = new AppError(
+      'PAYLOAD_TOO_LARGE',
+      `tick ${tick} of execution ${exec.id} was not committed: its record would be ${bytes} bytes, more than a NATS message may hold (${max}); write smaller blackboard values`,
+      { tick, bytes, max },
+    );
+    span.setStatus({ code: SpanStatusCode.ERROR, message: error.message });
+    span.end();
+    this.log.warn({ execId: exec.id, tick, bytes, max }, 'tick record too large; tick not committed');
+    // The engine and the scope cache ran ahead of Redis: both are read again before a next try.
+    for (const scope of scopeList(exec.view.scopes)) this.cache.markStale(scope);
+    exec.needsReload = true;
+    exec.failManual(error);
+    this.host.retryLater(exec);
+    return undefined;
+  }
 
   /**
    * A run that ends (maxTicks) while its tree is still RUNNING halts it in the same tick, so what
@@ -327,7 +361,7 @@ export class TickSlot {
       if (resumed) this.publisher.event(exec.id, tickRecord.tick, n++, 'execution_resumed', { mode: next.mode }, headers);
       if (completed) this.publisher.event(exec.id, tickRecord.tick, n++, 'execution_completed', { status: tickRecord.status }, headers);
       return n;
-    });
+    }, tickMsgId(exec.id, tickRecord.tick, next.createdAt));
     delivered.then(
       () => {
         publish.end();

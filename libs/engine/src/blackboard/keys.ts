@@ -14,6 +14,37 @@ export interface KeyRef {
 const COLON = 58;
 const SLASH = 47;
 
+/** Control characters (C0, DEL, C1): unreadable in logs and terminals, and never typed in a tree. */
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+/**
+ * Segments that are names in no object: `__proto__` cannot be an own key of a plain object
+ * without care everywhere (JSON bodies, spreads, assignments), and `.`/`..` read like file paths.
+ */
+const RESERVED_SEGMENTS: ReadonlySet<string> = new Set(['__proto__', '.', '..']);
+
+/**
+ * Why a blackboard key is one no tree could address, or undefined when it is fine. One rule for
+ * trees (`parseKey`), the REST and NATS blackboard, initial blackboards and `canopy run --set`:
+ * segments split by `/` are non-empty and none is `__proto__`, `.` or `..`; no control characters.
+ * With `prefixed: false` (a key inside a named scope) a scope prefix (`global:`...) is refused too.
+ */
+export function keyProblem(text: string, prefixed = true): string | undefined {
+  if (text.length === 0) return 'is empty';
+  if (CONTROL.test(text)) return 'contains a control character';
+  let rest = text;
+  const colon = text.indexOf(':');
+  if (colon > 0 && (SCOPE_PREFIXES as readonly string[]).includes(text.slice(0, colon))) {
+    if (!prefixed) return `starts with the scope prefix "${text.slice(0, colon + 1)}"`;
+    rest = text.slice(colon + 1);
+  }
+  for (const segment of rest.split('/')) {
+    if (segment === '') return 'has an empty segment (leading, trailing or double /)';
+    if (RESERVED_SEGMENTS.has(segment)) return `has the reserved segment "${segment}"`;
+  }
+  return undefined;
+}
+
 export function parseKey(text: string): KeyRef | undefined {
   // Most keys are plain (`x`, `target`): no scope prefix, no path. One scan tells.
   const n = text.length;
@@ -23,7 +54,11 @@ export function parseKey(text: string): KeyRef | undefined {
     if (c === COLON || c === SLASH) break;
     i++;
   }
-  if (i === n) return n === 0 ? undefined : { text, scope: null, key: text, path: null };
+  if (i === n) {
+    if (n === 0 || RESERVED_SEGMENTS.has(text) || CONTROL.test(text)) return undefined;
+    return { text, scope: null, key: text, path: null };
+  }
+  if (keyProblem(text) !== undefined) return undefined;
 
   let scope: StoreScope | null = null;
   let rest = text;

@@ -128,7 +128,13 @@ function map(entries: (readonly [string, Compiled])[]): Compiled {
   const evs = entries.map(([, c]) => evOf(c));
   return dynamic((env) => {
     const out: Record<string, unknown> = {};
-    for (let i = 0; i < keys.length; i++) out[keys[i]] = evs[i](env);
+    // Own properties even for a `__proto__` key (as the constant form's Object.fromEntries):
+    // assignment would set the object's prototype and the key would vanish.
+    for (let i = 0; i < keys.length; i++) {
+      const value = evs[i](env);
+      if (keys[i] !== '__proto__') out[keys[i]] = value;
+      else Object.defineProperty(out, keys[i], { value, enumerable: true, writable: true, configurable: true });
+    }
     return out;
   });
 }

@@ -1,4 +1,4 @@
-import { parseKey } from '../blackboard/keys';
+import { keyProblem, parseKey } from '../blackboard/keys';
 import type { ExprJson, NodeJson } from '../model/json';
 import { describeExpr, quantity } from './describe';
 import { jsonPointer, treeIssue, type TreeIssue, type TreeIssueCode } from './issue';
@@ -401,7 +401,8 @@ export class NodeChecker {
       }
     }
     if (parseKey(key) === undefined) {
-      const message = `expected a name before and after each '/' in ${shown(key, read)}`;
+      const problem = keyProblem(key) ?? 'is malformed';
+      const message = `${shown(key, read)} ${problem}: no tree can address it`;
       this.issue('BAD_KEY', message, undefined, a, b);
     }
   }

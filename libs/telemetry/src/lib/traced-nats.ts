@@ -1,4 +1,4 @@
-import { isErrorBody, JSON_MAX_DEPTH_DEFAULT, jsonTooDeep, nestingTooDeep, parseWith } from '@canopy/contracts';
+import { type ErrorCode, ErrorCodes, forbiddenJsonKey, forbiddenKey, httpStatusOf, isErrorBody, JSON_MAX_DEPTH_DEFAULT, jsonTooDeep, nestingTooDeep, parseWith } from '@canopy/contracts';
 import type { JetStreamClient } from '@nats-io/jetstream';
 import {
   headers as createHeaders,
@@ -278,12 +278,19 @@ export class TracedNats {
   private fail(span: Span, msg: Msg, error: unknown): void {
     recordError(span, error);
     const body = errorBodyOf(error);
-    // Coded failures are expected outcomes (not found, conflict); anything else is a bug here.
-    const expected = isCodedError(error) || hasErrorBody(error);
-    this.logger[expected ? 'warn' : 'error'](
-      { err: error, subject: msg.subject, code: body.error.code },
-      'message handler failed',
-    );
+    const { code } = body.error;
+    // A refusal's message may quote the input (a huge key): the log keeps its start.
+    const message = body.error.message.length > REASON_MAX_CHARS ? `${body.error.message.slice(0, REASON_MAX_CHARS)}…` : body.error.message;
+    // Coded failures are expected outcomes. A 4xx one (not found, conflict, bad input) is the
+    // requester's to fix: debug, without a stack (a stack per bad request buried real faults). A
+    // coded 5xx (a dependency away) is a warning; anything else is a bug here, with its stack.
+    if (!(isCodedError(error) || hasErrorBody(error))) {
+      this.logger.error({ err: error, subject: msg.subject, code }, 'message handler failed');
+    } else if (isClientError(code)) {
+      this.logger.debug({ subject: msg.subject, code, reason: message }, 'request refused');
+    } else {
+      this.logger.warn({ subject: msg.subject, code, reason: message }, 'message handler failed');
+    }
     if (msg.reply) this.reply(msg, body);
   }
 
@@ -314,6 +321,12 @@ function decodePayload<T>(msg: Msg, schema: z.ZodType<T> | undefined, maxDepth: 
   // Before anything recursive (the schema, JSON.stringify when it is stored or sent on) sees it.
   if (jsonTooDeep(payload, maxDepth)) {
     throw new InvalidPayloadError(nestingTooDeep(maxDepth, `payload on ${msg.subject}`));
+  }
+  // A request is data entering a service, refused as over HTTP; published changes and events are
+  // what services already accepted (a tree's map may hold such a key), so they pass.
+  const forbidden = msg.reply ? forbiddenJsonKey(payload) : undefined;
+  if (forbidden !== undefined) {
+    throw new InvalidPayloadError(forbiddenKey(forbidden, `the request on ${msg.subject}`));
   }
   if (!schema) return payload as T;
   const parsed = parseWith(schema, payload);
@@ -371,4 +384,11 @@ function transportFailure(subject: string, timeoutMs: number, error: unknown): E
     );
   }
   return error instanceof Error ? error : new Error(String(error));
+}
+
+const REASON_MAX_CHARS = 500;
+
+/** A code the contract answers with a 4xx. */
+function isClientError(code: string): boolean {
+  return Object.hasOwn(ErrorCodes, code) && httpStatusOf(code as ErrorCode) < 500;
 }

@@ -15,6 +15,7 @@ import type { RedisEndpoint } from '../connections/redis';
 import { ServiceKitModule } from '../service-kit.module';
 import { StopSignals } from '../shutdown/stop-signals';
 import { frameworkErrorOptions } from './framework-errors';
+import { installJsonBodyParser } from './json-body';
 import { installJsonDepthLimit } from './json-depth-limit';
 import { installRequestHooks } from './request-hooks';
 import { installHttpMetrics } from '../metrics/http-metrics';
@@ -87,13 +88,16 @@ export async function createHttpService(
     new FastifyAdapter({ bodyLimit: opts.bodyLimitBytes ?? 1024 * 1024, ...frameworkErrorOptions() }),
     // abortOnError false: a failed boot rejects (and is logged by the caller) instead of
     // Nest calling process.abort(), which would also kill a test runner.
-    { logger: new PinoNestLogger(logger), abortOnError: false },
+    // bodyParser false: Nest would add its JSON parser and a form-encoded one; every route takes
+    // JSON only, through installJsonBodyParser (any other body type is 415).
+    { logger: new PinoNestLogger(logger), abortOnError: false, bodyParser: false },
   );
   app.useGlobalFilters(new AppExceptionFilter(logger));
   const fastify = app.getHttpAdapter().getInstance();
   installRequestHooks(fastify, logger);
   installHttpMetrics(fastify, metrics);
   installRetryAfter(fastify, opts.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS);
+  installJsonBodyParser(fastify, opts.jsonMaxDepth ?? JSON_MAX_DEPTH_DEFAULT);
   installJsonDepthLimit(fastify, opts.jsonMaxDepth ?? JSON_MAX_DEPTH_DEFAULT);
   // Before init: a stop signalled while the app starts waits for the start, then closes it.
   app.get(StopSignals).listen(() => app.close());
