@@ -3,5 +3,5 @@
  * (the official `openai` package, so Ollama, vLLM and llama.cpp servers too) and Anthropic
  * (`@anthropic-ai/sdk`), streamed, configured by environment.
  */
-export { llmConfigFromEnv, PROVIDERS, type LlmConfig } from './config';
-export { createProvider, DEFAULT_MAX_TOKENS, providerFromEnv } from './providers';
+export { DEFAULT_RETRIES, llmConfigFromEnv, PROVIDERS, type LlmConfig, type ProviderName } from './config';
+export { createProvider, DEFAULT_MAX_TOKENS, providerFromEnv, type ProviderClients } from './providers';

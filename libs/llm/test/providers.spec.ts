@@ -1,8 +1,8 @@
 import Anthropic from '@anthropic-ai/sdk';
 import { ActionRegistry, buildTree, ManualClock, MemoryBlackboard, type LlmProvider, type TickRecord } from '@canopy/engine';
 import OpenAI from 'openai';
-import { createProvider, llmConfigFromEnv } from '../src';
-import { startFakeLlm, type FakeLlm } from '@canopy/testing';
+import { createProvider, llmConfigFromEnv, type ProviderClients } from '../src';
+import { startFakeLlm, waitFor, type FakeLlm } from '@canopy/testing';
 
 const TREE = {
   format: 'canopy/1' as const,
@@ -36,17 +36,18 @@ async function run(llm: LlmProvider, question: string): Promise<{ records: TickR
   }
 }
 
+function clientsFor(kind: 'openai' | 'anthropic', baseURL: string, maxRetries: number): ProviderClients {
+  return kind === 'openai'
+    ? { openai: new OpenAI({ baseURL, apiKey: 'sk-test', maxRetries }) }
+    : { anthropic: new Anthropic({ baseURL, apiKey: 'sk-test', maxRetries }) };
+}
+
 describe.each(['openai', 'anthropic'] as const)('the %s provider against a server speaking its wire format', (kind) => {
   let server: FakeLlm;
   let provider: LlmProvider;
   beforeAll(async () => {
     server = await startFakeLlm(kind);
-    provider = createProvider(
-      { provider: kind, model: 'test-model' },
-      kind === 'openai'
-        ? { openai: new OpenAI({ baseURL: server.url, apiKey: 'sk-test', maxRetries: 0 }) }
-        : { anthropic: new Anthropic({ baseURL: server.url, apiKey: 'sk-test', maxRetries: 0 }) },
-    );
+    provider = createProvider({ provider: kind, model: 'test-model' }, clientsFor(kind, server.url, 0));
   });
   afterAll(() => server.close());
   beforeEach(() => {
@@ -75,7 +76,11 @@ describe.each(['openai', 'anthropic'] as const)('the %s provider against a serve
   it('answers the tokens the call used, as the server counted them', async () => {
     let seen = '';
     const result = await provider({ prompt: 'x' }, { signal: new AbortController().signal, onToken: (t) => (seen += t) });
-    expect(result).toEqual({ text: 'Hello there', tokens: 7 + 3 });
+    expect(result).toEqual({
+      text: 'Hello there',
+      tokens: 7 + 3,
+      usage: { provider: kind, model: 'test-model', inputTokens: 7, outputTokens: 3 },
+    });
     expect(seen).toBe('Hello there');
   });
 
@@ -84,15 +89,37 @@ describe.each(['openai', 'anthropic'] as const)('the %s provider against a serve
     await expect(provider({ prompt: 'x' }, { signal: new AbortController().signal, onToken: () => undefined })).rejects.toThrow(/overloaded/);
   });
 
-  it('an abort (the node halted) ends the call at once, while the model is still streaming', async () => {
+  it('an abort (the node halted) ends the call at once, while the model is still streaming, and closes the connection', async () => {
     let release!: () => void;
     server.hold = new Promise((resolve) => (release = resolve));
+    const abortedBefore = server.aborted;
     const controller = new AbortController();
     const call = provider({ prompt: 'x' }, { signal: controller.signal, onToken: () => controller.abort() });
     // The server holds the stream after its first piece: only the abort can end the call now.
     await expect(call).rejects.toThrow(/abort/i);
+    // The server sees its client go away before the stream ended.
+    await waitFor('the server to see the connection closed', () => server.aborted === abortedBefore + 1 || undefined);
     release();
     server.hold = undefined;
+  });
+
+  it('retries a 429 and a 5xx with the SDK\'s backoff, then streams the answer', async () => {
+    const retrying = createProvider({ provider: kind, model: 'test-model', retries: 2 }, clientsFor(kind, server.url, 2));
+    server.failNext = { status: 429, count: 1 };
+    await expect(retrying({ prompt: 'x' }, { signal: new AbortController().signal, onToken: () => undefined })).resolves.toMatchObject({ text: 'Hello there' });
+    expect(server.requests).toHaveLength(2);
+    server.requests.length = 0;
+    server.failNext = { status: 500, count: 3 };
+    // Three failures are one more than two retries: the call fails with the server's message.
+    await expect(retrying({ prompt: 'x' }, { signal: new AbortController().signal, onToken: () => undefined })).rejects.toThrow(/overloaded/);
+    expect(server.requests).toHaveLength(3);
+    server.failNext = { status: 0, count: 0 };
+  });
+
+  it('a request naming the other provider without a model says what to give', async () => {
+    const other = kind === 'openai' ? 'anthropic' : 'openai';
+    await expect(provider({ prompt: 'x', provider: other }, { signal: new AbortController().signal, onToken: () => undefined })).rejects.toThrow(`no model for provider "${other}": give the node's :model`);
+    await expect(provider({ prompt: 'x', provider: 'gemini' }, { signal: new AbortController().signal, onToken: () => undefined })).rejects.toThrow('unknown provider "gemini": use openai or anthropic');
   });
 });
 
@@ -101,6 +128,8 @@ describe(llmConfigFromEnv.name, () => {
     expect(llmConfigFromEnv({ CANOPY_LLM_PROVIDER: 'openai', CANOPY_LLM_MODEL: 'llama3' })).toEqual({ provider: 'openai', model: 'llama3' });
     expect(llmConfigFromEnv({})).toBeUndefined();
     expect(() => llmConfigFromEnv({ CANOPY_LLM_PROVIDER: 'gemini' })).toThrow('CANOPY_LLM_PROVIDER must be openai or anthropic, not "gemini"');
+    expect(llmConfigFromEnv({ CANOPY_LLM_PROVIDER: 'anthropic', CANOPY_LLM_RETRIES: '0' })).toEqual({ provider: 'anthropic', retries: 0 });
+    expect(() => llmConfigFromEnv({ CANOPY_LLM_PROVIDER: 'openai', CANOPY_LLM_RETRIES: 'many' })).toThrow('CANOPY_LLM_RETRIES must be an integer from 0 to 10, not "many"');
   });
 
   it('a call without any model says how to set one', async () => {

@@ -121,6 +121,7 @@ export const NODE_SPECS: readonly NodeSpec[] = [
     keywords: [
       { name: 'prompt', kind: 'expr', required: true },
       { name: 'into', kind: 'key', required: true },
+      { name: 'provider', kind: 'expr' },
       { name: 'model', kind: 'expr' },
       { name: 'system', kind: 'expr' },
       { name: 'max-tokens', kind: 'number' },

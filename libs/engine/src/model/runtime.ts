@@ -91,13 +91,42 @@ export interface ActionResolver {
 export interface LlmRequest {
   prompt: string;
   system?: string;
+  /** The node's `:provider` (`openai` | `anthropic`); the host's default when absent. */
+  provider?: string;
   model?: string;
   maxTokens?: number;
 }
 
+/** What one finished call used, as the provider reported it. */
+export interface LlmUsage {
+  provider: string;
+  model: string;
+  inputTokens: number;
+  outputTokens: number;
+}
+
 export interface LlmResult {
   text: string;
+  /** Input plus output tokens. */
   tokens: number;
+  usage?: LlmUsage;
+}
+
+/** Codes a provider's failure can carry into the tick record (`LlmError`). */
+export type LlmErrorCode = 'LLM_FAILED' | 'BUDGET_EXCEEDED';
+
+/**
+ * Thrown (or rejected) by a provider to fail the call with a specific code: BUDGET_EXCEEDED
+ * (a host's token budget is spent) is not retried by the node's `:retries`.
+ */
+export class LlmError extends Error {
+  constructor(
+    readonly code: LlmErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'LlmError';
+  }
 }
 
 /** A language-model provider. `onToken` streams partial output; the engine applies it between ticks. */
@@ -172,6 +201,8 @@ export type RuntimeErrorCode =
   /** Nobody serves the action (no remote worker answers its subject). */
   | 'ACTION_UNAVAILABLE'
   | 'LLM_FAILED'
+  /** A host's token budget (execution or team) is spent: the llm-call fails without calling. */
+  | 'BUDGET_EXCEEDED'
   | 'BAD_ARGUMENT'
   /** The watchdog's `fail` action halted a stuck node. */
   | 'NODE_STUCK';
@@ -180,6 +211,17 @@ export interface ErrorRecord {
   nodeId: string;
   code: RuntimeErrorCode;
   message: string;
+}
+
+/** The usage of an llm-call that finished (SUCCESS) in this tick. */
+export interface LlmUsageRecord extends LlmUsage {
+  nodeId: string;
+}
+
+/** Text an llm-call's stream added to its `:into` key in this tick (one per node per tick). */
+export interface LlmChunkRecord {
+  nodeId: string;
+  text: string;
 }
 
 /** One node tick, when visit recording is on (stats, profiling). */
@@ -235,6 +277,10 @@ export interface TickRecord {
   stuck?: StuckRecord[];
   /** Set when `durationMs` exceeded the watchdog's `tickBudgetMs`. */
   overrun?: { budgetMs: number };
+  /** Token usage of the llm-calls that finished in this tick; absent when none. */
+  llm?: LlmUsageRecord[];
+  /** Streamed text added by llm-calls in this tick; absent when none. */
+  chunks?: LlmChunkRecord[];
 }
 
 /** Which parts of the TickRecord to collect. Kinds that are off cost close to nothing. */

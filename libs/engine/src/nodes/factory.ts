@@ -143,6 +143,7 @@ export const NODE_FACTORIES: Readonly<Record<string, NodeFactory>> = {
     new LlmCallNode(d.id, d.rt, d.scope, {
       prompt: d.expr(kw(d, 'prompt')),
       into: d.key(kw(d, 'into')),
+      provider: optional(d, 'provider'),
       model: optional(d, 'model'),
       system: optional(d, 'system'),
       maxTokens: optional(d, 'max-tokens'),

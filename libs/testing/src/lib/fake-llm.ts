@@ -14,6 +14,12 @@ export interface FakeLlm {
   hold?: Promise<void>;
   /** Requests whose client went away before the stream ended. */
   aborted: number;
+  /**
+   * Per conversation (the text of the first user message), how many streams were open at once at
+   * most, and how many are open now: a call made twice at the same time shows as 2.
+   */
+  maxConcurrent: Record<string, number>;
+  open: Record<string, number>;
   close(): Promise<void>;
 }
 
@@ -31,6 +37,8 @@ export async function startFakeLlm(kind: Kind): Promise<FakeLlm> {
     reply: ['Hel', 'lo'],
     failNext: { status: 0, count: 0 },
     aborted: 0,
+    maxConcurrent: {},
+    open: {},
     close: async () => undefined,
   };
   const server: Server = createServer((req, res) => void handle(kind, state, req, res));
@@ -57,14 +65,19 @@ async function handle(kind: Kind, state: FakeLlm, req: IncomingMessage, res: Ser
   state.requests.push(request);
   if (state.failNext.count > 0) {
     state.failNext.count--;
+    // A short retry-after (which both SDKs honour) keeps retry tests fast.
     res
-      .writeHead(state.failNext.status, { 'content-type': 'application/json' })
+      .writeHead(state.failNext.status, { 'content-type': 'application/json', 'retry-after-ms': '10' })
       .end(JSON.stringify(kind === 'openai' ? { error: { message: 'overloaded', type: 'server_error' } } : { type: 'error', error: { type: 'overloaded_error', message: 'overloaded' } }));
     return;
   }
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
   let closed = false;
+  const conversation = conversationOf(request);
+  state.open[conversation] = (state.open[conversation] ?? 0) + 1;
+  state.maxConcurrent[conversation] = Math.max(state.maxConcurrent[conversation] ?? 0, state.open[conversation]);
   res.on('close', () => {
+    state.open[conversation]--;
     if (!res.writableEnded) {
       closed = true;
       state.aborted++;
@@ -108,4 +121,14 @@ async function handle(kind: Kind, state: FakeLlm, req: IncomingMessage, res: Ser
     send('message_stop', { type: 'message_stop' });
   }
   res.end();
+}
+
+/** The text of a request's first user message: what identifies one conversation in the tests. */
+function conversationOf(request: Record<string, unknown>): string {
+  const messages = Array.isArray(request.messages) ? (request.messages as { role?: string; content?: unknown }[]) : [];
+  const first = messages.find((m) => m.role === 'user');
+  const content = first?.content;
+  if (typeof content === 'string') return content;
+  if (Array.isArray(content)) return content.map((part: { text?: string }) => part.text ?? '').join('');
+  return '';
 }
