@@ -32,6 +32,13 @@ export const RunnerConfigSchema = z.object({
   CANOPY_LLM_PROVIDER: z.enum(PROVIDERS).optional(),
   /** The default model; a node's `:model` overrides it. */
   CANOPY_LLM_MODEL: z.string().trim().min(1).optional(),
+  /** SDK retries of a 429/5xx answer, with backoff (default 2). */
+  CANOPY_LLM_RETRIES: envInt(2, { min: 0, max: 10 }),
+  /**
+   * Tokens (input + output) one team's llm-calls may use in all, counted in Redis across runners;
+   * then they fail with BUDGET_EXCEEDED. 0 (the default): no team budget.
+   */
+  TEAM_LLM_TOKEN_BUDGET: envInt(0, { min: 0, max: Number.MAX_SAFE_INTEGER }),
   /** Tree size, depth and expression limits, checked when a tree is registered and built. */
   ...treeLimitsEnv(),
   /**

@@ -18,6 +18,7 @@ import { ensureStreams } from './delivery/streams';
 import { EventStore } from './executions/event-store';
 import { ExecutionStore } from './executions/execution-store';
 import { ScopeCache } from './executions/scope-cache';
+import { LlmBudgets } from './executions/llm-budget';
 import { TEAM_MAX_EXECUTIONS_DEFAULT, TeamQuota } from './executions/team-quota';
 import type { Log } from './log';
 import { RunnerMetrics } from './metrics';
@@ -45,6 +46,8 @@ export interface TickRunnerOptions {
   treeLimits?: TreeLimits;
   /** Executions one team may have (default TEAM_MAX_EXECUTIONS_DEFAULT). */
   teamMaxExecutions?: number;
+  /** Tokens one team's llm-calls may use in all (TEAM_LLM_TOKEN_BUDGET); none when absent. */
+  teamLlmTokenBudget?: number;
 }
 
 export interface TickRunnerDeps {
@@ -106,6 +109,7 @@ export class TickRunner {
       defaultTimeoutMs: options.actionTimeoutMs,
       onError: (error, action) => log.warn({ err: error, action }, 'remote action failed'),
     });
+    const budgets = new LlmBudgets(redis, log, options.teamLlmTokenBudget);
     const scheduler = new Scheduler<string>((ids) => slot.run(ids), undefined, (error) =>
       log.error({ err: error }, 'scheduler slot failed'),
     );
@@ -121,6 +125,7 @@ export class TickRunner {
       remoteActions,
       localActions: deps.localActions,
       llm: deps.llm,
+      budgets,
       treeLimits,
       log,
     });

@@ -56,6 +56,7 @@ export async function startRunner(
     localActions?: Record<string, ActionFn>;
     eventQueueMax?: number;
     llm?: LlmProvider;
+    teamLlmTokenBudget?: number;
   },
 ): Promise<TestRunner> {
   const log = createLogger(`tick-runner:${opts.runnerId}`, { level: LOG_LEVEL });
@@ -82,6 +83,7 @@ export async function startRunner(
       leaseTtlMs: opts.leaseTtlMs ?? 3000,
       actionTimeoutMs: opts.actionTimeoutMs ?? 5000,
       eventQueueMax: opts.eventQueueMax,
+      teamLlmTokenBudget: opts.teamLlmTokenBudget,
     },
     { nats: bus, redis, log, localActions: opts.localActions, llm: opts.llm },
   );

@@ -39,7 +39,12 @@ class LiveAttempt {
   private readonly failure: string;
   private readonly failureCode: LlmErrorCode;
 
-  constructor(private readonly call: LlmAttempt) {
+  constructor(
+    private readonly call: LlmAttempt,
+    /** The node's streamed text: not in the checkpoint, so the debugger's rewind keeps it here. */
+    readonly text: string,
+    readonly written: boolean,
+  ) {
     this.state = call.state;
     this.buffer = call.buffer;
     this.result = call.result;
@@ -252,11 +257,14 @@ export class LlmCallNode extends BtNode {
 
   override captureLive(): unknown {
     const call = this.call;
-    return call === null ? undefined : new LiveAttempt(call);
+    return call === null ? undefined : new LiveAttempt(call, this.text, this.written);
   }
 
   override reinstateLive(live: unknown): void {
-    this.call = (live as LiveAttempt).reinstate();
+    const attempt = live as LiveAttempt;
+    this.call = attempt.reinstate();
+    this.text = attempt.text;
+    this.written = attempt.written;
   }
 
   /**
