@@ -1,5 +1,5 @@
 import Anthropic from '@anthropic-ai/sdk';
-import type { LlmProvider, LlmRequest, LlmResult } from '@canopy/engine';
+import type { LlmProvider, LlmRequest, LlmResult, LlmTool } from '@canopy/engine';
 import OpenAI from 'openai';
 import { DEFAULT_RETRIES, PROVIDERS, type LlmConfig, type ProviderName } from './config';
 
@@ -54,10 +54,8 @@ function openaiCall(client: OpenAI): Call {
     const stream = await client.chat.completions.create(
       {
         model,
-        messages: [
-          ...(req.system ? [{ role: 'system' as const, content: req.system }] : []),
-          { role: 'user' as const, content: req.prompt },
-        ],
+        messages: openaiMessages(req),
+        ...(req.tools ? { tools: req.tools.map(openaiTool) } : {}),
         ...(req.maxTokens !== undefined ? { max_tokens: req.maxTokens } : {}),
         stream: true,
         stream_options: { include_usage: true },
@@ -67,11 +65,19 @@ function openaiCall(client: OpenAI): Call {
     let text = '';
     let inputTokens = 0;
     let outputTokens = 0;
+    // Tool calls stream in pieces keyed by index: the id and name first, the arguments in parts.
+    const calls: { id: string; name: string; args: string }[] = [];
     for await (const chunk of stream) {
-      const delta = chunk.choices[0]?.delta?.content;
-      if (delta) {
-        text += delta;
-        onToken(delta);
+      const delta = chunk.choices[0]?.delta;
+      if (delta?.content) {
+        text += delta.content;
+        onToken(delta.content);
+      }
+      for (const part of delta?.tool_calls ?? []) {
+        const call = (calls[part.index] ??= { id: '', name: '', args: '' });
+        if (part.id) call.id = part.id;
+        if (part.function?.name) call.name += part.function.name;
+        if (part.function?.arguments) call.args += part.function.arguments;
       }
       if (chunk.usage) {
         inputTokens = chunk.usage.prompt_tokens;
@@ -80,12 +86,63 @@ function openaiCall(client: OpenAI): Call {
     }
     // The SDK ends an aborted stream's iteration quietly: an aborted call must not look done.
     if (signal.aborted) throw new Error('the call was aborted');
-    return {
+    const result: LlmResult = {
       text,
       tokens: inputTokens + outputTokens,
       usage: { provider: 'openai', model, inputTokens, outputTokens },
     };
+    const made = calls.filter((c) => c !== undefined);
+    if (made.length > 0) result.toolCalls = made.map((c) => ({ id: c.id, name: c.name, arguments: parseArguments(c.args) }));
+    return result;
   };
+}
+
+type OpenAiMessage = OpenAI.Chat.Completions.ChatCompletionMessageParam;
+
+/** The conversation in chat-completions form: system, the messages, then the prompt (if any). */
+function openaiMessages(req: LlmRequest): OpenAiMessage[] {
+  const out: OpenAiMessage[] = req.system ? [{ role: 'system', content: req.system }] : [];
+  for (const m of req.messages ?? []) {
+    if (m.role === 'tool') out.push({ role: 'tool', tool_call_id: m.toolCallId ?? '', content: m.content });
+    else if (m.role === 'user') out.push({ role: 'user', content: m.content });
+    else
+      out.push({
+        role: 'assistant',
+        content: m.content,
+        ...(m.toolCalls && m.toolCalls.length > 0
+          ? {
+              tool_calls: m.toolCalls.map((c) => ({
+                id: c.id,
+                type: 'function' as const,
+                function: { name: c.name, arguments: JSON.stringify(c.arguments ?? {}) },
+              })),
+            }
+          : {}),
+      });
+  }
+  if (req.prompt !== '') out.push({ role: 'user', content: req.prompt });
+  return out;
+}
+
+function openaiTool(t: LlmTool): OpenAI.Chat.Completions.ChatCompletionTool {
+  return {
+    type: 'function',
+    function: {
+      name: t.name,
+      ...(t.description !== undefined ? { description: t.description } : {}),
+      parameters: t.parameters ?? { type: 'object', properties: {} },
+    },
+  };
+}
+
+/** A tool call's arguments as JSON; the raw text when the model wrote something else. */
+function parseArguments(text: string): unknown {
+  if (text.trim() === '') return {};
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return text;
+  }
 }
 
 function anthropicCall(client: Anthropic): Call {
@@ -95,7 +152,8 @@ function anthropicCall(client: Anthropic): Call {
         model,
         max_tokens: req.maxTokens ?? DEFAULT_MAX_TOKENS,
         ...(req.system ? { system: req.system } : {}),
-        messages: [{ role: 'user', content: req.prompt }],
+        ...(req.tools ? { tools: req.tools.map(anthropicTool) } : {}),
+        messages: anthropicMessages(req),
       },
       { signal },
     );
@@ -112,11 +170,50 @@ function anthropicCall(client: Anthropic): Call {
     if (signal.aborted) throw new Error('the call was aborted');
     const text = message.content.map((block) => (block.type === 'text' ? block.text : '')).join('');
     const { input_tokens: inputTokens, output_tokens: outputTokens } = message.usage;
-    return {
+    const result: LlmResult = {
       text,
       tokens: inputTokens + outputTokens,
       usage: { provider: 'anthropic', model, inputTokens, outputTokens },
     };
+    const calls = message.content.flatMap((b) => (b.type === 'tool_use' ? [{ id: b.id, name: b.name, arguments: b.input }] : []));
+    if (calls.length > 0) result.toolCalls = calls;
+    return result;
+  };
+}
+
+type AnthropicMessage = Anthropic.MessageParam;
+
+/**
+ * The conversation in messages form: assistant tool calls are `tool_use` blocks and tool results
+ * `tool_result` blocks of one user message (consecutive results join, as the API requires).
+ */
+function anthropicMessages(req: LlmRequest): AnthropicMessage[] {
+  const out: AnthropicMessage[] = [];
+  for (const m of req.messages ?? []) {
+    if (m.role === 'tool') {
+      const block = { type: 'tool_result' as const, tool_use_id: m.toolCallId ?? '', content: m.content };
+      const last = out[out.length - 1];
+      if (last?.role === 'user' && Array.isArray(last.content) && last.content.every((b) => b.type === 'tool_result')) last.content.push(block);
+      else out.push({ role: 'user', content: [block] });
+    } else if (m.role === 'user') out.push({ role: 'user', content: m.content });
+    else
+      out.push({
+        role: 'assistant',
+        content: [
+          ...(m.content !== '' ? [{ type: 'text' as const, text: m.content }] : []),
+          ...(m.toolCalls ?? []).map((c) => ({ type: 'tool_use' as const, id: c.id, name: c.name, input: c.arguments ?? {} })),
+        ],
+      });
+  }
+  if (req.prompt !== '') out.push({ role: 'user', content: req.prompt });
+  return out;
+}
+
+function anthropicTool(t: LlmTool): Anthropic.Tool {
+  return {
+    name: t.name,
+    ...(t.description !== undefined ? { description: t.description } : {}),
+    input_schema: (t.parameters ?? { type: 'object', properties: {} }) as Anthropic.Tool.InputSchema,
   };
 }
 

@@ -123,6 +123,85 @@ describe.each(['openai', 'anthropic'] as const)('the %s provider against a serve
   });
 });
 
+const TOOLS_TREE = {
+  format: 'canopy/1' as const,
+  trees: [
+    {
+      name: 'tools',
+      root: {
+        type: 'sequence',
+        id: 'seq',
+        children: [
+          {
+            type: 'llm-call',
+            id: 'ask',
+            kwargs: { prompt: { $: 'question' }, into: 'first', conversation: 'chat', tools: { $: 'tools' }, 'tool-calls-into': 'calls' },
+          },
+          {
+            type: 'llm-call',
+            id: 'answer',
+            kwargs: { prompt: null, into: 'final', conversation: 'chat', tools: { $: 'tools' }, 'tool-results': { $: 'results' }, 'tool-calls-into': 'more' },
+          },
+        ],
+      },
+    },
+  ],
+};
+
+describe.each(['openai', 'anthropic'] as const)('tool calls with the %s provider, in its wire format', (kind) => {
+  let server: FakeLlm;
+  beforeAll(async () => {
+    server = await startFakeLlm(kind);
+    // The model calls the tool until the conversation carries a result, then answers.
+    server.respond = (request) =>
+      JSON.stringify(request.messages).includes('sunny')
+        ? { reply: ['It is ', 'sunny.'] }
+        : { reply: ['Let me check.'], toolCalls: [{ id: 'call_1', name: 'weather', arguments: '{"city":"Oslo"}' }] };
+  });
+  afterAll(() => server.close());
+
+  it('leaves the tool calls on the blackboard, and sends the results back with the conversation on the next call', async () => {
+    const llm = createProvider({ provider: kind, model: 'm' }, clientsFor(kind, server.url, 0));
+    const tools = [{ name: 'weather', description: 'The weather in a city', parameters: { type: 'object', properties: { city: { type: 'string' } } } }];
+    const bb = new MemoryBlackboard({ exec: { question: 'Weather in Oslo?', tools, results: { call_1: 'sunny' } } });
+    const tree = buildTree(TOOLS_TREE, { blackboard: bb, clock: new ManualClock(0), actions: new ActionRegistry(), llm });
+    // Ticks while the calls stream (a host ticks again when a call settles; here every few ms).
+    const status = await waitFor('the tree to finish', async () => {
+      const s = tree.tick().status;
+      if (s === 'RUNNING') await new Promise((resolve) => setTimeout(resolve, 5));
+      return s === 'RUNNING' ? undefined : s;
+    });
+    expect(status).toBe('SUCCESS');
+    expect(bb.get('exec', 'calls')).toEqual([{ id: 'call_1', name: 'weather', arguments: { city: 'Oslo' } }]);
+    expect(bb.get('exec', 'more')).toEqual([]);
+    expect(bb.get('exec', 'final')).toBe('It is sunny.');
+    const call = { id: 'call_1', name: 'weather', arguments: { city: 'Oslo' } };
+    expect(bb.get('exec', 'chat')).toEqual([
+      { role: 'user', content: 'Weather in Oslo?' },
+      { role: 'assistant', content: 'Let me check.', toolCalls: [call] },
+      { role: 'tool', toolCallId: 'call_1', content: 'sunny' },
+      { role: 'assistant', content: 'It is sunny.' },
+    ]);
+    expect(server.requests).toHaveLength(2);
+    const second = server.requests[1];
+    if (kind === 'openai') {
+      expect(second.tools).toEqual([{ type: 'function', function: { name: 'weather', description: 'The weather in a city', parameters: tools[0].parameters } }]);
+      expect(second.messages).toEqual([
+        { role: 'user', content: 'Weather in Oslo?' },
+        { role: 'assistant', content: 'Let me check.', tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'weather', arguments: '{"city":"Oslo"}' } }] },
+        { role: 'tool', tool_call_id: 'call_1', content: 'sunny' },
+      ]);
+    } else {
+      expect(second.tools).toEqual([{ name: 'weather', description: 'The weather in a city', input_schema: tools[0].parameters }]);
+      expect(second.messages).toEqual([
+        { role: 'user', content: 'Weather in Oslo?' },
+        { role: 'assistant', content: [{ type: 'text', text: 'Let me check.' }, { type: 'tool_use', id: 'call_1', name: 'weather', input: { city: 'Oslo' } }] },
+        { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'call_1', content: 'sunny' }] },
+      ]);
+    }
+  });
+});
+
 describe(llmConfigFromEnv.name, () => {
   it('reads the provider and model; none set is undefined; an unknown provider names the variable', () => {
     expect(llmConfigFromEnv({ CANOPY_LLM_PROVIDER: 'openai', CANOPY_LLM_MODEL: 'llama3' })).toEqual({ provider: 'openai', model: 'llama3' });

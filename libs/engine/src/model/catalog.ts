@@ -121,6 +121,10 @@ export const NODE_SPECS: readonly NodeSpec[] = [
     keywords: [
       { name: 'prompt', kind: 'expr', required: true },
       { name: 'into', kind: 'key', required: true },
+      { name: 'conversation', kind: 'key' },
+      { name: 'tools', kind: 'expr' },
+      { name: 'tool-calls-into', kind: 'key' },
+      { name: 'tool-results', kind: 'expr' },
       { name: 'provider', kind: 'expr' },
       { name: 'model', kind: 'expr' },
       { name: 'system', kind: 'expr' },

@@ -88,8 +88,38 @@ export interface ActionResolver {
   resolve(name: string): ActionFn | undefined;
 }
 
+/** A tool the model may call: `parameters` is a JSON Schema of its arguments (an object). */
+export interface LlmTool {
+  name: string;
+  description?: string;
+  parameters?: Record<string, unknown>;
+}
+
+/** A tool call the model made; `arguments` is the parsed JSON (the raw text if it does not parse). */
+export interface LlmToolCall {
+  id: string;
+  name: string;
+  arguments: unknown;
+}
+
+/**
+ * One message of a conversation, provider-neutral, as `:conversation` keeps it on the
+ * blackboard: a user prompt, an assistant answer (with the tool calls it made), or a tool result
+ * (`toolCallId`: the call it answers).
+ */
+export interface LlmMessage {
+  role: 'user' | 'assistant' | 'tool';
+  content: string;
+  toolCalls?: LlmToolCall[];
+  toolCallId?: string;
+}
+
 export interface LlmRequest {
+  /** The prompt: the last user message (after `messages`). Empty when `messages` ends the request. */
   prompt: string;
+  /** The conversation before `prompt`, oldest first. */
+  messages?: LlmMessage[];
+  tools?: LlmTool[];
   system?: string;
   /** The node's `:provider` (`openai` | `anthropic`); the host's default when absent. */
   provider?: string;
@@ -110,6 +140,8 @@ export interface LlmResult {
   /** Input plus output tokens. */
   tokens: number;
   usage?: LlmUsage;
+  /** The tools the model asked to call (only when the request had `tools`). */
+  toolCalls?: LlmToolCall[];
 }
 
 /** Codes a provider's failure can carry into the tick record (`LlmError`). */

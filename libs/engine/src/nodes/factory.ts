@@ -1,3 +1,4 @@
+import type { KeyRef } from '../blackboard/keys';
 import type { Evaluator } from '../expr/env';
 import type { ExprJson } from '../model/json';
 import { FAILURE, RUNNING, SUCCESS } from '../status';
@@ -52,6 +53,11 @@ function kw(d: NodeDef, name: string): ExprJson {
 function optional(d: NodeDef, name: string): Evaluator | undefined {
   const e = d.kw(name);
   return e === undefined ? undefined : d.expr(e);
+}
+
+function optionalKey(d: NodeDef, name: string): KeyRef | undefined {
+  const e = d.kw(name);
+  return e === undefined ? undefined : d.key(e);
 }
 
 /** Open keyword arguments (actions, subtrees) but the node's own keywords, compiled in the caller's scope. */
@@ -143,6 +149,10 @@ export const NODE_FACTORIES: Readonly<Record<string, NodeFactory>> = {
     new LlmCallNode(d.id, d.rt, d.scope, {
       prompt: d.expr(kw(d, 'prompt')),
       into: d.key(kw(d, 'into')),
+      conversation: optionalKey(d, 'conversation'),
+      tools: optional(d, 'tools'),
+      toolCallsInto: optionalKey(d, 'tool-calls-into'),
+      toolResults: optional(d, 'tool-results'),
       provider: optional(d, 'provider'),
       model: optional(d, 'model'),
       system: optional(d, 'system'),

@@ -1,8 +1,23 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+/** A tool call the fake model makes: `arguments` is the JSON text it streams. */
+export interface FakeToolCall {
+  id: string;
+  name: string;
+  arguments: string;
+}
+
+/** One answer: text in pieces, then tool calls (streamed in each API's own form). */
+export interface FakeAnswer {
+  reply: string[];
+  toolCalls?: FakeToolCall[];
+}
+
 /** What a fake model server was asked, and how it answers. */
 export interface FakeLlm {
+  /** Decides the answer from the request (the default: `reply`, no tool calls). */
+  respond?: (request: Record<string, unknown>) => FakeAnswer;
   /** OpenAI: the base URL with `/v1`; Anthropic: the bare base URL (as each SDK expects). */
   url: string;
   requests: Record<string, unknown>[];
@@ -83,7 +98,9 @@ async function handle(kind: Kind, state: FakeLlm, req: IncomingMessage, res: Ser
       state.aborted++;
     }
   });
-  const pieces = [...state.reply];
+  const answer = state.respond?.(request) ?? { reply: state.reply };
+  const pieces = [...answer.reply];
+  const toolCalls = answer.toolCalls ?? [];
   const send = (event: string | undefined, data: unknown) =>
     res.write(`${event ? `event: ${event}\n` : ''}data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`);
   const model = String(request.model);
@@ -102,7 +119,15 @@ async function handle(kind: Kind, state: FakeLlm, req: IncomingMessage, res: Ser
       if (i === 0 && state.hold) await state.hold;
       if (closed) return;
     }
-    send(undefined, chunk({}, { finish_reason: 'stop' }));
+    for (const [index, call] of toolCalls.entries()) {
+      send(undefined, chunk({ tool_calls: [{ index, id: call.id, type: 'function', function: { name: call.name, arguments: '' } }] }));
+      // The arguments arrive in two parts, as real servers split them.
+      const half = Math.floor(call.arguments.length / 2);
+      for (const part of [call.arguments.slice(0, half), call.arguments.slice(half)]) {
+        send(undefined, chunk({ tool_calls: [{ index, function: { arguments: part } }] }));
+      }
+    }
+    send(undefined, chunk({}, { finish_reason: toolCalls.length > 0 ? 'tool_calls' : 'stop' }));
     send(undefined, { id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1_796_000_000, model, choices: [], usage: { prompt_tokens: 7, completion_tokens: outputTokens, total_tokens: 7 + outputTokens } });
     send(undefined, '[DONE]');
   } else {
@@ -117,7 +142,17 @@ async function handle(kind: Kind, state: FakeLlm, req: IncomingMessage, res: Ser
       if (closed) return;
     }
     send('content_block_stop', { type: 'content_block_stop', index: 0 });
-    send('message_delta', { type: 'message_delta', delta: { stop_reason: 'end_turn', stop_sequence: null }, usage: { output_tokens: outputTokens } });
+    for (const [i, call] of toolCalls.entries()) {
+      const index = i + 1;
+      send('content_block_start', { type: 'content_block_start', index, content_block: { type: 'tool_use', id: call.id, name: call.name, input: {} } });
+      const half = Math.floor(call.arguments.length / 2);
+      for (const part of [call.arguments.slice(0, half), call.arguments.slice(half)]) {
+        send('content_block_delta', { type: 'content_block_delta', index, delta: { type: 'input_json_delta', partial_json: part } });
+      }
+      send('content_block_stop', { type: 'content_block_stop', index });
+    }
+    const stopReason = toolCalls.length > 0 ? 'tool_use' : 'end_turn';
+    send('message_delta', { type: 'message_delta', delta: { stop_reason: stopReason, stop_sequence: null }, usage: { output_tokens: outputTokens } });
     send('message_stop', { type: 'message_stop' });
   }
   res.end();

@@ -1,18 +1,23 @@
-import { writeRef } from '../../blackboard/access';
+import { readRef, writeRef } from '../../blackboard/access';
 import type { KeyRef } from '../../blackboard/keys';
 import type { LocalScope } from '../../blackboard/local-scope';
 import type { Evaluator } from '../../expr/env';
 import { typeName } from '../../expr/values';
-import { LlmError, type LlmErrorCode, type LlmRequest, type LlmResult, type LlmUsage } from '../../model/runtime';
+import { LlmError, type LlmErrorCode, type LlmMessage, type LlmRequest, type LlmResult, type LlmUsage } from '../../model/runtime';
 import { FAILURE, RUNNING, SUCCESS, type TickStatus } from '../../status';
 import { BtNode, EVAL_FAILED } from '../../tree/node';
 import type { Runtime } from '../../tree/runtime';
 import { numberIn, numberOrNull, recordIn, stringIn, type NodeState } from '../../tree/state';
+import { conversationOf, toolCallsJson, toolMessages, toolsOf } from './llm-tools';
 import { CALL, messageOf, PENDING, REJECTED, RESOLVED, type InvocationState } from './invocation';
 
 export interface LlmCallConfig {
   prompt: Evaluator;
   into: KeyRef;
+  conversation?: KeyRef;
+  tools?: Evaluator;
+  toolCallsInto?: KeyRef;
+  toolResults?: Evaluator;
   provider?: Evaluator;
   model?: Evaluator;
   system?: Evaluator;
@@ -95,11 +100,23 @@ export class LlmCallNode extends BtNode {
       return;
     }
     const prompt = this.optionalString(this.cfg.prompt, ':prompt');
-    if (prompt === EVAL_FAILED || prompt === undefined) {
-      if (prompt === undefined) this.report('BAD_ARGUMENT', ':prompt must be a string, got nil');
+    if (prompt === EVAL_FAILED) return;
+    const messages = this.conversation();
+    if (messages === EVAL_FAILED) return;
+    // With a conversation, a nil prompt asks the model to go on (after tool results, say).
+    if (prompt === undefined && (messages === undefined || messages.length === 0)) {
+      this.report('BAD_ARGUMENT', ':prompt must be a string, got nil');
       return;
     }
-    const req: LlmRequest = { prompt };
+    const req: LlmRequest = { prompt: prompt ?? '' };
+    if (messages !== undefined && messages.length > 0) req.messages = messages;
+    if (this.cfg.tools !== undefined) {
+      const v = this.evaluate(this.cfg.tools);
+      if (v === EVAL_FAILED) return;
+      const tools = toolsOf(v);
+      if (typeof tools === 'string') return this.report('BAD_ARGUMENT', tools);
+      if (tools.length > 0) req.tools = tools;
+    }
     const provider = this.optionalString(this.cfg.provider, ':provider');
     const model = this.optionalString(this.cfg.model, ':model');
     const system = this.optionalString(this.cfg.system, ':system');
@@ -114,6 +131,25 @@ export class LlmCallNode extends BtNode {
     if (Number.isNaN(req.maxTokens) || Number.isNaN(this.timeoutMs) || Number.isNaN(this.retries))
       return;
     this.req = req;
+  }
+
+  /** The messages before the prompt: the `:conversation` key's, then the answers to its last tool calls. */
+  private conversation(): LlmMessage[] | undefined | typeof EVAL_FAILED {
+    const c = this.cfg;
+    if (c.conversation === undefined) return undefined;
+    const held = conversationOf(readRef(this.rt.store, this.scope, c.conversation));
+    if (typeof held === 'string') {
+      this.report('BAD_ARGUMENT', held);
+      return EVAL_FAILED;
+    }
+    const results = c.toolResults === undefined ? undefined : this.evaluate(c.toolResults);
+    if (results === EVAL_FAILED) return EVAL_FAILED;
+    const answers = toolMessages(held, results);
+    if (typeof answers === 'string') {
+      this.report('BAD_ARGUMENT', answers);
+      return EVAL_FAILED;
+    }
+    return [...held, ...answers];
   }
 
   private optionalString(
@@ -199,6 +235,7 @@ export class LlmCallNode extends BtNode {
     if (call.state === RESOLVED && call.result !== null) {
       const { text, usage } = call.result;
       if ((!this.written || text !== this.text) && !this.put(text)) return this.giveUp(call);
+      if (!this.keep(call.result)) return this.giveUp(call);
       if (usage !== undefined) this.rt.rec.llmUsage({ nodeId: this.id, ...usage });
       this.call = null;
       return SUCCESS;
@@ -230,6 +267,26 @@ export class LlmCallNode extends BtNode {
     }
     this.text = text;
     this.written = true;
+    return true;
+  }
+
+  /** The tool calls to `:tool-calls-into` (a list, empty when none), the exchange to `:conversation`. */
+  private keep(result: LlmResult): boolean {
+    const c = this.cfg;
+    const req = this.req;
+    try {
+      const calls = toolCallsJson(result.toolCalls);
+      if (c.toolCallsInto !== undefined) writeRef(this.rt.store, this.rt.rec, this.scope, c.toolCallsInto, calls);
+      if (c.conversation !== undefined && req !== null) {
+        const answer: LlmMessage = { role: 'assistant', content: result.text };
+        if (calls.length > 0) answer.toolCalls = calls;
+        const next = [...(req.messages ?? []), ...(req.prompt !== '' ? [{ role: 'user' as const, content: req.prompt }] : []), answer];
+        writeRef(this.rt.store, this.rt.rec, this.scope, c.conversation, next);
+      }
+    } catch (e) {
+      this.fault(e);
+      return false;
+    }
     return true;
   }
 
