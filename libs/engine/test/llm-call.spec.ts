@@ -95,6 +95,52 @@ describe(BehaviorTree.name, () => {
       expect(h2.tree.tick().writes).toEqual([{ key: 'answer', scope: 'exec', old: 'partial', new: 'fresh' }]);
     });
 
+    it('sends the conversation with the answers to its last tool calls, then keeps the exchange and the new calls', async () => {
+      const { llm, calls } = fakeProvider();
+      const call = { id: 'c1', name: 'look', arguments: { at: 'x' } };
+      const chat = [
+        { role: 'user', content: 'go' },
+        { role: 'assistant', content: '', toolCalls: [call, { id: 'c2', name: 'look', arguments: {} }] },
+      ];
+      const h = harness(
+        llmCall({ prompt: null, conversation: 'chat', tools: v('tools'), 'tool-results': v('results'), 'tool-calls-into': 'calls' }),
+        { llm, bb: { exec: { chat, tools: [{ name: 'look' }], results: { c1: { seen: 1 } } } } },
+      );
+      h.tree.tick();
+      expect(calls[0].req).toEqual({
+        prompt: '',
+        tools: [{ name: 'look' }],
+        messages: [
+          ...chat,
+          { role: 'tool', toolCallId: 'c1', content: '{"seen":1}' },
+          { role: 'tool', toolCallId: 'c2', content: 'no result' },
+        ],
+      });
+      calls[0].resolve({ text: 'more', tokens: 1, toolCalls: [{ id: 'c3', name: 'look', arguments: 'raw' }] });
+      await flush();
+      expect(h.tree.tick().status).toBe('SUCCESS');
+      expect(h.bb.get('exec', 'calls')).toEqual([{ id: 'c3', name: 'look', arguments: 'raw' }]);
+      expect(h.bb.get('exec', 'chat')).toEqual([
+        ...calls[0].req.messages!,
+        { role: 'assistant', content: 'more', toolCalls: [{ id: 'c3', name: 'look', arguments: 'raw' }] },
+      ]);
+    });
+
+    it.each([
+      [{ tools: 'x' }, ':tools must be a list, got string'],
+      [{ tools: [{ description: 'no name' }] }, ':tools item 0 must be a map with a :name string'],
+      [{ conversation: 'bad' }, ':conversation must hold a list, got number'],
+      [{ conversation: 'chat', prompt: null }, ':prompt must be a string, got nil'],
+    ])('refuses bad tool-calling arguments: %j', (kw, message) => {
+      const { llm, calls } = fakeProvider();
+      const args: Record<string, unknown> = { ...kw };
+      if (Array.isArray(kw.tools) || typeof kw.tools === 'string') args.tools = v('t');
+      const r = harness(llmCall(args), { llm, bb: { exec: { t: kw.tools, bad: 3 } } }).tree.tick();
+      expect(r.status).toBe('FAILURE');
+      expect(r.errors).toEqual([{ nodeId: 'ask', code: 'BAD_ARGUMENT', message }]);
+      expect(calls).toHaveLength(0);
+    });
+
     it('fails with BUDGET_EXCEEDED, without retrying, when the provider says the budget is spent', () => {
       let asked = 0;
       const llm: LlmProvider = () => {

@@ -12,6 +12,8 @@ export interface FakeToolCall {
 export interface FakeAnswer {
   reply: string[];
   toolCalls?: FakeToolCall[];
+  /** Hold this stream after its first piece until this resolves (instead of the server's `hold`). */
+  hold?: Promise<void>;
 }
 
 /** What a fake model server was asked, and how it answers. */
@@ -101,6 +103,7 @@ async function handle(kind: Kind, state: FakeLlm, req: IncomingMessage, res: Ser
   const answer = state.respond?.(request) ?? { reply: state.reply };
   const pieces = [...answer.reply];
   const toolCalls = answer.toolCalls ?? [];
+  const hold = answer.hold ?? state.hold;
   const send = (event: string | undefined, data: unknown) =>
     res.write(`${event ? `event: ${event}\n` : ''}data: ${typeof data === 'string' ? data : JSON.stringify(data)}\n\n`);
   const model = String(request.model);
@@ -116,7 +119,7 @@ async function handle(kind: Kind, state: FakeLlm, req: IncomingMessage, res: Ser
     send(undefined, chunk({ role: 'assistant', content: '' }));
     for (const [i, piece] of pieces.entries()) {
       send(undefined, chunk({ content: piece }));
-      if (i === 0 && state.hold) await state.hold;
+      if (i === 0 && hold) await hold;
       if (closed) return;
     }
     for (const [index, call] of toolCalls.entries()) {
@@ -138,7 +141,7 @@ async function handle(kind: Kind, state: FakeLlm, req: IncomingMessage, res: Ser
     send('content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } });
     for (const [i, piece] of pieces.entries()) {
       send('content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: piece } });
-      if (i === 0 && state.hold) await state.hold;
+      if (i === 0 && hold) await hold;
       if (closed) return;
     }
     send('content_block_stop', { type: 'content_block_stop', index: 0 });
