@@ -126,7 +126,7 @@ describe(BehaviorTree.name, () => {
       ]);
     });
 
-    it.each([
+    it.each<[Record<string, unknown>, string]>([
       [{ tools: 'x' }, ':tools must be a list, got string'],
       [{ tools: [{ description: 'no name' }] }, ':tools item 0 must be a map with a :name string'],
       [{ conversation: 'bad' }, ':conversation must hold a list, got number'],

@@ -1,5 +1,5 @@
 import Anthropic from '@anthropic-ai/sdk';
-import { ActionRegistry, buildTree, ManualClock, MemoryBlackboard, type LlmProvider, type TickRecord } from '@canopy/engine';
+import { ActionRegistry, buildTree, ManualClock, MemoryBlackboard, type LlmProvider, type TickRecord, type TreeDocument } from '@canopy/engine';
 import OpenAI from 'openai';
 import { createProvider, llmConfigFromEnv, type ProviderClients } from '../src';
 import { startFakeLlm, waitFor, type FakeLlm } from '@canopy/testing';
@@ -123,8 +123,8 @@ describe.each(['openai', 'anthropic'] as const)('the %s provider against a serve
   });
 });
 
-const TOOLS_TREE = {
-  format: 'canopy/1' as const,
+const TOOLS_TREE: TreeDocument = {
+  format: 'canopy/1',
   trees: [
     {
       name: 'tools',
