@@ -85,6 +85,7 @@ class MetricsController {
             log: logger,
             // Always a provider: an execution's `llm` or a node's `:provider` may name one even
             // when CANOPY_LLM_PROVIDER does not.
+            mcpServers: cfg.CANOPY_MCP_SERVERS,
             llm: createProvider({ provider: cfg.CANOPY_LLM_PROVIDER, model: cfg.CANOPY_LLM_MODEL, retries: cfg.CANOPY_LLM_RETRIES }),
           },
         ),

@@ -18,6 +18,7 @@ import { ensureStreams } from './delivery/streams';
 import { EventStore } from './executions/event-store';
 import { ExecutionStore } from './executions/execution-store';
 import { ScopeCache } from './executions/scope-cache';
+import { McpTools, type McpServerConfig } from '@canopy/llm';
 import { LlmBudgets } from './executions/llm-budget';
 import { TEAM_MAX_EXECUTIONS_DEFAULT, TeamQuota } from './executions/team-quota';
 import type { Log } from './log';
@@ -58,6 +59,8 @@ export interface TickRunnerDeps {
   localActions?: Record<string, ActionFn>;
   /** The provider of `(llm-call ...)` (CANOPY_LLM_PROVIDER); without one the node fails. */
   llm?: LlmProvider;
+  /** MCP servers of `(mcp-tool SERVER ...)` by name (CANOPY_MCP_SERVERS). */
+  mcpServers?: Record<string, McpServerConfig>;
 }
 
 export interface RunnerStatus {
@@ -81,6 +84,7 @@ export class TickRunner {
   readonly metrics = new RunnerMetrics();
   private readonly outbox: Outbox;
   private readonly subscriptions: Subscription[] = [];
+  private readonly mcp: McpTools;
   private started = false;
   private joined = false;
 
@@ -109,6 +113,8 @@ export class TickRunner {
       defaultTimeoutMs: options.actionTimeoutMs,
       onError: (error, action) => log.warn({ err: error, action }, 'remote action failed'),
     });
+    // `mcp:<server>/<tool>` names go to MCP servers; every other unregistered name to workers.
+    this.mcp = new McpTools(deps.mcpServers ?? {}, remoteActions);
     const budgets = new LlmBudgets(redis, log, options.teamLlmTokenBudget);
     const scheduler = new Scheduler<string>((ids) => slot.run(ids), undefined, (error) =>
       log.error({ err: error }, 'scheduler slot failed'),
@@ -122,7 +128,7 @@ export class TickRunner {
       outbox: this.outbox,
       publisher,
       scheduler,
-      remoteActions,
+      remoteActions: this.mcp,
       localActions: deps.localActions,
       llm: deps.llm,
       budgets,
@@ -219,6 +225,7 @@ export class TickRunner {
     clearTimeout(timer);
     await Promise.race([this.host.close(), new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
     this.outbox.close();
+    await this.mcp.close();
     this.deps.log.info({ runner: this.runnerId }, 'runner stopped');
   }
 

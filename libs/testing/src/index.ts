@@ -50,3 +50,4 @@ export {
 } from './lib/spawned-service';
 export { startFakeLlm, type FakeAnswer, type FakeLlm, type FakeToolCall } from './lib/fake-llm';
 export { authHeaders, GATEWAY_AUTH_ENV, TEST_ADMIN_KEY } from './lib/auth';
+export { startMcpServer, type TestMcpServer } from './lib/mcp-server';

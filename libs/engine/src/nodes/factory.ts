@@ -68,6 +68,13 @@ function namedArgs(d: NodeDef, own: readonly string[] = []): [string[], Evaluato
 
 const ACTION_KEYWORDS = ['into'];
 
+/** `(mcp-tool SERVER TOOL ...)`: an action named `mcp:SERVER/TOOL`, which the host resolves. */
+function mcpTool(d: NodeDef): BtNode {
+  const into = d.kw('into');
+  const name = `mcp:${d.text(arg(d, 0))}/${d.text(arg(d, 1))}`;
+  return new ActionNode(d.id, d.rt, name, ...namedArgs(d, ACTION_KEYWORDS), into === undefined ? null : d.key(into), d.scope);
+}
+
 function action(d: NodeDef): BtNode {
   const into = d.kw('into');
   return new ActionNode(d.id, d.rt, d.text(arg(d, 0)), ...namedArgs(d, ACTION_KEYWORDS), into === undefined ? null : d.key(into), d.scope);
@@ -144,6 +151,7 @@ export const NODE_FACTORIES: Readonly<Record<string, NodeFactory>> = {
     ),
   progress: (d) => new ProgressNode(d.id, d.rt, d.text(arg(d, 0)), d.expr(arg(d, 1))),
   action,
+  'mcp-tool': mcpTool,
   subtree: (d) => new SubtreeNode(d.id, d.rt, d.scope, ...namedArgs(d)),
   'llm-call': (d) =>
     new LlmCallNode(d.id, d.rt, d.scope, {
