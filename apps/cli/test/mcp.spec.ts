@@ -74,7 +74,7 @@ describe('canopy mcp: Canopy as an MCP server', () => {
     await expect(call('get_execution', { id: 'no-such' })).rejects.toMatchObject({ body: { error: { code: 'EXECUTION_NOT_FOUND' } } });
   });
 
-  it('is authenticated like the gateway: no key is 401, a wrong key fails the tools with the gateway's auth error', async () => {
+  it('is authenticated like the gateway: no key is 401, a wrong key fails the tools with the gateway auth error', async () => {
     const res = await fetch(mcp.url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' }, body: '{"jsonrpc":"2.0","id":1,"method":"tools/list"}' });
     expect(res.status).toBe(401);
     expect(await res.json()).toEqual({ error: { code: 'UNAUTHENTICATED', message: 'send the gateway key as Authorization: Bearer KEY' } });
