@@ -211,6 +211,11 @@ describe(llmConfigFromEnv.name, () => {
     expect(() => llmConfigFromEnv({ CANOPY_LLM_PROVIDER: 'openai', CANOPY_LLM_RETRIES: 'many' })).toThrow('CANOPY_LLM_RETRIES must be an integer from 0 to 10, not "many"');
   });
 
+  it('a call with no provider configured or named says how to set one', async () => {
+    const p = createProvider({});
+    await expect(p({ prompt: 'x' }, { signal: new AbortController().signal, onToken: () => undefined })).rejects.toThrow("no language-model provider: set CANOPY_LLM_PROVIDER or the node's :provider");
+  });
+
   it('a call without any model says how to set one', async () => {
     const p = createProvider({ provider: 'openai' });
     await expect(p({ prompt: 'x' }, { signal: new AbortController().signal, onToken: () => undefined })).rejects.toThrow("no model: set CANOPY_LLM_MODEL or the node's :model");
