@@ -202,6 +202,28 @@ describe.each(['openai', 'anthropic'] as const)('tool calls with the %s provider
   });
 });
 
+describe('per-call provider', () => {
+  it("a request's provider and model (a node's :provider/:model) go to that API, the rest to the configured one", async () => {
+    const openai = await startFakeLlm('openai');
+    const anthropic = await startFakeLlm('anthropic');
+    try {
+      const p = createProvider(
+        { provider: 'openai', model: 'gpt-default' },
+        { ...clientsFor('openai', openai.url, 0), ...clientsFor('anthropic', anthropic.url, 0) },
+      );
+      const ctx = { signal: new AbortController().signal, onToken: () => undefined };
+      const a = await p({ prompt: 'to anthropic', provider: 'anthropic', model: 'claude-x' }, ctx);
+      const b = await p({ prompt: 'to openai' }, ctx);
+      expect([a.usage?.provider, a.usage?.model, b.usage?.provider, b.usage?.model]).toEqual(['anthropic', 'claude-x', 'openai', 'gpt-default']);
+      expect(anthropic.requests.map((r) => [r.model, JSON.stringify(r.messages)])).toEqual([['claude-x', JSON.stringify([{ role: 'user', content: 'to anthropic' }])]]);
+      expect(openai.requests.map((r) => r.model)).toEqual(['gpt-default']);
+    } finally {
+      await openai.close();
+      await anthropic.close();
+    }
+  });
+});
+
 describe(llmConfigFromEnv.name, () => {
   it('reads the provider and model; none set is undefined; an unknown provider names the variable', () => {
     expect(llmConfigFromEnv({ CANOPY_LLM_PROVIDER: 'openai', CANOPY_LLM_MODEL: 'llama3' })).toEqual({ provider: 'openai', model: 'llama3' });
