@@ -247,4 +247,26 @@ describe('history: stats and progress', () => {
       });
     });
   });
+  describe('llm usage', () => {
+    // Records as a runner sends them after llm-calls finished in ticks 2 and 4.
+    const run = new EngineRun('stats-llm', PATROL, { exec: { count: 0 } });
+    const usage = { provider: 'openai', model: 'small', inputTokens: 12, outputTokens: 5 };
+    const messages = run.run(4, (m) => {
+      if (m.tick % 2 === 0) m.llm = [{ nodeId: '0.1', ...usage }];
+    });
+    beforeAll(async () => {
+      await publish(fx.stack, messages);
+      await consumerIdle(fx.stack);
+    });
+
+    it('sums the calls and tokens of the execution in its stats', async () => {
+      const stats = await call(fx.stack, Subjects.historyStats, { id: run.execId });
+      expect(stats.llm).toEqual({
+        calls: 2,
+        inputTokens: 24,
+        outputTokens: 10,
+        models: [{ provider: 'openai', model: 'small', calls: 2, inputTokens: 24, outputTokens: 10 }],
+      });
+    });
+  });
 });

@@ -83,13 +83,17 @@ class StatusController {
             eventQueueMax: cfg.EVENT_QUEUE_MAX,
             treeLimits: treeLimitsOf(cfg),
             teamMaxExecutions: cfg.TEAM_MAX_EXECUTIONS,
+            teamLlmTokenBudget: cfg.TEAM_LLM_TOKEN_BUDGET || undefined,
           },
           {
             nats,
             redis,
             log: logger,
             metrics,
-            llm: cfg.CANOPY_LLM_PROVIDER ? createProvider({ provider: cfg.CANOPY_LLM_PROVIDER, model: cfg.CANOPY_LLM_MODEL }) : undefined,
+            // Always a provider: an execution's `llm` or a node's `:provider` may name one even
+            // when CANOPY_LLM_PROVIDER does not.
+            mcpServers: cfg.CANOPY_MCP_SERVERS,
+            llm: createProvider({ provider: cfg.CANOPY_LLM_PROVIDER, model: cfg.CANOPY_LLM_MODEL, retries: cfg.CANOPY_LLM_RETRIES }),
           },
         ),
     },

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { DEFAULT_SHARD_COUNT, EVENT_QUEUE_MAX_DEFAULT, ID_PATTERN } from '@canopy/contracts';
-import { PROVIDERS } from '@canopy/llm';
+import { mcpServersFromEnv, PROVIDERS } from '@canopy/llm';
 import { commonEnv, envInt, envPort, treeLimitsEnv } from '@canopy/service-kit';
 import { z } from 'zod';
 
@@ -32,6 +32,28 @@ export const RunnerConfigSchema = z.object({
   CANOPY_LLM_PROVIDER: z.enum(PROVIDERS).optional(),
   /** The default model; a node's `:model` overrides it. */
   CANOPY_LLM_MODEL: z.string().trim().min(1).optional(),
+  /** SDK retries of a 429/5xx answer, with backoff (default 2). */
+  CANOPY_LLM_RETRIES: envInt(2, { min: 0, max: 10 }),
+  /**
+   * Tokens (input + output) one team's llm-calls may use in all, counted in Redis across runners;
+   * then they fail with BUDGET_EXCEEDED. 0 (the default): no team budget.
+   */
+  TEAM_LLM_TOKEN_BUDGET: envInt(0, { min: 0, max: Number.MAX_SAFE_INTEGER }),
+  /**
+   * MCP servers of `(mcp-tool SERVER TOOL ...)`, a JSON object by name: `{"name": {"url": ...}}`
+   * (streamable HTTP) or `{"name": {"command": ..., "args": [...]}}` (stdio). Unset: none.
+   */
+  CANOPY_MCP_SERVERS: z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      try {
+        return mcpServersFromEnv({ CANOPY_MCP_SERVERS: text });
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    }),
   /** Tree size, depth and expression limits, checked when a tree is registered and built. */
   ...treeLimitsEnv(),
   /**

@@ -19,6 +19,8 @@ import { ensureStreams } from './delivery/streams';
 import { EventStore } from './executions/event-store';
 import { ExecutionStore } from './executions/execution-store';
 import { ScopeCache } from './executions/scope-cache';
+import { McpTools, type McpServerConfig } from '@canopy/llm';
+import { LlmBudgets } from './executions/llm-budget';
 import { TEAM_MAX_EXECUTIONS_DEFAULT, TeamQuota } from './executions/team-quota';
 import type { Log } from './log';
 import { type RunnerGauges, RunnerMetrics } from './metrics';
@@ -46,6 +48,8 @@ export interface TickRunnerOptions {
   treeLimits?: TreeLimits;
   /** Executions one team may have (default TEAM_MAX_EXECUTIONS_DEFAULT). */
   teamMaxExecutions?: number;
+  /** Tokens one team's llm-calls may use in all (TEAM_LLM_TOKEN_BUDGET); none when absent. */
+  teamLlmTokenBudget?: number;
 }
 
 export interface TickRunnerDeps {
@@ -58,6 +62,8 @@ export interface TickRunnerDeps {
   llm?: LlmProvider;
   /** The service's metrics registry (METRICS); a private one when omitted (tests). */
   metrics?: Metrics;
+  /** MCP servers of `(mcp-tool SERVER ...)` by name (CANOPY_MCP_SERVERS). */
+  mcpServers?: Record<string, McpServerConfig>;
 }
 
 export interface RunnerStatus {
@@ -81,6 +87,7 @@ export class TickRunner {
   readonly metrics: RunnerMetrics;
   private readonly outbox: Outbox;
   private readonly subscriptions: Subscription[] = [];
+  private readonly mcp: McpTools;
   private started = false;
   private joined = false;
 
@@ -110,6 +117,9 @@ export class TickRunner {
       defaultTimeoutMs: options.actionTimeoutMs,
       onError: (error, action) => log.warn({ err: error, action }, 'remote action failed'),
     });
+    // `mcp:<server>/<tool>` names go to MCP servers; every other unregistered name to workers.
+    this.mcp = new McpTools(deps.mcpServers ?? {}, remoteActions);
+    const budgets = new LlmBudgets(redis, log, options.teamLlmTokenBudget);
     const scheduler = new Scheduler<string>((ids) => slot.run(ids), undefined, (error) =>
       log.error({ err: error }, 'scheduler slot failed'),
     );
@@ -122,9 +132,10 @@ export class TickRunner {
       outbox: this.outbox,
       publisher,
       scheduler,
-      remoteActions,
+      remoteActions: this.mcp,
       localActions: deps.localActions,
       llm: deps.llm,
+      budgets,
       treeLimits,
       log,
     });
@@ -218,6 +229,7 @@ export class TickRunner {
     clearTimeout(timer);
     await Promise.race([this.host.close(), new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
     this.outbox.close();
+    await this.mcp.close();
     this.deps.log.info({ runner: this.runnerId }, 'runner stopped');
   }
 

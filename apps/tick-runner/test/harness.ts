@@ -1,3 +1,4 @@
+import type { McpServerConfig } from '@canopy/llm';
 import { jetstream, jetstreamManager, type JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
@@ -56,6 +57,8 @@ export async function startRunner(
     localActions?: Record<string, ActionFn>;
     eventQueueMax?: number;
     llm?: LlmProvider;
+    teamLlmTokenBudget?: number;
+    mcpServers?: Record<string, McpServerConfig>;
   },
 ): Promise<TestRunner> {
   const log = createLogger(`tick-runner:${opts.runnerId}`, { level: LOG_LEVEL });
@@ -82,8 +85,9 @@ export async function startRunner(
       leaseTtlMs: opts.leaseTtlMs ?? 3000,
       actionTimeoutMs: opts.actionTimeoutMs ?? 5000,
       eventQueueMax: opts.eventQueueMax,
+      teamLlmTokenBudget: opts.teamLlmTokenBudget,
     },
-    { nats: bus, redis, log, localActions: opts.localActions, llm: opts.llm },
+    { nats: bus, redis, log, localActions: opts.localActions, llm: opts.llm, mcpServers: opts.mcpServers },
   );
   await runner.start();
   let closed = false;

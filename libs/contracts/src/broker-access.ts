@@ -203,6 +203,7 @@ export const RedisKeyPatternsOf: Record<RedisService, string[]> = {
     'canopy:events:*',
     'canopy:execs',
     'canopy:team-execs:*',
+    'canopy:team-llm:*',
     'canopy:shard:*',
     'canopy:tree:*',
     'canopy:trees',

@@ -45,6 +45,19 @@ export const ForkOriginSchema = z.object({
 });
 export type ForkOrigin = z.infer<typeof ForkOriginSchema>;
 
+/** An execution's language-model defaults (`llm` at create): a node's `:provider`/`:model` win. */
+export const ExecutionLlmSchema = z
+  .object({
+    provider: z.enum(['openai', 'anthropic']).optional(),
+    model: z.string().trim().min(1).max(200).optional(),
+  })
+  .strict();
+export type ExecutionLlm = z.infer<typeof ExecutionLlmSchema>;
+
+/** Tokens (input + output) the execution's llm-calls may use in all; then they fail BUDGET_EXCEEDED. */
+export const LlmBudgetSchema = z.object({ tokens: z.number().int().min(1).max(Number.MAX_SAFE_INTEGER) }).strict();
+export type LlmBudget = z.infer<typeof LlmBudgetSchema>;
+
 export const CreateExecutionRequestSchema = z.object({
   tree: IdSchema,
   version: z.number().int().positive().optional(),
@@ -62,6 +75,8 @@ export const CreateExecutionRequestSchema = z.object({
   /** Move to each newly registered version of the tree (hot reload), with `followPolicy`. */
   follow: z.boolean().optional(),
   followPolicy: ReloadPolicySchema.optional(),
+  llm: ExecutionLlmSchema.optional(),
+  llmBudget: LlmBudgetSchema.optional(),
 });
 export type CreateExecutionRequest = z.infer<typeof CreateExecutionRequestSchema>;
 
@@ -82,6 +97,10 @@ export const ExecutionSchema = z.object({
   owner: z.string().optional(),
   follow: z.boolean().optional(),
   followPolicy: ReloadPolicySchema.optional(),
+  llm: ExecutionLlmSchema.optional(),
+  llmBudget: LlmBudgetSchema.optional(),
+  /** Tokens the execution's finished llm-calls used so far (absent before the first). */
+  llmTokens: z.number().int().optional(),
 });
 export type Execution = z.infer<typeof ExecutionSchema>;
 

@@ -106,6 +106,10 @@ export const TickSummarySchema = z.object({
     progress: z.number().int(),
     errors: z.number().int(),
   }),
+  /** The llm-calls that finished in the tick (provider, model, tokens); absent when none did. */
+  llm: z
+    .array(z.object({ provider: z.string(), model: z.string(), inputTokens: z.number().int(), outputTokens: z.number().int() }))
+    .optional(),
 });
 export type TickSummary = z.infer<typeof TickSummarySchema>;
 
@@ -178,6 +182,26 @@ export const ExecutionStatsSchema = z.object({
   failure: z.number().int(),
   /** Runtime errors recorded (EXPR_TYPE, ACTION_FAILED, ...). */
   errors: z.number().int(),
+  /**
+   * Language-model usage over the retained ticks: finished llm-calls and their tokens, in all and
+   * per provider and model. Absent when no retained tick recorded a call.
+   */
+  llm: z
+    .object({
+      calls: z.number().int(),
+      inputTokens: z.number().int(),
+      outputTokens: z.number().int(),
+      models: z.array(
+        z.object({
+          provider: z.string(),
+          model: z.string(),
+          calls: z.number().int(),
+          inputTokens: z.number().int(),
+          outputTokens: z.number().int(),
+        }),
+      ),
+    })
+    .optional(),
 });
 export type ExecutionStats = z.infer<typeof ExecutionStatsSchema>;
 

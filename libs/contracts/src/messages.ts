@@ -44,6 +44,8 @@ export const EVENT_TYPES = [
   'tree_reloaded',
   'log',
   'error',
+  'llm_chunk',
+  'budget_exceeded',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -94,6 +96,10 @@ export interface EventPayloads {
   };
   log: { nodeId: string; message: string; values: unknown[] };
   error: { nodeId: string; code: string; message: string };
+  /** Text an llm-call streamed into its key since the previous tick (at most one per node per tick). */
+  llm_chunk: { nodeId: string; text: string };
+  /** An llm-call failed because the execution's or the team's token budget is spent. */
+  budget_exceeded: { nodeId: string; message: string };
 }
 
 /** An event as published on `canopy.events.<execId>.<type>`, as a subscriber checks it. */

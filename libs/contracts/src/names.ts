@@ -135,6 +135,8 @@ export const RedisKeys = {
   shardExecs: (shard: number) => `canopy:shard:${shard}:execs`,
   /** Ids of a team's executions (a set): TEAM_MAX_EXECUTIONS is checked against its size. */
   teamExecs: (team: string) => `canopy:team-execs:{team:${team}}`,
+  /** Tokens a team's llm-calls used (a counter): TEAM_LLM_TOKEN_BUDGET is checked against it. */
+  teamLlmTokens: (team: string) => `canopy:team-llm:{team:${team}}`,
   tree: (name: string) => `canopy:tree:${name}`,
   treeIndex: 'canopy:trees',
   lease: (shard: number) => `canopy:lease:${shard}`,

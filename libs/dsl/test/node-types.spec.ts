@@ -118,6 +118,10 @@ const CASES: [string, NodeJson][] = [
     },
   ],
   ['(progress "upload" 40)', { type: 'progress', args: ['upload', 40] }],
+  [
+    '(mcp-tool "files" "read_file" :path $p :into "text")',
+    { type: 'mcp-tool', args: ['files', 'read_file'], kwargs: { path: { $: 'p' }, into: 'text' } },
+  ],
 ];
 
 describe('node types', () => {

@@ -121,6 +121,11 @@ const CASES: Record<string, Case> = {
     json: { type: 'llm-call', kwargs: { prompt: 'hi', into: 'answer' } },
   },
   progress: { lisp: '(progress "half" 50)', json: { type: 'progress', args: ['half', 50] } },
+  // An action named mcp:kb/lookup (registered below), as the runner's MCP client resolves it.
+  'mcp-tool': {
+    lisp: '(mcp-tool "kb" "lookup" :term "tick" :into "found")',
+    json: { type: 'mcp-tool', args: ['kb', 'lookup'], kwargs: { term: 'tick', into: 'found' } },
+  },
 };
 
 const CHILD_LISP = '(tree "child" (log "in subtree" $who))';
@@ -130,6 +135,7 @@ function trace(doc: TreeDocument, c: Case): Omit<TickRecord, 'durationMs'>[] {
   const clock = new ManualClock(0);
   const actions = new ActionRegistry();
   actions.register('double', (args) => (args['value'] === 21 ? 'SUCCESS' : 'FAILURE'));
+  actions.register('mcp:kb/lookup', (args) => ({ status: 'SUCCESS', output: `about ${String(args['term'])}` }));
   const tree = buildTree(doc, {
     tree: 'main',
     clock,

@@ -1,4 +1,4 @@
-import { BehaviorTree, type LlmProvider, type LlmRequest, type LlmResult } from '../src';
+import { BehaviorTree, LlmError, type Checkpoint, type LlmProvider, type LlmRequest, type LlmResult } from '../src';
 import { call, deferred, flush, harness, n, statuses, v } from './helpers';
 
 interface FakeCall {
@@ -35,13 +35,124 @@ describe(BehaviorTree.name, () => {
   describe('llm-call', () => {
     it('builds the request from its arguments', () => {
       const { llm, calls } = fakeProvider();
-      harness(llmCall({ model: 'small', system: 'be brief', 'max-tokens': 64 }), {
+      harness(llmCall({ provider: 'anthropic', model: 'small', system: 'be brief', 'max-tokens': 64 }), {
         llm,
         bb: { exec: { who: 'bob' } },
       }).tree.tick();
       expect(calls.map((c) => c.req)).toEqual([
-        { prompt: 'hi bob', model: 'small', system: 'be brief', maxTokens: 64 },
+        { prompt: 'hi bob', provider: 'anthropic', model: 'small', system: 'be brief', maxTokens: 64 },
       ]);
+    });
+
+    it('records the text each tick added as one chunk per node, and the usage in the tick the call finished', async () => {
+      const { llm, calls } = fakeProvider();
+      const h = harness(llmCall({}), { llm });
+      expect(h.tree.tick().chunks).toBeUndefined();
+      calls[0].token('Hel');
+      calls[0].token('lo');
+      expect(h.tree.tick().chunks).toEqual([{ nodeId: 'ask', text: 'Hello' }]);
+      expect(h.tree.tick().chunks).toBeUndefined();
+      calls[0].token(' you');
+      const usage = { provider: 'openai', model: 'm1', inputTokens: 5, outputTokens: 2 };
+      calls[0].resolve({ text: 'Hello you', tokens: 7, usage });
+      await flush();
+      const last = h.tree.tick();
+      expect(last.status).toBe('SUCCESS');
+      expect(last.chunks).toEqual([{ nodeId: 'ask', text: ' you' }]);
+      expect(last.llm).toEqual([{ nodeId: 'ask', ...usage }]);
+    });
+
+    it('keeps the streamed text out of the checkpoint: its size does not grow with the answer', () => {
+      const { llm, calls } = fakeProvider();
+      const h = harness(llmCall({}), { llm });
+      h.tree.tick();
+      // The tick count is the only thing that may change (and it is not the text).
+      const size = (cp: Checkpoint) => JSON.stringify({ ...cp, tick: 0 }).length;
+      const before = size(h.tree.checkpoint());
+      const piece = 'lorem ipsum '.repeat(100);
+      for (let i = 0; i < 20; i++) {
+        calls[0].token(piece);
+        expect(h.tree.tick().status).toBe('RUNNING');
+      }
+      // 24 kB streamed, all of it on the key; the checkpoint is what it was before the stream.
+      expect(h.bb.get('exec', 'answer')).toBe(piece.repeat(20));
+      expect(size(h.tree.checkpoint())).toBe(before);
+      expect(JSON.stringify(h.tree.checkpoint())).not.toContain('lorem');
+    });
+
+    it('restarts a call that was streaming when the checkpoint was taken, its text from the start', () => {
+      const a = fakeProvider();
+      const h = harness(llmCall({}), { llm: a.llm });
+      h.tree.tick();
+      a.calls[0].token('partial');
+      h.tree.tick();
+      const b = fakeProvider();
+      const h2 = harness(llmCall({}), { llm: b.llm, bb: { exec: { answer: 'partial' } } });
+      h2.tree.restore(JSON.parse(JSON.stringify(h.tree.checkpoint())) as Checkpoint);
+      expect(h2.tree.tick().status).toBe('RUNNING');
+      expect(b.calls).toHaveLength(1);
+      b.calls[0].token('fresh');
+      expect(h2.tree.tick().writes).toEqual([{ key: 'answer', scope: 'exec', old: 'partial', new: 'fresh' }]);
+    });
+
+    it('sends the conversation with the answers to its last tool calls, then keeps the exchange and the new calls', async () => {
+      const { llm, calls } = fakeProvider();
+      const call = { id: 'c1', name: 'look', arguments: { at: 'x' } };
+      const chat = [
+        { role: 'user', content: 'go' },
+        { role: 'assistant', content: '', toolCalls: [call, { id: 'c2', name: 'look', arguments: {} }] },
+      ];
+      const h = harness(
+        llmCall({ prompt: null, conversation: 'chat', tools: v('tools'), 'tool-results': v('results'), 'tool-calls-into': 'calls' }),
+        { llm, bb: { exec: { chat, tools: [{ name: 'look' }], results: { c1: { seen: 1 } } } } },
+      );
+      h.tree.tick();
+      expect(calls[0].req).toEqual({
+        prompt: '',
+        tools: [{ name: 'look' }],
+        messages: [
+          ...chat,
+          { role: 'tool', toolCallId: 'c1', content: '{"seen":1}' },
+          { role: 'tool', toolCallId: 'c2', content: 'no result' },
+        ],
+      });
+      calls[0].resolve({ text: 'more', tokens: 1, toolCalls: [{ id: 'c3', name: 'look', arguments: 'raw' }] });
+      await flush();
+      expect(h.tree.tick().status).toBe('SUCCESS');
+      expect(h.bb.get('exec', 'calls')).toEqual([{ id: 'c3', name: 'look', arguments: 'raw' }]);
+      expect(h.bb.get('exec', 'chat')).toEqual([
+        ...calls[0].req.messages!,
+        { role: 'assistant', content: 'more', toolCalls: [{ id: 'c3', name: 'look', arguments: 'raw' }] },
+      ]);
+    });
+
+    it.each<[Record<string, unknown>, string]>([
+      [{ tools: 'x' }, ':tools must be a list, got string'],
+      [{ tools: [{ description: 'no name' }] }, ':tools item 0 must be a map with a :name string'],
+      [{ conversation: 'bad' }, ':conversation must hold a list, got number'],
+      [{ conversation: 'chat', prompt: null }, ':prompt must be a string, got nil'],
+    ])('refuses bad tool-calling arguments: %j', (kw, message) => {
+      const { llm, calls } = fakeProvider();
+      const args: Record<string, unknown> = { ...kw };
+      if (Array.isArray(kw.tools) || typeof kw.tools === 'string') args.tools = v('t');
+      const r = harness(llmCall(args), { llm, bb: { exec: { t: kw.tools, bad: 3 } } }).tree.tick();
+      expect(r.status).toBe('FAILURE');
+      expect(r.errors).toEqual([{ nodeId: 'ask', code: 'BAD_ARGUMENT', message }]);
+      expect(calls).toHaveLength(0);
+    });
+
+    it('fails with BUDGET_EXCEEDED, without retrying, when the provider says the budget is spent', () => {
+      let asked = 0;
+      const llm: LlmProvider = () => {
+        asked++;
+        throw new LlmError('BUDGET_EXCEEDED', 'the execution\'s token budget (100) is spent');
+      };
+      const r = harness(llmCall({ retries: 3 }), { llm }).tree.tick();
+      expect(r.status).toBe('FAILURE');
+      expect(r.errors).toEqual([
+        { nodeId: 'ask', code: 'BUDGET_EXCEEDED', message: "llm-call: the execution's token budget (100) is spent" },
+      ]);
+      expect(asked).toBe(1);
     });
 
     it('writes streamed tokens at the start of the next tick, never mid-tick, then the final text', async () => {

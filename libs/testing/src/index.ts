@@ -48,5 +48,6 @@ export {
   type SigtermWithBrokersDownOptions,
   type SpawnedService,
 } from './lib/spawned-service';
-export { startFakeLlm, type FakeLlm } from './lib/fake-llm';
+export { startFakeLlm, type FakeAnswer, type FakeLlm, type FakeToolCall } from './lib/fake-llm';
 export { authHeaders, GATEWAY_AUTH_ENV, TEST_ADMIN_KEY } from './lib/auth';
+export { startMcpServer, type TestMcpServer } from './lib/mcp-server';

@@ -5,7 +5,7 @@ import type {
   TickSummary,
   TimelineEntry,
 } from '@canopy/contracts';
-import type { NodeInfo, Status } from '@canopy/engine';
+import type { LlmUsage, NodeInfo, Status } from '@canopy/engine';
 import type { Delta } from './frame';
 import { parseScopedKey, scopedKey } from './frame';
 
@@ -33,6 +33,7 @@ export function executionStats(
     errors += s.counts.errors;
   }
   const sum = durations.reduce((a, b) => a + b, 0);
+  const llm = llmStats(summaries);
   return {
     execId,
     ticks: summaries.length,
@@ -50,7 +51,29 @@ export function executionStats(
     success: statuses.SUCCESS,
     failure: statuses.FAILURE,
     errors,
+    ...(llm ? { llm } : {}),
   };
+}
+
+type LlmStats = NonNullable<ExecutionStats['llm']>;
+
+/** Calls and tokens over the summaries, in all and per provider and model (in first-seen order). */
+function llmStats(summaries: readonly TickSummary[]): LlmStats | undefined {
+  const models = new Map<string, LlmStats['models'][number]>();
+  for (const s of summaries) {
+    for (const u of s.llm ?? []) {
+      const id = `${u.provider}\u0000${u.model}`;
+      let m = models.get(id);
+      if (!m) models.set(id, (m = { provider: u.provider, model: u.model, calls: 0, inputTokens: 0, outputTokens: 0 }));
+      m.calls++;
+      m.inputTokens += u.inputTokens;
+      m.outputTokens += u.outputTokens;
+    }
+  }
+  if (models.size === 0) return undefined;
+  const all = [...models.values()];
+  const total = (k: 'calls' | 'inputTokens' | 'outputTokens') => all.reduce((a, m) => a + m[k], 0);
+  return { calls: total('calls'), inputTokens: total('inputTokens'), outputTokens: total('outputTokens'), models: all };
 }
 
 interface NodeAccumulator {
@@ -179,8 +202,9 @@ export function summaryOf(record: {
   logs: unknown[];
   progress: unknown[];
   errors: unknown[];
+  llm?: readonly LlmUsage[];
 }): TickSummary {
-  return {
+  const summary: TickSummary = {
     tick: record.tick,
     startedAt: record.startedAt,
     durationMs: record.durationMs,
@@ -193,4 +217,8 @@ export function summaryOf(record: {
       errors: record.errors.length,
     },
   };
+  if (record.llm && record.llm.length > 0) {
+    summary.llm = record.llm.map((u) => ({ provider: u.provider, model: u.model, inputTokens: u.inputTokens, outputTokens: u.outputTokens }));
+  }
+  return summary;
 }

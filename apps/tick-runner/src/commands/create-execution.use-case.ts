@@ -72,6 +72,8 @@ export class CreateExecution {
       library,
       follow: req.follow || undefined,
       followPolicy: req.follow ? req.followPolicy : undefined,
+      llm: req.llm,
+      llmBudget: req.llmBudget,
     };
     const shard = shardOf(id, this.shardCount);
     const place = req.team === undefined ? 'held' : await this.quota.reserve(req.team, id);

@@ -120,7 +120,10 @@ export function queueCommit(pipeline: ChainableCommander, input: CommitRequest):
   );
   // A tick changes only these fields of the metadata; commands (`state` commits) store all of it.
   if (input.kind === 'tick' && input.fullMeta !== true) {
-    args.push(3, 'tick', input.meta.tick, 'status', input.meta.status, 'state', input.meta.state);
+    const tokens = input.meta.llmTokens;
+    // The tokens used go with the tick that recorded the calls, so a new owner's budget is exact.
+    args.push(tokens === undefined ? 3 : 4, 'tick', input.meta.tick, 'status', input.meta.status, 'state', input.meta.state);
+    if (tokens !== undefined) args.push('llmTokens', tokens);
   } else {
     const hash = Object.entries(metaToHash(input.meta));
     args.push(hash.length);

@@ -85,7 +85,8 @@ export class Publisher {
 
   /**
    * Derived events of one tick, in order, numbered from `seq`: tick_start, node_update...,
-   * blackboard_update..., log..., progress..., error..., node_stuck..., tick_overrun, tick_complete. Core publishes on one
+   * blackboard_update..., llm_chunk..., log..., progress..., error..., budget_exceeded...,
+   * node_stuck..., tick_overrun, tick_complete. Core publishes on one
    * connection keep their order, and the CANOPY_EVENTS stream captures them without a per-event
    * ack. Returns the next event number.
    */
@@ -108,6 +109,9 @@ export class Publisher {
       if ('old' in write) data.old = write.old;
       this.send(execId, tick, seq++, 'blackboard_update', data, headers, at);
     }
+    for (const chunk of record.chunks ?? []) {
+      this.send(execId, tick, seq++, 'llm_chunk', { nodeId: chunk.nodeId, text: chunk.text }, headers, at);
+    }
     for (const log of record.logs) {
       this.send(execId, tick, seq++, 'log', { nodeId: log.nodeId, message: log.message, values: log.values }, headers, at);
     }
@@ -116,6 +120,9 @@ export class Publisher {
     }
     for (const e of record.errors) {
       this.send(execId, tick, seq++, 'error', { nodeId: e.nodeId, code: e.code, message: e.message }, headers, at);
+    }
+    for (const e of record.errors) {
+      if (e.code === 'BUDGET_EXCEEDED') this.send(execId, tick, seq++, 'budget_exceeded', { nodeId: e.nodeId, message: e.message }, headers, at);
     }
     for (const stuck of record.stuck ?? []) {
       const data: EventPayloads['node_stuck'] = {

@@ -1,4 +1,4 @@
-import type { Execution, ExecutionMode, ExecutionState, ReloadPolicy, Watchdog } from '@canopy/contracts';
+import type { Execution, ExecutionLlm, ExecutionMode, ExecutionState, LlmBudget, ReloadPolicy, Watchdog } from '@canopy/contracts';
 import type { Status, WatchdogOptions } from '@canopy/engine';
 
 /**
@@ -30,6 +30,11 @@ export interface ExecMeta {
   followPolicy?: ReloadPolicy;
   /** A let-finish-then-swap waiting for the current run to finish (survives a failover). */
   pending?: PendingSwap;
+  /** Provider and model for llm-calls that name none. */
+  llm?: ExecutionLlm;
+  llmBudget?: LlmBudget;
+  /** Tokens used by finished llm-calls, committed with the tick that recorded them. */
+  llmTokens?: number;
 }
 
 /** The tree a pending let-finish-then-swap moves to. */
@@ -60,6 +65,9 @@ export function metaToHash(meta: ExecMeta): Record<string, string> {
     pending: meta.pending === undefined ? '' : JSON.stringify(meta.pending),
     watchdog: meta.watchdog === undefined ? '' : JSON.stringify(meta.watchdog),
     tickBudgetMs: meta.tickBudgetMs === undefined ? '' : String(meta.tickBudgetMs),
+    llm: meta.llm === undefined ? '' : JSON.stringify(meta.llm),
+    llmBudget: meta.llmBudget === undefined ? '' : JSON.stringify(meta.llmBudget),
+    llmTokens: meta.llmTokens === undefined ? '' : String(meta.llmTokens),
   };
   return hash;
 }
@@ -87,6 +95,9 @@ export function metaFromHash(hash: Record<string, string>): ExecMeta | undefined
     follow: hash.follow === '1' ? true : undefined,
     followPolicy: (hash.followPolicy || undefined) as ReloadPolicy | undefined,
     pending: hash.pending ? (JSON.parse(hash.pending) as PendingSwap) : undefined,
+    llm: hash.llm ? (JSON.parse(hash.llm) as ExecutionLlm) : undefined,
+    llmBudget: hash.llmBudget ? (JSON.parse(hash.llmBudget) as LlmBudget) : undefined,
+    llmTokens: optionalNumber(hash.llmTokens),
   };
 }
 
@@ -108,6 +119,9 @@ export function toExecution(meta: ExecMeta, owner?: string): Execution {
   if (meta.watchdog !== undefined) execution.watchdog = meta.watchdog;
   if (meta.tickBudgetMs !== undefined) execution.tickBudgetMs = meta.tickBudgetMs;
   if (owner !== undefined) execution.owner = owner;
+  if (meta.llm !== undefined) execution.llm = meta.llm;
+  if (meta.llmBudget !== undefined) execution.llmBudget = meta.llmBudget;
+  if (meta.llmTokens !== undefined) execution.llmTokens = meta.llmTokens;
   if (meta.follow) {
     execution.follow = true;
     execution.followPolicy = meta.followPolicy ?? 'let-finish-then-swap';

@@ -13,6 +13,7 @@ import type { EventStore } from '../executions/event-store';
 import { ExecutionDebug } from '../executions/execution-debug';
 import { watchdogOf } from '../executions/execution-meta';
 import type { ExecutionStore } from '../executions/execution-store';
+import type { LlmBudgets } from '../executions/llm-budget';
 import { ScopeView, scopeList, scopesOf, type ScopeCache } from '../executions/scope-cache';
 import type { Log } from '../log';
 import type { ShardListener } from '../ownership/shard-manager';
@@ -34,6 +35,8 @@ export interface ExecutionHostDeps {
   /** Actions served in-process (tests, embedding); they win over remote ones. */
   localActions?: Record<string, ActionFn>;
   llm?: LlmProvider;
+  /** Token budgets and per-execution defaults wrapped around `llm`. */
+  budgets?: LlmBudgets;
   /** Trees are built with these (default DEFAULT_TREE_LIMITS); a hot reload keeps them. */
   treeLimits?: TreeLimits;
   log: Log;
@@ -201,7 +204,7 @@ export class ExecutionHost implements ShardListener, CommitHost {
         clock: this.deps.clock ?? systemClock,
         blackboard: view,
         actions: this.actions,
-        llm: this.deps.llm,
+        llm: this.llmOf(meta),
         onWake: () => this.wake(id),
         record: { nodes: true, writes: true, logs: true, progress: true, errors: true },
         // Before the restore: the checkpoint carries the watched nodes' episodes.
@@ -253,6 +256,14 @@ export class ExecutionHost implements ShardListener, CommitHost {
       for (const scope of acquired) this.deps.cache.release(scope);
       throw error;
     }
+  }
+
+  /** The execution's provider: its own defaults and budgets around the runner's. */
+  private llmOf(loaded: ExecMeta): LlmProvider | undefined {
+    const { llm, budgets } = this.deps;
+    if (llm === undefined || budgets === undefined) return llm;
+    // The tokens used grow with each committed tick: read the execution's current metadata.
+    return budgets.guard(llm, loaded, () => this.executions.get(loaded.id)?.meta ?? loaded);
   }
 
   /** The documents of a pending let-finish-then-swap, if there is one. */

@@ -7,6 +7,7 @@ import { persistentWrites } from '../commit/commit-request';
 import type { Committer, Settled, TickCommit } from '../commit/committer';
 import type { Outbox } from '../delivery/outbox';
 import type { Publisher } from '../delivery/publisher';
+import { tokensOf } from '../executions/llm-budget';
 import type { ExecMeta } from '../executions/execution-meta';
 import { stoppedError, type Execution } from '../executions/execution';
 import { scopeList, type ScopeCache } from '../executions/scope-cache';
@@ -206,6 +207,8 @@ export class TickSlot {
       const dbg = exec.debug;
       span.setAttributes({ [SpanAttrs.tick]: record.tick, [SpanAttrs.status]: record.status });
       const next: ExecMeta = { ...base, ...swapped?.meta, tick: record.tick, status: record.status, state };
+      const tokens = tokensOf(record);
+      if (tokens > 0) next.llmTokens = (base.llmTokens ?? 0) + tokens;
       const writes = persistentWrites(record.writes, exec.view.scopes);
       const checkpoint = exec.tree.checkpoint();
       let encoded = this.publisher.encodeTick(next, record, epoch, checkpoint, initial);

@@ -115,12 +115,18 @@ export const NODE_SPECS: readonly NodeSpec[] = [
   { type: 'wait', category: 'leaf', children: none, positional: [], keywords: [{ name: 'ms', kind: 'number', required: true }], summary: 'RUNNING for T ms.' },
   { type: 'log', category: 'leaf', children: none, positional: [{ name: 'message', kind: 'string', required: true }, { name: 'values', kind: 'expr' }], variadic: true, keywords: [], summary: 'Emits a log event.' },
   { type: 'action', category: 'leaf', children: none, positional: [{ name: 'action', kind: 'name', required: true }], keywords: [{ name: 'into', kind: 'key' }], openKeywords: true, summary: 'Calls a registered or remote action; `:into KEY` receives its output.' },
+  { type: 'mcp-tool', category: 'leaf', children: none, positional: [{ name: 'server', kind: 'string', required: true }, { name: 'tool', kind: 'string', required: true }], keywords: [{ name: 'into', kind: 'key' }], openKeywords: true, summary: 'Calls a tool of a configured MCP server; `:into KEY` receives its result.' },
   { type: 'subtree', category: 'leaf', children: none, positional: [{ name: 'tree', kind: 'string', required: true }], keywords: [], openKeywords: true, summary: 'Runs another tree in a child scope.' },
   {
     type: 'llm-call', category: 'leaf', children: none, positional: [],
     keywords: [
       { name: 'prompt', kind: 'expr', required: true },
       { name: 'into', kind: 'key', required: true },
+      { name: 'conversation', kind: 'key' },
+      { name: 'tools', kind: 'expr' },
+      { name: 'tool-calls-into', kind: 'key' },
+      { name: 'tool-results', kind: 'expr' },
+      { name: 'provider', kind: 'expr' },
       { name: 'model', kind: 'expr' },
       { name: 'system', kind: 'expr' },
       { name: 'max-tokens', kind: 'number' },

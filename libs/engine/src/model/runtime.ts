@@ -88,16 +88,77 @@ export interface ActionResolver {
   resolve(name: string): ActionFn | undefined;
 }
 
+/** A tool the model may call: `parameters` is a JSON Schema of its arguments (an object). */
+export interface LlmTool {
+  name: string;
+  description?: string;
+  parameters?: Record<string, unknown>;
+}
+
+/** A tool call the model made; `arguments` is the parsed JSON (the raw text if it does not parse). */
+export interface LlmToolCall {
+  id: string;
+  name: string;
+  arguments: unknown;
+}
+
+/**
+ * One message of a conversation, provider-neutral, as `:conversation` keeps it on the
+ * blackboard: a user prompt, an assistant answer (with the tool calls it made), or a tool result
+ * (`toolCallId`: the call it answers).
+ */
+export interface LlmMessage {
+  role: 'user' | 'assistant' | 'tool';
+  content: string;
+  toolCalls?: LlmToolCall[];
+  toolCallId?: string;
+}
+
 export interface LlmRequest {
+  /** The prompt: the last user message (after `messages`). Empty when `messages` ends the request. */
   prompt: string;
+  /** The conversation before `prompt`, oldest first. */
+  messages?: LlmMessage[];
+  tools?: LlmTool[];
   system?: string;
+  /** The node's `:provider` (`openai` | `anthropic`); the host's default when absent. */
+  provider?: string;
   model?: string;
   maxTokens?: number;
 }
 
+/** What one finished call used, as the provider reported it. */
+export interface LlmUsage {
+  provider: string;
+  model: string;
+  inputTokens: number;
+  outputTokens: number;
+}
+
 export interface LlmResult {
   text: string;
+  /** Input plus output tokens. */
   tokens: number;
+  usage?: LlmUsage;
+  /** The tools the model asked to call (only when the request had `tools`). */
+  toolCalls?: LlmToolCall[];
+}
+
+/** Codes a provider's failure can carry into the tick record (`LlmError`). */
+export type LlmErrorCode = 'LLM_FAILED' | 'BUDGET_EXCEEDED';
+
+/**
+ * Thrown (or rejected) by a provider to fail the call with a specific code: BUDGET_EXCEEDED
+ * (a host's token budget is spent) is not retried by the node's `:retries`.
+ */
+export class LlmError extends Error {
+  constructor(
+    readonly code: LlmErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'LlmError';
+  }
 }
 
 /** A language-model provider. `onToken` streams partial output; the engine applies it between ticks. */
@@ -172,6 +233,8 @@ export type RuntimeErrorCode =
   /** Nobody serves the action (no remote worker answers its subject). */
   | 'ACTION_UNAVAILABLE'
   | 'LLM_FAILED'
+  /** A host's token budget (execution or team) is spent: the llm-call fails without calling. */
+  | 'BUDGET_EXCEEDED'
   | 'BAD_ARGUMENT'
   /** The watchdog's `fail` action halted a stuck node. */
   | 'NODE_STUCK';
@@ -180,6 +243,17 @@ export interface ErrorRecord {
   nodeId: string;
   code: RuntimeErrorCode;
   message: string;
+}
+
+/** The usage of an llm-call that finished (SUCCESS) in this tick. */
+export interface LlmUsageRecord extends LlmUsage {
+  nodeId: string;
+}
+
+/** Text an llm-call's stream added to its `:into` key in this tick (one per node per tick). */
+export interface LlmChunkRecord {
+  nodeId: string;
+  text: string;
 }
 
 /** One node tick, when visit recording is on (stats, profiling). */
@@ -235,6 +309,10 @@ export interface TickRecord {
   stuck?: StuckRecord[];
   /** Set when `durationMs` exceeded the watchdog's `tickBudgetMs`. */
   overrun?: { budgetMs: number };
+  /** Token usage of the llm-calls that finished in this tick; absent when none. */
+  llm?: LlmUsageRecord[];
+  /** Streamed text added by llm-calls in this tick; absent when none. */
+  chunks?: LlmChunkRecord[];
 }
 
 /** Which parts of the TickRecord to collect. Kinds that are off cost close to nothing. */

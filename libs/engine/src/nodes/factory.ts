@@ -1,3 +1,4 @@
+import type { KeyRef } from '../blackboard/keys';
 import type { Evaluator } from '../expr/env';
 import type { ExprJson } from '../model/json';
 import { FAILURE, RUNNING, SUCCESS } from '../status';
@@ -54,6 +55,11 @@ function optional(d: NodeDef, name: string): Evaluator | undefined {
   return e === undefined ? undefined : d.expr(e);
 }
 
+function optionalKey(d: NodeDef, name: string): KeyRef | undefined {
+  const e = d.kw(name);
+  return e === undefined ? undefined : d.key(e);
+}
+
 /** Open keyword arguments (actions, subtrees) but the node's own keywords, compiled in the caller's scope. */
 function namedArgs(d: NodeDef, own: readonly string[] = []): [string[], Evaluator[]] {
   const entries = d.kwargs().filter(([k]) => !own.includes(k));
@@ -61,6 +67,13 @@ function namedArgs(d: NodeDef, own: readonly string[] = []): [string[], Evaluato
 }
 
 const ACTION_KEYWORDS = ['into'];
+
+/** `(mcp-tool SERVER TOOL ...)`: an action named `mcp:SERVER/TOOL`, which the host resolves. */
+function mcpTool(d: NodeDef): BtNode {
+  const into = d.kw('into');
+  const name = `mcp:${d.text(arg(d, 0))}/${d.text(arg(d, 1))}`;
+  return new ActionNode(d.id, d.rt, name, ...namedArgs(d, ACTION_KEYWORDS), into === undefined ? null : d.key(into), d.scope);
+}
 
 function action(d: NodeDef): BtNode {
   const into = d.kw('into');
@@ -138,11 +151,17 @@ export const NODE_FACTORIES: Readonly<Record<string, NodeFactory>> = {
     ),
   progress: (d) => new ProgressNode(d.id, d.rt, d.text(arg(d, 0)), d.expr(arg(d, 1))),
   action,
+  'mcp-tool': mcpTool,
   subtree: (d) => new SubtreeNode(d.id, d.rt, d.scope, ...namedArgs(d)),
   'llm-call': (d) =>
     new LlmCallNode(d.id, d.rt, d.scope, {
       prompt: d.expr(kw(d, 'prompt')),
       into: d.key(kw(d, 'into')),
+      conversation: optionalKey(d, 'conversation'),
+      tools: optional(d, 'tools'),
+      toolCallsInto: optionalKey(d, 'tool-calls-into'),
+      toolResults: optional(d, 'tool-results'),
+      provider: optional(d, 'provider'),
       model: optional(d, 'model'),
       system: optional(d, 'system'),
       maxTokens: optional(d, 'max-tokens'),

@@ -1,5 +1,7 @@
 import type {
   ErrorRecord,
+  LlmChunkRecord,
+  LlmUsageRecord,
   LogRecord,
   NodeChange,
   NodeVisit,
@@ -20,6 +22,8 @@ export interface RecordParts {
   errors: ErrorRecord[];
   visits?: NodeVisit[];
   stuck?: StuckRecord[];
+  llm?: LlmUsageRecord[];
+  chunks?: LlmChunkRecord[];
 }
 
 function grow<T extends Int32Array | Uint8Array | Float64Array>(a: T, make: (n: number) => T): T {
@@ -61,6 +65,9 @@ export class Recorder {
   private errorList: ErrorRecord[] = [];
   /** Made only when the watchdog finds a stuck node: most ticks have none. */
   private stuckList: StuckRecord[] | null = null;
+  /** Made only by ticks where an llm-call streams or finishes. */
+  private llmList: LlmUsageRecord[] | null = null;
+  private chunkList: LlmChunkRecord[] | null = null;
 
   constructor(opts: RecordOptions = {}) {
     this.nodes = opts.nodes ?? true;
@@ -109,6 +116,18 @@ export class Recorder {
     (this.stuckList ??= []).push(rec);
   }
 
+  llmUsage(rec: LlmUsageRecord): void {
+    (this.llmList ??= []).push(rec);
+  }
+
+  /** Streamed text of a node; a second chunk of the same node in one tick joins the first. */
+  chunk(nodeId: string, text: string): void {
+    const list = (this.chunkList ??= []);
+    const same = list.find((c) => c.nodeId === nodeId);
+    if (same) same.text += text;
+    else list.push({ nodeId, text });
+  }
+
   /** Reserves the visit's slot on entry so visits come out in pre-order. */
   beginVisit(index: number): number {
     const n = this.vCount;
@@ -149,6 +168,14 @@ export class Recorder {
     if (this.stuckList !== null) {
       parts.stuck = this.stuckList;
       this.stuckList = null;
+    }
+    if (this.llmList !== null) {
+      parts.llm = this.llmList;
+      this.llmList = null;
+    }
+    if (this.chunkList !== null) {
+      parts.chunks = this.chunkList;
+      this.chunkList = null;
     }
     this.writeList = [];
     this.logList = [];

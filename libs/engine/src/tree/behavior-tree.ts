@@ -314,6 +314,8 @@ function recordOf(rt: Runtime, s: TickStatus, parts: RecordParts, t0: number): T
   if (parts.visits) record.visits = parts.visits;
   if (rt.events.length > 0) record.events = rt.events.slice();
   if (parts.stuck) record.stuck = parts.stuck;
+  if (parts.llm) record.llm = parts.llm;
+  if (parts.chunks) record.chunks = parts.chunks;
   record.durationMs = performance.now() - t0;
   const budget = rt.watchdog === null ? Number.POSITIVE_INFINITY : rt.watchdog.tickBudgetMs;
   if (record.durationMs > budget) record.overrun = { budgetMs: budget };

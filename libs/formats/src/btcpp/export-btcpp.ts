@@ -44,6 +44,7 @@ const NO_EQUIVALENT: Record<string, string> = {
   semaphore: 'BT.CPP has no team semaphores',
   'on-event': 'BT.CPP has no external events',
   'llm-call': 'BT.CPP has no language-model node; call the model from an action',
+  'mcp-tool': 'BT.CPP has no MCP node; call the tool from an action',
   'until-failure': 'BT.CPP has no decorator that succeeds when its child fails repeatedly',
   'memory-selector': 'BT.CPP has no fallback with memory',
   running: 'BT.CPP has no node that is always RUNNING',

@@ -1,18 +1,24 @@
-import { writeRef } from '../../blackboard/access';
+import { readRef, writeRef } from '../../blackboard/access';
 import type { KeyRef } from '../../blackboard/keys';
 import type { LocalScope } from '../../blackboard/local-scope';
 import type { Evaluator } from '../../expr/env';
 import { typeName } from '../../expr/values';
-import type { LlmRequest, LlmResult } from '../../model/runtime';
+import { LlmError, type LlmErrorCode, type LlmMessage, type LlmRequest, type LlmResult, type LlmUsage } from '../../model/runtime';
 import { FAILURE, RUNNING, SUCCESS, type TickStatus } from '../../status';
 import { BtNode, EVAL_FAILED } from '../../tree/node';
 import type { Runtime } from '../../tree/runtime';
 import { numberIn, numberOrNull, recordIn, stringIn, type NodeState } from '../../tree/state';
+import { conversationOf, toolCallsJson, toolMessages, toolsOf } from './llm-tools';
 import { CALL, messageOf, PENDING, REJECTED, RESOLVED, type InvocationState } from './invocation';
 
 export interface LlmCallConfig {
   prompt: Evaluator;
   into: KeyRef;
+  conversation?: KeyRef;
+  tools?: Evaluator;
+  toolCallsInto?: KeyRef;
+  toolResults?: Evaluator;
+  provider?: Evaluator;
   model?: Evaluator;
   system?: Evaluator;
   maxTokens?: Evaluator;
@@ -26,6 +32,7 @@ class LlmAttempt {
   buffer = '';
   result: LlmResult | null = null;
   failure = '';
+  failureCode: LlmErrorCode = 'LLM_FAILED';
   readonly controller = new AbortController();
 }
 
@@ -35,12 +42,19 @@ class LiveAttempt {
   private readonly buffer: string;
   private readonly result: LlmResult | null;
   private readonly failure: string;
+  private readonly failureCode: LlmErrorCode;
 
-  constructor(private readonly call: LlmAttempt) {
+  constructor(
+    private readonly call: LlmAttempt,
+    /** The node's streamed text: not in the checkpoint, so the debugger's rewind keeps it here. */
+    readonly text: string,
+    readonly written: boolean,
+  ) {
     this.state = call.state;
     this.buffer = call.buffer;
     this.result = call.result;
     this.failure = call.failure;
+    this.failureCode = call.failureCode;
   }
 
   reinstate(): LlmAttempt {
@@ -49,6 +63,7 @@ class LiveAttempt {
     call.buffer = this.buffer;
     call.result = this.result;
     call.failure = this.failure;
+    call.failureCode = this.failureCode;
     return call;
   }
 }
@@ -85,14 +100,28 @@ export class LlmCallNode extends BtNode {
       return;
     }
     const prompt = this.optionalString(this.cfg.prompt, ':prompt');
-    if (prompt === EVAL_FAILED || prompt === undefined) {
-      if (prompt === undefined) this.report('BAD_ARGUMENT', ':prompt must be a string, got nil');
+    if (prompt === EVAL_FAILED) return;
+    const messages = this.conversation();
+    if (messages === EVAL_FAILED) return;
+    // With a conversation, a nil prompt asks the model to go on (after tool results, say).
+    if (prompt === undefined && (messages === undefined || messages.length === 0)) {
+      this.report('BAD_ARGUMENT', ':prompt must be a string, got nil');
       return;
     }
-    const req: LlmRequest = { prompt };
+    const req: LlmRequest = { prompt: prompt ?? '' };
+    if (messages !== undefined && messages.length > 0) req.messages = messages;
+    if (this.cfg.tools !== undefined) {
+      const v = this.evaluate(this.cfg.tools);
+      if (v === EVAL_FAILED) return;
+      const tools = toolsOf(v);
+      if (typeof tools === 'string') return this.report('BAD_ARGUMENT', tools);
+      if (tools.length > 0) req.tools = tools;
+    }
+    const provider = this.optionalString(this.cfg.provider, ':provider');
     const model = this.optionalString(this.cfg.model, ':model');
     const system = this.optionalString(this.cfg.system, ':system');
-    if (model === EVAL_FAILED || system === EVAL_FAILED) return;
+    if (provider === EVAL_FAILED || model === EVAL_FAILED || system === EVAL_FAILED) return;
+    if (provider !== undefined) req.provider = provider;
     if (model !== undefined) req.model = model;
     if (system !== undefined) req.system = system;
     const c = this.cfg;
@@ -102,6 +131,25 @@ export class LlmCallNode extends BtNode {
     if (Number.isNaN(req.maxTokens) || Number.isNaN(this.timeoutMs) || Number.isNaN(this.retries))
       return;
     this.req = req;
+  }
+
+  /** The messages before the prompt: the `:conversation` key's, then the answers to its last tool calls. */
+  private conversation(): LlmMessage[] | undefined | typeof EVAL_FAILED {
+    const c = this.cfg;
+    if (c.conversation === undefined) return undefined;
+    const held = conversationOf(readRef(this.rt.store, this.scope, c.conversation));
+    if (typeof held === 'string') {
+      this.report('BAD_ARGUMENT', held);
+      return EVAL_FAILED;
+    }
+    const results = c.toolResults === undefined ? undefined : this.evaluate(c.toolResults);
+    if (results === EVAL_FAILED) return EVAL_FAILED;
+    const answers = toolMessages(held, results);
+    if (typeof answers === 'string') {
+      this.report('BAD_ARGUMENT', answers);
+      return EVAL_FAILED;
+    }
+    return [...held, ...answers];
   }
 
   private optionalString(
@@ -138,18 +186,24 @@ export class LlmCallNode extends BtNode {
       state: typeof RESOLVED | typeof REJECTED,
       result: LlmResult | null,
       failure: string,
+      code: LlmErrorCode = 'LLM_FAILED',
     ): void => {
       const held = this.rt.held;
       if (held !== null) {
-        held.push(() => settle(state, result, failure));
+        held.push(() => settle(state, result, failure, code));
         return;
       }
       if (this.call !== call || call.state !== PENDING) return;
       call.state = state;
       call.result = result;
       call.failure = failure;
+      call.failureCode = code;
       this.rt.onWake?.();
     };
+    const fail = (e: unknown): void =>
+      e instanceof LlmError
+        ? settle(REJECTED, null, e.message, e.code)
+        : settle(REJECTED, null, messageOf(e));
     const onToken = (t: string): void => {
       const held = this.rt.held;
       if (held !== null) held.push(() => onToken(t));
@@ -163,27 +217,36 @@ export class LlmCallNode extends BtNode {
           typeof r?.text === 'string'
             ? settle(RESOLVED, r, '')
             : settle(REJECTED, null, 'the provider returned no text'),
-        (e: unknown) => settle(REJECTED, null, messageOf(e)),
+        fail,
       );
     } catch (e) {
-      settle(REJECTED, null, messageOf(e));
+      fail(e);
     }
     return call;
   }
 
   private poll(call: LlmAttempt): TickStatus | typeof RETRY {
     if (call.buffer !== '') {
-      const next = this.text + call.buffer;
+      const added = call.buffer;
       call.buffer = '';
-      if (!this.put(next)) return this.giveUp(call);
+      if (!this.put(this.text + added)) return this.giveUp(call);
+      this.rt.rec.chunk(this.id, added);
     }
     if (call.state === RESOLVED && call.result !== null) {
-      const text = call.result.text;
+      const { text, usage } = call.result;
       if ((!this.written || text !== this.text) && !this.put(text)) return this.giveUp(call);
+      if (!this.keep(call.result)) return this.giveUp(call);
+      if (usage !== undefined) this.rt.rec.llmUsage({ nodeId: this.id, ...usage });
       this.call = null;
       return SUCCESS;
     }
     if (call.state === REJECTED) {
+      if (call.failureCode === 'BUDGET_EXCEEDED') {
+        // Asking again cannot help: the budget stays spent.
+        this.report('BUDGET_EXCEEDED', `llm-call: ${call.failure}`);
+        this.call = null;
+        return FAILURE;
+      }
       this.report('LLM_FAILED', `llm-call failed: ${call.failure}`);
       return this.retry();
     }
@@ -204,6 +267,26 @@ export class LlmCallNode extends BtNode {
     }
     this.text = text;
     this.written = true;
+    return true;
+  }
+
+  /** The tool calls to `:tool-calls-into` (a list, empty when none), the exchange to `:conversation`. */
+  private keep(result: LlmResult): boolean {
+    const c = this.cfg;
+    const req = this.req;
+    try {
+      const calls = toolCallsJson(result.toolCalls);
+      if (c.toolCallsInto !== undefined) writeRef(this.rt.store, this.rt.rec, this.scope, c.toolCallsInto, calls);
+      if (c.conversation !== undefined && req !== null) {
+        const answer: LlmMessage = { role: 'assistant', content: result.text };
+        if (calls.length > 0) answer.toolCalls = calls;
+        const next = [...(req.messages ?? []), ...(req.prompt !== '' ? [{ role: 'user' as const, content: req.prompt }] : []), answer];
+        writeRef(this.rt.store, this.rt.rec, this.scope, c.conversation, next);
+      }
+    } catch (e) {
+      this.fault(e);
+      return false;
+    }
     return true;
   }
 
@@ -231,14 +314,23 @@ export class LlmCallNode extends BtNode {
 
   override captureLive(): unknown {
     const call = this.call;
-    return call === null ? undefined : new LiveAttempt(call);
+    return call === null ? undefined : new LiveAttempt(call, this.text, this.written);
   }
 
   override reinstateLive(live: unknown): void {
-    this.call = (live as LiveAttempt).reinstate();
+    const attempt = live as LiveAttempt;
+    this.call = attempt.reinstate();
+    this.text = attempt.text;
+    this.written = attempt.written;
   }
 
-  /** A call still streaming is saved as `pending` and started again after a restore. */
+  /**
+   * A call still streaming is saved as `pending` and started again after a restore, and its
+   * stream starts over: the text streamed so far is on the blackboard key, never in the
+   * checkpoint, so the checkpoint stays the same size however long the answer grows. Only a
+   * result that arrived but no tick has seen yet (a debugger's held tick) is kept, with what the
+   * stream had written, to decide whether the final text needs writing.
+   */
   protected override saveState(): NodeState | undefined {
     if (this.status !== RUNNING || this.req === null) return undefined;
     const call = this.call;
@@ -248,15 +340,20 @@ export class LlmCallNode extends BtNode {
       retries: this.retries,
       attempt: this.attempt,
       attemptStart: this.attemptStart,
-      text: this.text,
-      written: this.written,
     };
     if (call !== null && call.state !== CALL) {
       out.call =
         call.state === PENDING ? 'pending' : call.state === RESOLVED ? 'resolved' : 'rejected';
-      if (call.buffer !== '') out.buffer = call.buffer;
-      if (call.result !== null) out.result = call.result;
-      if (call.failure !== '') out.failure = call.failure;
+      if (call.state === RESOLVED && call.result !== null) {
+        out.result = call.result;
+        out.text = this.text;
+        out.written = this.written;
+        if (call.buffer !== '') out.buffer = call.buffer;
+      }
+      if (call.state === REJECTED) {
+        out.failure = call.failure;
+        out.failureCode = call.failureCode;
+      }
     }
     return out;
   }
@@ -275,13 +372,15 @@ export class LlmCallNode extends BtNode {
     const call = new LlmAttempt();
     if (s.call === 'resolved') {
       call.state = RESOLVED;
-      const r = recordIn(s, 'result');
-      call.result = { text: stringIn(r ?? {}, 'text', ''), tokens: numberIn(r ?? {}, 'tokens', 0) };
+      const r = recordIn(s, 'result') ?? {};
+      call.result = { text: stringIn(r, 'text', ''), tokens: numberIn(r, 'tokens', 0) };
+      const usage = recordIn(r, 'usage');
+      if (usage !== undefined) call.result.usage = usage as unknown as LlmUsage;
     } else if (s.call === 'rejected') {
       call.state = REJECTED;
       call.failure = stringIn(s, 'failure', '');
+      call.failureCode = s.failureCode === 'BUDGET_EXCEEDED' ? 'BUDGET_EXCEEDED' : 'LLM_FAILED';
     }
-    call.buffer = stringIn(s, 'buffer', '');
     this.call = call;
   }
 }
