@@ -7,7 +7,6 @@ import { debugCommand } from './commands/debug';
 import { devCommand } from './commands/dev';
 import { fmtCommand } from './commands/fmt';
 import { keysCommand } from './commands/keys';
-import { mcpCommand } from './commands/mcp';
 import { pushCommand } from './commands/push';
 import { runCommand } from './commands/run';
 import { tailCommand } from './commands/tail';
@@ -51,9 +50,6 @@ against a running stack (--gateway URL, else $CANOPY_GATEWAY_URL, else http://12
   keys create --role viewer|operator|admin [--teams A,B] [--name TEXT] [--gateway URL]
   keys list [--format json|pretty] [--gateway URL]
   keys revoke ID [--gateway URL]     manage the gateway's API keys (needs an admin key)
-  mcp [--gateway URL] [--port N]     Canopy as an MCP server (streamable HTTP at /mcp, port
-                                     3100): trees, executions, history, breakpoints, steps;
-                                     callers send their gateway key as a Bearer token
 
 every gateway command sends $CANOPY_API_KEY (an API key or a JWT) as its credentials
 
@@ -93,8 +89,6 @@ export async function main(argv: readonly string[], io: Io = processIo()): Promi
         return await devCommand(rest, io);
       case 'keys':
         return await keysCommand(rest, io);
-      case 'mcp':
-        return await mcpCommand(rest, io);
       case undefined:
       case 'help':
       case '--help':
