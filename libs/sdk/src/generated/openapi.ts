@@ -4,6 +4,23 @@
  */
 
 export interface paths {
+    "/trees/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Compile tree-language source without registering it (editors check as you type): 200 when it compiles, 400 COMPILE_FAILED with every positioned error */
+        post: operations["TreesController_check"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/trees": {
         parameters: {
             query?: never;
@@ -652,6 +669,170 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    TreesController_check: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    source: string;
+                    file?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description It compiles */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @enum {boolean} */
+                        ok: true;
+                        trees: string[];
+                        nodeCount: number;
+                    };
+                };
+            };
+            /** @description VALIDATION_FAILED, COMPILE_FAILED */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            message: string;
+                            fields?: {
+                                field: string;
+                                message: string;
+                            }[];
+                            line?: number;
+                            column?: number;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description UNAUTHENTICATED */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            message: string;
+                            fields?: {
+                                field: string;
+                                message: string;
+                            }[];
+                            line?: number;
+                            column?: number;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            message: string;
+                            fields?: {
+                                field: string;
+                                message: string;
+                            }[];
+                            line?: number;
+                            column?: number;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            message: string;
+                            fields?: {
+                                field: string;
+                                message: string;
+                            }[];
+                            line?: number;
+                            column?: number;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description RATE_LIMITED */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            message: string;
+                            fields?: {
+                                field: string;
+                                message: string;
+                            }[];
+                            line?: number;
+                            column?: number;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+            /** @description DEPENDENCY_UNAVAILABLE */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        error: {
+                            /** @enum {string} */
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            message: string;
+                            fields?: {
+                                field: string;
+                                message: string;
+                            }[];
+                            line?: number;
+                            column?: number;
+                            details?: unknown;
+                        };
+                    };
+                };
+            };
+        };
+    };
     TreesController_list: {
         parameters: {
             query?: never;
@@ -686,7 +867,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -708,7 +889,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -730,7 +911,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -752,7 +933,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -813,7 +994,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -835,7 +1016,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -857,7 +1038,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -879,7 +1060,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -901,7 +1082,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -923,7 +1104,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -978,7 +1159,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -1000,7 +1181,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -1022,7 +1203,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -1044,7 +1225,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -1066,7 +1247,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -1088,7 +1269,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -1144,7 +1325,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -1166,7 +1347,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -1188,7 +1369,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -1210,7 +1391,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -1232,7 +1413,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -1254,7 +1435,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -1317,6 +1498,15 @@ export interface operations {
                         follow?: boolean;
                         /** @enum {string} */
                         followPolicy?: "let-finish-then-swap" | "cancel-and-restart" | "swap-now";
+                        llm?: {
+                            /** @enum {string} */
+                            provider?: "openai" | "anthropic";
+                            model?: string;
+                        };
+                        llmBudget?: {
+                            tokens: number;
+                        };
+                        llmTokens?: number;
                     }[];
                 };
             };
@@ -1329,7 +1519,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -1351,7 +1541,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -1373,7 +1563,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -1395,7 +1585,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -1417,7 +1607,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -1483,6 +1673,14 @@ export interface operations {
                     follow?: boolean;
                     /** @enum {string} */
                     followPolicy?: "let-finish-then-swap" | "cancel-and-restart" | "swap-now";
+                    llm?: {
+                        /** @enum {string} */
+                        provider?: "openai" | "anthropic";
+                        model?: string;
+                    };
+                    llmBudget?: {
+                        tokens: number;
+                    };
                 };
             };
         };
@@ -1521,6 +1719,15 @@ export interface operations {
                         follow?: boolean;
                         /** @enum {string} */
                         followPolicy?: "let-finish-then-swap" | "cancel-and-restart" | "swap-now";
+                        llm?: {
+                            /** @enum {string} */
+                            provider?: "openai" | "anthropic";
+                            model?: string;
+                        };
+                        llmBudget?: {
+                            tokens: number;
+                        };
+                        llmTokens?: number;
                     };
                 };
             };
@@ -1533,7 +1740,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -1555,7 +1762,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -1577,7 +1784,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -1599,7 +1806,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -1621,7 +1828,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -1643,7 +1850,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -1665,7 +1872,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -1725,6 +1932,15 @@ export interface operations {
                         follow?: boolean;
                         /** @enum {string} */
                         followPolicy?: "let-finish-then-swap" | "cancel-and-restart" | "swap-now";
+                        llm?: {
+                            /** @enum {string} */
+                            provider?: "openai" | "anthropic";
+                            model?: string;
+                        };
+                        llmBudget?: {
+                            tokens: number;
+                        };
+                        llmTokens?: number;
                     };
                 };
             };
@@ -1737,7 +1953,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -1759,7 +1975,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -1781,7 +1997,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -1803,7 +2019,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -1825,7 +2041,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -1847,7 +2063,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -1894,7 +2110,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -1916,7 +2132,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -1938,7 +2154,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -1960,7 +2176,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -1982,7 +2198,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -2004,7 +2220,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -2061,6 +2277,9 @@ export interface operations {
                             breakpointId?: string;
                             watchId?: string;
                         };
+                        ticksDone?: number;
+                        /** @enum {string} */
+                        interrupted?: "stopped";
                     };
                 };
             };
@@ -2073,7 +2292,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -2095,7 +2314,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -2117,7 +2336,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -2139,7 +2358,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -2161,7 +2380,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -2183,7 +2402,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -2205,7 +2424,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -2283,6 +2502,15 @@ export interface operations {
                         follow?: boolean;
                         /** @enum {string} */
                         followPolicy?: "let-finish-then-swap" | "cancel-and-restart" | "swap-now";
+                        llm?: {
+                            /** @enum {string} */
+                            provider?: "openai" | "anthropic";
+                            model?: string;
+                        };
+                        llmBudget?: {
+                            tokens: number;
+                        };
+                        llmTokens?: number;
                     };
                 };
             };
@@ -2295,7 +2523,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -2317,7 +2545,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -2339,7 +2567,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -2361,7 +2589,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -2383,7 +2611,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -2405,7 +2633,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -2427,7 +2655,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -2487,6 +2715,15 @@ export interface operations {
                         follow?: boolean;
                         /** @enum {string} */
                         followPolicy?: "let-finish-then-swap" | "cancel-and-restart" | "swap-now";
+                        llm?: {
+                            /** @enum {string} */
+                            provider?: "openai" | "anthropic";
+                            model?: string;
+                        };
+                        llmBudget?: {
+                            tokens: number;
+                        };
+                        llmTokens?: number;
                     };
                 };
             };
@@ -2499,7 +2736,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -2521,7 +2758,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -2543,7 +2780,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -2565,7 +2802,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -2587,7 +2824,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -2609,7 +2846,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -2631,7 +2868,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -2691,6 +2928,15 @@ export interface operations {
                         follow?: boolean;
                         /** @enum {string} */
                         followPolicy?: "let-finish-then-swap" | "cancel-and-restart" | "swap-now";
+                        llm?: {
+                            /** @enum {string} */
+                            provider?: "openai" | "anthropic";
+                            model?: string;
+                        };
+                        llmBudget?: {
+                            tokens: number;
+                        };
+                        llmTokens?: number;
                     };
                 };
             };
@@ -2703,7 +2949,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -2725,7 +2971,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -2747,7 +2993,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -2769,7 +3015,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -2791,7 +3037,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -2813,7 +3059,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -2835,7 +3081,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -2891,7 +3137,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -2913,7 +3159,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -2935,7 +3181,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -2957,7 +3203,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -2979,7 +3225,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -3001,7 +3247,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -3023,7 +3269,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -3045,7 +3291,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -3105,6 +3351,15 @@ export interface operations {
                         follow?: boolean;
                         /** @enum {string} */
                         followPolicy?: "let-finish-then-swap" | "cancel-and-restart" | "swap-now";
+                        llm?: {
+                            /** @enum {string} */
+                            provider?: "openai" | "anthropic";
+                            model?: string;
+                        };
+                        llmBudget?: {
+                            tokens: number;
+                        };
+                        llmTokens?: number;
                     };
                 };
             };
@@ -3117,7 +3372,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -3139,7 +3394,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -3161,7 +3416,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -3183,7 +3438,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -3205,7 +3460,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -3227,7 +3482,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -3306,6 +3561,15 @@ export interface operations {
                             follow?: boolean;
                             /** @enum {string} */
                             followPolicy?: "let-finish-then-swap" | "cancel-and-restart" | "swap-now";
+                            llm?: {
+                                /** @enum {string} */
+                                provider?: "openai" | "anthropic";
+                                model?: string;
+                            };
+                            llmBudget?: {
+                                tokens: number;
+                            };
+                            llmTokens?: number;
                         };
                         fromVersion: number;
                         toVersion: number;
@@ -3340,7 +3604,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -3362,7 +3626,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -3384,7 +3648,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -3406,7 +3670,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -3428,7 +3692,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -3450,7 +3714,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -3472,7 +3736,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -3562,7 +3826,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -3584,7 +3848,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -3606,7 +3870,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -3628,7 +3892,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -3650,7 +3914,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -3672,7 +3936,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -3769,7 +4033,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -3791,7 +4055,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -3813,7 +4077,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -3835,7 +4099,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -3857,7 +4121,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -3879,7 +4143,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -3901,7 +4165,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -3957,7 +4221,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -3979,7 +4243,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -4001,7 +4265,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -4023,7 +4287,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -4045,7 +4309,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -4067,7 +4331,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -4146,7 +4410,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -4168,7 +4432,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -4190,7 +4454,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -4212,7 +4476,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -4234,7 +4498,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -4256,7 +4520,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -4316,7 +4580,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -4338,7 +4602,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -4360,7 +4624,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -4382,7 +4646,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -4404,7 +4668,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -4426,7 +4690,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -4474,7 +4738,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -4496,7 +4760,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -4518,7 +4782,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -4540,7 +4804,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -4562,7 +4826,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -4584,7 +4848,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -4639,7 +4903,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -4661,7 +4925,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -4683,7 +4947,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -4705,7 +4969,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -4727,7 +4991,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -4749,7 +5013,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -4800,7 +5064,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -4822,7 +5086,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -4844,7 +5108,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -4866,7 +5130,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -4888,7 +5152,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -4910,7 +5174,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -4962,7 +5226,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -4984,7 +5248,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -5006,7 +5270,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -5028,7 +5292,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -5050,7 +5314,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -5102,7 +5366,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -5124,7 +5388,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -5146,7 +5410,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -5168,7 +5432,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -5190,7 +5454,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -5212,7 +5476,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -5271,7 +5535,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -5293,7 +5557,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -5315,7 +5579,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -5337,7 +5601,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -5359,7 +5623,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -5381,7 +5645,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -5403,7 +5667,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -5456,7 +5720,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -5478,7 +5742,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -5500,7 +5764,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -5522,7 +5786,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -5544,7 +5808,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -5566,7 +5830,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -5588,7 +5852,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -5608,8 +5872,8 @@ export interface operations {
             query?: {
                 /** @description default latest */
                 version?: number;
-                /** @description default svg */
-                format?: "dot" | "svg" | "png";
+                /** @description default svg; json: the nodes as data (id, type, name, parentId, childIds, depth) */
+                format?: "dot" | "svg" | "png" | "json";
             };
             header?: never;
             path: {
@@ -5635,7 +5899,7 @@ export interface operations {
                     "text/vnd.graphviz; charset=utf-8": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -5649,7 +5913,7 @@ export interface operations {
                     "image/svg+xml; charset=utf-8": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -5663,7 +5927,21 @@ export interface operations {
                     "image/png": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            message: string;
+                            fields?: {
+                                field: string;
+                                message: string;
+                            }[];
+                            line?: number;
+                            column?: number;
+                            details?: unknown;
+                        };
+                    };
+                    "application/json; charset=utf-8": {
+                        error: {
+                            /** @enum {string} */
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -5685,7 +5963,7 @@ export interface operations {
                     "text/vnd.graphviz; charset=utf-8": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -5699,7 +5977,7 @@ export interface operations {
                     "image/svg+xml; charset=utf-8": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -5713,7 +5991,21 @@ export interface operations {
                     "image/png": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            message: string;
+                            fields?: {
+                                field: string;
+                                message: string;
+                            }[];
+                            line?: number;
+                            column?: number;
+                            details?: unknown;
+                        };
+                    };
+                    "application/json; charset=utf-8": {
+                        error: {
+                            /** @enum {string} */
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -5735,7 +6027,7 @@ export interface operations {
                     "text/vnd.graphviz; charset=utf-8": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -5749,7 +6041,7 @@ export interface operations {
                     "image/svg+xml; charset=utf-8": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -5763,7 +6055,21 @@ export interface operations {
                     "image/png": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            message: string;
+                            fields?: {
+                                field: string;
+                                message: string;
+                            }[];
+                            line?: number;
+                            column?: number;
+                            details?: unknown;
+                        };
+                    };
+                    "application/json; charset=utf-8": {
+                        error: {
+                            /** @enum {string} */
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -5785,7 +6091,7 @@ export interface operations {
                     "text/vnd.graphviz; charset=utf-8": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -5799,7 +6105,7 @@ export interface operations {
                     "image/svg+xml; charset=utf-8": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -5813,7 +6119,21 @@ export interface operations {
                     "image/png": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            message: string;
+                            fields?: {
+                                field: string;
+                                message: string;
+                            }[];
+                            line?: number;
+                            column?: number;
+                            details?: unknown;
+                        };
+                    };
+                    "application/json; charset=utf-8": {
+                        error: {
+                            /** @enum {string} */
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -5835,7 +6155,7 @@ export interface operations {
                     "text/vnd.graphviz; charset=utf-8": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -5849,7 +6169,7 @@ export interface operations {
                     "image/svg+xml; charset=utf-8": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -5863,7 +6183,21 @@ export interface operations {
                     "image/png": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            message: string;
+                            fields?: {
+                                field: string;
+                                message: string;
+                            }[];
+                            line?: number;
+                            column?: number;
+                            details?: unknown;
+                        };
+                    };
+                    "application/json; charset=utf-8": {
+                        error: {
+                            /** @enum {string} */
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -5885,7 +6219,7 @@ export interface operations {
                     "text/vnd.graphviz; charset=utf-8": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -5899,7 +6233,7 @@ export interface operations {
                     "image/svg+xml; charset=utf-8": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -5913,7 +6247,21 @@ export interface operations {
                     "image/png": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            message: string;
+                            fields?: {
+                                field: string;
+                                message: string;
+                            }[];
+                            line?: number;
+                            column?: number;
+                            details?: unknown;
+                        };
+                    };
+                    "application/json; charset=utf-8": {
+                        error: {
+                            /** @enum {string} */
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -5932,8 +6280,8 @@ export interface operations {
         parameters: {
             query?: {
                 blackboard?: "true" | "false";
-                /** @description default svg */
-                format?: "dot" | "svg" | "png";
+                /** @description default svg; json: the nodes as data (id, type, name, parentId, childIds, depth) */
+                format?: "dot" | "svg" | "png" | "json";
             };
             header?: never;
             path: {
@@ -5959,7 +6307,7 @@ export interface operations {
                     "text/vnd.graphviz; charset=utf-8": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -5973,7 +6321,7 @@ export interface operations {
                     "image/svg+xml; charset=utf-8": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -5987,7 +6335,21 @@ export interface operations {
                     "image/png": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            message: string;
+                            fields?: {
+                                field: string;
+                                message: string;
+                            }[];
+                            line?: number;
+                            column?: number;
+                            details?: unknown;
+                        };
+                    };
+                    "application/json; charset=utf-8": {
+                        error: {
+                            /** @enum {string} */
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -6009,7 +6371,7 @@ export interface operations {
                     "text/vnd.graphviz; charset=utf-8": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -6023,7 +6385,7 @@ export interface operations {
                     "image/svg+xml; charset=utf-8": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -6037,7 +6399,21 @@ export interface operations {
                     "image/png": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            message: string;
+                            fields?: {
+                                field: string;
+                                message: string;
+                            }[];
+                            line?: number;
+                            column?: number;
+                            details?: unknown;
+                        };
+                    };
+                    "application/json; charset=utf-8": {
+                        error: {
+                            /** @enum {string} */
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -6059,7 +6435,7 @@ export interface operations {
                     "text/vnd.graphviz; charset=utf-8": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -6073,7 +6449,7 @@ export interface operations {
                     "image/svg+xml; charset=utf-8": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -6087,7 +6463,21 @@ export interface operations {
                     "image/png": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            message: string;
+                            fields?: {
+                                field: string;
+                                message: string;
+                            }[];
+                            line?: number;
+                            column?: number;
+                            details?: unknown;
+                        };
+                    };
+                    "application/json; charset=utf-8": {
+                        error: {
+                            /** @enum {string} */
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -6109,7 +6499,7 @@ export interface operations {
                     "text/vnd.graphviz; charset=utf-8": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -6123,7 +6513,7 @@ export interface operations {
                     "image/svg+xml; charset=utf-8": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -6137,7 +6527,21 @@ export interface operations {
                     "image/png": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            message: string;
+                            fields?: {
+                                field: string;
+                                message: string;
+                            }[];
+                            line?: number;
+                            column?: number;
+                            details?: unknown;
+                        };
+                    };
+                    "application/json; charset=utf-8": {
+                        error: {
+                            /** @enum {string} */
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -6159,7 +6563,7 @@ export interface operations {
                     "text/vnd.graphviz; charset=utf-8": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -6173,7 +6577,7 @@ export interface operations {
                     "image/svg+xml; charset=utf-8": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -6187,7 +6591,21 @@ export interface operations {
                     "image/png": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            message: string;
+                            fields?: {
+                                field: string;
+                                message: string;
+                            }[];
+                            line?: number;
+                            column?: number;
+                            details?: unknown;
+                        };
+                    };
+                    "application/json; charset=utf-8": {
+                        error: {
+                            /** @enum {string} */
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -6209,7 +6627,7 @@ export interface operations {
                     "text/vnd.graphviz; charset=utf-8": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -6223,7 +6641,7 @@ export interface operations {
                     "image/svg+xml; charset=utf-8": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -6237,7 +6655,21 @@ export interface operations {
                     "image/png": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            message: string;
+                            fields?: {
+                                field: string;
+                                message: string;
+                            }[];
+                            line?: number;
+                            column?: number;
+                            details?: unknown;
+                        };
+                    };
+                    "application/json; charset=utf-8": {
+                        error: {
+                            /** @enum {string} */
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -6270,7 +6702,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The stream, until the client disconnects */
+            /** @description The stream, until the client disconnects or the execution is stopped */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -6286,7 +6718,7 @@ export interface operations {
                     "text/event-stream": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -6308,7 +6740,7 @@ export interface operations {
                     "text/event-stream": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -6330,7 +6762,7 @@ export interface operations {
                     "text/event-stream": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -6352,7 +6784,7 @@ export interface operations {
                     "text/event-stream": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -6374,7 +6806,7 @@ export interface operations {
                     "text/event-stream": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -6396,7 +6828,7 @@ export interface operations {
                     "text/event-stream": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -6439,7 +6871,7 @@ export interface operations {
                     "text/event-stream": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -6461,7 +6893,7 @@ export interface operations {
                     "text/event-stream": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -6483,7 +6915,7 @@ export interface operations {
                     "text/event-stream": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -6505,7 +6937,7 @@ export interface operations {
                     "text/event-stream": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -6557,6 +6989,12 @@ export interface operations {
                             progress: number;
                             errors: number;
                         };
+                        llm?: {
+                            provider: string;
+                            model: string;
+                            inputTokens: number;
+                            outputTokens: number;
+                        }[];
                     }[];
                 };
             };
@@ -6569,7 +7007,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -6591,7 +7029,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -6613,7 +7051,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -6635,7 +7073,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -6657,7 +7095,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -6705,7 +7143,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -6727,7 +7165,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -6749,7 +7187,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -6771,7 +7209,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -6793,7 +7231,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -6857,7 +7295,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -6879,7 +7317,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -6901,7 +7339,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -6923,7 +7361,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -6945,7 +7383,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -6967,7 +7405,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -7040,7 +7478,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -7062,7 +7500,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -7084,7 +7522,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -7106,7 +7544,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -7128,7 +7566,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -7150,7 +7588,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -7225,6 +7663,15 @@ export interface operations {
                         follow?: boolean;
                         /** @enum {string} */
                         followPolicy?: "let-finish-then-swap" | "cancel-and-restart" | "swap-now";
+                        llm?: {
+                            /** @enum {string} */
+                            provider?: "openai" | "anthropic";
+                            model?: string;
+                        };
+                        llmBudget?: {
+                            tokens: number;
+                        };
+                        llmTokens?: number;
                     };
                 };
             };
@@ -7237,7 +7684,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -7259,7 +7706,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -7281,7 +7728,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -7303,7 +7750,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -7325,7 +7772,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -7347,7 +7794,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -7369,7 +7816,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -7423,6 +7870,18 @@ export interface operations {
                         success: number;
                         failure: number;
                         errors: number;
+                        llm?: {
+                            calls: number;
+                            inputTokens: number;
+                            outputTokens: number;
+                            models: {
+                                provider: string;
+                                model: string;
+                                calls: number;
+                                inputTokens: number;
+                                outputTokens: number;
+                            }[];
+                        };
                     };
                 };
             };
@@ -7435,7 +7894,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -7457,7 +7916,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -7479,7 +7938,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -7501,7 +7960,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -7523,7 +7982,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -7545,7 +8004,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -7608,7 +8067,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -7630,7 +8089,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -7652,7 +8111,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -7674,7 +8133,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -7696,7 +8155,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -7718,7 +8177,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -7773,7 +8232,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -7795,7 +8254,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -7817,7 +8276,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -7839,7 +8298,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -7861,7 +8320,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -7918,7 +8377,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -7940,7 +8399,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -7962,7 +8421,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -7984,7 +8443,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -8006,7 +8465,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -8028,7 +8487,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -8083,7 +8542,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -8105,7 +8564,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -8127,7 +8586,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -8149,7 +8608,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -8171,7 +8630,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -8193,7 +8652,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -8300,7 +8759,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -8322,7 +8781,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -8344,7 +8803,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -8366,7 +8825,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -8388,7 +8847,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -8435,7 +8894,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -8457,7 +8916,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -8479,7 +8938,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -8501,7 +8960,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
@@ -8523,7 +8982,7 @@ export interface operations {
                     "application/json": {
                         error: {
                             /** @enum {string} */
-                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
+                            code: "VALIDATION_FAILED" | "BAD_JSON" | "COMPILE_FAILED" | "NOT_FOUND" | "TREE_NOT_FOUND" | "EXECUTION_NOT_FOUND" | "KEY_NOT_FOUND" | "TICK_NOT_FOUND" | "EXECUTION_STOPPED" | "EXECUTION_NOT_PAUSED" | "UNKNOWN_NODE" | "BAD_CONDITION" | "WATCH_NOT_FOUND" | "EXECUTION_NOT_STARTABLE" | "TREE_MISMATCH" | "EXECUTION_EXISTS" | "VERSION_CONFLICT" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "URI_TOO_LONG" | "HEADERS_TOO_LARGE" | "REQUEST_TIMEOUT" | "NESTING_TOO_DEEP" | "FORBIDDEN_KEY" | "TREE_TOO_LARGE" | "EXPRESSION_TOO_LARGE" | "TOO_MANY_TICKS" | "TEAM_EXECUTION_LIMIT" | "TOO_MANY_STREAM_CLIENTS" | "EVENT_QUEUE_FULL" | "UNAUTHENTICATED" | "FORBIDDEN" | "RATE_LIMITED" | "METHOD_NOT_ALLOWED" | "OWNER_UNAVAILABLE" | "DEPENDENCY_UNAVAILABLE" | "FENCED" | "INTERNAL";
                             message: string;
                             fields?: {
                                 field: string;
