@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { ActionWorker, type ActionHandler } from '@canopy/client';
+import { ActionWorker, type ActionHandler } from '@canopy/sdk';
 import type { EventEnvelope } from '@canopy/contracts';
 import { createLogger } from '@canopy/telemetry';
 import { authHeaders, GatewayApi, REPO_ROOT, startFakeLlm, waitFor, waitForShards, type FakeLlm, type Stack } from '@canopy/testing';
