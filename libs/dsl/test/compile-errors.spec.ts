@@ -319,25 +319,25 @@ describe(compile.name, () => {
     [
       'a set key with an empty segment',
       '(tree "a" (set "a//b" 1))',
-      "f.lisp:1:16: expected a name before and after each '/' in key 'a//b'",
+      "f.lisp:1:16: key 'a//b' has an empty segment (leading, trailing or double /): no tree can address it",
       DslErrorCode.BadKey,
     ],
     [
       'an unset key ending with /',
       '(tree "a" (unset "x/"))',
-      "f.lisp:1:18: expected a name before and after each '/' in key 'x/'",
+      "f.lisp:1:18: key 'x/' has an empty segment (leading, trailing or double /): no tree can address it",
       DslErrorCode.BadKey,
     ],
     [
       'an llm-call :into key starting with / after its scope',
       '(tree "a" (llm-call :prompt "p" :into "team:/x"))',
-      "f.lisp:1:39: expected a name before and after each '/' in key 'team:/x'",
+      "f.lisp:1:39: key 'team:/x' has an empty segment (leading, trailing or double /): no tree can address it",
       DslErrorCode.BadKey,
     ],
     [
       'a get of a literal key with an empty segment',
       '(tree "a" (condition (get "a//b" 0)))',
-      "f.lisp:1:27: expected a name before and after each '/' in key 'a//b'",
+      "f.lisp:1:27: key 'a//b' has an empty segment (leading, trailing or double /): no tree can address it",
       DslErrorCode.BadKey,
     ],
     [

@@ -241,8 +241,8 @@ describe(validateDocument.name, () => {
     );
     expect(result.errors.map(formatError)).toEqual([
       "doc.json:/trees/0/root/kwargs/policy: 'parallel' takes :success or :policy, not both (:policy is shorthand for :success)",
-      "doc.json:/trees/0/root/children/1/args/0: expected a name before and after each '/' in key 'a/'",
-      "doc.json:/trees/0/root/children/1/args/1/args/0: expected a name before and after each '/' in key '/b'",
+      "doc.json:/trees/0/root/children/1/args/0: key 'a/' has an empty segment (leading, trailing or double /): no tree can address it",
+      "doc.json:/trees/0/root/children/1/args/1/args/0: key '/b' has an empty segment (leading, trailing or double /): no tree can address it",
       "doc.json:/trees/0/root/children/1/id: duplicate id 's/x' when tree 'm' is built (first used at /trees/1/root; an :id inside a subtree becomes '<subtree node id>/<id>')",
     ]);
   });
