@@ -9,10 +9,10 @@ import {
   actionWorkerPermissions,
   NATS_SERVICES,
   NatsPermissionsOf,
-  REDIS_DEFAULT_USER_RULES,
   REDIS_SERVICES,
   RedisKeyPatternsOf,
   redisAclRules,
+  redisDefaultUserRules,
   renderNatsAuthorization,
 } from '../libs/contracts/src/broker-access';
 
@@ -48,7 +48,8 @@ const workers = Object.fromEntries(
 );
 const credentials: Credentials = {
   nats: keep(kept.nats, NATS_SERVICES),
-  redis: keep(kept.redis, REDIS_SERVICES),
+  // `default`: nobody logs in with it (see redisDefaultUserRules).
+  redis: keep(kept.redis, [...REDIS_SERVICES, 'default']),
   workers,
 };
 
@@ -66,7 +67,7 @@ const nats = renderNatsAuthorization([
   })),
 ]);
 const acl = [
-  REDIS_DEFAULT_USER_RULES,
+  redisDefaultUserRules(credentials.redis.default),
   ...redisAclRules(
     REDIS_SERVICES.map((user) => ({
       user,

@@ -18,6 +18,8 @@ export function freshComposeSecrets() {
   const secret = () => `p${randomBytes(24).toString('hex')}`;
   return {
     CANOPY_ADMIN_KEY: `cnpy_${randomBytes(32).toString('base64url')}`,
+    // Redis's `default` user: nobody logs in with it (libs/contracts redisDefaultUserRules).
+    CANOPY_REDIS_PASSWORD_DEFAULT: secret(),
     ...Object.fromEntries(
       SERVICES.flatMap((s) => [
         [`CANOPY_NATS_PASSWORD_${s}`, secret()],

@@ -12,12 +12,13 @@ import {
   brokerPasswordVariable,
   deployedNatsConfig,
   deployedRedisAclArgs,
+  REDIS_DEFAULT_PASSWORD_VARIABLE,
   NATS_SERVICES,
   REDIS_SERVICES,
   inboxPrefixOf,
   Subjects,
 } from '@canopy/contracts';
-import { type NatsHandle, type RedisHandle, startNats, startRedis } from '@canopy/testing';
+import { type NatsHandle, type RedisHandle, startNats, startRedis, waitFor } from '@canopy/testing';
 import type { NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import Redis from 'ioredis';
@@ -223,7 +224,10 @@ describe('Redis users', () => {
     expect(aclArgs(compose.services.redis.command)).toEqual(deployedRedisAclArgs(composeSecret));
     const [container] = workload('redis').containers;
     expect(aclArgs(container.args)).toEqual(deployedRedisAclArgs(k8sSecret));
-    const variables = REDIS_SERVICES.map((s) => brokerPasswordVariable('redis', s));
+    const variables = [
+      REDIS_DEFAULT_PASSWORD_VARIABLE,
+      ...REDIS_SERVICES.map((s) => brokerPasswordVariable('redis', s)),
+    ];
     expect(k8sEnv(container)).toEqual(
       Object.fromEntries(variables.map((v) => [v, `secret:${SECRET}/${v}`])),
     );
@@ -263,7 +267,7 @@ describe('Redis users', () => {
         .split('--user')
         .map((group) => group.split('\u0000').filter(Boolean))
         .filter((group) => group.length > 0);
-      redis = await startRedis({ acl: groups });
+      redis = await startRedis({ acl: groups, appendonly: true });
     });
 
     afterAll(async () => {
@@ -284,10 +288,10 @@ describe('Redis users', () => {
       return c;
     };
 
-    it('lets a client without login PING only (the health checks), and each service its keys', async () => {
+    it('refuses a client without login (NOAUTH), and lets each service at its keys only', async () => {
       const anonymous = client();
-      await expect(anonymous.ping()).resolves.toBe('PONG');
-      await expect(anonymous.get('canopy:execs')).rejects.toThrow(/NOPERM/);
+      await expect(anonymous.ping()).rejects.toThrow(/NOAUTH/);
+      await expect(anonymous.get('canopy:execs')).rejects.toThrow(/NOAUTH/);
 
       const history = client('history');
       await expect(history.zcard('canopy:hist:execs')).resolves.toBe(0);
@@ -295,6 +299,27 @@ describe('Redis users', () => {
       const runner = client('tick-runner');
       await expect(runner.hget('canopy:bb:{global}', 'k')).resolves.toBeNull();
       await expect(runner.flushall()).rejects.toThrow(/NOPERM/);
+    });
+
+    it('keeps a script`s and a transaction`s writes across a restart (AOF replayed as `default`)', async () => {
+      const runner = client('tick-runner');
+      // Like the tick commit: one script writing several keys (the AOF holds it as MULTI/EXEC).
+      await runner.eval(
+        "redis.call('HSET', KEYS[1], 'a', '1'); redis.call('SADD', KEYS[2], 'x'); return 1",
+        2,
+        'canopy:bb:{global}',
+        'canopy:execs',
+      );
+      await runner.multi().hset('canopy:bb:{global}', 'b', '2').exec();
+      await runner.hset('canopy:bb:{global}', 'c', '3');
+      runner.disconnect();
+      await redis.restart();
+      const after = client('tick-runner');
+      await waitFor('redis to have replayed its AOF', async () =>
+        (await after.info('persistence').catch(() => '')).includes('loading:0'),
+      );
+      await expect(after.hgetall('canopy:bb:{global}')).resolves.toEqual({ a: '1', b: '2', c: '3' });
+      await expect(after.smembers('canopy:execs')).resolves.toEqual(['x']);
     });
   });
 });

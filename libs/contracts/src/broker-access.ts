@@ -223,17 +223,23 @@ export const RedisKeyPatternsOf: Record<RedisService, string[]> = {
 export const REDIS_SERVICE_COMMANDS = ['+@all', '-@admin', '-@dangerous', '+info'] as const;
 
 /**
- * The `default` user (clients that do not log in) may only PING (and log in), so a health probe
- * works without credentials and nothing else does.
+ * The variable holding the password of Redis's `default` user in the shipped deployments. Nothing
+ * logs in with it; it exists so that clients without a login are refused (NOAUTH).
  */
-export const REDIS_DEFAULT_USER_RULES = [
-  'default',
-  'reset',
-  'on',
-  'nopass',
-  '-@all',
-  '+ping',
-] as const;
+export const REDIS_DEFAULT_PASSWORD_VARIABLE = 'CANOPY_REDIS_PASSWORD_DEFAULT';
+
+/**
+ * The `default` user: every command and key, behind a password nobody uses. It may not be
+ * restricted: Redis (7.0, the version Debian ships) replays the append-only file as `default` and
+ * checks its permissions at each EXEC, so with a restricted `default` every transaction in the file,
+ * each Lua script's writes (the tick commit) included, is dropped on restart: committed ticks
+ * lost (redis/redis#14541, valkey-io/valkey#3983). A password instead keeps out clients that do
+ * not log in: they get NOAUTH for everything, health probes' PING included (a probe that gets an
+ * answer knows the server is up).
+ */
+export function redisDefaultUserRules(password: string): string[] {
+  return ['default', 'reset', 'on', `>${password}`, '~*', '&*', '+@all'];
+}
 
 /**
  * One Redis ACL rule list per service user: the words after `ACL SETUSER`, after `user` in an ACL
@@ -285,7 +291,7 @@ export function deployedNatsConfig(): string {
  */
 export function deployedRedisAclArgs(password: (variable: string) => string): string[] {
   return [
-    [...REDIS_DEFAULT_USER_RULES],
+    redisDefaultUserRules(password(REDIS_DEFAULT_PASSWORD_VARIABLE)),
     ...redisAclRules(
       REDIS_SERVICES.map((user) => ({
         user,

@@ -15,7 +15,11 @@ export function httpOk(port: number, path: string): Promise<boolean> {
   });
 }
 
-/** True when a Redis server on the port answers PING with PONG (not LOADING while it replays the AOF). */
+/**
+ * True when a Redis server on the port answers PING with PONG (not LOADING while it replays the
+ * AOF), or with NOAUTH (its `default` user has a password: it answers, and clients that log in
+ * wait out a replay themselves, as ioredis's ready check does).
+ */
 export function redisPong(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect({ host: '127.0.0.1', port });
@@ -29,7 +33,9 @@ export function redisPong(port: number): Promise<boolean> {
     socket.once('connect', () => socket.write('PING\r\n'));
     socket.on('data', (chunk) => {
       reply += chunk.toString('utf8');
-      if (reply.includes('\r\n')) finish(reply.startsWith('+PONG'));
+      // NOAUTH: the server answers, but only logged-in clients (the deployments' `default` user
+      // has a password): it is up.
+      if (reply.includes('\r\n')) finish(reply.startsWith('+PONG') || reply.startsWith('-NOAUTH'));
     });
   });
 }
