@@ -74,6 +74,8 @@ describe('debugging an execution over REST', () => {
           execId: _e,
           epoch: _p,
           runner: _r,
+          // When each execution was created (its incarnation): the two differ by design.
+          createdAt: _c,
           ...rest
         }: TickRecordMessage) => rest,
       );

@@ -80,6 +80,12 @@ describe('Studio in a browser', () => {
     expect(await page.evaluate(() => sessionStorage.getItem('canopy.studio.key'))).toBe(TEST_ADMIN_KEY);
     // Live progress of the patrol (ticked 3 times): a percentage, from the push or the 2 s poll.
     await page.locator('tr[data-exec-id="patrol-red"] .progress-label').filter({ hasText: /%$/ }).waitFor();
+    // Pushed: the first tick of a new execution reaches the list as history's
+    // execution_progress event on GET /ws (its first progress is always published).
+    await api.createExecution({ tree: 'studio-demo', id: 'demo-pushed', blackboard: { count: 0 } });
+    await page.locator('tr[data-exec-id="demo-pushed"]').waitFor();
+    await api.tick('demo-pushed', 1);
+    await page.locator('tr[data-exec-id="demo-pushed"] td[data-progress-source="pushed"]').waitFor();
     await page.getByLabel('Filter executions').fill('studio');
     await page.locator('tr[data-exec-id="patrol-red"]').waitFor({ state: 'detached' });
     await page.getByLabel('Filter executions').fill('');

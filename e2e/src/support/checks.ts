@@ -191,10 +191,17 @@ export function settledFeed(feed: ExecutionFeed): ExecutionFeed {
   };
 }
 
-/** Events grouped by tick, in arrival order. */
+/**
+ * Events on the execution's subjects that the runner does not publish: history's
+ * `execution_progress` comes after it stored a tick, outside the tick's own order (`seq: -1`).
+ */
+const NOT_THE_RUNNERS: ReadonlySet<string> = new Set(['execution_progress']);
+
+/** The runner's events grouped by tick, in arrival order. */
 export function eventsByTick(events: { data: EventEnvelope }[]): Map<number, EventEnvelope[]> {
   const out = new Map<number, EventEnvelope[]>();
   for (const { data } of events) {
+    if (NOT_THE_RUNNERS.has(data.type)) continue;
     const list = out.get(data.tick) ?? [];
     list.push(data);
     out.set(data.tick, list);

@@ -54,15 +54,19 @@ export function executionStream(id: string, handlers: StreamHandlers): LiveStrea
   return open(`/executions/${encodeURIComponent(id)}/ws`, handlers, true);
 }
 
-/** Lifecycle and progress events of every execution the key may see (GET /ws). */
+/**
+ * Lifecycle and progress events of every execution (GET /ws, docs/streams.md "All executions":
+ * only these types are on it; a key limited to teams is refused, and the list falls back to
+ * polling).
+ */
 export const ALL_EXECUTIONS_EVENTS = [
-  'progress',
-  'tick_complete',
+  'execution_progress',
   'execution_started',
   'execution_paused',
   'execution_resumed',
   'execution_stopped',
   'execution_completed',
+  'tree_reloaded',
 ];
 
 export function allExecutionsStream(handlers: StreamHandlers): LiveStream {

@@ -17,11 +17,12 @@ const entry = (id: string, tick: number, pushedAt?: number): ProgressEntry => ({
 });
 
 describe('progress', () => {
-  it('reads the pushed progress event (the lead contract)', () => {
+  it('reads the pushed execution_progress event (docs/streams.md)', () => {
     expect(
-      progressFromEvent({ type: 'progress', execId: 'a', tick: 4, seq: 3, data: { percent: 40, step: 'hall', elapsedMs: 800, etaMs: 1200, status: 'RUNNING' } }),
+      progressFromEvent({ type: 'execution_progress', execId: 'a', tick: 4, seq: -1, data: { percent: 40, step: 'hall', elapsedMs: 800, etaMs: 1200, status: 'RUNNING', source: 'marks' } }),
     ).toEqual({ execId: 'a', tick: 4, percent: 40, step: 'hall', elapsedMs: 800, etaMs: 1200, status: 'RUNNING' });
     expect(progressFromEvent({ type: 'tick_complete', execId: 'a', tick: 4, seq: 9, data: {} })).toBeUndefined();
+    expect(progressFromEvent({ type: 'execution_progress', execId: 'a', tick: 4, seq: -1, data: { percent: null, step: null, elapsedMs: 5, etaMs: null, status: 'RUNNING', source: 'none' } })).toBeUndefined();
     // A tree's own (progress ...) node event: a node's mark, not the execution's progress.
     expect(progressFromEvent({ type: 'progress', execId: 'a', tick: 4, seq: 5, data: { nodeId: '0.2', step: 'patrol done', percent: 100 } })).toBeUndefined();
   });

@@ -1,4 +1,4 @@
-// Progress per execution: pushed `progress` events (GET /ws) when the gateway has them, else
+// Progress per execution: pushed `execution_progress` events (GET /ws) when they come, else
 // polled from GET /executions/:id/progress. Pure bookkeeping here, the hook does the I/O.
 import type { Execution, Progress, StreamEvent } from '../api/types';
 
@@ -11,12 +11,13 @@ export interface ProgressEntry {
 }
 
 /**
- * An execution's pushed progress: a `progress` event with `{percent, step, elapsedMs, etaMs,
- * status}`. A tree's own `(progress ...)` node event is also called `progress`, but carries
- * `{nodeId, step, percent}` of that node: not the execution's progress, so it is not taken.
+ * An execution's pushed progress: an `execution_progress` event (history publishes it) with
+ * `{percent, step, elapsedMs, etaMs, status}`. A tree's own `(progress ...)` node event is
+ * `progress`, a node's mark: not the execution's progress, so it is not taken; nor is an
+ * `execution_progress` whose percent is unknown (null).
  */
 export function progressFromEvent(e: StreamEvent): Progress | undefined {
-  if (e.type !== 'progress' || typeof e.data.percent !== 'number' || typeof e.data.elapsedMs !== 'number') return undefined;
+  if (e.type !== 'execution_progress' || typeof e.data.percent !== 'number' || typeof e.data.elapsedMs !== 'number') return undefined;
   const d = e.data;
   return {
     execId: e.execId,

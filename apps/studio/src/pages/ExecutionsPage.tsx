@@ -171,7 +171,8 @@ export function ExecutionsPage() {
         </thead>
         <tbody>
           {shown.map((x) => {
-            const p = progress.get(x.id)?.progress;
+            const entry = progress.get(x.id);
+            const p = entry?.progress;
             return (
               <tr key={x.id} data-exec-id={x.id}>
                 <td>
@@ -190,7 +191,7 @@ export function ExecutionsPage() {
                   <StatusBadge status={x.status} />
                 </td>
                 <td className="num">{x.tick}</td>
-                <td>
+                <td data-progress-source={entry ? (entry.pushedAt === undefined ? 'polled' : 'pushed') : undefined}>
                   <ProgressBar percent={p?.percent} label={p?.step} />
                   {p?.step && <div className="muted small">{p.step}</div>}
                 </td>
