@@ -2268,7 +2268,7 @@ export interface operations {
                         pausedAt?: {
                             tick: number;
                             /** @enum {string} */
-                            reason: "breakpoint" | "step" | "watch" | "request" | "watchdog";
+                            reason: "breakpoint" | "step" | "watch" | "request" | "watchdog" | "record_too_large";
                             nodeId?: string;
                             /** @enum {string} */
                             when?: "before" | "after";
@@ -3773,7 +3773,7 @@ export interface operations {
                         pausedAt?: {
                             tick: number;
                             /** @enum {string} */
-                            reason: "breakpoint" | "step" | "watch" | "request" | "watchdog";
+                            reason: "breakpoint" | "step" | "watch" | "request" | "watchdog" | "record_too_large";
                             nodeId?: string;
                             /** @enum {string} */
                             when?: "before" | "after";
@@ -3980,7 +3980,7 @@ export interface operations {
                         pausedAt?: {
                             tick: number;
                             /** @enum {string} */
-                            reason: "breakpoint" | "step" | "watch" | "request" | "watchdog";
+                            reason: "breakpoint" | "step" | "watch" | "request" | "watchdog" | "record_too_large";
                             nodeId?: string;
                             /** @enum {string} */
                             when?: "before" | "after";
