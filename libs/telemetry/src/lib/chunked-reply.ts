@@ -1,4 +1,4 @@
-import { type Msg, type MsgHdrs, type NatsConnection, NoRespondersError, RequestError, TimeoutError } from '@nats-io/nats-core';
+import { headers as createHeaders, type Msg, type MsgHdrs, type NatsConnection, NoRespondersError, RequestError, TimeoutError } from '@nats-io/nats-core';
 
 /**
  * Replies larger than one NATS message (the server's max_payload, 1 MB by default), for the few
@@ -12,11 +12,20 @@ export const CHUNKS = 'Canopy-Chunks';
 
 /** Room left in each chunk for its headers (trace context, the count). */
 const HEADER_ROOM_BYTES = 16 * 1024;
-const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
+export const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
+
+/**
+ * Answers a request with `bytes` as its requester asked: one message, or (ACCEPT_CHUNKS) chunks
+ * and the end mark. For replies sent without TracedNats (test stand-ins speaking the wire format).
+ */
+export function respondBytes(msg: Msg, bytes: Uint8Array, headers: MsgHdrs = createHeaders(), maxPayload = DEFAULT_MAX_PAYLOAD): void {
+  if (msg.headers?.get(ACCEPT_CHUNKS) === '1') respondChunked(msg, bytes, headers, maxPayload);
+  else msg.respond(bytes, { headers });
+}
 
 /** Sends `bytes` to the requester in chunks, then the empty message that ends the reply. */
-export function respondChunked(connection: NatsConnection, msg: Msg, bytes: Uint8Array, headers: MsgHdrs): void {
-  const size = (connection.info?.max_payload ?? DEFAULT_MAX_PAYLOAD) - HEADER_ROOM_BYTES;
+export function respondChunked(msg: Msg, bytes: Uint8Array, headers: MsgHdrs, maxPayload = DEFAULT_MAX_PAYLOAD): void {
+  const size = maxPayload - HEADER_ROOM_BYTES;
   const count = Math.max(1, Math.ceil(bytes.length / size));
   headers.set(CHUNKS, String(count));
   for (let i = 0; i < count; i++) msg.respond(bytes.subarray(i * size, (i + 1) * size), { headers });

@@ -16,7 +16,7 @@ import { errorBodyOf, hasErrorBody, InvalidPayloadError, isCodedError } from './
 import { JetStreamAcks, type StreamAck } from './jetstream-acks';
 import { decodeJson, encodeJson } from './json-codec';
 import { createLogger } from './logger';
-import { ACCEPT_CHUNKS, isNoResponders, requestChunked, respondChunked } from './chunked-reply';
+import { ACCEPT_CHUNKS, DEFAULT_MAX_PAYLOAD, isNoResponders, requestChunked, respondChunked } from './chunked-reply';
 import { NatsRequestError } from './nats-request-error';
 import { contextFromHeaders, injectTraceHeaders } from './propagation';
 import { recordError, TRACER_NAME, withSpan } from './spans';
@@ -306,7 +306,8 @@ export class TracedNats {
   private reply(msg: Msg, payload: unknown): void {
     try {
       if (msg.headers?.get(ACCEPT_CHUNKS) === '1') {
-        return respondChunked(this.connection, msg, encodeJson(payload), injectTraceHeaders());
+        const maxPayload = this.connection.info?.max_payload ?? DEFAULT_MAX_PAYLOAD;
+        return respondChunked(msg, encodeJson(payload), injectTraceHeaders(), maxPayload);
       }
       msg.respond(encodeJson(payload), { headers: injectTraceHeaders() });
     } catch (error) {
