@@ -105,6 +105,8 @@ export const DebugViewSchema = z.object({
     team: z.record(z.string(), z.unknown()),
     exec: z.record(z.string(), z.unknown()),
   }),
+  /** The local scopes the paused node sees (`local:<nodeId>`), innermost first; none between ticks. */
+  locals: z.array(z.object({ scope: z.string(), values: z.record(z.string(), z.unknown()) })),
   breakpoints: z.array(BreakpointSchema),
   watches: z.array(WatchSchema),
 });

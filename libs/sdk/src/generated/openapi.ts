@@ -3796,6 +3796,12 @@ export interface operations {
                                 [key: string]: unknown;
                             };
                         };
+                        locals: {
+                            scope: string;
+                            values: {
+                                [key: string]: unknown;
+                            };
+                        }[];
                         breakpoints: {
                             id: string;
                             nodeId: string;
@@ -4003,6 +4009,12 @@ export interface operations {
                                 [key: string]: unknown;
                             };
                         };
+                        locals: {
+                            scope: string;
+                            values: {
+                                [key: string]: unknown;
+                            };
+                        }[];
                         breakpoints: {
                             id: string;
                             nodeId: string;
