@@ -2,6 +2,7 @@ import { ActionError, type ActionFn, type ActionResolver } from '@canopy/engine'
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 
 /** The action name `(mcp-tool SERVER TOOL ...)` compiles to: `mcp:<server>/<tool>`. */
@@ -76,7 +77,16 @@ export class McpTools implements ActionResolver {
     } catch (error) {
       throw new ActionError('ACTION_UNAVAILABLE', `MCP server "${server}" is unreachable: ${(error as Error).message}`);
     }
-    const result = await client.callTool({ name: tool, arguments: { ...args } }, undefined, { signal });
+    let result: Awaited<ReturnType<Client['callTool']>>;
+    try {
+      result = await client.callTool({ name: tool, arguments: { ...args } }, undefined, { signal });
+    } catch (error) {
+      // The server went away during the call (a stdio process that exited, an HTTP server that
+      // closed the session): unavailable, like one that cannot be reached. The next call connects again.
+      if (error instanceof McpError && error.code === ErrorCode.ConnectionClosed)
+        throw new ActionError('ACTION_UNAVAILABLE', `MCP server "${server}" closed the connection during ${tool}: ${error.message}`);
+      throw error;
+    }
     const text = textOf(result.content);
     if (result.isError === true) throw new ActionError('ACTION_FAILED', `MCP tool ${server}/${tool}: ${text}`);
     // Structured content when the tool gives it; else its text (JSON when the text is JSON).
@@ -86,10 +96,14 @@ export class McpTools implements ActionResolver {
   private client(server: string): Promise<Client> {
     let made = this.clients.get(server);
     if (made === undefined) {
-      made = connect(this.servers[server]);
+      const forget = (p: Promise<Client>) => {
+        if (this.clients.get(server) === p) this.clients.delete(server);
+      };
+      const connecting: Promise<Client> = connect(this.servers[server], () => forget(connecting));
+      made = connecting;
       this.clients.set(server, made);
-      // Not kept when it failed: the next call connects again.
-      made.catch(() => this.clients.delete(server));
+      // Not kept when it failed or once its connection closed: the next call connects again.
+      made.catch(() => forget(connecting));
     }
     return made;
   }
@@ -101,8 +115,9 @@ export class McpTools implements ActionResolver {
   }
 }
 
-async function connect(config: McpServerConfig): Promise<Client> {
+async function connect(config: McpServerConfig, onClose: () => void): Promise<Client> {
   const client = new Client({ name: 'canopy', version: '1.0.0' });
+  client.onclose = onClose;
   const transport =
     'url' in config
       ? new StreamableHTTPClientTransport(new URL(config.url))
