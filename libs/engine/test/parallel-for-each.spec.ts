@@ -1,4 +1,4 @@
-import { ActionRegistry, buildTree, BuildError, MemoryBlackboard, ManualClock, type TreeDocument } from '../src';
+import { type ActionOutcome, ActionRegistry, buildTree, BuildError, MemoryBlackboard, ManualClock, type TreeDocument } from '../src';
 import { call, deferred, flush, harness, make, n, sym, v } from './helpers';
 
 /** `(for-each :in $items :as "it" :parallel N (sequence (log "item" $it) (action work :it $it :into "out") (set "done" (append $done $out))))` */
@@ -14,9 +14,9 @@ const loop = (parallel: number, id?: string) => n('for-each', { id, kw: { in: v(
 /** `work` answers when the test resolves the call for that item. */
 function withWork(items: unknown[], parallel: number) {
   const h = harness(loop(parallel), { bb: { exec: { items, done: [] } } });
-  const calls = new Map<unknown, ReturnType<typeof deferred<unknown>>>();
+  const calls = new Map<unknown, ReturnType<typeof deferred<ActionOutcome>>>();
   h.actions.register('work', (args) => {
-    const d = deferred<unknown>();
+    const d = deferred<ActionOutcome>();
     calls.set(args.it, d);
     return d.promise;
   });

@@ -32,16 +32,23 @@ const McpServersSchema = z.record(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/), Mcp
  */
 export function mcpServersFromEnv(env: NodeJS.ProcessEnv = process.env): Record<string, McpServerConfig> {
   const text = env.CANOPY_MCP_SERVERS?.trim();
-  if (!text) return {};
+  return text ? parseMcpServers(text, 'CANOPY_MCP_SERVERS') : {};
+}
+
+/**
+ * The same JSON object of servers by name, from elsewhere (`canopy run --mcp-servers`); `source`
+ * names where it came from in the error a bad value gives.
+ */
+export function parseMcpServers(text: string, source: string): Record<string, McpServerConfig> {
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch {
-    throw new Error('CANOPY_MCP_SERVERS must be a JSON object of servers by name');
+    throw new Error(`${source} must be a JSON object of servers by name`);
   }
   const parsed = McpServersSchema.safeParse(json);
   if (!parsed.success)
-    throw new Error(`CANOPY_MCP_SERVERS: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    throw new Error(`${source}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   return parsed.data;
 }
 
@@ -54,9 +61,11 @@ export function mcpServersFromEnv(env: NodeJS.ProcessEnv = process.env): Record<
 export class McpTools implements ActionResolver {
   private readonly clients = new Map<string, Promise<Client>>();
 
+  /** `configuredBy` is named when a tree asks for a server that is not configured. */
   constructor(
     private readonly servers: Readonly<Record<string, McpServerConfig>>,
     private readonly fallback?: ActionResolver,
+    private readonly configuredBy = 'CANOPY_MCP_SERVERS',
   ) {}
 
   resolve(name: string): ActionFn | undefined {
@@ -70,7 +79,7 @@ export class McpTools implements ActionResolver {
 
   private async call(server: string, tool: string, args: Readonly<Record<string, unknown>>, signal: AbortSignal) {
     if (this.servers[server] === undefined)
-      throw new ActionError('ACTION_UNAVAILABLE', `no MCP server named "${server}" (CANOPY_MCP_SERVERS)`);
+      throw new ActionError('ACTION_UNAVAILABLE', `no MCP server named "${server}" (${this.configuredBy})`);
     let client: Client;
     try {
       client = await this.client(server);
