@@ -135,6 +135,18 @@ describe('(for-each ... :parallel N)', () => {
     expect(bb.get('exec', 'done')).toEqual(['A', 'C', 'B']);
   });
 
+  it('a debugger condition on a node of copy k reads that copy\'s scope', () => {
+    const h = harness(n('for-each', { kw: { in: v('items'), as: 'it', parallel: 2 } }, n('log', { args: ['i', v('it')] })), {
+      bb: { exec: { items: ['a', 'b'] } },
+    });
+    const dbg = h.tree.debug();
+    const bp = (id: string, nodeId: string, condition: string) => ({ id, nodeId, when: 'after' as const, mode: 'break' as const, once: false, enabled: true, condition });
+    dbg.setBreakpoint(bp('in0', '0.0', '(= $it "b")'));
+    dbg.setBreakpoint(bp('in1', '0.1', '(= $it "b")'));
+    const out = dbg.step('continue');
+    expect(out.kind === 'paused' && out.at).toMatchObject({ nodeId: '0.1', breakpointId: 'in1' });
+  });
+
   it('is refused unless :parallel is a literal whole number of at least 1', () => {
     for (const bad of [0, 1.5, v('n')]) {
       expect(() => harness(n('for-each', { kw: { in: v('items'), as: 'it', parallel: bad } }, n('success')))).toThrow(BuildError);
