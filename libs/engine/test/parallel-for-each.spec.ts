@@ -1,4 +1,4 @@
-import { type ActionOutcome, ActionRegistry, buildTree, BuildError, MemoryBlackboard, ManualClock, type TreeDocument } from '../src';
+import { type ActionOutcome, ActionRegistry, prepareReload, buildTree, BuildError, MemoryBlackboard, ManualClock, type TreeDocument } from '../src';
 import { call, deferred, flush, harness, make, n, sym, v } from './helpers';
 
 /** `(for-each :in $items :as "it" :parallel N (sequence (log "item" $it) (action work :it $it :into "out") (set "done" (append $done $out))))` */
@@ -145,6 +145,27 @@ describe('(for-each ... :parallel N)', () => {
     dbg.setBreakpoint(bp('in1', '0.1', '(= $it "b")'));
     const out = dbg.step('continue');
     expect(out.kind === 'paused' && out.at).toMatchObject({ nodeId: '0.1', breakpointId: 'in1' });
+  });
+
+  it('a hot reload (swap-now) to fewer copies runs the items of the copies it took away', async () => {
+    const { h, calls } = withWork(['a', 'b', 'c', 'd'], 3);
+    h.tree.tick(); // a, b, c running in copies 0, 1, 2
+    calls.get('a')?.resolve({ status: 'SUCCESS', output: 'A' });
+    await flush();
+    h.tree.tick(); // a done
+    const r = prepareReload(h.tree, { format: 'canopy/1', trees: [{ name: 'main', root: loop(1) }] }, { policy: 'swap-now' }).apply();
+    expect(r.removed).toEqual(['0.1', '0.1.0', '0.1.1', '0.1.2', '0.2', '0.2.0', '0.2.1', '0.2.2']);
+    const t = r.tree;
+    const seen: string[] = [];
+    for (let i = 0; i < 20 && t.status !== 'SUCCESS'; i++) {
+      const rec = t.tick();
+      seen.push(...rec.logs.map((l) => String(l.values[0])));
+      for (const d of calls.values()) d.resolve({ status: 'SUCCESS', output: 'x' });
+      await flush();
+    }
+    expect(t.status).toBe('SUCCESS');
+    // b and c (halted with their copies) ran again in the one copy left, then d.
+    expect(seen).toEqual(['b', 'c', 'd']);
   });
 
   it('is refused unless :parallel is a literal whole number of at least 1', () => {

@@ -89,6 +89,11 @@ export class ParallelForEachNode extends BtNode implements ScopeOwner {
   private next = 0;
   /** Per copy: the index of the item it runs, or FREE. */
   private readonly slots: number[];
+  /**
+   * Items to hand out before `next`: those a copy was running when a hot reload (swap-now) took
+   * that copy away, so that no item is lost when N shrinks.
+   */
+  private queue: number[] = [];
 
   constructor(
     id: string,
@@ -117,6 +122,7 @@ export class ParallelForEachNode extends BtNode implements ScopeOwner {
 
   protected override onStart(): void {
     this.next = 0;
+    this.queue = [];
     this.slots.fill(FREE);
     const v = this.evaluate(this.items);
     if (v === EVAL_FAILED) this.list = null;
@@ -135,8 +141,9 @@ export class ParallelForEachNode extends BtNode implements ScopeOwner {
     let busy = false;
     for (let k = 0; k < c.length; k++) {
       if (slots[k] === FREE) {
-        if (this.next >= list.length) continue;
-        slots[k] = this.next++;
+        if (this.queue.length > 0) slots[k] = this.queue.shift() as number;
+        else if (this.next < list.length) slots[k] = this.next++;
+        else continue;
         bindLocal(this.rt.rec, this.scopes[k], this.varName, list[slots[k]]);
       }
       const s = c[k].tick();
@@ -148,7 +155,7 @@ export class ParallelForEachNode extends BtNode implements ScopeOwner {
       if (s === SUCCESS) slots[k] = FREE;
       else busy = true;
     }
-    return busy || this.next < list.length ? RUNNING : SUCCESS;
+    return busy || this.next < list.length || this.queue.length > 0 ? RUNNING : SUCCESS;
   }
 
   protected override saveState(): NodeState | undefined {
@@ -158,6 +165,7 @@ export class ParallelForEachNode extends BtNode implements ScopeOwner {
       out.list = this.list;
       out.pos = this.next;
       out.slots = [...this.slots];
+      if (this.queue.length > 0) out.queue = [...this.queue];
       any = true;
     }
     const scopes = this.scopes.map((s) => saveScope(s) ?? null);
@@ -171,11 +179,12 @@ export class ParallelForEachNode extends BtNode implements ScopeOwner {
   protected override loadState(s: NodeState): void {
     this.list = Array.isArray(s.list) ? s.list : null;
     this.next = numberIn(s, 'pos', 0);
-    const slots = Array.isArray(s.slots) ? s.slots : [];
-    for (let k = 0; k < this.slots.length; k++) {
-      const v = slots[k];
-      this.slots[k] = typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : FREE;
-    }
+    const item = (v: unknown): number => (typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : FREE);
+    const slots = Array.isArray(s.slots) ? s.slots.map(item) : [];
+    const queued = Array.isArray(s.queue) ? s.queue.map(item) : [];
+    for (let k = 0; k < this.slots.length; k++) this.slots[k] = k < slots.length ? slots[k] : FREE;
+    // Copies a reload took away: their items go first to the next free copy.
+    this.queue = [...queued, ...slots.slice(this.slots.length)].filter((i) => i !== FREE);
     const scopes = Array.isArray(s.scopes) ? s.scopes : [];
     this.scopes.forEach((scope, k) => {
       const saved = scopes[k];
