@@ -125,6 +125,20 @@ describe('Studio in a browser', () => {
     }
   });
 
+  it('asks for another key when the gateway answers 401 to the one it has', async () => {
+    const other = await browser.newPage();
+    try {
+      await other.goto(`${base}/studio#key=cnpy_not-a-key`);
+      await other.getByText('The gateway did not accept the key (401)').waitFor();
+      await other.getByLabel('API key').fill(TEST_ADMIN_KEY);
+      await other.getByRole('button', { name: 'Use this key' }).click();
+      await other.locator('tr[data-exec-id="studio-1"]').waitFor();
+      expect(await other.evaluate(() => sessionStorage.getItem('canopy.studio.key'))).toBe(TEST_ADMIN_KEY);
+    } finally {
+      await other.close();
+    }
+  });
+
   it('shows the tree live, ticks, breaks on a clicked node, steps, edits the blackboard', async () => {
     await page.locator('tr[data-exec-id="studio-1"] a').first().click();
     await page.waitForURL(`${base}/studio/executions/studio-1`);
