@@ -33,7 +33,7 @@ rest.use({
   },
 });
 
-/** `GET /executions/:id` path parameters, the most common ones. */
+/** The `{id}` path parameter most execution routes take: `rest.POST('/executions/{id}/stop', byId(id))`. */
 export const byId = (id: string) => ({ params: { path: { id } } });
 
 /** Every execution the key may see, up to the route's 1,000 (docs/studio.md, "Limits"). */
