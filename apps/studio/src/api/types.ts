@@ -1,7 +1,7 @@
 // The gateway's shapes as Studio uses them, named from the SDK's types (generated from the
 // gateway's OpenAPI document, libs/sdk/src/generated/openapi.ts). Hand-written only where the
 // document has no schema: the `format=json` tree structure, a compile error's `details.errors`,
-// the debug view's `locals`, and the live stream's messages (docs/streams.md).
+// and the live stream's messages (docs/streams.md).
 import type { RestAnswer, RestBody } from '@canopy/sdk/rest';
 
 export type Execution = RestAnswer<'/executions/{id}', 'get'>;
@@ -13,12 +13,7 @@ export type TreeSummary = RestAnswer<'/trees', 'get'>[number];
 export type Progress = RestAnswer<'/executions/{id}/progress', 'get'>;
 export type BlackboardEntry = RestAnswer<'/blackboard/{scope}/keys/{key}', 'get'>;
 
-/** A subtree's or for-each's own scope as the paused node sees it (not in the OpenAPI schema). */
-export interface LocalScope {
-  scope: string;
-  values: Record<string, unknown>;
-}
-export type DebugView = RestAnswer<'/executions/{id}/debug', 'get'> & { locals?: LocalScope[] };
+export type DebugView = RestAnswer<'/executions/{id}/debug', 'get'>;
 export type PausedAt = NonNullable<DebugView['pausedAt']>;
 export type Breakpoint = DebugView['breakpoints'][number];
 export type Watch = DebugView['watches'][number];

@@ -201,7 +201,7 @@ export function ExecutionPage({ id }: { id: string }) {
             exec: debug.blackboard.exec,
             ...(execution?.team ? { team: debug.blackboard.team } : {}),
             global: debug.blackboard.global,
-            ...Object.fromEntries((debug.locals ?? []).map((l) => [l.scope, l.values])),
+            ...Object.fromEntries(debug.locals.map((l) => [l.scope, l.values])),
           },
         }
       : undefined;
