@@ -250,6 +250,7 @@ describe('gateway: the debugger routes, against a stand-in owner', () => {
       ...(pausedAt && { pausedAt }),
       statuses: STATUSES,
       blackboard: BLACKBOARD,
+      locals: [],
       breakpoints: [],
       watches: [],
     });
