@@ -169,30 +169,37 @@ describe('issue 10: bad input answered well, no data lost', () => {
       await api.ok(api.put('/blackboard/exec:copy-every/keys/src', { value: 'x'.repeat(600_000) }));
       await api.createExecution({ id: 'copy-every', tree: 'input-doubler' });
       const ws = new WebSocket(`${stack.gateway.url.replace('http', 'ws')}/executions/copy-every/ws`, { headers: authHeaders() });
-      const paused = new Promise<EventEnvelope>((resolve) =>
-        ws.on('message', (raw) => {
-          const event = JSON.parse(String(raw)) as EventEnvelope;
-          if (event.type === 'execution_paused') resolve(event);
-        }),
-      );
+      const lifecycle: EventEnvelope[] = [];
+      const waiters: { type: string; resolve(e: EventEnvelope): void }[] = [];
+      ws.on('message', (raw) => {
+        const event = JSON.parse(String(raw)) as EventEnvelope;
+        lifecycle.push(event);
+        const i = waiters.findIndex((w) => w.type === event.type);
+        if (i >= 0) waiters.splice(i, 1)[0].resolve(event);
+      });
+      const next = (type: string) =>
+        lifecycle.find((e) => e.type === type) ?? new Promise<EventEnvelope>((resolve) => waiters.push({ type, resolve }));
       await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
       try {
         await api.ok(api.post('/executions/copy-every/start', { mode: 'interval', intervalMs: 20 }));
-        const event = await paused;
-        expect(event.data).toEqual({
+        const paused = await next('execution_paused');
+        expect(paused.data).toEqual({
           pausedAt: { tick: 1, reason: 'record_too_large' },
           error: { code: 'PAYLOAD_TOO_LARGE', message: expect.stringMatching(/tick 1 of execution copy-every was not committed/) },
         });
+        const exec = await api.execution('copy-every');
+        expect({ state: exec.state, tick: exec.tick }).toEqual({ state: 'paused', tick: 0 });
+        const debug = await api.ok(api.get<DebugView>('/executions/copy-every/debug'));
+        expect(debug.pausedAt).toEqual({ tick: 1, reason: 'record_too_large' });
+        // Smaller data, resume: the run goes on from tick 1 with the same mode.
+        await api.ok(api.put('/blackboard/exec:copy-every/keys/src', { value: 'small' }));
+        await api.ok(api.post('/executions/copy-every/resume'));
+        // The execution was rebuilt from Redis in between: its events of tick 0 still number on.
+        const resumed = await next('execution_resumed');
+        expect([resumed.tick, resumed.seq]).toEqual([paused.tick, paused.seq + 1]);
       } finally {
         ws.close();
       }
-      const exec = await api.execution('copy-every');
-      expect({ state: exec.state, tick: exec.tick }).toEqual({ state: 'paused', tick: 0 });
-      const debug = await api.ok(api.get<DebugView>('/executions/copy-every/debug'));
-      expect(debug.pausedAt).toEqual({ tick: 1, reason: 'record_too_large' });
-      // Smaller data, resume: the run goes on from tick 1 with the same mode.
-      await api.ok(api.put('/blackboard/exec:copy-every/keys/src', { value: 'small' }));
-      await api.ok(api.post('/executions/copy-every/resume'));
       await pollUntil('copy-every ticking again', async () => (await api.execution('copy-every')).tick >= 3, { timeoutMs: 20_000 });
       expect((await api.execution('copy-every')).state).toBe('running');
       expect((await api.ok(api.get<{ value: unknown }>('/blackboard/exec:copy-every/keys/b'))).value).toBe('small');

@@ -234,7 +234,7 @@ export class ExecutionCommands {
         return writes.length === 0 ? undefined : { next: e.meta, writes };
       });
     } finally {
-      this.host.unloadLocal(exec, new AppError('EXECUTION_NOT_FOUND', `execution ${id} was unloaded`), false);
+      this.host.unloadLocal(exec, new AppError('EXECUTION_NOT_FOUND', `execution ${id} was unloaded`), { halt: false });
     }
     return { unloaded: true };
   }

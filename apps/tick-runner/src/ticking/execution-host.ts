@@ -300,7 +300,8 @@ export class ExecutionHost implements ShardListener, CommitHost {
   async reload(exec: Execution): Promise<void> {
     for (const scope of scopeList(exec.view.scopes)) this.deps.cache.markStale(scope);
     await this.deps.cache.refresh(scopeList(exec.view.scopes));
-    this.unloadLocal(exec, new AppError('DEPENDENCY_UNAVAILABLE', 'execution reloaded'), true, false);
+    // It stays here: its outbox queue (and the event numbering of its current tick) stays too.
+    this.unloadLocal(exec, new AppError('DEPENDENCY_UNAVAILABLE', 'execution reloaded'), { failManual: false, leaving: false });
     try {
       const again = await this.ensureLoaded(exec.id, exec.shard);
       if (!again) throw new AppError('EXECUTION_NOT_FOUND', `execution ${exec.id} was deleted`);
@@ -318,13 +319,19 @@ export class ExecutionHost implements ShardListener, CommitHost {
   /**
    * Forgets an execution here, committing nothing: its last commit is what the next owner resumes.
    * The tree is halted so its remote actions are cancelled (the next owner calls them again).
+   * `leaving: false` (a rebuild from Redis on this runner) keeps its outbox queue, whose event
+   * numbering of the current tick the rebuilt execution's events continue.
    */
-  unloadLocal(exec: Execution, reason: AppError, halt = true, failManual = true): void {
+  unloadLocal(
+    exec: Execution,
+    reason: AppError,
+    { halt = true, failManual = true, leaving = true }: { halt?: boolean; failManual?: boolean; leaving?: boolean } = {},
+  ): void {
     if (exec.closed) return;
     exec.closed = true;
     this.scheduler.cancel(exec.id);
     this.executions.delete(exec.id);
-    this.deps.outbox.forget(exec.id);
+    if (leaving) this.deps.outbox.forget(exec.id);
     try {
       if (halt) exec.tree.halt();
     } catch (error) {
