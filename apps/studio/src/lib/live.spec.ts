@@ -1,5 +1,5 @@
 import type { Execution, StreamEvent } from '../api/types';
-import { filterLog, initialLive, liveReducer, LOG_LIMIT, type LiveState } from './live';
+import { filterLog, initialLive, liveReducer, LOG_LIMIT, type LiveState, openTickStart } from './live';
 
 const execution: Execution = {
   id: 'x',
@@ -87,5 +87,33 @@ describe('filterLog', () => {
     expect(filterLog(log, new Set(['tick_complete']), '')).toEqual([log[2]]);
     expect(filterLog(log, new Set(), 'dock')).toEqual([log[0]]);
     expect(filterLog(log, new Set(['node_update']), 'patrol')).toEqual([log[1]]);
+  });
+});
+
+describe('openTickStart (a tick is applied whole)', () => {
+  const body = (tick: number) => [
+    ev('tick_start', tick, 0),
+    ev('node_update', tick, 1, { nodeId: 'a', from: 'IDLE', to: 'SUCCESS' }),
+    ev('blackboard_update', tick, 2, { key: 'k', scope: 'exec', value: 1 }),
+  ];
+  const done = (tick: number) => ev('tick_complete', tick, 3, { status: 'SUCCESS' });
+
+  it('holds back a tick whose tick_complete has not arrived, and nothing else', () => {
+    expect(openTickStart(body(4))).toBe(0);
+    expect(openTickStart([...body(4), done(4), ...body(5)])).toBe(4);
+    expect(openTickStart([ev('snapshot', 3, -1), ...body(4).slice(0, 2)])).toBe(1);
+  });
+
+  it('lets whole ticks and batches without a tick through', () => {
+    expect(openTickStart([...body(4), done(4)])).toBe(4);
+    expect(openTickStart([])).toBe(0);
+    expect(openTickStart([ev('execution_stopped', 4, 5)])).toBe(1);
+    // The tail of a tick whose start was already applied (held too long): nothing to wait for.
+    expect(openTickStart([ev('node_update', 4, 1, { nodeId: 'a', from: 'IDLE', to: 'SUCCESS' })])).toBe(1);
+  });
+
+  it('does not hold a tick that paused or hit a breakpoint: those show at once', () => {
+    const paused = [...body(4), ev('breakpoint_hit', 4, 3, { nodeId: 'a', when: 'before' }), ev('execution_paused', 4, 4)];
+    expect(openTickStart(paused)).toBe(paused.length);
   });
 });

@@ -1,12 +1,16 @@
 import { useEffect, useReducer, useRef } from 'react';
 import { executionStream } from '../api/streams';
 import type { StreamEvent } from '../api/types';
-import { initialLive, liveReducer, type LiveAction, type LiveState } from '../lib/live';
+import { initialLive, liveReducer, type LiveAction, type LiveState, openTickStart } from '../lib/live';
+
+/** How long a tick's first events wait for the rest of the tick (a 10 Hz tick takes 100 ms). */
+const TICK_HOLD_MS = 150;
 
 /**
- * The execution's WebSocket folded into LiveState. Messages are batched per animation frame: a
- * tick of a big tree is hundreds of node_update events, and one render per frame keeps the main
- * thread free (docs/performance.md, "Studio").
+ * The execution's WebSocket folded into LiveState. Messages are batched per animation frame, and
+ * a tick whose events straddle frames is applied in the frame its `tick_complete` arrives (up to
+ * TICK_HOLD_MS later): a tick of a big tree is hundreds of node_update events, and one render and
+ * one repaint per tick keeps the main thread free (docs/performance.md, "Studio").
  */
 export function useLiveExecution(
   id: string,
@@ -19,10 +23,24 @@ export function useLiveExecution(
   useEffect(() => {
     let pending: StreamEvent[] = [];
     let frame: number | undefined;
+    /** When the tick now held back was first held. */
+    let heldSince: number | undefined;
     const flush = () => {
       frame = undefined;
-      const events = pending;
-      pending = [];
+      const cut = openTickStart(pending);
+      const now = performance.now();
+      let events: StreamEvent[];
+      if (cut < pending.length && !(cut === 0 && heldSince !== undefined && now - heldSince >= TICK_HOLD_MS)) {
+        if (cut > 0 || heldSince === undefined) heldSince = now;
+        events = pending.slice(0, cut);
+        pending = pending.slice(cut);
+        frame = requestAnimationFrame(flush);
+      } else {
+        events = pending;
+        pending = [];
+        heldSince = undefined;
+      }
+      if (events.length === 0) return;
       dispatch({ kind: 'events', events });
       listener.current(events);
     };
