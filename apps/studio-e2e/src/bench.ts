@@ -19,7 +19,7 @@ import { GatewayApi, startStack, TEST_ADMIN_KEY } from '@canopy/testing';
 import type { Page } from 'playwright-core';
 import { ensureStudioBuilt, launchChromium } from './browser';
 import { flippingTree } from './trees';
-import { type TraceSummary, summarizeTrace } from './trace';
+import { summarizeTrace, TRACE_CATEGORIES, type TraceSummary } from './trace';
 
 const RUNS = Number(process.env.STUDIO_BENCH_RUNS ?? 1);
 /** Tracing costs the page time too: STUDIO_BENCH_TRACE=0 measures with the observer only. */
@@ -74,9 +74,7 @@ async function main(): Promise<void> {
         new PerformanceObserver((list) => w.longTasks.push(...list.getEntries().map((e) => e.duration))).observe({ type: 'longtask' });
       });
       if (TRACE)
-        await browser.startTracing(page, {
-          categories: ['toplevel', 'devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8.execute', 'blink.user_timing'],
-        });
+        await browser.startTracing(page, { categories: TRACE_CATEGORIES });
       // STUDIO_BENCH_PROFILE=path: a CPU profile of the window too (self time by function).
       const profiler = process.env.STUDIO_BENCH_PROFILE ? await page.context().newCDPSession(page) : undefined;
       if (profiler) {

@@ -50,6 +50,9 @@ export interface TraceSummary {
   long: LongTask[];
 }
 
+/** What a trace needs for the summary: tasks, the rendering steps, script entry points, thread times. */
+export const TRACE_CATEGORIES = ['toplevel', 'devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8.execute', 'blink.user_timing'];
+
 const TOP_LEVEL = new Set(['ThreadControllerImpl::RunTask', 'RunTask']);
 
 export function kindOf(name: string): Kind {

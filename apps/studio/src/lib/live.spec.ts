@@ -112,8 +112,9 @@ describe('openTickStart (a tick is applied whole)', () => {
     expect(openTickStart([ev('node_update', 4, 1, { nodeId: 'a', from: 'IDLE', to: 'SUCCESS' })])).toBe(1);
   });
 
-  it('does not hold a tick that paused or hit a breakpoint: those show at once', () => {
-    const paused = [...body(4), ev('breakpoint_hit', 4, 3, { nodeId: 'a', when: 'before' }), ev('execution_paused', 4, 4)];
-    expect(openTickStart(paused)).toBe(paused.length);
+  it('holds what arrives between a tick_start and its tick_complete with the tick, in order', () => {
+    const started = [...body(4), ev('execution_started', 4, -1, { mode: 'interval' })];
+    expect(openTickStart(started)).toBe(0);
+    expect(openTickStart([...started, done(4), ev('breakpoint_hit', 4, 4, { nodeId: 'a', when: 'before' })])).toBe(started.length + 2);
   });
 });

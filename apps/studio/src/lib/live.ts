@@ -111,32 +111,18 @@ export function liveReducer(state: LiveState, action: LiveAction): LiveState {
   }
 }
 
-/** What a tick publishes between its `tick_start` and its `tick_complete` (docs/streams.md). */
-const TICK_BODY = new Set([
-  'tick_start',
-  'node_update',
-  'blackboard_update',
-  'llm_chunk',
-  'log',
-  'progress',
-  'error',
-  'budget_exceeded',
-  'node_stuck',
-  'tick_overrun',
-]);
-
 /**
- * Where the tick still arriving starts: the index of the last `tick_start` not yet followed by its
- * `tick_complete`, or `events.length` when every tick in the batch is whole. The live view applies
- * a tick at once (one render and one frame per tick, not one per animation frame its events
- * straddle). Anything but a tick's own events after it (a pause, a breakpoint hit, a stop) ends
- * the wait: those must show now.
+ * Where the tick still arriving starts: the index of the last `tick_start` not yet followed by a
+ * `tick_complete`, or `events.length` when every tick in the batch is whole. The runner publishes
+ * a tick's events together once the tick is done, so the rest is on its way: the live view
+ * applies a tick at once (one render and one frame per tick, not one per animation frame its
+ * events straddle). Events in between (an `execution_started` published by the start command)
+ * wait with it, in order.
  */
 export function openTickStart(events: readonly StreamEvent[]): number {
   for (let i = events.length - 1; i >= 0; i--) {
-    const e = events[i];
-    if (e.type === 'tick_complete' || !TICK_BODY.has(e.type)) return events.length;
-    if (e.type === 'tick_start') return i;
+    if (events[i].type === 'tick_complete') return events.length;
+    if (events[i].type === 'tick_start') return i;
   }
   return events.length;
 }

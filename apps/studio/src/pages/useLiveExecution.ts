@@ -3,8 +3,12 @@ import { executionStream } from '../api/streams';
 import type { StreamEvent } from '../api/types';
 import { initialLive, liveReducer, type LiveAction, type LiveState, openTickStart } from '../lib/live';
 
-/** How long a tick's first events wait for the rest of the tick (a 10 Hz tick takes 100 ms). */
-const TICK_HOLD_MS = 150;
+/**
+ * How long a tick's first events wait for the rest of the tick. The runner publishes a tick's
+ * events together once the tick is done (tick_start ... tick_complete), so the wait is only their
+ * transit and this page's turn to read them; the bound is for a page that has fallen far behind.
+ */
+const TICK_HOLD_MS = 250;
 
 /**
  * The execution's WebSocket folded into LiveState. Messages are batched per animation frame, and
@@ -23,22 +27,27 @@ export function useLiveExecution(
   useEffect(() => {
     let pending: StreamEvent[] = [];
     let frame: number | undefined;
-    /** When the tick now held back was first held. */
-    let heldSince: number | undefined;
+    // Set while a tick is held back; when it fires, whatever is pending goes out anyway.
+    let holdTimer: ReturnType<typeof setTimeout> | undefined;
+    let holdExpired = false;
+    const schedule = () => {
+      frame ??= requestAnimationFrame(flush);
+    };
     const flush = () => {
       frame = undefined;
-      const cut = openTickStart(pending);
-      const now = performance.now();
-      let events: StreamEvent[];
-      if (cut < pending.length && !(cut === 0 && heldSince !== undefined && now - heldSince >= TICK_HOLD_MS)) {
-        if (cut > 0 || heldSince === undefined) heldSince = now;
-        events = pending.slice(0, cut);
-        pending = pending.slice(cut);
-        frame = requestAnimationFrame(flush);
-      } else {
-        events = pending;
-        pending = [];
-        heldSince = undefined;
+      const cut = holdExpired ? pending.length : openTickStart(pending);
+      const events = pending.slice(0, cut);
+      pending = pending.slice(cut);
+      if (pending.length === 0 || cut > 0) {
+        clearTimeout(holdTimer);
+        holdTimer = undefined;
+        holdExpired = false;
+      }
+      if (pending.length > 0) {
+        holdTimer ??= setTimeout(() => {
+          holdExpired = true;
+          schedule();
+        }, TICK_HOLD_MS);
       }
       if (events.length === 0) return;
       dispatch({ kind: 'events', events });
@@ -47,13 +56,15 @@ export function useLiveExecution(
     const stream = executionStream(id, {
       onMessage: (e) => {
         pending.push(e);
-        frame ??= requestAnimationFrame(flush);
+        // A held tick wakes the page again with its tick_complete, not with each of its events.
+        if (holdTimer === undefined || e.type === 'tick_complete') schedule();
       },
       onState: (s) => setConnected(s === 'open'),
     });
     return () => {
       stream.close();
       if (frame !== undefined) cancelAnimationFrame(frame);
+      clearTimeout(holdTimer);
     };
   }, [id]);
   return [state, dispatch, connected];
