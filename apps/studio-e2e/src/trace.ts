@@ -12,7 +12,7 @@ interface RawEvent {
   ts: number;
   dur?: number;
   tdur?: number;
-  args?: { name?: string; data?: { functionName?: string; url?: string; type?: string } };
+  args?: { name?: string; data?: { functionName?: string; url?: string; lineNumber?: number; columnNumber?: number; type?: string } };
 }
 
 interface Span {
@@ -74,17 +74,25 @@ function round(ms: number): number {
 }
 
 /** Complete spans (X events, and B/E pairs) of one thread, nested by time. */
+/** A script entry point as `name@file:line:column` (the file's last path segment). */
+function entry(e: RawEvent): string | undefined {
+  const d = e.args?.data;
+  if (d?.functionName === undefined) return undefined;
+  const file = d.url ? d.url.slice(d.url.lastIndexOf('/') + 1) : '';
+  return file ? `${d.functionName}@${file}:${d.lineNumber ?? 0}:${d.columnNumber ?? 0}` : d.functionName;
+}
+
 function spansOf(events: RawEvent[]): Span[] {
   const flat: Span[] = [];
   const open: RawEvent[] = [];
   for (const e of events) {
     if (e.ph === 'X' && e.dur !== undefined) {
       const cpu = e.tdur ?? 0;
-      flat.push({ name: e.name, ts: e.ts, dur: e.dur, tdur: e.tdur, fn: e.args?.data?.functionName, self: e.dur, cpuSelf: cpu, children: [] });
+      flat.push({ name: e.name, ts: e.ts, dur: e.dur, tdur: e.tdur, fn: entry(e), self: e.dur, cpuSelf: cpu, children: [] });
     } else if (e.ph === 'B') open.push(e);
     else if (e.ph === 'E') {
       const b = open.pop();
-      if (b) flat.push({ name: b.name, ts: b.ts, dur: e.ts - b.ts, self: e.ts - b.ts, cpuSelf: 0, fn: b.args?.data?.functionName, children: [] });
+      if (b) flat.push({ name: b.name, ts: b.ts, dur: e.ts - b.ts, self: e.ts - b.ts, cpuSelf: 0, fn: entry(b), children: [] });
     }
   }
   flat.sort((a, b) => a.ts - b.ts || b.dur - a.dur);
