@@ -1,5 +1,5 @@
 import type { Execution, StreamEvent } from '../api/types';
-import { filterLog, initialLive, liveReducer, LOG_LIMIT, type LiveState, openTickStart } from './live';
+import { type BatchClock, filterLog, initialLive, liveReducer, LOG_LIMIT, type LiveState, openTickStart, TickBatcher } from './live';
 
 const execution: Execution = {
   id: 'x',
@@ -116,5 +116,102 @@ describe('openTickStart (a tick is applied whole)', () => {
     const started = [...body(4), ev('execution_started', 4, -1, { mode: 'interval' })];
     expect(openTickStart(started)).toBe(0);
     expect(openTickStart([...started, done(4), ev('breakpoint_hit', 4, 4, { nodeId: 'a', when: 'before' })])).toBe(started.length + 2);
+  });
+});
+
+/** Animation frames and timers run by hand. */
+function manualClock() {
+  let frames: (() => void)[] = [];
+  let timers: { run: () => void; at: number }[] = [];
+  let now = 0;
+  const clock: BatchClock = {
+    frame(run) {
+      frames.push(run);
+      return () => (frames = frames.filter((f) => f !== run));
+    },
+    timer(run, ms) {
+      const t = { run, at: now + ms };
+      timers.push(t);
+      return () => (timers = timers.filter((x) => x !== t));
+    },
+  };
+  return {
+    clock,
+    frames: () => frames.length,
+    /** Runs the frame callbacks requested so far (one animation frame). */
+    frame() {
+      const due = frames;
+      frames = [];
+      due.forEach((f) => f());
+    },
+    advance(ms: number) {
+      now += ms;
+      const due = timers.filter((t) => t.at <= now);
+      timers = timers.filter((t) => t.at > now);
+      due.forEach((t) => t.run());
+    },
+  };
+}
+
+describe('TickBatcher', () => {
+  const node = (tick: number, seq: number) => ev('node_update', tick, seq, { nodeId: `n${seq}`, from: 'IDLE', to: 'SUCCESS' });
+  const setup = () => {
+    const m = manualClock();
+    const batches: string[][] = [];
+    const batcher = new TickBatcher((events) => batches.push(events.map((e) => `${e.type}@${e.tick}.${e.seq}`)), m.clock, 250);
+    return { m, batches, batcher };
+  };
+
+  it('delivers a tick that straddles frames once, whole, after its tick_complete', () => {
+    const { m, batches, batcher } = setup();
+    batcher.push(ev('tick_start', 1, 0));
+    batcher.push(node(1, 1));
+    m.frame();
+    expect(batches).toEqual([]);
+    // Held: the tick's further events do not ask for frames, its tick_complete does.
+    batcher.push(node(1, 2));
+    expect(m.frames()).toBe(0);
+    batcher.push(ev('tick_complete', 1, 3));
+    expect(m.frames()).toBe(1);
+    m.frame();
+    expect(batches).toEqual([['tick_start@1.0', 'node_update@1.1', 'node_update@1.2', 'tick_complete@1.3']]);
+  });
+
+  it('delivers what came before an open tick at once, and the tick when complete', () => {
+    const { m, batches, batcher } = setup();
+    batcher.push(ev('execution_started', 0, -1));
+    batcher.push(ev('tick_start', 1, 0));
+    m.frame();
+    expect(batches).toEqual([['execution_started@0.-1']]);
+    batcher.push(ev('tick_complete', 1, 1));
+    batcher.push(ev('tick_start', 2, 0));
+    m.frame();
+    expect(batches[1]).toEqual(['tick_start@1.0', 'tick_complete@1.1']);
+    expect(batches).toHaveLength(2);
+  });
+
+  it('gives up holding after the bound: a page far behind still shows what it has', () => {
+    const { m, batches, batcher } = setup();
+    batcher.push(ev('tick_start', 1, 0));
+    batcher.push(node(1, 1));
+    m.frame();
+    m.advance(249);
+    expect(m.frames()).toBe(0);
+    m.advance(1);
+    m.frame();
+    expect(batches).toEqual([['tick_start@1.0', 'node_update@1.1']]);
+    // The rest of that tick goes out with the next frame, not held again.
+    batcher.push(ev('tick_complete', 1, 2));
+    m.frame();
+    expect(batches[1]).toEqual(['tick_complete@1.2']);
+  });
+
+  it('delivers nothing after close', () => {
+    const { m, batches, batcher } = setup();
+    batcher.push(ev('execution_stopped', 1, 5));
+    batcher.close();
+    m.frame();
+    m.advance(1000);
+    expect(batches).toEqual([]);
   });
 });

@@ -127,6 +127,83 @@ export function openTickStart(events: readonly StreamEvent[]): number {
   return events.length;
 }
 
+/** How the batcher waits: the browser's animation frames and timers, or a test's. */
+export interface BatchClock {
+  frame(run: () => void): () => void;
+  timer(run: () => void, ms: number): () => void;
+}
+
+export const browserClock: BatchClock = {
+  frame(run) {
+    const id = requestAnimationFrame(run);
+    return () => cancelAnimationFrame(id);
+  },
+  timer(run, ms) {
+    const id = setTimeout(run, ms);
+    return () => clearTimeout(id);
+  },
+};
+
+/**
+ * How long a tick's first events wait for the rest of the tick. The runner publishes a tick's
+ * events together once the tick is done, so the wait is only their transit and this page's turn
+ * to read them; the bound is for a page that has fallen far behind.
+ */
+export const TICK_HOLD_MS = 250;
+
+/**
+ * Stream messages to `deliver` in batches: at most one per animation frame, and a tick whose
+ * events straddle frames in the frame after its `tick_complete` arrives (up to `holdMs` later).
+ * A held tick wakes the page again with its `tick_complete`, not with each of its events.
+ */
+export class TickBatcher {
+  private pending: StreamEvent[] = [];
+  private cancelFrame?: () => void;
+  /** Set while a tick is held back; when it fires, whatever is pending goes out anyway. */
+  private cancelHold?: () => void;
+  private holdExpired = false;
+
+  constructor(
+    private readonly deliver: (events: StreamEvent[]) => void,
+    private readonly clock: BatchClock = browserClock,
+    private readonly holdMs = TICK_HOLD_MS,
+  ) {}
+
+  push(e: StreamEvent): void {
+    this.pending.push(e);
+    if (this.cancelHold === undefined || e.type === 'tick_complete') this.schedule();
+  }
+
+  close(): void {
+    this.cancelFrame?.();
+    this.cancelHold?.();
+    this.pending = [];
+  }
+
+  private schedule(): void {
+    this.cancelFrame ??= this.clock.frame(() => this.flush());
+  }
+
+  private flush(): void {
+    this.cancelFrame = undefined;
+    const cut = this.holdExpired ? this.pending.length : openTickStart(this.pending);
+    const events = this.pending.slice(0, cut);
+    this.pending = this.pending.slice(cut);
+    if (this.pending.length === 0 || cut > 0) {
+      this.cancelHold?.();
+      this.cancelHold = undefined;
+      this.holdExpired = false;
+    }
+    if (this.pending.length > 0) {
+      this.cancelHold ??= this.clock.timer(() => {
+        this.holdExpired = true;
+        this.schedule();
+      }, this.holdMs);
+    }
+    if (events.length > 0) this.deliver(events);
+  }
+}
+
 /** Event-log filter: by type (empty = all) and node id substring (events naming a node). */
 export function filterLog(log: readonly StreamEvent[], types: ReadonlySet<string>, node: string): StreamEvent[] {
   const needle = node.trim();
