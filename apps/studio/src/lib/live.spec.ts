@@ -125,6 +125,7 @@ function manualClock() {
   let timers: { run: () => void; at: number }[] = [];
   let now = 0;
   const clock: BatchClock = {
+    now: () => now,
     frame(run) {
       frames.push(run);
       return () => (frames = frames.filter((f) => f !== run));
@@ -190,12 +191,15 @@ describe('TickBatcher', () => {
     expect(batches).toHaveLength(2);
   });
 
-  it('gives up holding after the bound: a page far behind still shows what it has', () => {
+  it('keeps holding while a tick trickles in, gives up after the bound of silence', () => {
     const { m, batches, batcher } = setup();
     batcher.push(ev('tick_start', 1, 0));
-    batcher.push(node(1, 1));
     m.frame();
-    m.advance(249);
+    m.advance(200);
+    batcher.push(node(1, 1));
+    m.advance(200);
+    expect(m.frames()).toBe(0);
+    m.advance(49);
     expect(m.frames()).toBe(0);
     m.advance(1);
     m.frame();

@@ -129,11 +129,13 @@ export function openTickStart(events: readonly StreamEvent[]): number {
 
 /** How the batcher waits: the browser's animation frames and timers, or a test's. */
 export interface BatchClock {
+  now(): number;
   frame(run: () => void): () => void;
   timer(run: () => void, ms: number): () => void;
 }
 
 export const browserClock: BatchClock = {
+  now: () => performance.now(),
   frame(run) {
     const id = requestAnimationFrame(run);
     return () => cancelAnimationFrame(id);
@@ -145,23 +147,26 @@ export const browserClock: BatchClock = {
 };
 
 /**
- * How long a tick's first events wait for the rest of the tick. The runner publishes a tick's
- * events together once the tick is done, so the wait is only their transit and this page's turn
- * to read them; the bound is for a page that has fallen far behind.
+ * How long a held tick waits with no message arriving before it is shown as it stands. The
+ * runner publishes a tick's events together once the tick is done, so the rest is in transit or
+ * in this page's queue (a busy page reads a backlog a few messages at a time: it keeps waiting
+ * while they come); silence this long means they are not coming (e.g. the gateway dropped them
+ * for a slow page).
  */
 export const TICK_HOLD_MS = 250;
 
 /**
  * Stream messages to `deliver` in batches: at most one per animation frame, and a tick whose
- * events straddle frames in the frame after its `tick_complete` arrives (up to `holdMs` later).
- * A held tick wakes the page again with its `tick_complete`, not with each of its events.
+ * events straddle frames in the frame after its `tick_complete` arrives (or after `holdMs` with
+ * no message). A held tick wakes the page again with its `tick_complete`, not with each event.
  */
 export class TickBatcher {
   private pending: StreamEvent[] = [];
   private cancelFrame?: () => void;
-  /** Set while a tick is held back; when it fires, whatever is pending goes out anyway. */
+  /** Set while a tick is held back; after TICK_HOLD_MS with no message, what is pending goes out. */
   private cancelHold?: () => void;
   private holdExpired = false;
+  private lastPush = 0;
 
   constructor(
     private readonly deliver: (events: StreamEvent[]) => void,
@@ -171,6 +176,7 @@ export class TickBatcher {
 
   push(e: StreamEvent): void {
     this.pending.push(e);
+    if (this.cancelHold !== undefined) this.lastPush = this.clock.now();
     if (this.cancelHold === undefined || e.type === 'tick_complete') this.schedule();
   }
 
@@ -184,6 +190,15 @@ export class TickBatcher {
     this.cancelFrame ??= this.clock.frame(() => this.flush());
   }
 
+  private hold(ms: number): void {
+    this.cancelHold = this.clock.timer(() => {
+      const quiet = this.clock.now() - this.lastPush;
+      if (quiet < this.holdMs) return this.hold(this.holdMs - quiet);
+      this.holdExpired = true;
+      this.schedule();
+    }, ms);
+  }
+
   private flush(): void {
     this.cancelFrame = undefined;
     const cut = this.holdExpired ? this.pending.length : openTickStart(this.pending);
@@ -194,11 +209,9 @@ export class TickBatcher {
       this.cancelHold = undefined;
       this.holdExpired = false;
     }
-    if (this.pending.length > 0) {
-      this.cancelHold ??= this.clock.timer(() => {
-        this.holdExpired = true;
-        this.schedule();
-      }, this.holdMs);
+    if (this.pending.length > 0 && this.cancelHold === undefined) {
+      this.lastPush = this.clock.now();
+      this.hold(this.holdMs);
     }
     if (events.length > 0) this.deliver(events);
   }
