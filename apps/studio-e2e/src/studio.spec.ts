@@ -64,6 +64,9 @@ describe('Studio in a browser', () => {
     const js = await fetch(`${base}${asset}`);
     expect(js.status).toBe(200);
     expect(js.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    // React's production build (what users get, and what the last case measures): its development
+    // build, which a build under Jest's NODE_ENV=test made, wraps its modules in these DevTools calls.
+    expect(await js.text()).not.toContain('registerInternalModuleStart');
     const missing = await fetch(`${base}/studio/assets/nope.js`);
     expect(missing.status).toBe(404);
     expect(((await missing.json()) as { error: { code: string } }).error.code).toBe('NOT_FOUND');
