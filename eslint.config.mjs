@@ -32,9 +32,10 @@ const depConstraints = [
   { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:core', 'scope:shared'] },
   { sourceTag: 'scope:cli', onlyDependOnLibsWithTags: ['scope:core', 'scope:shared'] },
   { sourceTag: 'scope:service', onlyDependOnLibsWithTags: ['scope:core', 'scope:shared'] },
-  // Studio runs in the browser and talks to the gateway over HTTP only: no workspace lib (they are
-  // Node code); its API module is the one place that knows the gateway's shapes.
-  { sourceTag: 'scope:studio', onlyDependOnLibsWithTags: [] },
+  // Studio runs in the browser: of the workspace libs only the SDK, and of the SDK only its browser
+  // entry @canopy/sdk/rest (the Studio rule below; libs/sdk/test/package.spec.ts checks that
+  // entry loads no Node code).
+  { sourceTag: 'scope:studio', onlyDependOnLibsWithTags: ['type:sdk'] },
 ];
 
 // Tests of any project may use the real-infrastructure helpers of libs/testing.
@@ -63,7 +64,14 @@ export default [
       // A lib's index.ts is its contract: no reaching into another project's files.
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['@canopy/*/*'], message: 'Import from the package root (index.ts).' }] },
+        {
+          patterns: [
+            {
+              group: ['@canopy/*/*', '!@canopy/sdk/rest'],
+              message: 'Import from the package root (index.ts), or the SDK browser entry @canopy/sdk/rest.',
+            },
+          ],
+        },
       ],
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
@@ -76,6 +84,29 @@ export default [
       '@nx/enforce-module-boundaries': [
         'error',
         { enforceBuildableLibDependency: false, allow: [], depConstraints: testDepConstraints },
+      ],
+    },
+  },
+  {
+    // Studio's bundle runs in the browser: the SDK's browser entry, never a Node-only package or
+    // another workspace lib (apps/studio/src/bundle.spec.ts checks the built bundle).
+    files: ['apps/studio/src/**/*.ts', 'apps/studio/src/**/*.tsx'],
+    ignores: ['apps/studio/src/**/*.spec.ts', 'apps/studio/src/**/*.spec.tsx'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^@canopy/(?!sdk/rest$)',
+              message: 'Studio runs in the browser: of the workspace only @canopy/sdk/rest.',
+            },
+            {
+              regex: '^(node:|ws$|@nats-io/|@opentelemetry/|pino($|/))',
+              message: 'Node-only: not in a browser bundle.',
+            },
+          ],
+        },
       ],
     },
   },

@@ -18,12 +18,22 @@ function newestMtime(path) {
   return readdirSync(path).reduce((max, name) => Math.max(max, newestMtime(join(path, name))), st.mtimeMs);
 }
 
-/** True when dist/apps/studio is missing or older than Studio's sources or the lock file. */
+/**
+ * True when dist/apps/studio is missing or older than Studio's sources, the SDK's (Studio bundles
+ * @canopy/sdk/rest from libs/sdk/src) or the lock file.
+ */
 export function studioStale() {
   const index = join(STUDIO_DIST, 'index.html');
   if (!existsSync(index)) return true;
   const built = statSync(index).mtimeMs;
-  const inputs = [join(STUDIO_SRC, 'src'), join(STUDIO_SRC, 'index.html'), join(STUDIO_SRC, 'vite.config.mts'), join(root, 'package-lock.json')];
+  const inputs = [
+    join(STUDIO_SRC, 'src'),
+    join(STUDIO_SRC, 'index.html'),
+    join(STUDIO_SRC, 'vite.config.mts'),
+    join(root, 'libs', 'sdk', 'src'),
+    join(root, 'libs', 'sdk', 'package.json'),
+    join(root, 'package-lock.json'),
+  ];
   return inputs.some((p) => existsSync(p) && newestMtime(p) > built);
 }
 

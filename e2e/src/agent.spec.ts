@@ -125,19 +125,20 @@ describe('the agent example', () => {
     }
   });
 
-  it('deep research: plans three subtopics, researches them in parallel, compresses, reports', async () => {
+  it('deep research: one researcher per subtopic of the plan (five here), all at once; compresses, reports', async () => {
     const live = stack.runners.filter((r) => r.running);
     await waitForShards(live, SHARDS);
-    let allThree!: () => void;
-    const researchers = new Promise<void>((resolve) => (allThree = resolve));
+    const subtopics = ['alpha', 'beta', 'gamma', 'delta', 'epsilon'];
+    let allAsking!: () => void;
+    const researchers = new Promise<void>((resolve) => (allAsking = resolve));
     const prompt = (r: Record<string, unknown>) => String((r.messages as { content: string }[]).at(-1)?.content ?? '');
     let notes = 0;
     llm.respond = (request) => {
       const p = prompt(request);
-      if (p.startsWith('Break this research topic')) return { reply: ['1. alpha\n', '2. beta\n', '3. gamma'] };
+      if (p.startsWith('Break this research topic')) return { reply: [subtopics.map((t, i) => `${i + 1}. ${t}\n`).join('')] };
       if (p.startsWith('Write research notes on ')) {
-        // Each researcher is held until all three are asking: only parallel researchers finish.
-        if (++notes === 3) allThree();
+        // Each researcher is held until all five are asking: only researchers running at once finish.
+        if (++notes === subtopics.length) allAsking();
         return { reply: [`notes on ${p.split(' ')[4]}`], hold: researchers };
       }
       if (p.startsWith('Compress')) return { reply: ['key ', 'findings'] };
@@ -148,11 +149,12 @@ describe('the agent example', () => {
     await api.ok(api.post(`/executions/${id}/trigger`, { event: 'go' }), 202);
     await waitFor('the report', async () => (await api.execution(id)).status === 'SUCCESS' || undefined, 60_000);
     const value = async (key: string) => (await api.ok(api.get<{ value: unknown }>(`/blackboard/exec:${id}/keys/${key}`))).value;
-    expect(await value('subtopics')).toEqual(['alpha', 'beta', 'gamma']);
-    expect([await value('notes1'), await value('notes2'), await value('notes3')]).toEqual(['notes on alpha', 'notes on beta', 'notes on gamma']);
+    expect(await value('subtopics')).toEqual(subtopics);
+    expect(await value('notes')).toEqual(Object.fromEntries(subtopics.map((t) => [t, `notes on ${t}`])));
+    expect(notes).toBe(subtopics.length);
     expect(await value('findings')).toBe('key findings');
     expect(await value('report')).toBe('REPORT: key findings');
     const compress = llm.requests.map(prompt).find((p) => p.startsWith('Compress'));
-    expect(compress).toContain('notes on alpha\nnotes on beta\nnotes on gamma');
+    for (const t of subtopics) expect(compress).toContain(`:${t} "notes on ${t}"`);
   });
 });

@@ -1,5 +1,6 @@
-import type { ErrorBody, Execution, TickResponse } from '@canopy/contracts';
+import type { DebugView, ErrorBody, EventEnvelope, Execution, TickResponse } from '@canopy/contracts';
 import { authHeaders, GatewayApi, pollUntil, type Stack } from '@canopy/testing';
+import { WebSocket } from 'ws';
 import { startE2eStack } from './support/e2e-stack';
 
 /**
@@ -160,6 +161,55 @@ describe('issue 10: bad input answered well, no data lost', () => {
       expect((res.body as ErrorBody).error.message).toMatch(/tick 1 of execution copier was not committed/);
       expect((await api.execution('copier')).tick).toBe(0);
       expect((await api.get('/blackboard/exec:copier/keys/c1')).status).toBe(404);
+    });
+
+    it('an interval run whose record would be too large pauses with the reason, and goes on once the data is fixed', async () => {
+      // Tick 1 writes 600,000 characters twice: 1.2 MB of record.
+      await api.registerTree('(tree "input-doubler" (sequence (set "a" $src) (set "b" $src)))');
+      await api.ok(api.put('/blackboard/exec:copy-every/keys/src', { value: 'x'.repeat(600_000) }));
+      await api.createExecution({ id: 'copy-every', tree: 'input-doubler' });
+      const ws = new WebSocket(`${stack.gateway.url.replace('http', 'ws')}/executions/copy-every/ws`, { headers: authHeaders() });
+      const paused = new Promise<EventEnvelope>((resolve) =>
+        ws.on('message', (raw) => {
+          const event = JSON.parse(String(raw)) as EventEnvelope;
+          if (event.type === 'execution_paused') resolve(event);
+        }),
+      );
+      await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+      try {
+        await api.ok(api.post('/executions/copy-every/start', { mode: 'interval', intervalMs: 20 }));
+        const event = await paused;
+        expect(event.data).toEqual({
+          pausedAt: { tick: 1, reason: 'record_too_large' },
+          error: { code: 'PAYLOAD_TOO_LARGE', message: expect.stringMatching(/tick 1 of execution copy-every was not committed/) },
+        });
+      } finally {
+        ws.close();
+      }
+      const exec = await api.execution('copy-every');
+      expect({ state: exec.state, tick: exec.tick }).toEqual({ state: 'paused', tick: 0 });
+      const debug = await api.ok(api.get<DebugView>('/executions/copy-every/debug'));
+      expect(debug.pausedAt).toEqual({ tick: 1, reason: 'record_too_large' });
+      // Smaller data, resume: the run goes on from tick 1 with the same mode.
+      await api.ok(api.put('/blackboard/exec:copy-every/keys/src', { value: 'small' }));
+      await api.ok(api.post('/executions/copy-every/resume'));
+      await pollUntil('copy-every ticking again', async () => (await api.execution('copy-every')).tick >= 3, { timeoutMs: 20_000 });
+      expect((await api.execution('copy-every')).state).toBe('running');
+      expect((await api.ok(api.get<{ value: unknown }>('/blackboard/exec:copy-every/keys/b'))).value).toBe('small');
+      await api.ok(api.post('/executions/copy-every/stop'));
+    });
+
+    it('a scope larger than one NATS message is listed whole', async () => {
+      const values = ['a', 'b', 'c'].map((c) => c.repeat(600_000));
+      for (const [i, value] of values.entries()) await api.ok(api.put(`/blackboard/team:wide/keys/k${i}`, { value }));
+      const entries = await api.ok(api.get<Entry[]>('/blackboard/team:wide'));
+      expect(entries.map((e) => [e.key, e.value])).toEqual(values.map((v, i) => [`k${i}`, v]));
+      // The debugger's view holds whole blackboards: its reply comes in chunks.
+      for (const [i, value] of values.entries()) await api.ok(api.put(`/blackboard/exec:wide-exec/keys/k${i}`, { value }));
+      await api.createExecution({ id: 'wide-exec', tree: 'input-counter' });
+      const view = await api.ok(api.get<DebugView>('/executions/wide-exec/debug'));
+      expect(Object.keys(view.blackboard.exec).sort()).toEqual(['k0', 'k1', 'k2']);
+      expect(view.blackboard.exec.k2).toBe(values[2]);
     });
 
     it('a tree whose stored form is over one NATS message is 413 at registration', async () => {

@@ -1,5 +1,5 @@
-// Actions of the agent examples (docs/agents.md): the tools the model may call, `run-tools` that
-// runs a turn's tool calls at once, and helpers of the deep-research tree. Served by
+// Actions of the agent examples (docs/agents.md): the tools the model may call (agent.lisp runs
+// each tool call with one of them) and a helper of the deep-research tree. Served by
 // `canopy run --actions examples/agent/actions.js`, or by an ActionWorker on the stack.
 // Every action returns {status, output}; `:into KEY` writes the output.
 
@@ -25,33 +25,9 @@ function calculate({ op, a, b }) {
   return { status: 'SUCCESS', output: value };
 }
 
-const TOOLS = { search, calculate };
-
 module.exports = {
   search,
   calculate,
-
-  /**
-   * Runs every tool call of a turn at once and answers {callId: result}: what the next
-   * llm-call's `:tool-results` sends back. An unknown tool or a failed one answers its error
-   * as the result, so the model can correct itself.
-   */
-  'run-tools': async ({ calls }) => {
-    const list = Array.isArray(calls) ? calls : [];
-    const entries = await Promise.all(
-      list.map(async (call) => {
-        const tool = TOOLS[call.name];
-        if (!tool) return [call.id, `error: no tool named ${call.name}`];
-        try {
-          const r = await tool(call.arguments ?? {});
-          return [call.id, r.status === 'SUCCESS' ? r.output : `error: ${r.output}`];
-        } catch (e) {
-          return [call.id, `error: ${e instanceof Error ? e.message : String(e)}`];
-        }
-      }),
-    );
-    return { status: 'SUCCESS', output: Object.fromEntries(entries) };
-  },
 
   /** The first `max` non-empty lines of `text`, without list markers. */
   'split-lines': ({ text, max }) => {

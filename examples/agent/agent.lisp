@@ -1,11 +1,12 @@
-; An LLM agent as a behavior tree (docs/agents.md): ask the model, run the tools it asked for (all
-; at once), send the results back, repeat until it answers. A turn limit and the execution's token
-; budget (llmBudget at create) guard it; another model takes over when the provider keeps failing.
+; An LLM agent as a behavior tree (docs/agents.md): ask the model, run the tools it asked for (at
+; once, one action per call), send the results back, repeat until it answers. A turn limit and the
+; execution's token budget (llmBudget at create) guard it; another model takes over when the
+; provider keeps failing.
 ;
 ;   $question        what to answer (required)
 ;   $fallbackModel   a model to try when the main one fails (optional; $fallbackProvider with it)
 ;
-; Tools are served by examples/agent/actions.js (`run-tools`):
+; The tools are the actions `search` and `calculate` of examples/agent/actions.js:
 ;   npx canopy run examples/agent/agent.lisp --actions examples/agent/actions.js --set question='"..."'
 
 (tree "agent"
@@ -44,7 +45,26 @@
           (selector :name "answered?"
             (condition :name "no tool calls" (= (len $calls) 0))
             (sequence :name "tools"
-              (action run-tools :calls $calls :into "results")
+              (set "results" {})
+              ; Each call of the turn runs in its own copy of the body (up to four at once):
+              ; `result` is local to the copy, `results` collects {call id: result}.
+              (for-each :name "tool calls" :in $calls :as "call" :parallel 4
+                (sequence :name "tool call"
+                  (set "result" nil)
+                  (selector :name "run the tool"
+                    (sequence :name "search"
+                      (condition (= $call/name "search"))
+                      (action search :query $call/arguments/query :into "result"))
+                    (sequence :name "calculate"
+                      (condition (= $call/name "calculate"))
+                      (action calculate
+                        :op $call/arguments/op
+                        :a $call/arguments/a
+                        :b $call/arguments/b
+                        :into "result"))
+                    ; An unknown or failed tool answers its error: the model can correct itself.
+                    (set "result" (str "error: " (or $result (str "no tool named " $call/name)))))
+                  (set "results" (assoc $results $call/id $result))))
               (failure :name "next turn")))))
       (sequence :name "fallback model"
         (condition :name "has a fallback" (!= $fallbackModel nil))

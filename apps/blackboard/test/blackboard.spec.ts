@@ -86,11 +86,11 @@ describe('blackboard service', () => {
       version: 2,
     });
     const robot = await call(Subjects.bbList, { scope, prefix: 'robot.' });
-    expect(robot.map((e: BlackboardEntry) => [e.key, e.value, e.version])).toEqual([
+    expect(robot.entries.map((e: BlackboardEntry) => [e.key, e.value, e.version])).toEqual([
       ['robot.battery', 75, 2],
       ['robot.pose', { x: 1, y: 2 }, 1],
     ]);
-    expect((await call(Subjects.bbList, { scope })).map((e: BlackboardEntry) => e.key)).toEqual([
+    expect((await call(Subjects.bbList, { scope })).entries.map((e: BlackboardEntry) => e.key)).toEqual([
       'mission',
       'robot.battery',
       'robot.pose',
@@ -120,12 +120,35 @@ describe('blackboard service', () => {
     await call(Subjects.bbPut, { scope, key: 'axb', value: 2 });
     await call(Subjects.bbPut, { scope, key: '[x]', value: 3 });
     expect(
-      (await call(Subjects.bbList, { scope, prefix: 'a?' })).map((e: BlackboardEntry) => e.key),
+      (await call(Subjects.bbList, { scope, prefix: 'a?' })).entries.map((e: BlackboardEntry) => e.key),
     ).toEqual(['a?b']);
     expect(
-      (await call(Subjects.bbList, { scope, prefix: '[' })).map((e: BlackboardEntry) => e.key),
+      (await call(Subjects.bbList, { scope, prefix: '[' })).entries.map((e: BlackboardEntry) => e.key),
     ).toEqual(['[x]']);
-    await expect(call(Subjects.bbList, { scope: 'team:empty' })).resolves.toEqual([]);
+    await expect(call(Subjects.bbList, { scope: 'team:empty' })).resolves.toEqual({ entries: [] });
+  });
+
+  it('lists a scope larger than one NATS message in pages, every entry once and in order', async () => {
+    const scope = 'team:big';
+    // Five values of 400,000 characters: 2 MB in all, twice a NATS message; each fits alone.
+    const keys = ['k1', 'k2', 'k3', 'k4', 'k5'];
+    for (const [i, key] of keys.entries()) {
+      await call(Subjects.bbPut, { scope, key, value: String(i).repeat(400_000) });
+    }
+    await call(Subjects.bbPut, { scope, key: 'other', value: 'small' });
+    const pages: string[][] = [];
+    let after: string | undefined;
+    do {
+      const page = await call(Subjects.bbList, { scope, prefix: 'k', after });
+      pages.push(page.entries.map((e) => e.key));
+      for (const e of page.entries) expect(e.value).toBe(String(keys.indexOf(e.key)).repeat(400_000));
+      after = page.next;
+    } while (after !== undefined);
+    expect(pages.flat()).toEqual(keys);
+    // 512 KiB pages: one 400,000-character value each (two would not fit).
+    expect(pages).toEqual(keys.map((k) => [k]));
+    const smallOnes = await call(Subjects.bbList, { scope, after: 'k5' });
+    expect(smallOnes).toEqual({ entries: [{ scope, key: 'other', value: 'small', version: 1 }] });
   });
 
   it('keeps scopes apart', async () => {

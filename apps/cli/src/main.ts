@@ -22,12 +22,12 @@ commands:
   fmt FILE [--write]                 print canonical text (or rewrite the file)
   run FILE [--tree NAME] [--ticks N | --until-done] [--tick-ms MS]
            [--set KEY=JSON]... [--event TICK:NAME[=JSON]]... [--actions MODULE]
-           [--format json|pretty] [--watch]
+           [--mcp-servers FILE|JSON] [--format json|pretty] [--watch]
                                      run a tree embedded, on a virtual clock
                                      (--watch: again at each save of FILE or MODULE;
                                      --set KEY=text: a value that is not JSON is a string)
   debug FILE [--tree NAME] [--set KEY=JSON]... [--actions MODULE] [--tick-ms MS]
-             [--commands FILE]
+             [--mcp-servers FILE|JSON] [--commands FILE]
                                      step through ticks with breakpoints and watches
                                      (commands from stdin, or from FILE; 'help' lists them)
   viz FILE [--tree NAME] [--format dot|svg|png] [--out PATH]

@@ -587,6 +587,7 @@ describe('gateway: the debugger routes, against a stand-in owner', () => {
         'watch',
         'request',
         'watchdog',
+        'record_too_large',
       ]);
       expect(body(op('get', '/executions/{id}/debug'), '200')).toEqual(view);
     });

@@ -1,6 +1,7 @@
 import { Queues, Subjects } from '@canopy/contracts';
 import { type NatsHandle, type RedisHandle, startNats, startRedis } from '@canopy/testing';
 import { createTestGateway } from './gateway-harness';
+import { respondBytes } from '@canopy/telemetry';
 import type { Msg, NatsConnection } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -16,7 +17,7 @@ function replica(nc: NatsConnection, subject: string, lose: number, reply: (msg:
     callback: (_error, msg) => {
       seen.push(msg.json());
       if (seen.length <= lose) return;
-      msg.respond(new TextEncoder().encode(JSON.stringify(reply(msg))));
+      respondBytes(msg, new TextEncoder().encode(JSON.stringify(reply(msg))));
     },
   });
   return { seen };

@@ -39,6 +39,7 @@ export class StandInDebugger {
       ...(this.pausedAt && { pausedAt: this.pausedAt }),
       statuses: this.statuses,
       blackboard: this.blackboard,
+      locals: [],
       breakpoints: [...this.breakpoints],
       watches: [...this.watches],
     };

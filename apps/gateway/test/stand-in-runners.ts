@@ -8,6 +8,7 @@ import {
   Subjects,
   type TickInterruptedDetails,
 } from '@canopy/contracts';
+import { respondBytes } from '@canopy/telemetry';
 import type { Msg, NatsConnection } from '@nats-io/nats-core';
 
 /** What the stand-in runner does with one command it receives (a function: decided per command). */
@@ -95,5 +96,5 @@ export class StandInRunners {
 }
 
 function respond(msg: Msg, body: unknown): void {
-  msg.respond(new TextEncoder().encode(JSON.stringify(body)));
+  respondBytes(msg, new TextEncoder().encode(JSON.stringify(body)));
 }

@@ -82,8 +82,10 @@ describe('Studio in a browser', () => {
     await page.locator('tr[data-exec-id="studio-1"]').waitFor();
     expect(page.url()).toBe(`${base}/studio`);
     expect(await page.evaluate(() => sessionStorage.getItem('canopy.studio.key'))).toBe(TEST_ADMIN_KEY);
-    // Live progress of the patrol (ticked 3 times): a percentage, from the push or the 2 s poll.
-    await page.locator('tr[data-exec-id="patrol-red"] .progress-label').filter({ hasText: /%$/ }).waitFor();
+    // Progress of the patrol (ticked 3 times), from the 2 s poll. Its tree has neither progress
+    // marks nor a root sequence: the route answers `percent: null` (unknown), shown as '—' (it
+    // showed 0% while Studio's hand-written types said the percent was always a number).
+    await page.locator('tr[data-exec-id="patrol-red"] td[data-progress-source="polled"] .progress-label').filter({ hasText: /^—$/ }).waitFor();
     // Pushed: the first tick of a new execution reaches the list as history's
     // execution_progress event on GET /ws (its first progress is always published).
     await api.createExecution({ tree: 'studio-demo', id: 'demo-pushed', blackboard: { count: 0 } });
@@ -124,6 +126,20 @@ describe('Studio in a browser', () => {
       await other.getByLabel('API key').fill(TEST_ADMIN_KEY);
       await other.getByRole('button', { name: 'Use this key' }).click();
       await other.locator('tr[data-exec-id="studio-1"]').waitFor();
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('asks for another key when the gateway answers 401 to the one it has', async () => {
+    const other = await browser.newPage();
+    try {
+      await other.goto(`${base}/studio#key=cnpy_not-a-key`);
+      await other.getByText('The gateway did not accept the key (401)').waitFor();
+      await other.getByLabel('API key').fill(TEST_ADMIN_KEY);
+      await other.getByRole('button', { name: 'Use this key' }).click();
+      await other.locator('tr[data-exec-id="studio-1"]').waitFor();
+      expect(await other.evaluate(() => sessionStorage.getItem('canopy.studio.key'))).toBe(TEST_ADMIN_KEY);
     } finally {
       await other.close();
     }

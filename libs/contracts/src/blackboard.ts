@@ -28,7 +28,23 @@ export const BbDeleteRequestSchema = z.object({
   key: BlackboardKeySchema,
   expectedVersion: z.number().int().min(1).optional(),
 });
-export const BbListRequestSchema = z.object({ scope: ScopeSchema, prefix: z.string().max(512).optional() });
+/**
+ * One page of a scope's keys in key order, starting after `after`. A scope may hold more than one
+ * NATS message can carry (each value alone fits): the service answers in pages of at most about
+ * BB_LIST_PAGE_BYTES (at least one entry), and the reader asks again from `next` until it is absent.
+ */
+export const BbListRequestSchema = z.object({
+  scope: ScopeSchema,
+  prefix: z.string().max(512).optional(),
+  after: z.string().min(1).max(512).optional(),
+});
+export interface BbListPage {
+  entries: BlackboardEntry[];
+  /** More keys follow: ask again with `after: next`. */
+  next?: string;
+}
+/** The budget of one list page's keys and values (bytes of JSON): half of NATS's default max_payload. */
+export const BB_LIST_PAGE_BYTES = 512 * 1024;
 export type BbGetRequest = z.infer<typeof BbGetRequestSchema>;
 export type BbPutRequest = z.infer<typeof BbPutRequestSchema>;
 export type BbDeleteRequest = z.infer<typeof BbDeleteRequestSchema>;

@@ -23,11 +23,15 @@ export interface NatsPermissions {
   publish: string[];
   subscribe: string[];
   /**
-   * May answer requests it received (publish to their reply subjects, once each), which is how
-   * every request/reply service replies without a publish right on anyone's inbox.
+   * May answer requests it received (publish to their reply subjects, up to RESPONSES_MAX
+   * messages within a minute each), which is how every request/reply service replies without a
+   * publish right on anyone's inbox. More than one: a large reply comes in chunks and an end mark.
    */
   allowResponses: boolean;
 }
+
+/** Messages one request may be answered with: 1 GB of 1 MB chunks, and the end mark. */
+export const RESPONSES_MAX = 1025;
 
 /**
  * A user's private reply subjects: the client creates its inboxes under this prefix
@@ -178,7 +182,7 @@ export function renderNatsAuthorization(users: readonly NatsUser[], noAuthUser?:
       const perms = [
         `publish: { allow: ${list(permissions.publish)} }`,
         `subscribe: { allow: ${list(permissions.subscribe)} }`,
-        ...(permissions.allowResponses ? ['allow_responses: true'] : []),
+        ...(permissions.allowResponses ? [`allow_responses: { max: ${RESPONSES_MAX}, expires: "1m" }`] : []),
       ];
       fields.push(`permissions: {\n      ${perms.join('\n      ')}\n    }`);
     }

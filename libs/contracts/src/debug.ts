@@ -70,8 +70,12 @@ export type Watch = z.infer<typeof WatchSchema>;
 export const StepRequestSchema = z.object({ mode: StepModeSchema });
 export type StepRequest = z.infer<typeof StepRequestSchema>;
 
-/** `watchdog`: paused between ticks, after the tick that found `nodeId` stuck (action `pause`). */
-export const PauseReasonSchema = z.enum(['breakpoint', 'step', 'watch', 'request', 'watchdog']);
+/**
+ * `watchdog`: paused between ticks, after the tick that found `nodeId` stuck (action `pause`).
+ * `record_too_large`: a scheduled tick's record would not fit in one NATS message; the tick was not
+ * committed and the run paused instead of trying it again every second (fix the data, resume).
+ */
+export const PauseReasonSchema = z.enum(['breakpoint', 'step', 'watch', 'request', 'watchdog', 'record_too_large']);
 
 /**
  * Where a paused execution stands. Mid-tick (`nodeId` and `when` set): at that node boundary of
@@ -101,6 +105,8 @@ export const DebugViewSchema = z.object({
     team: z.record(z.string(), z.unknown()),
     exec: z.record(z.string(), z.unknown()),
   }),
+  /** The local scopes the paused node sees (`local:<nodeId>`), innermost first; none between ticks. */
+  locals: z.array(z.object({ scope: z.string(), values: z.record(z.string(), z.unknown()) })),
   breakpoints: z.array(BreakpointSchema),
   watches: z.array(WatchSchema),
 });

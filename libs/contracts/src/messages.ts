@@ -58,8 +58,11 @@ export interface EventPayloads {
   breakpoint_hit: { breakpointId: string; nodeId: string; when: 'before' | 'after'; status?: Status };
   watch_hit: { watchId: string; key: string; oldValue?: unknown; value?: unknown; nodeId: string; tick: number };
   execution_started: { mode: string };
-  /** Where it stopped; absent for a pause between ticks asked by a client with no tick under way. */
-  execution_paused: { pausedAt?: PausedAt };
+  /**
+   * Where it stopped; absent for a pause between ticks asked by a client with no tick under way.
+   * `error`: why the runner paused it itself (`PAYLOAD_TOO_LARGE` with `reason: record_too_large`).
+   */
+  execution_paused: { pausedAt?: PausedAt; error?: { code: string; message: string } };
   execution_resumed: { mode: string };
   execution_stopped: Record<string, never>;
   execution_completed: { status: Status };

@@ -1,4 +1,4 @@
-import type { BlackboardEntry, BbDeleteRequest, BbGetRequest, BbListRequest, BbPutRequest } from './blackboard';
+import type { BlackboardEntry, BbDeleteRequest, BbGetRequest, BbListPage, BbListRequest, BbPutRequest } from './blackboard';
 import type { Breakpoint, DebugView, RemovedBreakpoints, Watch } from './debug';
 import type { TriggerResponse } from './events';
 import type { Command, CreateExecutionRequest, Execution, TickResponse } from './executions';
@@ -35,7 +35,7 @@ export interface RequestMap {
   [Subjects.bbGet]: { req: BbGetRequest; res: BlackboardEntry };
   [Subjects.bbPut]: { req: BbPutRequest; res: BlackboardEntry };
   [Subjects.bbDelete]: { req: BbDeleteRequest; res: { deleted: true; version: number } };
-  [Subjects.bbList]: { req: BbListRequest; res: BlackboardEntry[] };
+  [Subjects.bbList]: { req: BbListRequest; res: BbListPage };
   [Subjects.historyList]: { req: Partial<HistoryListRequest> & { id: string }; res: TickSummary[] };
   [Subjects.historyGet]: { req: { id: string; tick: number }; res: TickState };
   [Subjects.historyDiff]: { req: { id: string; from: number; to: number }; res: TickDiff };

@@ -49,6 +49,7 @@ function kindSchema(arg: ArgSpec): Schema {
     case 'keyword':
       return { allOf: [ref('kw'), { properties: { kw: { enum: [...(arg.choices ?? [])] } } }] };
     case 'ms':
+    case 'count':
       return { type: 'integer', minimum: 1 };
   }
 }

@@ -54,6 +54,13 @@ describe('documents check accepts are documents the engine builds', () => {
       'DUPLICATE_ID',
     ],
     [
+      'an id inside a copy of for-each :parallel that another node also has',
+      '(tree "m" (sequence (for-each :in [] :as "i" :parallel 2 (success :id "x")) (success :id "0.0.1/x")))',
+      "f.lisp:1:90: duplicate id '0.0.1/x' when tree 'm' is built (first used at 1:58; an :id inside a subtree becomes '<subtree node id>/<id>')",
+      DslErrorCode.DuplicateId,
+      'DUPLICATE_ID',
+    ],
+    [
       'an id inside a subtree that collides with an implicit subtree node prefix',
       '(tree "m" (sequence (subtree "h") (success :id "0.0/x")))\n(tree "h" (success :id "x"))',
       "f.lisp:1:48: duplicate id '0.0/x' when tree 'm' is built (first used at 2:11; an :id inside a subtree becomes '<subtree node id>/<id>')",

@@ -128,6 +128,27 @@ const CASES: Record<string, Case> = {
   },
 };
 
+/** Forms beyond one per node type: keywords and functions added later, checked the same way. */
+const MORE: Record<string, Case> = {
+  'for-each :parallel with assoc and append': {
+    lisp: '(for-each :in ["a" "b" "c"] :as "x" :parallel 2 (sequence (set "m" (assoc $m $x (tick))) (set "l" (append $l $x))))',
+    json: {
+      type: 'for-each',
+      kwargs: { in: { list: ['a', 'b', 'c'] }, as: 'x', parallel: 2 },
+      children: [
+        {
+          type: 'sequence',
+          children: [
+            { type: 'set', args: ['m', { call: 'assoc', args: [{ $: 'm' }, { $: 'x' }, { call: 'tick', args: [] }] }] },
+            { type: 'set', args: ['l', { call: 'append', args: [{ $: 'l' }, { $: 'x' }] }] },
+          ],
+        },
+      ],
+    },
+    exec: { m: {}, l: [] },
+  },
+};
+
 const CHILD_LISP = '(tree "child" (log "in subtree" $who))';
 const CHILD_JSON = { name: 'child', root: { type: 'log', args: ['in subtree', { $: 'who' }] } };
 
@@ -157,7 +178,7 @@ describe('DSL and JSON parity', () => {
     expect(Object.keys(CASES).sort()).toEqual(NODE_SPECS.map((s) => s.type).sort());
   });
 
-  it.each(Object.entries(CASES))('%s: same document and same trace', async (_type, c) => {
+  it.each(Object.entries({ ...CASES, ...MORE }))('%s: same document and same trace', async (_type, c) => {
     const compiled = compile(`(tree "main" ${c.lisp})\n${CHILD_LISP}`, { file: 'parity.lisp' });
     expect(compiled.errors.map(formatError)).toEqual([]);
     const fromJson = validateDocument({ format: 'canopy/1', trees: [{ name: 'main', root: c.json }, CHILD_JSON] });

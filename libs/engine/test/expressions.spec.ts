@@ -76,6 +76,12 @@ describe(BehaviorTree.name, () => {
       ['contains substring', c('contains', v('s'), 'ell'), true],
       ['contains map key', c('contains', v('m'), 'a'), true],
       ['contains on nil', c('contains', v('nope'), 'a'), false],
+      ['assoc adds a key to a copy', c('assoc', v('m'), 'c', v('x')), { a: { b: 2 }, c: 1 }],
+      ['assoc replaces a key', c('assoc', v('m'), 'a', 0), { a: 0 }],
+      ['assoc on nil makes a map', c('assoc', v('nope'), c('str', 'call_', 1), 'r'), { call_1: 'r' }],
+      ['append to a copy', c('append', v('l'), 4, 'x'), [1, 2, { a: 3 }, 4, 'x']],
+      ['append to nil makes a list', c('append', v('nope'), { map: { id: 'a' } }), [{ id: 'a' }]],
+      ['append nothing', c('append', v('l')), [1, 2, { a: 3 }]],
       ['get', c('get', 'x'), 1],
       ['get default', c('get', 'nope', 42), 42],
       ['get nested default', c('get', 'm/a/zz', 'd'), 'd'],
@@ -85,6 +91,13 @@ describe(BehaviorTree.name, () => {
       ['tick is the tick number', c('tick'), 7],
     ])('%s', (_label, e, expected) => {
       expect(ev(e)).toEqual(expected);
+    });
+
+    it('assoc and append leave their arguments as they were', () => {
+      expect(ev(c('assoc', v('m'), '__proto__', 1))).toEqual(JSON.parse('{"a":{"b":2},"__proto__":1}'));
+      expect(Object.getPrototypeOf(ev(c('assoc', v('m'), '__proto__', { map: { polluted: true } })))).toBe(Object.prototype);
+      expect(store.get('exec', 'm')).toEqual({ a: { b: 2 } });
+      expect(store.get('exec', 'l')).toEqual([1, 2, { a: 3 }]);
     });
 
     it('short-circuits and/or/if', () => {
@@ -101,6 +114,9 @@ describe(BehaviorTree.name, () => {
       ['comparing mixed types', c('<', 1, 'a'), '(<) cannot compare a number with a string'],
       ['len of a number', c('len', 3), '(len) expects a string, list or map, got number'],
       ['nth with a bad index', c('nth', v('l'), 'a'), '(nth) expects an integer index, got string'],
+      ['assoc on a list', c('assoc', v('l'), 'a', 1), '(assoc) expects a map or nil, got list'],
+      ['assoc with a number key', c('assoc', v('m'), 1, 1), '(assoc) expects a string key, got number'],
+      ['append to a map', c('append', v('m'), 1), '(append) expects a list or nil, got map'],
       [
         'get with a non-string key',
         c('get', c('+', 1, 1)),

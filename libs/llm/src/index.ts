@@ -6,4 +6,4 @@
  */
 export { DEFAULT_RETRIES, llmConfigFromEnv, PROVIDERS, type LlmConfig, type ProviderName } from './config';
 export { createProvider, DEFAULT_MAX_TOKENS, providerFromEnv, type ProviderClients } from './providers';
-export { MCP_ACTION_PREFIX, McpTools, mcpServersFromEnv, type McpServerConfig } from './mcp';
+export { MCP_ACTION_PREFIX, McpTools, mcpServersFromEnv, parseMcpServers, type McpServerConfig } from './mcp';

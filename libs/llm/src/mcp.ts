@@ -2,6 +2,7 @@ import { ActionError, type ActionFn, type ActionResolver } from '@canopy/engine'
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 
 /** The action name `(mcp-tool SERVER TOOL ...)` compiles to: `mcp:<server>/<tool>`. */
@@ -31,16 +32,23 @@ const McpServersSchema = z.record(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/), Mcp
  */
 export function mcpServersFromEnv(env: NodeJS.ProcessEnv = process.env): Record<string, McpServerConfig> {
   const text = env.CANOPY_MCP_SERVERS?.trim();
-  if (!text) return {};
+  return text ? parseMcpServers(text, 'CANOPY_MCP_SERVERS') : {};
+}
+
+/**
+ * The same JSON object of servers by name, from elsewhere (`canopy run --mcp-servers`); `source`
+ * names where it came from in the error a bad value gives.
+ */
+export function parseMcpServers(text: string, source: string): Record<string, McpServerConfig> {
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch {
-    throw new Error('CANOPY_MCP_SERVERS must be a JSON object of servers by name');
+    throw new Error(`${source} must be a JSON object of servers by name`);
   }
   const parsed = McpServersSchema.safeParse(json);
   if (!parsed.success)
-    throw new Error(`CANOPY_MCP_SERVERS: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    throw new Error(`${source}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   return parsed.data;
 }
 
@@ -53,9 +61,11 @@ export function mcpServersFromEnv(env: NodeJS.ProcessEnv = process.env): Record<
 export class McpTools implements ActionResolver {
   private readonly clients = new Map<string, Promise<Client>>();
 
+  /** `configuredBy` is named when a tree asks for a server that is not configured. */
   constructor(
     private readonly servers: Readonly<Record<string, McpServerConfig>>,
     private readonly fallback?: ActionResolver,
+    private readonly configuredBy = 'CANOPY_MCP_SERVERS',
   ) {}
 
   resolve(name: string): ActionFn | undefined {
@@ -69,14 +79,23 @@ export class McpTools implements ActionResolver {
 
   private async call(server: string, tool: string, args: Readonly<Record<string, unknown>>, signal: AbortSignal) {
     if (this.servers[server] === undefined)
-      throw new ActionError('ACTION_UNAVAILABLE', `no MCP server named "${server}" (CANOPY_MCP_SERVERS)`);
+      throw new ActionError('ACTION_UNAVAILABLE', `no MCP server named "${server}" (${this.configuredBy})`);
     let client: Client;
     try {
       client = await this.client(server);
     } catch (error) {
       throw new ActionError('ACTION_UNAVAILABLE', `MCP server "${server}" is unreachable: ${(error as Error).message}`);
     }
-    const result = await client.callTool({ name: tool, arguments: { ...args } }, undefined, { signal });
+    let result: Awaited<ReturnType<Client['callTool']>>;
+    try {
+      result = await client.callTool({ name: tool, arguments: { ...args } }, undefined, { signal });
+    } catch (error) {
+      // The server went away during the call (a stdio process that exited, an HTTP server that
+      // closed the session): unavailable, like one that cannot be reached. The next call connects again.
+      if (error instanceof McpError && error.code === ErrorCode.ConnectionClosed)
+        throw new ActionError('ACTION_UNAVAILABLE', `MCP server "${server}" closed the connection during ${tool}: ${error.message}`);
+      throw error;
+    }
     const text = textOf(result.content);
     if (result.isError === true) throw new ActionError('ACTION_FAILED', `MCP tool ${server}/${tool}: ${text}`);
     // Structured content when the tool gives it; else its text (JSON when the text is JSON).
@@ -86,10 +105,14 @@ export class McpTools implements ActionResolver {
   private client(server: string): Promise<Client> {
     let made = this.clients.get(server);
     if (made === undefined) {
-      made = connect(this.servers[server]);
+      const forget = (p: Promise<Client>) => {
+        if (this.clients.get(server) === p) this.clients.delete(server);
+      };
+      const connecting: Promise<Client> = connect(this.servers[server], () => forget(connecting));
+      made = connecting;
       this.clients.set(server, made);
-      // Not kept when it failed: the next call connects again.
-      made.catch(() => this.clients.delete(server));
+      // Not kept when it failed or once its connection closed: the next call connects again.
+      made.catch(() => forget(connecting));
     }
     return made;
   }
@@ -101,8 +124,9 @@ export class McpTools implements ActionResolver {
   }
 }
 
-async function connect(config: McpServerConfig): Promise<Client> {
+async function connect(config: McpServerConfig, onClose: () => void): Promise<Client> {
   const client = new Client({ name: 'canopy', version: '1.0.0' });
+  client.onclose = onClose;
   const transport =
     'url' in config
       ? new StreamableHTTPClientTransport(new URL(config.url))

@@ -6,17 +6,20 @@ export {
   type CanopyClientOptions,
   type CanopyPaths,
   type CanopyRest,
+  type RestAnswer,
+  type RestBody,
 } from './rest/client';
 export { CanopyError, CanopyUnreachable } from './rest/errors';
 export type { components, operations, paths } from './generated/openapi';
-// The live stream (WebSocket) with reconnect and resume.
+// The live stream (WebSocket) with reconnect and resume; over the `ws` package by default.
+export { followExecution } from './stream/follow-node';
 export {
-  followExecution,
   TERMINAL_EVENTS,
   type FollowEnd,
   type FollowOptions,
   type StreamNotice,
 } from './stream/follow';
+export type { WebSocketConstructor, WebSocketLike } from './stream/browser-socket';
 export {
   isRunnerEvent,
   TICK_EVENT_TYPES,

@@ -63,6 +63,53 @@ describe('the built package', () => {
     expect(bare.has('@canopy/contracts')).toBe(false); // workspace libs are compiled in
   });
 
+  it('has a browser entry (@canopy/sdk/rest) whose import graph is only openapi-fetch', () => {
+    // Every file the entry requires, transitively, from the built JavaScript.
+    const seen = new Set<string>();
+    const bare = new Set<string>();
+    const visit = (file: string) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      for (const [, spec] of readFileSync(file, 'utf8').matchAll(/require\("([^"]+)"\)/g)) {
+        if (spec.startsWith('.'))
+          visit(join(dirname(file), spec.endsWith('.js') ? spec : `${spec}.js`));
+        else bare.add(spec);
+      }
+    };
+    visit(join(SDK, 'dist/libs/sdk/src/rest/index.js'));
+    // No node built-ins, NATS, OpenTelemetry, ws, pino, zod, nor a workspace lib's code.
+    expect([...bare]).toEqual(['openapi-fetch']);
+    expect([...seen].map((f) => f.slice(join(SDK, 'dist/libs/').length)).sort()).toEqual([
+      'sdk/src/rest/client.js',
+      'sdk/src/rest/errors.js',
+      'sdk/src/rest/index.js',
+      'sdk/src/stream/browser-socket.js',
+      'sdk/src/stream/follow.js',
+      'sdk/src/stream/gap-fill.js',
+      'sdk/src/stream/messages.js',
+      'sdk/src/stream/socket.js',
+    ]);
+    // Loaded by plain node through the exports map, it loads no other package.
+    const script = `
+      const rest = require('@canopy/sdk/rest');
+      const client = new rest.CanopyClient({ baseUrl: 'http://gw.example', apiKey: () => 'k2' });
+      console.log(JSON.stringify({
+        resolved: require.resolve('@canopy/sdk/rest'),
+        exports: ['CanopyClient', 'unwrap', 'followExecution', 'CanopyError', 'ActionWorker', 'subscribeTicks'].filter((n) => typeof rest[n] === 'function'),
+        auth: client.authHeaders(),
+        packages: [...new Set(Object.keys(require.cache).filter((f) => f.includes('/node_modules/') && !f.includes('/@canopy/sdk/')).map((f) => f.split('/node_modules/').pop().split('/')[0]))],
+      }));`;
+    const out = JSON.parse(
+      execFileSync(process.execPath, ['-e', script], { cwd: project, encoding: 'utf8' }),
+    ) as Record<string, unknown>;
+    expect(out).toEqual({
+      resolved: join(project, 'node_modules/@canopy/sdk/dist/libs/sdk/src/rest/index.js'),
+      exports: ['CanopyClient', 'unwrap', 'followExecution', 'CanopyError'],
+      auth: { authorization: 'Bearer k2' },
+      packages: ['openapi-fetch'],
+    });
+  });
+
   it('loads under plain node through its exports map', () => {
     const script = `
       const sdk = require('@canopy/sdk');
@@ -96,6 +143,9 @@ describe('the built package', () => {
     writeFileSync(
       join(project, 'main.ts'),
       `import { CanopyClient, unwrap, type StreamMessage } from '@canopy/sdk';
+       import { CanopyClient as BrowserClient, type RestAnswer } from '@canopy/sdk/rest';
+       export const browser = new BrowserClient({ baseUrl: 'http://127.0.0.1:3000', apiKey: () => undefined });
+       export const stateOf = (e: RestAnswer<'/executions/{id}', 'get'>): string => e.state;
        const client = new CanopyClient({ baseUrl: 'http://127.0.0.1:3000', apiKey: process.env.KEY });
        export async function names(): Promise<string[]> {
          const trees = await unwrap(client.rest.GET('/trees'));
@@ -131,6 +181,11 @@ describe('the built package', () => {
     expect(manifest.exports['.']).toMatchObject({
       types: './dist/libs/sdk/src/index.d.ts',
       default: './dist/libs/sdk/src/index.js',
+    });
+    expect(manifest.exports['./rest']).toEqual({
+      'canopy-source': './src/rest/index.ts',
+      types: './dist/libs/sdk/src/rest/index.d.ts',
+      default: './dist/libs/sdk/src/rest/index.js',
     });
   });
 });

@@ -13,6 +13,8 @@ import {
   subscribeTicks,
   unwrap,
 } from '../src';
+import { WebSocket as WsWebSocket } from 'ws';
+import * as browserEntry from '../src/rest';
 import { committedTypes, typesFromLiveOpenApi } from './support/openapi-types';
 
 /** One stack (real NATS, Redis, every service as a process) for the SDK against the gateway. */
@@ -289,6 +291,84 @@ describe('@canopy/sdk against a real stack', () => {
       }).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(CanopyError);
       expect(error).toMatchObject({ status: 404, code: 'EXECUTION_NOT_FOUND' });
+    });
+  });
+
+  // What Studio uses: the REST client and followExecution over a WHATWG WebSocket (here the `ws`
+  // package's class, which has that API), the key in the `canopy.bearer.<key>` subprotocol.
+  describe('the browser entry (@canopy/sdk/rest)', () => {
+    it('asks a key function at every request: 401 before there is a key, 200 after', async () => {
+      const held: { key?: string } = {};
+      const session = new browserEntry.CanopyClient({
+        baseUrl: stack.gateway.url,
+        apiKey: () => held.key,
+      });
+      const refused = await browserEntry
+        .unwrap(session.rest.GET('/trees'))
+        .catch((e: unknown) => e);
+      expect(refused).toBeInstanceOf(browserEntry.CanopyError);
+      expect(refused).toMatchObject({ status: 401, code: 'UNAUTHENTICATED' });
+      held.key = TEST_ADMIN_KEY;
+      const trees = await browserEntry.unwrap(session.rest.GET('/trees'));
+      expect(trees.map((t) => t.name)).toContain('sdk-counter');
+    });
+
+    it('follows an execution to its end with the key in the subprotocol', async () => {
+      const id = 'sdk-browser';
+      await unwrap(client.rest.POST('/executions', { body: { tree: 'sdk-counter', id } }));
+      const session = new browserEntry.CanopyClient({
+        baseUrl: stack.gateway.url,
+        apiKey: () => TEST_ADMIN_KEY,
+      });
+      const messages: StreamMessage[] = [];
+      const done = browserEntry.followExecution(session, {
+        execId: id,
+        untilTerminal: true,
+        WebSocket: WsWebSocket,
+        onMessage: (m) => void messages.push(m),
+      });
+      await pollUntil('the snapshot', async () => messages.length > 0, { timeoutMs: 10_000 });
+      await unwrap(
+        client.rest.POST('/executions/{id}/tick', { params: { path: { id } }, body: { count: 2 } }),
+      );
+      await pollUntil(
+        'two ticks',
+        async () => messages.filter((m) => m.type === 'tick_complete').length === 2,
+        { timeoutMs: 10_000 },
+      );
+      await unwrap(client.rest.POST('/executions/{id}/stop', { params: { path: { id } } }));
+      expect(await done).toBe('terminal');
+      expect(messages[0]).toMatchObject({ type: 'snapshot', tick: 0 });
+      expect(messages.filter((m) => m.type === 'tick_complete').map((m) => m.tick)).toEqual([1, 2]);
+      expect(messages.at(-1)?.type).toBe('execution_stopped');
+    });
+
+    it('names a refused stream by the REST answer: 401 without a key, 404 for no such execution', async () => {
+      const follow = (apiKey: string | undefined, execId: string) =>
+        browserEntry
+          .followExecution(new browserEntry.CanopyClient({ baseUrl: stack.gateway.url, apiKey }), {
+            execId,
+            WebSocket: WsWebSocket,
+            onMessage: () => undefined,
+          })
+          .catch((e: unknown) => e);
+      expect(await follow(undefined, 'sdk-counter-none')).toMatchObject({
+        status: 401,
+        code: 'UNAUTHENTICATED',
+      });
+      expect(await follow(TEST_ADMIN_KEY, 'sdk-nope')).toMatchObject({
+        status: 404,
+        code: 'EXECUTION_NOT_FOUND',
+      });
+    });
+
+    it('says what is missing where there is no global WebSocket', async () => {
+      const hasGlobal = typeof (globalThis as { WebSocket?: unknown }).WebSocket === 'function';
+      const error = await browserEntry
+        .followExecution(client, { execId: 'x', onMessage: () => undefined })
+        .catch((e: unknown) => e);
+      if (hasGlobal) expect(error).toBeInstanceOf(browserEntry.CanopyError);
+      else expect(String(error)).toMatch(/no WebSocket here/);
     });
   });
 });

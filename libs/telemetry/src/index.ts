@@ -17,3 +17,4 @@ export {
   type StreamAck,
 } from './lib/jetstream-acks';
 export { NatsRequestError, type NatsRequestFailure } from './lib/nats-request-error';
+export { respondBytes } from './lib/chunked-reply';

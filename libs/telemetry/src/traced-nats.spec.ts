@@ -1,6 +1,7 @@
 import { RecordingSpanExporter, startNats, type NatsHandle } from '@canopy/testing';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/nats-core';
+import { headers as natsHeaders } from '@nats-io/nats-core';
 import { connect } from '@nats-io/transport-node';
 import { SpanKind, trace } from '@opentelemetry/api';
 import type { ReadableSpan } from '@opentelemetry/sdk-trace-base';
@@ -15,6 +16,13 @@ import {
   TracedNats,
   withSpan,
 } from './index';
+
+/** Headers of a reply chunk as chunked-reply.ts writes them, saying the reply has `count` chunks. */
+function chunkHeaders(count: number) {
+  const h = natsHeaders();
+  h.set('Canopy-Chunks', String(count));
+  return h;
+}
 
 const parentOf = (span: ReadableSpan): string | undefined => span.parentSpanContext?.spanId;
 const idOf = (span: ReadableSpan): string => span.spanContext().spanId;
@@ -188,6 +196,50 @@ describe(TracedNats.name, () => {
       .request('spec.nobody', {}, { timeoutMs: 2000 })
       .catch((e: unknown) => e);
     expect(failure).toMatchObject({ failure: 'no-responders', code: 'DEPENDENCY_UNAVAILABLE' });
+  });
+
+  describe('a reply larger than one NATS message', () => {
+    // 2.5 MB of JSON: three chunks at the test server's 1 MB max_payload.
+    const big = { items: Array.from({ length: 5 }, (_, i) => String(i).repeat(500_000)) };
+
+    it('comes whole, in chunks, to a requester that takes them (largeReply)', async () => {
+      sut.subscribe('spec.large.ok', () => big);
+      const reply = await sut.request<typeof big>('spec.large.ok', {}, { timeoutMs: 5000, largeReply: true });
+      expect(reply.items.map((s) => [s.length, s[0]])).toEqual(big.items.map((s) => [500_000, s[0]]));
+      // Small replies and error bodies travel the same way.
+      sut.subscribe('spec.large.small', () => ({ n: 1 }));
+      await expect(sut.request('spec.large.small', {}, { timeoutMs: 2000, largeReply: true })).resolves.toEqual({ n: 1 });
+      sut.subscribe('spec.large.fails', () => {
+        throw new NatsRequestError('x', 'remote', { error: { code: 'KEY_NOT_FOUND', message: 'no such key' } });
+      });
+      await expect(sut.request('spec.large.fails', {}, { timeoutMs: 2000, largeReply: true })).rejects.toMatchObject({
+        failure: 'remote',
+        code: 'KEY_NOT_FOUND',
+      });
+    });
+
+    it('is PAYLOAD_TOO_LARGE (not a timeout) to a requester that takes one message', async () => {
+      sut.subscribe('spec.large.plain', () => big);
+      await expect(sut.request('spec.large.plain', {}, { timeoutMs: 5000 })).rejects.toMatchObject({
+        failure: 'remote',
+        code: 'PAYLOAD_TOO_LARGE',
+      });
+    });
+
+    it('reports nobody serving, and a reply that never completes, like a plain request', async () => {
+      await expect(sut.request('spec.large.nobody', {}, { timeoutMs: 1000, largeReply: true })).rejects.toMatchObject({
+        failure: 'no-responders',
+      });
+      // A responder that sends one chunk of two and never the rest.
+      nc.subscribe('spec.large.cut', {
+        callback: (_err, msg) => {
+          msg.respond(new TextEncoder().encode('{"part'), { headers: chunkHeaders(2) });
+        },
+      });
+      await expect(sut.request('spec.large.cut', {}, { timeoutMs: 500, largeReply: true })).rejects.toMatchObject({
+        failure: 'timeout',
+      });
+    });
   });
 
   it('links a plain publish to its consumer span', async () => {

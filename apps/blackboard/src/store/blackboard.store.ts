@@ -1,4 +1,4 @@
-import { RedisKeys, type BlackboardEntry } from '@canopy/contracts';
+import { BB_LIST_PAGE_BYTES, RedisKeys, type BbListPage, type BlackboardEntry } from '@canopy/contracts';
 import { luaScript, reachRedis, runScript } from '@canopy/service-kit';
 import type Redis from 'ioredis';
 import { DELETE_SCRIPT, LIST_SCRIPT, PUT_SCRIPT } from './scripts';
@@ -65,14 +65,15 @@ export class BlackboardStore {
     return { ok: false, reason: 'absent' };
   }
 
-  async list(scope: string, prefix = ''): Promise<BlackboardEntry[]> {
+  /** One page of the scope's entries in key order after `after` (BbListRequest). */
+  async list(scope: string, prefix = '', after = '', pageBytes = BB_LIST_PAGE_BYTES): Promise<BbListPage> {
     const reply = await reachRedis(
-      () => runScript(this.redis, list, keysOf(scope), [prefix]),
+      () => runScript(this.redis, list, keysOf(scope), [prefix, after, String(pageBytes)]),
       STORAGE,
     );
     const flat = Array.isArray(reply) ? reply.map(String) : [];
     const entries: BlackboardEntry[] = [];
-    for (let i = 0; i + 2 < flat.length; i += 3) {
+    for (let i = 1; i + 2 < flat.length; i += 3) {
       entries.push({
         scope,
         key: flat[i],
@@ -80,7 +81,8 @@ export class BlackboardStore {
         version: Number(flat[i + 2]),
       });
     }
-    return entries;
+    const more = flat[0] === '1' && entries.length > 0;
+    return more ? { entries, next: entries[entries.length - 1].key } : { entries };
   }
 }
 

@@ -37,25 +37,36 @@ return {1, redis.call('HINCRBY', KEYS[2], ARGV[1], 1)}
 `;
 
 /**
- * KEYS: values, versions. ARGV: prefix. Returns a flat list key, json, version, ... sorted by key.
- * One script so every entry's value and version come from the same moment (a reader may CAS with
- * the version it listed). Prefix matching is a plain string compare: no glob escaping needed.
+ * KEYS: values, versions. ARGV: prefix, after ('' = from the start), page budget in bytes.
+ * Returns {more, key, json, version, ...}: the keys after `after` in order, as many as fit in the
+ * budget (always at least one), `more` = 1 when keys were left for a next page. One script per
+ * page, so each entry's value and version come from the same moment (a reader may CAS with the
+ * version it listed). Prefix matching is a plain string compare: no glob escaping needed.
  */
 export const LIST_SCRIPT = `
 local prefix = ARGV[1]
+local after = ARGV[2]
+local budget = tonumber(ARGV[3])
 local all = redis.call('HGETALL', KEYS[1])
 local keys = {}
 local values = {}
 for i = 1, #all, 2 do
   local k = all[i]
-  if prefix == '' or string.sub(k, 1, #prefix) == prefix then
+  if (prefix == '' or string.sub(k, 1, #prefix) == prefix) and (after == '' or k > after) then
     keys[#keys + 1] = k
     values[k] = all[i + 1]
   end
 end
 table.sort(keys)
-local out = {}
+local out = {0}
+local used = 0
 for _, k in ipairs(keys) do
+  local size = #k + #values[k] + 64
+  if used > 0 and used + size > budget then
+    out[1] = 1
+    break
+  end
+  used = used + size
   out[#out + 1] = k
   out[#out + 1] = values[k]
   out[#out + 1] = redis.call('HGET', KEYS[2], k) or '0'

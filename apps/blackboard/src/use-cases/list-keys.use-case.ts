@@ -1,4 +1,4 @@
-import type { BbListRequest, BlackboardEntry } from '@canopy/contracts';
+import type { BbListPage, BbListRequest } from '@canopy/contracts';
 import { Injectable } from '@nestjs/common';
 import { BlackboardStore } from '../store/blackboard.store';
 
@@ -6,7 +6,7 @@ import { BlackboardStore } from '../store/blackboard.store';
 export class ListKeysUseCase {
   constructor(private readonly store: BlackboardStore) {}
 
-  execute({ scope, prefix }: BbListRequest): Promise<BlackboardEntry[]> {
-    return this.store.list(scope, prefix);
+  execute({ scope, prefix, after }: BbListRequest): Promise<BbListPage> {
+    return this.store.list(scope, prefix, after);
   }
 }

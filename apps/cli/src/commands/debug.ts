@@ -4,7 +4,7 @@ import { DebugSession } from '../debug/session';
 import { embed, parseSets } from '../embedded';
 import { Io, readSource } from '../io';
 
-const OPTIONS = ['tree', 'set', 'actions', 'tick-ms', 'commands'];
+const OPTIONS = ['tree', 'set', 'actions', 'mcp-servers', 'tick-ms', 'commands'];
 const PROMPT = '(canopy) ';
 
 /**
@@ -28,6 +28,7 @@ export async function debugCommand(argv: readonly string[], io: Io): Promise<num
     tree: single(args, 'tree'),
     initial,
     actions: single(args, 'actions'),
+    mcpServers: single(args, 'mcp-servers'),
   });
   if (embedded === undefined) return 2;
   const session = new DebugSession(embedded, tickMs, io);
@@ -50,6 +51,7 @@ export async function debugCommand(argv: readonly string[], io: Io): Promise<num
     }
   } finally {
     session.close();
+    await embedded.close();
   }
   return failed && !terminal ? 1 : 0;
 }

@@ -13,6 +13,7 @@ const OPTIONS = [
   'set',
   'event',
   'actions',
+  'mcp-servers',
   'format',
   'watch',
 ];
@@ -60,6 +61,7 @@ export async function runCommand(argv: readonly string[], io: Io): Promise<numbe
     events: parseEvents(args.flags.get('event') ?? [], tickMs),
     tree: single(args, 'tree'),
     actions: single(args, 'actions'),
+    mcpServers: single(args, 'mcp-servers'),
   };
   if (args.flags.has('watch')) return watchRuns(options, io);
   return (await runOnce(options, io)).code;
@@ -77,21 +79,26 @@ export async function runOnce(
 
   let failed = false;
   let last: TickRecord | undefined;
-  if (options.format === 'pretty') io.out(`blackboard ${JSON.stringify(blackboard.snapshot('exec'))}\n`);
-  for (let tick = 1; tick <= options.ticks; tick++) {
-    if (cancel?.aborted) break;
-    clock.set((tick - 1) * options.tickMs);
-    const batch = options.events.get(tick);
-    const record = tree.tick(batch === undefined ? undefined : { events: batch });
-    last = record;
-    failed ||= record.errors.length > 0;
-    if (options.format === 'json') io.out(`${JSON.stringify(jsonLine(record, blackboard))}\n`);
-    else io.out(prettyTick(record, clock.now(), () => renderTree(tree, io.color)));
-    if (options.untilDone && record.status !== 'RUNNING') break;
-    // Async actions settle on the event loop between ticks, as they would in a runner.
-    await new Promise((r) => setImmediate(r));
+  try {
+    if (options.format === 'pretty') io.out(`blackboard ${JSON.stringify(blackboard.snapshot('exec'))}\n`);
+    for (let tick = 1; tick <= options.ticks; tick++) {
+      if (cancel?.aborted) break;
+      clock.set((tick - 1) * options.tickMs);
+      const batch = options.events.get(tick);
+      const record = tree.tick(batch === undefined ? undefined : { events: batch });
+      last = record;
+      failed ||= record.errors.length > 0;
+      if (options.format === 'json') io.out(`${JSON.stringify(jsonLine(record, blackboard))}\n`);
+      else io.out(prettyTick(record, clock.now(), () => renderTree(tree, io.color)));
+      if (options.untilDone && record.status !== 'RUNNING') break;
+      // Async actions settle on the event loop between ticks, as they would in a runner; a tick
+      // with calls in flight waits for one to settle, at most --tick-ms of real time.
+      await embedded.between(options.tickMs);
+    }
+  } finally {
+    tree.halt();
+    await embedded.close();
   }
-  tree.halt();
   return {
     code: failed ? 1 : 0,
     tick: last?.tick,

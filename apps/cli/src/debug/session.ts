@@ -108,7 +108,7 @@ export class DebugSession {
     const outcome = this.dbg.step(mode);
     this.print(formatOutcome(this.names, outcome));
     // Async actions settle on the event loop between ticks, as they would in a runner.
-    if (outcome.kind === 'completed') await new Promise((r) => setImmediate(r));
+    if (outcome.kind === 'completed') await this.embedded.between(this.tickMs);
     return outcome;
   }
 

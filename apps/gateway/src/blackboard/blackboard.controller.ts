@@ -45,7 +45,7 @@ export class BlackboardController {
     @Param(valid(ScopeParamsSchema)) { scope }: z.infer<typeof ScopeParamsSchema>,
     @Query(valid(ListKeysQuerySchema)) { prefix }: z.infer<typeof ListKeysQuerySchema>,
   ): Promise<BlackboardEntry[]> {
-    return this.services.call(Subjects.bbList, { scope, prefix });
+    return this.services.listScope(scope, prefix);
   }
 
   @Get('keys/*')

@@ -82,6 +82,8 @@ export class OwnerClient {
         const reply = await this.nats.request<CommandReply<C>>(subject, pending, {
           timeoutMs: this.replyDeadlineMs(pending),
           pattern: 'canopy.cmd.*.*',
+          // The debugger's view holds the blackboards: it may be larger than one NATS message.
+          largeReply: pending.type === 'debug' || pending.type === 'step',
         });
         return pending.type === 'tick' ? (withEarlierTicks(reply as TickResponse, ticksDone) as CommandReply<C>) : reply;
       } catch (error) {

@@ -1,4 +1,4 @@
-import { type ReplyOf, type RequestOf, type RequestSubject, Subjects } from '@canopy/contracts';
+import { type BlackboardEntry, type ReplyOf, type RequestOf, type RequestSubject, Subjects } from '@canopy/contracts';
 import { AppError } from '@canopy/service-kit';
 import { NatsRequestError, TracedNats } from '@canopy/telemetry';
 import { Inject, Injectable } from '@nestjs/common';
@@ -21,6 +21,22 @@ const SAFE_TO_RESEND: ReadonlySet<RequestSubject> = new Set<RequestSubject>([
 ]);
 
 /**
+ * Reads whose answer grows with the data (lists, history states and diffs, trees): their reply may
+ * be larger than one NATS message and comes in chunks (TracedNats `largeReply`).
+ */
+const LARGE_REPLIES: ReadonlySet<RequestSubject> = new Set<RequestSubject>([
+  Subjects.treesList,
+  Subjects.treesGet,
+  Subjects.execList,
+  Subjects.historyList,
+  Subjects.historyGet,
+  Subjects.historyDiff,
+  Subjects.historyNodes,
+  Subjects.historyTimeline,
+  Subjects.historyBlackboard,
+]);
+
+/**
  * Typed request/reply to the services behind the gateway (queue groups: any replica answers).
  * An error reply becomes an AppError with the same body, so its code decides the HTTP status;
  * silence (timeout, no responders) becomes 503 DEPENDENCY_UNAVAILABLE (service-kit adds Retry-After).
@@ -36,6 +52,21 @@ export class ServiceClient {
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
   ) {}
 
+  /**
+   * Every entry of a scope (or of its keys starting with `prefix`), in key order: the blackboard
+   * service answers a scope larger than one NATS message in pages, read here one after another.
+   */
+  async listScope(scope: string, prefix?: string): Promise<BlackboardEntry[]> {
+    const page = await this.call(Subjects.bbList, { scope, prefix });
+    const entries = page.entries;
+    for (let next = page.next; next !== undefined; ) {
+      const more = await this.call(Subjects.bbList, { scope, prefix, after: next });
+      entries.push(...more.entries);
+      next = more.next;
+    }
+    return entries;
+  }
+
   async call<S extends RequestSubject>(
     subject: S,
     req: RequestOf<S>,
@@ -50,6 +81,7 @@ export class ServiceClient {
       try {
         return await this.nats.request<ReplyOf<S>>(subject, req, {
           timeoutMs: Math.min(attempt, Math.max(50, giveUpAt - Date.now())),
+          largeReply: LARGE_REPLIES.has(subject),
         });
       } catch (error) {
         if (!(error instanceof NatsRequestError) || error.failure === 'remote') {
@@ -76,7 +108,7 @@ export class ServiceClient {
     timeoutMs: number,
   ): Promise<ReplyOf<S>> {
     try {
-      return await this.nats.request<ReplyOf<S>>(subject, req, { timeoutMs });
+      return await this.nats.request<ReplyOf<S>>(subject, req, { timeoutMs, largeReply: LARGE_REPLIES.has(subject) });
     } catch (error) {
       throw this.translate(error);
     }

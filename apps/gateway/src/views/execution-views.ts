@@ -100,7 +100,7 @@ export class ExecutionViews {
 
   /** The exec scope's values, for the blackboard table of a picture. */
   async blackboard(id: string): Promise<Record<string, unknown>> {
-    const entries = await this.services.call(Subjects.bbList, { scope: `exec:${id}` });
+    const entries = await this.services.listScope(`exec:${id}`);
     return Object.fromEntries(entries.map((e) => [e.key, e.value]));
   }
 

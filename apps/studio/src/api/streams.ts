@@ -1,6 +1,9 @@
 // Live streams (docs/streams.md). Browsers cannot set headers on a WebSocket: the key goes in the
-// `canopy.bearer.<key>` subprotocol (never in the URL, so no access log holds it).
-import { currentKey } from './client';
+// `canopy.bearer.<key>` subprotocol (never in the URL, so no access log holds it). One execution's
+// stream is the SDK's followExecution (@canopy/sdk/rest); the all-executions stream (GET /ws) is
+// not an execution's, so it is opened here.
+import { followExecution } from '@canopy/sdk/rest';
+import { canopy, currentKey } from './client';
 import type { StreamEvent } from './types';
 
 export interface LiveStream {
@@ -13,45 +16,54 @@ export interface StreamHandlers {
   onState?(state: 'open' | 'closed'): void;
 }
 
-function wsUrl(path: string): string {
-  const { protocol, host } = window.location;
-  return `${protocol === 'https:' ? 'wss' : 'ws'}://${host}${path}`;
-}
+const BACKOFF_MS = { first: 250, max: 5000 };
+const backoff = (failures: number) => Math.min(BACKOFF_MS.max, BACKOFF_MS.first * 2 ** failures);
 
-function open(path: string, handlers: StreamHandlers, reconnect: boolean): LiveStream {
-  let socket: WebSocket | undefined;
-  let closed = false;
+/**
+ * One execution's events: a `snapshot` first (again after every reconnect), then `node_update`,
+ * `tick_complete`, ... The SDK reconnects by itself once connected; when it gives up (the first
+ * connection failed, or a refusal such as a 401 or a deleted execution) Studio starts again with
+ * backoff, so a key entered later or a gateway back up is picked up. `fillGaps: false`: the canvas
+ * needs the new snapshot, not the missed ticks one by one (the Time travel tab has them), and live
+ * events are not held back while history is read.
+ */
+export function executionStream(id: string, handlers: StreamHandlers): LiveStream {
+  const controller = new AbortController();
   let retry: ReturnType<typeof setTimeout> | undefined;
   let failures = 0;
-  const connect = () => {
-    const key = currentKey();
-    socket = new WebSocket(wsUrl(path), key ? ['canopy', `canopy.bearer.${key}`] : ['canopy']);
-    socket.onopen = () => {
-      failures = 0;
-      handlers.onState?.('open');
-    };
-    socket.onmessage = (m) => handlers.onMessage(JSON.parse(String(m.data)) as StreamEvent);
-    socket.onclose = () => {
+  const follow = () => {
+    followExecution(canopy, {
+      execId: id,
+      signal: controller.signal,
+      fillGaps: false,
+      onMessage: (message) => {
+        if (message.type === 'snapshot') {
+          failures = 0;
+          handlers.onState?.('open');
+        }
+        handlers.onMessage(message as StreamEvent);
+      },
+      onNotice: (notice) => {
+        if (notice.kind === 'lost') handlers.onState?.('closed');
+      },
+    }).catch(() => {
       handlers.onState?.('closed');
-      if (closed || !reconnect) return;
-      // Back off up to 5 s; a reconnect gets a fresh snapshot (no replay, docs/streams.md).
-      failures += 1;
-      retry = setTimeout(connect, Math.min(5000, 250 * 2 ** failures));
-    };
+      if (controller.signal.aborted) return;
+      retry = setTimeout(follow, backoff(failures++));
+    });
   };
-  connect();
+  follow();
   return {
     close() {
-      closed = true;
+      controller.abort();
       if (retry) clearTimeout(retry);
-      socket?.close();
     },
   };
 }
 
-/** One execution's events: a `snapshot` first, then `node_update`, `tick_complete`, ... */
-export function executionStream(id: string, handlers: StreamHandlers): LiveStream {
-  return open(`/executions/${encodeURIComponent(id)}/ws`, handlers, true);
+function wsUrl(path: string): string {
+  const { protocol, host } = window.location;
+  return `${protocol === 'https:' ? 'wss' : 'ws'}://${host}${path}`;
 }
 
 /**
@@ -69,6 +81,15 @@ export const ALL_EXECUTIONS_EVENTS = [
   'tree_reloaded',
 ];
 
+/** One connection, not reopened: the list polls when it closes (useProgress). */
 export function allExecutionsStream(handlers: StreamHandlers): LiveStream {
-  return open(`/ws?events=${ALL_EXECUTIONS_EVENTS.join(',')}`, handlers, false);
+  const key = currentKey();
+  const socket = new WebSocket(
+    wsUrl(`/ws?events=${ALL_EXECUTIONS_EVENTS.join(',')}`),
+    key ? ['canopy', `canopy.bearer.${key}`] : ['canopy'],
+  );
+  socket.onopen = () => handlers.onState?.('open');
+  socket.onmessage = (m) => handlers.onMessage(JSON.parse(String(m.data)) as StreamEvent);
+  socket.onclose = () => handlers.onState?.('closed');
+  return { close: () => socket.close() };
 }

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import { api, ApiError } from '../api/client';
+import { CanopyError, rest, unwrap } from '../api/client';
 import type { BlackboardEntry } from '../api/types';
 import { parseValue, preview } from '../lib/format';
 import { ErrorLine } from './ErrorLine';
@@ -21,7 +21,7 @@ function StoredScope({ scope, title, refreshKey }: { scope: string; title: strin
   const load = useCallback(async () => {
     const request = ++requests.current;
     try {
-      const list = await api.blackboard(scope);
+      const list = await unwrap(rest.GET('/blackboard/{scope}', { params: { path: { scope } } }));
       if (request !== requests.current) return;
       setEntries(list);
       setError(undefined);
@@ -35,13 +35,14 @@ function StoredScope({ scope, title, refreshKey }: { scope: string; title: strin
 
   const save = async (key: string, value: unknown, version: number) => {
     try {
-      await api.setKey(scope, key, value, version);
+      // Compare-and-set: 409 VERSION_CONFLICT when the key moved past `version`.
+      await unwrap(rest.PUT('/blackboard/{scope}/keys/{key}', { params: { path: { scope, key } }, body: { value, version } }));
       setEditing(undefined);
       setConflict(undefined);
     } catch (err) {
-      if (err instanceof ApiError && err.code === 'VERSION_CONFLICT') {
+      if (err instanceof CanopyError && err.code === 'VERSION_CONFLICT') {
         // Someone (often the tree itself) wrote the key since we read it: show theirs next to ours.
-        const current = await api.blackboardKey(scope, key).catch(() => undefined);
+        const current = await unwrap(rest.GET('/blackboard/{scope}/keys/{key}', { params: { path: { scope, key } } })).catch(() => undefined);
         setConflict({ key, mine: value, current });
         setEditing(undefined);
       } else setError(err);

@@ -1,7 +1,15 @@
 import { useState } from 'react';
-import { api } from '../api/client';
-import type { Breakpoint, PausedAt, Status, Watch } from '../api/types';
+import { byId, rest, unwrap } from '../api/client';
+import type { Breakpoint, PausedAt, Watch } from '../api/types';
 import { ErrorLine } from './ErrorLine';
+
+/** What a `replace` breakpoint makes the node return. */
+type ReplaceStatus = NonNullable<Breakpoint['status']>;
+
+/** Every hook on the node (node ids may hold `/`: the SDK sends it as `%2F`, which the route takes). */
+export function removeBreakpoints(execId: string, nodeId: string) {
+  return unwrap(rest.DELETE('/executions/{id}/breakpoints/{nodeId}', { params: { path: { id: execId, nodeId } } }));
+}
 
 export interface DebugPanelProps {
   execId: string;
@@ -17,7 +25,7 @@ export function DebugPanel({ execId, selectedNode, breakpoints, watches, pausedA
   const [nodeId, setNodeId] = useState('');
   const [when, setWhen] = useState<'before' | 'after'>('before');
   const [mode, setMode] = useState<'break' | 'replace'>('break');
-  const [status, setStatus] = useState<Status>('FAILURE');
+  const [status, setStatus] = useState<ReplaceStatus>('FAILURE');
   const [condition, setCondition] = useState('');
   const [once, setOnce] = useState(false);
   const [watchKey, setWatchKey] = useState('');
@@ -64,7 +72,7 @@ export function DebugPanel({ execId, selectedNode, breakpoints, watches, pausedA
               </>
             )}
             {b.once && ' (once)'}
-            <button className="ghost small" onClick={() => run(() => api.removeBreakpoints(execId, b.nodeId))}>
+            <button className="ghost small" onClick={() => run(() => removeBreakpoints(execId, b.nodeId))}>
               remove
             </button>
           </li>
@@ -76,16 +84,15 @@ export function DebugPanel({ execId, selectedNode, breakpoints, watches, pausedA
         aria-label="New breakpoint"
         onSubmit={(e) => {
           e.preventDefault();
-          void run(() =>
-            api.addBreakpoint(execId, {
-              nodeId: target,
-              when: mode === 'replace' ? 'before' : when,
-              mode,
-              status: mode === 'replace' ? status : undefined,
-              condition: condition.trim() || undefined,
-              once,
-            }),
-          );
+          const body = {
+            nodeId: target,
+            when: mode === 'replace' ? ('before' as const) : when,
+            mode,
+            status: mode === 'replace' ? status : undefined,
+            condition: condition.trim() || undefined,
+            once,
+          };
+          void run(() => unwrap(rest.POST('/executions/{id}/breakpoints', { ...byId(execId), body })));
         }}
       >
         <div className="row">
@@ -99,7 +106,7 @@ export function DebugPanel({ execId, selectedNode, breakpoints, watches, pausedA
             <option value="replace">replace (fault injection)</option>
           </select>
           {mode === 'replace' && (
-            <select aria-label="Replace status" value={status} onChange={(e) => setStatus(e.target.value as Status)}>
+            <select aria-label="Replace status" value={status} onChange={(e) => setStatus(e.target.value as ReplaceStatus)}>
               <option>SUCCESS</option>
               <option>FAILURE</option>
               <option>RUNNING</option>
@@ -133,7 +140,7 @@ export function DebugPanel({ execId, selectedNode, breakpoints, watches, pausedA
                 if <code>{w.condition}</code>
               </>
             )}
-            <button className="ghost small" onClick={() => run(() => api.removeWatch(execId, w.id))}>
+            <button className="ghost small" onClick={() => run(() => unwrap(rest.DELETE('/executions/{id}/watches/{watchId}', { params: { path: { id: execId, watchId: w.id } } })))}>
               remove
             </button>
           </li>
@@ -146,7 +153,8 @@ export function DebugPanel({ execId, selectedNode, breakpoints, watches, pausedA
         onSubmit={(e) => {
           e.preventDefault();
           void run(async () => {
-            await api.addWatch(execId, watchKey.trim(), watchCondition.trim());
+            const body = { key: watchKey.trim(), condition: watchCondition.trim() || undefined };
+            await unwrap(rest.POST('/executions/{id}/watches', { ...byId(execId), body }));
             setWatchKey('');
             setWatchCondition('');
           });

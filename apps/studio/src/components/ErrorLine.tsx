@@ -1,7 +1,8 @@
-import { ApiError } from '../api/client';
+import { CanopyError } from '../api/client';
 
 export function errorText(error: unknown): string {
-  if (error instanceof ApiError) return `${error.code}: ${error.message}`;
+  // A CanopyError without a code is an answer without the error shape (a proxy's): its message says so.
+  if (error instanceof CanopyError && error.code) return `${error.code}: ${error.message}`;
   return error instanceof Error ? error.message : String(error);
 }
 

@@ -4,8 +4,8 @@ import { type Diagnostic, linter, lintGutter, setDiagnostics } from '@codemirror
 import { EditorState } from '@codemirror/state';
 import { EditorView, keymap, lineNumbers } from '@codemirror/view';
 import { useEffect, useRef, useState } from 'react';
-import { api, ApiError } from '../api/client';
-import type { ReloadPolicy, ReloadReply, SourceError } from '../api/types';
+import { CanopyError, rest, unwrap } from '../api/client';
+import type { ReloadPolicy, SourceError } from '../api/types';
 import { canopyLisp } from '../lib/lisp';
 import { errorText } from './ErrorLine';
 
@@ -22,8 +22,8 @@ export function diagnosticsOf(doc: EditorState['doc'], errors: readonly SourceEr
 }
 
 function errorsOf(error: unknown): SourceError[] | undefined {
-  if (!(error instanceof ApiError) || error.status !== 400) return undefined;
-  const listed = error.body.details?.errors as SourceError[] | undefined;
+  if (!(error instanceof CanopyError) || error.status !== 400 || !error.body) return undefined;
+  const listed = (error.body.details as { errors?: SourceError[] } | undefined)?.errors;
   if (listed?.length) return listed;
   if (error.body.line !== undefined) return [{ line: error.body.line, column: error.body.column ?? 1, message: error.message }];
   return undefined;
@@ -33,7 +33,7 @@ function errorsOf(error: unknown): SourceError[] | undefined {
 const compileCheck = linter(
   async (view) => {
     try {
-      await api.checkTree(view.state.doc.toString());
+      await unwrap(rest.POST('/trees/check', { body: { source: view.state.doc.toString() } }));
       return [];
     } catch (error) {
       const errors = errorsOf(error);
@@ -51,7 +51,7 @@ export function SourceEditor({ execId, tree, version }: { execId: string; tree: 
 
   useEffect(() => {
     let cancelled = false;
-    void api.tree(tree, version).then(
+    void unwrap(rest.GET('/trees/{name}/versions/{v}', { params: { path: { name: tree, v: version } } })).then(
       (record) => {
         if (cancelled || !host.current) return;
         view.current?.destroy();
@@ -86,7 +86,9 @@ export function SourceEditor({ execId, tree, version }: { execId: string; tree: 
     const v = view.current;
     if (!v) return;
     try {
-      const reply: ReloadReply = await api.reload(execId, v.state.doc.toString(), policy);
+      const reply = await unwrap(
+        rest.PUT('/executions/{id}/tree', { params: { path: { id: execId } }, body: { source: v.state.doc.toString(), policy } }),
+      );
       setResult({
         ok: true,
         text:

@@ -8,12 +8,13 @@ export function StatusBadge({ status }: { status: Status }) {
   return <span className={`badge status-${status}`}>{status}</span>;
 }
 
-export function ProgressBar({ percent, label }: { percent?: number; label?: string }) {
+/** `percent` null or absent: not known (the progress route's null). */
+export function ProgressBar({ percent, label }: { percent?: number | null; label?: string | null }) {
   const p = Math.max(0, Math.min(100, percent ?? 0));
   return (
-    <div className="progress" title={label} role="progressbar" aria-valuenow={Math.round(p)}>
+    <div className="progress" title={label ?? undefined} role="progressbar" aria-valuenow={Math.round(p)}>
       <div className="progress-fill" style={{ width: `${p}%` }} />
-      <span className="progress-label">{percent === undefined ? '—' : `${Math.round(p)}%`}</span>
+      <span className="progress-label">{percent === undefined || percent === null ? '—' : `${Math.round(p)}%`}</span>
     </div>
   );
 }

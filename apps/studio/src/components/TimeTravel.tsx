@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { api } from '../api/client';
+import { byId, rest, unwrap } from '../api/client';
 import type { HistoryEntry, TickDiff } from '../api/types';
 import { preview } from '../lib/format';
 import { navigate } from '../lib/router';
@@ -21,7 +21,9 @@ export function TimeTravel({ execId, lastTick, viewing, onView }: TimeTravelProp
   const [diff, setDiff] = useState<TickDiff>();
   const [error, setError] = useState<unknown>();
   useEffect(() => {
-    api.history(execId, lastTick).then(setTicks, setError);
+    // The last 1,000 ticks up to `lastTick` (the route answers oldest first).
+    const query = { limit: 1000, from: Math.max(1, lastTick - 999) };
+    unwrap(rest.GET('/executions/{id}/history', { params: { path: { id: execId }, query } })).then(setTicks, setError);
   }, [execId, lastTick]);
   const first = ticks[0]?.tick ?? 0;
   const last = ticks[ticks.length - 1]?.tick ?? 0;
@@ -59,7 +61,8 @@ export function TimeTravel({ execId, lastTick, viewing, onView }: TimeTravelProp
         <button
           onClick={async () => {
             try {
-              navigate({ page: 'execution', id: (await api.fork(execId, shown)).id });
+              const fork = await unwrap(rest.POST('/executions/{id}/fork', { ...byId(execId), body: { fromTick: shown } }));
+              navigate({ page: 'execution', id: fork.id });
             } catch (err) {
               setError(err);
             }
@@ -75,7 +78,8 @@ export function TimeTravel({ execId, lastTick, viewing, onView }: TimeTravelProp
         onSubmit={async (e) => {
           e.preventDefault();
           try {
-            setDiff(await api.diff(execId, Number(diffFrom || Math.max(first, shown - 1)), Number(diffTo || shown)));
+            const query = { from: Number(diffFrom || Math.max(first, shown - 1)), to: Number(diffTo || shown) };
+            setDiff(await unwrap(rest.GET('/executions/{id}/history/diff', { params: { path: { id: execId }, query } })));
             setError(undefined);
           } catch (err) {
             setError(err);

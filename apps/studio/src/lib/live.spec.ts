@@ -57,6 +57,7 @@ describe('liveReducer', () => {
       pausedAt: { tick: 4, reason: 'step' as const, nodeId: 'b', when: 'after' as const },
       statuses: { b: 'FAILURE' as const },
       blackboard: { global: {}, team: {}, exec: {} },
+      locals: [],
       breakpoints: [],
       watches: [],
     };

@@ -12,7 +12,7 @@ const exec = (id: string, tick: number, state: Execution['state'] = 'running'): 
   createdAt: '',
 });
 const entry = (id: string, tick: number, pushedAt?: number): ProgressEntry => ({
-  progress: { execId: id, tick, percent: 50, elapsedMs: 10 },
+  progress: { execId: id, tick, percent: 50, step: null, elapsedMs: 10, etaMs: null, status: 'RUNNING', source: 'marks' },
   pushedAt,
 });
 
@@ -20,7 +20,7 @@ describe('progress', () => {
   it('reads the pushed execution_progress event (docs/streams.md)', () => {
     expect(
       progressFromEvent({ type: 'execution_progress', execId: 'a', tick: 4, seq: -1, data: { percent: 40, step: 'hall', elapsedMs: 800, etaMs: 1200, status: 'RUNNING', source: 'marks' } }),
-    ).toEqual({ execId: 'a', tick: 4, percent: 40, step: 'hall', elapsedMs: 800, etaMs: 1200, status: 'RUNNING' });
+    ).toEqual({ execId: 'a', tick: 4, percent: 40, step: 'hall', elapsedMs: 800, etaMs: 1200, status: 'RUNNING', source: 'marks' });
     expect(progressFromEvent({ type: 'tick_complete', execId: 'a', tick: 4, seq: 9, data: {} })).toBeUndefined();
     expect(progressFromEvent({ type: 'execution_progress', execId: 'a', tick: 4, seq: -1, data: { percent: null, step: null, elapsedMs: 5, etaMs: null, status: 'RUNNING', source: 'none' } })).toBeUndefined();
     // A tree's own (progress ...) node event: a node's mark, not the execution's progress.

@@ -18,15 +18,17 @@ export interface ProgressEntry {
  */
 export function progressFromEvent(e: StreamEvent): Progress | undefined {
   if (e.type !== 'execution_progress' || typeof e.data.percent !== 'number' || typeof e.data.elapsedMs !== 'number') return undefined;
-  const d = e.data;
+  // The event's data is the progress route's answer (docs/streams.md).
+  const d = e.data as Omit<Progress, 'execId' | 'tick'>;
   return {
     execId: e.execId,
     tick: e.tick,
-    percent: d.percent as number,
-    step: d.step as string | undefined,
-    elapsedMs: d.elapsedMs as number,
+    percent: d.percent,
+    step: typeof d.step === 'string' ? d.step : null,
+    elapsedMs: d.elapsedMs,
     etaMs: typeof d.etaMs === 'number' ? d.etaMs : null,
-    status: d.status as string | undefined,
+    status: d.status,
+    source: d.source,
   };
 }
 

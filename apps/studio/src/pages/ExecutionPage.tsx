@@ -1,8 +1,8 @@
 import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { api } from '../api/client';
+import { byId, rest, treeStructure, unwrap } from '../api/client';
 import type { DebugView, Status, StreamEvent, TreeNode, TreeStructure } from '../api/types';
 import { BlackboardPanel } from '../components/BlackboardPanel';
-import { DebugPanel } from '../components/DebugPanel';
+import { DebugPanel, removeBreakpoints } from '../components/DebugPanel';
 import { ErrorLine } from '../components/ErrorLine';
 import { EventLog } from '../components/EventLog';
 import { Link } from '../components/Link';
@@ -58,7 +58,7 @@ export function ExecutionPage({ id }: { id: string }) {
   const refreshDebug = useCallback(async () => {
     const request = ++debugRequests.current;
     try {
-      const view = await api.debug(id);
+      const view: DebugView = await unwrap(rest.GET('/executions/{id}/debug', byId(id)));
       if (request !== debugRequests.current) return;
       setDebug(view);
       dispatch({ kind: 'debug', view });
@@ -103,7 +103,7 @@ export function ExecutionPage({ id }: { id: string }) {
   const treeName = live.execution?.tree;
   useEffect(() => {
     if (live.version === undefined || !treeName || structure?.version === live.version) return;
-    api.treeStructure(treeName, live.version).then((s) => {
+    treeStructure(treeName, live.version).then((s) => {
       performance.mark('studio:structure-loaded');
       setStructure(s);
       setCollapsed((c) => (structure ? c : defaultCollapsed(s.nodes)));
@@ -122,7 +122,7 @@ export function ExecutionPage({ id }: { id: string }) {
     if (!ticked) return;
     const poll = () => {
       if (Date.now() - progressPushedAt.current < POLL_MS * 1.5) return;
-      api.progress(id).then(setProgress, () => undefined);
+      unwrap(rest.GET('/executions/{id}/progress', byId(id))).then(setProgress, () => undefined);
     };
     poll();
     const timer = setInterval(poll, POLL_MS);
@@ -130,7 +130,7 @@ export function ExecutionPage({ id }: { id: string }) {
   }, [id, ticked]);
   useEffect(() => {
     if (!showStats) return setStats(undefined);
-    api.nodeStats(id).then(
+    unwrap(rest.GET('/executions/{id}/stats/nodes', byId(id))).then(
       (s) => {
         const busiest = Math.max(0, ...s.nodes.map((n) => n.timeMs));
         setStats(
@@ -152,11 +152,11 @@ export function ExecutionPage({ id }: { id: string }) {
       const request = ++tickRequests.current;
       if (t === undefined) return setPast(undefined);
       try {
-        const state = await api.tickState(id, t);
+        const state = await unwrap(rest.GET('/executions/{id}/history/{tick}', { params: { path: { id, tick: t } } }));
         const nodes =
           structure && state.version === structure.version
             ? structure.nodes
-            : (await api.treeStructure(state.tree, state.version)).nodes;
+            : (await treeStructure(state.tree, state.version)).nodes;
         // Scrubbing sends a request per step: only the last one shown is the one to show.
         if (request === tickRequests.current) setPast({ tick: t, statuses: state.statuses, blackboard: state.blackboard, nodes });
       } catch (err) {
@@ -187,7 +187,7 @@ export function ExecutionPage({ id }: { id: string }) {
   };
   const toggleBreakpoint = (nodeId: string) => {
     setSelected(nodeId);
-    void act(() => (breakpointNodes.has(nodeId) ? api.removeBreakpoints(id, nodeId) : api.addBreakpoint(id, { nodeId })));
+    void act(() => (breakpointNodes.has(nodeId) ? removeBreakpoints(id, nodeId) : unwrap(rest.POST('/executions/{id}/breakpoints', { ...byId(id), body: { nodeId } }))));
   };
 
   const paused = execution?.state === 'paused';
@@ -201,7 +201,7 @@ export function ExecutionPage({ id }: { id: string }) {
             exec: debug.blackboard.exec,
             ...(execution?.team ? { team: debug.blackboard.team } : {}),
             global: debug.blackboard.global,
-            ...Object.fromEntries((debug.locals ?? []).map((l) => [l.scope, l.values])),
+            ...Object.fromEntries(debug.locals.map((l) => [l.scope, l.values])),
           },
         }
       : undefined;
@@ -222,7 +222,7 @@ export function ExecutionPage({ id }: { id: string }) {
               tick {execution.tick}
             </span>
             {progress && (
-              <span className="head-progress" title={progress.step}>
+              <span className="head-progress" title={progress.step ?? undefined}>
                 <ProgressBar percent={progress.percent} label={progress.step} />
                 {execution.state === 'running' && progress.etaMs ? <span className="muted small">ETA {formatDuration(progress.etaMs)}</span> : null}
               </span>
@@ -232,28 +232,28 @@ export function ExecutionPage({ id }: { id: string }) {
         <span className={connected ? 'live-dot on' : 'live-dot'} title={connected ? 'live' : 'disconnected'} />
         <span className="spacer" />
         <div className="toolbar">
-          <button disabled={execution?.state === 'stopped'} onClick={() => act(() => api.tick(id))} title="One tick (paused: goes on with the paused tick)">
+          <button disabled={execution?.state === 'stopped'} onClick={() => act(() => unwrap(rest.POST('/executions/{id}/tick', { ...byId(id), body: { count: 1 } })))} title="One tick (paused: goes on with the paused tick)">
             Tick
           </button>
           {execution?.state === 'running' ? (
-            <button onClick={() => act(() => api.pause(id))}>Pause</button>
+            <button onClick={() => act(() => unwrap(rest.POST('/executions/{id}/pause', byId(id))))}>Pause</button>
           ) : paused ? (
-            <button onClick={() => act(() => api.resume(id))}>Resume</button>
+            <button onClick={() => act(() => unwrap(rest.POST('/executions/{id}/resume', byId(id))))}>Resume</button>
           ) : (
-            <button disabled={execution?.state === 'stopped'} onClick={() => act(() => api.start(id, 'interval', 200))}>
+            <button disabled={execution?.state === 'stopped'} onClick={() => act(() => unwrap(rest.POST('/executions/{id}/start', { ...byId(id), body: { mode: 'interval', intervalMs: 200 } })))}>
               Start
             </button>
           )}
-          <button disabled={execution?.state === 'stopped'} onClick={() => act(() => api.stop(id))}>
+          <button disabled={execution?.state === 'stopped'} onClick={() => act(() => unwrap(rest.POST('/executions/{id}/stop', byId(id))))}>
             Stop
           </button>
           <span className="sep" />
           {(['into', 'over', 'out'] as const).map((m) => (
-            <button key={m} disabled={!paused} onClick={() => act(() => api.step(id, m))} title={`step ${m}`}>
+            <button key={m} disabled={!paused} onClick={() => act(() => unwrap(rest.POST('/executions/{id}/step', { ...byId(id), body: { mode: m } })))} title={`step ${m}`}>
               Step {m}
             </button>
           ))}
-          <button disabled={!paused} onClick={() => act(() => api.step(id, 'continue'))}>
+          <button disabled={!paused} onClick={() => act(() => unwrap(rest.POST('/executions/{id}/step', { ...byId(id), body: { mode: 'continue' } })))}>
             Continue
           </button>
           <span className="sep" />

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useMemo, useState } from 'react';
-import { api } from '../api/client';
+import { allExecutions, byId, rest, unwrap } from '../api/client';
 import type { Execution, Mode, TreeSummary } from '../api/types';
 import { ErrorLine } from '../components/ErrorLine';
 import { Link } from '../components/Link';
@@ -30,14 +30,14 @@ function NewExecution({ trees, onCreated }: { trees: TreeSummary[]; onCreated: (
           const initial = parseValue(blackboard);
           if (typeof initial !== 'object' || initial === null || Array.isArray(initial))
             throw new Error('the initial blackboard must be a JSON object');
-          await api.create({
+          await unwrap(rest.POST('/executions', { body: {
             tree: chosen,
             id: id.trim() || undefined,
             team: team.trim() || undefined,
             mode,
             intervalMs: mode === 'interval' ? Number(intervalMs) : undefined,
             blackboard: initial as Record<string, unknown>,
-          });
+          } }));
           setId('');
           onCreated();
         } catch (err) {
@@ -98,7 +98,7 @@ export function ExecutionsPage() {
 
   const refresh = useCallback(async () => {
     try {
-      setExecutions(await api.executions());
+      setExecutions(await allExecutions());
       setError(undefined);
     } catch (err) {
       setError(err);
@@ -106,7 +106,7 @@ export function ExecutionsPage() {
   }, []);
   useEffect(() => {
     void refresh();
-    api.trees().then(setTrees, setError);
+    unwrap(rest.GET('/trees')).then(setTrees, setError);
     const timer = setInterval(() => void refresh(), REFRESH_MS);
     return () => clearInterval(timer);
   }, [refresh]);
@@ -198,18 +198,21 @@ export function ExecutionsPage() {
                 <td className="muted">{x.state === 'running' ? formatDuration(p?.etaMs) : '—'}</td>
                 <td className="actions">
                   {x.mode === 'manual' && x.state !== 'stopped' && (
-                    <button onClick={() => act(() => api.tick(x.id))}>Tick</button>
+                    <button onClick={() => act(() => unwrap(rest.POST('/executions/{id}/tick', { ...byId(x.id), body: { count: 1 } })))}>Tick</button>
                   )}
                   {(x.state === 'created' || x.state === 'completed') && (
-                    <button onClick={() => act(() => api.start(x.id, 'interval', 200))}>Start</button>
+                    <button onClick={() => act(() => unwrap(rest.POST('/executions/{id}/start', { ...byId(x.id), body: { mode: 'interval', intervalMs: 200 } })))}>Start</button>
                   )}
-                  {x.state === 'running' && <button onClick={() => act(() => api.pause(x.id))}>Pause</button>}
-                  {x.state === 'paused' && <button onClick={() => act(() => api.resume(x.id))}>Resume</button>}
-                  {x.state !== 'stopped' && <button onClick={() => act(() => api.stop(x.id))}>Stop</button>}
+                  {x.state === 'running' && <button onClick={() => act(() => unwrap(rest.POST('/executions/{id}/pause', byId(x.id))))}>Pause</button>}
+                  {x.state === 'paused' && <button onClick={() => act(() => unwrap(rest.POST('/executions/{id}/resume', byId(x.id))))}>Resume</button>}
+                  {x.state !== 'stopped' && <button onClick={() => act(() => unwrap(rest.POST('/executions/{id}/stop', byId(x.id))))}>Stop</button>}
                   {x.tick > 0 && (
                     <button
                       onClick={() =>
-                        act(async () => navigate({ page: 'execution', id: (await api.fork(x.id, x.tick)).id }))
+                        act(async () => {
+                          const fork = await unwrap(rest.POST('/executions/{id}/fork', { ...byId(x.id), body: { fromTick: x.tick } }));
+                          navigate({ page: 'execution', id: fork.id });
+                        })
                       }
                       title="A new execution from this one's last tick"
                     >
@@ -218,7 +221,7 @@ export function ExecutionsPage() {
                   )}
                   <button
                     className="danger"
-                    onClick={() => window.confirm(`Delete ${x.id}?`) && act(() => api.remove(x.id))}
+                    onClick={() => window.confirm(`Delete ${x.id}?`) && act(() => unwrap(rest.DELETE('/executions/{id}', byId(x.id))))}
                   >
                     Delete
                   </button>

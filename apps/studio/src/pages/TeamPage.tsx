@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
-import { api } from '../api/client';
+import { allExecutions, rest, unwrap } from '../api/client';
 import type { BlackboardEntry, Execution } from '../api/types';
 import { ErrorLine } from '../components/ErrorLine';
 import { Link } from '../components/Link';
@@ -16,9 +16,9 @@ export function TeamPage({ team }: { team: string }) {
   const [error, setError] = useState<unknown>();
   const refresh = useCallback(async () => {
     try {
-      const all = await api.executions();
+      const all = await allExecutions();
       setExecutions(all.filter((x) => x.team === team));
-      const scope = await api.blackboard(`team:${team}`);
+      const scope = await unwrap(rest.GET('/blackboard/{scope}', { params: { path: { scope: `team:${team}` } } }));
       setSemaphores(scope.filter((e) => e.key.startsWith(SEMAPHORE_PREFIX)));
       setError(undefined);
     } catch (err) {

@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import { api } from '../api/client';
+import { byId, rest, unwrap } from '../api/client';
 import { allExecutionsStream } from '../api/streams';
 import type { Execution } from '../api/types';
 import { needsPoll, POLL_MS, progressFromEvent, type ProgressEntry } from '../lib/progress';
@@ -32,7 +32,7 @@ export function useProgress(executions: readonly Execution[], onLifecycle: () =>
     let stopped = false;
     const poll = async () => {
       const ids = needsPoll(list.current, ref.current, Date.now());
-      const results = await Promise.allSettled(ids.map((id) => api.progress(id)));
+      const results = await Promise.allSettled(ids.map((id) => unwrap(rest.GET('/executions/{id}/progress', byId(id)))));
       if (stopped) return;
       setEntries((m) => {
         const next = new Map(m);

@@ -37,6 +37,8 @@ interface PendingPause {
   epoch: number;
   at: PausedAt;
   hits: readonly DebugHit[];
+  /** A pause the runner chose between ticks (no engine tick is held), and the error that caused it. */
+  refused?: AppError;
 }
 
 const NO_HITS: readonly DebugHit[] = [];
@@ -219,7 +221,7 @@ export class TickSlot {
       if (encoded.record.length > this.publisher.recordMaxBytes()) {
         // A record the stream cannot take would be committed and then never published: history
         // would miss the tick for good. The tick is not committed; the request says why.
-        return this.tooLarge(exec, span, record.tick, encoded.record.length);
+        return this.tooLarge(exec, epoch, span, record.tick, encoded.record.length);
       }
       return {
         exec,
@@ -254,7 +256,12 @@ export class TickSlot {
   }
 
 
-  private tooLarge(exec: Execution, span: Span, tick: number, bytes: number): undefined {
+  /**
+   * The tick is not committed. A waiting request gets 413; a scheduled run is paused with the reason
+   * (`record_too_large`), since the same data would be refused again every retry: the user shrinks
+   * the value (blackboard edit, reload) and resumes.
+   */
+  private tooLarge(exec: Execution, epoch: number, span: Span, tick: number, bytes: number): PendingPause | undefined {
     const max = this.publisher.recordMaxBytes();
     const error = new AppError(
       'PAYLOAD_TOO_LARGE',
@@ -268,8 +275,8 @@ export class TickSlot {
     for (const scope of scopeList(exec.view.scopes)) this.cache.markStale(scope);
     exec.needsReload = true;
     exec.failManual(error);
-    this.host.retryLater(exec);
-    return undefined;
+    if (exec.meta.state !== 'running') return undefined;
+    return { exec, epoch, at: { tick, reason: 'record_too_large' }, hits: NO_HITS, refused: error };
   }
 
   /**
@@ -318,16 +325,17 @@ export class TickSlot {
    * and the hits and `execution_paused` go out after everything before them.
    */
   private async paused(p: PendingPause): Promise<void> {
-    const { exec, at } = p;
+    const { exec, at, refused } = p;
     const debug = exec.debugSession();
     if (exec.meta.state !== 'paused') debug.resume = exec.meta.state;
     debug.pendingStep = undefined;
-    debug.between = undefined;
+    debug.between = refused === undefined ? undefined : at.reason;
     const next: ExecMeta = { ...exec.meta, state: 'paused' };
     try {
       await this.committer.commitState(exec, p.epoch, next, { debug: debug.toJson() });
     } catch (error) {
       // Not stored: the tick is run again from Redis's state.
+      debug.between = undefined;
       exec.failManual(error as AppError);
       this.host.retryLater(exec);
       return;
@@ -338,7 +346,8 @@ export class TickSlot {
     const headers = this.publisher.headers();
     this.outbox.addEvents(exec.id, exec.meta.tick, (seq) => {
       seq = this.publisher.hits(exec.id, exec.meta.tick, seq, p.hits, headers);
-      this.publisher.event(exec.id, exec.meta.tick, seq++, 'execution_paused', { pausedAt: at }, headers);
+      const error = refused === undefined ? undefined : { code: refused.code, message: refused.message };
+      this.publisher.event(exec.id, exec.meta.tick, seq++, 'execution_paused', { pausedAt: at, ...(error && { error }) }, headers);
       return seq;
     });
     this.host.plan(exec);

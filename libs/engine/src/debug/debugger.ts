@@ -12,6 +12,7 @@ import type {
 import type { RecordParts } from '../record/recorder';
 import { STATUS_NAMES, type StatusCode, type TickStatus } from '../status';
 import type { BtNode } from '../tree/node';
+import { ParallelForEachNode } from '../nodes/decorators/for-each';
 import { ownsScope } from '../tree/node-def';
 import { NO_EVENTS, type Runtime } from '../tree/runtime';
 import { suggest } from '../validate/suggest';
@@ -564,7 +565,9 @@ export class Debugger {
         // Depth-first order: a parent's scope is known before its children's.
         const own = ownsScope(n) ? n.ownScope : scopes[n.index];
         scopes[n.index] = own;
-        for (const c of n.children) scopes[c.index] = own;
+        // A parallel for-each gives each copy of its child a scope of its own.
+        const perChild = n instanceof ParallelForEachNode ? n : null;
+        n.children.forEach((c, i) => (scopes[c.index] = perChild ? perChild.scopeOfChild(i) : own));
       }
       this.scopes = scopes;
     }

@@ -170,6 +170,27 @@ export const FUNCTION_COMPILERS: Readonly<Record<string, FunctionCompiler>> = {
       if (isMap(coll)) return typeof v === 'string' && Object.hasOwn(coll, v);
       throw typeError('contains', 'a list, string or map', coll);
     },
+  // Collections are values: both give a new map or list and leave their argument as it was, so
+  // `(set "results" (assoc $results $call/id $result))` collects into a key from a loop.
+  assoc:
+    ([m, k, v]) =>
+    (env) => {
+      const map = m(env);
+      if (map !== null && !isMap(map)) throw typeError('assoc', 'a map or nil', map);
+      const key = k(env);
+      if (typeof key !== 'string') throw typeError('assoc', 'a string key', key);
+      const out: Record<string, unknown> = { ...map };
+      // Defined as an own property, also for "__proto__" (never the prototype).
+      Object.defineProperty(out, key, { value: v(env), enumerable: true, writable: true, configurable: true });
+      return out;
+    },
+  append: (args) => (env) => {
+    const l = args[0](env);
+    if (l !== null && !Array.isArray(l)) throw typeError('append', 'a list or nil', l);
+    const out = l === null ? [] : [...l];
+    for (let i = 1; i < args.length; i++) out.push(args[i](env));
+    return out;
+  },
   now: () => (env) => env.now,
   tick: () => (env) => env.tick,
   // The tick's batch as the host gave it (the engine never changes it): reading it allocates nothing.

@@ -15,9 +15,10 @@ export type NodeCategory = 'composite' | 'decorator' | 'leaf';
  * - `key`: a blackboard key as a string literal, optionally with a scope prefix;
  * - `boolean`: `true` or `false`;
  * - `keyword`: one of `choices`, written as `:choice`;
- * - `ms`: a literal whole number of milliseconds, at least 1 (read when the tree is built).
+ * - `ms`: a literal whole number of milliseconds, at least 1 (read when the tree is built);
+ * - `count`: a literal whole number, at least 1 (read when the tree is built: it shapes the tree).
  */
-export type ArgKind = 'expr' | 'number' | 'string' | 'name' | 'key' | 'boolean' | 'keyword' | 'ms';
+export type ArgKind = 'expr' | 'number' | 'string' | 'name' | 'key' | 'boolean' | 'keyword' | 'ms' | 'count';
 
 export interface ArgSpec {
   name: string;
@@ -92,8 +93,10 @@ export const NODE_SPECS: readonly NodeSpec[] = [
     keywords: [
       { name: 'in', kind: 'expr', required: true },
       { name: 'as', kind: 'string', required: true },
+      // Items run at once, each in its own copy of the child (built N times).
+      { name: 'parallel', kind: 'count' },
     ],
-    summary: 'Runs the child once per item of a list.',
+    summary: 'Runs the child once per item of a list; `:parallel N` runs up to N items at once.',
   },
   { type: 'on-event', category: 'decorator', children: one, positional: [{ name: 'event', kind: 'string', required: true }], keywords: [], summary: 'Starts the child in a tick that received the named external event; keeps ticking it while it runs.' },
   {
@@ -175,6 +178,8 @@ export const EXPR_FUNCTIONS: Readonly<Record<string, { min: number; max: number 
   len: { min: 1, max: 1 },
   nth: { min: 2, max: 2 },
   contains: { min: 2, max: 2 },
+  assoc: { min: 3, max: 3 },
+  append: { min: 1, max: MANY },
   now: { min: 0, max: 0 },
   tick: { min: 0, max: 0 },
   events: { min: 0, max: 0 },

@@ -12,7 +12,7 @@ import { SelectorNode } from './composites/selector';
 import { SequenceNode } from './composites/sequence';
 import { CooldownNode } from './decorators/cooldown';
 import { DelayNode } from './decorators/delay';
-import { ForEachNode } from './decorators/for-each';
+import { ForEachNode, ParallelForEachNode } from './decorators/for-each';
 import { GuardNode } from './decorators/guard';
 import { OnEventNode } from './decorators/on-event';
 import { RepeatNode, RetryNode } from './decorators/repeat';
@@ -132,7 +132,12 @@ export const NODE_FACTORIES: Readonly<Record<string, NodeFactory>> = {
   guard: (d) => new GuardNode(d.id, d.rt, d.expr(arg(d, 0))),
   'run-once': (d) => new RunOnceNode(d.id, d.rt),
   'on-event': (d) => new OnEventNode(d.id, d.rt, d.text(arg(d, 0))),
-  'for-each': (d) => new ForEachNode(d.id, d.rt, d.scope, d.expr(kw(d, 'in')), d.text(kw(d, 'as'))),
+  'for-each': (d) => {
+    const copies = d.kw('parallel');
+    return typeof copies === 'number'
+      ? new ParallelForEachNode(d.id, d.rt, d.scope, d.expr(kw(d, 'in')), d.text(kw(d, 'as')), copies)
+      : new ForEachNode(d.id, d.rt, d.scope, d.expr(kw(d, 'in')), d.text(kw(d, 'as')));
+  },
   semaphore: (d) => new SemaphoreNode(d.id, d.rt, semaphoreName(d), d.expr(kw(d, 'max'))),
 
   success: (d) => new ConstantNode(d.id, d.rt, SUCCESS),

@@ -17,6 +17,7 @@ import { checkTreeLimits, DEFAULT_TREE_LIMITS, type TreeLimits } from '../valida
 import type { NodeRule } from '../validate/rules';
 import { BehaviorTree } from './behavior-tree';
 import { BUILD_SPEC_BY_TYPE } from './build-spec';
+import { ParallelForEachNode } from '../nodes/decorators/for-each';
 import type { BtNode } from './node';
 import { ownsScope, type NodeDef } from './node-def';
 import { Runtime } from './runtime';
@@ -294,6 +295,19 @@ class Builder {
         stack: [...frame.stack, tree],
       };
       node.attach([this.build(tree.root, sub, rootPath, inner, rule)]);
+    } else if (rule.type === 'for-each' && node instanceof ParallelForEachNode) {
+      // `:parallel N`: N copies of the child, built as if they were N children (ids `F.0`...
+      // `F.N-1`), each in its own scope; an explicit id inside copy k is prefixed with its path.
+      const built: BtNode[] = [];
+      for (let k = 0; k < node.copies; k++) {
+        const copyPath = path + step(k);
+        const child = children[0];
+        const explicitRoot = typeof child === 'object' && child !== null && child.id !== undefined;
+        const rootId = explicitRoot ? instanceId(copyPath, String(child.id)) : copyPath;
+        const copy: Frame = { ...frame, prefix: copyPath };
+        built.push(this.build(child, copy, copyPath, node.slotScope(k, rootId), rule));
+      }
+      node.attach(built);
     } else if (children.length > 0) {
       const built: BtNode[] = [];
       for (let i = 0; i < children.length; i++) {

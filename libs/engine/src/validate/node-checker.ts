@@ -305,6 +305,10 @@ export class NodeChecker {
         if (typeof value !== 'number' || !Number.isInteger(value) || value < 1)
           this.bad(value, arg, type, positional, 'a whole number of milliseconds (at least 1)');
         return;
+      case 'count':
+        if (typeof value !== 'number' || !Number.isInteger(value) || value < 1)
+          this.bad(value, arg, type, positional, 'a literal whole number (at least 1)');
+        return;
     }
   }
 

@@ -1,5 +1,6 @@
 import type { NodeJson, TreeDocument } from '../model/json';
 import { jsonPointer } from './issue';
+import { parallelCopies } from './tree-limits';
 
 /**
  * Ids of the built tree, as the engine gives them (`buildTree`): an implicit id is the index path
@@ -108,6 +109,15 @@ export function prefixedIdCollisions(
       }
       const children = node.children;
       if (!Array.isArray(children)) continue;
+      const copies = parallelCopies(node);
+      if (copies > 1 && children.length === 1) {
+        // `:parallel N`: N instances of the child, explicit ids prefixed with each copy's path.
+        for (let k = copies - 1; k >= 0; k--) {
+          const at = `${frame.at}.${k}`;
+          stack.push({ node: children[0], path: `${frame.path}/children/0`, at, prefix: at, instance: ++instances, trees: frame.trees });
+        }
+        continue;
+      }
       // Pushed last to first, so nodes are visited in the engine's (depth-first, in order) order.
       for (let i = children.length - 1; i >= 0; i--) {
         stack.push({

@@ -44,6 +44,8 @@ interface SubtreeRef {
   name: string;
   /** Depth of the `(subtree ...)` node; the referenced root sits one level below it. */
   depth: number;
+  /** How many times the node is built: the product of the `:parallel` copies around it. */
+  copies: number;
 }
 
 /** One tree on its own: subtree nodes count as one node each. */
@@ -126,6 +128,14 @@ function subtreeName(node: NodeJson): string | undefined {
   return undefined;
 }
 
+/** `(for-each ... :parallel N C)` builds its child N times. */
+export function parallelCopies(node: NodeJson): number {
+  if (node.type !== 'for-each') return 1;
+  const kwargs = node.kwargs;
+  const n = typeof kwargs === 'object' && kwargs !== null ? (kwargs as Record<string, unknown>).parallel : undefined;
+  return typeof n === 'number' && Number.isInteger(n) && n >= 1 ? n : 1;
+}
+
 class Sizer {
   private readonly locals = new Map<TreeJson, Local>();
   private readonly sizes = new Map<TreeJson, Size>();
@@ -163,7 +173,7 @@ class Sizer {
         const target = this.resolve(ref.name, top.tree);
         const sub = target && this.sizes.get(target);
         if (!sub) continue; // unknown or recursive: reported by the validator or the builder
-        nodes += sub.nodes;
+        nodes += sub.nodes * ref.copies;
         depth = Math.max(depth, ref.depth + sub.depth);
       }
       this.sizes.set(top.tree, { nodes, depth });
@@ -184,19 +194,23 @@ class Sizer {
     const local: Local = { nodes: 0, depth: 0, refs: [] };
     const nodes: NodeJson[] = [];
     const depths: number[] = [];
+    const copies: number[] = [];
     if (isNode(tree.root)) {
       nodes.push(tree.root);
       depths.push(1);
+      copies.push(1);
     }
     while (nodes.length > 0) {
       const node = nodes.pop() as NodeJson;
       const depth = depths.pop() as number;
-      local.nodes++;
+      const times = copies.pop() as number;
+      local.nodes += times;
       if (depth > local.depth) local.depth = depth;
       if (node.type === 'subtree') {
         const name = subtreeName(node);
-        if (name !== undefined) local.refs.push({ name, depth });
+        if (name !== undefined) local.refs.push({ name, depth, copies: times });
       }
+      const inner = times * parallelCopies(node);
       if (this.expressions && !local.expression) {
         const at = this.largeExpression(node);
         if (at !== undefined) local.expression = { path: `${pathTo(tree.root, node)}${at}` };
@@ -208,6 +222,7 @@ class Sizer {
         if (isNode(child)) {
           nodes.push(child);
           depths.push(depth + 1);
+          copies.push(inner);
         }
       }
     }

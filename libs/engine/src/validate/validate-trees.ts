@@ -3,6 +3,7 @@ import type { NodeJson, TreeDocument } from '../model/json';
 import { jsonPointer, treeIssue, type TreeIssue, type TreeIssueCode } from './issue';
 import { NodeChecker, type IssueSink } from './node-checker';
 import { prefixedIdCollisions } from './prefixed-ids';
+import { parallelCopies } from './tree-limits';
 import { RULE_BY_TYPE, type NodeRule } from './rules';
 import { suggest } from './suggest';
 import { checkTreeLimits, DEFAULT_TREE_LIMITS, type TreeLimits } from './tree-limits';
@@ -203,8 +204,9 @@ class TreeValidator implements IssueSink {
         instances = true;
       }
     }
-    // Without an instance of a tree of this document, ids are those of one tree, checked already.
-    if (!instances) return;
+    // Without an instance of a tree of this document (or copies of a `for-each :parallel`), ids
+    // are those of one tree, checked already.
+    if (!instances && !document.trees.some((t) => hasCopies(t.root))) return;
     const collisions = prefixedIdCollisions(document, local, outgoing, (value) =>
       this.check.isBroken(value),
     );
@@ -222,4 +224,17 @@ class TreeValidator implements IssueSink {
   private issueAt(code: TreeIssueCode, message: string, path: string, hint?: string): void {
     this.add(treeIssue(code, message, path, hint));
   }
+}
+
+/** Whether a `for-each :parallel N` (N > 1) is under `root`: its copies are instances too. */
+function hasCopies(root: unknown): boolean {
+  const stack: unknown[] = [root];
+  while (stack.length > 0) {
+    const node = stack.pop();
+    if (typeof node !== 'object' || node === null || typeof (node as NodeJson).type !== 'string') continue;
+    if (parallelCopies(node as NodeJson) > 1) return true;
+    const children = (node as NodeJson).children;
+    if (Array.isArray(children)) stack.push(...children);
+  }
+  return false;
 }

@@ -2268,7 +2268,7 @@ export interface operations {
                         pausedAt?: {
                             tick: number;
                             /** @enum {string} */
-                            reason: "breakpoint" | "step" | "watch" | "request" | "watchdog";
+                            reason: "breakpoint" | "step" | "watch" | "request" | "watchdog" | "record_too_large";
                             nodeId?: string;
                             /** @enum {string} */
                             when?: "before" | "after";
@@ -3773,7 +3773,7 @@ export interface operations {
                         pausedAt?: {
                             tick: number;
                             /** @enum {string} */
-                            reason: "breakpoint" | "step" | "watch" | "request" | "watchdog";
+                            reason: "breakpoint" | "step" | "watch" | "request" | "watchdog" | "record_too_large";
                             nodeId?: string;
                             /** @enum {string} */
                             when?: "before" | "after";
@@ -3796,6 +3796,12 @@ export interface operations {
                                 [key: string]: unknown;
                             };
                         };
+                        locals: {
+                            scope: string;
+                            values: {
+                                [key: string]: unknown;
+                            };
+                        }[];
                         breakpoints: {
                             id: string;
                             nodeId: string;
@@ -3980,7 +3986,7 @@ export interface operations {
                         pausedAt?: {
                             tick: number;
                             /** @enum {string} */
-                            reason: "breakpoint" | "step" | "watch" | "request" | "watchdog";
+                            reason: "breakpoint" | "step" | "watch" | "request" | "watchdog" | "record_too_large";
                             nodeId?: string;
                             /** @enum {string} */
                             when?: "before" | "after";
@@ -4003,6 +4009,12 @@ export interface operations {
                                 [key: string]: unknown;
                             };
                         };
+                        locals: {
+                            scope: string;
+                            values: {
+                                [key: string]: unknown;
+                            };
+                        }[];
                         breakpoints: {
                             id: string;
                             nodeId: string;

@@ -11,9 +11,11 @@ export interface CanopyClientOptions {
   baseUrl: string;
   /**
    * An API key (`cnpy_…`) or a JWT (docs/security.md). The gateway has authentication on by
-   * default; without credentials only `/healthz`, `/readyz` and `/openapi.json` answer.
+   * default; without credentials only `/healthz`, `/readyz` and `/openapi.json` answer. A
+   * function is asked at every request and every stream connection (a key that changes, as in a
+   * browser session that asks the user for one).
    */
-  apiKey?: string;
+  apiKey?: string | (() => string | undefined);
   /** How the credential is sent: `Authorization: Bearer` (default) or `X-API-Key`. */
   authHeader?: 'bearer' | 'x-api-key';
   /** Per request; a gateway that holds a request longer is treated as unreachable. Default 30 s. */
@@ -28,28 +30,34 @@ const DEFAULT_TIMEOUT_MS = 30_000;
 export class CanopyClient {
   readonly baseUrl: string;
   readonly rest: CanopyRest;
-  private readonly headers: Record<string, string>;
 
   constructor(readonly options: CanopyClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
-    const key = options.apiKey?.trim();
-    this.headers = !key
-      ? {}
-      : options.authHeader === 'x-api-key'
-        ? { 'x-api-key': key }
-        : { authorization: `Bearer ${key}` };
     const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.rest = createClient<paths>({
       baseUrl: this.baseUrl,
-      headers: this.headers,
       ...(options.fetch ? { fetch: options.fetch } : {}),
     });
-    this.rest.use(deadline(this.baseUrl, timeoutMs));
+    this.rest.use(credentials(this), deadline(this.baseUrl, timeoutMs));
   }
 
-  /** What authenticates a request; the WebSocket sends it too (Node's client can set headers). */
+  /** The API key or JWT now (`apiKey`, asked again each time when it is a function). */
+  credential(): string | undefined {
+    const { apiKey } = this.options;
+    const key = (typeof apiKey === 'function' ? apiKey() : apiKey)?.trim();
+    return key ? key : undefined;
+  }
+
+  /**
+   * What authenticates a request; Node's WebSocket sends it too (a browser's cannot set headers:
+   * there the credential goes in the `canopy.bearer.<key>` subprotocol, stream/browser-socket.ts).
+   */
   authHeaders(): Record<string, string> {
-    return { ...this.headers };
+    const key = this.credential();
+    if (!key) return {};
+    return this.options.authHeader === 'x-api-key'
+      ? { 'x-api-key': key }
+      : { authorization: `Bearer ${key}` };
   }
 
   /** `ws(s)://…/executions/:id/ws?…` */
@@ -83,6 +91,36 @@ export async function unwrap<R extends Outcome>(call: Promise<R>): Promise<Succe
   const { data, error, response } = await call;
   if (response.ok) return data as SuccessData<R>;
   throw errorOf(response.status, response.statusText, error);
+}
+
+/**
+ * The JSON a route answers with on success, by path and method:
+ * `RestAnswer<'/executions/{id}', 'get'>` is an execution.
+ */
+export type RestAnswer<P extends keyof paths, M extends keyof paths[P]> = paths[P][M] extends {
+  responses: infer R;
+}
+  ? JsonOf<R[keyof R & (200 | 201 | 202)]>
+  : never;
+
+/** The JSON body a route takes, by path and method. */
+export type RestBody<P extends keyof paths, M extends keyof paths[P]> = paths[P][M] extends {
+  requestBody?: infer B;
+}
+  ? JsonOf<NonNullable<B>>
+  : never;
+
+type JsonOf<T> = T extends { content: { 'application/json': infer J } } ? J : never;
+
+/** The credentials on every request that does not carry its own. */
+function credentials(client: CanopyClient): Middleware {
+  return {
+    onRequest: ({ request }) => {
+      for (const [name, value] of Object.entries(client.authHeaders()))
+        if (!request.headers.has(name)) request.headers.set(name, value);
+      return request;
+    },
+  };
 }
 
 /** A deadline on every request, and network failures as CanopyUnreachable. */

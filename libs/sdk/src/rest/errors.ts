@@ -1,4 +1,6 @@
-import { type ErrorBody, isErrorBody } from '@canopy/contracts';
+// Types only from contracts: this file is part of the browser entry (@canopy/sdk/rest), which must
+// not load contracts' zod schemas and the engine at run time (docs/sdk.md, "In a browser").
+import type { ErrorBody } from '@canopy/contracts';
 
 /** The gateway answered with an error: its `{error:{code,message,...}}` when it sent one. */
 export class CanopyError extends Error {
@@ -38,13 +40,19 @@ export function errorOf(status: number, statusText: string, body: unknown): Cano
       parsed = undefined;
     }
   }
-  if (isErrorBody(parsed)) return new CanopyError(status, parsed.error, parsed.error.message);
+  if (isErrorShape(parsed)) return new CanopyError(status, parsed.error, parsed.error.message);
   const snippet = (typeof body === 'string' ? body : '').trim().slice(0, 200);
   return new CanopyError(
     status,
     undefined,
     `HTTP ${status} ${statusText}${snippet ? `: ${snippet}` : ''}`,
   );
+}
+
+/** `{error: {code, message}}`: what the gateway sends with every non-2xx answer (docs/api.md). */
+function isErrorShape(value: unknown): value is ErrorBody {
+  const error = (value as { error?: { code?: unknown; message?: unknown } } | null)?.error;
+  return typeof error?.code === 'string' && typeof error.message === 'string';
 }
 
 /** Why fetch (or a socket) failed, in a word: ECONNREFUSED, ENOTFOUND, timed out. */

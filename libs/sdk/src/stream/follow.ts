@@ -1,9 +1,12 @@
+// The following logic, whatever carries the connection (socket.ts): no `ws`, no Node built-ins,
+// so it is part of the browser entry too.
 import type { EventType } from '@canopy/contracts';
-import { type RawData, WebSocket } from 'ws';
 import type { CanopyClient } from '../rest/client';
-import { CanopyError, CanopyUnreachable, errorOf, reasonOf } from '../rest/errors';
+import { CanopyError } from '../rest/errors';
+import { browserStream, type WebSocketConstructor } from './browser-socket';
 import { fillFromHistory } from './gap-fill';
 import { type StreamMessage, TICK_EVENT_TYPES } from './messages';
+import type { OpenStream, StreamSocket } from './socket';
 
 export const TERMINAL_EVENTS = ['execution_stopped', 'execution_completed'] as const;
 const TERMINAL_STATES = new Set(['stopped', 'completed']);
@@ -38,6 +41,12 @@ export interface FollowOptions {
   /** Every message, in order; each runner event once; `raw` is the text the gateway sent. */
   onMessage(message: StreamMessage, raw: string): void;
   onNotice?(notice: StreamNotice): void;
+  /**
+   * A WHATWG WebSocket class to connect with, the credential in the `canopy.bearer.<key>`
+   * subprotocol. `@canopy/sdk/rest` uses the global `WebSocket` (browsers, Node 22) when absent;
+   * the root entry uses the `ws` package with headers when absent.
+   */
+  WebSocket?: WebSocketConstructor;
 }
 
 export type FollowEnd = 'terminal' | 'interrupted';
@@ -52,9 +61,23 @@ export type FollowEnd = 'terminal' | 'interrupted';
  * (unreachable, 401, 404) is thrown; afterwards only an answer that will not change (a 4xx: the
  * execution was deleted) ends the following, thrown as a CanopyError.
  */
-export async function followExecution(
+export function followExecution(client: CanopyClient, opts: FollowOptions): Promise<FollowEnd> {
+  const WebSocketImpl =
+    opts.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
+  if (!WebSocketImpl)
+    return Promise.reject(
+      new TypeError(
+        'no WebSocket here (Node < 22): pass `WebSocket` (the ws package has one), or use the root entry @canopy/sdk',
+      ),
+    );
+  return followOver(client, opts, browserStream(client, WebSocketImpl, opts.execId));
+}
+
+/** followExecution over any transport (the root entry's default is the `ws` package). */
+export async function followOver(
   client: CanopyClient,
   opts: FollowOptions,
+  openStream: OpenStream,
 ): Promise<FollowEnd> {
   const signal = opts.signal ?? new AbortController().signal;
   const query: Record<string, string> = {};
@@ -68,10 +91,9 @@ export async function followExecution(
   let connected = false;
   let failures = 0;
   while (!signal.aborted) {
-    let socket: WebSocket;
-    let early: RawData[];
+    let socket: StreamSocket;
     try {
-      ({ socket, early } = await open(url, client.baseUrl, client.authHeaders()));
+      socket = await openStream(url);
     } catch (error) {
       const lasting = error instanceof CanopyError && error.status < 500;
       if (!connected || lasting) throw error;
@@ -81,7 +103,7 @@ export async function followExecution(
     const reconnected = connected;
     connected = true;
     failures = 0;
-    const end = await new Connection(client, opts, signal, state, reconnected).run(socket, early);
+    const end = await new Connection(client, opts, signal, state, reconnected).run(socket);
     if (end !== 'closed') return end;
   }
   return 'interrupted';
@@ -110,7 +132,7 @@ class Connection {
     private readonly reconnected: boolean,
   ) {}
 
-  run(socket: WebSocket, early: RawData[]): Promise<FollowEnd | 'closed'> {
+  run(socket: StreamSocket): Promise<FollowEnd | 'closed'> {
     return new Promise((resolve) => {
       this.resolve = resolve;
       const interrupt = () => {
@@ -121,15 +143,11 @@ class Connection {
       this.signal.addEventListener('abort', interrupt, { once: true });
       this.cleanup = () => this.signal.removeEventListener('abort', interrupt);
       this.socket = socket;
-      const onData = (data: RawData) => {
-        const raw = data.toString();
+      const onText = (raw: string) => {
         this.queue = this.queue.then(() => this.handle(raw)).catch(() => undefined);
       };
       // What arrived with the upgrade, before this listener existed, comes first.
-      socket.removeAllListeners('message');
-      for (const data of early) onData(data);
-      socket.on('message', onData);
-      socket.on('close', (code) => {
+      socket.listen(onText, (code) => {
         // Messages already received are still handled, then the connection counts as closed.
         void this.queue.then(() => {
           if (this.finished) return;
@@ -145,7 +163,7 @@ class Connection {
     });
   }
 
-  private socket!: WebSocket;
+  private socket!: StreamSocket;
   private cleanup: () => void = () => undefined;
 
   private finish(how: FollowEnd | 'closed'): void {
@@ -222,36 +240,6 @@ class Connection {
     if (state.delivered === undefined || state.delivered < tick) state.delivered = tick;
     if (opts.untilTerminal && TERMINAL_STATES.has(execution.state ?? '')) this.terminal();
   }
-}
-
-/**
- * Opens the socket; an HTTP answer instead of the upgrade (400, 401, 404, 503) is a CanopyError.
- * The gateway sends the snapshot right after the upgrade, often in the same packet: `ws` then
- * emits it during the 'open' event's turn, before the caller (awaiting this promise) could listen,
- * so messages are kept from the start and handed over with the socket.
- */
-function open(
-  url: string,
-  baseUrl: string,
-  headers: Record<string, string>,
-): Promise<{ socket: WebSocket; early: RawData[] }> {
-  return new Promise((resolve, reject) => {
-    const socket = new WebSocket(url, { handshakeTimeout: 15_000, headers });
-    const early: RawData[] = [];
-    socket.on('message', (data) => early.push(data));
-    socket.once('open', () => resolve({ socket, early }));
-    socket.once('unexpected-response', (req, res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => {
-        req.destroy();
-        reject(errorOf(res.statusCode ?? 0, res.statusMessage ?? '', body));
-      });
-    });
-    // Settles nothing once open; the connection's close handler takes over from there.
-    socket.on('error', (error) => reject(new CanopyUnreachable(baseUrl, reasonOf(error))));
-  });
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

@@ -6,7 +6,6 @@ import {
   type Msg,
   type MsgHdrs,
   type NatsConnection,
-  RequestError,
   type Subscription,
   TimeoutError,
 } from '@nats-io/nats-core';
@@ -17,6 +16,7 @@ import { errorBodyOf, hasErrorBody, InvalidPayloadError, isCodedError } from './
 import { JetStreamAcks, type StreamAck } from './jetstream-acks';
 import { decodeJson, encodeJson } from './json-codec';
 import { createLogger } from './logger';
+import { ACCEPT_CHUNKS, DEFAULT_MAX_PAYLOAD, isNoResponders, requestChunked, respondChunked } from './chunked-reply';
 import { NatsRequestError } from './nats-request-error';
 import { contextFromHeaders, injectTraceHeaders } from './propagation';
 import { recordError, TRACER_NAME, withSpan } from './spans';
@@ -32,6 +32,11 @@ export interface SendOptions {
 
 export interface RequestOptions extends SendOptions {
   timeoutMs: number;
+  /**
+   * The reply may be larger than one NATS message (it holds user data of any size): it comes in
+   * chunks (chunked-reply.ts). Costs a subscription per request; for reads, not the tick path.
+   */
+  largeReply?: boolean;
 }
 
 export interface JsPublishOptions extends SendOptions {
@@ -114,17 +119,16 @@ export class TracedNats {
       async () => {
         const headers = injectTraceHeaders(opts.headers);
         // A payload over the server's max_payload throws before anything is sent, synchronously.
-        const reply = await Promise.resolve()
-          .then(() =>
-            this.connection.request(subject, encodeJson(payload), {
-              timeout: opts.timeoutMs,
-              headers,
-            }),
+        const data = await Promise.resolve()
+          .then(async () =>
+            opts.largeReply
+              ? requestChunked(this.connection, subject, encodeJson(payload), headers, opts.timeoutMs)
+              : (await this.connection.request(subject, encodeJson(payload), { timeout: opts.timeoutMs, headers })).data,
           )
           .catch((error: unknown) => {
             throw transportFailure(subject, opts.timeoutMs, error);
           });
-        const body = decodeJson<unknown>(reply.data);
+        const body = decodeJson<unknown>(data);
         if (isErrorBody(body)) throw new NatsRequestError(subject, 'remote', body);
         return body as R;
       },
@@ -297,10 +301,14 @@ export class TracedNats {
   /**
    * A reply can fail (connection closing); that must not become an unhandled rejection. A reply
    * too large for one NATS message is answered PAYLOAD_TOO_LARGE, so the requester gets a 413
-   * instead of waiting for a timeout.
+   * instead of waiting for a timeout, unless the requester takes it in chunks.
    */
   private reply(msg: Msg, payload: unknown): void {
     try {
+      if (msg.headers?.get(ACCEPT_CHUNKS) === '1') {
+        const maxPayload = this.connection.info?.max_payload ?? DEFAULT_MAX_PAYLOAD;
+        return respondChunked(msg, encodeJson(payload), injectTraceHeaders(), maxPayload);
+      }
       msg.respond(encodeJson(payload), { headers: injectTraceHeaders() });
     } catch (error) {
       if (isTooLarge(error)) return this.reply(msg, tooLarge(`the reply on ${msg.subject}`).toBody());
@@ -375,7 +383,7 @@ function transportFailure(subject: string, timeoutMs: number, error: unknown): E
       { cause: error },
     );
   }
-  if (error instanceof RequestError && error.isNoResponders()) {
+  if (isNoResponders(error)) {
     return new NatsRequestError(
       subject,
       'no-responders',
