@@ -50,7 +50,10 @@ export function buildStudio() {
     const child = spawn(process.execPath, args, {
       cwd: root,
       stdio: ['ignore', 'inherit', 'inherit'],
-      env: { ...process.env, VITE_CONFIG_NATIVE_IGNORE_WARNING: 'true' },
+      // NODE_ENV=production whatever the caller has: under Jest (NODE_ENV=test, the browser test
+      // builds when stale) Vite bundled React's development build, 1.5x the size and several
+      // times slower per render (docs/performance.md, "Studio").
+      env: { ...process.env, NODE_ENV: 'production', VITE_CONFIG_NATIVE_IGNORE_WARNING: 'true' },
     });
     child.on('error', fail);
     child.on('exit', (code) => {

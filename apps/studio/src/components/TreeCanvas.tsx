@@ -13,8 +13,9 @@ import {
   Position,
   ReactFlow,
   type ReactFlowInstance,
+  useStore,
 } from '@xyflow/react';
-import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
+import { memo, type RefObject, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import type { Status, TreeNode } from '../api/types';
 import { layoutTree, NODE_HEIGHT, NODE_WIDTH } from '../lib/layout';
 import { runningPath } from '../lib/running-path';
@@ -34,7 +35,8 @@ type BtFlowNode = Node<BtNodeData, 'bt'>;
 
 const BtNode = memo(function BtNode({ data }: NodeProps<BtFlowNode>) {
   const { node, store } = data;
-  const view = useSyncExternalStore(store.subscribe, () => store.view(node.id));
+  const subscribe = useCallback((listener: () => void) => store.subscribe(node.id, listener), [store, node.id]);
+  const view = useSyncExternalStore(subscribe, () => store.view(node.id));
   const { status } = view;
   const classes = ['bt-node', `st-${status}`];
   if (view.onPath) classes.push('on-path');
@@ -84,14 +86,23 @@ type HotEdgeData = Edge<{ store: CanvasStore }, 'hot'>;
 /** An edge drawn bold on the running path (both ends on it), from the store like the nodes. */
 const HotEdge = memo(function HotEdge(props: EdgeProps<HotEdgeData>) {
   const store = props.data?.store;
-  const hot = useSyncExternalStore(
-    store?.subscribe ?? noSubscribe,
-    () => (store ? store.view(props.source).onPath && store.view(props.target).onPath : false),
+  const { source, target } = props;
+  const subscribe = useCallback(
+    (listener: () => void) => {
+      if (!store) return () => undefined;
+      const offSource = store.subscribe(source, listener);
+      const offTarget = store.subscribe(target, listener);
+      return () => {
+        offSource();
+        offTarget();
+      };
+    },
+    [store, source, target],
   );
+  const hot = useSyncExternalStore(subscribe, () => (store ? store.view(source).onPath && store.view(target).onPath : false));
   const [path] = getSmoothStepPath(props);
   return <BaseEdge path={path} className={hot ? 'edge-hot' : undefined} />;
 });
-const noSubscribe = () => () => undefined;
 
 const nodeTypes = { bt: BtNode };
 const edgeTypes = { hot: HotEdge };
@@ -99,6 +110,19 @@ const edgeTypes = { hot: HotEdge };
 /** Below this zoom a node's text cannot be read. */
 const MIN_READABLE_ZOOM = 0.35;
 const READABLE_ZOOM = 0.75;
+
+/**
+ * Marks the canvas `data-zoom="far"` below the readable zoom: the boxes then leave out their text
+ * (styles.css), a repaint of a box is a coloured rectangle, and a tick that changes hundreds of
+ * them stays cheap (docs/performance.md, "Studio"). Re-renders only when the zoom crosses the line.
+ */
+function ZoomLevel({ target }: { target: RefObject<HTMLDivElement | null> }) {
+  const far = useStore((s) => s.transform[2] < MIN_READABLE_ZOOM);
+  useLayoutEffect(() => {
+    target.current?.setAttribute('data-zoom', far ? 'far' : 'near');
+  }, [far, target]);
+  return null;
+}
 
 
 export interface TreeCanvasProps {
@@ -183,6 +207,7 @@ export function TreeCanvas(props: TreeCanvasProps) {
   const handlers = useRef({ onNodeClick, onCollapseAll });
   handlers.current = { onNodeClick, onCollapseAll };
   const canCollapse = onCollapseAll !== undefined;
+  const container = useRef<HTMLDivElement>(null);
   const shown = layout.nodes.length;
   const total = nodes.length;
   const canvas = useMemo(
@@ -217,6 +242,7 @@ export function TreeCanvas(props: TreeCanvasProps) {
             {shown} of {total} nodes shown
           </span>
         </Panel>
+        <ZoomLevel target={container} />
         <Background gap={24} />
         <Controls showInteractive={false} showFitView={false} />
         {shown <= 400 && <MiniMap pannable zoomable nodeColor="#cbd5e1" />}
@@ -225,7 +251,7 @@ export function TreeCanvas(props: TreeCanvasProps) {
     [flowNodes, flowEdges, frame, canCollapse, shown, total, store],
   );
   return (
-    <div className="canvas" data-testid="tree-canvas">
+    <div className="canvas" data-testid="tree-canvas" ref={container}>
       {canvas}
     </div>
   );

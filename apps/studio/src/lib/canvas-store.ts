@@ -38,27 +38,39 @@ function same(a: NodeView, b: NodeView): boolean {
 
 export class CanvasStore {
   private views = new Map<string, NodeView>();
-  private listeners = new Set<() => void>();
+  /** Per node: a status change wakes the boxes (and edges) of the nodes it changed, no others. */
+  private listeners = new Map<string, Set<() => void>>();
 
-  subscribe = (listener: () => void): (() => void) => {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  };
+  /** A listener of one node's view (bind it per box: `(l) => store.subscribe(id, l)`). */
+  subscribe(id: string, listener: () => void): () => void {
+    const set = this.listeners.get(id) ?? new Set<() => void>();
+    this.listeners.set(id, set);
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0 && this.listeners.get(id) === set) this.listeners.delete(id);
+    };
+  }
 
   /** The same object as long as the node's view did not change (useSyncExternalStore needs that). */
   view = (id: string): NodeView => this.views.get(id) ?? IDLE;
 
-  /** Replaces the views that changed; tells subscribers once, and only when something changed. */
-  update(ids: Iterable<string>, viewOf: (id: string) => NodeView): number {
-    let changed = 0;
+  /**
+   * Replaces the views that changed, then tells the listeners of those nodes (once each, after
+   * every view is in place, so an edge reading both its ends sees one state). Returns the ids
+   * that changed.
+   */
+  update(ids: Iterable<string>, viewOf: (id: string) => NodeView): string[] {
+    const changed: string[] = [];
     for (const id of ids) {
       const next = viewOf(id);
-      const prev = this.views.get(id);
-      if (prev && same(prev, next)) continue;
+      if (same(this.view(id), next)) continue;
       this.views.set(id, next);
-      changed += 1;
+      changed.push(id);
     }
-    if (changed > 0) this.listeners.forEach((l) => l());
+    const woken = new Set<() => void>();
+    for (const id of changed) this.listeners.get(id)?.forEach((l) => woken.add(l));
+    woken.forEach((l) => l());
     return changed;
   }
 }

@@ -1,5 +1,5 @@
 import type { Execution, StreamEvent } from '../api/types';
-import { filterLog, initialLive, liveReducer, LOG_LIMIT, type LiveState } from './live';
+import { type BatchClock, filterLog, initialLive, liveReducer, LOG_LIMIT, type LiveState, openTickStart, TickBatcher } from './live';
 
 const execution: Execution = {
   id: 'x',
@@ -88,5 +88,135 @@ describe('filterLog', () => {
     expect(filterLog(log, new Set(['tick_complete']), '')).toEqual([log[2]]);
     expect(filterLog(log, new Set(), 'dock')).toEqual([log[0]]);
     expect(filterLog(log, new Set(['node_update']), 'patrol')).toEqual([log[1]]);
+  });
+});
+
+describe('openTickStart (a tick is applied whole)', () => {
+  const body = (tick: number) => [
+    ev('tick_start', tick, 0),
+    ev('node_update', tick, 1, { nodeId: 'a', from: 'IDLE', to: 'SUCCESS' }),
+    ev('blackboard_update', tick, 2, { key: 'k', scope: 'exec', value: 1 }),
+  ];
+  const done = (tick: number) => ev('tick_complete', tick, 3, { status: 'SUCCESS' });
+
+  it('holds back a tick whose tick_complete has not arrived, and nothing else', () => {
+    expect(openTickStart(body(4))).toBe(0);
+    expect(openTickStart([...body(4), done(4), ...body(5)])).toBe(4);
+    expect(openTickStart([ev('snapshot', 3, -1), ...body(4).slice(0, 2)])).toBe(1);
+  });
+
+  it('lets whole ticks and batches without a tick through', () => {
+    expect(openTickStart([...body(4), done(4)])).toBe(4);
+    expect(openTickStart([])).toBe(0);
+    expect(openTickStart([ev('execution_stopped', 4, 5)])).toBe(1);
+    // The tail of a tick whose start was already applied (held too long): nothing to wait for.
+    expect(openTickStart([ev('node_update', 4, 1, { nodeId: 'a', from: 'IDLE', to: 'SUCCESS' })])).toBe(1);
+  });
+
+  it('holds what arrives between a tick_start and its tick_complete with the tick, in order', () => {
+    const started = [...body(4), ev('execution_started', 4, -1, { mode: 'interval' })];
+    expect(openTickStart(started)).toBe(0);
+    expect(openTickStart([...started, done(4), ev('breakpoint_hit', 4, 4, { nodeId: 'a', when: 'before' })])).toBe(started.length + 2);
+  });
+});
+
+/** Animation frames and timers run by hand. */
+function manualClock() {
+  let frames: (() => void)[] = [];
+  let timers: { run: () => void; at: number }[] = [];
+  let now = 0;
+  const clock: BatchClock = {
+    now: () => now,
+    frame(run) {
+      frames.push(run);
+      return () => (frames = frames.filter((f) => f !== run));
+    },
+    timer(run, ms) {
+      const t = { run, at: now + ms };
+      timers.push(t);
+      return () => (timers = timers.filter((x) => x !== t));
+    },
+  };
+  return {
+    clock,
+    frames: () => frames.length,
+    /** Runs the frame callbacks requested so far (one animation frame). */
+    frame() {
+      const due = frames;
+      frames = [];
+      due.forEach((f) => f());
+    },
+    advance(ms: number) {
+      now += ms;
+      const due = timers.filter((t) => t.at <= now);
+      timers = timers.filter((t) => t.at > now);
+      due.forEach((t) => t.run());
+    },
+  };
+}
+
+describe('TickBatcher', () => {
+  const node = (tick: number, seq: number) => ev('node_update', tick, seq, { nodeId: `n${seq}`, from: 'IDLE', to: 'SUCCESS' });
+  const setup = () => {
+    const m = manualClock();
+    const batches: string[][] = [];
+    const batcher = new TickBatcher((events) => batches.push(events.map((e) => `${e.type}@${e.tick}.${e.seq}`)), m.clock, 250);
+    return { m, batches, batcher };
+  };
+
+  it('delivers a tick that straddles frames once, whole, after its tick_complete', () => {
+    const { m, batches, batcher } = setup();
+    batcher.push(ev('tick_start', 1, 0));
+    batcher.push(node(1, 1));
+    m.frame();
+    expect(batches).toEqual([]);
+    // Held: the tick's further events do not ask for frames, its tick_complete does.
+    batcher.push(node(1, 2));
+    expect(m.frames()).toBe(0);
+    batcher.push(ev('tick_complete', 1, 3));
+    expect(m.frames()).toBe(1);
+    m.frame();
+    expect(batches).toEqual([['tick_start@1.0', 'node_update@1.1', 'node_update@1.2', 'tick_complete@1.3']]);
+  });
+
+  it('delivers what came before an open tick at once, and the tick when complete', () => {
+    const { m, batches, batcher } = setup();
+    batcher.push(ev('execution_started', 0, -1));
+    batcher.push(ev('tick_start', 1, 0));
+    m.frame();
+    expect(batches).toEqual([['execution_started@0.-1']]);
+    batcher.push(ev('tick_complete', 1, 1));
+    batcher.push(ev('tick_start', 2, 0));
+    m.frame();
+    expect(batches[1]).toEqual(['tick_start@1.0', 'tick_complete@1.1']);
+    expect(batches).toHaveLength(2);
+  });
+
+  it('keeps holding while a tick trickles in, gives up after the bound of silence', () => {
+    const { m, batches, batcher } = setup();
+    batcher.push(ev('tick_start', 1, 0));
+    m.frame();
+    m.advance(200);
+    batcher.push(node(1, 1));
+    m.advance(200);
+    expect(m.frames()).toBe(0);
+    m.advance(49);
+    expect(m.frames()).toBe(0);
+    m.advance(1);
+    m.frame();
+    expect(batches).toEqual([['tick_start@1.0', 'node_update@1.1']]);
+    // The rest of that tick goes out with the next frame, not held again.
+    batcher.push(ev('tick_complete', 1, 2));
+    m.frame();
+    expect(batches[1]).toEqual(['tick_complete@1.2']);
+  });
+
+  it('delivers nothing after close', () => {
+    const { m, batches, batcher } = setup();
+    batcher.push(ev('execution_stopped', 1, 5));
+    batcher.close();
+    m.frame();
+    m.advance(1000);
+    expect(batches).toEqual([]);
   });
 });

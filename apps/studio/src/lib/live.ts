@@ -111,6 +111,112 @@ export function liveReducer(state: LiveState, action: LiveAction): LiveState {
   }
 }
 
+/**
+ * Where the tick still arriving starts: the index of the last `tick_start` not yet followed by a
+ * `tick_complete`, or `events.length` when every tick in the batch is whole. The runner publishes
+ * a tick's events together once the tick is done, so the rest is on its way: the live view
+ * applies a tick at once (one render and one frame per tick, not one per animation frame its
+ * events straddle). Events in between (an `execution_started` published by the start command)
+ * wait with it, in order.
+ */
+export function openTickStart(events: readonly StreamEvent[]): number {
+  for (let i = events.length - 1; i >= 0; i--) {
+    if (events[i].type === 'tick_complete') return events.length;
+    if (events[i].type === 'tick_start') return i;
+  }
+  return events.length;
+}
+
+/** How the batcher waits: the browser's animation frames and timers, or a test's. */
+export interface BatchClock {
+  now(): number;
+  frame(run: () => void): () => void;
+  timer(run: () => void, ms: number): () => void;
+}
+
+export const browserClock: BatchClock = {
+  now: () => performance.now(),
+  frame(run) {
+    const id = requestAnimationFrame(run);
+    return () => cancelAnimationFrame(id);
+  },
+  timer(run, ms) {
+    const id = setTimeout(run, ms);
+    return () => clearTimeout(id);
+  },
+};
+
+/**
+ * How long a held tick waits with no message arriving before it is shown as it stands. The
+ * runner publishes a tick's events together once the tick is done, so the rest is in transit or
+ * in this page's queue (a busy page reads a backlog a few messages at a time: it keeps waiting
+ * while they come); silence this long means they are not coming (e.g. the gateway dropped them
+ * for a slow page).
+ */
+export const TICK_HOLD_MS = 250;
+
+/**
+ * Stream messages to `deliver` in batches: at most one per animation frame, and a tick whose
+ * events straddle frames in the frame after its `tick_complete` arrives (or after `holdMs` with
+ * no message). A held tick wakes the page again with its `tick_complete`, not with each event.
+ */
+export class TickBatcher {
+  private pending: StreamEvent[] = [];
+  private cancelFrame?: () => void;
+  /** Set while a tick is held back; after TICK_HOLD_MS with no message, what is pending goes out. */
+  private cancelHold?: () => void;
+  private holdExpired = false;
+  private lastPush = 0;
+
+  constructor(
+    private readonly deliver: (events: StreamEvent[]) => void,
+    private readonly clock: BatchClock = browserClock,
+    private readonly holdMs = TICK_HOLD_MS,
+  ) {}
+
+  push(e: StreamEvent): void {
+    this.pending.push(e);
+    if (this.cancelHold !== undefined) this.lastPush = this.clock.now();
+    if (this.cancelHold === undefined || e.type === 'tick_complete') this.schedule();
+  }
+
+  close(): void {
+    this.cancelFrame?.();
+    this.cancelHold?.();
+    this.pending = [];
+  }
+
+  private schedule(): void {
+    this.cancelFrame ??= this.clock.frame(() => this.flush());
+  }
+
+  private hold(ms: number): void {
+    this.cancelHold = this.clock.timer(() => {
+      const quiet = this.clock.now() - this.lastPush;
+      if (quiet < this.holdMs) return this.hold(this.holdMs - quiet);
+      this.holdExpired = true;
+      this.schedule();
+    }, ms);
+  }
+
+  private flush(): void {
+    this.cancelFrame = undefined;
+    const cut = this.holdExpired ? this.pending.length : openTickStart(this.pending);
+    const events = this.pending.slice(0, cut);
+    this.pending = this.pending.slice(cut);
+    if (this.pending.length === 0 || cut > 0) {
+      this.cancelHold?.();
+      this.cancelHold = undefined;
+      this.holdExpired = false;
+    }
+    if (this.pending.length > 0 && this.cancelHold === undefined) {
+      this.lastPush = this.clock.now();
+      this.hold(this.holdMs);
+    }
+    if (events.length > 0) this.deliver(events);
+  }
+}
+
 /** Event-log filter: by type (empty = all) and node id substring (events naming a node). */
 export function filterLog(log: readonly StreamEvent[], types: ReadonlySet<string>, node: string): StreamEvent[] {
   const needle = node.trim();

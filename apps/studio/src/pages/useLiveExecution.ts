@@ -1,12 +1,13 @@
 import { useEffect, useReducer, useRef } from 'react';
 import { executionStream } from '../api/streams';
 import type { StreamEvent } from '../api/types';
-import { initialLive, liveReducer, type LiveAction, type LiveState } from '../lib/live';
+import { initialLive, liveReducer, type LiveAction, type LiveState, TickBatcher } from '../lib/live';
 
 /**
- * The execution's WebSocket folded into LiveState. Messages are batched per animation frame: a
- * tick of a big tree is hundreds of node_update events, and one render per frame keeps the main
- * thread free (docs/performance.md, "Studio").
+ * The execution's WebSocket folded into LiveState, a batch at a time (TickBatcher): one per
+ * animation frame at most, and a tick whole, in the frame after its `tick_complete` arrived. A
+ * tick of a big tree is hundreds of node_update events; one render and one repaint per tick keeps
+ * the main thread free (docs/performance.md, "Studio").
  */
 export function useLiveExecution(
   id: string,
@@ -17,25 +18,17 @@ export function useLiveExecution(
   const listener = useRef(onEvents);
   listener.current = onEvents;
   useEffect(() => {
-    let pending: StreamEvent[] = [];
-    let frame: number | undefined;
-    const flush = () => {
-      frame = undefined;
-      const events = pending;
-      pending = [];
+    const batcher = new TickBatcher((events) => {
       dispatch({ kind: 'events', events });
       listener.current(events);
-    };
+    });
     const stream = executionStream(id, {
-      onMessage: (e) => {
-        pending.push(e);
-        frame ??= requestAnimationFrame(flush);
-      },
+      onMessage: (e) => batcher.push(e),
       onState: (s) => setConnected(s === 'open'),
     });
     return () => {
       stream.close();
-      if (frame !== undefined) cancelAnimationFrame(frame);
+      batcher.close();
     };
   }, [id]);
   return [state, dispatch, connected];
