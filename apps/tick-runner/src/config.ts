@@ -61,6 +61,11 @@ export const RunnerConfigSchema = z.object({
    * TEAM_EXECUTION_LIMIT (429). Counted in Redis, so it holds across runners.
    */
   TEAM_MAX_EXECUTIONS: envInt(1000, { min: 1, max: 10_000_000 }),
+  /**
+   * Share of scheduled ticks (interval, auto, event: root spans) traced; a tick a request caused
+   * (REST tick, step, trigger) follows the request's trace. OTEL_TRACES_SAMPLER overrides it.
+   */
+  TRACE_SAMPLE_RATIO: z.coerce.number().min(0).max(1).default(0.01),
   /** Unique per process; defaults to hostname-pid-random. */
   RUNNER_ID: z.string().trim().regex(ID_PATTERN, { error: 'must be 1-128 characters of A-Z a-z 0-9 _ -' }).optional(),
 });

@@ -3,4 +3,7 @@ import { TickRunnerModule } from './app.module';
 import { RunnerConfigSchema } from './config';
 
 const config = loadConfigOrExit(RunnerConfigSchema);
-void bootstrapHttpService(TickRunnerModule.forRoot(config), httpServiceOptions(config, { nats: true, redis: true }));
+void bootstrapHttpService(
+  TickRunnerModule.forRoot(config),
+  httpServiceOptions(config, { nats: true, redis: true, telemetry: { rootSampleRatio: config.TRACE_SAMPLE_RATIO } }),
+);

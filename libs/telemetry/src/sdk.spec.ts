@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { trace } from '@opentelemetry/api';
+import { context, ROOT_CONTEXT, trace, TraceFlags } from '@opentelemetry/api';
 import { InMemorySpanExporter } from '@opentelemetry/sdk-trace-base';
 import { join } from 'node:path';
 import { startTelemetry, withSpan } from './index';
@@ -37,6 +37,27 @@ describe(startTelemetry.name, () => {
     expect(second.getFinishedSpans().map((s) => s.name)).toEqual(['two']);
     expect(second.getFinishedSpans()[0].resource.attributes['service.name']).toBe('c');
     await again.shutdown();
+  });
+
+  it('samples root spans at rootSampleRatio and follows the decision of a parent', async () => {
+    const exporter = new InMemorySpanExporter();
+    const sut = startTelemetry({ serviceName: 'sampled', exporter, rootSampleRatio: 0 });
+    try {
+      const tracer = trace.getTracer('spec');
+      tracer.startSpan('scheduled tick', {}, ROOT_CONTEXT).end();
+      // A request's trace context arrived, sampled: the work under it is traced.
+      const sampled = trace.setSpanContext(ROOT_CONTEXT, {
+        traceId: '0af7651916cd43dd8448eb211c80319c',
+        spanId: 'b7ad6b7169203331',
+        traceFlags: TraceFlags.SAMPLED,
+        isRemote: true,
+      });
+      context.with(sampled, () => tracer.startSpan('requested tick').end());
+      await sut.flush();
+      expect(exporter.getFinishedSpans().map((s) => s.name)).toEqual(['requested tick']);
+    } finally {
+      await sut.shutdown();
+    }
   });
 
   it('records a thrown error on the span and rethrows it', async () => {

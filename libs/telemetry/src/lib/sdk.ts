@@ -10,9 +10,11 @@ import { NodeSDK } from '@opentelemetry/sdk-node';
 import {
   BatchSpanProcessor,
   NoopSpanProcessor,
+  ParentBasedSampler,
   SimpleSpanProcessor,
   type SpanExporter,
   type SpanProcessor,
+  TraceIdRatioBasedSampler,
 } from '@opentelemetry/sdk-trace-base';
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from '@opentelemetry/semantic-conventions';
 
@@ -24,6 +26,12 @@ export interface TelemetryOptions {
   exporter?: SpanExporter;
   /** OTLP/HTTP base URL (the collector's :4318). Defaults to OTEL_EXPORTER_OTLP_ENDPOINT. */
   otlpEndpoint?: string;
+  /**
+   * Share of root spans (no parent: the tick runner's scheduled ticks) sampled; a span with a
+   * parent follows the parent's decision (a REST request's work is always traced when the request
+   * is). Unset: every span. OTEL_TRACES_SAMPLER, when set, decides instead (the standard variables).
+   */
+  rootSampleRatio?: number;
 }
 
 export interface Telemetry {
@@ -80,6 +88,9 @@ function start(opts: TelemetryOptions): Running {
       [ATTR_SERVICE_VERSION]: opts.serviceVersion ?? process.env.npm_package_version ?? '0.0.0',
     }),
     spanProcessors: [processor],
+    ...(opts.rootSampleRatio === undefined || process.env.OTEL_TRACES_SAMPLER
+      ? {}
+      : { sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(opts.rootSampleRatio) }) }),
     textMapPropagator: new CompositePropagator({
       propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()],
     }),
