@@ -198,6 +198,28 @@ describe(TracedNats.name, () => {
     expect(failure).toMatchObject({ failure: 'no-responders', code: 'DEPENDENCY_UNAVAILABLE' });
   });
 
+  it('sends sealed trace headers (encoded once) with every message, and refuses to change them', async () => {
+    const got: string[] = [];
+    const done = new Promise<void>((resolve) => {
+      nc.subscribe('spec.sealed', {
+        callback: (_err, msg) => {
+          got.push(msg.headers?.get('traceparent') ?? '');
+          if (got.length === 3) resolve();
+        },
+      });
+    });
+    await nc.flush();
+    const { traceparent, sealed } = await withSpan('tick', () => {
+      const headers = sut.sealedTraceHeaders();
+      return { traceparent: headers.get('traceparent'), sealed: headers };
+    });
+    for (let i = 0; i < 3; i++) sut.send('spec.sealed', `{"n":${i}}`, sealed);
+    await done;
+    expect(traceparent).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/);
+    expect(got).toEqual([traceparent, traceparent, traceparent]);
+    expect(() => sealed.set('x', 'y')).toThrow('sealed headers cannot change');
+  });
+
   describe('a reply larger than one NATS message', () => {
     // 2.5 MB of JSON: three chunks at the test server's 1 MB max_payload.
     const big = { items: Array.from({ length: 5 }, (_, i) => String(i).repeat(500_000)) };

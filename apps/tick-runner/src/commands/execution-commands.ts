@@ -279,7 +279,7 @@ export class ExecutionCommands {
     }
     const { event } = planned;
     if (event) {
-      const headers = this.publisher.headers();
+      const headers = this.publisher.eventHeaders();
       const tick = planned.next.tick;
       this.outbox.addEvents(id, tick, (seq) => {
         this.publisher.event(id, tick, seq, event.type, event.data as never, headers);

@@ -83,6 +83,11 @@ export class Publisher {
     return this.nats.traceHeaders(ctx);
   }
 
+  /** `headers` for a tick's or command's events: shared by all of them, encoded once. */
+  eventHeaders(ctx?: Context): MsgHdrs {
+    return this.nats.sealedTraceHeaders(ctx);
+  }
+
   /**
    * Derived events of one tick, in order, numbered from `seq`: tick_start, node_update...,
    * blackboard_update..., llm_chunk..., log..., progress..., error..., budget_exceeded...,

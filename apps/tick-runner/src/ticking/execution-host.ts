@@ -282,7 +282,7 @@ export class ExecutionHost implements ShardListener, CommitHost {
       const message = JSON.parse(json) as TickRecordMessage;
       const scopes = this.executions.get(id)?.view.scopes;
       const scopeOf = (scope: string) => (scopes && (scope === 'global' || scope === 'team' || scope === 'exec') ? scopes[scope] : scope);
-      return this.deps.publisher.tickEvents(id, message, scopeOf, this.deps.publisher.headers(), seq);
+      return this.deps.publisher.tickEvents(id, message, scopeOf, this.deps.publisher.eventHeaders(), seq);
     };
   }
 

@@ -343,7 +343,7 @@ export class TickSlot {
     exec.meta = next;
     exec.answerPaused(at);
     debug.answerSteps(exec.debugView());
-    const headers = this.publisher.headers();
+    const headers = this.publisher.eventHeaders();
     this.outbox.addEvents(exec.id, exec.meta.tick, (seq) => {
       seq = this.publisher.hits(exec.id, exec.meta.tick, seq, p.hits, headers);
       const error = refused === undefined ? undefined : { code: refused.code, message: refused.message };
@@ -361,7 +361,7 @@ export class TickSlot {
     const { exec, tickRecord, next, prevState } = p;
     const publish = tracer.startSpan('publish', {}, p.ctx);
     const ctx: Context = trace.setSpan(p.ctx, publish);
-    const headers = this.publisher.headers(ctx);
+    const headers = this.publisher.eventHeaders(ctx);
     const scopes = exec.view.scopes;
     const scopeOf = (s: string) => (s === 'global' || s === 'team' || s === 'exec' ? scopes[s] : s);
     const completed = next.state === 'completed' && prevState !== 'completed';

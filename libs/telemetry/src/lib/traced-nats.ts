@@ -166,6 +166,19 @@ export class TracedNats {
     return injectTraceHeaders(createHeaders(), ctx);
   }
 
+  /**
+   * `traceHeaders` for many messages that never change them (a tick's events): encoded once, not
+   * by nats.js at every publish. Nothing may be set on them afterwards.
+   */
+  sealedTraceHeaders(ctx: Context = context.active()): MsgHdrs {
+    const headers = this.traceHeaders(ctx);
+    const bytes = (headers as MsgHdrs & { encode(): Uint8Array }).encode();
+    const seal = () => {
+      throw new Error('sealed headers cannot change');
+    };
+    return Object.assign(headers, { encode: () => bytes, set: seal, append: seal, delete: seal });
+  }
+
   /** A core publish of JSON text or bytes, without a span of its own. */
   send(subject: string, json: string | Uint8Array, headers: MsgHdrs): void {
     this.connection.publish(subject, json, { headers });
