@@ -1,25 +1,12 @@
-import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { startFakeLlm, type FakeLlm } from '@canopy/testing';
 import { main } from '../src/main';
-import type { Io } from '../src/io';
+import { captureIo } from './capture-io';
 
 /** examples/agent run embedded (`canopy run`) against the OpenAI-compatible test server. */
 const EXAMPLE = resolve(__dirname, '../../../examples/agent');
 
-function harness() {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: Io = {
-    out: (t) => out.push(t),
-    outBytes: () => undefined,
-    err: (t) => err.push(t),
-    readFile: (p) => readFileSync(p, 'utf8'),
-    writeFile: (p, t) => writeFileSync(p, t),
-    color: false,
-  };
-  return { io, out: () => out.join(''), err: () => err.join('') };
-}
+const harness = captureIo;
 
 type Line = { status: string; blackboard: Record<string, unknown>; errors: unknown[] };
 const lines = (out: string) => out.trim().split('\n').map((l) => JSON.parse(l) as Line);

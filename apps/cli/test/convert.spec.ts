@@ -2,21 +2,9 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../src/main';
-import type { Io } from '../src/io';
+import { captureIo } from './capture-io';
 
-function harness() {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: Io = {
-    out: (t) => out.push(t),
-    outBytes: () => undefined,
-    err: (t) => err.push(t),
-    readFile: (p) => readFileSync(p, 'utf8'),
-    writeFile: (p, t) => writeFileSync(p, t),
-    color: false,
-  };
-  return { io, out: () => out.join(''), err: () => err.join('') };
-}
+const harness = captureIo;
 
 const dir = () => mkdtempSync(join(tmpdir(), 'canopy-convert-'));
 

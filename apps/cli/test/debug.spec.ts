@@ -4,22 +4,9 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { parseCommand } from '../src/debug/commands';
 import { main } from '../src/main';
-import type { Io } from '../src/io';
+import { captureIo } from './capture-io';
 
-function harness(input?: Io['input']) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: Io = {
-    out: (t) => out.push(t),
-    outBytes: () => undefined,
-    err: (t) => err.push(t),
-    readFile: (p) => readFileSync(p, 'utf8'),
-    writeFile: (p, t) => writeFileSync(p, t),
-    color: false,
-    input,
-  };
-  return { io, out: () => out.join(''), err: () => err.join('') };
-}
+const harness = captureIo;
 
 /**
  * Ids by the index-path rule (docs/language.md "Ids"): the root is 0, its children 0.0, 0.1 (here

@@ -4,23 +4,11 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { main } from '../src/main';
-import type { Io } from '../src/io';
+import { captureIo } from './capture-io';
 
 /** Issue 10: the CLI as a newcomer meets it, and every bad input answered well. */
 
-function harness() {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: Io = {
-    out: (t) => out.push(t),
-    outBytes: () => undefined,
-    err: (t) => err.push(t),
-    readFile: (p) => readFileSync(p, 'utf8'),
-    writeFile: (p, t) => writeFileSync(p, t),
-    color: false,
-  };
-  return { io, out: () => out.join(''), err: () => err.join('') };
-}
+const harness = captureIo;
 
 function tempFile(name: string, text: string | Buffer): string {
   const path = join(mkdtempSync(join(tmpdir(), 'canopy-input-')), name);

@@ -1,27 +1,15 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startMcpServer, type TestMcpServer } from '@canopy/testing';
 import { z } from 'zod';
 import { main } from '../src/main';
-import type { Io } from '../src/io';
+import { captureIo } from './capture-io';
 
 /** The real stdio MCP server of libs/llm's tests (McpServer + StdioServerTransport, run with node). */
 const STDIO_SERVER = resolve(__dirname, '../../../libs/llm/test/fixtures/stdio-mcp-server.cjs');
 
-function harness() {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: Io = {
-    out: (t) => out.push(t),
-    outBytes: () => undefined,
-    err: (t) => err.push(t),
-    readFile: (p) => readFileSync(p, 'utf8'),
-    writeFile: (p, t) => writeFileSync(p, t),
-    color: false,
-  };
-  return { io, out: () => out.join(''), err: () => err.join('') };
-}
+const harness = captureIo;
 
 const dir = mkdtempSync(join(tmpdir(), 'canopy-cli-mcp-'));
 function write(name: string, text: string): string {
