@@ -1,5 +1,6 @@
 import type { Evaluator } from '../expr/env';
 import { ExprError } from '../expr/expr-error';
+import { typeName } from '../expr/values';
 import type { RuntimeErrorCode } from '../model/runtime';
 import {
   FAILURE,
@@ -151,6 +152,15 @@ export abstract class BtNode {
       return NaN;
     }
     return v;
+  }
+
+  /** A list argument; null (error recorded) when the expression fails or gives anything else. */
+  protected evalList(ev: Evaluator, what: string): unknown[] | null {
+    const v = this.evaluate(ev);
+    if (v === EVAL_FAILED) return null;
+    if (Array.isArray(v)) return v;
+    this.report('EXPR_TYPE', `${what} must be a list, got ${typeName(v)}`);
+    return null;
   }
 
   protected fault(e: unknown, code: RuntimeErrorCode = 'EXPR_TYPE'): void {

@@ -1,9 +1,8 @@
 import { bindLocal } from '../../blackboard/access';
 import { LocalScope, loadScope, saveScope } from '../../blackboard/local-scope';
 import type { Evaluator } from '../../expr/env';
-import { typeName } from '../../expr/values';
 import { FAILURE, RUNNING, SUCCESS, type TickStatus } from '../../status';
-import { BtNode, EVAL_FAILED } from '../../tree/node';
+import { BtNode } from '../../tree/node';
 import type { ScopeOwner } from '../../tree/node-def';
 import type { Runtime } from '../../tree/runtime';
 import { numberIn, recordIn, type NodeState } from '../../tree/state';
@@ -28,13 +27,7 @@ export class ForEachNode extends BtNode implements ScopeOwner {
 
   protected override onStart(): void {
     this.pos = 0;
-    const v = this.evaluate(this.items);
-    if (v === EVAL_FAILED) this.list = null;
-    else if (Array.isArray(v)) this.list = v;
-    else {
-      this.report('EXPR_TYPE', `for-each :in must be a list, got ${typeName(v)}`);
-      this.list = null;
-    }
+    this.list = this.evalList(this.items, 'for-each :in');
   }
 
   protected onTick(): TickStatus {
@@ -124,13 +117,7 @@ export class ParallelForEachNode extends BtNode implements ScopeOwner {
     this.next = 0;
     this.queue = [];
     this.slots.fill(FREE);
-    const v = this.evaluate(this.items);
-    if (v === EVAL_FAILED) this.list = null;
-    else if (Array.isArray(v)) this.list = v;
-    else {
-      this.report('EXPR_TYPE', `for-each :in must be a list, got ${typeName(v)}`);
-      this.list = null;
-    }
+    this.list = this.evalList(this.items, 'for-each :in');
   }
 
   protected onTick(): TickStatus {
