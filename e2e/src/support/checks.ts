@@ -197,6 +197,11 @@ export function settledFeed(feed: ExecutionFeed): ExecutionFeed {
  */
 const NOT_THE_RUNNERS: ReadonlySet<string> = new Set(['execution_progress']);
 
+/** The runner's events of a feed, in arrival order (history's `execution_progress` left out). */
+export function runnersEvents<T extends { data: EventEnvelope }>(events: T[]): T[] {
+  return events.filter((e) => !NOT_THE_RUNNERS.has(e.data.type));
+}
+
 /** The runner's events grouped by tick, in arrival order. */
 export function eventsByTick(events: { data: EventEnvelope }[]): Map<number, EventEnvelope[]> {
   const out = new Map<number, EventEnvelope[]>();
