@@ -370,7 +370,9 @@ describe('Studio in a browser', () => {
     );
     const run = await page.evaluate((t0) => {
       const w = window as unknown as { longTasks: number[]; statusBatches: number[]; moved: string[] };
-      return { windowMs: performance.now() - t0, longTasks: w.longTasks, statusBatches: w.statusBatches, moved: w.moved };
+      // Ticks the page showed in parts because no message came for TICK_HOLD_MS (a stalled stack).
+      const holdsExpired = performance.getEntriesByName('studio:tick-hold-expired').filter((m) => m.startTime >= t0).length;
+      return { windowMs: performance.now() - t0, longTasks: w.longTasks, statusBatches: w.statusBatches, moved: w.moved, holdsExpired };
     }, started);
     const ticks = (await tickNow()) - firstTick;
     if (tracing) {
@@ -381,18 +383,20 @@ describe('Studio in a browser', () => {
     const max = Math.max(0, ...run.longTasks);
     console.log(
       `studio perf: 202-node tree at 10 Hz for ${Math.round(run.windowMs)} ms: ${run.longTasks.length} tasks over 50 ms, longest ${Math.round(max)} ms; ` +
-        `${ticks} ticks shown in ${run.statusBatches.length} DOM updates (boxes changed per update: ${run.statusBatches.join(',')})`,
+        `${ticks} ticks shown in ${run.statusBatches.length} DOM updates (boxes changed per update: ${run.statusBatches.join(',')}), ${run.holdsExpired} expired holds`,
     );
     // The structure of an update, which the machine's load does not decide (the 50 ms goal is
     // timing: `npm run bench:studio` asserts it, docs/performance.md "Studio"). A tick is applied
     // whole, in one commit: at most one DOM update per tick (a page that falls behind applies
     // several ticks in one), and every update flips at least the 2 x 50 boxes a tick of this tree
     // flips (its conditions and inverters); a tick split over two frames, as Studio did before,
-    // shows up as smaller updates ...
+    // shows up as smaller updates. The one allowed split: when no message arrives for
+    // TICK_HOLD_MS (a loaded machine stalls the stack), the page shows the tick as it stands, in
+    // at most two parts per expired hold ...
     expect(ticks).toBeGreaterThanOrEqual(40);
     expect(run.statusBatches.length).toBeGreaterThan(0);
-    expect(run.statusBatches.length).toBeLessThanOrEqual(ticks + 2);
-    expect(run.statusBatches.filter((n) => n < 2 * 50)).toEqual([]);
+    expect(run.statusBatches.length).toBeLessThanOrEqual(ticks + 2 + run.holdsExpired);
+    expect(run.statusBatches.filter((n) => n < 2 * 50).length).toBeLessThanOrEqual(2 * run.holdsExpired);
     // ... and no box added, removed or moved: React Flow's nodes stay as laid out.
     expect(run.moved).toEqual([]);
     // A generous bound on the longest task (a 2-core CI machine runs other tests too).
