@@ -4,6 +4,7 @@ import { metaFromHash } from '../src/executions/execution-meta';
 import {
   command,
   createExecution,
+  readEvents,
   readTicks,
   SHARDS,
   useRunners,
@@ -89,5 +90,45 @@ describe('tick-runner: a takeover reads shared scopes again', () => {
     expect(ticks.map((t) => t.data.tick)).toEqual([1, 2, 3, 4]);
     expect(ticks[3].data.writes).toEqual([{ scope: 'global', key: 'g', old: 3, new: 4 }]);
     expect(await b.redis.hget(RedisKeys.scopeValues('global'), 'g')).toBe('4');
+  });
+});
+
+describe('tick-runner: events a new owner adds at the tick it found', () => {
+  const fx = useRunners({
+    runners: [
+      { runnerId: 'runner-sa', leaseTtlMs: 1500 },
+      { runnerId: 'runner-sb', leaseTtlMs: 1500 },
+    ],
+    trees: ['(tree "two" (sequence (set "a" 1) (set "b" 2)))'],
+  });
+
+  it('come after the previous owner\'s in (tick, seq), so a client that keeps the highest it saw does not skip them', async () => {
+    const [a, b] = fx.runners;
+    await waitForShardsSplit(fx.runners);
+    let id = '';
+    for (let i = 0; ; i++) {
+      id = `seq-${i}`;
+      if (rendezvousOwner(shardOf(id, SHARDS), ['runner-sa', 'runner-sb']) === 'runner-sa') break;
+    }
+    await createExecution(fx.gateway, { tree: 'two', id });
+    await command<TickResponse>(fx.gateway, id, { type: 'tick', count: 1 });
+    // Tick 1's own events (tick_start ... tick_complete), by the first owner.
+    const before = await waitFor('tick 1 events', async () => {
+      const events = await readEvents(fx.gateway.nc, id);
+      return events.some((e) => e.data.type === 'tick_complete') ? events : undefined;
+    });
+    const highest = Math.max(...before.filter((e) => e.data.tick === 1).map((e) => e.data.seq));
+    expect(highest).toBeGreaterThan(0);
+
+    await a.crash();
+    const shard = shardOf(id, SHARDS);
+    await waitFor('moved', () => b.runner.shards.heldShards().includes(shard), 10_000);
+    // A lifecycle event at the same tick, from the new owner.
+    await waitFor('stopped on the new owner', () => command(fx.gateway, id, { type: 'stop' }));
+    const stopped = await waitFor('execution_stopped', async () =>
+      (await readEvents(fx.gateway.nc, id)).find((e) => e.data.type === 'execution_stopped'),
+    );
+    expect(stopped.data.tick).toBe(1);
+    expect(stopped.data.seq).toBeGreaterThan(highest);
   });
 });

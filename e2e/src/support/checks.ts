@@ -118,12 +118,14 @@ function checkTickEvents(r: TickRecordMessage, events: EventEnvelope[]): string[
   const at = `tick ${r.tick} events`;
   const problems: string[] = [];
   if (events.length === 0) return [`${at}: none`];
+  const completeAt = events.findIndex((e) => e.type === 'tick_complete');
   events.forEach((e, i) => {
-    if (e.seq !== i) problems.push(`${at}: #${i} (${e.type}) has seq ${e.seq}`);
+    // The tick's own events are numbered from 0; what follows them only grows (a new owner's
+    // lifecycle events at this tick start higher: docs/streams.md).
+    if (i <= completeAt ? e.seq !== i : i > 0 && e.seq <= events[i - 1].seq) problems.push(`${at}: #${i} (${e.type}) has seq ${e.seq}`);
     if (e.execId !== r.execId) problems.push(`${at}: #${i} is of ${e.execId}`);
   });
   const own = events.filter((e) => !LIFECYCLE.has(e.type));
-  const completeAt = events.findIndex((e) => e.type === 'tick_complete');
   if (events[0].type !== 'tick_start') problems.push(`${at}: first is ${events[0].type}`);
   if (own[own.length - 1]?.type !== 'tick_complete')
     problems.push(`${at}: last of the tick's own is ${own[own.length - 1]?.type}`);

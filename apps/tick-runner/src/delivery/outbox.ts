@@ -4,6 +4,12 @@ import type { MsgHdrs } from '@nats-io/nats-core';
 import type { Log } from '../log';
 import type { RunnerMetrics } from '../metrics';
 
+/**
+ * Event numbers an owner may use at the tick it found an execution at, above those of the owners
+ * before it: see `numberFrom`. Far more than one tick has events (a record fits one NATS message).
+ */
+export const SEQ_PER_EPOCH = 2 ** 20;
+
 /** Undelivered records an execution may have before it stops ticking until they are delivered. */
 export const MAX_BACKLOG = 64;
 const RETRY_MIN_MS = 100;
@@ -150,6 +156,20 @@ export class Outbox {
     entry.delivered = { promise, resolve, reject };
     this.push(execId, entry);
     return promise;
+  }
+
+  /**
+   * An owner that loads an execution at `tick` does not know how many events earlier owners
+   * published at that tick (the tick's own, then pauses, hits, commands...), and clients keep the
+   * highest `(tick, seq)` they saw and skip anything not after it. So events this owner adds at
+   * that tick are numbered from `epoch × SEQ_PER_EPOCH`: the shard's lease epoch grows with every
+   * owner, so they come after everything before them. The next tick's events start at 0 again.
+   */
+  numberFrom(execId: string, tick: number, epoch: number): void {
+    const q = this.queue(execId);
+    if (q.seqTick > tick) return;
+    q.seqTick = tick;
+    q.seq = Math.max(q.seq, epoch * SEQ_PER_EPOCH);
   }
 
   /** Events outside a tick (lifecycle changes): published after everything queued before them. */
@@ -318,7 +338,8 @@ export class Outbox {
 
   /** Publishes what follows a delivered entry (its events) and answers whoever waits for it. */
   private emit(execId: string, q: Queue, entry: Entry): void {
-    if (entry.record !== undefined && q.seqTick !== entry.tick) {
+    // A replayed record the stream did not have: nothing of its tick was published, count from 0.
+    if (entry.record !== undefined && (q.seqTick !== entry.tick || (entry.replayed && entry.stored))) {
       q.seqTick = entry.tick;
       q.seq = 0;
     }

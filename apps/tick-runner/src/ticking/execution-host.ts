@@ -240,6 +240,7 @@ export class ExecutionHost implements ShardListener, CommitHost {
         }
       }
       this.executions.set(id, exec);
+      this.deps.outbox.numberFrom(id, meta.tick, this.epochOf(shard) as number);
       // Records the previous owner committed and may not have delivered go out before any new tick.
       this.deps.outbox.replay(
         id,
