@@ -1,5 +1,5 @@
 import type { Redis, Result } from 'ioredis';
-import { COMMIT_LUA } from './commit/commit.lua';
+import { COMMIT_BATCH_LUA, COMMIT_LUA } from './commit/commit.lua';
 import { APPEND_EVENT_LUA, LOAD_EVENTS_LUA } from './executions/event-store';
 import { CREATE_EXEC_LUA, RELEASE_HOLDERS_LUA } from './executions/execution-store';
 import { ACQUIRE_LUA, HEARTBEAT_LUA, RELEASE_LUA, RENEW_LUA } from './ownership/leases.lua';
@@ -12,6 +12,7 @@ type Arg = string | number | Buffer;
 declare module 'ioredis' {
   interface RedisCommander<Context> {
     canopyCommit(numKeys: number, ...args: Arg[]): Result<unknown[], Context>;
+    canopyCommitBatch(numKeys: number, ...args: Arg[]): Result<unknown[][], Context>;
     canopyCreateExec(meta: string, values: string, versions: string, ...args: (string | number)[]): Result<number, Context>;
     canopyReleaseHolders(values: string, versions: string, prefix: string, holder: string): Result<unknown[], Context>;
     canopyAcquire(lease: string, epochKey: string, owner: string, ttlMs: number): Result<[number, number | string], Context>;
@@ -34,6 +35,7 @@ const defined = new WeakSet<Redis>();
 export function defineScripts(redis: Redis): Redis {
   if (defined.has(redis)) return redis;
   redis.defineCommand('canopyCommit', { lua: COMMIT_LUA });
+  redis.defineCommand('canopyCommitBatch', { lua: COMMIT_BATCH_LUA });
   redis.defineCommand('canopyCreateExec', { lua: CREATE_EXEC_LUA, numberOfKeys: 3 });
   redis.defineCommand('canopyReleaseHolders', { lua: RELEASE_HOLDERS_LUA, numberOfKeys: 2 });
   redis.defineCommand('canopyAcquire', { lua: ACQUIRE_LUA, numberOfKeys: 2 });

@@ -7,7 +7,7 @@ import {
   type TickResponse,
 } from '@canopy/contracts';
 import type { ActionOutcome } from '@canopy/engine';
-import { parseCommitReply, queueCommit, type ScopeWrite } from '../src/commit/commit-request';
+import { parseCommitReply, queueCommit, queueCommitBatch, type CommitRequest, type ScopeWrite } from '../src/commit/commit-request';
 import { metaFromHash } from '../src/executions/execution-meta';
 import {
   command,
@@ -118,6 +118,46 @@ describe('tick-runner: commits are atomic and fenced; outside writes land betwee
       storedTick: 1,
     });
     expect(await snapshot('f-1')).toEqual(before);
+  });
+
+  it('judges each commit of a batch call on its own: a fenced or stale one leaves the others applied', async () => {
+    await createExecution(fx.gateway, { tree: 'writer', id: 'f-b1', team: 'blue' });
+    await createExecution(fx.gateway, { tree: 'writer', id: 'f-b2', team: 'blue' });
+    const request = async (id: string, epochDelta: number, tick: number, value: string): Promise<CommitRequest> => {
+      const meta = metaFromHash(await fx.runner.redis.hgetall(RedisKeys.execMeta(id)));
+      if (!meta) throw new Error('no meta');
+      const shard = shardOf(id, SHARDS);
+      const epoch = Number(await fx.runner.redis.hget(RedisKeys.lease(shard), 'epoch')) + epochDelta;
+      return {
+        runnerId: 'runner-f',
+        shard,
+        epoch,
+        kind: 'tick',
+        meta: { ...meta, tick },
+        checkpoint: { v: 1, fingerprint: 'x', tick, nodes: {} },
+        writes: [{ scope: `exec:${id}`, key: 'x', value, deleted: false }],
+      };
+    };
+    const batch = [
+      await request('f-b1', -1, 5, 'fenced'),
+      await request('f-b2', 0, 5, 'first'),
+      await request('f-b2', 0, 5, 'again'),
+      await request('f-b2', 0, 6, 'second'),
+    ];
+    const before = await snapshot('f-b1');
+    const pipeline = fx.runner.redis.pipeline();
+    queueCommitBatch(pipeline, batch);
+    const [[error, replies]] = (await pipeline.exec()) as [[Error | null, unknown[]]];
+    expect(error).toBeNull();
+    expect(replies.map((r, i) => parseCommitReply(r, batch[i].writes))).toEqual([
+      { kind: 'fenced', owner: 'runner-f', epoch: String(batch[0].epoch + 1) },
+      { kind: 'ok', versions: [1], released: [] },
+      { kind: 'stale', storedTick: 5 },
+      { kind: 'ok', versions: [2], released: [] },
+    ]);
+    expect(await snapshot('f-b1')).toEqual(before);
+    expect(await fx.runner.redis.hget(RedisKeys.scopeValues('exec:f-b2'), 'x')).toBe('"second"');
+    expect(await fx.runner.redis.hget(RedisKeys.execMeta('f-b2'), 'tick')).toBe('6');
   });
 
   it('a fx.runner whose lease was taken is fenced on its next commit, drops the shard, and resumes once it holds it again', async () => {

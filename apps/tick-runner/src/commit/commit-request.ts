@@ -94,22 +94,46 @@ function holdersOf(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((h): h is string => typeof h === 'string') : [];
 }
 
+type Arg = string | number | Buffer;
+
 /** Queues the commit script on a pipeline (see commit.lua.ts for the argument layout). */
 export function queueCommit(pipeline: ChainableCommander, input: CommitRequest): void {
+  const { keys, args } = commitArguments(input);
+  pipeline.canopyCommit(keys.length, ...keys, ...args);
+}
+
+/**
+ * Queues the batch commit script on a pipeline: one call for all of `inputs`, replying one
+ * COMMIT_LUA reply per input (parse each with `parseCommitReply`).
+ */
+export function queueCommitBatch(pipeline: ChainableCommander, inputs: readonly CommitRequest[]): void {
+  const keys: Arg[] = [];
+  const counts: Arg[] = [inputs.length];
+  const args: Arg[] = [];
+  for (const input of inputs) {
+    const one = commitArguments(input);
+    counts.push(one.keys.length, one.args.length);
+    for (const k of one.keys) keys.push(k);
+    for (const a of one.args) args.push(a);
+  }
+  pipeline.canopyCommitBatch(keys.length, ...keys, ...counts, ...args);
+}
+
+/** One commit's KEYS and ARGV, as commit.lua.ts lays them out. */
+function commitArguments(input: CommitRequest): { keys: Arg[]; args: Arg[] } {
   const scopes: string[] = [];
   for (const w of input.writes) if (!scopes.includes(w.scope)) scopes.push(w.scope);
   const id = input.meta.id;
-  const args: (string | number | Buffer)[] = [
+  const keys: Arg[] = [
     RedisKeys.lease(input.shard),
     RedisKeys.execMeta(id),
     RedisKeys.execCheckpoint(id),
     RedisKeys.execOutbox(id),
     RedisKeys.execDebug(id),
   ];
-  for (const s of scopes) args.push(RedisKeys.scopeValues(s), RedisKeys.scopeVersions(s));
-  args.push(RedisKeys.execEvents(id));
-  const numKeys = args.length;
-  args.push(
+  for (const s of scopes) keys.push(RedisKeys.scopeValues(s), RedisKeys.scopeVersions(s));
+  keys.push(RedisKeys.execEvents(id));
+  const args: Arg[] = [
     input.runnerId,
     String(input.epoch),
     input.kind,
@@ -117,7 +141,7 @@ export function queueCommit(pipeline: ChainableCommander, input: CommitRequest):
     asJson(input.checkpoint),
     asJson(input.record),
     input.trimThrough === undefined || input.trimThrough <= 0 ? '' : input.trimThrough,
-  );
+  ];
   // A tick changes only these fields of the metadata; commands (`state` commits) store all of it.
   if (input.kind === 'tick' && input.fullMeta !== true) {
     const tokens = input.meta.llmTokens;
@@ -146,7 +170,7 @@ export function queueCommit(pipeline: ChainableCommander, input: CommitRequest):
   }
   const taken = input.events ?? [];
   args.push(taken.length, ...taken);
-  pipeline.canopyCommit(numKeys, ...args);
+  return { keys, args };
 }
 
 /** JSON for a script argument: objects are serialised, text and bytes go as they are, nothing is ''. */

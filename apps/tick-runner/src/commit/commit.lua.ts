@@ -28,18 +28,8 @@
  * included (a delete leaves the version, so versions only grow and "newest version wins" holds
  * in every cache), as the blackboard service writes them.
  */
-export const COMMIT_LUA = `
-local owner = redis.call('HGET', KEYS[1], 'owner')
-local epoch = redis.call('HGET', KEYS[1], 'epoch')
-if owner ~= ARGV[1] or epoch ~= ARGV[2] then
-  return {'FENCED', owner or '', epoch or ''}
-end
-if redis.call('EXISTS', KEYS[2]) == 0 then return {'GONE'} end
-if ARGV[3] == 'tick' then
-  local stored = tonumber(redis.call('HGET', KEYS[2], 'tick') or '0')
-  if tonumber(ARGV[4]) <= stored then return {'STALE', tostring(stored)} end
-end
-
+/** The body shared by both scripts: `commit(KEYS, ARGV)` for one commit laid out as above. */
+const COMMIT_FUNCTION = `
 local function holders(json)
   if not json then return {} end
   local ok, list = pcall(cjson.decode, json)
@@ -60,63 +50,105 @@ local function same(stored, expected)
   return true
 end
 
-local nMeta = tonumber(ARGV[8])
-local debug = ARGV[9 + nMeta * 2]
-local first = 11 + nMeta * 2
-local nWrites = tonumber(ARGV[first - 1])
-for w = 0, nWrites - 1 do
-  local i = first + w * 5
-  if ARGV[i + 2] == 'cas' then
+-- The commit of one tick or command; KEYS and ARGV are its own (a batch passes slices).
+local function commit(KEYS, ARGV)
+  local owner = redis.call('HGET', KEYS[1], 'owner')
+  local epoch = redis.call('HGET', KEYS[1], 'epoch')
+  if owner ~= ARGV[1] or epoch ~= ARGV[2] then
+    return {'FENCED', owner or '', epoch or ''}
+  end
+  if redis.call('EXISTS', KEYS[2]) == 0 then return {'GONE'} end
+  if ARGV[3] == 'tick' then
+    local stored = tonumber(redis.call('HGET', KEYS[2], 'tick') or '0')
+    if tonumber(ARGV[4]) <= stored then return {'STALE', tostring(stored)} end
+  end
+
+  local nMeta = tonumber(ARGV[8])
+  local debug = ARGV[9 + nMeta * 2]
+  local first = 11 + nMeta * 2
+  local nWrites = tonumber(ARGV[first - 1])
+  for w = 0, nWrites - 1 do
+    local i = first + w * 5
+    if ARGV[i + 2] == 'cas' then
+      local s = tonumber(ARGV[i])
+      if not same(redis.call('HGET', KEYS[4 + 2 * s], ARGV[i + 1]), ARGV[i + 4]) then
+        return {'CONFLICT', ARGV[i + 1]}
+      end
+    end
+  end
+
+  if nMeta > 0 then
+    local fields = {}
+    for j = 1, nMeta * 2 do fields[j] = ARGV[8 + j] end
+    redis.call('HSET', KEYS[2], unpack(fields))
+  end
+  if ARGV[5] ~= '' then redis.call('SET', KEYS[3], ARGV[5]) end
+  if debug == '-' then redis.call('DEL', KEYS[5]) elseif debug ~= '' then redis.call('SET', KEYS[5], debug) end
+  if ARGV[7] ~= '' then redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', ARGV[7]) end
+  if ARGV[6] ~= '' then
+    redis.call('ZREMRANGEBYSCORE', KEYS[4], ARGV[4], ARGV[4])
+    redis.call('ZADD', KEYS[4], ARGV[4], ARGV[6])
+  end
+
+  local versions = {'OK'}
+  local dropped = {}
+  for w = 0, nWrites - 1 do
+    local i = first + w * 5
     local s = tonumber(ARGV[i])
-    if not same(redis.call('HGET', KEYS[4 + 2 * s], ARGV[i + 1]), ARGV[i + 4]) then
-      return {'CONFLICT', ARGV[i + 1]}
+    local key = ARGV[i + 1]
+    local op = ARGV[i + 2]
+    local valuesKey = KEYS[4 + 2 * s]
+    if op == 'del' then
+      redis.call('HDEL', valuesKey, key)
+    elseif op == 'drop' then
+      local gone = {}
+      for _, h in ipairs(holders(ARGV[i + 4])) do gone[h] = true end
+      local kept = {}
+      for _, h in ipairs(holders(redis.call('HGET', valuesKey, key))) do
+        if not gone[h] then kept[#kept + 1] = cjson.encode(h) end
+      end
+      local json = '[' .. table.concat(kept, ',') .. ']'
+      redis.call('HSET', valuesKey, key, json)
+      dropped[#dropped + 1] = json
+    else
+      redis.call('HSET', valuesKey, key, ARGV[i + 3])
     end
+    versions[#versions + 1] = redis.call('HINCRBY', KEYS[5 + 2 * s], key, 1)
   end
-end
-
-if nMeta > 0 then
-  local fields = {}
-  for j = 1, nMeta * 2 do fields[j] = ARGV[8 + j] end
-  redis.call('HSET', KEYS[2], unpack(fields))
-end
-if ARGV[5] ~= '' then redis.call('SET', KEYS[3], ARGV[5]) end
-if debug == '-' then redis.call('DEL', KEYS[5]) elseif debug ~= '' then redis.call('SET', KEYS[5], debug) end
-if ARGV[7] ~= '' then redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', ARGV[7]) end
-if ARGV[6] ~= '' then
-  redis.call('ZREMRANGEBYSCORE', KEYS[4], ARGV[4], ARGV[4])
-  redis.call('ZADD', KEYS[4], ARGV[4], ARGV[6])
-end
-
-local versions = {'OK'}
-local dropped = {}
-for w = 0, nWrites - 1 do
-  local i = first + w * 5
-  local s = tonumber(ARGV[i])
-  local key = ARGV[i + 1]
-  local op = ARGV[i + 2]
-  local valuesKey = KEYS[4 + 2 * s]
-  if op == 'del' then
-    redis.call('HDEL', valuesKey, key)
-  elseif op == 'drop' then
-    local gone = {}
-    for _, h in ipairs(holders(ARGV[i + 4])) do gone[h] = true end
-    local kept = {}
-    for _, h in ipairs(holders(redis.call('HGET', valuesKey, key))) do
-      if not gone[h] then kept[#kept + 1] = cjson.encode(h) end
-    end
-    local json = '[' .. table.concat(kept, ',') .. ']'
-    redis.call('HSET', valuesKey, key, json)
-    dropped[#dropped + 1] = json
-  else
-    redis.call('HSET', valuesKey, key, ARGV[i + 3])
+  for _, json in ipairs(dropped) do versions[#versions + 1] = json end
+  local taken = first + nWrites * 5
+  local nTaken = tonumber(ARGV[taken] or '0')
+  if nTaken > 0 then
+    redis.call('XDEL', KEYS[#KEYS], unpack(ARGV, taken + 1, taken + nTaken))
   end
-  versions[#versions + 1] = redis.call('HINCRBY', KEYS[5 + 2 * s], key, 1)
+  return versions
 end
-for _, json in ipairs(dropped) do versions[#versions + 1] = json end
-local taken = first + nWrites * 5
-local nTaken = tonumber(ARGV[taken] or '0')
-if nTaken > 0 then
-  redis.call('XDEL', KEYS[#KEYS], unpack(ARGV, taken + 1, taken + nTaken))
+`;
+
+export const COMMIT_LUA = `${COMMIT_FUNCTION}
+return commit(KEYS, ARGV)
+`;
+
+/**
+ * A slot's chunk of tick commits in one call, so Redis and the client pay one script call per
+ * chunk instead of one per tick. Each commit is checked and applied on its own, exactly as
+ * COMMIT_LUA would (a fenced or stale one does not stop the others), in order.
+ *
+ * KEYS: every commit's keys, one after the other. ARGV: 1 n, then per commit its key and
+ * argument counts (2 + 2i, 3 + 2i), then every commit's arguments, one after the other.
+ * Replies one COMMIT_LUA reply per commit, in order.
+ *
+ * It touches keys of many executions, which a single Redis (the one the stack uses) allows; a
+ * Redis Cluster would need the executions of a chunk to share a hash slot.
+ */
+export const COMMIT_BATCH_LUA = `${COMMIT_FUNCTION}
+local n = tonumber(ARGV[1])
+local replies = {}
+local ko, ao = 0, 1 + 2 * n
+for t = 1, n do
+  local nk, na = tonumber(ARGV[2 * t]), tonumber(ARGV[2 * t + 1])
+  replies[t] = commit({unpack(KEYS, ko + 1, ko + nk)}, {unpack(ARGV, ao + 1, ao + na)})
+  ko, ao = ko + nk, ao + na
 end
-return versions
+return replies
 `;

@@ -9,9 +9,9 @@ import type { ScopeCache } from '../executions/scope-cache';
 import type { Log } from '../log';
 import type { RunnerMetrics } from '../metrics';
 import { SpanAttrs, tracer } from '../telemetry';
-import { parseCommitReply, queueCommit, type CommitOutcome, type ScopeWrite } from './commit-request';
+import { parseCommitReply, queueCommit, queueCommitBatch, type CommitOutcome, type ScopeWrite } from './commit-request';
 
-/** Ticks per Redis pipeline within a slot: small enough that delivery starts early, large enough to batch. */
+/** Ticks per batch script call within a slot: small enough that delivery starts early, large enough to batch. */
 export const COMMIT_CHUNK = 64;
 
 /** What the committer tells the runner that hosts the executions. */
@@ -55,8 +55,8 @@ export type Settled =
   | { ok: false; error: AppError; retry: 'now' | 'later' | 'never' };
 
 /**
- * The one place a commit is sent and its outcome applied, for ticks (in pipelines of up to
- * COMMIT_CHUNK, all sent at once) and for command state changes. On success the cache gets the
+ * The one place a commit is sent and its outcome applied, for ticks (in batch script calls of up
+ * to COMMIT_CHUNK, all sent at once) and for command state changes. On success the cache gets the
  * versions Redis gave, shared-scope writes are announced and their readers woken. On any other
  * outcome the scopes the commit wrote are marked stale (they hold values Redis never received),
  * the execution must be rebuilt from its last commit, and the outcome says whether to retry.
@@ -72,7 +72,7 @@ export class Committer {
   ) {}
 
   /**
-   * Commits a slot's ticks: every chunk's pipeline goes out at once (Redis runs them in order on
+   * Commits a slot's ticks: every chunk's batch call goes out at once (Redis runs them in order on
    * the one connection), and each chunk is settled as soon as its replies are in.
    */
   async commitTicks(ticks: TickCommit[], onSettled: (tick: TickCommit, settled: Settled) => void): Promise<void> {
@@ -115,20 +115,22 @@ export class Committer {
       debug: change.debug,
       writes,
     });
-    const [reply] = await this.exec(pipeline, 1, [writes]);
-    const settled = this.settle(exec, writes, reply);
+    const [reply] = await this.replies(pipeline, 1);
+    const settled = this.settle(exec, writes, this.parse(reply, writes));
     if (!settled.ok) throw settled.error;
     return settled.committed;
   }
 
-  private send(chunk: TickCommit[]): Promise<(CommitOutcome | Error)[]> {
+  /** A chunk's commits as one batch script call: one reply per tick, in order. */
+  private async send(chunk: TickCommit[]): Promise<(CommitOutcome | Error)[]> {
     const pipeline = this.redis.pipeline();
-    for (const t of chunk) {
-      queueCommit(pipeline, {
+    queueCommitBatch(
+      pipeline,
+      chunk.map((t) => ({
         runnerId: this.host.runnerId,
         shard: t.exec.shard,
         epoch: t.epoch,
-        kind: 'tick',
+        kind: 'tick' as const,
         meta: t.next,
         checkpoint: t.checkpoint,
         record: t.record,
@@ -137,17 +139,24 @@ export class Committer {
         writes: t.writes,
         fullMeta: t.fullMeta,
         events: t.events,
-      });
-    }
-    return this.exec(pipeline, chunk.length, chunk.map((t) => t.writes));
+      })),
+    );
+    const [batch] = await this.replies(pipeline, 1);
+    if (batch instanceof Error) return chunk.map(() => batch);
+    return chunk.map((t, i) => this.parse((batch as unknown[])[i], t.writes));
   }
 
-  /** Runs a pipeline; each reply becomes an outcome, or the error that kept it from one. */
-  private async exec(
-    pipeline: ReturnType<Redis['pipeline']>,
-    count: number,
-    writes: ScopeWrite[][] = [],
-  ): Promise<(CommitOutcome | Error)[]> {
+  private parse(reply: unknown, writes: readonly ScopeWrite[]): CommitOutcome | Error {
+    if (reply instanceof Error) return reply;
+    try {
+      return parseCommitReply(reply, writes);
+    } catch (parseError) {
+      return parseError as Error;
+    }
+  }
+
+  /** Runs a pipeline of `count` commands: each reply, or the error that kept it from one. */
+  private async replies(pipeline: ReturnType<Redis['pipeline']>, count: number): Promise<unknown[]> {
     let replies: [Error | null, unknown][] | null = null;
     let failure: Error | undefined;
     try {
@@ -155,18 +164,10 @@ export class Committer {
     } catch (error) {
       failure = error as Error;
     }
-    const out: (CommitOutcome | Error)[] = [];
+    const out: unknown[] = [];
     for (let i = 0; i < count; i++) {
       const [error, reply] = replies?.[i] ?? [failure ?? new Error('no reply from Redis'), undefined];
-      if (error) {
-        out.push(error);
-        continue;
-      }
-      try {
-        out.push(parseCommitReply(reply, writes[i] ?? []));
-      } catch (parseError) {
-        out.push(parseError as Error);
-      }
+      out.push(error ?? reply);
     }
     return out;
   }
