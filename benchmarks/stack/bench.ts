@@ -2,6 +2,10 @@
  * Stack benchmark: the services as processes (blackboard, ONE tick runner, gateway) on their own
  * nats-server (JetStream) and redis-server (AOF everysec), spawned on free ports.
  *   npm run bench:stack
+ * With BENCH_RUNNERS=N (scale-out), N tick runners (./runners.ts): once each is ready the benchmark
+ * waits until the shards are split among them; the figures below are then the runners' sums
+ * (histograms merged), and the JSON adds `runners`, `shardSplitS` and `perRunner` (each runner's
+ * ticks/s, CPU, lag, shards and executions).
  *
  * 1. REST tick round trip: `POST /executions/:id/tick {count:1}` on a 20-node tree, sequential,
  *    over one keep-alive connection, after a warm-up.
@@ -19,7 +23,7 @@
  * The table goes to stdout; the LAST line is JSON (fields are only ever added). Env: BENCH_WINDOW_S, BENCH_EXECUTIONS,
  * BENCH_SAMPLES, BENCH_CPU_PROF=1 (the runner writes a .cpuprofile under .data/bench-profiles),
  * BENCH_RUNNER_NODE_ARGS (extra Node flags for the runner), BENCH_LOG_LEVEL, BENCH_AUTO_EXECUTIONS,
- * BENCH_HISTORY_LOAD_S, BENCH_HISTORY_DRAIN_TIMEOUT_S, BENCH_REBUILD_SAMPLES.
+ * BENCH_HISTORY_LOAD_S, BENCH_HISTORY_DRAIN_TIMEOUT_S, BENCH_REBUILD_SAMPLES, BENCH_RUNNERS.
  */
 import { Agent, request } from 'node:http';
 import { cpus, loadavg } from 'node:os';
@@ -30,6 +34,7 @@ import { connect } from '@nats-io/transport-node';
 import { benchDev } from './dev';
 import { benchHistory, purgeTicks } from './history';
 import { benchReload } from './reload';
+import { RUNNERS, runnerIds, sumSamples, waitForShardSplit } from './runners';
 import { TREE } from './trees';
 import { cpuMs, findPid, makeTempDir, REPO_ROOT, ServiceProcess } from './processes';
 import {
@@ -112,6 +117,12 @@ async function scrape(runner: ServiceProcess): Promise<Samples> {
   return parseMetrics(String(res.body));
 }
 
+/** Every runner's metrics (`each`, in order) and their sum (`all`: counters added, histograms merged). */
+async function scrapeAll(runners: ServiceProcess[]): Promise<{ each: Samples[]; all: Samples }> {
+  const each = await Promise.all(runners.map(scrape));
+  return { each, all: sumSamples(each) };
+}
+
 function percentile(sorted: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 }
@@ -152,9 +163,16 @@ interface Running {
   ) => Promise<ServiceProcess>;
 }
 
-async function startStack(
-  run: Running,
-): Promise<{ gateway: ServiceProcess; runner: ServiceProcess }> {
+interface Stack {
+  gateway: ServiceProcess;
+  runners: ServiceProcess[];
+  /** RUNNER_ID of each runner, in the order of `runners`. */
+  runnerIds: string[];
+  /** From the runners' readiness to the shards split among them (0 with one runner: not waited for). */
+  shardSplitS: number;
+}
+
+async function startStack(run: Running): Promise<Stack> {
   [run.nats, run.redis] = await Promise.all([
     startNats(),
     startRedis({ appendonly: process.env.BENCH_REDIS_AOF !== '0' }),
@@ -169,10 +187,15 @@ async function startStack(
     : [];
   // Extra Node flags for the runner only (e.g. BENCH_RUNNER_NODE_ARGS=--max-semi-space-size=32).
   profile.push(...(process.env.BENCH_RUNNER_NODE_ARGS ?? '').split(' ').filter(Boolean));
-  const start = async (name: string, env: Record<string, string> = {}, nodeArgs: string[] = []) => {
+  const start = async (
+    name: string,
+    env: Record<string, string> = {},
+    nodeArgs: string[] = [],
+    app = name,
+  ) => {
     const service = new ServiceProcess(
       name,
-      name,
+      app,
       await getFreePort(),
       { ...common, ...env },
       join(run.logs.dir, `${name}.log`),
@@ -183,11 +206,20 @@ async function startStack(
   };
   run.start = start;
   await start('blackboard');
-  const runner = await start('tick-runner', { RUNNER_ID: 'bench-runner' }, profile);
+  const ids = runnerIds(RUNNERS);
+  const runners: ServiceProcess[] = [];
+  for (const [i, id] of ids.entries()) {
+    const name = ids.length === 1 ? 'tick-runner' : `tick-runner-${i + 1}`;
+    runners.push(await start(name, { RUNNER_ID: id }, profile, 'tick-runner'));
+  }
   // Auth on, as deployed: every request is authenticated and counted (limit out of reach).
   const gateway = await start('gateway', { ...GATEWAY_AUTH_ENV });
   await Promise.all(run.services.map((s) => s.waitReady(120_000)));
-  return { gateway, runner };
+  if (runners.length === 1) return { gateway, runners, runnerIds: ids, shardSplitS: 0 };
+  const readyAt = Date.now();
+  const views = runners.map((r, i) => ({ id: ids[i], scrape: () => scrape(r) }));
+  await waitForShardSplit(views, 60_000);
+  return { gateway, runners, runnerIds: ids, shardSplitS: (Date.now() - readyAt) / 1000 };
 }
 
 async function stopStack(run: Running): Promise<void> {
@@ -228,12 +260,17 @@ async function bench(run: Running): Promise<Record<string, unknown>> {
   const started = Date.now();
   const loadAtStart = loadavg()[0];
   console.log(`node ${process.version}, ${cpus()[0]?.model ?? 'unknown cpu'} x${cpus().length}`);
-  const { gateway, runner } = await startStack(run);
+  const stack = await startStack(run);
+  const { gateway, runners } = stack;
+  const multi = runners.length > 1;
   const api = gateway.url;
   const natsPid = findPid(['nats-server', `-p ${run.nats?.port} `]);
   const redisPid = findPid(['redis-server', `127.0.0.1:${run.redis?.port} `]);
   console.log(
-    `stack up in ${((Date.now() - started) / 1000).toFixed(1)} s (services as processes, one runner)\n`,
+    `stack up in ${((Date.now() - started) / 1000).toFixed(1)} s (services as processes, ` +
+      (multi
+        ? `${runners.length} runners, shards split ${stack.shardSplitS.toFixed(1)} s after ready)\n`
+        : 'one runner)\n'),
   );
 
   const tree = await ok('POST', `${api}/trees`, { source: TREE }, 201);
@@ -243,7 +280,8 @@ async function bench(run: Running): Promise<Record<string, unknown>> {
   // 1. REST tick round trip.
   await ok('POST', `${api}/executions`, { tree: 'bench-20', id: 'rt' }, 201);
   for (let i = 0; i < WARMUP; i++) await ok('POST', `${api}/executions/rt/tick`, { count: 1 }, 200);
-  const rtBefore = await scrape(runner);
+  // The execution lands on one runner; the others' deltas are 0, so the sum is that runner's.
+  const rtBefore = (await scrapeAll(runners)).all;
   const rt: number[] = [];
   for (let i = 0; i < SAMPLES; i++) {
     const t0 = performance.now();
@@ -251,13 +289,13 @@ async function bench(run: Running): Promise<Record<string, unknown>> {
     rt.push(performance.now() - t0);
     if (res.status !== 200) throw new Error(`tick: HTTP ${res.status} ${JSON.stringify(res.body)}`);
   }
-  const rtAfter = await scrape(runner);
+  const rtAfter = (await scrapeAll(runners)).all;
   rt.sort((a, b) => a - b);
   const rtCommit = histogramDelta(rtBefore, rtAfter, 'canopy_runner_slot_commit_ms');
   const rtDelivery = histogramDelta(rtBefore, rtAfter, 'canopy_runner_delivery_ms');
   const rtTicks = delta(rtBefore, rtAfter, 'canopy_runner_slot_ticks_total');
 
-  // 2. Interval load: EXECUTIONS at INTERVAL_MS on the one runner.
+  // 2. Interval load: EXECUTIONS at INTERVAL_MS, on the one runner or spread over the runners' shards.
   const ids = Array.from({ length: EXECUTIONS }, (_, i) => `iv-${i}`);
   const createStart = Date.now();
   await pool(ids, 16, async (id) => {
@@ -273,26 +311,29 @@ async function bench(run: Running): Promise<Record<string, unknown>> {
   const createS = (Date.now() - createStart) / 1000;
   // Let every execution reach its steady fixed-rate schedule, then measure a fixed window.
   await new Promise((r) => setTimeout(r, SETTLE_S * 1000));
-  const before = await scrape(runner);
+  const beforeAll = await scrapeAll(runners);
   const storedBefore = await storedTicks(run.nats?.url ?? '');
   const cpuBefore = {
-    runner: cpuMs(runner.pid),
+    runners: runners.map((r) => cpuMs(r.pid)),
     nats: natsPid ? cpuMs(natsPid) : 0,
     redis: redisPid ? cpuMs(redisPid) : 0,
   };
   const windowStart = performance.now();
   await new Promise((r) => setTimeout(r, WINDOW_S * 1000));
   const elapsedS = (performance.now() - windowStart) / 1000;
-  const after = await scrape(runner);
+  const afterAll = await scrapeAll(runners);
   const storedAfter = await storedTicks(run.nats?.url ?? '');
   const cpu = (pid: number | undefined, was: number) =>
     pid ? ((cpuMs(pid) - was) / (elapsedS * 1000)) * 100 : Number.NaN;
+  const runnerCpuPcts = runners.map((r, i) => cpu(r.pid, cpuBefore.runners[i]));
   const cpuPct = {
-    runner: cpu(runner.pid, cpuBefore.runner),
+    runner: runnerCpuPcts.reduce((a, b) => a + b, 0),
     nats: cpu(natsPid, cpuBefore.nats),
     redis: cpu(redisPid, cpuBefore.redis),
   };
 
+  // All runners together: counters summed, histograms merged bucket by bucket before any quantile.
+  const [before, after] = [beforeAll.all, afterAll.all];
   const ticks = delta(before, after, 'canopy_runner_ticks_total');
   const ticksPerSec = ticks / elapsedS;
   const storedPerSec = (storedAfter - storedBefore) / elapsedS;
@@ -304,6 +345,22 @@ async function bench(run: Running): Promise<Record<string, unknown>> {
   const failures =
     delta(before, after, 'canopy_runner_commit_failures_total') +
     delta(before, after, 'canopy_runner_publish_failures_total');
+  const perRunner = runners.map((_, i) => {
+    const [was, now] = [beforeAll.each[i], afterAll.each[i]];
+    const own = delta(was, now, 'canopy_runner_ticks_total');
+    const ownLag = histogramDelta(was, now, 'canopy_runner_tick_lag_ms');
+    return {
+      id: stack.runnerIds[i],
+      /** Held and loaded at the end of the window (`executions` includes the round trip's one). */
+      shards: now.get('canopy_runner_shards') ?? Number.NaN,
+      executions: now.get('canopy_runner_executions') ?? Number.NaN,
+      ticksPerSec: round(own / elapsedS, 1),
+      cpuPct: round(runnerCpuPcts[i], 1),
+      cpuUsPerTick: round(((runnerCpuPcts[i] / 100) * elapsedS * 1e6) / own, 1),
+      lagP50Ms: round(quantile(ownLag, 0.5), 2),
+      lagP99Ms: round(quantile(ownLag, 0.99), 2),
+    };
+  });
 
   const loadAvgWindowEnd = loadavg()[0];
 
@@ -333,7 +390,7 @@ async function bench(run: Running): Promise<Record<string, unknown>> {
     rebuild999P99Ms,
     ...historyMore
   } = await benchHistory(api, run.nats?.url ?? '', http, {
-    runner: runner.pid,
+    runners: runners.map((r) => r.pid),
     history: historyService.pid,
   });
 
@@ -371,6 +428,10 @@ async function bench(run: Running): Promise<Record<string, unknown>> {
     /** Load average (1 min) of the machine at the start and at the end of the window: others' work counts too. */
     loadAvgStart: round(loadAtStart, 2),
     loadAvgWindowEnd: round(loadAvgWindowEnd, 2),
+    // Only with BENCH_RUNNERS > 1, so one runner's line keeps its keys.
+    ...(multi
+      ? { runners: runners.length, shardSplitS: round(stack.shardSplitS, 1), perRunner }
+      : {}),
     historyLagMaxMsgs,
     historyLagP99Msgs,
     historyDrainMs,
@@ -398,7 +459,7 @@ async function bench(run: Running): Promise<Record<string, unknown>> {
       `commit p50 ${result.roundTripCommitP50Ms}, delivery p50 ${result.roundTripDeliveryP50Ms}`,
     ],
     [
-      `interval ticks/s (${EXECUTIONS} x ${1000 / INTERVAL_MS} Hz)`,
+      `interval ticks/s (${EXECUTIONS} x ${1000 / INTERVAL_MS} Hz${multi ? `, ${runners.length} runners` : ''})`,
       `${result.intervalTicksPerSec}`,
       `target ${result.targetTicksPerSec}; stream ${result.storedTicksPerSec}`,
     ],
@@ -412,11 +473,16 @@ async function bench(run: Running): Promise<Record<string, unknown>> {
       '',
     ],
     [
-      'CPU runner / nats / redis',
+      multi ? 'CPU runners (sum) / nats / redis' : 'CPU runner / nats / redis',
       `${result.runnerCpuPct} / ${result.natsCpuPct} / ${result.redisCpuPct} %`,
       `of one core, ${cpus().length} cores`,
     ],
     ['runner CPU per interval tick', `${result.runnerCpuUsPerTick} µs`, ''],
+    ...(multi ? perRunner : []).map((r): [string, string, string] => [
+      `  ${r.id}: ticks/s, lag p50 / p99`,
+      `${r.ticksPerSec}, ${r.lagP50Ms} / ${r.lagP99Ms} ms`,
+      `CPU ${r.cpuPct} % (${r.cpuUsPerTick} µs/tick); ${r.shards} shards, ${r.executions} executions`,
+    ]),
     ['commit/publish failures', `${failures}`, ''],
     [
       'machine load average (1 min)',
@@ -430,7 +496,9 @@ async function bench(run: Running): Promise<Record<string, unknown>> {
     ],
     ['  lag at each second from the load start', result.historyLagBySecond.join(' '), ''],
     [
-      '  CPU runner / history during the load',
+      multi
+        ? '  CPU runners (sum) / history during the load'
+        : '  CPU runner / history during the load',
       `${result.historyLoadRunnerCpuPct} / ${result.historyLoadHistoryCpuPct} %`,
       'of one core',
     ],

@@ -101,7 +101,7 @@ export interface HistoryResult {
   historyIngestPerSec: number;
   historyLagSamples: number;
   historyStopS: number;
-  /** CPU (% of one core) of the runner and of the history service over the load. */
+  /** CPU (% of one core) of the runner (the runners together) and of the history service over the load. */
   historyLoadRunnerCpuPct: number;
   historyLoadHistoryCpuPct: number;
   /** The lag at each whole second from the start of the load until drained (the shape: growing or flat). */
@@ -117,9 +117,9 @@ export interface HistoryResult {
   rebuildSamples: number;
 }
 
-/** Processes whose CPU use over the load is reported. */
+/** Processes whose CPU use over the load is reported (the runners' summed). */
 export interface Pids {
-  runner: number;
+  runners: number[];
   history: number;
 }
 
@@ -141,7 +141,8 @@ async function lagUnderLoad(api: string, jsm: JetStreamManager, http: Http, pids
   await everyOk(http, ids, (id) => ['POST', `${api}/executions`, { tree: 'bench-auto', id }], [201]);
 
   const t0 = performance.now();
-  const cpuStart = { runner: cpuMs(pids.runner), history: cpuMs(pids.history) };
+  const runnersCpuMs = () => pids.runners.reduce((sum, pid) => sum + cpuMs(pid), 0);
+  const cpuStart = { runner: runnersCpuMs(), history: cpuMs(pids.history) };
   const first = await sample(jsm, t0);
   const samples: LagSample[] = [];
   const state: { phase: 'load' | 'drain' | 'done' } = { phase: 'load' };
@@ -162,8 +163,8 @@ async function lagUnderLoad(api: string, jsm: JetStreamManager, http: Http, pids
   await everyOk(http, ids, (id) => ['POST', `${api}/executions/${id}/start`, { mode: 'auto' }], [200]);
   await sleep(Math.max(0, LOAD_S * 1000 - (performance.now() - t0)));
   stopSentAt = performance.now() - t0;
-  const cpuPct = (pid: number, was: number) => round(((cpuMs(pid) - was) / stopSentAt) * 100, 1);
-  const cpu = { runner: cpuPct(pids.runner, cpuStart.runner), history: cpuPct(pids.history, cpuStart.history) };
+  const cpuPct = (now: number, was: number) => round(((now - was) / stopSentAt) * 100, 1);
+  const cpu = { runner: cpuPct(runnersCpuMs(), cpuStart.runner), history: cpuPct(cpuMs(pids.history), cpuStart.history) };
   state.phase = 'drain';
   await everyOk(http, ids, (id) => ['POST', `${api}/executions/${id}/stop`, {}], [200]);
   stopsDoneAt = performance.now() - t0;
