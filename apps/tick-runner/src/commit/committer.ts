@@ -30,8 +30,9 @@ export interface TickCommit {
   exec: Execution;
   epoch: number;
   next: ExecMeta;
-  checkpoint: Buffer;
-  record: Buffer;
+  /** JSON texts (see EncodedTick). */
+  checkpoint: string;
+  record: string;
   writes: ScopeWrite[];
   /** Outbox entries the stream acknowledged, removed by this commit. */
   trimThrough?: number;

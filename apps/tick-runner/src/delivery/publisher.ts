@@ -15,10 +15,16 @@ import type { ExecMeta } from '../executions/execution-meta';
 const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
 const HEADER_ROOM_BYTES = 4096;
 
-/** A tick record message as UTF-8 JSON, and its checkpoint field's JSON (a view into the same bytes). */
+/**
+ * A tick record message serialised once: its JSON text for Redis (the outbox entry, and the
+ * checkpoint field's JSON, a slice of the same text, as the checkpoint) and its UTF-8 bytes for
+ * NATS. Redis gets text because ioredis writes a command of strings as one string, while a single
+ * Buffer argument makes it convert every argument to a Buffer of its own.
+ */
 export interface EncodedTick {
-  record: Buffer;
-  checkpoint: Buffer;
+  json: string;
+  checkpointJson: string;
+  bytes: Buffer;
 }
 
 /** A committed write with the concrete scope and the version Redis gave it. */
@@ -43,9 +49,9 @@ export class Publisher {
   ) {}
 
   /**
-   * The `TickRecordMessage` as UTF-8 JSON, serialised and encoded once per tick: the commit stores
-   * it in the outbox and the outbox sends the same bytes. The checkpoint (the last field) is a view
-   * into them, which the commit stores as the checkpoint: no second copy or encoding.
+   * The `TickRecordMessage`, serialised and encoded once per tick: the commit stores the text in
+   * the outbox and the outbox sends the bytes. The checkpoint (the last field) is a slice of the
+   * text, which the commit stores as the checkpoint: no second serialisation.
    */
   encodeTick(
     meta: ExecMeta,
@@ -65,9 +71,8 @@ export class Publisher {
       ...(initialBlackboard === undefined ? {} : { initialBlackboard }),
     } satisfies Omit<TickRecordMessage, 'checkpoint'>);
     const checkpointJson = JSON.stringify(checkpoint);
-    const bytes = Buffer.from(`${head.slice(0, -1)},"checkpoint":${checkpointJson}}`);
-    const end = bytes.length - 1;
-    return { record: bytes, checkpoint: bytes.subarray(end - Buffer.byteLength(checkpointJson), end) };
+    const json = `${head.slice(0, -1)},"checkpoint":${checkpointJson}}`;
+    return { json, checkpointJson, bytes: Buffer.from(json) };
   }
 
   /**

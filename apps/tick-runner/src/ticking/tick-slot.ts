@@ -19,7 +19,8 @@ import type { ExecutionHost } from './execution-host';
 /** A tick done in memory, on its way to Redis and the stream. */
 interface PendingTick extends TickCommit {
   manual: boolean;
-  record: Buffer;
+  /** The record message's bytes, for the stream (the commit stores its text). */
+  bytes: Buffer;
   tickRecord: TickRecord;
   prevState: ExecMeta['state'];
   /** What the debugger met on the way (a `replace` hook, say). */
@@ -214,21 +215,22 @@ export class TickSlot {
       const writes = persistentWrites(record.writes, exec.view.scopes);
       const checkpoint = exec.tree.checkpoint();
       let encoded = this.publisher.encodeTick(next, record, epoch, checkpoint, initial);
-      if (initial !== undefined && encoded.record.length > this.publisher.recordMaxBytes()) {
+      if (initial !== undefined && encoded.bytes.length > this.publisher.recordMaxBytes()) {
         // The initial blackboard is for history's forks; the tick itself must not fail for it.
         encoded = this.publisher.encodeTick(next, record, epoch, checkpoint);
       }
-      if (encoded.record.length > this.publisher.recordMaxBytes()) {
+      if (encoded.bytes.length > this.publisher.recordMaxBytes()) {
         // A record the stream cannot take would be committed and then never published: history
         // would miss the tick for good. The tick is not committed; the request says why.
-        return this.tooLarge(exec, epoch, span, record.tick, encoded.record.length);
+        return this.tooLarge(exec, epoch, span, record.tick, encoded.bytes.length);
       }
       return {
         exec,
         epoch,
         next,
-        checkpoint: encoded.checkpoint,
-        record: encoded.record,
+        checkpoint: encoded.checkpointJson,
+        record: encoded.json,
+        bytes: encoded.bytes,
         writes: swapped === undefined ? writes : [...swapped.writes, ...writes],
         trimThrough: this.outbox.trimmable(exec.id),
         debug: dbg === undefined ? undefined : dbg.toJson(),
@@ -366,7 +368,7 @@ export class TickSlot {
     const scopeOf = (s: string) => (s === 'global' || s === 'team' || s === 'exec' ? scopes[s] : s);
     const completed = next.state === 'completed' && prevState !== 'completed';
     const { hits, resumed, reloaded } = p;
-    const delivered = this.outbox.add(exec.id, tickRecord.tick, p.record, this.publisher.headers(ctx), (seq) => {
+    const delivered = this.outbox.add(exec.id, tickRecord.tick, p.bytes, this.publisher.headers(ctx), (seq) => {
       if (reloaded) this.publisher.event(exec.id, tickRecord.tick, seq++, 'tree_reloaded', reloaded, headers);
       let n = this.publisher.tickEvents(exec.id, tickRecord, scopeOf, headers, seq);
       n = this.publisher.hits(exec.id, tickRecord.tick, n, hits, headers);
