@@ -120,6 +120,19 @@ describe('tick-runner: commits are atomic and fenced; outside writes land betwee
     expect(await snapshot('f-1')).toEqual(before);
   });
 
+  it('stores the checkpoint the record carries, byte for byte, also after multi-byte text', async () => {
+    // The commit script cuts the checkpoint out of the record's UTF-8 text by byte offset.
+    await registerTree(fx.gateway, '(tree "utf8" (sequence :id "wörk ✓" (set "greeting" "héllo ✓ 日本 🌳") (running)))');
+    await createExecution(fx.gateway, { tree: 'utf8', id: 'f-utf8' });
+    await command<TickResponse>(fx.gateway, 'f-utf8', { type: 'tick', count: 1 });
+    const [last] = await readTicks(fx.gateway.nc, 'f-utf8');
+    // Multi-byte text before the checkpoint (the write) and in it (a node id).
+    expect(last.data.writes).toEqual([{ scope: 'exec', key: 'greeting', new: 'héllo ✓ 日本 🌳' }]);
+    expect(last.data.checkpoint.nodes).toHaveProperty(['wörk ✓']);
+    const stored = await fx.runner.redis.get(RedisKeys.execCheckpoint('f-utf8'));
+    expect(JSON.parse(stored ?? 'null')).toEqual(last.data.checkpoint);
+  });
+
   it('judges each commit of a batch call on its own: a fenced or stale one leaves the others applied', async () => {
     await createExecution(fx.gateway, { tree: 'writer', id: 'f-b1', team: 'blue' });
     await createExecution(fx.gateway, { tree: 'writer', id: 'f-b2', team: 'blue' });

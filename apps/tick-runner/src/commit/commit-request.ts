@@ -34,6 +34,12 @@ export interface CommitRequest {
   meta: ExecMeta;
   /** The engine checkpoint, or its JSON (text or UTF-8 bytes) when the caller has it already. */
   checkpoint?: Checkpoint | string | Buffer;
+  /**
+   * Instead of `checkpoint`: the UTF-8 byte offset in `record` (a record message's text, whose last
+   * field is its checkpoint) where the checkpoint's JSON starts; it runs to the record's last byte
+   * but one. The checkpoint then travels once.
+   */
+  checkpointInRecord?: number;
   /** The tick's message (or its JSON, text or bytes), added to the execution's outbox. */
   record?: TickRecordMessage | string | Buffer;
   /** Drops outbox entries up to this tick: the stream has acknowledged them. */
@@ -138,7 +144,7 @@ function commitArguments(input: CommitRequest): { keys: Arg[]; args: Arg[] } {
     String(input.epoch),
     input.kind,
     input.meta.tick,
-    asJson(input.checkpoint),
+    input.checkpointInRecord === undefined ? asJson(input.checkpoint) : `#${input.checkpointInRecord + 1}`,
     asJson(input.record),
     input.trimThrough === undefined || input.trimThrough <= 0 ? '' : input.trimThrough,
   ];

@@ -6,7 +6,9 @@
  * KEYS: 1 lease(shard), 2 execMeta(id), 3 execCheckpoint(id), 4 execOutbox(id), 5 execDebug(id),
  *       then per written scope s (1-based) KEYS[4+2s] its values hash and KEYS[5+2s] its versions hash,
  *       and last execEvents(id).
- * ARGV: 1 runner id, 2 epoch, 3 kind (`tick` | `state`), 4 tick, 5 checkpoint JSON ('' keeps it),
+ * ARGV: 1 runner id, 2 epoch, 3 kind (`tick` | `state`), 4 tick, 5 checkpoint JSON ('' keeps it;
+ *       `#<n>`: the record's text from its byte n (1-based) to its last byte but one, where a
+ *       record message carries its checkpoint, so the checkpoint is not sent twice),
  *       6 tick record message JSON ('' none), 7 outbox trim: drop entries up to this tick ('' none),
  *       8 n meta pairs, then the pairs, then the debugger's state ('' keeps it, '-' removes it),
  *       then n writes, then per write: scope index, key, op, value, operand, then n taken events
@@ -82,7 +84,9 @@ local function commit(KEYS, ARGV)
     for j = 1, nMeta * 2 do fields[j] = ARGV[8 + j] end
     redis.call('HSET', KEYS[2], unpack(fields))
   end
-  if ARGV[5] ~= '' then redis.call('SET', KEYS[3], ARGV[5]) end
+  local checkpoint = ARGV[5]
+  if string.byte(checkpoint, 1) == 35 then checkpoint = string.sub(ARGV[6], tonumber(string.sub(checkpoint, 2)), -2) end
+  if checkpoint ~= '' then redis.call('SET', KEYS[3], checkpoint) end
   if debug == '-' then redis.call('DEL', KEYS[5]) elseif debug ~= '' then redis.call('SET', KEYS[5], debug) end
   if ARGV[7] ~= '' then redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', ARGV[7]) end
   if ARGV[6] ~= '' then

@@ -25,14 +25,14 @@ export interface CommitHost {
   scopeChanged(scope: string, exceptExecId: string): void;
 }
 
-/** One tick to commit: its execution's next metadata, checkpoint, record and net writes. */
+/** One tick to commit: its execution's next metadata, record (with the checkpoint) and net writes. */
 export interface TickCommit {
   exec: Execution;
   epoch: number;
   next: ExecMeta;
-  /** JSON texts (see EncodedTick). */
-  checkpoint: string;
+  /** The record message's JSON text, which carries the checkpoint from byte `checkpointFrom` (see EncodedTick). */
   record: string;
+  checkpointFrom: number;
   writes: ScopeWrite[];
   /** Outbox entries the stream acknowledged, removed by this commit. */
   trimThrough?: number;
@@ -133,7 +133,7 @@ export class Committer {
         epoch: t.epoch,
         kind: 'tick' as const,
         meta: t.next,
-        checkpoint: t.checkpoint,
+        checkpointInRecord: t.checkpointFrom,
         record: t.record,
         trimThrough: t.trimThrough,
         debug: t.debug,

@@ -16,15 +16,16 @@ const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
 const HEADER_ROOM_BYTES = 4096;
 
 /**
- * A tick record message serialised once: its JSON text for Redis (the outbox entry, and the
- * checkpoint field's JSON, a slice of the same text, as the checkpoint) and its UTF-8 bytes for
- * NATS. Redis gets text because ioredis writes a command of strings as one string, while a single
- * Buffer argument makes it convert every argument to a Buffer of its own.
+ * A tick record message serialised once: its JSON text for Redis (the outbox entry; the commit
+ * script stores the checkpoint, the last field, from the same text) and its UTF-8 bytes for NATS.
+ * Redis gets text because ioredis writes a command of strings as one string, while a single Buffer
+ * argument makes it convert every argument to a Buffer of its own.
  */
 export interface EncodedTick {
   json: string;
-  checkpointJson: string;
   bytes: Buffer;
+  /** Where the checkpoint's JSON starts in `bytes`; it ends before the last byte. */
+  checkpointFrom: number;
 }
 
 /** A committed write with the concrete scope and the version Redis gave it. */
@@ -72,7 +73,8 @@ export class Publisher {
     } satisfies Omit<TickRecordMessage, 'checkpoint'>);
     const checkpointJson = JSON.stringify(checkpoint);
     const json = `${head.slice(0, -1)},"checkpoint":${checkpointJson}}`;
-    return { json, checkpointJson, bytes: Buffer.from(json) };
+    const bytes = Buffer.from(json);
+    return { json, bytes, checkpointFrom: bytes.length - 1 - Buffer.byteLength(checkpointJson) };
   }
 
   /**

@@ -228,7 +228,7 @@ export class TickSlot {
         exec,
         epoch,
         next,
-        checkpoint: encoded.checkpointJson,
+        checkpointFrom: encoded.checkpointFrom,
         record: encoded.json,
         bytes: encoded.bytes,
         writes: swapped === undefined ? writes : [...swapped.writes, ...writes],
