@@ -22,7 +22,7 @@
  *    `npm run bench:dev`), each on a stack of its own after this one is stopped.
  * The table goes to stdout; the LAST line is JSON (fields are only ever added). Env: BENCH_WINDOW_S, BENCH_EXECUTIONS,
  * BENCH_SAMPLES, BENCH_CPU_PROF=1 (the runner writes a .cpuprofile under .data/bench-profiles),
- * BENCH_RUNNER_NODE_ARGS (extra Node flags for the runner), BENCH_LOG_LEVEL, BENCH_AUTO_EXECUTIONS,
+ * BENCH_RUNNER_NODE_ARGS (the runner's Node flags; default those it is deployed with), BENCH_LOG_LEVEL, BENCH_AUTO_EXECUTIONS,
  * BENCH_HISTORY_LOAD_S, BENCH_HISTORY_DRAIN_TIMEOUT_S, BENCH_REBUILD_SAMPLES, BENCH_RUNNERS.
  */
 import { Agent, request } from 'node:http';
@@ -185,8 +185,9 @@ async function startStack(run: Running): Promise<Stack> {
   const profile = process.env.BENCH_CPU_PROF
     ? ['--cpu-prof', `--cpu-prof-dir=${join(REPO_ROOT, '.data', 'bench-profiles')}`]
     : [];
-  // Extra Node flags for the runner only (e.g. BENCH_RUNNER_NODE_ARGS=--max-semi-space-size=32).
-  profile.push(...(process.env.BENCH_RUNNER_NODE_ARGS ?? '').split(' ').filter(Boolean));
+  // Node flags for the runner only: by default those it is deployed with (scripts/start-stack.mjs,
+  // docker-compose.yml, k8s); BENCH_RUNNER_NODE_ARGS replaces them (empty: none).
+  profile.push(...(process.env.BENCH_RUNNER_NODE_ARGS ?? '--max-semi-space-size=64').split(' ').filter(Boolean));
   const start = async (
     name: string,
     env: Record<string, string> = {},

@@ -86,16 +86,19 @@ async function readServiceConfig(service: string): Promise<ServiceConfig> {
   return { service, schemaName, schema, variables, required, defaultPort };
 }
 
+/** Read by Node itself, not by a service's schema. */
+const NODE_VARIABLES = ['NODE_OPTIONS'];
+
 /**
- * The environment `where` gives `service` is one its schema accepts: only variables it reads,
- * every required one, valid values. Returns the parsed config.
+ * The environment `where` gives `service` is one its schema accepts: only variables it (or Node)
+ * reads, every required one, valid values. Returns the parsed config.
  */
 function checkEnv(
   where: string,
   config: ServiceConfig,
   env: Record<string, string>,
 ): Record<string, unknown> {
-  const unknown = Object.keys(env).filter((name) => !config.variables.includes(name));
+  const unknown = Object.keys(env).filter((name) => !config.variables.includes(name) && !NODE_VARIABLES.includes(name));
   expect({ where, notReadBy: config.schemaName, unknown }).toEqual({
     where,
     notReadBy: config.schemaName,
