@@ -225,7 +225,7 @@ export class ExecutionCommands {
    * semaphores), then forget the execution here.
    */
   async unload(id: string, shard: number): Promise<{ unloaded: true }> {
-    await this.host.scheduler.idle();
+    await this.host.scheduler.idle([id]);
     const exec = this.host.execution(id);
     if (!exec) return { unloaded: true };
     try {
@@ -240,7 +240,7 @@ export class ExecutionCommands {
   }
 
   /**
-   * A command's state change: applied between slots (so no tick of this execution is in flight),
+   * A command's state change: applied while no tick of this execution is in flight,
    * in memory first and then committed through the fenced script. The commit is sent before any
    * later slot's pipeline, on the same connection, so Redis sees changes in the order we made them.
    */
@@ -250,7 +250,7 @@ export class ExecutionCommands {
     change: (exec: Execution) => PlannedChange | undefined,
   ): Promise<ExecutionView> {
     await this.host.owned(id, shard);
-    await this.host.scheduler.idle();
+    await this.host.scheduler.idle([id]);
     let exec = this.host.execution(id);
     if (exec?.needsReload) {
       await this.host.reload(exec);

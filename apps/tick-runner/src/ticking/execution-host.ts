@@ -139,7 +139,7 @@ export class ExecutionHost implements ShardListener, CommitHost {
     // Drain, not unsubscribe: a command the server already delivered is answered (OWNER_UNAVAILABLE
     // once its execution is gone here) instead of dropped, which the gateway could only wait out.
     await this.drain(shard);
-    await this.scheduler.idle();
+    await this.scheduler.idle(this.ofShard(shard).map((e) => e.id));
     const execs = this.ofShard(shard);
     for (const exec of execs) this.unloadLocal(exec, ownerGone());
     await this.deps.outbox.settle(

@@ -80,28 +80,66 @@ describe(Scheduler.name, () => {
     expect(clock.timers.size).toBe(0);
   });
 
-  it('never runs two slots at once: work arriving mid-slot waits for the next slot', async () => {
-    let release!: () => void;
+  /** A scheduler whose slots end only when the test releases them, oldest first. */
+  const gatedScheduler = (log: string[] = []) => {
     const running: string[][] = [];
-    const gated = new Scheduler<string>(
+    const releases: (() => void)[] = [];
+    const scheduler = new Scheduler<string>(
       (batch) =>
         new Promise<void>((resolve) => {
+          log.push(`slot ${batch.join(',')}`);
           running.push(batch);
-          release = resolve;
+          releases.push(resolve);
         }),
       clock,
     );
-    gated.enqueue('a');
+    const releaseOldest = async () => {
+      releases.shift()?.();
+      await clock.settle();
+    };
+    return { scheduler, running, releaseOldest };
+  };
+
+  it('ticks what came due while a slot is in flight in a second slot, never a key in two slots at once', async () => {
+    const { scheduler, running, releaseOldest } = gatedScheduler();
+    scheduler.enqueue('a');
     await clock.settle();
-    gated.enqueue('a');
-    gated.enqueue('b');
+    // 'a' is in flight: it waits for its slot; 'b' goes on in a slot of its own.
+    scheduler.enqueue('a');
+    scheduler.enqueue('b');
     await clock.settle();
-    expect(running).toEqual([['a']]);
-    release();
+    expect(running).toEqual([['a'], ['b']]);
+    // Two slots in flight: 'c' waits for one of them to end, and 'a' for its own.
+    scheduler.enqueue('c');
     await clock.settle();
-    expect(running).toEqual([['a'], ['a', 'b']]);
-    release();
-    await gated.idle();
+    expect(running).toEqual([['a'], ['b']]);
+    await releaseOldest();
+    expect(running).toEqual([['a'], ['b'], ['a', 'c']]);
+    await releaseOldest();
+    await releaseOldest();
+    await scheduler.idle();
+    expect(running).toHaveLength(3);
+  });
+
+  it('idle(keys) resolves once those keys are out of the slots in flight, before a next slot starts', async () => {
+    const log: string[] = [];
+    const { scheduler, releaseOldest } = gatedScheduler(log);
+    scheduler.enqueue('a');
+    await clock.settle();
+    scheduler.enqueue('b');
+    await clock.settle();
+    void scheduler.idle(['a']).then(() => log.push('a idle'));
+    void scheduler.idle(['b']).then(() => log.push('b idle'));
+    // 'a' is ready again: when its slot ends, the waiter hears it before 'a' is in a slot again.
+    scheduler.enqueue('a');
+    await clock.settle();
+    expect(log).toEqual(['slot a', 'slot b']);
+    await releaseOldest();
+    expect(log).toEqual(['slot a', 'slot b', 'a idle', 'slot a']);
+    await releaseOldest();
+    expect(log).toEqual(['slot a', 'slot b', 'a idle', 'slot a', 'b idle']);
+    await releaseOldest();
+    await scheduler.idle();
   });
 
   it('cancel forgets both queued and timed work', async () => {

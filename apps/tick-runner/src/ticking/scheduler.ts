@@ -31,17 +31,25 @@ export interface SchedulerStats {
  * triggers, the auto loop), `at` (a timer heap entry: interval executions, event executions whose
  * root is RUNNING), and both coalesce per key, so a key is in a slot at most once.
  *
- * Slots run one at a time. Everything that becomes ready while a slot is in flight waits for the
- * next one, so a key is never ticked re-entrantly and one slot's I/O (a Redis pipeline, publishes)
- * covers every key due together. Between slots the loop yields to the event loop (setImmediate), so
- * NATS commands and other callbacks are served even while auto executions spin.
+ * Up to MAX_SLOTS_IN_FLIGHT slots run at once, and a key is in at most one of them: a key that
+ * becomes ready while its slot is in flight waits for that slot to end, so it is never ticked
+ * re-entrantly and its ticks commit in order. One slot's I/O (a Redis batch, publishes) covers every
+ * key due together. A slot spends most of its time waiting for Redis: the next one ticks what came
+ * due meanwhile instead of waiting behind it (the lag of a timer entry is then about one slot's
+ * CPU time, not its round trip). Slots start from a yield to the event loop (setImmediate), so NATS
+ * commands and other callbacks are served even while auto executions spin.
  */
+/** Slots in flight at once: one ticking while the one before waits for its commits. */
+export const MAX_SLOTS_IN_FLIGHT = 2;
+
 export class Scheduler<K> {
   private readonly heap = new TimerHeap<K>();
   private ready = new Set<K>();
   private timer: unknown;
   private timerDue = Number.POSITIVE_INFINITY;
-  private slotInFlight: Promise<void> | undefined;
+  /** Slots in flight, and the slot each key in them belongs to. */
+  private readonly inFlight = new Set<Promise<void>>();
+  private readonly busy = new Map<K, Promise<void>>();
   private kickPending = false;
   private stopped = false;
   private slots = 0;
@@ -82,9 +90,17 @@ export class Scheduler<K> {
     return { slots: this.slots, maxLagMs: this.lag.max(this.clock.now()) };
   }
 
-  /** Resolves once no slot is in flight (the current one, if any, has finished). */
-  async idle(): Promise<void> {
-    while (this.slotInFlight) await this.slotInFlight;
+  /**
+   * Resolves once none of `keys` is in a slot in flight (all keys: once no slot is). It resolves
+   * before a next slot can start (slots start from a yield), so the caller may act on those keys
+   * in between.
+   */
+  async idle(keys?: Iterable<K>): Promise<void> {
+    for (;;) {
+      const waits = keys === undefined ? [...this.inFlight] : [...keys].flatMap((k) => this.busy.get(k) ?? []);
+      if (waits.length === 0) return;
+      await Promise.all(waits);
+    }
   }
 
   /** Stops scheduling; the slot in flight finishes. */
@@ -98,7 +114,7 @@ export class Scheduler<K> {
   }
 
   private kick(): void {
-    if (this.kickPending || this.slotInFlight || this.stopped) return;
+    if (this.kickPending || this.inFlight.size >= MAX_SLOTS_IN_FLIGHT || this.stopped) return;
     this.kickPending = true;
     this.clock.yield(() => {
       this.kickPending = false;
@@ -107,16 +123,22 @@ export class Scheduler<K> {
   }
 
   private startSlot(): void {
-    if (this.slotInFlight || this.stopped || this.ready.size === 0) return;
-    const batch = [...this.ready];
-    this.ready = new Set();
+    if (this.inFlight.size >= MAX_SLOTS_IN_FLIGHT || this.stopped || this.ready.size === 0) return;
+    // Keys still in a slot in flight stay ready for a later one.
+    const batch: K[] = [];
+    for (const key of this.ready) if (!this.busy.has(key)) batch.push(key);
+    if (batch.length === 0) return;
+    for (const key of batch) this.ready.delete(key);
     this.slots++;
-    this.slotInFlight = this.runSlot(batch)
+    const slot: Promise<void> = this.runSlot(batch)
       .catch((error: unknown) => this.onSlotError(error))
       .finally(() => {
-        this.slotInFlight = undefined;
+        this.inFlight.delete(slot);
+        for (const key of batch) if (this.busy.get(key) === slot) this.busy.delete(key);
         if (this.ready.size > 0) this.kick();
       });
+    this.inFlight.add(slot);
+    for (const key of batch) this.busy.set(key, slot);
   }
 
   /** Keeps exactly one timer, set for the earliest heap entry. */
