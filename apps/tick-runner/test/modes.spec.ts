@@ -142,6 +142,18 @@ describe('tick-runner: auto, interval and event modes', () => {
     expect((await getExecution(fx.gateway, 'ev-1')).tick).toBe(2);
   });
 
+  it('event mode wakes on a change of a scope it reads only: its team, not another team; global wakes all', async () => {
+    await createExecution(fx.gateway, { tree: 'gate', id: 'ev-red', team: 'red', mode: 'event' });
+    await createExecution(fx.gateway, { tree: 'gate', id: 'ev-blue', team: 'blue', mode: 'event' });
+    await outsideWrite(fx.runner.redis, fx.gateway, 'team:red', 'go', true);
+    await until('ev-red', 'ev-red ticked on its team', (e) => e.tick === 1);
+    await outsideWrite(fx.runner.redis, fx.gateway, 'global', 'go', true);
+    await until('ev-red', 'ev-red ticked on global', (e) => e.tick === 2);
+    // ev-blue slept through red's change: global is the first change it ticked on.
+    await until('ev-blue', 'ev-blue ticked on global', (e) => e.tick === 1);
+    expect((await getExecution(fx.gateway, 'ev-blue')).tick).toBe(1);
+  });
+
   it('event mode ticks every intervalMs while the root is RUNNING, up to maxTicks', async () => {
     await createExecution(fx.gateway, {
       tree: 'spin',

@@ -14,7 +14,7 @@ import { ExecutionDebug } from '../executions/execution-debug';
 import { watchdogOf } from '../executions/execution-meta';
 import type { ExecutionStore } from '../executions/execution-store';
 import type { LlmBudgets } from '../executions/llm-budget';
-import { ScopeView, scopeList, scopesOf, type ScopeCache } from '../executions/scope-cache';
+import { GLOBAL_SCOPE, ScopeView, scopeList, scopesOf, type ScopeCache } from '../executions/scope-cache';
 import type { Log } from '../log';
 import type { ShardListener } from '../ownership/shard-manager';
 import type { TreeDocuments } from '../registry/tree-documents';
@@ -65,6 +65,8 @@ export class ExecutionHost implements ShardListener, CommitHost {
   readonly runnerId: string;
   readonly scheduler: Scheduler<string>;
   private readonly executions = new Map<string, Execution>();
+  /** Loaded executions by the team and exec scopes they read (every one reads global). */
+  private readonly readers = new Map<string, Set<Execution>>();
   private readonly loading = new Map<string, Promise<Execution | undefined>>();
   private readonly commandSubs = new Map<number, Subscription>();
   /** Shards being handed over: their executions are not loaded again here. */
@@ -240,6 +242,10 @@ export class ExecutionHost implements ShardListener, CommitHost {
         }
       }
       this.executions.set(id, exec);
+      for (const scope of [exec.view.scopes.team, exec.view.scopes.exec]) {
+        const set = this.readers.get(scope) ?? new Set<Execution>();
+        this.readers.set(scope, set.add(exec));
+      }
       this.deps.outbox.numberFrom(id, meta.tick, this.epochOf(shard) as number);
       // Records the previous owner committed and may not have delivered go out before any new tick.
       this.deps.outbox.replay(
@@ -332,6 +338,10 @@ export class ExecutionHost implements ShardListener, CommitHost {
     exec.closed = true;
     this.scheduler.cancel(exec.id);
     this.executions.delete(exec.id);
+    for (const scope of [exec.view.scopes.team, exec.view.scopes.exec]) {
+      const set = this.readers.get(scope);
+      if (set?.delete(exec) && set.size === 0) this.readers.delete(scope);
+    }
     if (leaving) this.deps.outbox.forget(exec.id);
     try {
       if (halt) exec.tree.halt();
@@ -393,10 +403,9 @@ export class ExecutionHost implements ShardListener, CommitHost {
   }
 
   scopeChanged(scope: string, exceptExecId: string): void {
-    for (const exec of this.executions.values()) {
+    const readers = scope === GLOBAL_SCOPE ? this.executions.values() : (this.readers.get(scope) ?? []);
+    for (const exec of readers) {
       if (exec.id === exceptExecId || exec.meta.mode !== 'event') continue;
-      const { scopes } = exec.view;
-      if (scopes.global !== scope && scopes.team !== scope && scopes.exec !== scope) continue;
       exec.triggered = true;
       if (exec.meta.state === 'running') this.scheduler.enqueue(exec.id);
     }
