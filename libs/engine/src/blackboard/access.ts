@@ -1,6 +1,7 @@
 import { deepEqual } from '../expr/values';
 import type { BlackboardStore, StoreScope } from '../model/runtime';
 import type { Recorder } from '../record/recorder';
+import { isCellStore, type Cell } from './cells';
 import type { KeyRef } from './keys';
 import type { LocalScope } from './local-scope';
 import { deleteIn, getIn, setIn } from './nested';
@@ -16,6 +17,48 @@ export function readKey(store: BlackboardStore, local: LocalScope | null, key: s
   if (v !== undefined) return v;
   const t = store.get('team', key);
   return t !== undefined ? t : store.get('global', key);
+}
+
+/**
+ * `readKey` for one key read again and again (a compiled `$key`): against a store with cells it
+ * keeps the key's exec, team and global cells, so a read looks nothing up outside local scopes.
+ * The cells are those of the last store read (the debugger swaps the store for a tick's runs).
+ */
+export class KeyReader {
+  private store: BlackboardStore | null = null;
+  private exec: Cell | null = null;
+  private team: Cell | null = null;
+  private global: Cell | null = null;
+
+  constructor(
+    private readonly local: LocalScope | null,
+    private readonly key: string,
+  ) {}
+
+  read(store: BlackboardStore): unknown {
+    for (let s = this.local; s !== null; s = s.parent) {
+      const v = s.vars.get(this.key);
+      if (v !== undefined) return v;
+    }
+    if (store !== this.store) this.bind(store);
+    const exec = this.exec;
+    if (exec === null) return readKey(store, null, this.key);
+    const v = exec.v;
+    if (v !== undefined) return v;
+    const t = (this.team as Cell).v;
+    return t !== undefined ? t : (this.global as Cell).v;
+  }
+
+  private bind(store: BlackboardStore): void {
+    this.store = store;
+    if (isCellStore(store)) {
+      this.exec = store.cell('exec', this.key);
+      this.team = store.cell('team', this.key);
+      this.global = store.cell('global', this.key);
+    } else {
+      this.exec = this.team = this.global = null;
+    }
+  }
 }
 
 /** `undefined` when the key or a nested field is missing. */

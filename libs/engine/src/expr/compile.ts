@@ -1,4 +1,4 @@
-import { readKey, readRef } from '../blackboard/access';
+import { KeyReader, readRef } from '../blackboard/access';
 import { parseKey, type KeyRef } from '../blackboard/keys';
 import type { LocalScope } from '../blackboard/local-scope';
 import { EXPR_FUNCTIONS } from '../model/catalog';
@@ -146,9 +146,9 @@ function refOf(text: string): KeyRef {
 function variable(text: string, scope: LocalScope | null): Evaluator {
   const ref = refOf(text);
   if (ref.scope === null && ref.path === null) {
-    const key = ref.key;
+    const reader = new KeyReader(scope, ref.key);
     return (env) => {
-      const v = readKey(env.store, scope, key);
+      const v = reader.read(env.store);
       return v === undefined ? null : v;
     };
   }
