@@ -19,6 +19,8 @@ export function readKey(store: BlackboardStore, local: LocalScope | null, key: s
   return t !== undefined ? t : store.get('global', key);
 }
 
+const NO_CELL: Cell = { v: undefined };
+
 /**
  * `readKey` for one key read again and again (a compiled `$key`): against a store with cells it
  * keeps the key's exec, team and global cells, so a read looks nothing up outside local scopes.
@@ -26,27 +28,39 @@ export function readKey(store: BlackboardStore, local: LocalScope | null, key: s
  */
 export class KeyReader {
   private store: BlackboardStore | null = null;
-  private exec: Cell | null = null;
-  private team: Cell | null = null;
-  private global: Cell | null = null;
+  /** `store` has cells, bound below. */
+  private cells = false;
+  /** ...and no local scope must be looked in first: `read` needs nothing else. */
+  private direct = false;
+  private exec: Cell = NO_CELL;
+  private team: Cell = NO_CELL;
+  private global: Cell = NO_CELL;
 
   constructor(
     private readonly local: LocalScope | null,
     private readonly key: string,
   ) {}
 
+  // Small enough to be inlined into the compiled expression; the rest is in `readSlow`.
   read(store: BlackboardStore): unknown {
-    for (let s = this.local; s !== null; s = s.parent) {
+    if (!this.direct || store !== this.store) return this.readSlow(store);
+    const v = this.exec.v;
+    if (v !== undefined) return v;
+    const t = this.team.v;
+    return t !== undefined ? t : this.global.v;
+  }
+
+  private readSlow(store: BlackboardStore): unknown {
+    if (store !== this.store) this.bind(store);
+    if (!this.cells) return readKey(store, this.local, this.key);
+    for (let s: LocalScope | null = this.local; s !== null; s = s.parent) {
       const v = s.vars.get(this.key);
       if (v !== undefined) return v;
     }
-    if (store !== this.store) this.bind(store);
-    const exec = this.exec;
-    if (exec === null) return readKey(store, null, this.key);
-    const v = exec.v;
+    const v = this.exec.v;
     if (v !== undefined) return v;
-    const t = (this.team as Cell).v;
-    return t !== undefined ? t : (this.global as Cell).v;
+    const t = this.team.v;
+    return t !== undefined ? t : this.global.v;
   }
 
   private bind(store: BlackboardStore): void {
@@ -55,8 +69,11 @@ export class KeyReader {
       this.exec = store.cell('exec', this.key);
       this.team = store.cell('team', this.key);
       this.global = store.cell('global', this.key);
+      this.cells = true;
+      this.direct = this.local === null;
     } else {
-      this.exec = this.team = this.global = null;
+      this.exec = this.team = this.global = NO_CELL;
+      this.cells = this.direct = false;
     }
   }
 }
