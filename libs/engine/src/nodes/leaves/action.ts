@@ -76,6 +76,18 @@ export class ActionNode extends BtNode {
     super(id, rt);
   }
 
+  /**
+   * `BtNode.tick` with this class's start and tick called directly (the base class's calls are
+   * shared by every node type): actions are a tree's commonest leaves after conditions.
+   */
+  override tick(): TickStatus {
+    if (this.rt.observed) return super.tick();
+    if (this.status !== RUNNING) this.onStart();
+    const s = this.onTick();
+    if (s !== this.status) this.setStatus(s);
+    return s;
+  }
+
   protected override onStart(): void {
     this.inv = null;
     let args = NO_ARGS;
