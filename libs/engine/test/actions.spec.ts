@@ -72,6 +72,20 @@ describe(BehaviorTree.name, () => {
       expect(asked).toEqual(['anything']);
     });
 
+    // An action node keeps its name's registry cell: registering, replacing, and a fallback
+    // answering only until the name is registered must all show on the next tick.
+    it('calls what is registered under the name at each tick, else the fallback', () => {
+      const h = harness(act('late', {}, 'a'), {
+        actions: new ActionRegistry((name) => (name === 'late' ? () => 'RUNNING' : undefined)),
+      });
+      expect(h.tree.tick().status).toBe('RUNNING');
+      h.actions.register('late', () => 'FAILURE');
+      expect(h.tree.tick().status).toBe('FAILURE');
+      h.actions.register('late', () => 'SUCCESS');
+      expect(h.tree.tick().status).toBe('SUCCESS');
+      expect(h.actions.resolve('late')?.({}, {} as ActionContext)).toBe('SUCCESS');
+    });
+
     it('fails with ACTION_FAILED when the action throws or answers nonsense', () => {
       const h = harness(n('sequence', n('invert', act('boom', {}, 'a')), act('odd', {}, 'b')));
       h.actions.register('boom', () => {

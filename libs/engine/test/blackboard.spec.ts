@@ -173,5 +173,44 @@ describe(BehaviorTree.name, () => {
       expect(a.get('exec', 'e')).toBe(1);
       expect(b.snapshot('global')).toEqual({ g: 1 });
     });
+
+    // Compiled `$key` reads keep the store's cells for the key: they must follow every change the
+    // host makes between ticks, in any scope, including deleting a key and setting it again.
+    it('reads what the host set, deleted and set again between ticks, in every scope', () => {
+      const h = harness(n('log', { args: ['v', v('k')] }), { bb: { global: { k: 'g' } } });
+      const seen = () => h.tree.tick().logs[0].values[0];
+      expect(seen()).toBe('g');
+      h.bb.set('exec', 'k', 'e');
+      expect(seen()).toBe('e');
+      h.bb.set('team', 'k', 't');
+      h.bb.delete('exec', 'k');
+      expect(seen()).toBe('t');
+      h.bb.delete('team', 'k');
+      h.bb.delete('global', 'k');
+      expect(seen()).toBeNull();
+      h.bb.set('exec', 'k', 'back');
+      expect(seen()).toBe('back');
+    });
+
+    it('keeps a deleted key absent, and a re-set key last, for a store read by a tree', () => {
+      const h = harness(n('log', { args: ['v', v('a')] }), { bb: { exec: { a: 1, b: 2 } } });
+      h.tree.tick();
+      h.bb.delete('exec', 'a');
+      expect(h.bb.has('exec', 'a')).toBe(false);
+      expect(h.bb.get('exec', 'a')).toBeUndefined();
+      expect(h.bb.snapshot('exec')).toEqual({ b: 2 });
+      expect(h.bb.has('team', 'a')).toBe(false);
+      expect(h.bb.snapshot('team')).toEqual({});
+      h.bb.set('exec', 'a', 3);
+      expect(Object.keys(h.bb.snapshot('exec'))).toEqual(['b', 'a']);
+    });
+
+    it('snapshots a __proto__ key as an own property', () => {
+      const bb = new MemoryBlackboard();
+      bb.set('exec', '__proto__', { x: 1 });
+      const snap = bb.snapshot('exec');
+      expect(Object.hasOwn(snap, '__proto__')).toBe(true);
+      expect(Object.getPrototypeOf(snap)).toBe(Object.prototype);
+    });
   });
 });

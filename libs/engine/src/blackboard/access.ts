@@ -1,6 +1,7 @@
 import { deepEqual } from '../expr/values';
 import type { BlackboardStore, StoreScope } from '../model/runtime';
 import type { Recorder } from '../record/recorder';
+import { isCellStore, type Cell } from './cells';
 import type { KeyRef } from './keys';
 import type { LocalScope } from './local-scope';
 import { deleteIn, getIn, setIn } from './nested';
@@ -16,6 +17,65 @@ export function readKey(store: BlackboardStore, local: LocalScope | null, key: s
   if (v !== undefined) return v;
   const t = store.get('team', key);
   return t !== undefined ? t : store.get('global', key);
+}
+
+const NO_CELL: Cell = { v: undefined };
+
+/**
+ * `readKey` for one key read again and again (a compiled `$key`): against a store with cells it
+ * keeps the key's exec, team and global cells, so a read looks nothing up outside local scopes.
+ * The cells are those of the last store read (the debugger swaps the store for a tick's runs).
+ */
+export class KeyReader {
+  private store: BlackboardStore | null = null;
+  /** `store` has cells, bound below. */
+  private cells = false;
+  /** ...and no local scope must be looked in first: `read` needs nothing else. */
+  private direct = false;
+  private exec: Cell = NO_CELL;
+  private team: Cell = NO_CELL;
+  private global: Cell = NO_CELL;
+
+  constructor(
+    private readonly local: LocalScope | null,
+    private readonly key: string,
+  ) {}
+
+  // Small enough to be inlined into the compiled expression; the rest is in `readSlow`.
+  read(store: BlackboardStore): unknown {
+    if (!this.direct || store !== this.store) return this.readSlow(store);
+    const v = this.exec.v;
+    if (v !== undefined) return v;
+    const t = this.team.v;
+    return t !== undefined ? t : this.global.v;
+  }
+
+  private readSlow(store: BlackboardStore): unknown {
+    if (store !== this.store) this.bind(store);
+    if (!this.cells) return readKey(store, this.local, this.key);
+    for (let s: LocalScope | null = this.local; s !== null; s = s.parent) {
+      const v = s.vars.get(this.key);
+      if (v !== undefined) return v;
+    }
+    const v = this.exec.v;
+    if (v !== undefined) return v;
+    const t = this.team.v;
+    return t !== undefined ? t : this.global.v;
+  }
+
+  private bind(store: BlackboardStore): void {
+    this.store = store;
+    if (isCellStore(store)) {
+      this.exec = store.cell('exec', this.key);
+      this.team = store.cell('team', this.key);
+      this.global = store.cell('global', this.key);
+      this.cells = true;
+      this.direct = this.local === null;
+    } else {
+      this.exec = this.team = this.global = NO_CELL;
+      this.cells = this.direct = false;
+    }
+  }
 }
 
 /** `undefined` when the key or a nested field is missing. */

@@ -1,4 +1,4 @@
-import { readKey, readRef } from '../blackboard/access';
+import { KeyReader, readRef } from '../blackboard/access';
 import { parseKey, type KeyRef } from '../blackboard/keys';
 import type { LocalScope } from '../blackboard/local-scope';
 import { EXPR_FUNCTIONS } from '../model/catalog';
@@ -17,6 +17,8 @@ class Compiled {
     /** Known at build time: lets list and map literals fold into one frozen value. */
     readonly constant: boolean,
     readonly value: unknown,
+    /** A plain `$key`: its reader, so a parent can read the key without calling `ev`. */
+    readonly reader: KeyReader | null = null,
   ) {}
 }
 
@@ -87,7 +89,7 @@ function compile(e: ExprJson, scope: LocalScope | null): Compiled {
     return bad(`not an expression: ${JSON.stringify(e)}`);
   if ('$' in e) {
     if (typeof e.$ !== 'string') return bad('a variable needs a string path');
-    return dynamic(variable(e.$, scope));
+    return variable(e.$, scope);
   }
   if ('sym' in e)
     return typeof e.sym === 'string' ? constant(e.sym) : bad('a symbol needs a string name');
@@ -143,19 +145,20 @@ function refOf(text: string): KeyRef {
   return parseKey(text) ?? bad(`malformed key '${text}'`);
 }
 
-function variable(text: string, scope: LocalScope | null): Evaluator {
+function variable(text: string, scope: LocalScope | null): Compiled {
   const ref = refOf(text);
   if (ref.scope === null && ref.path === null) {
-    const key = ref.key;
-    return (env) => {
-      const v = readKey(env.store, scope, key);
+    const reader = new KeyReader(scope, ref.key);
+    const ev: Evaluator = (env) => {
+      const v = reader.read(env.store);
       return v === undefined ? null : v;
     };
+    return new Compiled(ev, false, undefined, reader);
   }
-  return (env) => {
+  return dynamic((env) => {
     const v = readRef(env.store, scope, ref);
     return v === undefined ? null : v;
-  };
+  });
 }
 
 function call(name: string, argExprs: readonly ExprJson[], scope: LocalScope | null): Evaluator {
@@ -192,17 +195,31 @@ function primitive(c: Compiled): boolean {
 /** `(= $x 1)`, the commonest condition: against a primitive, deep equality is `===`. */
 function equalsConstant(a: Compiled, b: Compiled, equal: boolean): Evaluator | undefined {
   let k: Compiled;
-  let other: Evaluator;
+  let o: Compiled;
   if (primitive(b)) {
     k = b;
-    other = evOf(a);
+    o = a;
   } else if (primitive(a)) {
     k = a;
-    other = evOf(b);
+    o = b;
   } else {
     return undefined;
   }
   const c = k.value;
+  const reader = o.reader;
+  if (reader !== null) {
+    // One closure, not two: the call saved is a measurable part of a condition's tick.
+    return equal
+      ? (env) => {
+          const v = reader.read(env.store);
+          return (v === undefined ? null : v) === c;
+        }
+      : (env) => {
+          const v = reader.read(env.store);
+          return (v === undefined ? null : v) !== c;
+        };
+  }
+  const other = evOf(o);
   return equal ? (env) => other(env) === c : (env) => other(env) !== c;
 }
 

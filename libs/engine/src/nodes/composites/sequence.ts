@@ -13,6 +13,17 @@ export class SequenceNode extends BtNode {
     this.current = 0;
   }
 
+  /**
+   * `BtNode.tick` without the start check, and with `onTick` called on a known class: composites
+   * are on every path of a tick.
+   */
+  override tick(): TickStatus {
+    if (this.rt.observed) return super.tick();
+    const s = this.onTick();
+    if (s !== this.status) this.setStatus(s);
+    return s;
+  }
+
   protected onTick(): TickStatus {
     const c = this.children;
     for (let i = this.current; i < c.length; i++) {

@@ -1,8 +1,9 @@
 import { writeRef } from '../../blackboard/access';
 import type { KeyRef } from '../../blackboard/keys';
 import type { LocalScope } from '../../blackboard/local-scope';
+import { ActionRegistry, type ActionCell } from '../../actions/action-registry';
 import type { Evaluator } from '../../expr/env';
-import type { ActionErrorCode } from '../../model/runtime';
+import type { ActionErrorCode, ActionFn, ActionResolver } from '../../model/runtime';
 import { FAILURE, RUNNING, SUCCESS, type TickStatus } from '../../status';
 import { BtNode, EVAL_FAILED } from '../../tree/node';
 import type { Runtime } from '../../tree/runtime';
@@ -57,6 +58,10 @@ const STATUSES: ReadonlySet<unknown> = new Set(['SUCCESS', 'FAILURE', 'RUNNING']
  */
 export class ActionNode extends BtNode {
   private inv: Invocation | null = null;
+  /** The resolver `cell` belongs to (the debugger swaps `rt.actions` for a memoizing one). */
+  private resolver: ActionResolver | undefined = undefined;
+  /** The name's cell in `resolver` when it is a plain ActionRegistry, else null. */
+  private cell: ActionCell | null = null;
 
   constructor(
     id: string,
@@ -69,6 +74,18 @@ export class ActionNode extends BtNode {
     private readonly scope: LocalScope | null = null,
   ) {
     super(id, rt);
+  }
+
+  /**
+   * `BtNode.tick` with this class's start and tick called directly (the base class's calls are
+   * shared by every node type): actions are a tree's commonest leaves after conditions.
+   */
+  override tick(): TickStatus {
+    if (this.rt.observed) return super.tick();
+    if (this.status !== RUNNING) this.onStart();
+    const s = this.onTick();
+    if (s !== this.status) this.setStatus(s);
+    return s;
   }
 
   protected override onStart(): void {
@@ -102,7 +119,7 @@ export class ActionNode extends BtNode {
   }
 
   private call(inv: Invocation): TickStatus {
-    const fn = this.rt.actions?.resolve(this.name);
+    const fn = this.resolve();
     if (fn === undefined) return this.fail('UNKNOWN_ACTION', `unknown action '${this.name}'`);
     inv.state = CALL;
     inv.tick = this.rt.tick;
@@ -120,6 +137,23 @@ export class ActionNode extends BtNode {
       (e: unknown) => this.settle(inv, REJECTED, failureOf(e, this.name, 'failed')),
     );
     return RUNNING;
+  }
+
+  /** `rt.actions.resolve(name)`, without the registry's lookup on every call. */
+  private resolve(): ActionFn | undefined {
+    const actions = this.rt.actions;
+    if (actions !== this.resolver) {
+      this.resolver = actions;
+      // Only a registry whose `resolve` is the one `cell` mirrors: a subclass may answer otherwise.
+      this.cell =
+        actions instanceof ActionRegistry && actions.resolve === ActionRegistry.prototype.resolve
+          ? actions.cell(this.name)
+          : null;
+    }
+    const cell = this.cell;
+    if (cell === null) return actions?.resolve(this.name);
+    const fn = cell.fn;
+    return fn !== undefined ? fn : (actions as ActionRegistry).resolveElsewhere(this.name);
   }
 
   private settle(
