@@ -15,6 +15,7 @@ import { subscribeBroadcasts, subscribeServiceHandlers } from './commands/servic
 import { Committer } from './commit/committer';
 import { Outbox } from './delivery/outbox';
 import { Publisher } from './delivery/publisher';
+import { EventsRetention } from './delivery/events-retention';
 import { ensureStreams } from './delivery/streams';
 import { EventStore } from './executions/event-store';
 import { ExecutionStore } from './executions/execution-store';
@@ -88,6 +89,7 @@ export class TickRunner {
   private readonly outbox: Outbox;
   private readonly subscriptions: Subscription[] = [];
   private readonly mcp: McpTools;
+  private readonly retention: EventsRetention;
   private started = false;
   private joined = false;
 
@@ -105,6 +107,7 @@ export class TickRunner {
     const events = new EventStore(redis, options.runnerId);
     const cache = new ScopeCache((scope) => store.loadScope(scope));
     const publisher = new Publisher(nats, options.runnerId);
+    this.retention = new EventsRetention(nats.connection, log);
     this.outbox = new Outbox({
       nats,
       trim: (through) => store.trimOutboxes(through),
@@ -195,6 +198,7 @@ export class TickRunner {
     if (this.started) return;
     this.started = true;
     await ensureStreams(this.deps.nats.connection, this.deps.log);
+    this.retention.start();
     this.subscriptions.push(
       ...subscribeBroadcasts(this.deps.nats, this.host, (change) => this.onPeer(change), this.deps.log),
       subscribeFollow(this.deps.nats, this.host, this.reloads, this.options.shardCount, this.deps.log),
@@ -228,6 +232,7 @@ export class TickRunner {
     }
     clearTimeout(timer);
     await Promise.race([this.host.close(), new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
+    this.retention.stop();
     this.outbox.close();
     await this.mcp.close();
     this.deps.log.info({ runner: this.runnerId }, 'runner stopped');
@@ -239,6 +244,7 @@ export class TickRunner {
     this.joined = false;
     for (const sub of this.subscriptions.splice(0)) sub.unsubscribe();
     this.shards.halt();
+    this.retention.stop();
     this.outbox.close();
     await this.host.close();
   }

@@ -46,6 +46,7 @@ const JsApi = {
   info: '$JS.API.INFO',
   streamInfo: (stream: string) => `$JS.API.STREAM.INFO.${stream}`,
   streamCreate: (stream: string) => `$JS.API.STREAM.CREATE.${stream}`,
+  streamPurge: (stream: string) => `$JS.API.STREAM.PURGE.${stream}`,
   streamMsgGet: (stream: string) => `$JS.API.STREAM.MSG.GET.${stream}`,
   consumerInfo: (stream: string, consumer: string) => `$JS.API.CONSUMER.INFO.${stream}.${consumer}`,
   /** Create and update, with and without a filter subject in the name (server versions differ). */
@@ -68,7 +69,7 @@ const svc = (area: string) => `canopy.svc.${area}.*`;
 
 /**
  * Each service's NATS permissions. What each line is for:
- * - tick-runner: publishes tick records and events (and creates their streams), blackboard
+ * - tick-runner: publishes tick records and events (creates their streams, purges old events), blackboard
  *   changes its ticks made, owner and peer commands to other runners, remote action calls and
  *   their cancellations, tree registrations and membership; serves trees, executions, owner and
  *   peer commands and inbound events.
@@ -98,6 +99,8 @@ export const NatsPermissionsOf: Record<NatsService, NatsPermissions> = {
         JsApi.streamInfo(s),
         JsApi.streamCreate(s),
       ]),
+      // Events retention purges the oldest events in bulk (delivery/events-retention.ts).
+      JsApi.streamPurge(Streams.events.name),
     ],
     subscribe: [
       ownerCommands,
