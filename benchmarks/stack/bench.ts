@@ -20,10 +20,12 @@
  *    the state at the tick 999 back (through the gateway and as a NATS request).
  * 5. Hot reload (./reload.ts, also `npm run bench:reload`) and the edit-run loop (./dev.ts, also
  *    `npm run bench:dev`), each on a stack of its own after this one is stopped.
+ * 6. The floor (./floor.ts): the REST path's hops and a slot's I/O per tick done by the bare
+ *    clients, on NATS and Redis of their own; the JSON gains `restFloor*` and `ioFloorUsPerTick`.
  * The table goes to stdout; the LAST line is JSON (fields are only ever added). Env: BENCH_WINDOW_S, BENCH_EXECUTIONS,
  * BENCH_SAMPLES, BENCH_CPU_PROF=1 (the runner writes a .cpuprofile under .data/bench-profiles),
  * BENCH_RUNNER_NODE_ARGS (the runner's Node flags; default those it is deployed with), BENCH_LOG_LEVEL, BENCH_AUTO_EXECUTIONS,
- * BENCH_HISTORY_LOAD_S, BENCH_HISTORY_DRAIN_TIMEOUT_S, BENCH_REBUILD_SAMPLES, BENCH_RUNNERS.
+ * BENCH_HISTORY_LOAD_S, BENCH_HISTORY_DRAIN_TIMEOUT_S, BENCH_REBUILD_SAMPLES, BENCH_RUNNERS, BENCH_FLOOR_SAMPLES, BENCH_FLOOR_TICKS.
  */
 import { Agent, request } from 'node:http';
 import { cpus, loadavg } from 'node:os';
@@ -32,6 +34,7 @@ import { Streams } from '@canopy/contracts';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { benchDev } from './dev';
+import { benchFloor } from './floor';
 import { benchHistory, purgeTicks } from './history';
 import { benchReload } from './reload';
 import { RUNNERS, runnerIds, sumSamples, waitForShardSplit } from './runners';
@@ -246,6 +249,13 @@ async function main(): Promise<void> {
   console.log('');
   const reload = await benchReload();
   const dev = await benchDev();
+  const floor = await benchFloor();
+  console.log(
+    `\nfloor (the same hops with bare clients, ./floor.ts): REST p50 ${floor.restFloorP50Ms} ms ` +
+      `(stack ${result.tickRoundTripP50Ms}), p99 ${floor.restFloorP99Ms}; without the stream ` +
+      `${floor.restFloorNoStreamP50Ms}, HTTP + NATS only ${floor.restFloorNatsOnlyP50Ms}; ` +
+      `I/O per interval tick ${floor.ioFloorUsPerTick} µs of client CPU (runner ${result.runnerCpuUsPerTick})`,
+  );
   console.log(
     JSON.stringify({
       ...result,
@@ -253,6 +263,7 @@ async function main(): Promise<void> {
       reloadToTickP99Ms: reload.reloadToTickP99Ms,
       devSaveToTickP50Ms: dev.saveToTickP50Ms,
       devSaveToTickP99Ms: dev.saveToTickP99Ms,
+      ...floor,
     }),
   );
 }

@@ -9,7 +9,7 @@ import { EVENTS_STREAM, ensureStreams } from '../src/delivery/streams';
 
 jest.setTimeout(60_000);
 
-const log = createLogger('events-retention-test', { level: process.env.CANOPY_TEST_LOG_LEVEL ?? 'warn' });
+const log = createLogger('events-retention-test', { level: (process.env.TEST_LOG_LEVEL ?? 'silent') as 'silent' });
 const MINUTE_NS = 60 * 1_000_000_000;
 
 /** `n` events of `bytes` bytes each, spread over 50 subjects (the stream's usual interleaving). */
