@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { EVENT_QUEUE_MAX_DEFAULT, Subjects, type RunnersChanged } from '@canopy/contracts';
 import { DEFAULT_TREE_LIMITS, type ActionFn, type LlmProvider, type TreeLimits } from '@canopy/engine';
 import type { TracedNats } from '@canopy/telemetry';
-import { Metrics } from '@canopy/service-kit';
+import { duplicateRedis, Metrics, redisReady } from '@canopy/service-kit';
 import type { Subscription } from '@nats-io/nats-core';
 import { RemoteActions } from './actions/remote-actions';
 import { subscribeCommands } from './commands/command-handler';
@@ -90,6 +90,7 @@ export class TickRunner {
   private readonly subscriptions: Subscription[] = [];
   private readonly mcp: McpTools;
   private readonly retention: EventsRetention;
+  private readonly ownershipRedis: Redis;
   private started = false;
   private joined = false;
 
@@ -144,8 +145,13 @@ export class TickRunner {
     });
     const committer = new Committer(redis, cache, publisher, this.host, log, this.metrics);
     const slot = new TickSlot(this.host, committer, this.outbox, publisher, cache, log, this.metrics);
-    const leases = new Leases(redis, options.runnerId, options.leaseTtlMs);
-    this.shards = new ShardManager(new Membership(redis, options.runnerId, options.leaseTtlMs), leases, this.host, {
+    // Leases and membership on a connection of their own: renewals must not wait behind a slot's
+    // commits (under overload those took over a second, longer than a lease's TTL allows).
+    this.ownershipRedis = duplicateRedis(redis, `${options.runnerId}-ownership`, log);
+    defineScripts(this.ownershipRedis);
+    const leases = new Leases(this.ownershipRedis, options.runnerId, options.leaseTtlMs);
+    const membership = new Membership(this.ownershipRedis, options.runnerId, options.leaseTtlMs);
+    this.shards = new ShardManager(membership, leases, this.host, {
       shardCount: options.shardCount,
       leaseTtlMs: options.leaseTtlMs,
       onMembers: (members, gone) => {
@@ -198,6 +204,7 @@ export class TickRunner {
     if (this.started) return;
     this.started = true;
     await ensureStreams(this.deps.nats.connection, this.deps.log);
+    await redisReady(this.ownershipRedis);
     this.retention.start();
     this.subscriptions.push(
       ...subscribeBroadcasts(this.deps.nats, this.host, (change) => this.onPeer(change), this.deps.log),
@@ -235,6 +242,7 @@ export class TickRunner {
     this.retention.stop();
     this.outbox.close();
     await this.mcp.close();
+    this.ownershipRedis.disconnect();
     this.deps.log.info({ runner: this.runnerId }, 'runner stopped');
   }
 
@@ -247,6 +255,7 @@ export class TickRunner {
     this.retention.stop();
     this.outbox.close();
     await this.host.close();
+    this.ownershipRedis.disconnect();
   }
 
   /** What the metrics read at scrape time. */

@@ -17,7 +17,13 @@ export {
 export { AppError, type ErrorExtras } from './lib/errors/app-error';
 export { ZodValidationPipe } from './lib/errors/zod-validation.pipe';
 export { connectNats, type NatsConnectOptions, type NatsEndpoint } from './lib/connections/nats';
-export { connectRedis, type RedisConnectOptions, type RedisEndpoint } from './lib/connections/redis';
+export {
+  connectRedis,
+  duplicateRedis,
+  redisReady,
+  type RedisConnectOptions,
+  type RedisEndpoint,
+} from './lib/connections/redis';
 export { reachRedis } from './lib/connections/reach-redis';
 export { luaScript, runScript, type LuaScript } from './lib/connections/run-script';
 export { externalSubtrees, subtreeLibrary } from './lib/trees/subtree-library';

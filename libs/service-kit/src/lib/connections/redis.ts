@@ -56,6 +56,23 @@ export async function connectRedis(opts: RedisConnectOptions): Promise<Redis> {
   return redis;
 }
 
+/**
+ * A second connection to the same Redis with the same options, named `<name>`. Commands on one
+ * connection are answered in order, so time-critical ones (lease renewals) get their own rather
+ * than waiting behind a long queue of writes. It connects in the background: await
+ * `redisReady` before relying on it. Close it with the owner of the first.
+ */
+export function duplicateRedis(redis: Redis, name: string, logger: TransitionLog): Redis {
+  const second = redis.duplicate({ connectionName: name });
+  logTransitions(second, logger);
+  return second;
+}
+
+/** Resolves once `redis` is ready (at once if it is), or rejects after `timeoutMs`. */
+export function redisReady(redis: Redis, timeoutMs = 5000): Promise<void> {
+  return redis.status === 'ready' ? Promise.resolve() : whenReady(redis, timeoutMs);
+}
+
 function whenReady(redis: Redis, timeoutMs: number): Promise<void> {
   return new Promise((resolve, reject) => {
     let lastError: unknown = new Error(`no answer within ${timeoutMs} ms`);
@@ -74,8 +91,14 @@ function whenReady(redis: Redis, timeoutMs: number): Promise<void> {
   });
 }
 
+/** What logging connection transitions needs (a pino logger has it). */
+interface TransitionLog {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+}
+
 /** One line per outage, not one per reconnect attempt. */
-function logTransitions(redis: Redis, logger: Logger): void {
+function logTransitions(redis: Redis, logger: TransitionLog): void {
   let down = false;
   redis.on('error', (error: unknown) => {
     if (down) return;
@@ -83,7 +106,7 @@ function logTransitions(redis: Redis, logger: Logger): void {
     logger.warn({ err: error }, 'Redis connection lost');
   });
   redis.on('ready', () => {
-    if (down) logger.info('Redis reconnected');
+    if (down) logger.info({}, 'Redis reconnected');
     down = false;
   });
 }
