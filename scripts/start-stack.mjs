@@ -56,11 +56,17 @@ async function waitUntil(check, what, timeoutMs = 30_000) {
   throw new Error(`${what} did not become ready within ${timeoutMs} ms`);
 }
 
-function start(name, command, args, extraEnv = {}) {
+/**
+ * Spawns a child the stack stops. A broker (`broker: true`) gets a process group of its own, so a
+ * terminal's Ctrl-C (sent to the whole foreground group) reaches the services but not NATS and
+ * Redis: shutdown() stops those last, once the services have drained into them.
+ */
+function start(name, command, args, extraEnv = {}, { broker = false } = {}) {
   const child = spawn(command, args, {
     cwd: root,
     env: { ...process.env, ...extraEnv },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: broker,
   });
   sink.attach(name, child);
   child.on('exit', (code, signal) => {
@@ -75,7 +81,7 @@ function start(name, command, args, extraEnv = {}) {
     log(`${name} failed to start: ${error.message}`);
     shutdown(1);
   });
-  children.push({ name, child });
+  children.push({ name, child, broker });
   return child;
 }
 
@@ -137,25 +143,40 @@ function shutdown(code = 0) {
   if (stopping) return;
   stopping = true;
   log('stopping');
-  // Services first (they drain NATS and release leases), brokers last.
-  const ordered = [...children].reverse();
-  let left = ordered.length;
-  if (left === 0) process.exit(code);
-  for (const { child } of ordered) {
-    if (child.exitCode !== null || child.signalCode !== null) {
-      if (--left === 0) process.exit(code);
-      continue;
-    }
-    child.once('exit', () => {
-      if (--left === 0) process.exit(code);
-    });
-    child.kill('SIGTERM');
-  }
-  setTimeout(() => {
-    for (const { child } of ordered) child.kill('SIGKILL');
-    process.exit(code);
-  }, 10_000).unref();
+  // Services first (they deliver what they committed, release their leases and drain NATS), the
+  // brokers once every service has exited.
+  void stopAll(children.filter((c) => !c.broker), 10_000)
+    .then(() => stopAll(children.filter((c) => c.broker), 5_000))
+    .finally(() => process.exit(code));
 }
+
+/** SIGTERM to each child still running; resolves once all exited (SIGKILL to any left after `ms`). */
+function stopAll(list, ms) {
+  const running = list.filter(({ child }) => child.exitCode === null && child.signalCode === null);
+  if (running.length === 0) return Promise.resolve();
+  return new Promise((resolve) => {
+    let left = running.length;
+    const timer = setTimeout(() => {
+      for (const { child } of running) child.kill('SIGKILL');
+      resolve();
+    }, ms);
+    for (const { child } of running) {
+      child.once('exit', () => {
+        if (--left > 0) return;
+        clearTimeout(timer);
+        resolve();
+      });
+      child.kill('SIGTERM');
+    }
+  });
+}
+
+// Brokers are in their own process group: whatever ends this process must not leave them running.
+process.on('exit', () => {
+  for (const { child, broker } of children) {
+    if (broker && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  }
+});
 
 process.on('SIGINT', () => shutdown(0));
 process.on('SIGTERM', () => shutdown(0));
@@ -171,7 +192,8 @@ const RUNNER_NODE_ARGS = ['--max-semi-space-size=64'];
 async function main() {
   // Studio is static files the gateway serves: built here when missing or out of date.
   await ensureStudioBuilt(log);
-  const brokers = await startBrokers({ root, log, start, reachable, waitUntil });
+  const startBroker = (name, command, args, extraEnv) => start(name, command, args, extraEnv, { broker: true });
+  const brokers = await startBrokers({ root, log, start: startBroker, reachable, waitUntil });
   const common = { NATS_URL: brokers.natsUrl, REDIS_URL: brokers.redisUrl };
   const services = [
     ['blackboard', env.BLACKBOARD_PORT],

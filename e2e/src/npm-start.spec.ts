@@ -50,6 +50,10 @@ describe('npm start', () => {
       await exited;
     }
     expect(out).not.toMatch(/is not defined|TypeError|ReferenceError/);
+    // Services stop before the brokers: the runner hands its shards over and every service drains
+    // NATS and quits Redis while both are still there.
+    expect(out).toMatch(/"service":"tick-runner".*"msg":"runner stopped"/);
+    expect(out).not.toMatch(/NATS drain failed|NATS drain did not finish|Redis QUIT did not finish|NATS disconnected|Redis connection lost/);
     // Everything it started is gone: the gateway's port no longer answers.
     await expect(fetch(`http://127.0.0.1:${ports.GATEWAY_PORT}/healthz`)).rejects.toThrow();
     // Not a terminal (a pipe, as here): the services' JSON lines as they are.
