@@ -7,6 +7,20 @@ export interface SemaphoreChange {
   /** Absent when the key was deleted. */
   holders?: string[];
   source: string;
+  /** When the announcement arrived (Date.now()). */
+  at?: number;
+}
+
+/**
+ * A runner killed with SIGKILL between a commit and its announcement (core NATS, sent right after
+ * the commit) takes that announcement with it: docs/architecture.md says peers recover by reading
+ * the scope again. Versions skipped at such a kill are excused, only if both announced versions
+ * around the gap arrived within `withinMs` of the kill, and at most `maxVersions` of them.
+ */
+export interface KillExcuse {
+  at: number;
+  withinMs: number;
+  maxVersions: number;
 }
 
 /**
@@ -40,6 +54,7 @@ export class SemaphoreWatch {
           version: change.version,
           ...(change.deleted ? {} : { holders: change.value as string[] }),
           source: change.source,
+          at: Date.now(),
         });
       },
     });
@@ -57,8 +72,13 @@ export class SemaphoreWatch {
   }
 
   /** Everything that breaks the semaphore's promise, over every announcement so far. */
-  problems(): string[] {
-    return semaphoreProblems(this.key, this.max, this.changes);
+  problems(excuse?: KillExcuse): string[] {
+    return semaphoreProblems(this.key, this.max, this.changes, excuse);
+  }
+
+  /** Versions skipped at the kill and excused (see KillExcuse), for the report. */
+  excused(excuse: KillExcuse): number[] {
+    return excusedVersions(this.changes, excuse);
   }
 
   stop(): void {
@@ -66,7 +86,12 @@ export class SemaphoreWatch {
   }
 }
 
-export function semaphoreProblems(key: string, max: number, changes: SemaphoreChange[]): string[] {
+export function semaphoreProblems(
+  key: string,
+  max: number,
+  changes: SemaphoreChange[],
+  excuse?: KillExcuse,
+): string[] {
   const problems: string[] = [];
   const byVersion = new Map<number, SemaphoreChange>();
   for (const c of changes) {
@@ -87,12 +112,34 @@ export function semaphoreProblems(key: string, max: number, changes: SemaphoreCh
     }
     byVersion.set(c.version, c);
   }
+  const excused = new Set(excuse ? excusedVersions(changes, excuse) : []);
+  const skipped = skippedVersions(byVersion).filter((v) => !excused.has(v));
   const last = Math.max(0, ...byVersion.keys());
-  const skipped: number[] = [];
-  for (let v = 1; v <= last; v++) if (!byVersion.has(v)) skipped.push(v);
   if (skipped.length > 0)
     problems.push(
       `${key}: versions never announced (skipped): ${formatTicks(skipped)} of 1-${last}`,
     );
   return problems;
+}
+
+function skippedVersions(byVersion: Map<number, SemaphoreChange>): number[] {
+  const last = Math.max(0, ...byVersion.keys());
+  const skipped: number[] = [];
+  for (let v = 1; v <= last; v++) if (!byVersion.has(v)) skipped.push(v);
+  return skipped;
+}
+
+/** The skipped versions a kill excuses: none if more than `maxVersions` would be. */
+export function excusedVersions(changes: SemaphoreChange[], excuse: KillExcuse): number[] {
+  const byVersion = new Map(changes.map((c) => [c.version, c]));
+  const near = (c: SemaphoreChange | undefined) =>
+    c?.at !== undefined && Math.abs(c.at - excuse.at) <= excuse.withinMs;
+  const excused = skippedVersions(byVersion).filter((v) => {
+    let below = v - 1;
+    while (below > 0 && !byVersion.has(below)) below--;
+    let above = v + 1;
+    while (!byVersion.has(above)) above++;
+    return (below === 0 || near(byVersion.get(below))) && near(byVersion.get(above));
+  });
+  return excused.length <= excuse.maxVersions ? excused : [];
 }
