@@ -25,7 +25,9 @@ const backoff = (failures: number) => Math.min(BACKOFF_MS.max, BACKOFF_MS.first 
  * connection failed, or a refusal such as a 401 or a deleted execution) Studio starts again with
  * backoff, so a key entered later or a gateway back up is picked up. `fillGaps: false`: the canvas
  * needs the new snapshot, not the missed ticks one by one (the Time travel tab has them), and live
- * events are not held back while history is read.
+ * events are not held back while history is read. `resyncOnDrop`: when the gateway skipped events
+ * for this page (it fell behind), a fresh snapshot puts right the boxes those events would have
+ * changed.
  */
 export function executionStream(id: string, handlers: StreamHandlers): LiveStream {
   const controller = new AbortController();
@@ -36,6 +38,7 @@ export function executionStream(id: string, handlers: StreamHandlers): LiveStrea
       execId: id,
       signal: controller.signal,
       fillGaps: false,
+      resyncOnDrop: true,
       onMessage: (message) => {
         if (message.type === 'snapshot') {
           failures = 0;

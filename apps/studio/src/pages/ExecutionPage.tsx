@@ -268,7 +268,7 @@ export function ExecutionPage({ id }: { id: string }) {
           Viewing tick {past.tick} from the history. <button onClick={() => void viewTick(undefined)}>Back to live</button>
         </div>
       )}
-      {live.dropped > 0 && <div className="note">{live.dropped} events skipped by the gateway (this page fell behind).</div>}
+      {live.dropped > 0 && <div className="note">{live.dropped} events skipped by the gateway (this page fell behind); the view was refreshed from a new snapshot.</div>}
       <div className="split">
         {structure ? (
           <TreeCanvas

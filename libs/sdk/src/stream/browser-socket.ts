@@ -12,6 +12,7 @@ export interface WebSocketLike {
   onmessage: ((event: never) => void) | null;
   onclose: ((event: never) => void) | null;
   onerror: ((event: never) => void) | null;
+  send(data: string): void;
   close(code?: number): void;
 }
 
@@ -50,6 +51,7 @@ export function browserStream(
         opened = true;
         resolve({
           listen: (onText, onClose) => early.listen(onText, onClose),
+          send: (text) => socket.send(text),
           close: (code) => socket.close(code),
         });
       };

@@ -36,6 +36,14 @@ export interface FollowOptions {
    * reconnect.
    */
   afterTick?: number;
+  /**
+   * When the gateway skipped events for this slow reader (a `dropped` marker), ask it for a fresh
+   * snapshot (`{"action":"snapshot"}`, one request at a time), delivered in order like the first:
+   * for a view of the execution's state, which the skipped events left wrong (Studio's canvas).
+   * With `fillGaps`, the ticks whose `tick_complete` was skipped, up to the snapshot's, then come
+   * from history as after a reconnect. Default false: the marker is delivered and following goes on.
+   */
+  resyncOnDrop?: boolean;
   /** How long history may take to store the last missed tick. Default 10 s. */
   gapWaitMs?: number;
   /** Every message, in order; each runner event once; `raw` is the text the gateway sent. */
@@ -121,6 +129,8 @@ interface ResumeState {
 /** One WebSocket connection: messages handled one after another, the snapshot's gap fill first. */
 class Connection {
   private finished = false;
+  /** A fresh snapshot was asked for (resyncOnDrop) and has not arrived yet. */
+  private resyncing = false;
   private queue: Promise<void> = Promise.resolve();
   private resolve!: (how: FollowEnd | 'closed') => void;
 
@@ -201,12 +211,17 @@ class Connection {
         state.delivered = Math.max(state.delivered ?? 0, message.tick);
     }
     this.opts.onMessage(message, raw);
+    if (message.type === 'dropped' && this.opts.resyncOnDrop && !this.resyncing) {
+      this.resyncing = true;
+      this.socket.send(JSON.stringify({ action: 'snapshot' }));
+    }
     if (this.opts.untilTerminal && (TERMINAL_EVENTS as readonly string[]).includes(message.type))
       this.terminal();
   }
 
   private async snapshot(message: StreamMessage, raw: string): Promise<void> {
     const { state, opts } = this;
+    this.resyncing = false;
     const execution =
       (message.data as { execution?: { state?: string; tick?: number } }).execution ?? {};
     const tick = execution.tick ?? 0;

@@ -9,6 +9,8 @@ export interface StreamSocket {
    * at once, often before the caller could listen) first, then each as it comes; `onClose` once.
    */
   listen(onText: (text: string) => void, onClose: (code: number) => void): void;
+  /** A client message (docs/streams.md: `{"action":"snapshot"}`, `{"action":"subscribe",...}`). */
+  send(text: string): void;
   close(code?: number): void;
 }
 

@@ -21,6 +21,7 @@ export function wsStream(client: CanopyClient): OpenStream {
       socket.once('open', () =>
         resolve({
           listen: (onText, onClose) => early.listen(onText, onClose),
+          send: (text) => socket.send(text),
           close: (code) => socket.close(code),
         }),
       );
