@@ -237,14 +237,14 @@ describe('tick-runner: breakpoints, steps and watches on a running execution', (
       type: 'breakpoint.add',
       breakpoint: { nodeId: '0.2', when: 'before', mode: 'break', once: false, enabled: true },
     });
-    const paused = await waitFor('paused mid-tick', async () => {
+    const pausedAt = await waitFor('paused mid-tick', async () => {
       const view = await debugView(id);
-      return view.pausedAt?.nodeId === '0.2' ? view : undefined;
+      return view.pausedAt?.nodeId === '0.2' ? view.pausedAt : undefined;
     });
     const stopped = await command<Execution>(fx.gateway, id, { type: 'stop' });
     expect(stopped.state).toBe('stopped');
     // The paused tick never happened: the count, the stored value and the stream stop before it.
-    const done = paused.pausedAt!.tick - 1;
+    const done = pausedAt.tick - 1;
     expect(stopped.tick).toBe(done);
     expect(await fx.runner.redis.hget(RedisKeys.scopeValues(`exec:${id}`), 'a')).toBe(String(done));
     const rs = await records(id);
